@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import { cpus, totalmem } from 'node:os';
+import type { Deps } from '../compute/context.js';
+import type { ComputeDriver } from '../drivers/driver.js';
+import type { Metrics } from '../api/metrics.js';
+import * as tasksRepo from '../db/repositories/tasks.repository.js';
+import * as svcRepo from '../db/repositories/services.repository.js';
+import { iso } from '../domain/clock.js';
+import { backoffMs } from '../tasks/queue.js';
+import { isUnavailableError } from '../db/dialects/index.js';
+import { TaskHandlers, type LeasedTask } from './handlers.js';
+
+const POLL_MS = 500;
+const CONCURRENCY = 8;
+
+/**
+ * One compute node (Nova's nova-compute): registers and heartbeats in the services table,
+ * leases the tasks addressed to its host and runs them through the driver.
+ */
+export class ComputeAgent {
+  readonly owner: string;
+  private running = false;
+  private timer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private periodicTimer: NodeJS.Timeout | null = null;
+  private wakeUp: (() => void) | null = null;
+  private inFlight = new Set<Promise<void>>();
+  private busyServers = new Set<string>();
+  private loopDone: Promise<void> | null = null;
+  private pendingWake = false;
+  readonly handlers: TaskHandlers;
+
+  constructor(private deps: Deps, readonly driver: ComputeDriver, readonly host: string, private metrics?: Metrics) {
+    this.owner = `${host}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.handlers = new TaskHandlers(deps, driver, host);
+  }
+
+  async start(): Promise<void> {
+    const now = iso(this.deps.clock.now());
+    await svcRepo.upsertService(this.deps.db, {
+      id: this.deps.ids.uuid(), host: this.host, binary: 'nova-compute', topic: 'compute', zone: 'nova', disabled: 0, disabled_reason: null,
+      forced_down: 0, last_seen_at: now, vcpus: cpus().length, memory_mb: Math.floor(totalmem() / 1048576), disk_gb: 0, created_at: now, updated_at: now,
+    });
+    // A restarted node takes back the tasks its previous incarnation held (Nova's _init_instance), without waiting for leases to expire.
+    await this.deps.db.updateTable('tasks').set({ state: 'queued', lease_owner: null, lease_expires_at: null, run_after: now })
+      .where('host', '=', this.host).where('state', '=', 'leased').execute();
+    this.running = true;
+    this.heartbeatTimer = setInterval(() => { void this.heartbeat(); }, this.deps.config.reportInterval * 1000);
+    this.heartbeatTimer.unref();
+    this.periodicTimer = setInterval(() => { void this.periodic(); }, 30000);
+    this.periodicTimer.unref();
+    await this.periodic();
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.periodicTimer) clearInterval(this.periodicTimer);
+    this.wake();
+    await this.loopDone;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  wake(): void {
+    this.pendingWake = true;
+    if (this.wakeUp) { const w = this.wakeUp; this.wakeUp = null; w(); }
+  }
+
+  async heartbeat(): Promise<void> {
+    try {
+      await svcRepo.heartbeat(this.deps.db, this.host, 'nova-compute', iso(this.deps.clock.now()));
+      this.metrics?.heartbeats.inc({ host: this.host });
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message, host: this.host }, 'heartbeat failed');
+    }
+  }
+
+  /** Nova's periodic tasks: reap guests of deleted servers, reclaim expired soft deletes. */
+  async periodic(): Promise<void> {
+    try {
+      const reaped = await this.handlers.reapOrphans();
+      if (reaped > 0) { this.metrics?.orphansReaped.inc({ host: this.host }, reaped); this.deps.log.info({ host: this.host, reaped }, 'destroyed orphaned guests'); }
+      await this.handlers.reclaimSoftDeleted();
+      if (this.metrics) this.metrics.queueDepth.set(await tasksRepo.queueDepth(this.deps.db));
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message, host: this.host }, 'periodic task failed');
+    }
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      this.pendingWake = false;
+      let leased = 0;
+      try {
+        if (!(await this.handlers.frozen())) leased = await this.leaseBatch();
+      } catch (err) {
+        this.deps.log.warn({ err: (err as Error).message, host: this.host }, 'task lease failed');
+      }
+      if (!this.running) break;
+      if (leased > 0 || this.pendingWake) continue;
+      await new Promise<void>((resolve) => {
+        this.wakeUp = resolve;
+        this.timer = setTimeout(() => { this.wakeUp = null; resolve(); }, POLL_MS);
+      });
+      if (this.timer) clearTimeout(this.timer);
+    }
+  }
+
+  private async leaseBatch(): Promise<number> {
+    const free = CONCURRENCY - this.inFlight.size;
+    if (free <= 0) {
+      await Promise.race([...this.inFlight]);
+      return 1;
+    }
+    const { db, clock, config, dialect } = this.deps;
+    const now = clock.now();
+    const nowIso = iso(now);
+    const expires = iso(new Date(now.getTime() + config.taskLease * 1000));
+    const leased: LeasedTask[] = [];
+    await db.transaction().execute(async (tx) => {
+      const cands = await tasksRepo.leaseCandidates(tx, this.host, nowIso, free * 2, dialect === 'postgres');
+      for (const c of cands) {
+        if (leased.length >= free) break;
+        const t = await tasksRepo.leaseTask(tx, c.id, this.owner, nowIso, expires);
+        if (t) {
+          if (t.server_id && this.busyServers.has(t.server_id)) {
+            // One operation per server at a time (Nova's synchronized(instance.uuid)): put it back.
+            await tx.updateTable('tasks').set({ state: 'queued', lease_owner: null, lease_expires_at: null, attempts: t.attempts - 1 }).where('id', '=', t.id).execute();
+            continue;
+          }
+          if (t.server_id) this.busyServers.add(t.server_id);
+          leased.push(t);
+        }
+      }
+    });
+    for (const t of leased) {
+      const p = this.run(t).finally(() => { this.inFlight.delete(p); if (t.server_id) this.busyServers.delete(t.server_id); this.wake(); });
+      this.inFlight.add(p);
+    }
+    return leased.length;
+  }
+
+  private async run(task: LeasedTask): Promise<void> {
+    const started = performance.now();
+    const { db, clock, log } = this.deps;
+    let result = 'done';
+    try {
+      await this.handlers.handle(task);
+      await tasksRepo.finishTask(db, task.id, this.owner, 'done', iso(clock.now()), null);
+    } catch (err) {
+      const message = (err as Error)?.message ?? String(err);
+      const transient = isUnavailableError(err);
+      try {
+        if (transient && task.attempts < task.max_attempts) {
+          result = 'retry';
+          const now = clock.now();
+          await tasksRepo.retryTask(db, task.id, this.owner, iso(new Date(now.getTime() + backoffMs(task.attempts))), iso(now), message);
+        } else {
+          result = 'dead';
+          await tasksRepo.finishTask(db, task.id, this.owner, 'dead', iso(clock.now()), message);
+        }
+      } catch (inner) {
+        // The lease will expire and the task will be taken again: at-least-once.
+        log.warn({ err: (inner as Error).message, task: task.id }, 'could not record task outcome');
+      }
+      log.warn({ err: message, task: task.id, kind: task.kind, server: task.server_id, result }, 'task failed');
+    } finally {
+      this.metrics?.taskLatency.observe({ kind: task.kind, result }, (performance.now() - started) / 1000);
+    }
+  }
+
+  /** Tests: run until no task for this host is ready. */
+  async drain(maxRounds = 200): Promise<void> {
+    for (let i = 0; i < maxRounds; i++) {
+      await Promise.allSettled([...this.inFlight]);
+      const open = await this.deps.db.selectFrom('tasks').select('id').where('host', '=', this.host).where('state', '=', 'queued').where('run_after', '<=', iso(this.deps.clock.now())).limit(1).execute();
+      if (open.length === 0 && this.inFlight.size === 0) return;
+      this.wake();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** Live servers this node claims (for the driver contract of "what should be running"). */
+  async liveServerIds(): Promise<string[]> {
+    const rows = await this.deps.db.selectFrom('servers').select('id').where('host', '=', this.host).where('deleted', '=', 0).execute();
+    return rows.map((r) => r.id);
+  }
+}
+

@@ -1,0 +1,211 @@
+import type { Selectable, Updateable } from 'kysely';
+import type { Deps } from '../compute/context.js';
+import type { ComputeDriver } from '../drivers/driver.js';
+import type { ServersTable, TasksTable } from '../db/schema.js';
+import * as servers from '../db/repositories/servers.repository.js';
+import * as actions from '../db/repositories/actions.repository.js';
+import * as faults from '../db/repositories/faults.repository.js';
+import { bindServerPorts, releaseServerPorts } from '../network/ports.js';
+import { iso } from '../domain/clock.js';
+import { PowerState } from '../domain/states.js';
+
+export type LeasedTask = Selectable<TasksTable>;
+type ServerRow = servers.ServerRow;
+
+/** A failure injected through the control API (it reads like a hypervisor error). */
+export class InjectedFault extends Error {}
+
+/** Power-style tasks: the task_state they expect and the state they leave. */
+const POWER: Record<string, { expect: string[]; op: (d: ComputeDriver, id: string, t: LeasedTask) => Promise<void>; vm: string; power: number; event: string }> = {
+  power_off: { expect: ['powering-off'], op: (d, id) => d.powerOff(id), vm: 'stopped', power: PowerState.SHUTDOWN, event: 'compute_stop_instance' },
+  power_on: { expect: ['powering-on'], op: (d, id) => d.powerOn(id), vm: 'active', power: PowerState.RUNNING, event: 'compute_start_instance' },
+  reboot: { expect: ['rebooting', 'rebooting_hard', 'reboot_pending', 'reboot_pending_hard', 'reboot_started', 'reboot_started_hard'], op: (d, id, t) => d.reboot(id, JSON.parse(t.payload).rebootType === 'HARD'), vm: 'active', power: PowerState.RUNNING, event: 'compute_reboot_instance' },
+  pause: { expect: ['pausing'], op: (d, id) => d.pause(id), vm: 'paused', power: PowerState.PAUSED, event: 'compute_pause_instance' },
+  unpause: { expect: ['unpausing'], op: (d, id) => d.unpause(id), vm: 'active', power: PowerState.RUNNING, event: 'compute_unpause_instance' },
+  suspend: { expect: ['suspending'], op: (d, id) => d.suspend(id), vm: 'suspended', power: PowerState.SUSPENDED, event: 'compute_suspend_instance' },
+  resume: { expect: ['resuming'], op: (d, id) => d.resume(id), vm: 'active', power: PowerState.RUNNING, event: 'compute_resume_instance' },
+  shelve: { expect: ['shelving'], op: (d, id) => d.powerOff(id), vm: 'shelved', power: PowerState.SHUTDOWN, event: 'compute_shelve_instance' },
+  restore: { expect: ['restoring'], op: (d, id) => d.powerOn(id), vm: 'active', power: PowerState.RUNNING, event: 'compute_restore_instance' },
+  soft_delete: { expect: ['soft-deleting'], op: async (d, id) => { if ((await d.power(id)) !== 'missing') await d.powerOff(id); }, vm: 'soft-delete', power: PowerState.SHUTDOWN, event: 'compute_soft_delete_instance' },
+};
+
+export class TaskHandlers {
+  constructor(private deps: Deps, private driver: ComputeDriver, private host: string) {}
+
+  private now(): string { return iso(this.deps.clock.now()); }
+
+  async handle(task: LeasedTask): Promise<void> {
+    if (!task.server_id) return;
+    const row = await servers.getServer(this.deps.db, task.server_id);
+    if (!row) return; // already gone: nothing to do (handlers are idempotent)
+    if (task.kind === 'spawn') return this.spawn(task, row);
+    if (task.kind === 'terminate') return this.terminate(task, row);
+    if (task.kind === 'shelve_offload') return this.shelveOffload(task, row);
+    if (task.kind === 'unshelve') return this.unshelve(task, row);
+    const p = POWER[task.kind];
+    if (!p) throw new Error(`unknown task kind ${task.kind}`);
+    if (!p.expect.includes(row.task_state ?? '')) return; // superseded (e.g. by a delete)
+    await this.withEvent(task, p.event, row, async () => {
+      await this.injected(task.kind, row.id);
+      await p.op(this.driver, row.id, task);
+      await this.finishState(row.id, row.task_state, { vm_state: p.vm, task_state: null, power_state: p.power });
+    }, async () => {
+      // Nova's reverts_task_state: the operation failed, the server keeps its vm_state.
+      await servers.casUpdateServer(this.deps.db, row.id, row.task_state, { task_state: null, updated_at: this.now() });
+    });
+  }
+
+  /** Consults the control API's injected faults for this node: fail, delay or hang. */
+  async injected(operation: string, serverId: string): Promise<void> {
+    const f = await faults.takeFault(this.deps.db, this.host, operation, serverId);
+    if (!f) return;
+    if (f.mode === 'fail') throw new InjectedFault(`Injected fault: ${operation} failed on ${this.host}`);
+    if (f.mode === 'delay') { await sleep(f.delay_ms); return; }
+    if (f.mode === 'hang') {
+      // A wedged hypervisor call: waits until the fault is cleared, bounded by delay_ms (or the task lease).
+      const bound = Date.now() + (f.delay_ms > 0 ? f.delay_ms : this.deps.config.taskLease * 1000);
+      while (Date.now() < bound) {
+        const still = await this.deps.db.selectFrom('driver_faults').select('id').where('id', '=', f.id).executeTakeFirst();
+        if (!still) return;
+        await sleep(100);
+      }
+    }
+  }
+
+  /** True while a `lease` hang fault freezes this whole node. */
+  async frozen(): Promise<boolean> {
+    const f = await this.deps.db.selectFrom('driver_faults').select('id').where('host', '=', this.host).where('operation', '=', 'lease').executeTakeFirst();
+    return f !== undefined;
+  }
+
+  private async finishState(id: string, expected: string | null, set: Updateable<ServersTable>): Promise<boolean> {
+    return servers.casUpdateServer(this.deps.db, id, expected, { ...set, updated_at: this.now() });
+  }
+
+  /** Runs `fn` as an instance-action event (Nova's wrap_instance_event); records Error and calls onError on failure. */
+  private async withEvent(task: LeasedTask, event: string, row: ServerRow, fn: () => Promise<void>, onError: (err: Error) => Promise<void>): Promise<void> {
+    const payload = JSON.parse(task.payload) as { actionId?: string; requestId?: string };
+    const eventId = this.deps.ids.uuid();
+    if (payload.actionId) {
+      await actions.insertEvent(this.deps.db, { id: eventId, action_id: payload.actionId, event, start_time: this.now(), finish_time: null, result: null, traceback: null, host: this.host, details: null });
+    }
+    try {
+      await fn();
+    } catch (e) {
+      const err = e as Error;
+      if (!(err instanceof InjectedFault) && isTransient(err)) throw err;
+      this.deps.log.warn({ server: row.id, event, err: err.message }, 'compute operation failed');
+      await onError(err);
+      if (payload.actionId) {
+        await actions.finishEvent(this.deps.db, eventId, { finish_time: this.now(), result: 'Error', traceback: err.stack ?? err.message, details: err.message });
+        await actions.touchAction(this.deps.db, payload.actionId, this.now(), true, 'Error');
+      }
+      return;
+    }
+    if (payload.actionId) {
+      await actions.finishEvent(this.deps.db, eventId, { finish_time: this.now(), result: 'Success', traceback: null, details: null });
+      await actions.touchAction(this.deps.db, payload.actionId, this.now(), true);
+    }
+  }
+
+  private async recordFault(id: string, expected: string | null, err: Error, set: Updateable<ServersTable>): Promise<void> {
+    const fault = JSON.stringify({ code: 500, message: err.message.slice(0, 255), details: err.stack ?? err.message, created: this.now() });
+    await servers.casUpdateServer(this.deps.db, id, expected, { ...set, fault, updated_at: this.now() });
+  }
+
+  private async spawn(task: LeasedTask, row: ServerRow): Promise<void> {
+    // Claim the server for this host; a delete that won the race leaves nothing to build.
+    if (row.task_state === 'scheduling') {
+      const claimed = await servers.casUpdateServer(this.deps.db, row.id, 'scheduling', { host: this.host, task_state: 'spawning', updated_at: this.now() });
+      if (!claimed) return;
+      await bindServerPorts(this.deps, this.deps.db, row.id, this.host);
+    } else if (row.task_state !== 'spawning' || row.host !== this.host) {
+      return;
+    }
+    const flavor = JSON.parse(row.flavor) as { vcpus: number; ram: number; disk: number };
+    await this.withEvent(task, 'compute_build_and_run_instance', row, async () => {
+      await this.injected('spawn', row.id);
+      await this.driver.spawn({ id: row.id, name: row.name, vcpus: flavor.vcpus, ramMb: flavor.ram, diskGb: flavor.disk, imageId: row.image_id });
+      const done = await this.finishState(row.id, 'spawning', { vm_state: 'active', task_state: null, power_state: PowerState.RUNNING, launched_at: this.now() });
+      // Deleted while spawning (B5): Nova's UnexpectedDeletingTaskStateError; the terminate task finishes the job.
+      if (!done) await this.driver.destroy(row.id);
+    }, async (err) => {
+      await this.recordFault(row.id, 'spawning', err, { vm_state: 'error', task_state: null, power_state: PowerState.NOSTATE });
+    });
+  }
+
+  private async terminate(task: LeasedTask, row: ServerRow): Promise<void> {
+    if (row.task_state !== 'deleting') return; // not (or no longer) being deleted
+    await this.withEvent(task, 'compute_terminate_instance', row, async () => {
+      await this.injected('destroy', row.id);
+      await this.driver.destroy(row.id);
+      await this.deps.db.transaction().execute(async (tx) => {
+        await releaseServerPorts(this.deps, tx, row.id);
+        await servers.markServerDeleted(tx, row.id, this.now());
+      });
+    }, async (err) => {
+      // B42: ERROR with a fault; the row stays and a later DELETE starts again.
+      await this.recordFault(row.id, 'deleting', err, { vm_state: 'error', task_state: null });
+    });
+  }
+
+  private async shelveOffload(task: LeasedTask, row: ServerRow): Promise<void> {
+    if (row.task_state !== 'shelving_offloading') return;
+    await this.withEvent(task, 'compute_shelve_offload_instance', row, async () => {
+      await this.injected('destroy', row.id);
+      await this.driver.destroy(row.id);
+      await this.deps.db.updateTable('ports').set({ binding_host_id: '', updated_at: this.now() }).where('device_id', '=', row.id).execute();
+      await this.finishState(row.id, 'shelving_offloading', { vm_state: 'shelved_offloaded', task_state: null, power_state: PowerState.SHUTDOWN, host: null });
+    }, async () => { await servers.casUpdateServer(this.deps.db, row.id, row.task_state, { task_state: null, updated_at: this.now() }); });
+  }
+
+  private async unshelve(task: LeasedTask, row: ServerRow): Promise<void> {
+    if (row.task_state !== 'unshelving') return;
+    const flavor = JSON.parse(row.flavor) as { vcpus: number; ram: number; disk: number };
+    await this.withEvent(task, 'compute_unshelve_instance', row, async () => {
+      await this.injected('spawn', row.id);
+      if ((await this.driver.power(row.id)) === 'missing') {
+        await this.driver.spawn({ id: row.id, name: row.name, vcpus: flavor.vcpus, ramMb: flavor.ram, diskGb: flavor.disk, imageId: row.image_id });
+      } else {
+        await this.driver.powerOn(row.id);
+      }
+      await bindServerPorts(this.deps, this.deps.db, row.id, this.host);
+      await this.finishState(row.id, 'unshelving', { vm_state: 'active', task_state: null, power_state: PowerState.RUNNING, host: this.host });
+    }, async () => { await servers.casUpdateServer(this.deps.db, row.id, row.task_state, { task_state: null, updated_at: this.now() }); });
+  }
+
+  /** Destroys guests whose servers the database says are gone or elsewhere (a local delete while this node was down). */
+  async reapOrphans(): Promise<number> {
+    const guests = await this.driver.listGuests();
+    if (guests.length === 0) return 0;
+    const orphans = await servers.deletedServerIdsOnHost(this.deps.db, this.host, guests);
+    for (const id of orphans) await this.driver.destroy(id);
+    return orphans.length;
+  }
+
+  /** Nova's _reclaim_queued_deletes: soft-deleted servers older than reclaim_instance_interval become hard deletes. */
+  async reclaimSoftDeleted(): Promise<void> {
+    const interval = this.deps.config.reclaimInstanceInterval;
+    if (interval <= 0) return;
+    const before = iso(new Date(this.deps.clock.now().getTime() - interval * 1000));
+    for (const row of await servers.reclaimableServers(this.deps.db, this.host, before)) {
+      try {
+        await this.driver.destroy(row.id);
+        await this.deps.db.transaction().execute(async (tx) => {
+          await releaseServerPorts(this.deps, tx, row.id);
+          await tx.updateTable('servers').set({ deleted: 1, terminated_at: this.now(), updated_at: this.now(), vm_state: 'deleted', power_state: 0 })
+            .where('id', '=', row.id).where('vm_state', '=', 'soft-delete').where('deleted', '=', 0).execute();
+        });
+      } catch (err) {
+        this.deps.log.warn({ server: row.id, err: (err as Error).message }, 'reclaim failed');
+      }
+    }
+  }
+}
+
+function isTransient(err: Error): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return /^(ECONN|ETIMEDOUT|57P|08)/.test(code) || /Connection terminated|timeout exceeded when trying to connect/i.test(err.message);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

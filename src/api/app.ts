@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Caller, Deps } from '../compute/context.js';
+import { DomainError } from '../domain/errors.js';
+import type { TokenService, TokenInfo } from '../identity/tokens.js';
+import { HttpFault, familyOf, sendFault } from './faults.js';
+import { negotiate, MIN_VERSION, type Microversion } from './microversion.js';
+import { registerIdentityRoutes } from './routes/identity.routes.js';
+import { registerComputeRoutes } from './routes/compute.routes.js';
+import { registerNetworkRoutes } from './routes/network.routes.js';
+import { registerImageRoutes } from './routes/image.routes.js';
+import { registerStratusRoutes } from './routes/stratus.routes.js';
+import type { Metrics } from './metrics.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller | null;
+    token: TokenInfo | null;
+    mv: Microversion;
+  }
+  interface FastifyContextConfig { public?: boolean }
+}
+
+export interface AppOptions { deps: Deps; tokens: TokenService; metrics: Metrics; loggerInstance: import('pino').Logger }
+
+const PROJECT_ID_RE = /^[0-9a-f-]+$/;
+
+export function formatSchemaErrors(errors: Array<{ instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }>, dataVar: string): Error {
+  const e = errors[0];
+  const field = e.instancePath.split('/').filter(Boolean).pop() ?? dataVar;
+  let msg: string;
+  if (e.keyword === 'additionalProperties') msg = `Additional properties are not allowed ('${String(e.params.additionalProperty)}' was unexpected)`;
+  else if (e.keyword === 'required') msg = `'${String(e.params.missingProperty)}' is a required property`;
+  else msg = `Invalid input for field/attribute ${field}. ${e.message ?? ''}`.trim();
+  const err = new HttpFault(400, 'badRequest', msg);
+  return err;
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { deps, tokens, metrics } = opts;
+  const app = Fastify({
+    loggerInstance: opts.loggerInstance,
+    genReqId: () => `req-${randomUUID()}`,
+    logController: { requestIdLogLabel: 'request_id', disableRequestLogging: true },
+    bodyLimit: deps.config.maxBodySize,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, allowUnionTypes: true } },
+    schemaErrorFormatter: formatSchemaErrors as never,
+    return503OnClosing: true,
+  } as never) as unknown as FastifyInstance;
+
+  app.decorateRequest('caller', null);
+  app.decorateRequest('token', null);
+  app.decorateRequest('mv', null as unknown as Microversion);
+
+  // Bodies: JSON only. DELETE/GET bodies are ignored, as Nova does (wsgi._METHODS_WITH_BODY).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return done(null, undefined);
+    const ct = String(req.headers['content-type'] ?? '');
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    if (ct && !/json/i.test(ct) && !ct.startsWith('text/plain')) return done(new HttpFault(415, 'badMediaType', 'Unsupported Content-Type'), undefined);
+    try { done(null, JSON.parse(text)); } catch { done(new HttpFault(400, 'badRequest', 'Malformed request body'), undefined); }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-openstack-request-id', request.id);
+    reply.header('x-compute-request-id', request.id);
+    request.mv = MIN_VERSION;
+    const url = request.url;
+    const compute = url.startsWith('/v2.1');
+    if (!request.routeOptions.config?.public) {
+      const token = request.headers['x-auth-token'];
+      if (typeof token !== 'string' || token === '') throw new DomainError('unauthorized', 'Unauthorized', 'The request you have made requires authentication.');
+      const info = await tokens.validate(token);
+      request.token = info;
+      request.caller = {
+        userId: info.userId, projectId: info.projectId, roles: info.roles, requestId: request.id,
+        isAdmin: deps.policy.allows('context_is_admin', {}, { user_id: info.userId, project_id: info.projectId, roles: info.roles, is_admin: false }),
+      };
+    }
+    if (compute) {
+      let echo = '2.1';
+      try {
+        const n = negotiate(request.headers);
+        request.mv = n.version; echo = n.echo;
+      } catch (e) {
+        if (e instanceof HttpFault && e.headers.__echo) { echo = e.headers.__echo; delete e.headers.__echo; }
+        setVersionHeaders(reply, echo);
+        throw e;
+      }
+      setVersionHeaders(reply, echo);
+      const params = request.params as { project_id?: string };
+      if (params && params.project_id !== undefined) {
+        if (!PROJECT_ID_RE.test(params.project_id)) throw new HttpFault(404, 'itemNotFound', 'The resource could not be found.');
+        if (request.caller && params.project_id !== request.caller.projectId) {
+          throw new HttpFault(400, 'badRequest', `Malformed request URL: URL's project_id '${params.project_id}' doesn't match Context's project_id '${request.caller.projectId}'`);
+        }
+      }
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime);
+    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  });
+
+  app.setErrorHandler((err, request, reply) => sendFault(request, reply, err));
+  app.setNotFoundHandler((request, reply) => {
+    if (familyOf(request.url) === 'compute' && request.url.startsWith('/v2.1')) {
+      try { setVersionHeaders(reply, negotiate(request.headers).version.minor ? `2.${negotiate(request.headers).version.minor}` : '2.1'); } catch { /* bad header: plain 404 still */ }
+    }
+    return sendFault(request, reply, new HttpFault(404, 'itemNotFound', 'The resource could not be found.'));
+  });
+
+  registerIdentityRoutes(app, deps, tokens);
+  registerComputeRoutes(app, deps);
+  registerNetworkRoutes(app, deps);
+  registerImageRoutes(app, deps);
+  registerStratusRoutes(app, deps, metrics);
+  return app;
+}
+
+function setVersionHeaders(reply: import('fastify').FastifyReply, v: string): void {
+  reply.header('openstack-api-version', `compute ${v}`);
+  reply.header('x-openstack-nova-api-version', v);
+  reply.header('vary', 'OpenStack-API-Version, X-OpenStack-Nova-API-Version');
+}
+
+/** The caller of an authenticated route (the auth hook guarantees it). */
+export function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new DomainError('unauthorized', 'Unauthorized', 'The request you have made requires authentication.');
+  return request.caller;
+}
+
+/** `http://host:port` as the client addressed us (links and catalog follow the client's view). */
+export function baseUrl(request: FastifyRequest): string {
+  return `http://${request.headers.host ?? '127.0.0.1'}`;
+}

@@ -1,0 +1,87 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../domain/errors.js';
+import { isUnavailableError } from '../db/dialects/index.js';
+
+/** An error that only exists at the HTTP layer (bad method, bad microversion, bad media type). */
+export class HttpFault extends Error {
+  constructor(public status: number, public faultKey: string, message: string, public headers: Record<string, string> = {}) {
+    super(message);
+  }
+}
+
+/** Nova's fault names by status (nova/api/openstack/wsgi.py Fault._fault_names). */
+const NOVA_FAULT_NAMES: Record<number, string> = {
+  400: 'badRequest', 401: 'unauthorized', 403: 'forbidden', 404: 'itemNotFound', 405: 'badMethod',
+  409: 'conflictingRequest', 413: 'overLimit', 415: 'badMediaType', 429: 'overLimit', 501: 'notImplemented', 503: 'serviceUnavailable',
+};
+export const novaFaultName = (status: number) => NOVA_FAULT_NAMES[status] ?? 'computeFault';
+
+const KIND_STATUS: Record<DomainError['kind'], number> = {
+  'not-found': 404, conflict: 409, forbidden: 403, invalid: 400, unavailable: 503, unauthorized: 401, 'over-limit': 413,
+};
+
+const KEYSTONE_TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+
+/** Which wire family a path belongs to; each speaks its own error format. */
+export type ApiFamily = 'compute' | 'identity' | 'network' | 'image' | 'stratus';
+export function familyOf(url: string): ApiFamily {
+  if (url.startsWith('/identity')) return 'identity';
+  if (url.startsWith('/networking')) return 'network';
+  if (url.startsWith('/image')) return 'image';
+  if (url.startsWith('/stratus')) return 'stratus';
+  return 'compute';
+}
+
+export interface Fault { status: number; key: string; message: string; headers: Record<string, string> }
+
+/** Classifies any thrown value. Unknown errors are 500 with a generic message (logged with the request id). */
+export function classify(err: unknown): Fault & { unexpected: boolean } {
+  if (err instanceof DomainError) {
+    const status = KIND_STATUS[err.kind];
+    const headers: Record<string, string> = {};
+    if (status === 503) headers['retry-after'] = '5';
+    return { status, key: err.code, message: err.message, headers, unexpected: false };
+  }
+  if (err instanceof HttpFault) return { status: err.status, key: err.faultKey, message: err.message, headers: err.headers, unexpected: false };
+  if (isUnavailableError(err)) {
+    return { status: 503, key: 'serviceUnavailable', message: 'The database is temporarily unavailable. Retry later.', headers: { 'retry-after': '5' }, unexpected: false };
+  }
+  const fe = err as { statusCode?: number; code?: string; validation?: unknown; message?: string };
+  if (fe && fe.validation) return { status: 400, key: 'badRequest', message: fe.message ?? 'Invalid input', headers: {}, unexpected: false };
+  if (fe && fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err instanceof SyntaxError)) {
+    return { status: 400, key: 'badRequest', message: 'Malformed request body', headers: {}, unexpected: false };
+  }
+  if (fe && fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, key: 'overLimit', message: 'Request is too large.', headers: {}, unexpected: false };
+  if (fe && fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415, key: 'badMediaType', message: 'Unsupported Content-Type', headers: {}, unexpected: false };
+  if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { status: fe.statusCode, key: novaFaultName(fe.statusCode), message: fe.message ?? 'Bad request', headers: {}, unexpected: false };
+  }
+  return { status: 500, key: 'computeFault', message: 'Unexpected API Error. Please contact the administrator', headers: {}, unexpected: true };
+}
+
+/** The one place that turns errors into wire bodies. */
+export function sendFault(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  const f = classify(err);
+  if (f.unexpected) request.log.error({ err }, 'unexpected error');
+  else if (f.status >= 500) request.log.warn({ err: (err as Error)?.message }, 'service unavailable');
+  for (const [k, v] of Object.entries(f.headers)) reply.header(k, v);
+  const family = familyOf(request.url);
+  if (f.status === 401) {
+    const base = `http://${request.headers.host ?? '127.0.0.1'}/identity`;
+    reply.header('www-authenticate', `Keystone uri="${base}"`);
+    return reply.code(401).type('application/json').send({ error: { code: 401, title: 'Unauthorized', message: f.message } });
+  }
+  if (family === 'identity') {
+    return reply.code(f.status).type('application/json').send({ error: { code: f.status, title: KEYSTONE_TITLES[f.status] ?? 'Error', message: f.message } });
+  }
+  if (family === 'network') {
+    const type = /^[A-Z]/.test(f.key) ? f.key : (f.status === 404 ? 'HTTPNotFound' : f.status === 409 ? 'Conflict' : f.status === 403 ? 'HTTPForbidden' : 'HTTPBadRequest');
+    return reply.code(f.status).type('application/json').send({ NeutronError: { type, message: f.message, detail: '' } });
+  }
+  if (family === 'image') {
+    return reply.code(f.status).type('application/json').send({ code: f.status, title: KEYSTONE_TITLES[f.status] ?? 'Error', message: f.message });
+  }
+  // Nova: the fault key depends on the status only (a domain code such as ServerLocked is ours, not the wire's).
+  const key = novaFaultName(f.status);
+  return reply.code(f.status).type('application/json; charset=UTF-8').send({ [key]: { code: f.status, message: f.message } });
+}

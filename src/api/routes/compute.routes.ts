@@ -1,0 +1,311 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Caller, Deps } from '../../compute/context.js';
+import { allowed, canonicalUuid, serviceIsUp } from '../../compute/access.js';
+import { createServer, listServers, showServer, updateServer, MAX_LIMIT, type RequestedNetworks } from '../../compute/servers.js';
+import { deleteServer } from '../../compute/delete-server.js';
+import { powerAction, lockServer, unlockServer, resetState, restoreServer, forceDeleteServer } from '../../compute/server-actions.js';
+import { listInstanceActions, showInstanceAction } from '../../compute/instance-actions.js';
+import { listServices, updateService } from '../../compute/services.js';
+import * as catalog from '../../db/repositories/catalog.repository.js';
+import * as net from '../../db/repositories/network.repository.js';
+import * as svcRepo from '../../db/repositories/services.repository.js';
+import { DomainError, invalid, noSuchAction } from '../../domain/errors.js';
+import { novaUsecTime } from '../../domain/clock.js';
+import { baseUrl, callerOf } from '../app.js';
+import { HttpFault } from '../faults.js';
+import { atLeast, MAX_VERSION_STRING } from '../microversion.js';
+import { RouteTable } from '../routing.js';
+import { renderServer, renderServerBrief, serverLinks, type ViewContext } from '../views/servers.view.js';
+import * as schemas from '../schemas/compute.schemas.js';
+
+function versionV21(request: FastifyRequest) {
+  return {
+    id: 'v2.1', status: 'CURRENT', version: MAX_VERSION_STRING, min_version: '2.1', updated: '2013-07-23T11:33:21Z',
+    links: [{ rel: 'self', href: `${baseUrl(request)}/v2.1/` }, { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' }],
+    'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2.1' }],
+  };
+}
+
+/** Prefix of links as the client addressed us (with the project id when the URL had one). */
+function linkBases(request: FastifyRequest) {
+  const p = (request.params as { project_id?: string }).project_id;
+  const b = baseUrl(request);
+  return { base: `${b}/v2.1${p ? `/${p}` : ''}`, bookmarkBase: `${b}${p ? `/${p}` : ''}` };
+}
+
+function queryOf(request: FastifyRequest): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(request.query as Record<string, unknown>)) out[k] = Array.isArray(v) ? v.map(String) : [String(v)];
+  return out;
+}
+
+const last = (v: string[] | undefined) => (v ? v[v.length - 1] : undefined);
+
+function parseIntParam(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min) throw invalid(`Invalid input for field/attribute ${name}. Value: ${v}. '${v}' does not match '^[0-9]*$'`);
+  return Number(v);
+}
+
+export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
+  const root = new RouteTable(app);
+  root.add('GET', '/', async (request) => ({
+    versions: [
+      { id: 'v2.0', status: 'SUPPORTED', version: '', min_version: '', updated: '2011-01-21T11:33:21Z', links: [{ rel: 'self', href: `${baseUrl(request)}/v2/` }] },
+      { id: 'v2.1', status: 'CURRENT', version: MAX_VERSION_STRING, min_version: '2.1', updated: '2013-07-23T11:33:21Z', links: [{ rel: 'self', href: `${baseUrl(request)}/v2.1/` }] },
+    ],
+  }), { public: true });
+  root.add('GET', '/v2.1', async (request) => ({ version: versionV21(request) }), { public: true });
+  root.finish();
+
+  const r = new RouteTable(app, ['/v2.1', '/v2.1/:project_id']);
+
+  async function viewContext(request: FastifyRequest, caller: Caller): Promise<ViewContext> {
+    const nets = await net.listNetworks(deps.db);
+    const showHostStatus = atLeast(request.mv, 16) && allowed(deps, caller, 'os_compute_api:servers:show:host_status');
+    let hostStatus: ViewContext['hostStatus'];
+    if (showHostStatus) {
+      const svcs = await svcRepo.listServices(deps.db, { binary: 'nova-compute' });
+      const byHost = new Map(svcs.map((s) => [s.host, s]));
+      hostStatus = (host) => {
+        if (!host) return '';
+        const s = byHost.get(host);
+        if (!s) return 'UNKNOWN';
+        if (!serviceIsUp(deps, s)) return 'DOWN';
+        return s.disabled ? 'MAINTENANCE' : 'UP';
+      };
+    }
+    return { mv: request.mv, ...linkBases(request), isAdmin: caller.isAdmin, showHostStatus, networkNames: new Map(nets.map((n) => [n.id, n.name])), hostStatus };
+  }
+
+  // --- flavors -------------------------------------------------------------------------
+  const flavorBrief = (request: FastifyRequest, f: { id: string; name: string }) => {
+    const { base, bookmarkBase } = linkBases(request);
+    return { id: f.id, name: f.name, links: [{ rel: 'self', href: `${base}/flavors/${f.id}` }, { rel: 'bookmark', href: `${bookmarkBase}/flavors/${f.id}` }] };
+  };
+  const flavorDetail = (request: FastifyRequest, f: NonNullable<Awaited<ReturnType<typeof catalog.getFlavor>>>) => {
+    const out: Record<string, unknown> = {
+      ...flavorBrief(request, f), ram: f.ram, disk: f.disk, vcpus: f.vcpus, 'OS-FLV-EXT-DATA:ephemeral': f.ephemeral,
+      'OS-FLV-DISABLED:disabled': false, swap: atLeast(request.mv, 75) ? f.swap : (f.swap || ''), rxtx_factor: f.rxtx_factor,
+      'os-flavor-access:is_public': f.is_public === 1,
+    };
+    if (atLeast(request.mv, 55)) out.description = f.description;
+    if (atLeast(request.mv, 61)) out.extra_specs = JSON.parse(f.extra_specs);
+    return out;
+  };
+  r.add('GET', '/flavors', async (request) => ({ flavors: (await catalog.listFlavors(deps.db)).sort((a, b) => a.id.localeCompare(b.id)).map((f) => flavorBrief(request, f)) }));
+  r.add('GET', '/flavors/detail', async (request) => ({ flavors: (await catalog.listFlavors(deps.db)).sort((a, b) => a.id.localeCompare(b.id)).map((f) => flavorDetail(request, f)) }));
+  r.add('GET', '/flavors/:id', async (request) => {
+    const { id } = request.params as { id: string };
+    const f = await catalog.getFlavor(deps.db, id);
+    if (!f) throw new DomainError('not-found', 'FlavorNotFound', `Flavor ${id} could not be found.`);
+    return { flavor: flavorDetail(request, f) };
+  });
+
+  // --- servers -------------------------------------------------------------------------
+  const list = (detail: boolean) => async (request: FastifyRequest) => {
+    const caller = callerOf(request);
+    const q = queryOf(request);
+    const limit = parseIntParam('limit', last(q.limit), 0);
+    const allTenants = q.all_tenants !== undefined && !['0', 'false', 'f', 'off', 'no', 'n'].includes((last(q.all_tenants) ?? '').toLowerCase());
+    const lockedRaw = atLeast(request.mv, 73) ? last(q.locked) : undefined;
+    const { rows, limit: effective } = await listServers(deps, caller, {
+      detail, name: last(q.name), status: q.status, changesSince: last(q['changes-since']),
+      changesBefore: atLeast(request.mv, 66) ? last(q['changes-before']) : undefined, deleted: last(q.deleted), allTenants,
+      projectId: last(q.project_id) ?? last(q.tenant_id), image: last(q.image), flavor: last(q.flavor), host: last(q.host),
+      reservationId: last(q.reservation_id), locked: lockedRaw === undefined ? undefined : ['1', 'true', 't', 'yes', 'on'].includes(lockedRaw.toLowerCase()),
+      limit, marker: last(q.marker), sortKey: last(q.sort_key), sortDir: last(q.sort_dir), userId: last(q.user_id),
+      strictStatus: atLeast(request.mv, 38),
+    });
+    const ctx = await viewContext(request, caller);
+    let body: Record<string, unknown>;
+    if (detail) {
+      const ports = await net.portsOfServers(deps.db, rows.map((s) => s.id));
+      body = { servers: rows.map((s) => renderServer(ctx, s, ports.filter((p) => p.device_id === s.id), { show: false })) };
+    } else {
+      body = { servers: rows.map((s) => renderServerBrief(ctx, s)) };
+    }
+    if (rows.length > 0 && rows.length >= Math.min(effective, MAX_LIMIT) && limit !== undefined) {
+      const params = new URLSearchParams();
+      for (const [k, vs] of Object.entries(q)) if (k !== 'marker') for (const v of vs) params.append(k, v);
+      params.set('marker', rows[rows.length - 1].id);
+      body.servers_links = [{ rel: 'next', href: `${ctx.base}/servers${detail ? '/detail' : ''}?${params.toString()}` }];
+    }
+    return body;
+  };
+  r.add('GET', '/servers', list(false));
+  r.add('GET', '/servers/detail', list(true));
+
+  r.add('POST', '/servers', async (request, reply) => {
+    const caller = callerOf(request);
+    const s = (request.body as { server: schemas.CreateServerBody }).server;
+    if (atLeast(request.mv, 37) && s.networks === undefined) throw invalid("Invalid input for field/attribute server. Value: {...}. 'networks' is a required property");
+    if (!atLeast(request.mv, 19) && s.description !== undefined) throw invalid("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)");
+    const toCount = (v: unknown, d: number) => (v === undefined ? d : Number(v));
+    const minCount = toCount(s.min_count, 1);
+    const maxCount = toCount(s.max_count, minCount);
+    const res = await createServer(deps, caller, {
+      name: s.name, imageRef: s.imageRef ?? '', flavorRef: String(s.flavorRef), networks: s.networks as RequestedNetworks,
+      metadata: s.metadata, description: s.description, keyName: s.key_name ?? undefined, availabilityZone: s.availability_zone ?? undefined,
+      userData: s.user_data, adminPass: s.adminPass, accessIPv4: s.accessIPv4, accessIPv6: s.accessIPv6,
+      minCount, maxCount, returnReservationId: s.return_reservation_id === true,
+    });
+    reply.code(202);
+    if (s.return_reservation_id === true) return { reservation_id: res.reservationId };
+    const { base, bookmarkBase } = linkBases(request);
+    const id = res.ids[0];
+    reply.header('location', `${base}/servers/${id}`);
+    return {
+      server: {
+        id, links: serverLinks({ base, bookmarkBase } as ViewContext, id), 'OS-DCF:diskConfig': 'MANUAL',
+        security_groups: [{ name: 'default' }], adminPass: res.adminPass,
+      },
+    };
+  }, { schema: { body: schemas.createServer } });
+
+  r.add('GET', '/servers/:id', async (request) => {
+    const caller = callerOf(request);
+    const row = await showServer(deps, caller, (request.params as { id: string }).id);
+    const ctx = await viewContext(request, caller);
+    return { server: renderServer(ctx, row, await net.portsOfServers(deps.db, [row.id]), { show: true }) };
+  });
+
+  r.add('PUT', '/servers/:id', async (request) => {
+    const caller = callerOf(request);
+    const s = (request.body as { server: { name?: string; description?: string | null; accessIPv4?: string; accessIPv6?: string } }).server;
+    if (!atLeast(request.mv, 19) && s.description !== undefined) throw invalid("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)");
+    const row = await updateServer(deps, caller, (request.params as { id: string }).id, s);
+    const ctx = await viewContext(request, caller);
+    return { server: renderServer(ctx, row, await net.portsOfServers(deps.db, [row.id]), { show: true }) };
+  }, { schema: { body: schemas.updateServer } });
+
+  r.add('DELETE', '/servers/:id', async (request, reply) => {
+    await deleteServer(deps, callerOf(request), (request.params as { id: string }).id);
+    reply.code(204).type('application/json');
+    return reply.send();
+  });
+
+  r.add('POST', '/servers/:id/action', async (request, reply) => {
+    const caller = callerOf(request);
+    const id = (request.params as { id: string }).id;
+    const body = request.body as Record<string, unknown> | undefined;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('Malformed request body');
+    const keys = Object.keys(body);
+    if (keys.length !== 1) throw invalid(keys.length === 0 ? 'Malformed request body' : 'There is no such action: ' + keys.join(','));
+    const key = keys[0];
+    const value = body[key];
+    switch (key) {
+      case 'lock': {
+        let reason: string | null = null;
+        if (atLeast(request.mv, 73) && value !== null && value !== undefined) {
+          if (typeof value !== 'object' || Array.isArray(value)) throw invalid(`Invalid input for field/attribute lock. Value: ${JSON.stringify(value)}. ${JSON.stringify(value)} is not valid under any of the given schemas`);
+          const extra = Object.keys(value).filter((k) => k !== 'locked_reason');
+          if (extra.length) throw invalid(`Invalid input for field/attribute lock. Value: ${JSON.stringify(value)}. Additional properties are not allowed ('${extra[0]}' was unexpected)`);
+          const lr = (value as { locked_reason?: unknown }).locked_reason;
+          if (lr !== undefined) {
+            if (typeof lr !== 'string' || lr.length < 1 || lr.length > 255) throw invalid(`Invalid input for field/attribute locked_reason. Value: ${JSON.stringify(lr)}. ${JSON.stringify(lr)} is not a valid reason`);
+            reason = lr;
+          }
+        }
+        await lockServer(deps, caller, id, reason);
+        break;
+      }
+      case 'unlock': await unlockServer(deps, caller, id); break;
+      case 'os-resetState': {
+        const st = (value as { state?: unknown } | null)?.state;
+        if (typeof st !== 'string') throw invalid("Invalid input for field/attribute os-resetState. Value: " + JSON.stringify(value) + ". 'state' is a required property");
+        await resetState(deps, caller, id, st);
+        break;
+      }
+      case 'restore': await restoreServer(deps, caller, id); break;
+      case 'forceDelete': await forceDeleteServer(deps, caller, id); break;
+      case 'reboot': {
+        const t = (value as { type?: unknown } | null)?.type;
+        if (typeof t !== 'string' || !['SOFT', 'HARD'].includes(t.toUpperCase())) throw invalid(`Invalid input for field/attribute type. Value: ${String(t)}. '${String(t)}' is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']`);
+        await powerAction(deps, caller, id, key, { type: t });
+        break;
+      }
+      case 'os-stop': case 'os-start': case 'pause': case 'unpause': case 'suspend': case 'resume':
+      case 'shelve': case 'shelveOffload': case 'unshelve':
+        await powerAction(deps, caller, id, key, {});
+        break;
+      default:
+        throw noSuchAction(key);
+    }
+    reply.code(202);
+    return reply.send();
+  });
+
+  // --- instance actions ----------------------------------------------------------------
+  const actionTime = (s: string | null) => novaUsecTime(s);
+  const renderAction = (request: FastifyRequest, a: { action: string; server_id: string; message: string | null; project_id: string; request_id: string; start_time: string; user_id: string; updated_at: string }) => {
+    const out: Record<string, unknown> = { action: a.action, instance_uuid: a.server_id, message: a.message, project_id: a.project_id, request_id: a.request_id, start_time: actionTime(a.start_time), user_id: a.user_id };
+    if (atLeast(request.mv, 58)) out.updated_at = actionTime(a.updated_at);
+    return out;
+  };
+  r.add('GET', '/servers/:id/os-instance-actions', async (request) => {
+    const res = await listInstanceActions(deps, callerOf(request), (request.params as { id: string }).id, atLeast(request.mv, 21));
+    return { instanceActions: res.actions.map((a) => renderAction(request, a)) };
+  });
+  r.add('GET', '/servers/:id/os-instance-actions/:request_id', async (request) => {
+    const caller = callerOf(request);
+    const p = request.params as { id: string; request_id: string };
+    const res = await showInstanceAction(deps, caller, p.id, p.request_id, atLeast(request.mv, 21));
+    const action = renderAction(request, res.action);
+    if (atLeast(request.mv, 51) || res.showEvents) {
+      action.events = res.events.map((e) => {
+        const ev: Record<string, unknown> = { event: e.event, start_time: actionTime(e.start_time), finish_time: actionTime(e.finish_time), result: e.result };
+        if (res.showDetails) ev.traceback = e.traceback;
+        if (atLeast(request.mv, 62)) { if (res.showEvents) ev.host = e.host ?? ''; ev.hostId = ''; }
+        if (atLeast(request.mv, 84) && res.showDetails) ev.details = e.details;
+        return ev;
+      });
+    }
+    return { instanceAction: action };
+  });
+
+  // --- os-services ---------------------------------------------------------------------
+  const renderService = (request: FastifyRequest, s: { row: Awaited<ReturnType<typeof svcRepo.listServices>>[number]; up: boolean }, i: number) => {
+    const out: Record<string, unknown> = {
+      id: atLeast(request.mv, 53) ? s.row.id : i + 1, binary: s.row.binary, host: s.row.host, zone: s.row.zone,
+      status: s.row.disabled ? 'disabled' : 'enabled', state: s.up ? 'up' : 'down', updated_at: novaUsecTime(s.row.last_seen_at),
+      disabled_reason: s.row.disabled_reason,
+    };
+    if (atLeast(request.mv, 11)) out.forced_down = s.row.forced_down === 1;
+    return out;
+  };
+  r.add('GET', '/os-services', async (request) => {
+    const q = request.query as { host?: string; binary?: string };
+    const rows = await listServices(deps, callerOf(request), { host: q.host, binary: q.binary });
+    return { services: rows.map((s, i) => renderService(request, s, i)) };
+  });
+  r.add('PUT', '/os-services/:id', async (request) => {
+    const caller = callerOf(request);
+    const id = (request.params as { id: string }).id;
+    const b = (request.body ?? {}) as { status?: 'enabled' | 'disabled'; disabled_reason?: string; forced_down?: boolean; host?: string; binary?: string };
+    if (atLeast(request.mv, 53)) {
+      if (!canonicalUuid(id)) throw invalid(`Invalid uuid ${id}`);
+      const res = await updateService(deps, caller, { id: canonicalUuid(id)! }, { status: b.status, disabledReason: b.disabled_reason, forcedDown: b.forced_down });
+      return { service: renderService(request, res, 0) };
+    }
+    // Before 2.53 the path names the action: enable, disable, disable-log-reason, force-down.
+    if (!b.host || !b.binary) throw invalid("'host' is a required property");
+    const changes = id === 'enable' ? { status: 'enabled' as const } : id === 'disable' ? { status: 'disabled' as const }
+      : id === 'disable-log-reason' ? { status: 'disabled' as const, disabledReason: b.disabled_reason }
+      : id === 'force-down' && atLeast(request.mv, 11) ? { forcedDown: b.forced_down === true } : null;
+    if (!changes) throw new HttpFault(404, 'itemNotFound', 'Unknown action');
+    const res = await updateService(deps, caller, { host: b.host, binary: b.binary }, changes);
+    const out: Record<string, unknown> = { host: res.row.host, binary: res.row.binary };
+    if ('status' in changes) out.status = changes.status;
+    if ('disabledReason' in changes) out.disabled_reason = changes.disabledReason;
+    if ('forcedDown' in changes) out.forced_down = changes.forcedDown;
+    return { service: out };
+  }, { schema: { body: schemas.updateService } });
+
+  // Limits are asked for by some clients before create; Stratus has no quotas (-1 = unlimited).
+  r.add('GET', '/limits', async () => ({
+    limits: { rate: [], absolute: { maxServerMeta: 128, maxTotalInstances: -1, maxPersonality: 5, totalServerGroupsUsed: 0, maxImageMeta: 128, maxPersonalitySize: 10240, maxTotalRAMSize: -1, maxServerGroups: 10, maxSecurityGroupRules: -1, maxTotalKeypairs: 100, totalCoresUsed: 0, totalRAMUsed: 0, maxSecurityGroups: -1, totalFloatingIpsUsed: 0, totalInstancesUsed: 0, maxServerGroupMembers: 10, maxTotalFloatingIps: -1, totalSecurityGroupsUsed: 0, maxTotalCores: -1 } },
+  }));
+
+  r.finish();
+}

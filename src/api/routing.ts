@@ -1,0 +1,40 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import { HttpFault } from './faults.js';
+
+type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD' | 'PATCH';
+
+/**
+ * Registers routes and remembers which methods each path has, so that every other method on
+ * a known path answers 405 with an `Allow` header (spec §3.1: Stratus answers 405 where Nova's
+ * router gives a bare 404).
+ */
+export class RouteTable {
+  private methods = new Map<string, Set<Method>>();
+  constructor(private app: FastifyInstance, private prefixes: string[] = ['']) {}
+
+  add(method: Method, path: string, handler: Handler, opts: RouteShorthandOptions & { public?: boolean } = {}): void {
+    for (const prefix of this.prefixes) {
+      const url = prefix + path;
+      const set = this.methods.get(url) ?? new Set<Method>();
+      set.add(method);
+      if (method === 'GET') set.add('HEAD');
+      this.methods.set(url, set);
+      this.app.route({ ...opts, method, url, handler, config: { public: opts.public ?? false } });
+    }
+  }
+
+  /** Call once all routes of this table are added. */
+  finish(): void {
+    const all: Method[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
+    for (const [url, set] of this.methods) {
+      const others = all.filter((m) => !set.has(m));
+      if (others.length === 0) continue;
+      const allow = [...set].sort().join(', ');
+      this.app.route({
+        method: others, url, config: { public: true },
+        handler: async () => { throw new HttpFault(405, 'badMethod', 'The method specified is not allowed for this resource.', { allow }); },
+      });
+    }
+  }
+}

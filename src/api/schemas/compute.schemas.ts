@@ -1,0 +1,67 @@
+/** JSON schemas for compute request bodies, after nova/api/openstack/compute/schemas/servers.py. */
+
+export interface CreateServerBody {
+  name: string; imageRef?: string; flavorRef: string | number; networks?: unknown; metadata?: Record<string, string>;
+  min_count?: number | string; max_count?: number | string; description?: string | null; key_name?: string | null;
+  availability_zone?: string | null; user_data?: string; adminPass?: string; accessIPv4?: string; accessIPv6?: string;
+  return_reservation_id?: boolean;
+}
+
+const name = { type: 'string', minLength: 1, maxLength: 255, pattern: '^(?!\\s)[\\s\\S]*(?<!\\s)$' };
+const description = { type: ['string', 'null'], maxLength: 255 };
+const count = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[1-9][0-9]*$' }] };
+const uuidish = { type: 'string', maxLength: 255 };
+
+export const createServer = {
+  type: 'object', required: ['server'], additionalProperties: true,
+  properties: {
+    server: {
+      type: 'object', required: ['name', 'flavorRef'], additionalProperties: false,
+      properties: {
+        name, description, imageRef: { type: 'string', maxLength: 255 },
+        flavorRef: { anyOf: [{ type: 'string', minLength: 1, maxLength: 255 }, { type: 'integer', minimum: 1 }] },
+        networks: {
+          anyOf: [
+            { enum: ['auto', 'none'] },
+            {
+              type: 'array', maxItems: 64,
+              items: {
+                type: 'object', additionalProperties: false,
+                properties: { uuid: uuidish, port: { type: ['string', 'null'], maxLength: 255 }, fixed_ip: { type: 'string' }, tag: { type: 'string' } },
+              },
+            },
+          ],
+        },
+        metadata: { type: 'object', maxProperties: 128, additionalProperties: { type: 'string', maxLength: 255 }, propertyNames: { minLength: 1, maxLength: 255 } },
+        min_count: count, max_count: count, return_reservation_id: { type: 'boolean' },
+        key_name: { type: ['string', 'null'], maxLength: 255 }, availability_zone: { type: ['string', 'null'], maxLength: 255 },
+        user_data: { type: 'string', maxLength: 65535 }, adminPass: { type: 'string', maxLength: 255 },
+        accessIPv4: { type: 'string', maxLength: 64 }, accessIPv6: { type: 'string', maxLength: 64 },
+        security_groups: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } } } },
+        config_drive: { type: ['boolean', 'string'] }, 'OS-DCF:diskConfig': { enum: ['AUTO', 'MANUAL'] },
+        block_device_mapping_v2: { type: 'array', maxItems: 0 }, tags: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 60 } },
+        hostname: { type: 'string', maxLength: 255 },
+      },
+    },
+    'os:scheduler_hints': { type: 'object' },
+    'OS-SCH-HNT:scheduler_hints': { type: 'object' },
+  },
+};
+
+export const updateServer = {
+  type: 'object', required: ['server'], additionalProperties: false,
+  properties: {
+    server: {
+      type: 'object', additionalProperties: false,
+      properties: { name, description, accessIPv4: { type: 'string', maxLength: 64 }, accessIPv6: { type: 'string', maxLength: 64 }, 'OS-DCF:diskConfig': { enum: ['AUTO', 'MANUAL'] }, hostname: { type: 'string', maxLength: 255 } },
+    },
+  },
+};
+
+export const updateService = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    status: { enum: ['enabled', 'disabled'] }, disabled_reason: { type: 'string', minLength: 1, maxLength: 255 },
+    forced_down: { type: 'boolean' }, host: { type: 'string', maxLength: 255 }, binary: { type: 'string', maxLength: 255 },
+  },
+};

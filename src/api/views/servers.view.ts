@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import type { ServerRow } from '../../db/repositories/servers.repository.js';
+import type { PortRow } from '../../db/repositories/network.repository.js';
+import { serverStatus } from '../../domain/states.js';
+import { novaTime, novaUsecTime } from '../../domain/clock.js';
+import { atLeast, type Microversion } from '../microversion.js';
+
+export interface ViewContext {
+  mv: Microversion;
+  /** `http://host:port/v2.1` or `http://host:port/v2.1/<project>` as the client addressed us. */
+  base: string;
+  /** `http://host:port` or `http://host:port/<project>` for bookmark links. */
+  bookmarkBase: string;
+  isAdmin: boolean;
+  showHostStatus: boolean;
+  networkNames: Map<string, string>;
+  hostStatus?: (host: string | null) => string;
+}
+
+export function serverLinks(ctx: ViewContext, id: string) {
+  return [{ rel: 'self', href: `${ctx.base}/servers/${id}` }, { rel: 'bookmark', href: `${ctx.bookmarkBase}/servers/${id}` }];
+}
+
+/** Nova's hostId: sha224(project_id + host), empty without a host. */
+function hostId(row: ServerRow): string {
+  return row.host ? createHash('sha224').update(row.project_id + row.host).digest('hex') : '';
+}
+
+function addresses(ctx: ViewContext, ports: PortRow[]) {
+  const out: Record<string, Array<Record<string, unknown>>> = {};
+  for (const p of ports) {
+    const net = ctx.networkNames.get(p.network_id) ?? p.network_id;
+    for (const ip of JSON.parse(p.fixed_ips) as Array<{ ip_address: string }>) {
+      (out[net] ??= []).push({ version: ip.ip_address.includes(':') ? 6 : 4, addr: ip.ip_address, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': p.mac_address });
+    }
+  }
+  return out;
+}
+
+const PROGRESS_STATUSES = new Set(['ACTIVE', 'BUILD', 'REBUILD', 'RESIZE', 'VERIFY_RESIZE', 'MIGRATING']);
+
+/** The full server view (show, detail) for a microversion, following nova/api/openstack/compute/views/servers.py. */
+export function renderServer(ctx: ViewContext, row: ServerRow, ports: PortRow[], opts: { show: boolean }): Record<string, unknown> {
+  const mv = ctx.mv;
+  const status = serverStatus(row.vm_state as never, row.task_state as never, row.deleted === 1);
+  const flavor = JSON.parse(row.flavor) as { id: string; name: string; vcpus: number; ram: number; disk: number; ephemeral: number; swap: number; extra_specs: Record<string, string> };
+  const s: Record<string, unknown> = {
+    id: row.id, name: row.name, status, tenant_id: row.project_id, user_id: row.user_id,
+    metadata: JSON.parse(row.metadata), hostId: hostId(row),
+    image: { id: row.image_id, links: [{ rel: 'bookmark', href: `${ctx.bookmarkBase}/images/${row.image_id}` }] },
+    flavor: atLeast(mv, 47)
+      ? { vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk, ephemeral: flavor.ephemeral, swap: flavor.swap, original_name: flavor.name, extra_specs: flavor.extra_specs ?? {} }
+      : { id: flavor.id, links: [{ rel: 'bookmark', href: `${ctx.bookmarkBase}/flavors/${flavor.id}` }] },
+    created: novaTime(row.created_at), updated: novaTime(row.updated_at),
+    addresses: addresses(ctx, ports), accessIPv4: row.access_ipv4, accessIPv6: row.access_ipv6,
+    links: serverLinks(ctx, row.id), 'OS-DCF:diskConfig': 'MANUAL',
+  };
+  if (PROGRESS_STATUSES.has(status)) s.progress = row.vm_state === 'active' && row.task_state === null ? 0 : 0;
+  s['OS-EXT-AZ:availability_zone'] = row.availability_zone;
+  s.config_drive = '';
+  s.key_name = row.key_name;
+  s['OS-SRV-USG:launched_at'] = novaUsecTime(row.launched_at);
+  s['OS-SRV-USG:terminated_at'] = novaUsecTime(row.terminated_at);
+  if (ctx.isAdmin) {
+    s['OS-EXT-SRV-ATTR:host'] = row.host;
+    s['OS-EXT-SRV-ATTR:instance_name'] = `instance-${row.id.slice(0, 8)}`;
+    s['OS-EXT-SRV-ATTR:hypervisor_hostname'] = row.host;
+    if (atLeast(mv, 3)) {
+      Object.assign(s, {
+        'OS-EXT-SRV-ATTR:reservation_id': row.reservation_id, 'OS-EXT-SRV-ATTR:launch_index': row.launch_index,
+        'OS-EXT-SRV-ATTR:hostname': row.hostname, 'OS-EXT-SRV-ATTR:kernel_id': '', 'OS-EXT-SRV-ATTR:ramdisk_id': '',
+        'OS-EXT-SRV-ATTR:root_device_name': '/dev/vda', 'OS-EXT-SRV-ATTR:user_data': row.user_data,
+      });
+    }
+  } else if (atLeast(mv, 90)) {
+    s['OS-EXT-SRV-ATTR:hostname'] = row.hostname;
+  }
+  s['OS-EXT-STS:task_state'] = row.task_state;
+  s['OS-EXT-STS:vm_state'] = row.vm_state;
+  s['OS-EXT-STS:power_state'] = row.power_state;
+  s['os-extended-volumes:volumes_attached'] = [];
+  if (ports.length) s.security_groups = [{ name: 'default' }];
+  if (atLeast(mv, 9)) s.locked = row.locked_by !== null;
+  if (atLeast(mv, 73)) s.locked_reason = row.locked_reason;
+  if (atLeast(mv, 19)) s.description = row.description;
+  if (atLeast(mv, 26)) s.tags = [];
+  if (atLeast(mv, 63)) s.trusted_image_certificates = null;
+  if (atLeast(mv, 16) && ctx.showHostStatus && ctx.hostStatus) s.host_status = ctx.hostStatus(row.host);
+  if (atLeast(mv, 71) && opts.show) s.server_groups = [];
+  if (atLeast(mv, 96)) s.pinned_availability_zone = null;
+  if (row.fault && (status === 'ERROR' || status === 'DELETED')) {
+    const f = JSON.parse(row.fault) as { code: number; message: string; details: string; created: string };
+    const fault: Record<string, unknown> = { code: f.code, created: novaTime(f.created), message: f.message };
+    // Nova shows details to admins, and to everyone when the fault is not a 500.
+    if (ctx.isAdmin || f.code !== 500) fault.details = f.details;
+    s.fault = fault;
+  }
+  return s;
+}
+
+export function renderServerBrief(ctx: ViewContext, row: ServerRow) {
+  return { id: row.id, name: row.name, links: serverLinks(ctx, row.id) };
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { loadConfig, ConfigError, type Config } from '../config/config.js';
+import { startStack, writeCloudsYaml, openDeps } from '../runtime/stack.js';
+import { purgeDeletedServers } from '../db/repositories/servers.repository.js';
+
+const started = performance.now();
+const program = new Command().name('stratus').description('An OpenStack Compute (Nova) API-compatible control plane');
+
+type Flags = Record<string, string | undefined>;
+function configFrom(flags: Flags): Config {
+  const map: Partial<Record<keyof Config, unknown>> = {
+    host: flags.host, port: flags.port, data: flags.data, database: flags.database, driver: flags.driver, agents: flags.agents,
+    agentName: flags.name, password: flags.password, policyFile: flags.policyFile, logLevel: flags.logLevel,
+    reclaimInstanceInterval: flags.reclaimInstanceInterval, serviceDownTime: flags.serviceDownTime,
+  };
+  return loadConfig(map, process.env, flags.config ?? process.env.STRATUS_CONFIG);
+}
+
+const common = (c: Command) => c
+  .option('--data <dir>', 'data directory (SQLite file, clouds.yaml)')
+  .option('--database <url>', 'sqlite: (default) or postgres://…')
+  .option('--config <file>', 'YAML config file')
+  .option('--log-level <level>', 'pino log level');
+
+common(program.command('serve').description('run the API (and in-process compute agents)'))
+  .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+  .option('--port <port>', 'port (default 8774)')
+  .option('--driver <name>', 'compute driver: fake|process')
+  .option('--agents <n>', 'in-process compute agents (0: API only)')
+  .option('--name <host>', 'name of the in-process compute node')
+  .option('--password <pw>', 'password of the seeded demo users')
+  .option('--policy-file <file>', 'policy overrides (YAML/JSON)')
+  .option('--reclaim-instance-interval <s>', 'soft delete: seconds before reclaim (0: off)')
+  .option('--service-down-time <s>', 'seconds without heartbeat before a compute node is down')
+  .action(async (flags: Flags) => {
+    const config = configFrom(flags);
+    const stack = await startStack(config);
+    const clouds = writeCloudsYaml(config, stack.url);
+    const ms = Math.round(performance.now() - started);
+    process.stdout.write([
+      `Stratus is up at ${stack.url} (${stack.database.dialect}: ${stack.database.where}; ${stack.agents.length} agent(s), driver ${config.driver}) in ${ms} ms`,
+      `  compute:  ${stack.url}/v2.1`,
+      `  identity: ${stack.url}/identity/v3`,
+      `Point the openstack CLI at it:`,
+      `  export OS_CLIENT_CONFIG_FILE=${clouds}`,
+      `  openstack --os-cloud stratus-demo server list`,
+      '',
+    ].join('\n'));
+    const shutdown = async () => { await stack.close(); process.exit(0); };
+    process.once('SIGINT', () => void shutdown());
+    process.once('SIGTERM', () => void shutdown());
+  });
+
+const db = program.command('db').description('database maintenance');
+common(db.command('migrate').description('create or upgrade the schema')).action(async (flags: Flags) => {
+  const { database } = await openDeps(configFrom(flags));
+  process.stdout.write(`schema is current (${database.dialect}: ${database.where})\n`);
+  await database.close();
+});
+common(db.command('purge').description('remove deleted servers (and their actions) deleted before DATE'))
+  .requiredOption('--before <date>', 'ISO date, e.g. 2026-01-31')
+  .action(async (flags: Flags) => {
+    const t = Date.parse(flags.before!);
+    if (Number.isNaN(t)) throw new ConfigError(`--before: not a date: ${flags.before}`);
+    const { database } = await openDeps(configFrom(flags));
+    const n = await purgeDeletedServers(database.db, new Date(t).toISOString());
+    process.stdout.write(`purged ${n} deleted server(s)\n`);
+    await database.close();
+  });
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  process.stderr.write(`stratus: ${err.message}\n`);
+  process.exit(err instanceof ConfigError ? 2 : 1);
+});

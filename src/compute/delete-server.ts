@@ -1,0 +1,92 @@
+import type { Caller, Deps } from './context.js';
+import { authorize, canonicalUuid, serviceIsUp } from './access.js';
+import { recordAction } from './actions.js';
+import * as servers from '../db/repositories/servers.repository.js';
+import * as tasks from '../db/repositories/tasks.repository.js';
+import * as svcRepo from '../db/repositories/services.repository.js';
+import { releaseServerPorts } from '../network/ports.js';
+import { enqueue } from '../tasks/queue.js';
+import { iso } from '../domain/clock.js';
+import { planDelete, type DeletePlan } from '../domain/delete-plan.js';
+import { serverLocked, serverNotFound } from '../domain/errors.js';
+import type { Executor } from '../db/executor.js';
+
+/** Work kinds that a delete supersedes: a spawn or power task still queued must not resurrect the guest. */
+const SUPERSEDED_BY_DELETE = ['spawn', 'power_off', 'power_on', 'reboot', 'pause', 'unpause', 'suspend', 'resume', 'shelve', 'shelve_offload', 'unshelve', 'restore', 'soft_delete'];
+
+export interface DeleteOutcome { plan: DeletePlan['kind']; requeued?: boolean }
+
+/**
+ * DELETE /servers/{id} and the forceDelete action (delete-server.md). One transaction: read
+ * the row (locked on PostgreSQL), decide with the pure plan, write with compare-and-set and
+ * enqueue the terminate task; the agent does the rest.
+ */
+export async function deleteServer(deps: Deps, caller: Caller, id: string, opts: { force?: boolean; rule?: string } = {}): Promise<DeleteOutcome> {
+  const uuid = canonicalUuid(id);
+  // Nova parity: a malformed id is "not found" without touching the database (B17).
+  if (!uuid) throw serverNotFound(id);
+  const rule = opts.rule ?? 'os_compute_api:servers:delete';
+  let wakeHost: string | null = null;
+  const outcome = await deps.db.transaction().execute(async (tx): Promise<DeleteOutcome> => {
+    const row = await servers.getServerForUpdate(tx, uuid, deps.dialect === 'postgres');
+    if (!row) throw serverNotFound(id);
+    if (!caller.isAdmin && row.project_id !== caller.projectId) {
+      // Nova parity (B20/B21): another project's server is 404, except while it is still an
+      // unscheduled build request, whose lookup is not project-filtered: the policy then says 403.
+      if (!(row.vm_state === 'building' && row.host === null)) throw serverNotFound(id);
+    }
+    authorize(deps, caller, rule, { project_id: row.project_id, user_id: row.user_id });
+    const svc = row.host ? await svcRepo.getComputeService(tx, row.host) : undefined;
+    const plan = planDelete({
+      vmState: row.vm_state, taskState: row.task_state, host: row.host, hostUp: serviceIsUp(deps, svc),
+      launchedAt: row.launched_at, locked: row.locked_by !== null, isAdmin: caller.isAdmin,
+      reclaimInstanceInterval: deps.config.reclaimInstanceInterval, force: opts.force ?? false,
+    });
+    const now = iso(deps.clock.now());
+    switch (plan.kind) {
+      case 'locked':
+        throw serverLocked(row.id);
+      case 'noop': {
+        // Stratus differs from Nova (spec §3.4): a repeated DELETE re-queues a delete whose task died or expired.
+        const open = await tasks.openTasksForServer(tx, row.id);
+        const del = open.find((t) => t.kind === 'terminate' || t.kind === 'soft_delete');
+        const stuck = !del || (del.state === 'leased' && del.lease_expires_at !== null && del.lease_expires_at < now);
+        if (!stuck) return { plan: 'noop' };
+        if (del) await tasks.requeueTask(tx, del.id, now);
+        else await enqueue(deps, tx, { kind: row.task_state === 'soft-deleting' ? 'soft_delete' : 'terminate', serverId: row.id, host: row.host!, payload: { requestId: caller.requestId } });
+        wakeHost = row.host;
+        return { plan: 'noop', requeued: true };
+      }
+      case 'while-booting':
+        // B3/B4: no host yet: the record goes at once, the queued build is cancelled, no `delete` action.
+        await localDelete(deps, tx, row.id, now, 'deleted');
+        return { plan: plan.kind };
+      case 'local':
+        // B6, B7, B9, B14, B31: the node is down or there is none; the agent reaps the guest when it is back.
+        await localDelete(deps, tx, row.id, now, plan.soft ? 'soft-delete' : 'deleted');
+        await recordAction(deps, tx, caller, row.id, 'delete', { finished: true });
+        return { plan: plan.kind };
+      case 'remote':
+      case 'soft': {
+        const changed = await servers.casUpdateServer(tx, row.id, row.task_state, {
+          task_state: plan.taskState, updated_at: now, ...(plan.kind === 'soft' ? { deleted_at: now } : {}),
+        });
+        if (!changed) throw serverNotFound(id);
+        await tasks.closeTasksForServer(tx, row.id, SUPERSEDED_BY_DELETE, now);
+        const actionId = await recordAction(deps, tx, caller, row.id, 'delete');
+        await enqueue(deps, tx, { kind: plan.kind === 'soft' ? 'soft_delete' : 'terminate', serverId: row.id, host: row.host!, payload: { actionId, requestId: caller.requestId } });
+        wakeHost = row.host;
+        return { plan: plan.kind };
+      }
+    }
+  });
+  if (wakeHost) deps.wake(wakeHost);
+  return outcome;
+}
+
+/** Deletes the record and releases ports at once (Nova's _local_delete / _delete_while_booting). */
+export async function localDelete(deps: Deps, tx: Executor, serverId: string, now: string, vmState: string): Promise<void> {
+  await releaseServerPorts(deps, tx, serverId);
+  await tasks.closeTasksForServer(tx, serverId, [...SUPERSEDED_BY_DELETE, 'terminate'], now);
+  await servers.markServerDeleted(tx, serverId, now, vmState);
+}

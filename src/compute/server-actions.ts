@@ -1,0 +1,122 @@
+import type { Caller, Deps } from './context.js';
+import { authorize, allowed, findServer, serviceIsUp } from './access.js';
+import { recordAction } from './actions.js';
+import { deleteServer } from './delete-server.js';
+import * as servers from '../db/repositories/servers.repository.js';
+import * as svcRepo from '../db/repositories/services.repository.js';
+import { enqueue, type TaskKind } from '../tasks/queue.js';
+import { iso } from '../domain/clock.js';
+import { checkAction, acceptedTaskState, type ServerAction } from '../domain/transitions.js';
+import { conflict, invalid, policyRefused } from '../domain/errors.js';
+import { isVmState } from '../domain/states.js';
+
+/** Power-style actions: checked against the transitions table, then handed to the agent. */
+const POWER_ACTIONS: Record<string, { action: ServerAction; rule: string; task: TaskKind; name: string }> = {
+  'os-stop': { action: 'stop', rule: 'os_compute_api:servers:stop', task: 'power_off', name: 'stop' },
+  'os-start': { action: 'start', rule: 'os_compute_api:servers:start', task: 'power_on', name: 'start' },
+  reboot: { action: 'reboot', rule: 'os_compute_api:servers:reboot', task: 'reboot', name: 'reboot' },
+  pause: { action: 'pause', rule: 'os_compute_api:os-pause-server:pause', task: 'pause', name: 'pause' },
+  unpause: { action: 'unpause', rule: 'os_compute_api:os-pause-server:unpause', task: 'unpause', name: 'unpause' },
+  suspend: { action: 'suspend', rule: 'os_compute_api:os-suspend-server:suspend', task: 'suspend', name: 'suspend' },
+  resume: { action: 'resume', rule: 'os_compute_api:os-suspend-server:resume', task: 'resume', name: 'resume' },
+  shelve: { action: 'shelve', rule: 'os_compute_api:os-shelve:shelve', task: 'shelve', name: 'shelve' },
+  shelveOffload: { action: 'shelveOffload', rule: 'os_compute_api:os-shelve:shelve_offload', task: 'shelve_offload', name: 'shelveOffload' },
+  unshelve: { action: 'unshelve', rule: 'os_compute_api:os-shelve:unshelve', task: 'unshelve', name: 'unshelve' },
+};
+
+export const SERVER_ACTION_NAMES = [...Object.keys(POWER_ACTIONS), 'lock', 'unlock', 'os-resetState', 'restore', 'forceDelete'];
+
+export async function powerAction(deps: Deps, caller: Caller, id: string, key: string, body: Record<string, unknown>): Promise<void> {
+  const spec = POWER_ACTIONS[key];
+  const row = await findServer(deps.db, caller, id);
+  authorize(deps, caller, spec.rule, { project_id: row.project_id, user_id: row.user_id });
+  const rebootType = key === 'reboot' ? String((body as { type?: string }).type ?? 'SOFT').toUpperCase() as 'SOFT' | 'HARD' : undefined;
+  checkAction(spec.action, { id: row.id, vmState: row.vm_state as never, taskState: row.task_state as never, locked: row.locked_by !== null, launchedAt: row.launched_at, host: row.host }, caller.isAdmin, { rebootType });
+  const taskState = acceptedTaskState(spec.action, { rebootType });
+  // unshelve of an offloaded server needs a host; Stratus returns it to its previous node or any up node.
+  let host = row.host;
+  if (!host) {
+    const svcs = (await svcRepo.listServices(deps.db, { binary: 'nova-compute' })).filter((s) => !s.disabled && serviceIsUp(deps, s));
+    host = svcs[0]?.host ?? null;
+    if (!host) throw conflict(`Cannot '${spec.name}' instance ${row.id}: no compute host is available`);
+  }
+  const now = iso(deps.clock.now());
+  await deps.db.transaction().execute(async (tx) => {
+    const ok = await servers.casUpdateServer(tx, row.id, row.task_state, { task_state: taskState, updated_at: now });
+    if (!ok) throw conflict(`Cannot '${spec.name}' instance ${row.id} while it is in task_state ${row.task_state ?? 'None'}`, 'InstanceInvalidState');
+    const actionId = await recordAction(deps, tx, caller, row.id, spec.name);
+    await enqueue(deps, tx, { kind: spec.task, serverId: row.id, host: host!, payload: { actionId, requestId: caller.requestId, rebootType } });
+  });
+  deps.wake(host);
+}
+
+/** lock (B39): owner or admin; `locked_by` remembers who, so an owner cannot lift an admin's lock. */
+export async function lockServer(deps: Deps, caller: Caller, id: string, reason: string | null): Promise<void> {
+  const row = await findServer(deps.db, caller, id);
+  authorize(deps, caller, 'os_compute_api:os-lock-server:lock', { project_id: row.project_id, user_id: row.user_id });
+  const lockedBy = caller.projectId === row.project_id ? 'owner' : 'admin';
+  // Nova parity: re-locking an already locked server is a no-op.
+  if (row.locked_by !== null) return;
+  await deps.db.transaction().execute(async (tx) => {
+    await tx.updateTable('servers').set({ locked_by: lockedBy, locked_reason: reason, updated_at: iso(deps.clock.now()) })
+      .where('id', '=', row.id).where('deleted', '=', 0).where('locked_by', 'is', null).execute();
+    await recordAction(deps, tx, caller, row.id, 'lock', { finished: true, event: 'api_lock' });
+  });
+}
+
+/** unlock (B40, B41): an admin's lock needs unlock_override. */
+export async function unlockServer(deps: Deps, caller: Caller, id: string): Promise<void> {
+  const row = await findServer(deps.db, caller, id);
+  const target = { project_id: row.project_id, user_id: row.user_id };
+  authorize(deps, caller, 'os_compute_api:os-lock-server:unlock', target);
+  const callerIsOwner = caller.projectId === row.project_id;
+  if (row.locked_by !== null && !(row.locked_by === 'owner' && callerIsOwner)) {
+    if (!allowed(deps, caller, 'os_compute_api:os-lock-server:unlock:unlock_override', target)) {
+      throw policyRefused('os_compute_api:os-lock-server:unlock:unlock_override');
+    }
+  }
+  await deps.db.transaction().execute(async (tx) => {
+    await tx.updateTable('servers').set({ locked_by: null, locked_reason: null, updated_at: iso(deps.clock.now()) })
+      .where('id', '=', row.id).where('deleted', '=', 0).execute();
+    await recordAction(deps, tx, caller, row.id, 'unlock', { finished: true, event: 'api_unlock' });
+  });
+}
+
+/** os-resetState (admin): sets vm_state, clears task_state, as Nova. */
+export async function resetState(deps: Deps, caller: Caller, id: string, state: string): Promise<void> {
+  const row = await findServer(deps.db, caller, id);
+  authorize(deps, caller, 'os_compute_api:os-admin-actions:reset_state', { project_id: row.project_id, user_id: row.user_id });
+  const vm = state === 'error' ? 'error' : state === 'active' ? 'active' : null;
+  if (!vm || !isVmState(vm)) throw invalid(`Invalid input for field/attribute state. Value: ${state}. '${state}' is not one of ['active', 'error']`);
+  await deps.db.transaction().execute(async (tx) => {
+    await tx.updateTable('servers').set({ vm_state: vm, task_state: null, updated_at: iso(deps.clock.now()) }).where('id', '=', row.id).where('deleted', '=', 0).execute();
+    await recordAction(deps, tx, caller, row.id, 'resetState', { finished: true });
+  });
+}
+
+/** restore of a SOFT_DELETED server (B33–B35). */
+export async function restoreServer(deps: Deps, caller: Caller, id: string): Promise<void> {
+  const row = await findServer(deps.db, caller, id);
+  authorize(deps, caller, 'os_compute_api:os-deferred-delete:restore', { project_id: row.project_id, user_id: row.user_id });
+  checkAction('restore', { id: row.id, vmState: row.vm_state as never, taskState: row.task_state as never, locked: row.locked_by !== null, launchedAt: row.launched_at }, caller.isAdmin);
+  const now = iso(deps.clock.now());
+  const svc = row.host ? await svcRepo.getComputeService(deps.db, row.host) : undefined;
+  await deps.db.transaction().execute(async (tx) => {
+    if (row.host && serviceIsUp(deps, svc)) {
+      const ok = await servers.casUpdateServer(tx, row.id, null, { task_state: 'restoring', deleted_at: null, updated_at: now });
+      if (!ok) throw conflict(`Cannot 'restore' instance ${row.id} while it is in task_state ${row.task_state ?? 'None'}`);
+      const actionId = await recordAction(deps, tx, caller, row.id, 'restore');
+      await enqueue(deps, tx, { kind: 'restore', serverId: row.id, host: row.host, payload: { actionId, requestId: caller.requestId } });
+    } else {
+      await servers.casUpdateServer(tx, row.id, null, { vm_state: 'active', task_state: null, deleted_at: null, updated_at: now });
+      await recordAction(deps, tx, caller, row.id, 'restore', { finished: true });
+    }
+  });
+  if (row.host) deps.wake(row.host);
+}
+
+/** forceDelete (B36–B38): a hard delete from any state, whatever reclaim says. */
+export async function forceDeleteServer(deps: Deps, caller: Caller, id: string): Promise<void> {
+  await deleteServer(deps, caller, id, { force: true, rule: 'os_compute_api:os-deferred-delete:force' });
+}
+

@@ -1,0 +1,27 @@
+import type { Caller, Deps } from './context.js';
+import { authorize, serviceIsUp } from './access.js';
+import * as svcRepo from '../db/repositories/services.repository.js';
+import { iso } from '../domain/clock.js';
+import { DomainError, invalid } from '../domain/errors.js';
+
+export async function listServices(deps: Deps, caller: Caller, filter: { host?: string; binary?: string }) {
+  authorize(deps, caller, 'os_compute_api:os-services:list', { project_id: caller.projectId });
+  const rows = await svcRepo.listServices(deps.db, filter);
+  return rows.map((r) => ({ row: r, up: serviceIsUp(deps, r) }));
+}
+
+/** PUT /os-services/{id} (2.53+) and the legacy force-down / enable / disable (2.11). */
+export async function updateService(deps: Deps, caller: Caller, ref: { id?: string; host?: string; binary?: string }, changes: { status?: 'enabled' | 'disabled'; disabledReason?: string | null; forcedDown?: boolean }) {
+  authorize(deps, caller, 'os_compute_api:os-services:update', { project_id: caller.projectId });
+  let row;
+  if (ref.id) row = await svcRepo.getServiceById(deps.db, ref.id);
+  else if (ref.host && ref.binary) row = (await svcRepo.listServices(deps.db, { host: ref.host, binary: ref.binary }))[0];
+  if (!row) throw new DomainError('not-found', 'ServiceNotFound', ref.id ? `Service ${ref.id} could not be found.` : `Compute host ${ref.host} could not be found.`);
+  if (row.binary !== 'nova-compute' && changes.forcedDown !== undefined) throw invalid('Updating a nova-compute service is only supported for forced_down.');
+  const set: Record<string, unknown> = { updated_at: iso(deps.clock.now()) };
+  if (changes.status !== undefined) { set.disabled = changes.status === 'disabled' ? 1 : 0; set.disabled_reason = changes.status === 'disabled' ? (changes.disabledReason ?? null) : null; }
+  if (changes.forcedDown !== undefined) set.forced_down = changes.forcedDown ? 1 : 0;
+  await svcRepo.updateService(deps.db, row.id, set);
+  const updated = (await svcRepo.getServiceById(deps.db, row.id))!;
+  return { row: updated, up: serviceIsUp(deps, updated) };
+}

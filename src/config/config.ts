@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import YAML from 'yaml';
+
+/** Every option Stratus reads, with its default and what it is for. Read once at start-up. */
+export interface Config {
+  host: string;
+  port: number;
+  /** Directory for the SQLite database, clouds.yaml and instance directories. */
+  data: string;
+  /** `sqlite:` (default, under --data) or a postgres:// URL. */
+  database: string;
+  driver: 'fake' | 'process';
+  /** Compute agents started in this process (0: API only). */
+  agents: number;
+  /** Name of the in-process compute node (Nova's `host`). */
+  agentName: string;
+  /** Password of the seeded demo users; required when binding beyond loopback. */
+  password: string;
+  /** Optional oslo-style policy override file (YAML or JSON). */
+  policyFile: string | null;
+  /** Seconds a token stays valid (Keystone's [token] expiration). */
+  tokenExpiration: number;
+  /** Seconds without a heartbeat after which a compute service counts as down (Nova's service_down_time). */
+  serviceDownTime: number;
+  /** Seconds between agent heartbeats (Nova's report_interval). */
+  reportInterval: number;
+  /** > 0 turns DELETE into a soft delete, reclaimed after this many seconds (Nova's reclaim_instance_interval). */
+  reclaimInstanceInterval: number;
+  /** Seconds a leased task may run before another worker may take it over. */
+  taskLease: number;
+  /** Attempts before a task is dead-lettered. */
+  taskMaxAttempts: number;
+  /** Largest request body accepted, in bytes (Nova's max_request_body_size). */
+  maxBodySize: number;
+  logLevel: string;
+}
+
+interface OptionSpec {
+  key: keyof Config;
+  flag: string;
+  env: string;
+  kind: 'string' | 'int';
+  description: string;
+}
+
+export const OPTIONS: OptionSpec[] = [
+  { key: 'host', flag: 'host', env: 'STRATUS_HOST', kind: 'string', description: 'address to listen on' },
+  { key: 'port', flag: 'port', env: 'STRATUS_PORT', kind: 'int', description: 'port to listen on' },
+  { key: 'data', flag: 'data', env: 'STRATUS_DATA', kind: 'string', description: 'data directory' },
+  { key: 'database', flag: 'database', env: 'STRATUS_DATABASE', kind: 'string', description: 'database URL' },
+  { key: 'driver', flag: 'driver', env: 'STRATUS_DRIVER', kind: 'string', description: 'compute driver (fake|process)' },
+  { key: 'agents', flag: 'agents', env: 'STRATUS_AGENTS', kind: 'int', description: 'in-process compute agents' },
+  { key: 'agentName', flag: 'name', env: 'STRATUS_NAME', kind: 'string', description: 'compute node name' },
+  { key: 'password', flag: 'password', env: 'STRATUS_PASSWORD', kind: 'string', description: 'demo users password' },
+  { key: 'policyFile', flag: 'policy-file', env: 'STRATUS_POLICY_FILE', kind: 'string', description: 'policy override file' },
+  { key: 'tokenExpiration', flag: 'token-expiration', env: 'STRATUS_TOKEN_EXPIRATION', kind: 'int', description: 'token lifetime (s)' },
+  { key: 'serviceDownTime', flag: 'service-down-time', env: 'STRATUS_SERVICE_DOWN_TIME', kind: 'int', description: 'compute down after (s)' },
+  { key: 'reportInterval', flag: 'report-interval', env: 'STRATUS_REPORT_INTERVAL', kind: 'int', description: 'heartbeat interval (s)' },
+  { key: 'reclaimInstanceInterval', flag: 'reclaim-instance-interval', env: 'STRATUS_RECLAIM_INSTANCE_INTERVAL', kind: 'int', description: 'soft delete reclaim (s)' },
+  { key: 'taskLease', flag: 'task-lease', env: 'STRATUS_TASK_LEASE', kind: 'int', description: 'task lease (s)' },
+  { key: 'taskMaxAttempts', flag: 'task-max-attempts', env: 'STRATUS_TASK_MAX_ATTEMPTS', kind: 'int', description: 'task attempts' },
+  { key: 'maxBodySize', flag: 'max-body-size', env: 'STRATUS_MAX_BODY_SIZE', kind: 'int', description: 'max request body (bytes)' },
+  { key: 'logLevel', flag: 'log-level', env: 'STRATUS_LOG_LEVEL', kind: 'string', description: 'pino log level' },
+];
+
+export function defaults(): Config {
+  return {
+    host: '127.0.0.1',
+    port: 8774,
+    data: './data',
+    database: 'sqlite:',
+    driver: 'fake',
+    agents: 1,
+    agentName: hostname(),
+    password: 'secret',
+    policyFile: null,
+    tokenExpiration: 3600,
+    serviceDownTime: 60,
+    reportInterval: 10,
+    reclaimInstanceInterval: 0,
+    taskLease: 60,
+    taskMaxAttempts: 5,
+    maxBodySize: 114688,
+    logLevel: 'info',
+  };
+}
+
+export class ConfigError extends Error {}
+
+/**
+ * Flags win over environment, environment over the config file, the file over defaults.
+ * `flags` holds raw commander values keyed by Config key.
+ */
+export function loadConfig(flags: Partial<Record<keyof Config, unknown>>, env: NodeJS.ProcessEnv, configFile?: string): Config {
+  const cfg = defaults();
+  const layers: Array<Partial<Record<string, unknown>>> = [];
+  if (configFile) {
+    const parsed = YAML.parse(readFileSync(configFile, 'utf8')) ?? {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${configFile}: expected a mapping`);
+    const fromFile: Record<string, unknown> = {};
+    for (const o of OPTIONS) {
+      const v = (parsed as Record<string, unknown>)[o.flag] ?? (parsed as Record<string, unknown>)[o.key];
+      if (v !== undefined) fromFile[o.key] = v;
+    }
+    layers.push(fromFile);
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const o of OPTIONS) if (env[o.env] !== undefined && env[o.env] !== '') fromEnv[o.key] = env[o.env];
+  layers.push(fromEnv);
+  layers.push(flags as Record<string, unknown>);
+  const out = cfg as unknown as Record<string, unknown>;
+  for (const layer of layers) {
+    for (const o of OPTIONS) {
+      const v = layer[o.key];
+      if (v === undefined || v === null) continue;
+      if (o.kind === 'int') {
+        const n = typeof v === 'number' ? v : Number(String(v));
+        if (!Number.isInteger(n) || n < 0) throw new ConfigError(`option ${o.flag}: expected a non-negative integer, got ${String(v)}`);
+        out[o.key] = n;
+      } else {
+        out[o.key] = String(v);
+      }
+    }
+  }
+  if (cfg.driver !== 'fake' && cfg.driver !== 'process') throw new ConfigError(`option driver: expected fake or process, got ${cfg.driver}`);
+  if (cfg.port > 65535) throw new ConfigError('option port: out of range');
+  return cfg;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}

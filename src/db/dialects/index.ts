@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import type { Database } from '../schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface OpenedDb {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  /** Human-readable location, for logs. */
+  where: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database named by `url`: `sqlite:` (file under dataDir), `sqlite:/path`,
+ * `sqlite::memory:`, or `postgres://…`.
+ */
+export function openDatabase(url: string, dataDir: string): OpenedDb {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      // Bounded waits: an unreachable database must become a 503, never a hung request.
+      connectionTimeoutMillis: 3000,
+      query_timeout: 10000,
+      idleTimeoutMillis: 30000,
+    });
+    pool.on('error', () => { /* a dropped idle client; the next query reconnects */ });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', where: url.replace(/\/\/[^@]*@/, '//***@'), close: () => db.destroy() };
+  }
+  if (!url.startsWith('sqlite:')) throw new Error(`unsupported database URL: ${url}`);
+  let file = url.slice('sqlite:'.length);
+  if (file === '') {
+    mkdirSync(dataDir, { recursive: true });
+    file = join(dataDir, 'stratus.sqlite');
+  }
+  if (file !== ':memory:') file = resolve(file);
+  const sqlite = new SQLite(file, { timeout: 5000 });
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', where: file, close: () => db.destroy() };
+}
+
+/** True when an error means "the database cannot be reached" (turned into 503 by the fault mapper). */
+export function isUnavailableError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  if (!e) return false;
+  const code = e.code ?? '';
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR'].includes(code)) return true;
+  const msg = e.message ?? '';
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connect ECONNREFUSED|database is locked/i.test(msg);
+}
+
+/** True for a unique-constraint violation on either dialect. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string } | null;
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -1,0 +1,20 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import * as m0001 from './migrations/0001_create_tables.js';
+
+/** Migrations are listed here in order (bundled, so no file-system lookup at run time). */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_create_tables': m0001,
+};
+
+class BundledProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> { return MIGRATIONS; }
+}
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new BundledProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,37 @@
+import type { Executor } from '../executor.js';
+import type { InstanceActionsTable, InstanceActionEventsTable } from '../schema.js';
+
+export async function insertAction(ex: Executor, row: InstanceActionsTable): Promise<void> {
+  await ex.insertInto('instance_actions').values(row).execute();
+}
+
+export async function listActions(ex: Executor, serverId: string) {
+  return ex.selectFrom('instance_actions').selectAll().where('server_id', '=', serverId)
+    .orderBy('start_time', 'desc').orderBy('id', 'desc').execute();
+}
+
+export async function getActionByRequestId(ex: Executor, serverId: string, requestId: string) {
+  return ex.selectFrom('instance_actions').selectAll().where('server_id', '=', serverId).where('request_id', '=', requestId).executeTakeFirst();
+}
+
+export async function getActionById(ex: Executor, id: string) {
+  return ex.selectFrom('instance_actions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listEvents(ex: Executor, actionId: string) {
+  return ex.selectFrom('instance_action_events').selectAll().where('action_id', '=', actionId).orderBy('start_time', 'asc').execute();
+}
+
+export async function insertEvent(ex: Executor, row: InstanceActionEventsTable): Promise<void> {
+  await ex.insertInto('instance_action_events').values(row).execute();
+}
+
+export async function finishEvent(ex: Executor, id: string, finish: { finish_time: string; result: string; traceback: string | null; details: string | null }): Promise<void> {
+  await ex.updateTable('instance_action_events').set(finish).where('id', '=', id).execute();
+}
+
+export async function touchAction(ex: Executor, id: string, nowIso: string, finished: boolean, message: string | null = null): Promise<void> {
+  await ex.updateTable('instance_actions')
+    .set(finished ? { updated_at: nowIso, finish_time: nowIso, message } : { updated_at: nowIso })
+    .where('id', '=', id).execute();
+}

@@ -1,0 +1,21 @@
+import type { Executor } from '../executor.js';
+import type { FlavorsTable, ImagesTable } from '../schema.js';
+
+export async function listFlavors(ex: Executor) {
+  return ex.selectFrom('flavors').selectAll().where('is_public', '=', 1).execute();
+}
+export async function getFlavor(ex: Executor, id: string) {
+  return ex.selectFrom('flavors').selectAll().where('id', '=', id).executeTakeFirst();
+}
+export async function insertFlavor(ex: Executor, row: FlavorsTable): Promise<void> { await ex.insertInto('flavors').values(row).execute(); }
+
+export async function listImages(ex: Executor, projectId?: string) {
+  let q = ex.selectFrom('images').selectAll();
+  if (projectId !== undefined) q = q.where((eb) => eb.or([eb('visibility', 'in', ['public', 'community']), eb('owner', '=', projectId)]));
+  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+}
+export async function getImage(ex: Executor, id: string) {
+  return ex.selectFrom('images').selectAll().where('id', '=', id).executeTakeFirst();
+}
+export async function insertImage(ex: Executor, row: ImagesTable): Promise<void> { await ex.insertInto('images').values(row).execute(); }
+export async function deleteImage(ex: Executor, id: string): Promise<void> { await ex.deleteFrom('images').where('id', '=', id).execute(); }

@@ -1,0 +1,53 @@
+import type { Executor } from '../executor.js';
+import type { TokensTable } from '../schema.js';
+
+export async function findDomain(ex: Executor, ref: { id?: string; name?: string }) {
+  let q = ex.selectFrom('domains').selectAll();
+  if (ref.id) q = q.where('id', '=', ref.id);
+  else if (ref.name) q = q.where('name', '=', ref.name);
+  else return undefined;
+  return q.executeTakeFirst();
+}
+
+export async function findUser(ex: Executor, ref: { id?: string; name?: string; domainId?: string }) {
+  let q = ex.selectFrom('users').selectAll();
+  if (ref.id) q = q.where('id', '=', ref.id);
+  else if (ref.name && ref.domainId) q = q.where('name', '=', ref.name).where('domain_id', '=', ref.domainId);
+  else return undefined;
+  return q.executeTakeFirst();
+}
+
+export async function findProject(ex: Executor, ref: { id?: string; name?: string; domainId?: string }) {
+  let q = ex.selectFrom('projects').selectAll();
+  if (ref.id) q = q.where('id', '=', ref.id);
+  else if (ref.name && ref.domainId) q = q.where('name', '=', ref.name).where('domain_id', '=', ref.domainId);
+  else return undefined;
+  return q.executeTakeFirst();
+}
+
+export async function roleNamesFor(ex: Executor, userId: string, projectId: string): Promise<string[]> {
+  const rows = await ex.selectFrom('role_assignments').innerJoin('roles', 'roles.id', 'role_assignments.role_id')
+    .select(['roles.name']).where('role_assignments.user_id', '=', userId).where('role_assignments.project_id', '=', projectId).execute();
+  return rows.map((r) => r.name);
+}
+
+export async function allRoles(ex: Executor) {
+  return ex.selectFrom('roles').selectAll().execute();
+}
+
+export async function insertToken(ex: Executor, row: TokensTable): Promise<void> {
+  await ex.insertInto('tokens').values(row).execute();
+}
+
+export async function findToken(ex: Executor, tokenHash: string) {
+  return ex.selectFrom('tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+export async function revokeToken(ex: Executor, tokenHash: string): Promise<number> {
+  const r = await ex.updateTable('tokens').set({ revoked: 1 }).where('token_hash', '=', tokenHash).where('revoked', '=', 0).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+export async function deleteExpiredTokens(ex: Executor, nowIso: string): Promise<void> {
+  await ex.deleteFrom('tokens').where('expires_at', '<', nowIso).execute();
+}

@@ -1,0 +1,67 @@
+import type { Selectable, Updateable } from 'kysely';
+import type { Executor } from '../executor.js';
+import type { NetworksTable, PortsTable, SubnetsTable } from '../schema.js';
+
+export type PortRow = Selectable<PortsTable>;
+
+export async function insertNetwork(ex: Executor, row: NetworksTable): Promise<void> { await ex.insertInto('networks').values(row).execute(); }
+export async function insertSubnet(ex: Executor, row: SubnetsTable): Promise<void> { await ex.insertInto('subnets').values(row).execute(); }
+export async function insertPort(ex: Executor, row: PortsTable): Promise<void> { await ex.insertInto('ports').values(row).execute(); }
+
+/** Networks visible to a project: its own, shared and external ones (all for admins: projectId undefined). */
+export async function listNetworks(ex: Executor, projectId?: string) {
+  let q = ex.selectFrom('networks').selectAll();
+  if (projectId !== undefined) q = q.where((eb) => eb.or([eb('project_id', '=', projectId), eb('shared', '=', 1), eb('external', '=', 1)]));
+  return q.orderBy('name').execute();
+}
+
+export async function getNetwork(ex: Executor, id: string) {
+  return ex.selectFrom('networks').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listSubnets(ex: Executor, networkIds?: string[]) {
+  let q = ex.selectFrom('subnets').selectAll();
+  if (networkIds) q = q.where('network_id', 'in', networkIds.length ? networkIds : ['-none-']);
+  return q.orderBy('name').execute();
+}
+
+export async function getSubnet(ex: Executor, id: string) {
+  return ex.selectFrom('subnets').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export interface PortFilter { projectId?: string; deviceId?: string; deviceOwner?: string; networkId?: string; id?: string; name?: string; macAddress?: string }
+
+export async function listPorts(ex: Executor, f: PortFilter): Promise<PortRow[]> {
+  let q = ex.selectFrom('ports').selectAll();
+  if (f.projectId !== undefined) q = q.where('project_id', '=', f.projectId);
+  if (f.deviceId !== undefined) q = q.where('device_id', '=', f.deviceId);
+  if (f.deviceOwner !== undefined) q = q.where('device_owner', '=', f.deviceOwner);
+  if (f.networkId !== undefined) q = q.where('network_id', '=', f.networkId);
+  if (f.id !== undefined) q = q.where('id', '=', f.id);
+  if (f.name !== undefined) q = q.where('name', '=', f.name);
+  if (f.macAddress !== undefined) q = q.where('mac_address', '=', f.macAddress);
+  return q.orderBy('created_at').orderBy('id').execute();
+}
+
+export async function getPort(ex: Executor, id: string) {
+  return ex.selectFrom('ports').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function portsOfServers(ex: Executor, serverIds: string[]): Promise<PortRow[]> {
+  if (serverIds.length === 0) return [];
+  return ex.selectFrom('ports').selectAll().where('device_id', 'in', serverIds).orderBy('created_at').orderBy('id').execute();
+}
+
+export async function updatePort(ex: Executor, id: string, changes: Updateable<PortsTable>): Promise<void> {
+  await ex.updateTable('ports').set(changes).where('id', '=', id).execute();
+}
+
+export async function deletePort(ex: Executor, id: string): Promise<void> {
+  await ex.deleteFrom('ports').where('id', '=', id).execute();
+}
+
+/** IP addresses already taken on a network (to pick the next free one). */
+export async function usedAddresses(ex: Executor, networkId: string): Promise<string[]> {
+  const rows = await ex.selectFrom('ports').select('fixed_ips').where('network_id', '=', networkId).execute();
+  return rows.flatMap((r) => (JSON.parse(r.fixed_ips) as Array<{ ip_address: string }>).map((f) => f.ip_address));
+}

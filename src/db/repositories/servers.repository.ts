@@ -1,0 +1,131 @@
+import { sql, type Selectable, type Updateable } from 'kysely';
+import type { Executor } from '../executor.js';
+import type { ServersTable } from '../schema.js';
+
+export type ServerRow = Selectable<ServersTable>;
+
+export async function insertServer(ex: Executor, row: ServersTable): Promise<void> {
+  await ex.insertInto('servers').values(row).execute();
+}
+
+/** A live (not DB-deleted) server by id; `projectId` restricts to one project (non-admin scope). */
+export async function getServer(ex: Executor, id: string, opts: { projectId?: string; readDeleted?: boolean } = {}): Promise<ServerRow | undefined> {
+  let q = ex.selectFrom('servers').selectAll().where('id', '=', id);
+  if (!opts.readDeleted) q = q.where('deleted', '=', 0);
+  if (opts.projectId !== undefined) q = q.where('project_id', '=', opts.projectId);
+  return q.executeTakeFirst();
+}
+
+/** Same as getServer but locks the row on PostgreSQL (no-op on SQLite, whose writers are serialised). */
+export async function getServerForUpdate(ex: Executor, id: string, postgres: boolean): Promise<ServerRow | undefined> {
+  let q = ex.selectFrom('servers').selectAll().where('id', '=', id).where('deleted', '=', 0);
+  if (postgres) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+/**
+ * Compare-and-set: applies `changes` only when the row is live and its task_state is still
+ * `expectedTaskState` (null = no task). Returns whether a row changed.
+ */
+export async function casUpdateServer(ex: Executor, id: string, expectedTaskState: string | null | undefined, changes: Updateable<ServersTable>): Promise<boolean> {
+  let q = ex.updateTable('servers').set(changes).where('id', '=', id).where('deleted', '=', 0);
+  if (expectedTaskState === null) q = q.where('task_state', 'is', null);
+  else if (expectedTaskState !== undefined) q = q.where('task_state', '=', expectedTaskState);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Marks the row deleted (Nova's soft-deleted row: readable by admins and changes-since). */
+export async function markServerDeleted(ex: Executor, id: string, nowIso: string, vmState = 'deleted'): Promise<boolean> {
+  const r = await ex.updateTable('servers')
+    .set({ deleted: 1, deleted_at: nowIso, terminated_at: nowIso, updated_at: nowIso, vm_state: vmState, task_state: null, power_state: 0 })
+    .where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export interface ServerListFilter {
+  projectId?: string;
+  name?: string;
+  vmStates?: string[];
+  taskStates?: Array<string | null>;
+  changesSince?: string;
+  changesBefore?: string;
+  /** 'no': live rows except soft-deleted; 'only': DB-deleted or soft-deleted; 'any': everything. */
+  deleted: 'no' | 'only' | 'any';
+  imageId?: string;
+  flavorId?: string;
+  host?: string;
+  reservationId?: string;
+  locked?: boolean;
+  userId?: string;
+  sortKey: keyof ServersTable;
+  sortDir: 'asc' | 'desc';
+  limit: number;
+  marker?: ServerRow;
+}
+
+export async function listServers(ex: Executor, f: ServerListFilter): Promise<ServerRow[]> {
+  let q = ex.selectFrom('servers').selectAll();
+  if (f.projectId !== undefined) q = q.where('project_id', '=', f.projectId);
+  if (f.deleted === 'no') q = q.where('deleted', '=', 0).where('vm_state', '!=', 'soft-delete');
+  else if (f.deleted === 'only') q = q.where((eb) => eb.or([eb('deleted', '=', 1), eb('vm_state', '=', 'soft-delete')]));
+  if (f.name !== undefined) q = q.where('name', 'like', `%${f.name.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
+  if (f.vmStates) q = q.where('vm_state', 'in', f.vmStates.length ? f.vmStates : ['-none-']);
+  if (f.taskStates) {
+    const named = f.taskStates.filter((t): t is string => t !== null);
+    const withNull = f.taskStates.includes(null);
+    q = q.where((eb) => eb.or([
+      ...(named.length ? [eb('task_state', 'in', named)] : []),
+      ...(withNull ? [eb('task_state', 'is', null)] : []),
+    ]));
+  }
+  if (f.changesSince !== undefined) q = q.where('updated_at', '>=', f.changesSince);
+  if (f.changesBefore !== undefined) q = q.where('updated_at', '<=', f.changesBefore);
+  if (f.imageId !== undefined) q = q.where('image_id', '=', f.imageId);
+  if (f.flavorId !== undefined) q = q.where('flavor_id', '=', f.flavorId);
+  if (f.host !== undefined) q = q.where('host', '=', f.host);
+  if (f.reservationId !== undefined) q = q.where('reservation_id', '=', f.reservationId);
+  if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
+  if (f.locked !== undefined) q = q.where('locked_by', f.locked ? 'is not' : 'is', null);
+  const key = f.sortKey;
+  const cmp = f.sortDir === 'desc' ? '<' : '>';
+  if (f.marker) {
+    const mv = f.marker[key] as string | number | null;
+    const mid = f.marker.id;
+    if (mv === null) {
+      q = q.where((eb) => eb.and([eb(key, 'is', null), eb('id', cmp, mid)]));
+    } else {
+      q = q.where((eb) => eb.or([eb(key, cmp, mv), eb.and([eb(key, '=', mv), eb('id', cmp, mid)])]));
+    }
+  }
+  return q.orderBy(key, f.sortDir).orderBy('id', f.sortDir).limit(f.limit).execute();
+}
+
+/** Servers on a host that the database says are gone but whose guests may still run (orphans). */
+export async function deletedServerIdsOnHost(ex: Executor, host: string, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const live = await ex.selectFrom('servers').select('id').where('id', 'in', ids).where('deleted', '=', 0).where('host', '=', host).execute();
+  const liveSet = new Set(live.map((r) => r.id));
+  return ids.filter((id) => !liveSet.has(id));
+}
+
+/** Soft-deleted servers on a host whose reclaim time has passed. */
+export async function reclaimableServers(ex: Executor, host: string, deletedBefore: string): Promise<ServerRow[]> {
+  return ex.selectFrom('servers').selectAll().where('host', '=', host).where('deleted', '=', 0)
+    .where('vm_state', '=', 'soft-delete').where('task_state', 'is', null).where('deleted_at', '<', deletedBefore).limit(100).execute();
+}
+
+/** `stratus db purge`: removes deleted rows (and their actions) older than `before`. */
+export async function purgeDeletedServers(ex: Executor, before: string): Promise<number> {
+  const ids = ex.selectFrom('servers').select('id').where('deleted', '=', 1).where('deleted_at', '<', before);
+  await ex.deleteFrom('instance_action_events').where('action_id', 'in',
+    ex.selectFrom('instance_actions').select('id').where('server_id', 'in', ids)).execute();
+  await ex.deleteFrom('instance_actions').where('server_id', 'in', ids).execute();
+  const r = await ex.deleteFrom('servers').where('deleted', '=', 1).where('deleted_at', '<', before).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+export async function countServers(ex: Executor): Promise<number> {
+  const r = await ex.selectFrom('servers').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

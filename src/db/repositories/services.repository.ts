@@ -1,0 +1,44 @@
+import type { Executor } from '../executor.js';
+import type { ServicesTable } from '../schema.js';
+import { isUniqueViolation } from '../dialects/index.js';
+
+export async function upsertService(ex: Executor, row: ServicesTable): Promise<void> {
+  const existing = await ex.selectFrom('services').select('id').where('host', '=', row.host).where('binary', '=', row.binary).executeTakeFirst();
+  if (existing) {
+    await ex.updateTable('services').set({ last_seen_at: row.last_seen_at, updated_at: row.updated_at, vcpus: row.vcpus, memory_mb: row.memory_mb, disk_gb: row.disk_gb })
+      .where('id', '=', existing.id).execute();
+    return;
+  }
+  try {
+    await ex.insertInto('services').values(row).execute();
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+  }
+}
+
+export async function heartbeat(ex: Executor, host: string, binary: string, nowIso: string): Promise<void> {
+  await ex.updateTable('services').set({ last_seen_at: nowIso }).where('host', '=', host).where('binary', '=', binary).execute();
+}
+
+export async function getComputeService(ex: Executor, host: string) {
+  return ex.selectFrom('services').selectAll().where('host', '=', host).where('binary', '=', 'nova-compute').executeTakeFirst();
+}
+
+export async function listServices(ex: Executor, filter: { host?: string; binary?: string }) {
+  let q = ex.selectFrom('services').selectAll();
+  if (filter.host) q = q.where('host', '=', filter.host);
+  if (filter.binary) q = q.where('binary', '=', filter.binary);
+  return q.orderBy('created_at', 'asc').execute();
+}
+
+export async function getServiceById(ex: Executor, id: string) {
+  return ex.selectFrom('services').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function updateService(ex: Executor, id: string, changes: Partial<Pick<ServicesTable, 'disabled' | 'disabled_reason' | 'forced_down' | 'updated_at'>>): Promise<void> {
+  await ex.updateTable('services').set(changes).where('id', '=', id).execute();
+}
+
+export async function deleteService(ex: Executor, id: string): Promise<void> {
+  await ex.deleteFrom('services').where('id', '=', id).execute();
+}

@@ -1,0 +1,66 @@
+import type { Executor } from '../executor.js';
+import type { TasksTable } from '../schema.js';
+
+export async function insertTask(ex: Executor, row: TasksTable): Promise<void> {
+  await ex.insertInto('tasks').values(row).execute();
+}
+
+/** Open (queued or leased) tasks of a server, oldest first. */
+export async function openTasksForServer(ex: Executor, serverId: string, kind?: string) {
+  let q = ex.selectFrom('tasks').selectAll().where('server_id', '=', serverId).where('state', 'in', ['queued', 'leased']);
+  if (kind) q = q.where('kind', '=', kind);
+  return q.orderBy('created_at', 'asc').execute();
+}
+
+/** Candidates a worker on `host` may lease: queued and due, or leased with an expired lease. */
+export async function leaseCandidates(ex: Executor, host: string, nowIso: string, limit: number, postgres: boolean) {
+  let q = ex.selectFrom('tasks').select(['id']).where('host', '=', host)
+    .where((eb) => eb.or([
+      eb.and([eb('state', '=', 'queued'), eb('run_after', '<=', nowIso)]),
+      eb.and([eb('state', '=', 'leased'), eb('lease_expires_at', '<', nowIso)]),
+    ]))
+    .orderBy('run_after', 'asc').limit(limit);
+  if (postgres) q = q.forUpdate().skipLocked();
+  return q.execute();
+}
+
+export async function leaseTask(ex: Executor, id: string, owner: string, nowIso: string, expiresIso: string) {
+  const r = await ex.updateTable('tasks')
+    .set((eb) => ({ state: 'leased', lease_owner: owner, lease_expires_at: expiresIso, updated_at: nowIso, attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('state', '=', 'queued'), eb.and([eb('state', '=', 'leased'), eb('lease_expires_at', '<', nowIso)])]))
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) return undefined;
+  return ex.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function finishTask(ex: Executor, id: string, owner: string, state: 'done' | 'dead', nowIso: string, error: string | null): Promise<void> {
+  await ex.updateTable('tasks').set({ state, updated_at: nowIso, last_error: error, lease_expires_at: null })
+    .where('id', '=', id).where('lease_owner', '=', owner).execute();
+}
+
+export async function retryTask(ex: Executor, id: string, owner: string, runAfterIso: string, nowIso: string, error: string): Promise<void> {
+  await ex.updateTable('tasks').set({ state: 'queued', run_after: runAfterIso, updated_at: nowIso, last_error: error, lease_owner: null, lease_expires_at: null })
+    .where('id', '=', id).where('lease_owner', '=', owner).execute();
+}
+
+export async function extendLease(ex: Executor, id: string, owner: string, expiresIso: string): Promise<void> {
+  await ex.updateTable('tasks').set({ lease_expires_at: expiresIso }).where('id', '=', id).where('lease_owner', '=', owner).where('state', '=', 'leased').execute();
+}
+
+/** Re-queues an open task now (used by a repeated DELETE of a stuck delete, spec §3.4). */
+export async function requeueTask(ex: Executor, id: string, nowIso: string): Promise<void> {
+  await ex.updateTable('tasks').set({ state: 'queued', run_after: nowIso, lease_owner: null, lease_expires_at: null, updated_at: nowIso, attempts: 0 })
+    .where('id', '=', id).execute();
+}
+
+/** Moves every open task of a server to another state (a superseded build, a finished local delete). */
+export async function closeTasksForServer(ex: Executor, serverId: string, kinds: string[], nowIso: string): Promise<void> {
+  await ex.updateTable('tasks').set({ state: 'done', updated_at: nowIso, last_error: 'superseded', lease_expires_at: null })
+    .where('server_id', '=', serverId).where('kind', 'in', kinds).where('state', 'in', ['queued', 'leased']).execute();
+}
+
+export async function queueDepth(ex: Executor): Promise<number> {
+  const rows = await ex.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', ['queued', 'leased']).execute();
+  return Number(rows[0]?.n ?? 0);
+}

@@ -1,0 +1,140 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { mayHavePortsOrVolumes, planDelete, recordsDeleteAction, type DeleteInput, type DeletePlan } from './delete-plan.js';
+
+const LAUNCHED = '2026-01-01T00:00:00.000Z';
+
+function input(over: Partial<DeleteInput> = {}): DeleteInput {
+  return {
+    vmState: 'active',
+    taskState: null,
+    host: 'node-1',
+    hostUp: true,
+    launchedAt: LAUNCHED,
+    locked: false,
+    isAdmin: false,
+    reclaimInstanceInterval: 0,
+    force: false,
+    ...over,
+  };
+}
+
+const NO_EXTRAS = { confirmResize: false, deleteShelvedImage: false };
+const REMOTE: DeletePlan = { kind: 'remote', taskState: 'deleting', ...NO_EXTRAS };
+const SOFT: DeletePlan = { kind: 'soft', taskState: 'soft-deleting', ...NO_EXTRAS };
+const LOCAL_HARD: DeletePlan = { kind: 'local', soft: false, ...NO_EXTRAS };
+const LOCAL_SOFT: DeletePlan = { kind: 'local', soft: true, ...NO_EXTRAS };
+
+const cases: Array<[name: string, over: Partial<DeleteInput>, want: DeletePlan]> = [
+  ['B1 owner deletes ACTIVE, compute up, reclaim=0 -> remote', {}, REMOTE],
+  ['B2 SHUTOFF, compute up -> remote', { vmState: 'stopped' }, REMOTE],
+  ['B2 PAUSED, compute up -> remote', { vmState: 'paused' }, REMOTE],
+  ['B2 SUSPENDED, compute up -> remote', { vmState: 'suspended' }, REMOTE],
+  ['B2 RESCUE, compute up -> remote', { vmState: 'rescued' }, REMOTE],
+  [
+    'B3 still a BuildRequest (no host) -> while-booting',
+    { vmState: 'building', taskState: 'scheduling', host: null, hostUp: false, launchedAt: null },
+    { kind: 'while-booting' },
+  ],
+  [
+    'B4 scheduled, building, no host yet -> while-booting',
+    { vmState: 'building', taskState: 'block_device_mapping', host: null, hostUp: false, launchedAt: null },
+    { kind: 'while-booting' },
+  ],
+  [
+    'B5 building on a host (spawning) -> remote',
+    { vmState: 'building', taskState: 'spawning', launchedAt: null },
+    REMOTE,
+  ],
+  ['B6 host compute down -> local', { hostUp: false }, LOCAL_HARD],
+  ['B7 ERROR with host None -> local', { vmState: 'error', host: null, hostUp: false, launchedAt: null }, LOCAL_HARD],
+  ['B8 ERROR with host set, compute up -> remote', { vmState: 'error' }, REMOTE],
+  [
+    'B9 SHELVED_OFFLOADED -> local, shelve image deleted',
+    { vmState: 'shelved_offloaded', host: null, hostUp: false },
+    { ...LOCAL_HARD, deleteShelvedImage: true },
+  ],
+  ['B10 SHELVED (not offloaded) -> remote, shelve image deleted', { vmState: 'shelved' }, { ...REMOTE, deleteShelvedImage: true }],
+  ['B11 VERIFY_RESIZE -> remote after confirming the resize', { vmState: 'resized' }, { ...REMOTE, confirmResize: true }],
+  ['B12 another task in progress (rebooting) -> remote, task overwritten', { taskState: 'rebooting' }, REMOTE],
+  ['B12 another task in progress (resize_migrating) -> remote', { taskState: 'resize_migrating' }, REMOTE],
+  ['B13 already deleting, compute up -> noop', { taskState: 'deleting' }, { kind: 'noop' }],
+  ['B13 already soft-deleting, compute up, hard delete -> noop', { taskState: 'soft-deleting' }, { kind: 'noop' }],
+  ['B14 already deleting, compute down -> local', { taskState: 'deleting', hostUp: false }, LOCAL_HARD],
+  ['B18 locked, owner -> locked', { locked: true }, { kind: 'locked' }],
+  ['B18 locked, owner, reclaim>0 -> locked', { locked: true, reclaimInstanceInterval: 3600 }, { kind: 'locked' }],
+  ['B18 locked, owner, even while booting -> locked', { locked: true, vmState: 'building', host: null }, { kind: 'locked' }],
+  ['B19 locked, admin -> remote', { locked: true, isAdmin: true }, REMOTE],
+  ['B23 admin deletes another project\'s server -> remote', { isAdmin: true }, REMOTE],
+  ['B29 reclaim>0, launched, compute up -> soft', { reclaimInstanceInterval: 3600 }, SOFT],
+  ['B29 reclaim>0, locked, admin -> soft', { reclaimInstanceInterval: 3600, locked: true, isAdmin: true }, SOFT],
+  [
+    'B30 reclaim>0, never launched, on a host -> hard remote',
+    { reclaimInstanceInterval: 3600, vmState: 'error', launchedAt: null },
+    REMOTE,
+  ],
+  [
+    'B30 reclaim>0, never launched BUILD without host -> while-booting',
+    { reclaimInstanceInterval: 3600, vmState: 'building', host: null, launchedAt: null },
+    { kind: 'while-booting' },
+  ],
+  [
+    'B30 reclaim>0, ERROR without host, never launched -> local hard',
+    { reclaimInstanceInterval: 3600, vmState: 'error', host: null, hostUp: false, launchedAt: null },
+    LOCAL_HARD,
+  ],
+  ['B31 reclaim>0, compute down -> local soft', { reclaimInstanceInterval: 3600, hostUp: false }, LOCAL_SOFT],
+  [
+    'B31 reclaim>0, SHELVED_OFFLOADED -> local soft',
+    { reclaimInstanceInterval: 3600, vmState: 'shelved_offloaded', host: null, hostUp: false },
+    { ...LOCAL_SOFT, deleteShelvedImage: true },
+  ],
+  ['B32 DELETE again on SOFT_DELETED, reclaim>0 -> soft again', { reclaimInstanceInterval: 3600, vmState: 'soft-delete' }, SOFT],
+  ['B32 DELETE on SOFT_DELETED, reclaim=0 -> hard remote', { vmState: 'soft-delete' }, REMOTE],
+  [
+    'B32 forceDelete of SOFT_DELETED, reclaim>0 -> hard remote',
+    { reclaimInstanceInterval: 3600, vmState: 'soft-delete', force: true },
+    REMOTE,
+  ],
+  ['B36 forceDelete ACTIVE, reclaim>0 -> hard remote', { reclaimInstanceInterval: 3600, force: true }, REMOTE],
+  ['B36 forceDelete while already deleting, compute up -> noop', { force: true, taskState: 'deleting' }, { kind: 'noop' }],
+  ['B36 forceDelete, compute down -> local hard', { force: true, reclaimInstanceInterval: 3600, hostUp: false }, LOCAL_HARD],
+  ['B38 forceDelete locked, owner -> locked', { force: true, locked: true }, { kind: 'locked' }],
+  ['B42 retry after a failed delete (ERROR, host up) -> remote', { vmState: 'error', launchedAt: LAUNCHED }, REMOTE],
+];
+
+describe('planDelete', () => {
+  for (const [name, over, want] of cases) {
+    it(name, () => assert.deepEqual(planDelete(input(over)), want));
+  }
+
+  it('hostUp is ignored without a host', () => {
+    assert.deepEqual(planDelete(input({ vmState: 'error', host: null, hostUp: true })), LOCAL_HARD);
+  });
+
+  it('does not mutate its input', () => {
+    const i = input({ reclaimInstanceInterval: 60 });
+    const copy = { ...i };
+    planDelete(i);
+    assert.deepEqual(i, copy);
+  });
+});
+
+describe('delete plan helpers', () => {
+  it('mayHavePortsOrVolumes is true only for ERROR and SHELVED_OFFLOADED', () => {
+    assert.ok(mayHavePortsOrVolumes('error'));
+    assert.ok(mayHavePortsOrVolumes('shelved_offloaded'));
+    assert.ok(!mayHavePortsOrVolumes('shelved'));
+    assert.ok(!mayHavePortsOrVolumes('building'));
+  });
+
+  it('3.6 a delete action is recorded for local, remote and soft, not for while-booting or noop', () => {
+    assert.ok(recordsDeleteAction(REMOTE));
+    assert.ok(recordsDeleteAction(SOFT));
+    assert.ok(recordsDeleteAction(LOCAL_SOFT));
+    assert.ok(!recordsDeleteAction({ kind: 'while-booting' }));
+    assert.ok(!recordsDeleteAction({ kind: 'noop' }));
+    assert.ok(!recordsDeleteAction({ kind: 'locked' }));
+  });
+});

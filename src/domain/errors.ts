@@ -1,0 +1,185 @@
+/**
+ * Domain errors with Nova's exact user-visible messages.
+ *
+ * A `DomainError` carries a `kind` (how the API layer should answer), a Nova
+ * style `code` (the exception class name, for logs and tests) and the message
+ * that goes into the fault body verbatim. Message texts come from
+ * nova/exception.py and nova/api/openstack/common.py (see nova-reference.md
+ * sections 1.2, 2.4 and 6.1).
+ *
+ * Pure module: no I/O.
+ */
+
+export type DomainErrorKind =
+  | 'not-found'
+  | 'conflict'
+  | 'forbidden'
+  | 'invalid'
+  | 'unavailable'
+  | 'unauthorized'
+  | 'over-limit';
+
+export class DomainError extends Error {
+  constructor(
+    public readonly kind: DomainErrorKind,
+    public readonly code: string,
+    message: string,
+    public readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export function isDomainError(e: unknown): e is DomainError {
+  return e instanceof DomainError;
+}
+
+/**
+ * Default HTTP status and Nova fault key for each kind (`Fault._fault_names`
+ * in nova/api/openstack/wsgi.py). `over-limit` uses 413 (`overLimit`), as
+ * Nova's `OverLimit`-style faults do; the API layer may pick 429 instead.
+ */
+export const FAULT_FOR_KIND: Readonly<Record<DomainErrorKind, { status: number; key: string }>> = {
+  invalid: { status: 400, key: 'badRequest' },
+  unauthorized: { status: 401, key: 'unauthorized' },
+  forbidden: { status: 403, key: 'forbidden' },
+  'not-found': { status: 404, key: 'itemNotFound' },
+  conflict: { status: 409, key: 'conflictingRequest' },
+  'over-limit': { status: 413, key: 'overLimit' },
+  unavailable: { status: 503, key: 'serviceUnavailable' },
+};
+
+/** Python's `%s` rendering of an optional value: null/undefined print as `None`. */
+export function pyStr(value: unknown): string {
+  return value === null || value === undefined ? 'None' : String(value);
+}
+
+// ---------------------------------------------------------------------------
+// not-found
+// ---------------------------------------------------------------------------
+
+/** 404 `Instance <id> could not be found.` (`common.get_instance`, B15-B17, B20, B37, B43). */
+export function serverNotFound(id: string): DomainError {
+  return new DomainError('not-found', 'ServerNotFound', `Instance ${id} could not be found.`, { id });
+}
+
+/**
+ * 404 `Instance could not be found` - the other text nova uses when the
+ * instance vanishes *during* `compute.API.delete` (a race; nova-reference 1.2 step 4).
+ */
+export function serverVanishedDuringDelete(id: string): DomainError {
+  return new DomainError('not-found', 'ServerNotFound', 'Instance could not be found', { id });
+}
+
+// ---------------------------------------------------------------------------
+// conflict
+// ---------------------------------------------------------------------------
+
+/** 409 `Instance <id> is locked` (`InstanceIsLocked`, B18, B38; also stop/start/pause... when locked). */
+export function serverLocked(id: string): DomainError {
+  return new DomainError('conflict', 'ServerLocked', `Instance ${id} is locked`, { id });
+}
+
+/**
+ * 409 `Cannot '<action>' instance <id> while it is in <attr> <state>`
+ * (`raise_http_conflict_for_instance_invalid_state`). `action` is the name the
+ * controller passes (e.g. 'stop', 'reboot', 'shelveOffload'); `state` null
+ * renders as `None`, as Python would.
+ */
+export function invalidState(
+  action: string,
+  id: string,
+  attr: 'vm_state' | 'task_state' | 'launched_at' | string,
+  state: string | null,
+): DomainError {
+  return new DomainError(
+    'conflict',
+    'InstanceInvalidState',
+    `Cannot '${action}' instance ${id} while it is in ${attr} ${pyStr(state)}`,
+    { action, id, attr, state },
+  );
+}
+
+/**
+ * 409 `Instance <id> is in an invalid state for '<action>'` - the fallback text
+ * of `raise_http_conflict_for_instance_invalid_state` when the exception has no
+ * attr/state. Nova's restore of a locked server produces exactly this (B35).
+ */
+export function invalidStateGeneric(action: string, id: string, reason?: string): DomainError {
+  return new DomainError(
+    'conflict',
+    'InstanceInvalidState',
+    `Instance ${id} is in an invalid state for '${action}'`,
+    reason === undefined ? { action, id } : { action, id, reason },
+  );
+}
+
+/** 409 `Instance <id> is not ready` (`InstanceNotReady`: stop/start of a server with no host). */
+export function serverNotReady(id: string): DomainError {
+  return new DomainError('conflict', 'InstanceNotReady', `Instance ${id} is not ready`, { id });
+}
+
+/** A generic 409 with a caller-supplied message (e.g. a concurrent state change). */
+export function conflict(message: string, code = 'Conflict'): DomainError {
+  return new DomainError('conflict', code, message);
+}
+
+// ---------------------------------------------------------------------------
+// forbidden
+// ---------------------------------------------------------------------------
+
+/** 403 `Policy doesn't allow <rule> to be performed.` (`PolicyNotAuthorized`, B21, B22, B40). */
+export function policyRefused(rule: string): DomainError {
+  return new DomainError('forbidden', 'PolicyNotAuthorized', `Policy doesn't allow ${rule} to be performed.`, {
+    rule,
+  });
+}
+
+/** 403 for a non-admin `GET /servers?status=DELETED` (B47). */
+export function deletedListingForbidden(): DomainError {
+  return new DomainError('forbidden', 'Forbidden', 'Only administrators may list deleted instances');
+}
+
+// ---------------------------------------------------------------------------
+// invalid (400)
+// ---------------------------------------------------------------------------
+
+/** 400 with a caller-supplied message. */
+export function invalid(message: string, details?: Record<string, unknown>): DomainError {
+  return new DomainError('invalid', 'Invalid', message, details);
+}
+
+/** 400 `Invalid status value` (unknown `status=` list filter from 2.38). */
+export function invalidStatusFilter(): DomainError {
+  return new DomainError('invalid', 'Invalid', 'Invalid status value');
+}
+
+/** 400 `There is no such action: <name>` (unknown key on `POST /servers/{id}/action`). */
+export function noSuchAction(name: string): DomainError {
+  return new DomainError('invalid', 'Invalid', `There is no such action: ${name}`, { action: name });
+}
+
+/** 400 for a URL project id that differs from the token's (B24). */
+export function projectIdMismatch(urlProjectId: string, contextProjectId: string): DomainError {
+  return new DomainError(
+    'invalid',
+    'Invalid',
+    `Malformed request URL: URL's project_id '${urlProjectId}' doesn't match Context's project_id '${contextProjectId}'`,
+    { urlProjectId, contextProjectId },
+  );
+}
+
+// ---------------------------------------------------------------------------
+// unavailable (503) / unauthorized (401)
+// ---------------------------------------------------------------------------
+
+/** 503 (Stratus: database or identity backend unreachable; nothing was changed). */
+export function unavailable(message: string, details?: Record<string, unknown>): DomainError {
+  return new DomainError('unavailable', 'ServiceUnavailable', message, details);
+}
+
+/** 401 with keystonemiddleware's text (B25). */
+export function unauthorized(message = 'The request you have made requires authentication.'): DomainError {
+  return new DomainError('unauthorized', 'Unauthorized', message);
+}

@@ -1,0 +1,31 @@
+/** What a compute node needs to know about a guest to run it. */
+export interface GuestSpec {
+  id: string;
+  name: string;
+  vcpus: number;
+  ramMb: number;
+  diskGb: number;
+  imageId: string;
+}
+
+export type GuestPower = 'running' | 'paused' | 'suspended' | 'shutdown' | 'missing';
+
+/**
+ * The hypervisor edge (Nova's nova/virt/driver.py). A driver never touches the database or
+ * another driver. Every operation is idempotent: destroying a missing guest succeeds.
+ */
+export interface ComputeDriver {
+  readonly name: string;
+  spawn(guest: GuestSpec): Promise<void>;
+  destroy(id: string): Promise<void>;
+  powerOff(id: string): Promise<void>;
+  powerOn(id: string): Promise<void>;
+  reboot(id: string, hard: boolean): Promise<void>;
+  pause(id: string): Promise<void>;
+  unpause(id: string): Promise<void>;
+  suspend(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+  power(id: string): Promise<GuestPower>;
+  /** Ids of every guest this node holds (for the orphan reaper). */
+  listGuests(): Promise<string[]>;
+}

@@ -1,0 +1,30 @@
+import type { ComputeDriver, GuestPower, GuestSpec } from '../driver.js';
+
+/** An in-memory hypervisor: guests are map entries. Fast, deterministic, for tests and demos. */
+export class FakeDriver implements ComputeDriver {
+  readonly name = 'fake';
+  private guests = new Map<string, { spec: GuestSpec; power: GuestPower }>();
+  /** How many times destroy removed a guest (tests assert "destroyed once"). */
+  destroyedCount = new Map<string, number>();
+
+  async spawn(guest: GuestSpec): Promise<void> {
+    if (!this.guests.has(guest.id)) this.guests.set(guest.id, { spec: guest, power: 'running' });
+  }
+  async destroy(id: string): Promise<void> {
+    if (this.guests.delete(id)) this.destroyedCount.set(id, (this.destroyedCount.get(id) ?? 0) + 1);
+  }
+  private set(id: string, power: GuestPower): void {
+    const g = this.guests.get(id);
+    if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
+    g.power = power;
+  }
+  async powerOff(id: string) { this.set(id, 'shutdown'); }
+  async powerOn(id: string) { this.set(id, 'running'); }
+  async reboot(id: string) { this.set(id, 'running'); }
+  async pause(id: string) { this.set(id, 'paused'); }
+  async unpause(id: string) { this.set(id, 'running'); }
+  async suspend(id: string) { this.set(id, 'suspended'); }
+  async resume(id: string) { this.set(id, 'running'); }
+  async power(id: string): Promise<GuestPower> { return this.guests.get(id)?.power ?? 'missing'; }
+  async listGuests(): Promise<string[]> { return [...this.guests.keys()]; }
+}

@@ -1,0 +1,134 @@
+/**
+ * Default policy rules, as data.
+ *
+ * Rule names and check strings follow Nova's in-code defaults
+ * (nova/policies/*.py, "new defaults" without system scope: project reader /
+ * member / admin personas). Stratus-specific rules use the `stratus:` prefix.
+ * Operators override any of these by name with a policy file.
+ */
+
+export interface PolicyRule {
+  name: string;
+  checkStr: string;
+  description: string;
+}
+
+// Shorthands for the base rules, mirroring nova/policies/base.py.
+const ADMIN = 'rule:context_is_admin';
+const PROJECT_MEMBER_OR_ADMIN = 'rule:project_member_or_admin';
+const PROJECT_READER_OR_ADMIN = 'rule:project_reader_or_admin';
+
+const rule = (name: string, checkStr: string, description: string): PolicyRule => ({ name, checkStr, description });
+
+const SERVERS = (action: string): string => `os_compute_api:servers:${action}`;
+
+export const BASE_RULES: PolicyRule[] = [
+  rule('context_is_admin', 'role:admin', "Decides what is required for the 'is_admin:True' check to succeed."),
+  rule('admin_or_owner', 'is_admin:True or project_id:%(project_id)s', 'Legacy default for non-admin APIs (deprecated).'),
+  rule('admin_api', 'is_admin:True', 'Legacy default for admin APIs (deprecated).'),
+  rule('project_manager_api', 'role:manager and project_id:%(project_id)s', 'Project level management APIs.'),
+  rule('project_member_api', 'role:member and project_id:%(project_id)s', 'Project level non-admin APIs.'),
+  rule('project_reader_api', 'role:reader and project_id:%(project_id)s', 'Project level read-only APIs.'),
+  rule('project_manager_or_admin', 'rule:project_manager_api or rule:context_is_admin', 'Project manager or admin APIs.'),
+  rule('project_member_or_admin', 'rule:project_member_api or rule:context_is_admin', 'Project member or admin APIs.'),
+  rule('project_reader_or_admin', 'rule:project_reader_api or rule:context_is_admin', 'Project reader or admin APIs.'),
+];
+
+export const NOVA_RULES: PolicyRule[] = [
+  // nova/policies/servers.py
+  rule(SERVERS('index'), PROJECT_READER_OR_ADMIN, 'List all servers.'),
+  rule(SERVERS('detail'), PROJECT_READER_OR_ADMIN, 'List all servers with detailed information.'),
+  rule(SERVERS('index:get_all_tenants'), ADMIN, 'List all servers for all projects.'),
+  rule(SERVERS('detail:get_all_tenants'), ADMIN, 'List all servers with details for all projects.'),
+  rule(SERVERS('allow_all_filters'), ADMIN, 'Allow all filters when listing servers.'),
+  rule(SERVERS('show'), PROJECT_READER_OR_ADMIN, 'Show a server.'),
+  rule(SERVERS('show:flavor-extra-specs'), PROJECT_READER_OR_ADMIN, 'Show flavor extra specs in server responses.'),
+  rule(SERVERS('show:host_status'), ADMIN, 'Show a server with host status information.'),
+  rule(SERVERS('show:host_status:unknown-only'), ADMIN, 'Show host status only when it is UNKNOWN.'),
+  rule(SERVERS('create'), PROJECT_MEMBER_OR_ADMIN, 'Create a server.'),
+  rule(SERVERS('create:forced_host'), ADMIN, 'Create a server on a forced host/node.'),
+  rule('compute:servers:create:requested_destination', ADMIN, 'Create a server on a requested host/node.'),
+  rule(SERVERS('create:attach_volume'), PROJECT_MEMBER_OR_ADMIN, 'Create a server with a volume attached.'),
+  rule(SERVERS('create:attach_network'), PROJECT_MEMBER_OR_ADMIN, 'Create a server with a network attached.'),
+  rule(SERVERS('create:trusted_certs'), PROJECT_MEMBER_OR_ADMIN, 'Create a server with trusted certificate IDs.'),
+  rule(SERVERS('create:zero_disk_flavor'), ADMIN, 'Create a server with a zero-disk flavor.'),
+  rule('network:attach_external_network', ADMIN, 'Attach an unshared external network to a server.'),
+  rule(SERVERS('delete'), PROJECT_MEMBER_OR_ADMIN, 'Delete a server.'),
+  rule(SERVERS('update'), PROJECT_MEMBER_OR_ADMIN, 'Update a server.'),
+  rule(SERVERS('confirm_resize'), PROJECT_MEMBER_OR_ADMIN, 'Confirm a server resize.'),
+  rule(SERVERS('revert_resize'), PROJECT_MEMBER_OR_ADMIN, 'Revert a server resize.'),
+  rule(SERVERS('reboot'), PROJECT_MEMBER_OR_ADMIN, 'Reboot a server.'),
+  rule(SERVERS('resize'), PROJECT_MEMBER_OR_ADMIN, 'Resize a server.'),
+  rule('compute:servers:resize:cross_cell', '!', 'Resize a server across cells (disabled).'),
+  rule(SERVERS('rebuild'), PROJECT_MEMBER_OR_ADMIN, 'Rebuild a server.'),
+  rule(SERVERS('rebuild:trusted_certs'), PROJECT_MEMBER_OR_ADMIN, 'Rebuild a server with trusted certificate IDs.'),
+  rule(SERVERS('create_image'), PROJECT_MEMBER_OR_ADMIN, 'Create an image from a server.'),
+  rule(SERVERS('create_image:allow_volume_backed'), PROJECT_MEMBER_OR_ADMIN, 'Create an image from a volume-backed server.'),
+  rule(SERVERS('start'), PROJECT_MEMBER_OR_ADMIN, 'Start a server.'),
+  rule(SERVERS('stop'), PROJECT_MEMBER_OR_ADMIN, 'Stop a server.'),
+  rule(SERVERS('trigger_crash_dump'), PROJECT_MEMBER_OR_ADMIN, 'Trigger a crash dump in a server.'),
+
+  // nova/policies/lock_server.py
+  rule('os_compute_api:os-lock-server:lock', PROJECT_MEMBER_OR_ADMIN, 'Lock a server.'),
+  rule('os_compute_api:os-lock-server:unlock', PROJECT_MEMBER_OR_ADMIN, 'Unlock a server.'),
+  rule(
+    'os_compute_api:os-lock-server:unlock:unlock_override',
+    ADMIN,
+    'Unlock a server regardless of who locked it (checked after :unlock).',
+  ),
+
+  // nova/policies/deferred_delete.py
+  rule('os_compute_api:os-deferred-delete:restore', PROJECT_MEMBER_OR_ADMIN, 'Restore a soft-deleted server.'),
+  rule('os_compute_api:os-deferred-delete:force', PROJECT_MEMBER_OR_ADMIN, 'Force delete a server before deferred cleanup.'),
+
+  // nova/policies/instance_actions.py
+  rule('os_compute_api:os-instance-actions:list', PROJECT_READER_OR_ADMIN, 'List actions for a server.'),
+  rule('os_compute_api:os-instance-actions:show', PROJECT_READER_OR_ADMIN, 'Show action details for a server.'),
+  rule('os_compute_api:os-instance-actions:events', ADMIN, 'Include event details in action details.'),
+  rule('os_compute_api:os-instance-actions:events:details', ADMIN, 'Include the "details" key in action events.'),
+
+  // nova/policies/admin_actions.py
+  rule('os_compute_api:os-admin-actions:reset_state', ADMIN, 'Reset the state of a server.'),
+  rule('os_compute_api:os-admin-actions:inject_network_info', ADMIN, 'Inject network information into a server.'),
+
+  // nova/policies/pause_server.py
+  rule('os_compute_api:os-pause-server:pause', PROJECT_MEMBER_OR_ADMIN, 'Pause a server.'),
+  rule('os_compute_api:os-pause-server:unpause', PROJECT_MEMBER_OR_ADMIN, 'Unpause a paused server.'),
+
+  // nova/policies/suspend_server.py
+  rule('os_compute_api:os-suspend-server:suspend', PROJECT_MEMBER_OR_ADMIN, 'Suspend a server.'),
+  rule('os_compute_api:os-suspend-server:resume', PROJECT_MEMBER_OR_ADMIN, 'Resume a suspended server.'),
+
+  // nova/policies/shelve.py
+  rule('os_compute_api:os-shelve:shelve', PROJECT_MEMBER_OR_ADMIN, 'Shelve a server.'),
+  rule('os_compute_api:os-shelve:unshelve', PROJECT_MEMBER_OR_ADMIN, 'Unshelve (restore) a shelved server.'),
+  rule('os_compute_api:os-shelve:shelve_offload', ADMIN, 'Shelf-offload (remove) a server.'),
+
+  // nova/policies/extended_server_attributes.py
+  rule('os_compute_api:os-extended-server-attributes', ADMIN, 'Return OS-EXT-SRV-ATTR extended server attributes.'),
+
+  // nova/policies/console_output.py
+  rule('os_compute_api:os-console-output', PROJECT_MEMBER_OR_ADMIN, 'Show console output for a server.'),
+
+  // nova/policies/services.py
+  rule('os_compute_api:os-services:list', ADMIN, 'List compute services.'),
+  rule('os_compute_api:os-services:update', ADMIN, 'Update a compute service.'),
+  rule('os_compute_api:os-services:delete', ADMIN, 'Delete a compute service.'),
+
+  // nova/policies/flavor_manage.py
+  rule('os_compute_api:os-flavor-manage:create', ADMIN, 'Create a flavor.'),
+  rule('os_compute_api:os-flavor-manage:update', ADMIN, 'Update a flavor description.'),
+  rule('os_compute_api:os-flavor-manage:delete', ADMIN, 'Delete a flavor.'),
+];
+
+export const STRATUS_RULES: PolicyRule[] = [
+  rule('stratus:control:faults', ADMIN, 'Use the fault-injection control API.'),
+  rule('stratus:image:create', ADMIN, 'Register an image.'),
+  rule('stratus:image:delete', ADMIN, 'Delete an image.'),
+  rule('stratus:network:port:create', PROJECT_MEMBER_OR_ADMIN, 'Create a port.'),
+  rule('stratus:network:port:update', PROJECT_MEMBER_OR_ADMIN, 'Update a port.'),
+  rule('stratus:network:port:delete', PROJECT_MEMBER_OR_ADMIN, 'Delete a port.'),
+];
+
+/** Every default rule, base rules first. Names are unique. */
+export const DEFAULT_RULES: PolicyRule[] = [...BASE_RULES, ...NOVA_RULES, ...STRATUS_RULES];

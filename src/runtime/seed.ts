@@ -1,0 +1,60 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Clock, Ids } from '../domain/clock.js';
+import { iso } from '../domain/clock.js';
+import { hashPassword } from '../identity/passwords.js';
+
+const hex = (ids: Ids) => ids.uuid().replace(/-/g, '');
+
+/** Nova's classic flavor sizes (ram MB, disk GB). */
+export const DEMO_FLAVORS = [
+  { id: '1', name: 'm1.tiny', vcpus: 1, ram: 512, disk: 1 },
+  { id: '2', name: 'm1.small', vcpus: 1, ram: 2048, disk: 20 },
+  { id: '3', name: 'm1.medium', vcpus: 2, ram: 4096, disk: 40 },
+  { id: '4', name: 'm1.large', vcpus: 4, ram: 8192, disk: 80 },
+  { id: '5', name: 'm1.xlarge', vcpus: 8, ram: 16384, disk: 160 },
+];
+
+export const DEMO_IMAGE_NAME = 'cirros-0.6.2-x86_64-disk';
+
+/** Seeds the demo cloud of interface.md once (a no-op when the Default domain exists). */
+export async function seedDemoCloud(db: Kysely<Database>, opts: { password: string; clock: Clock; ids: Ids }): Promise<boolean> {
+  const existing = await db.selectFrom('domains').select('id').where('id', '=', 'default').executeTakeFirst();
+  if (existing) return false;
+  const now = iso(opts.clock.now());
+  const pwHash = await hashPassword(opts.password);
+  await db.transaction().execute(async (tx) => {
+    await tx.insertInto('domains').values({ id: 'default', name: 'Default' }).execute();
+    const roles: Record<string, string> = {};
+    for (const r of ['admin', 'member', 'reader']) {
+      roles[r] = hex(opts.ids);
+      await tx.insertInto('roles').values({ id: roles[r], name: r }).execute();
+    }
+    const projects: Record<string, string> = {};
+    for (const p of ['admin', 'demo', 'alt_demo', 'service']) {
+      projects[p] = hex(opts.ids);
+      await tx.insertInto('projects').values({ id: projects[p], name: p, domain_id: 'default', description: `${p} project`, enabled: 1 }).execute();
+    }
+    const users: Array<[string, string, string]> = [['admin', 'admin', 'admin'], ['demo', 'demo', 'member'], ['alt_demo', 'alt_demo', 'member'], ['demo_reader', 'demo', 'reader']];
+    for (const [name, project, role] of users) {
+      const id = hex(opts.ids);
+      await tx.insertInto('users').values({ id, name, domain_id: 'default', password_hash: pwHash, default_project_id: projects[project], enabled: 1 }).execute();
+      await tx.insertInto('role_assignments').values({ user_id: id, project_id: projects[project], role_id: roles[role] }).execute();
+    }
+    for (const f of DEMO_FLAVORS) {
+      await tx.insertInto('flavors').values({ ...f, ephemeral: 0, swap: 0, rxtx_factor: 1, is_public: 1, description: null, extra_specs: '{}' }).execute();
+    }
+    await tx.insertInto('images').values({
+      id: opts.ids.uuid(), name: DEMO_IMAGE_NAME, status: 'active', visibility: 'public', owner: projects.admin,
+      disk_format: 'qcow2', container_format: 'bare', size: 21430272, min_disk: 0, min_ram: 0, protected: 0,
+      properties: JSON.stringify({ os_distro: 'cirros' }), created_at: now, updated_at: now,
+    }).execute();
+    const priv = opts.ids.uuid();
+    const pub = opts.ids.uuid();
+    await tx.insertInto('networks').values({ id: priv, name: 'private', project_id: projects.admin, shared: 1, external: 0, status: 'ACTIVE', mtu: 1450, created_at: now, updated_at: now }).execute();
+    await tx.insertInto('networks').values({ id: pub, name: 'public', project_id: projects.admin, shared: 0, external: 1, status: 'ACTIVE', mtu: 1500, created_at: now, updated_at: now }).execute();
+    await tx.insertInto('subnets').values({ id: opts.ids.uuid(), network_id: priv, project_id: projects.admin, name: 'private-subnet', cidr: '10.0.0.0/24', gateway_ip: '10.0.0.1', ip_version: 4, created_at: now, updated_at: now }).execute();
+    await tx.insertInto('subnets').values({ id: opts.ids.uuid(), network_id: pub, project_id: projects.admin, name: 'public-subnet', cidr: '172.24.4.0/24', gateway_ip: '172.24.4.1', ip_version: 4, created_at: now, updated_at: now }).execute();
+  });
+  return true;
+}

@@ -1,0 +1,99 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/config.js';
+import { isLoopback } from '../config/config.js';
+import { openDatabase, type OpenedDb } from '../db/dialects/index.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { Policy } from '../policy/policy.js';
+import { randomIds, systemClock, type Clock, type Ids } from '../domain/clock.js';
+import type { Deps } from '../compute/context.js';
+import { TokenService } from '../identity/tokens.js';
+import { buildApp } from '../api/app.js';
+import { Metrics } from '../api/metrics.js';
+import { ComputeAgent } from '../agent/agent.js';
+import { FakeDriver } from '../drivers/fake/fake.driver.js';
+import type { ComputeDriver } from '../drivers/driver.js';
+import { seedDemoCloud } from './seed.js';
+
+export interface Stack {
+  app: FastifyInstance;
+  deps: Deps;
+  agents: ComputeAgent[];
+  database: OpenedDb;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function makeDriver(name: Config['driver']): ComputeDriver {
+  if (name === 'fake') return new FakeDriver();
+  throw new Error(`driver '${name}' is not available in this build (see README: Compute drivers)`);
+}
+
+/** Builds the shared dependencies: database (migrated), policy, logger. */
+export async function openDeps(config: Config, opts: { clock?: Clock; ids?: Ids; log?: Logger } = {}): Promise<{ deps: Deps; database: OpenedDb; agentsByHost: Map<string, ComputeAgent> }> {
+  const log = opts.log ?? pino({ level: config.logLevel });
+  const database = openDatabase(config.database, config.data);
+  await migrateToLatest(database.db);
+  const policy = config.policyFile ? Policy.fromFile(config.policyFile) : new Policy();
+  const agentsByHost = new Map<string, ComputeAgent>();
+  const deps: Deps = {
+    db: database.db, dialect: database.dialect, policy, clock: opts.clock ?? systemClock, ids: opts.ids ?? randomIds, config, log,
+    wake: (host) => agentsByHost.get(host)?.wake(),
+  };
+  return { deps, database, agentsByHost };
+}
+
+/** `stratus serve`: the API plus `config.agents` in-process compute agents. */
+export async function startStack(config: Config, opts: { clock?: Clock; ids?: Ids; log?: Logger; seed?: boolean } = {}): Promise<Stack> {
+  if (!isLoopback(config.host) && config.password === 'secret') {
+    throw new Error(`Refusing to listen on ${config.host} with the demo password: set STRATUS_PASSWORD (or --password).`);
+  }
+  const { deps, database, agentsByHost } = await openDeps(config, opts);
+  if (opts.seed !== false) await seedDemoCloud(deps.db, { password: config.password, clock: deps.clock, ids: deps.ids });
+  const metrics = new Metrics();
+  const tokens = new TokenService(deps);
+  const app = await buildApp({ deps, tokens, metrics, loggerInstance: deps.log });
+  const agents: ComputeAgent[] = [];
+  for (let i = 0; i < config.agents; i++) {
+    const host = config.agents === 1 ? config.agentName : `${config.agentName}-${i + 1}`;
+    const agent = new ComputeAgent(deps, makeDriver(config.driver), host, metrics);
+    agentsByHost.set(host, agent);
+    agents.push(agent);
+    await agent.start();
+  }
+  const address = await app.listen({ host: config.host, port: config.port });
+  const url = address.replace('[::1]', '127.0.0.1');
+  return {
+    app, deps, agents, database, url,
+    async close() {
+      await app.close();
+      for (const a of agents) await a.stop();
+      await database.close();
+    },
+  };
+}
+
+/** Writes clouds.yaml (stratus-admin, stratus-demo, stratus-alt) for the openstack CLI. */
+export function writeCloudsYaml(config: Config, url: string): string {
+  const dir = resolve(config.data);
+  mkdirSync(dir, { recursive: true });
+  const cloud = (user: string, project: string) => [
+    `  stratus-${user === 'alt_demo' ? 'alt' : user}:`,
+    '    auth:',
+    `      auth_url: ${url}/identity/v3`,
+    `      username: ${user}`,
+    `      password: ${config.password}`,
+    `      project_name: ${project}`,
+    '      user_domain_name: Default',
+    '      project_domain_name: Default',
+    '    region_name: RegionOne',
+    '    identity_api_version: 3',
+    '    interface: public',
+  ].join('\n');
+  const text = `clouds:\n${cloud('admin', 'admin')}\n${cloud('demo', 'demo')}\n${cloud('alt_demo', 'alt_demo')}\n`;
+  const file = join(dir, 'clouds.yaml');
+  writeFileSync(file, text, { mode: 0o600 });
+  return file;
+}
