@@ -1,0 +1,92 @@
+// "Never stuck": SIGKILL Stratus while deletes are in flight; after restart every accepted delete completes.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'stratus-crash-'));
+let proc: StratusProcess | null = null;
+after(async () => { if (proc) await stopProcess(proc.child); rmSync(dataDir, { recursive: true, force: true }); });
+
+async function call(url: string, method: string, path: string, token?: string, body?: unknown) {
+  const res = await fetch(url + path, { method, headers: { ...(token ? { 'x-auth-token': token } : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+async function token(url: string, user: string, project: string) {
+  const res = await call(url, 'POST', '/identity/v3/auth/tokens', undefined, { auth: { identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password: 'secret' } } }, scope: { project: { name: project, domain: { name: 'Default' } } } } });
+  return res.headers.get('x-subject-token')!;
+}
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 30000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('SIGKILL mid-burst of deletes, restart: every accepted delete completes, nothing is left half-done', { timeout: 120000 }, async () => {
+  const args = ['--data', dataDir, '--name', 'crash-node'];
+  proc = await spawnStratus(args);
+  let url = proc.url;
+  const demo = await token(url, 'demo', 'demo');
+  const admin = await token(url, 'admin', 'admin');
+  const image = (await call(url, 'GET', '/image/v2/images', demo)).body.images[0].id;
+  const ids: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    const r = await call(url, 'POST', '/v2.1/servers', demo, { server: { name: `crash-${i}`, imageRef: image, flavorRef: '1', networks: 'auto' } });
+    assert.equal(r.status, 202);
+    ids.push(r.body.server.id);
+  }
+  await until('all ACTIVE', async () => {
+    const list = (await call(url, 'GET', '/v2.1/servers/detail?name=crash-', demo)).body.servers as Array<{ status: string }>;
+    return list.length === 60 && list.every((s) => s.status === 'ACTIVE') ? true : undefined;
+  });
+  // Slow destroys keep the deletes in flight when the process dies.
+  assert.equal((await call(url, 'POST', '/stratus/v1/faults', admin, { fault: { host: 'crash-node', operation: 'destroy', mode: 'delay', delay_ms: 200 } })).status, 201);
+
+  const accepted = new Set<string>();
+  let sent = 0;
+  const burst = ids.map(async (id) => {
+    try {
+      sent++;
+      const r = await call(url, 'DELETE', `/v2.1/servers/${id}`, demo);
+      if (r.status === 204) accepted.add(id);
+    } catch { /* connection cut by the kill: not acknowledged */ }
+  });
+  await until('half the deletes acknowledged', async () => (accepted.size >= 30 ? true : undefined), 20000);
+  proc.child.kill('SIGKILL');
+  await Promise.allSettled(burst);
+  await new Promise<void>((r) => (proc!.child.exitCode !== null || proc!.child.signalCode !== null ? r() : proc!.child.once('exit', () => r())));
+  assert.ok(sent >= accepted.size);
+
+  proc = await spawnStratus(args);
+  url = proc.url;
+  const admin2 = await token(url, 'admin', 'admin');
+  const demo2 = await token(url, 'demo', 'demo');
+  await call(url, 'DELETE', '/stratus/v1/faults', admin2);
+  await until('every accepted delete completed', async () => {
+    for (const id of accepted) if ((await call(url, 'GET', `/v2.1/servers/${id}`, demo2)).status !== 404) return undefined;
+    return true;
+  }, 60000);
+  for (const id of ids) {
+    const r = await call(url, 'GET', `/v2.1/servers/${id}`, admin2);
+    if (r.status === 404) {
+      const ports = (await call(url, 'GET', `/networking/v2.0/ports?device_id=${id}`, admin2)).body.ports;
+      assert.deepEqual(ports, [], `ports of deleted ${id}`);
+      continue;
+    }
+    // Not acknowledged and not committed: untouched, or committed without the reply: it must finish.
+    assert.equal(r.status, 200);
+    if (r.body.server['OS-EXT-STS:task_state'] === 'deleting') {
+      await until(`${id} to finish deleting`, async () => ((await call(url, 'GET', `/v2.1/servers/${id}`, admin2)).status === 404 ? true : undefined));
+    } else {
+      assert.equal(r.body.server.status, 'ACTIVE');
+      assert.equal(accepted.has(id), false);
+    }
+  }
+});
