@@ -6,6 +6,8 @@ export interface GuestSpec {
   ramMb: number;
   diskGb: number;
   imageId: string;
+  /** The program the guest runs (process driver), from the image property `stratus_command`; absent: the default idle workload. */
+  command?: string;
 }
 
 export type GuestPower = 'running' | 'paused' | 'suspended' | 'shutdown' | 'missing';
@@ -28,4 +30,6 @@ export interface ComputeDriver {
   power(id: string): Promise<GuestPower>;
   /** Ids of every guest this node holds (for the orphan reaper). */
   listGuests(): Promise<string[]>;
+  /** The guest's console log, last `lines` lines when given ('' when there is none). */
+  consoleOutput(id: string, lines?: number): Promise<string>;
 }

@@ -27,4 +27,9 @@ export class FakeDriver implements ComputeDriver {
   async resume(id: string) { this.set(id, 'running'); }
   async power(id: string): Promise<GuestPower> { return this.guests.get(id)?.power ?? 'missing'; }
   async listGuests(): Promise<string[]> { return [...this.guests.keys()]; }
+  async consoleOutput(id: string): Promise<string> {
+    const g = this.guests.get(id);
+    if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
+    return `fake console of ${g.spec.name}\n`;
+  }
 }
