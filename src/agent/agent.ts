@@ -82,6 +82,8 @@ export class ComputeAgent {
       const reaped = await this.handlers.reapOrphans();
       if (reaped > 0) { this.metrics?.orphansReaped.inc({ host: this.host }, reaped); this.deps.log.info({ host: this.host, reaped }, 'destroyed orphaned guests'); }
       await this.handlers.reclaimSoftDeleted();
+      const synced = await this.handlers.syncPowerStates();
+      if (synced > 0) this.metrics?.powerSynced.inc({ host: this.host }, synced);
       if (this.metrics) this.metrics.queueDepth.set(await tasksRepo.queueDepth(this.deps.db));
     } catch (err) {
       this.deps.log.warn({ err: (err as Error).message, host: this.host }, 'periodic task failed');

@@ -1,6 +1,6 @@
 import type { Selectable, Updateable } from 'kysely';
 import type { Deps } from '../compute/context.js';
-import type { ComputeDriver } from '../drivers/driver.js';
+import type { ComputeDriver, GuestSpec } from '../drivers/driver.js';
 import type { ServersTable, TasksTable } from '../db/schema.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import * as actions from '../db/repositories/actions.repository.js';
@@ -122,10 +122,10 @@ export class TaskHandlers {
     } else if (row.task_state !== 'spawning' || row.host !== this.host) {
       return;
     }
-    const flavor = JSON.parse(row.flavor) as { vcpus: number; ram: number; disk: number };
+    const spec = await this.guestSpec(row);
     await this.withEvent(task, 'compute_build_and_run_instance', row, async () => {
       await this.injected('spawn', row.id);
-      await this.driver.spawn({ id: row.id, name: row.name, vcpus: flavor.vcpus, ramMb: flavor.ram, diskGb: flavor.disk, imageId: row.image_id });
+      await this.driver.spawn(spec);
       const done = await this.finishState(row.id, 'spawning', { vm_state: 'active', task_state: null, power_state: PowerState.RUNNING, launched_at: this.now() });
       // Deleted while spawning (B5): Nova's UnexpectedDeletingTaskStateError; the terminate task finishes the job.
       if (!done) await this.driver.destroy(row.id);
@@ -161,17 +161,43 @@ export class TaskHandlers {
 
   private async unshelve(task: LeasedTask, row: ServerRow): Promise<void> {
     if (row.task_state !== 'unshelving') return;
-    const flavor = JSON.parse(row.flavor) as { vcpus: number; ram: number; disk: number };
+    const spec = await this.guestSpec(row);
     await this.withEvent(task, 'compute_unshelve_instance', row, async () => {
       await this.injected('spawn', row.id);
       if ((await this.driver.power(row.id)) === 'missing') {
-        await this.driver.spawn({ id: row.id, name: row.name, vcpus: flavor.vcpus, ramMb: flavor.ram, diskGb: flavor.disk, imageId: row.image_id });
+        await this.driver.spawn(spec);
       } else {
         await this.driver.powerOn(row.id);
       }
       await bindServerPorts(this.deps, this.deps.db, row.id, this.host);
       await this.finishState(row.id, 'unshelving', { vm_state: 'active', task_state: null, power_state: PowerState.RUNNING, host: this.host });
     }, async () => { await servers.casUpdateServer(this.deps.db, row.id, row.task_state, { task_state: null, updated_at: this.now() }); });
+  }
+
+  /** What the driver needs to run a server: its flavor, and the command the image names (property `stratus_command`). */
+  private async guestSpec(row: ServerRow): Promise<GuestSpec> {
+    const flavor = JSON.parse(row.flavor) as { vcpus: number; ram: number; disk: number };
+    const image = await this.deps.db.selectFrom('images').select('properties').where('id', '=', row.image_id).executeTakeFirst();
+    const command = image ? (JSON.parse(image.properties) as Record<string, unknown>).stratus_command : undefined;
+    return { id: row.id, name: row.name, vcpus: flavor.vcpus, ramMb: flavor.ram, diskGb: flavor.disk, imageId: row.image_id, command: typeof command === 'string' ? command : undefined };
+  }
+
+  /**
+   * Nova's _sync_power_states: a guest that died on its own makes its ACTIVE server SHUTOFF.
+   * Returns how many servers were corrected.
+   */
+  async syncPowerStates(): Promise<number> {
+    const rows = await this.deps.db.selectFrom('servers').select(['id', 'vm_state']).where('host', '=', this.host).where('deleted', '=', 0)
+      .where('task_state', 'is', null).where('vm_state', '=', 'active').execute();
+    let fixed = 0;
+    for (const r of rows) {
+      const p = await this.driver.power(r.id);
+      if (p !== 'shutdown' && p !== 'missing') continue;
+      const ok = await this.deps.db.updateTable('servers').set({ vm_state: 'stopped', power_state: PowerState.SHUTDOWN, updated_at: this.now() })
+        .where('id', '=', r.id).where('vm_state', '=', 'active').where('task_state', 'is', null).where('deleted', '=', 0).executeTakeFirst();
+      if (Number(ok.numUpdatedRows) > 0) { fixed++; this.deps.log.info({ server: r.id, host: this.host, power: p }, 'guest is not running: server marked SHUTOFF'); }
+    }
+    return fixed;
   }
 
   /** Destroys guests whose servers the database says are gone or elsewhere (a local delete while this node was down). */

@@ -10,6 +10,8 @@ export class Metrics {
   readonly heartbeats = new Counter({ name: 'stratus_agent_heartbeats_total', help: 'Heartbeats written by in-process agents', labelNames: ['host'], registers: [this.registry] });
   readonly orphansReaped = new Counter({ name: 'stratus_agent_orphans_reaped_total', help: 'Guests destroyed because their server was deleted while the node was down', labelNames: ['host'], registers: [this.registry] });
 
+  readonly powerSynced = new Counter({ name: 'stratus_agent_power_state_syncs_total', help: 'Servers marked SHUTOFF because their guest was not running', labelNames: ['host'], registers: [this.registry] });
+
   constructor() { collectDefaultMetrics({ register: this.registry }); }
 
   observeRequest(route: string, method: string, code: number, ms: number): void {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { loadConfig, ConfigError, type Config } from '../config/config.js';
-import { startStack, writeCloudsYaml, openDeps } from '../runtime/stack.js';
+import { startStack, writeCloudsYaml, openDeps, startAgentProcess } from '../runtime/stack.js';
 import { purgeDeletedServers } from '../db/repositories/servers.repository.js';
 
 const started = performance.now();
@@ -48,6 +48,19 @@ common(program.command('serve').description('run the API (and in-process compute
       '',
     ].join('\n'));
     const shutdown = async () => { await stack.close(); process.exit(0); };
+    process.once('SIGINT', () => void shutdown());
+    process.once('SIGTERM', () => void shutdown());
+  });
+
+common(program.command('agent').description('run one compute node as its own process'))
+  .option('--name <host>', 'compute node name (default: this machine\'s hostname)')
+  .option('--driver <name>', 'compute driver: fake|process')
+  .option('--service-down-time <s>', 'seconds without heartbeat before a compute node is down')
+  .action(async (flags: Flags) => {
+    const config = configFrom(flags);
+    const node = await startAgentProcess(config);
+    process.stdout.write(`Stratus agent ${config.agentName} is up (driver ${config.driver}) in ${Math.round(performance.now() - started)} ms\n`);
+    const shutdown = async () => { await node.close(); process.exit(0); };
     process.once('SIGINT', () => void shutdown());
     process.once('SIGTERM', () => void shutdown());
   });

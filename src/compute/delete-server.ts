@@ -6,6 +6,7 @@ import * as tasks from '../db/repositories/tasks.repository.js';
 import * as svcRepo from '../db/repositories/services.repository.js';
 import { releaseServerPorts } from '../network/ports.js';
 import { enqueue } from '../tasks/queue.js';
+import { notifyHost } from '../db/dialects/notify.js';
 import { iso } from '../domain/clock.js';
 import { planDelete, type DeletePlan } from '../domain/delete-plan.js';
 import { serverLocked, serverNotFound } from '../domain/errors.js';
@@ -52,7 +53,7 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
         const del = open.find((t) => t.kind === 'terminate' || t.kind === 'soft_delete');
         const stuck = !del || (del.state === 'leased' && del.lease_expires_at !== null && del.lease_expires_at < now);
         if (!stuck) return { plan: 'noop' };
-        if (del) await tasks.requeueTask(tx, del.id, now);
+        if (del) { await tasks.requeueTask(tx, del.id, now); await notifyHost(tx, deps.dialect, row.host!); }
         else await enqueue(deps, tx, { kind: row.task_state === 'soft-deleting' ? 'soft_delete' : 'terminate', serverId: row.id, host: row.host!, payload: { requestId: caller.requestId } });
         wakeHost = row.host;
         return { plan: 'noop', requeued: true };

@@ -14,8 +14,10 @@ import { buildApp } from '../api/app.js';
 import { Metrics } from '../api/metrics.js';
 import { ComputeAgent } from '../agent/agent.js';
 import { FakeDriver } from '../drivers/fake/fake.driver.js';
+import { ProcessDriver } from '../drivers/process/process.driver.js';
 import type { ComputeDriver } from '../drivers/driver.js';
 import { seedDemoCloud } from './seed.js';
+import { TaskListener } from '../db/dialects/notify.js';
 
 export interface Stack {
   app: FastifyInstance;
@@ -26,9 +28,9 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export function makeDriver(name: Config['driver']): ComputeDriver {
+export function makeDriver(name: Config['driver'], dataDir: string): ComputeDriver {
   if (name === 'fake') return new FakeDriver();
-  throw new Error(`driver '${name}' is not available in this build (see README: Compute drivers)`);
+  return new ProcessDriver({ dataDir });
 }
 
 /** Builds the shared dependencies: database (migrated), policy, logger. */
@@ -58,17 +60,19 @@ export async function startStack(config: Config, opts: { clock?: Clock; ids?: Id
   const agents: ComputeAgent[] = [];
   for (let i = 0; i < config.agents; i++) {
     const host = config.agents === 1 ? config.agentName : `${config.agentName}-${i + 1}`;
-    const agent = new ComputeAgent(deps, makeDriver(config.driver), host, metrics);
+    const agent = new ComputeAgent(deps, makeDriver(config.driver, join(config.data, host)), host, metrics);
     agentsByHost.set(host, agent);
     agents.push(agent);
     await agent.start();
   }
+  const listener = agents.length && database.dialect === 'postgres' ? await listenForTasks(config, agentsByHost, deps.log) : null;
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', '127.0.0.1');
   return {
     app, deps, agents, database, url,
     async close() {
       await app.close();
+      await listener?.stop();
       for (const a of agents) await a.stop();
       await database.close();
     },
@@ -96,4 +100,26 @@ export function writeCloudsYaml(config: Config, url: string): string {
   const file = join(dir, 'clouds.yaml');
   writeFileSync(file, text, { mode: 0o600 });
   return file;
+}
+
+/** Wakes local agents when any process enqueues work for them (PostgreSQL deployments). */
+async function listenForTasks(config: Config, agentsByHost: Map<string, ComputeAgent>, log: Logger): Promise<TaskListener> {
+  const listener = new TaskListener(config.database, (host) => agentsByHost.get(host)?.wake(), (msg) => log.warn(msg));
+  await listener.start();
+  return listener;
+}
+
+export interface AgentProcess { agent: ComputeAgent; deps: Deps; close(): Promise<void> }
+
+/** `stratus agent`: one compute node as its own process, reaching the database directly. */
+export async function startAgentProcess(config: Config, opts: { log?: Logger } = {}): Promise<AgentProcess> {
+  const { deps, database, agentsByHost } = await openDeps(config, opts);
+  const agent = new ComputeAgent(deps, makeDriver(config.driver, config.data), config.agentName);
+  agentsByHost.set(config.agentName, agent);
+  await agent.start();
+  const listener = database.dialect === 'postgres' ? await listenForTasks(config, agentsByHost, deps.log) : null;
+  return {
+    agent, deps,
+    async close() { await listener?.stop(); await agent.stop(); await database.close(); },
+  };
 }

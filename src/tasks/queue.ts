@@ -2,6 +2,7 @@ import type { Deps } from '../compute/context.js';
 import type { Executor } from '../db/executor.js';
 import * as repo from '../db/repositories/tasks.repository.js';
 import { iso } from '../domain/clock.js';
+import { notifyHost } from '../db/dialects/notify.js';
 
 /** Work a compute node does for a server. One handler per kind in src/agent. */
 export type TaskKind =
@@ -22,6 +23,7 @@ export async function enqueue(deps: Deps, tx: Executor, t: { kind: TaskKind; ser
     attempts: 0, max_attempts: deps.config.taskMaxAttempts, lease_owner: null, lease_expires_at: null,
     run_after: now, last_error: null, created_at: now, updated_at: now,
   });
+  await notifyHost(tx, deps.dialect, t.host);
   return id;
 }
 

@@ -1,0 +1,61 @@
+import pg from 'pg';
+import { sql } from 'kysely';
+import type { Executor } from '../executor.js';
+import type { DialectName } from './index.js';
+
+const CHANNEL = 'stratus_tasks';
+
+/** Tells listening agents that `host` has work (PostgreSQL NOTIFY, delivered at commit). No-op on SQLite. */
+export async function notifyHost(ex: Executor, dialect: DialectName, host: string): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await sql`select pg_notify(${CHANNEL}, ${host})`.execute(ex);
+}
+
+/**
+ * Listens for task notifications on a dedicated connection; reconnects after failures.
+ * Polling stays as the fallback, so a lost notification only costs latency.
+ */
+export class TaskListener {
+  private client: pg.Client | null = null;
+  private stopped = false;
+  private retry: NodeJS.Timeout | null = null;
+  constructor(private url: string, private onHost: (host: string) => void, private log: (msg: string) => void) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 3000 });
+    client.on('notification', (n) => { if (n.payload) this.onHost(n.payload); });
+    client.on('error', (err) => { this.log(`task listener: ${err.message}`); this.reconnect(); });
+    client.on('end', () => this.reconnect());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      this.client = client;
+    } catch (err) {
+      this.log(`task listener: ${(err as Error).message}`);
+      client.removeAllListeners('end');
+      client.end().catch(() => undefined);
+      this.reconnect();
+    }
+  }
+
+  private reconnect(): void {
+    if (this.stopped || this.retry) return;
+    this.client = null;
+    this.retry = setTimeout(() => { this.retry = null; void this.connect(); }, 1000);
+    this.retry.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    const c = this.client;
+    this.client = null;
+    if (c) { c.removeAllListeners('end'); await c.end().catch(() => undefined); }
+  }
+}
