@@ -5,6 +5,7 @@ import type { ServersTable, TasksTable } from '../db/schema.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import * as actions from '../db/repositories/actions.repository.js';
 import * as faults from '../db/repositories/faults.repository.js';
+import { setTaskResult } from '../db/repositories/tasks.repository.js';
 import { bindServerPorts, releaseServerPorts } from '../network/ports.js';
 import { iso } from '../domain/clock.js';
 import { PowerState } from '../domain/states.js';
@@ -42,6 +43,12 @@ export class TaskHandlers {
     if (task.kind === 'terminate') return this.terminate(task, row);
     if (task.kind === 'shelve_offload') return this.shelveOffload(task, row);
     if (task.kind === 'unshelve') return this.unshelve(task, row);
+    if (task.kind === 'console') {
+      // A question, not a state change: the API request is waiting for the answer.
+      const lines = Number((JSON.parse(task.payload) as { lines?: number }).lines ?? 0) || undefined;
+      await setTaskResult(this.deps.db, task.id, await this.driver.consoleOutput(row.id, lines));
+      return;
+    }
     const p = POWER[task.kind];
     if (!p) throw new Error(`unknown task kind ${task.kind}`);
     if (!p.expect.includes(row.task_state ?? '')) return; // superseded (e.g. by a delete)

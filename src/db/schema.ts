@@ -55,6 +55,8 @@ export interface TasksTable {
   id: string; kind: string; server_id: string | null; host: string | null; payload: string; state: string;
   attempts: number; max_attempts: number; lease_owner: string | null; lease_expires_at: string | null;
   run_after: string; last_error: string | null; created_at: string; updated_at: string;
+  /** The answer of a question task (console output). */
+  result: string | null;
 }
 export interface ServicesTable {
   id: string; host: string; binary: string; topic: string; zone: string; disabled: number; disabled_reason: string | null;

@@ -7,7 +7,7 @@ import { notifyHost } from '../db/dialects/notify.js';
 /** Work a compute node does for a server. One handler per kind in src/agent. */
 export type TaskKind =
   | 'spawn' | 'terminate' | 'soft_delete' | 'restore' | 'power_off' | 'power_on' | 'reboot'
-  | 'pause' | 'unpause' | 'suspend' | 'resume' | 'shelve' | 'shelve_offload' | 'unshelve';
+  | 'pause' | 'unpause' | 'suspend' | 'resume' | 'shelve' | 'shelve_offload' | 'unshelve' | 'console';
 
 export interface TaskPayload { actionId?: string; requestId?: string; [k: string]: unknown }
 
@@ -21,7 +21,7 @@ export async function enqueue(deps: Deps, tx: Executor, t: { kind: TaskKind; ser
   await repo.insertTask(tx, {
     id, kind: t.kind, server_id: t.serverId, host: t.host, payload: JSON.stringify(t.payload ?? {}), state: 'queued',
     attempts: 0, max_attempts: deps.config.taskMaxAttempts, lease_owner: null, lease_expires_at: null,
-    run_after: now, last_error: null, created_at: now, updated_at: now,
+    run_after: now, last_error: null, created_at: now, updated_at: now, result: null,
   });
   await notifyHost(tx, deps.dialect, t.host);
   return id;

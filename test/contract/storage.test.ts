@@ -74,7 +74,7 @@ for (const target of databaseTargets()) {
     test('tasks: concurrent leasers never take the same task', async () => {
       const now = T(100);
       for (let i = 0; i < 30; i++) {
-        await tasks.insertTask(database.db, { id: uuid(100 + i), kind: 'terminate', server_id: uuid(100 + i), host: 'hx', payload: '{}', state: 'queued', attempts: 0, max_attempts: 3, lease_owner: null, lease_expires_at: null, run_after: now, last_error: null, created_at: now, updated_at: now });
+        await tasks.insertTask(database.db, { id: uuid(100 + i), kind: 'terminate', server_id: uuid(100 + i), host: 'hx', payload: '{}', state: 'queued', attempts: 0, max_attempts: 3, lease_owner: null, lease_expires_at: null, run_after: now, last_error: null, created_at: now, updated_at: now, result: null });
       }
       const pg = database.dialect === 'postgres';
       const lease = (owner: string) => database.db.transaction().execute(async (tx) => {

@@ -6,6 +6,7 @@ import { deleteServer } from '../../compute/delete-server.js';
 import { powerAction, lockServer, unlockServer, resetState, restoreServer, forceDeleteServer } from '../../compute/server-actions.js';
 import { listInstanceActions, showInstanceAction } from '../../compute/instance-actions.js';
 import { listServices, updateService } from '../../compute/services.js';
+import { consoleOutput } from '../../compute/console.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
 import * as net from '../../db/repositories/network.repository.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
@@ -224,6 +225,18 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
         if (typeof t !== 'string' || !['SOFT', 'HARD'].includes(t.toUpperCase())) throw invalid(`Invalid input for field/attribute type. Value: ${String(t)}. '${String(t)}' is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']`);
         await powerAction(deps, caller, id, key, { type: t });
         break;
+      }
+      case 'os-getConsoleOutput': {
+        const raw = (value as { length?: unknown } | null)?.length;
+        let lines: number | undefined;
+        if (raw !== undefined && raw !== null) {
+          const n = typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+          if (typeof n !== 'number' || !Number.isInteger(n) || n < -1) throw invalid(`Invalid input for field/attribute length. Value: ${String(raw)}.`);
+          lines = n === -1 ? undefined : n;
+        }
+        const output = await consoleOutput(deps, caller, id, lines);
+        reply.code(200);
+        return { output };
       }
       case 'os-stop': case 'os-start': case 'pause': case 'unpause': case 'suspend': case 'resume':
       case 'shelve': case 'shelveOffload': case 'unshelve':

@@ -64,3 +64,11 @@ export async function queueDepth(ex: Executor): Promise<number> {
   const rows = await ex.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', ['queued', 'leased']).execute();
   return Number(rows[0]?.n ?? 0);
 }
+
+export async function setTaskResult(ex: Executor, id: string, result: string): Promise<void> {
+  await ex.updateTable('tasks').set({ result }).where('id', '=', id).execute();
+}
+
+export async function getTask(ex: Executor, id: string) {
+  return ex.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+}

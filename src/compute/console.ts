@@ -1,0 +1,31 @@
+import type { Caller, Deps } from './context.js';
+import { authorize, findServer, serviceIsUp } from './access.js';
+import * as svcRepo from '../db/repositories/services.repository.js';
+import * as tasksRepo from '../db/repositories/tasks.repository.js';
+import { enqueue } from '../tasks/queue.js';
+import { conflict } from '../domain/errors.js';
+
+const WAIT_MS = 10000;
+
+/**
+ * os-getConsoleOutput: a synchronous question to the server's compute node (Nova: an RPC call),
+ * asked through the task table so it works whichever process or machine the node runs on.
+ */
+export async function consoleOutput(deps: Deps, caller: Caller, id: string, lines: number | undefined): Promise<string> {
+  const row = await findServer(deps.db, caller, id);
+  authorize(deps, caller, 'os_compute_api:os-console-output', { project_id: row.project_id, user_id: row.user_id });
+  const svc = row.host ? await svcRepo.getComputeService(deps.db, row.host) : undefined;
+  if (!row.host || !serviceIsUp(deps, svc) || !['active', 'stopped', 'paused', 'suspended', 'error'].includes(row.vm_state)) {
+    throw conflict(`Cannot 'get_console_output' instance ${row.id} while it is in vm_state ${row.vm_state}`, 'InstanceInvalidState');
+  }
+  const taskId = await deps.db.transaction().execute((tx) => enqueue(deps, tx, { kind: 'console', serverId: row.id, host: row.host!, payload: { lines } }));
+  deps.wake(row.host);
+  const end = Date.now() + WAIT_MS;
+  while (Date.now() < end) {
+    const t = await tasksRepo.getTask(deps.db, taskId);
+    if (t && t.state === 'done') return t.result ?? '';
+    if (t && t.state === 'dead') break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw conflict(`Unable to get console output for instance ${row.id}: its compute node did not answer`, 'ConsoleNotAvailable');
+}

@@ -1,0 +1,412 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ComputeDriver, GuestPower, GuestSpec } from '../driver.js';
+
+export interface ProcessDriverOptions {
+  /** Node data directory; guests live in `<dataDir>/instances/<uuid>/`. */
+  dataDir: string;
+  /** SIGTERM → SIGKILL grace period for power-off, soft reboot and destroy (ms, default 3000). */
+  graceMs?: number;
+  /**
+   * Base environment of every guest (the STRATUS_* variables are added on top). Default: a
+   * standard PATH only — guests never inherit the agent's environment (database URLs, secrets).
+   */
+  env?: Record<string, string>;
+}
+
+const GIB = 1024 ** 3;
+const POLL_MS = 20;
+/** How long a SIGKILLed process may take to disappear before we call it a failure. */
+const KILL_WAIT_MS = 5000;
+/** Best-effort wait for SIGSTOP to take effect, so `pause()` returns with the guest really stopped. */
+const STOP_WAIT_MS = 1000;
+// Nova parity: the libvirt driver returns at most the last 100 KiB of the console log (MAX_CONSOLE_BYTES).
+const MAX_CONSOLE_BYTES = 100 * 1024;
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Ids become directory names: anything else cannot name a guest of ours (and never reaches the filesystem). */
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const IDLE_SCRIPT = fileURLToPath(new URL('./guest-idle.js', import.meta.url));
+/** Linux: identity checks through /proc. Elsewhere we fall back to kill(pid, 0) alone. */
+const HAVE_PROC = existsSync('/proc/self/stat');
+
+type PausedState = 'paused' | 'suspended';
+interface ProcStat { state: string; pgrp: number; startTime: string }
+interface PidRecord { pid: number; startTime: string | null }
+
+const notFound = (id: string) => new Error(`Instance ${id} could not be found on this hypervisor.`);
+const errCode = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function waitUntil(cond: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await cond()) return true;
+    if (Date.now() >= end) return false;
+    await sleep(POLL_MS);
+  }
+}
+
+/** /proc/<pid>/stat; the command name is in parentheses and may hold spaces, so split after the last ')'. */
+async function readStat(pid: number): Promise<ProcStat | null> {
+  try {
+    const s = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return { state: f[0], pgrp: Number(f[2]), startTime: f[19] };
+  } catch {
+    return null;
+  }
+}
+
+async function readEnviron(pid: number): Promise<string[] | null> {
+  try {
+    return (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+  } catch {
+    return null; // gone, or another user's process (EACCES): either way not one of our guests
+  }
+}
+
+async function writeAtomic(path: string, data: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if (errCode(e) === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+function lastLines(text: string, n: number): string {
+  if (n <= 0 || text === '') return '';
+  const terminated = text.endsWith('\n');
+  const tail = (terminated ? text.slice(0, -1) : text).split('\n').slice(-n).join('\n');
+  return terminated ? tail + '\n' : tail;
+}
+
+/**
+ * A hypervisor whose guests are real OS processes. Each guest leads its own process group
+ * (detached), writes its stdout/stderr to `console.log`, and is unref'd, so the agent can exit
+ * and restart while guests keep running. All state lives on disk — `pid`, `starttime`, `state`,
+ * `spec.json` — so a new driver on the same dataDir manages the guests an earlier one started.
+ */
+export class ProcessDriver implements ComputeDriver {
+  readonly name = 'process';
+  private readonly dataDir: string;
+  private readonly graceMs: number;
+  private readonly baseEnv: Record<string, string>;
+  /** Child handles of guests this driver started. Kept so the 'exit' listener reaps them (a zombie still answers kill(pid, 0)). */
+  private readonly children = new Map<string, ChildProcess>();
+  /** One operation at a time per guest within this driver (two concurrent spawns must not start two processes). */
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(opts: ProcessDriverOptions) {
+    this.dataDir = opts.dataDir;
+    this.graceMs = opts.graceMs ?? 3000;
+    this.baseEnv = { PATH: DEFAULT_PATH, ...opts.env };
+  }
+
+  /** `<dataDir>/instances/<id>` (the id must be a safe directory name). */
+  instanceDir(id: string): string {
+    if (!SAFE_ID.test(id)) throw new Error(`invalid instance id ${JSON.stringify(id)}`);
+    return join(this.dataDir, 'instances', id);
+  }
+
+  async spawn(guest: GuestSpec): Promise<void> {
+    const dir = this.instanceDir(guest.id);
+    await this.exclusive(guest.id, async () => {
+      if ((await this.livePid(guest.id)) !== null) return; // already running: nothing to do
+      await mkdir(dir, { recursive: true });
+      await writeAtomic(join(dir, 'spec.json'), JSON.stringify(guest, null, 2) + '\n');
+      await this.makeDisk(join(dir, 'disk'), guest.diskGb);
+      await this.start(guest);
+    });
+  }
+
+  async destroy(id: string): Promise<void> {
+    if (!SAFE_ID.test(id)) return; // cannot name a guest of ours: already gone
+    await this.exclusive(id, async () => {
+      await this.stop(id, this.graceMs);
+      await rm(this.instanceDir(id), { recursive: true, force: true });
+    });
+  }
+
+  async powerOff(id: string): Promise<void> {
+    await this.exclusive(id, async () => {
+      await this.requireGuest(id);
+      await this.stop(id, this.graceMs);
+    });
+  }
+
+  async powerOn(id: string): Promise<void> {
+    await this.exclusive(id, async () => {
+      await this.requireGuest(id);
+      if ((await this.livePid(id)) === null) await this.start(await this.readSpec(id));
+    });
+  }
+
+  /** Soft: SIGTERM, grace, SIGKILL, start. Hard: SIGKILL at once (Nova's hard reboot destroys the domain), start. */
+  async reboot(id: string, hard = false): Promise<void> {
+    await this.exclusive(id, async () => {
+      await this.requireGuest(id);
+      await this.stop(id, hard ? 0 : this.graceMs);
+      await this.start(await this.readSpec(id));
+    });
+  }
+
+  async pause(id: string): Promise<void> { await this.freeze(id, 'paused'); }
+  async suspend(id: string): Promise<void> { await this.freeze(id, 'suspended'); }
+  async unpause(id: string): Promise<void> { await this.thaw(id, false); }
+  /** A suspended guest whose process was lost (host restart) boots again from its spec. */
+  async resume(id: string): Promise<void> { await this.thaw(id, true); }
+
+  async power(id: string): Promise<GuestPower> {
+    if (!(await this.hasGuest(id))) return 'missing';
+    if ((await this.livePid(id)) === null) return 'shutdown';
+    return (await this.readState(id)) ?? 'running';
+  }
+
+  async listGuests(): Promise<string[]> {
+    try {
+      const entries = await readdir(join(this.dataDir, 'instances'), { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory() && SAFE_ID.test(e.name)).map((e) => e.name);
+    } catch (e) {
+      if (errCode(e) === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  async consoleOutput(id: string, lines?: number): Promise<string> {
+    await this.requireGuest(id);
+    let fh;
+    try {
+      fh = await open(join(this.instanceDir(id), 'console.log'), 'r');
+    } catch (e) {
+      if (errCode(e) === 'ENOENT') return '';
+      throw e;
+    }
+    try {
+      const { size } = await fh.stat();
+      const from = Math.max(0, size - MAX_CONSOLE_BYTES);
+      const buf = Buffer.alloc(size - from);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, from);
+      let text = buf.subarray(0, bytesRead).toString('utf8');
+      if (from > 0) text = text.slice(text.indexOf('\n') + 1); // drop the partial first line
+      return lines === undefined ? text : lastLines(text, Math.floor(lines));
+    } finally {
+      await fh.close();
+    }
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.locks.get(id) ?? Promise.resolve()).then(fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(id, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(id) === tail) this.locks.delete(id);
+    }
+  }
+
+  private async hasGuest(id: string): Promise<boolean> {
+    if (!SAFE_ID.test(id)) return false;
+    try {
+      return (await stat(this.instanceDir(id))).isDirectory();
+    } catch (e) {
+      if (errCode(e) === 'ENOENT') return false;
+      throw e;
+    }
+  }
+
+  private async requireGuest(id: string): Promise<void> {
+    if (!(await this.hasGuest(id))) throw notFound(id);
+  }
+
+  private async readSpec(id: string): Promise<GuestSpec> {
+    const text = await readText(join(this.instanceDir(id), 'spec.json'));
+    if (text === null) throw new Error(`Instance ${id} has no spec.json on this hypervisor; cannot start it.`);
+    return JSON.parse(text) as GuestSpec;
+  }
+
+  private async readState(id: string): Promise<PausedState | null> {
+    const s = (await readText(join(this.instanceDir(id), 'state')))?.trim();
+    return s === 'paused' || s === 'suspended' ? s : null;
+  }
+
+  private async readPid(id: string): Promise<PidRecord | null> {
+    const dir = this.instanceDir(id);
+    const pid = Number.parseInt((await readText(join(dir, 'pid'))) ?? '', 10);
+    if (!Number.isInteger(pid) || pid <= 1) return null;
+    const startTime = (await readText(join(dir, 'starttime')))?.trim() || null;
+    return { pid, startTime };
+  }
+
+  /**
+   * Is `rec.pid` still this guest's process? kill(pid, 0) alone is not enough: a zombie answers
+   * it, and after a restart the pid may belong to someone else. So: not a zombie, and the same
+   * start time we recorded at spawn (or, without one, STRATUS_INSTANCE_ID=<id> in its environment).
+   */
+  private async isOurs(id: string, rec: PidRecord): Promise<boolean> {
+    try {
+      process.kill(rec.pid, 0);
+    } catch (e) {
+      if (errCode(e) === 'ESRCH' || errCode(e) === 'EPERM') return false; // EPERM: another user's process
+      throw e;
+    }
+    if (!HAVE_PROC) return true;
+    const st = await readStat(rec.pid);
+    if (!st || st.state === 'Z' || st.state === 'X') return false;
+    if (rec.startTime !== null) return st.startTime === rec.startTime;
+    return (await readEnviron(rec.pid))?.includes(`STRATUS_INSTANCE_ID=${id}`) ?? false;
+  }
+
+  private async livePid(id: string): Promise<number | null> {
+    if (!(await this.hasGuest(id))) return null;
+    const rec = await this.readPid(id);
+    return rec && (await this.isOurs(id, rec)) ? rec.pid : null;
+  }
+
+  /**
+   * Live processes carrying this guest's STRATUS_INSTANCE_ID other than `except`: children that
+   * outlived the group leader, or left setsid() for a group of their own. Linux only.
+   */
+  private async strays(id: string, except?: number): Promise<number[]> {
+    if (!HAVE_PROC) return [];
+    const marker = `STRATUS_INSTANCE_ID=${id}`;
+    const found: number[] = [];
+    for (const name of await readdir('/proc')) {
+      const pid = Number(name);
+      if (!Number.isInteger(pid) || pid === process.pid || pid === except) continue;
+      const env = await readEnviron(pid);
+      if (!env?.includes(marker)) continue;
+      const st = await readStat(pid);
+      if (st && st.state !== 'Z' && st.state !== 'X') found.push(pid);
+    }
+    return found;
+  }
+
+  private static signal(target: number, sig: NodeJS.Signals): void {
+    try {
+      process.kill(target, sig);
+    } catch (e) {
+      if (errCode(e) !== 'ESRCH') throw e; // already gone
+    }
+  }
+
+  /**
+   * Stop every process of the guest: SIGTERM (+ SIGCONT, since a stopped process only acts on it
+   * once continued) to the process group, up to `graceMs` for the leader and any stragglers, then
+   * SIGKILL. Then forget the pid. The directory stays.
+   */
+  private async stop(id: string, graceMs: number): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    const rec = await this.readPid(id);
+    const leader = rec && (await this.isOurs(id, rec)) ? rec : null;
+    if (leader && graceMs > 0) {
+      ProcessDriver.signal(-leader.pid, 'SIGTERM');
+      ProcessDriver.signal(-leader.pid, 'SIGCONT');
+      await waitUntil(async () => !(await this.isOurs(id, leader)), graceMs);
+    }
+    let rest = await this.strays(id, leader?.pid);
+    if (rest.length > 0 && Date.now() < deadline) {
+      // Stragglers from the group were sent SIGTERM too; give them what is left of the grace period.
+      await waitUntil(async () => (rest = await this.strays(id, leader?.pid)).length === 0, deadline - Date.now());
+    }
+    const leaderAlive = leader !== null && (await this.isOurs(id, leader));
+    if (leaderAlive) ProcessDriver.signal(-leader.pid, 'SIGKILL');
+    for (const pid of rest) ProcessDriver.signal(pid, 'SIGKILL');
+    if (leaderAlive || rest.length > 0) {
+      const gone = await waitUntil(async () =>
+        !(leader && (await this.isOurs(id, leader))) && (await this.strays(id, leader?.pid)).length === 0, KILL_WAIT_MS);
+      if (!gone) throw new Error(`Instance ${id}: guest processes survived SIGKILL for ${KILL_WAIT_MS} ms.`);
+    }
+    const dir = this.instanceDir(id);
+    await Promise.all(['pid', 'starttime', 'state'].map((f) => rm(join(dir, f), { force: true })));
+  }
+
+  /** Start the guest's process from its spec (the caller checked it is not running). */
+  private async start(spec: GuestSpec): Promise<void> {
+    const dir = this.instanceDir(spec.id);
+    // Leftovers of an earlier boot (children that outlived a guest that died on its own) go first:
+    // one guest, one set of processes.
+    await this.stop(spec.id, 0);
+    const [cmd, args] = spec.command ? ['/bin/sh', ['-c', spec.command]] : [process.execPath, [IDLE_SCRIPT]];
+    const env = {
+      ...this.baseEnv,
+      HOME: dir,
+      STRATUS_INSTANCE_ID: spec.id,
+      STRATUS_INSTANCE_NAME: String(spec.name ?? '').replace(/\0/g, ''),
+      STRATUS_VCPUS: String(spec.vcpus),
+      STRATUS_RAM_MB: String(spec.ramMb),
+      STRATUS_DISK: join(dir, 'disk'),
+    };
+    const log = openSync(join(dir, 'console.log'), 'a');
+    let child: ChildProcess;
+    try {
+      // detached: the guest leads its own process group (and session), so signals reach all of it.
+      child = spawn(cmd, args, { detached: true, cwd: dir, env, stdio: ['ignore', log, log] });
+    } finally {
+      closeSync(log); // the child holds its own copy
+    }
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (err) => reject(new Error(`Instance ${spec.id}: cannot start guest: ${err.message}`)));
+    });
+    child.on('error', () => undefined); // later errors (e.g. a failed kill) must not crash the agent
+    const pid = child.pid!;
+    this.children.set(spec.id, child);
+    child.once('exit', () => { if (this.children.get(spec.id) === child) this.children.delete(spec.id); });
+    child.unref();
+    const st = HAVE_PROC ? await readStat(pid) : null;
+    if (st && st.state !== 'Z') await writeAtomic(join(dir, 'starttime'), st.startTime + '\n');
+    await writeAtomic(join(dir, 'pid'), `${pid}\n`); // written last: the pid file is the commit point
+  }
+
+  /** A sparse disk image: ftruncate, no bytes written. Grown when the flavor grew, never shrunk. */
+  private async makeDisk(path: string, diskGb: number): Promise<void> {
+    const want = Math.max(0, Math.floor(diskGb * GIB));
+    const fh = await open(path, 'a');
+    try {
+      if ((await fh.stat()).size < want) await fh.truncate(want);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async freeze(id: string, state: PausedState): Promise<void> {
+    await this.exclusive(id, async () => {
+      await this.requireGuest(id);
+      const pid = await this.livePid(id);
+      if (pid === null) throw new Error(`Instance ${id} is not running; cannot ${state === 'paused' ? 'pause' : 'suspend'} it.`);
+      ProcessDriver.signal(-pid, 'SIGSTOP');
+      await writeAtomic(join(this.instanceDir(id), 'state'), state + '\n');
+      // kill() returns before the group has actually stopped; wait (bounded, best effort) until the
+      // leader is no longer running or sleeping ('T'; or 'D' when it waits on a vfork child the
+      // SIGSTOP froze before exec).
+      if (HAVE_PROC) await waitUntil(async () => { const s = (await readStat(pid))?.state; return s !== 'R' && s !== 'S'; }, STOP_WAIT_MS);
+    });
+  }
+
+  private async thaw(id: string, bootIfGone: boolean): Promise<void> {
+    await this.exclusive(id, async () => {
+      await this.requireGuest(id);
+      const pid = await this.livePid(id);
+      if (pid === null) {
+        if (!bootIfGone) throw new Error(`Instance ${id} is not running; cannot unpause it.`);
+        await this.start(await this.readSpec(id));
+        return;
+      }
+      ProcessDriver.signal(-pid, 'SIGCONT');
+      await rm(join(this.instanceDir(id), 'state'), { force: true });
+    });
+  }
+}
