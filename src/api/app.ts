@@ -43,7 +43,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     genReqId: () => `req-${randomUUID()}`,
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
     bodyLimit: deps.config.maxBodySize,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+    // Long ids must reach the handlers (Nova: 404 "Instance … could not be found."), not the router's 414.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16384 },
+    // Router-level failures (a badly percent-encoded URL…) go through the one fault mapper too.
+    frameworkErrors: (err: Error & { code?: string }, request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+      reply.header('x-openstack-request-id', request.id);
+      reply.header('x-compute-request-id', request.id);
+      const fault = err.code === 'FST_ERR_BAD_URL' ? new HttpFault(400, 'badRequest', 'Malformed request URL') : err;
+      return sendFault(request, reply, fault);
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, allowUnionTypes: true } },
     schemaErrorFormatter: formatSchemaErrors as never,
     return503OnClosing: true,

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptio
 import { HttpFault } from './faults.js';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD' | 'PATCH';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD' | 'PATCH' | 'OPTIONS';
 
 /**
  * Registers routes and remembers which methods each path has, so that every other method on
@@ -26,7 +26,7 @@ export class RouteTable {
 
   /** Call once all routes of this table are added. */
   finish(): void {
-    const all: Method[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
+    const all: Method[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
     for (const [url, set] of this.methods) {
       const others = all.filter((m) => !set.has(m));
       if (others.length === 0) continue;

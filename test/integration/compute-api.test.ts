@@ -251,6 +251,16 @@ describe('actions', () => {
     assert.equal(reset.status, 403);
     assert.deepEqual(reset.body, { forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:os-admin-actions:reset_state to be performed." } });
   });
+  test('os-getConsoleOutput asks the compute node', async () => {
+    const id = await cloud.createServer('member', { name: 'console-vm' });
+    const res = await cloud.request('POST', `/v2.1/servers/${id}/action`, { as: 'member', body: { 'os-getConsoleOutput': { length: 10 } } });
+    assert.equal(res.status, 200, res.text);
+    assert.match(res.body.output, /console-vm/);
+    const bad = await cloud.request('POST', `/v2.1/servers/${id}/action`, { as: 'member', body: { 'os-getConsoleOutput': { length: 'x' } } });
+    assert.equal(bad.status, 400);
+    const reader = await cloud.request('POST', `/v2.1/servers/${id}/action`, { as: 'reader', body: { 'os-getConsoleOutput': {} } });
+    assert.equal(reader.status, 403);
+  });
   test('instance action show: unknown request id 404', async () => {
     const id = await cloud.createServer();
     const res = await cloud.request('GET', `/v2.1/servers/${id}/os-instance-actions/req-nope`, { as: 'member' });

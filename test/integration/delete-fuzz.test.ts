@@ -2,21 +2,28 @@
  * Property-based fuzzing of the delete path (spec: delete-server.md):
  * `DELETE /v2.1/servers/{id}` and `DELETE /v2.1/{project_id}/servers/{id}`, plus every other
  * method on the same path, with random ids, tokens, microversion headers, project ids and bodies.
+ * A pool of servers (member's project, one locked by the member; 'other' project; admin project)
+ * is kept stocked: each accepted delete is replaced by a new server of the same owner and lock.
  *
- * Properties checked for every response:
+ * Checked for every response (wire format; collected and reported together at the end):
  *  - never a 5xx, except a deliberate 503 carrying `Retry-After`;
  *  - every response carries `x-openstack-request-id` / `x-compute-request-id`;
  *  - every 4xx/5xx body is a Nova fault `{"<key>": {"code": <status>, "message": "..."}}`
  *    (JSON, exactly one key, the key Nova uses for that status), except 401 whose body is
  *    Keystone's `{"error": {"code": 401, "title": "Unauthorized", "message": ...}}`
  *    with `WWW-Authenticate`; a 405 carries `Allow`; a 204 has an empty body;
+ *  - PATCH / POST / OPTIONS on a routable server path are 405 badMethod with `Allow` (§2, §3.1).
+ * Checked for every response (semantics; fails at once, shrunk by fast-check):
  *  - a 204 to a DELETE only ever goes to a caller allowed to delete that server (admin, or a
  *    member of its project while it is not locked), and names an existing server;
  *  - for "clean" DELETE requests (valid persona token, valid or absent microversion, own or
- *    no project id, an id naming a known server not yet deleted, no body) the status is the one
- *    the contract gives (204 / 403 / 404 / 409).
+ *    no project id, an id naming a known server not yet deleted, no body) the status and fault
+ *    are the ones the contract gives (204 / 403 forbidden / 404 / 409 "Instance <id> is locked").
  * After the run (and `cloud.drain()`): the process still answers, every server that is gone was
  * the target of a 204 DELETE from an allowed caller, and every such target is gone.
+ *
+ * Reproduce or fuzz longer with STRATUS_FUZZ_SEED=<n> STRATUS_FUZZ_RUNS=<n>; STRATUS_FUZZ_VERBOSE=1
+ * prints the status histogram.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,33 +72,39 @@ const HEX = [...'0123456789abcdef'];
 const pctBytes = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 12 })
   .chain((bytes) => fc.boolean().map((upper) => bytes.map((b) => '%' + (upper ? b.toString(16).toUpperCase() : b.toString(16)).padStart(2, '0')).join('')));
 
-function idArb(servers: ServerModel[]): fc.Arbitrary<string> {
-  const variants: Array<(id: string) => string> = [
-    (id) => id,
-    (id) => id.toUpperCase(),
-    (id) => id.replace(/-/g, ''),
-    (id) => [...id].map((c) => '%' + c.charCodeAt(0).toString(16)).join(''), // fully percent-encoded
-    (id) => id + '/', // trailing slash
-    (id) => id.slice(0, -1), // one char short
-    (id) => id + '0', // one char long
-    (id) => ` ${id}`.replace(' ', '%20'),
-  ];
-  const existing = fc.tuple(fc.constantFrom(...servers.map((s) => s.id)), fc.nat({ max: variants.length - 1 }))
-    .map(([id, v]) => variants[v](id));
+/** Ways of writing an existing server's id (the first five still name it once the router decodes them). */
+const ID_VARIANTS: Array<(id: string) => string> = [
+  (id) => id,
+  (id) => id.toUpperCase(),
+  (id) => id.replace(/-/g, ''),
+  (id) => [...id].map((c) => '%' + c.charCodeAt(0).toString(16)).join(''), // fully percent-encoded
+  (id) => id + '/', // trailing slash
+  (id) => id.slice(0, -1), // one char short
+  (id) => id + '0', // one char long
+  (id) => '%20' + id, // leading space
+];
+
+/** An id is either one of the servers of the pool (resolved when the request is made: the pool changes) or raw text. */
+type IdChoice = { kind: 'server'; pick: number; live: boolean; variant: number } | { kind: 'raw'; value: string };
+
+const idArb: fc.Arbitrary<IdChoice> = (() => {
+  const existing = fc.record({
+    kind: fc.constant('server' as const), pick: fc.nat(), live: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+    variant: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 6, arbitrary: fc.nat({ max: ID_VARIANTS.length - 1 }) }),
+  });
   const junk = fc.constantFrom(
     '', 'detail', 'action', '-1', '0', 'abc', 'null', 'undefined', 'true', '%', '%%', '%zz', '%0', '%00', '%FF', '%C3%28',
     '%ED%A0%80', '%2F', '%2f..%2f', '%2e%2e', '..', '.', '%E2%80%AE', '%EF%BF%BF', '%F4%90%80%80', '%25', '00000000-0000-0000-0000-000000000000',
-    '1e309', 'NaN', 'Infinity', '9007199254740993', '0x1f', '{}', '[]', "'", '"'.replace('"', '%22'),
+    '1e309', 'NaN', 'Infinity', '9007199254740993', '0x1f', '{}', '[]', "'", '%22',
   );
   const garbage = fc.string({ unit: fc.constantFrom(...SAFE_RAW), maxLength: 40 });
   const huge = fc.oneof(
-    fc.bigInt({ min: -(10n ** 60n), max: 10n ** 60n }).map(String),
-    fc.integer({ min: 1000, max: 3000 }).map((n) => '9'.repeat(n)),
+    { weight: 3, arbitrary: fc.bigInt({ min: -(10n ** 60n), max: 10n ** 60n }).map(String) },
+    { weight: 1, arbitrary: fc.integer({ min: 1000, max: 3000 }).map((n) => '9'.repeat(n)) },
   );
   const unicodeRaw = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).filter((s) => !/[/?#\\]/.test(s));
   const unicodeEncoded = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).map((s) => encodeURIComponent(s));
-  return fc.oneof(
-    { weight: 8, arbitrary: existing },
+  const raw = fc.oneof(
     { weight: 2, arbitrary: fc.uuid() },
     { weight: 2, arbitrary: junk },
     { weight: 2, arbitrary: garbage },
@@ -99,12 +112,13 @@ function idArb(servers: ServerModel[]): fc.Arbitrary<string> {
     { weight: 1, arbitrary: pctBytes },
     { weight: 1, arbitrary: unicodeRaw },
     { weight: 1, arbitrary: unicodeEncoded },
-  );
-}
+  ).map((value) => ({ kind: 'raw' as const, value }));
+  return fc.oneof({ weight: 3, arbitrary: existing }, { weight: 2, arbitrary: raw });
+})();
 
 type AuthChoice = { kind: 'persona'; persona: Persona } | { kind: 'garbage'; token: string } | { kind: 'missing' } | { kind: 'empty' };
 const authArb: fc.Arbitrary<AuthChoice> = fc.oneof(
-  { weight: 8, arbitrary: fc.constantFrom(...PERSONAS).map((persona) => ({ kind: 'persona' as const, persona })) },
+  { weight: 16, arbitrary: fc.constantFrom(...PERSONAS).map((persona) => ({ kind: 'persona' as const, persona })) },
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...TOKEN_CHARS), minLength: 1, maxLength: 300 }).map((token) => ({ kind: 'garbage' as const, token })) },
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_'), minLength: 43, maxLength: 43 }).map((s) => ({ kind: 'garbage' as const, token: 'stx' + s })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'missing' as const }) },
@@ -112,28 +126,31 @@ const authArb: fc.Arbitrary<AuthChoice> = fc.oneof(
 );
 
 const versionValueArb: fc.Arbitrary<string> = fc.oneof(
-  { weight: 5, arbitrary: fc.integer({ min: 1, max: 96 }).map((n) => `2.${n}`) },
+  { weight: 12, arbitrary: fc.integer({ min: 1, max: 96 }).map((n) => `2.${n}`) },
   { weight: 2, arbitrary: fc.constantFrom('latest', 'LATEST', 'Latest') },
   { weight: 2, arbitrary: fc.constantFrom('2.0', '2.97', '2.100', '2.999999', '3.0', '1.1', '1.0', '9.9', '2.9999999', '999999.1') },
   { weight: 2, arbitrary: fc.constantFrom('', ' ', 'abc', '2', '2.', '.5', '2.1.1', '-2.1', '2.-1', '02.1', '2.01', '2.1a', ' 2.5 ', '2.1e1', '2,1', 'compute', 'v2.1', '2 .1', '0.0', '2.1, 2.2') },
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...PRINTABLE), maxLength: 20 }) },
 );
 interface VersionHeaders { modern: string | null; legacy: string | null }
+/** Mostly absent: a header is present in 2 requests out of 5. */
+const sometimes = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | null> =>
+  fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: arb });
 const versionArb: fc.Arbitrary<VersionHeaders> = fc.record({
-  modern: fc.option(fc.oneof(
+  modern: sometimes(fc.oneof(
     { weight: 4, arbitrary: versionValueArb.map((v) => `compute ${v}`) },
     { weight: 1, arbitrary: versionValueArb.map((v) => `volume ${v}`) },
     { weight: 1, arbitrary: versionValueArb.map((v) => `volume 3.0, compute ${v}`) },
     { weight: 1, arbitrary: versionValueArb.map((v) => `COMPUTE ${v}`) },
     { weight: 1, arbitrary: versionValueArb },
-  ), { freq: 2 }),
-  legacy: fc.option(versionValueArb, { freq: 2 }),
+  )),
+  legacy: sometimes(versionValueArb),
 });
 
 type ProjectChoice = { kind: 'none' } | { kind: 'own' } | { kind: 'persona'; persona: Persona; upper: boolean } | { kind: 'raw'; value: string };
 const projectArb: fc.Arbitrary<ProjectChoice> = fc.oneof(
-  { weight: 4, arbitrary: fc.constant({ kind: 'none' as const }) },
-  { weight: 3, arbitrary: fc.constant({ kind: 'own' as const }) },
+  { weight: 5, arbitrary: fc.constant({ kind: 'none' as const }) },
+  { weight: 4, arbitrary: fc.constant({ kind: 'own' as const }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('persona' as const), persona: fc.constantFrom(...PERSONAS), upper: fc.boolean() }) },
   { weight: 1, arbitrary: fc.oneof(
     fc.string({ unit: fc.constantFrom(...HEX), minLength: 1, maxLength: 40 }),
@@ -161,7 +178,7 @@ const contentTypeArb: fc.Arbitrary<string | null> = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...PRINTABLE), maxLength: 30 }) },
   { weight: 2, arbitrary: fc.constant(null) },
 );
-const bodyArb: fc.Arbitrary<BodyChoice | null> = fc.option(
+const bodyArb: fc.Arbitrary<BodyChoice | null> = sometimes(
   fc.record({
     text: fc.oneof(
       { weight: 3, arbitrary: fc.json({ maxDepth: 3 }) },
@@ -172,7 +189,6 @@ const bodyArb: fc.Arbitrary<BodyChoice | null> = fc.option(
     ),
     contentType: contentTypeArb,
   }),
-  { freq: 2 },
 );
 
 const methodArb: fc.Arbitrary<Method> = fc.oneof(
@@ -255,26 +271,48 @@ function checkResponse(sent: Sent, got: Got): void {
 // Tests
 // ---------------------------------------------------------------------------------------
 
-test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unless an allowed caller deleted it', { timeout: 120_000 }, async () => {
+/** Microversion headers Stratus accepts (absent, 2.1..2.96, latest); anything else is not a "clean" request. */
+function versionIsValid(v: VersionHeaders): boolean {
+  const ok = (raw: string) => /^latest$/i.test(raw) || (/^2\.[1-9]\d?$/.test(raw) && Number(raw.slice(2)) <= 96);
+  if (v.modern !== null) {
+    const m = v.modern.match(/^compute (\S+)$/i);
+    return m !== null && ok(m[1]);
+  }
+  return v.legacy === null || ok(v.legacy);
+}
+
+const MAX_SERVERS = 30;
+/** Override to reproduce or to fuzz longer: STRATUS_FUZZ_RUNS=2000 STRATUS_FUZZ_SEED=42. */
+const RUNS = Number(process.env.STRATUS_FUZZ_RUNS ?? 300);
+const SEED = process.env.STRATUS_FUZZ_SEED ? Number(process.env.STRATUS_FUZZ_SEED) : undefined;
+
+test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unless an allowed caller deleted it', { timeout: 90_000 }, async () => {
   const cloud = await TestCloud.start();
   try {
-    const owners: Persona[] = ['member', 'member', 'member', 'other', 'other', 'admin'];
     const servers: ServerModel[] = [];
-    for (const owner of owners) {
-      const id = await cloud.createServer(owner, {}, { wait: false });
-      servers.push({ id, owner, project: cloud.projects[owner], locked: false });
-    }
-    await cloud.drain();
-    for (const s of servers) assert.equal((await cloud.server(s.id)).body?.server?.status, 'ACTIVE', `server ${s.id} not ACTIVE`);
-    // Lock one of the member's servers (as the member).
-    const lockedServer = servers[2];
-    const lock = await cloud.request('POST', `/v2.1/servers/${lockedServer.id}/action`, { as: 'member', body: { lock: null } });
-    assert.equal(lock.status, 202, lock.text);
-    lockedServer.locked = true;
-
-    const byId = new Map(servers.map((s) => [s.id, s]));
+    const byId = new Map<string, ServerModel>();
     /** Servers that got a 204 DELETE from a caller allowed to delete them. */
     const deletedByAllowed = new Set<string>();
+    /** Servers that got any 204 DELETE (the model's view of what is gone or going). */
+    const accepted = new Set<string>();
+
+    const addServer = async (owner: Persona, locked: boolean) => {
+      const id = await cloud.createServer(owner);
+      const shown = await cloud.server(id);
+      assert.equal(shown.body?.server?.status, 'ACTIVE', `server ${id} not ACTIVE: ${shown.text}`);
+      if (locked) {
+        const lock = await cloud.request('POST', `/v2.1/servers/${id}/action`, { as: 'member', body: { lock: null } });
+        assert.equal(lock.status, 202, lock.text);
+      }
+      const s: ServerModel = { id, owner, project: cloud.projects[owner], locked };
+      servers.push(s);
+      byId.set(id, s);
+    };
+    // Three of the member's project (one locked by the member), two of 'other', one of admin's project.
+    for (const [owner, locked] of [['member', false], ['member', false], ['member', true], ['other', false], ['other', false], ['admin', false]] as const) {
+      await addServer(owner, locked);
+    }
+
     const counts = new Map<string, number>();
     const bump = (k: string) => counts.set(k, (counts.get(k) ?? 0) + 1);
 
@@ -285,11 +323,34 @@ test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unl
       const c = canonical(decoded);
       return c ? byId.get(c) : undefined;
     };
+    const resolveId = (c: IdChoice): string => {
+      if (c.kind === 'raw') return c.value;
+      const live = servers.filter((s) => !accepted.has(s.id));
+      const pool = c.live && live.length > 0 ? live : servers;
+      return ID_VARIANTS[c.variant](pool[c.pick % pool.length].id);
+    };
 
     const requestArb = fc.record({
-      method: methodArb, id: idArb(servers), auth: authArb, version: versionArb, project: projectArb,
+      method: methodArb, id: idArb, auth: authArb, version: versionArb, project: projectArb,
       body: bodyArb, extra: extraHeadersArb,
     });
+
+    /**
+     * Wire-format violations (status, fault body, headers) are collected, not thrown, so that one
+     * malformed fault does not hide the rest of the run and the safety check below always runs;
+     * they fail the test at the end, one line per kind with its shortest example. Anything about
+     * *which* server a DELETE removes fails at once (and fast-check shrinks it).
+     */
+    const violations = new Map<string, { count: number; example: string }>();
+    const soft = (fn: () => void) => {
+      try { fn(); } catch (e) {
+        if (!(e instanceof assert.AssertionError)) throw e;
+        const kind = `${e.message.split(':')[0]} (HTTP ${e.message.match(/-> (\d{3})/)?.[1] ?? '?'})`;
+        const v = violations.get(kind);
+        if (!v) violations.set(kind, { count: 1, example: e.message });
+        else { v.count++; if (e.message.length < v.example.length) v.example = e.message; }
+      }
+    };
 
     const started = Date.now();
     await fc.assert(
@@ -307,58 +368,71 @@ test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unl
         if (body !== null && r.body!.contentType !== null) headers['content-type'] = r.body!.contentType;
 
         let projectSegment: string | null = null;
-        let projectIsOwn = false;
         switch (r.project.kind) {
           case 'none': break;
-          case 'own': projectSegment = cloud.projects[persona ?? 'member']; projectIsOwn = persona !== null; break;
+          case 'own': projectSegment = cloud.projects[persona ?? 'member']; break;
           case 'persona': {
             const p = cloud.projects[r.project.persona];
             projectSegment = r.project.upper ? p.toUpperCase() : p;
-            projectIsOwn = persona !== null && projectSegment === cloud.projects[persona];
             break;
           }
           case 'raw': projectSegment = r.project.value; break;
         }
-        const path = `/v2.1${projectSegment === null ? '' : `/${projectSegment}`}/servers/${r.id}${r.extra.trailingSlash ? '/' : ''}`;
+        const projectIsOwn = persona !== null && projectSegment === cloud.projects[persona];
+        const id = resolveId(r.id);
+        const idPart = id + (r.extra.trailingSlash ? '/' : '');
+        const path = `/v2.1${projectSegment === null ? '' : `/${projectSegment}`}/servers/${idPart}`;
+        const target = targetOf(id);
+        const alreadyDeleted = target !== undefined && accepted.has(target.id);
         const sent: Sent = { method: r.method, path, headers, body, persona };
         const got = await send(cloud, sent);
         bump(`${r.method} ${got.status}`);
-        checkResponse(sent, got);
+        soft(() => checkResponse(sent, got));
 
-        const target = targetOf(r.id);
         if (r.method === 'DELETE' && got.status === 204) {
           assert.ok(target, `204 for a DELETE naming no known server: ${describe(sent, got)}`);
+          const first = !accepted.has(target.id);
+          accepted.add(target.id);
           assert.ok(mayDelete(cloud, persona, target), `204 for a caller not allowed to delete ${target.id} (owner ${target.owner}, locked ${target.locked}): ${describe(sent, got)}`);
           deletedByAllowed.add(target.id);
+          if (first) {
+            // Keep the pool stocked so later runs still find live servers (same owner, same lock).
+            if (servers.length < MAX_SERVERS) await addServer(target.owner, target.locked);
+          }
         }
 
-        // Oracle for clean DELETEs: only the persona and the target decide the answer.
-        const versionOk = (v: string | null, modern: boolean) => {
-          if (v === null) return true;
-          const m = (modern ? v.match(/^compute (2\.([1-9]\d?)|latest)$/i) : v.match(/^(2\.([1-9]\d?)|latest)$/i));
-          if (!m) return false;
-          if (/latest/i.test(m[1])) return true;
-          return Number(m[2]) >= 1 && Number(m[2]) <= 96;
-        };
-        const clean = r.method === 'DELETE' && persona !== null && target !== undefined && !deletedByAllowed.has(target.id)
-          && (r.project.kind === 'none' || projectIsOwn) && body === null
-          && /^[^/]*\/?$/.test(r.id + (r.extra.trailingSlash ? '/' : ''))
-          && versionOk(r.version.modern, true) && (r.version.modern !== null || versionOk(r.version.legacy, false));
-        if (clean) {
-          // Only ids the router decodes to exactly the canonical uuid or a Nova-accepted variant reach here.
+        // A request whose id is one plain path segment and whose other parts are valid: the router
+        // must reach the route, so only the method, the persona and the target decide the answer.
+        const routable = /^[0-9A-Za-z_-]{1,100}\/?$/.test(idPart) && !/^detail\/?$/.test(idPart) && versionIsValid(r.version) && body === null
+          && (projectSegment === null || /^[0-9a-f]{32}$/.test(projectSegment));
+        if (routable && (r.method === 'PATCH' || r.method === 'POST' || r.method === 'OPTIONS')) {
+          // delete-server.md §2 / §3.1: a method the path does not support is 405 with Allow (before auth).
+          bump('oracle-405');
+          soft(() => {
+            assert.equal(got.status, 405, `${r.method} on the server path must be 405 badMethod: ${describe(sent, got)}`);
+            assert.match(got.headers.get('allow') ?? '', /DELETE/, `Allow must list DELETE: ${describe(sent, got)}`);
+          });
+        }
+        if (routable && r.method === 'DELETE' && persona !== null && (projectSegment === null || projectIsOwn)
+          && target !== undefined && !alreadyDeleted) {
           let expected: number;
           if (persona === 'admin') expected = 204;
           else if (cloud.projects[persona] !== target.project) expected = 404;
           else if (persona === 'reader') expected = 403;
           else expected = target.locked ? 409 : 204;
-          bump('clean-oracle');
-          assert.equal(got.status, expected, `clean DELETE: expected ${expected}: ${describe(sent, got)}`);
+          bump('oracle-delete');
+          assert.equal(got.status, expected, `DELETE by ${persona}: expected ${expected}: ${describe(sent, got)}`);
           if (expected === 409) {
-            assert.equal((got.body as { conflictingRequest?: { message?: string } }).conflictingRequest?.message, `Instance ${target.id} is locked`, describe(sent, got));
+            assert.deepEqual(got.body, { conflictingRequest: { code: 409, message: `Instance ${target.id} is locked` } }, describe(sent, got));
+          }
+          if (expected === 403) {
+            assert.deepEqual(got.body, { forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:servers:delete to be performed." } }, describe(sent, got));
           }
         }
       }),
-      { numRuns: 300, interruptAfterTimeLimit: 45_000, markInterruptAsFailure: false, endOnFailure: true },
+      // No shrinking: the cloud is stateful, so a replayed smaller input would meet other servers and
+      // report a misleading counterexample; the first failure is reported with the exact request.
+      { numRuns: RUNS, seed: SEED, endOnFailure: true, interruptAfterTimeLimit: 40_000, markInterruptAsFailure: false },
     );
     const elapsed = Date.now() - started;
 
@@ -384,8 +458,10 @@ test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unl
       }
     }
     if (process.env.STRATUS_FUZZ_VERBOSE) {
-      console.log(`fuzz: ${elapsed} ms; deleted ${[...deletedByAllowed].length}/${servers.length};`, Object.fromEntries([...counts].sort()));
+      console.log(`fuzz: ${elapsed} ms; ${deletedByAllowed.size}/${servers.length} servers deleted;`, Object.fromEntries([...counts].sort()));
     }
+    const report = [...violations].map(([kind, v]) => `- ${kind} x${v.count}, e.g.\n    ${v.example.replace(/\n/g, '\n    ')}`).join('\n');
+    assert.equal(violations.size, 0, `wire-format violations on the delete path:\n${report}`);
   } finally {
     await cloud.close();
   }
@@ -413,6 +489,57 @@ test('a locked server survives its member\'s DELETE (409 conflictingRequest)', {
     assert.equal(shown.status, 200, shown.text);
     assert.equal(shown.body.server.status, 'ACTIVE');
     assert.equal(shown.body.server.locked, true);
+  } finally {
+    await cloud.close();
+  }
+});
+
+/**
+ * Regression cases the fuzzer found (kept deterministic so a fix shows up as a pass). Every
+ * answer on /v2.1 must be a Nova fault with the request-id headers, whatever the router thinks
+ * of the URL (delete-server.md §2 "Every fault body is ...", §4 "Every response: x-openstack-request-id").
+ */
+test('URLs the router rejects still get Nova faults: bad percent-encoding, over-long ids, OPTIONS', { timeout: 60_000 }, async (t) => {
+  const cloud = await TestCloud.start();
+  try {
+    const id = await cloud.createServer('member');
+    const novaFault = (res: Awaited<ReturnType<TestCloud['request']>>, statuses: number[], what: string) => {
+      const ctx = `${what} -> ${res.status} ${JSON.stringify(Object.fromEntries(res.headers))} ${res.text.slice(0, 300)}`;
+      assert.ok(statuses.includes(res.status), `status not in ${statuses}: ${ctx}`);
+      assert.match(res.headers.get('x-openstack-request-id') ?? '', /^req-/, `no x-openstack-request-id: ${ctx}`);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/, `content-type: ${ctx}`);
+      const key = FAULT_KEYS[res.status];
+      assert.deepEqual(Object.keys(res.body ?? {}), [key], `fault key: ${ctx}`);
+      assert.equal(res.body[key].code, res.status, `code: ${ctx}`);
+      assert.equal(typeof res.body[key].message, 'string', `message: ${ctx}`);
+    };
+
+    // Invalid percent-encoding in the id, in both path forms, with and without a token.
+    for (const seg of ['%80', '%zz', '%', '%C3%28', '%ED%A0%80']) {
+      await t.test(`DELETE /v2.1/servers/${seg}`, async () => {
+        novaFault(await cloud.request('DELETE', `/v2.1/servers/${seg}`, { as: 'member' }), [400, 404], `DELETE /v2.1/servers/${seg} (member)`);
+        novaFault(await cloud.request('DELETE', `/v2.1/${cloud.projects.member}/servers/${seg}`, { as: 'member' }), [400, 404], `DELETE /v2.1/{project}/servers/${seg} (member)`);
+        const anon = await cloud.request('DELETE', `/v2.1/servers/${seg}`);
+        assert.ok([400, 401, 404].includes(anon.status), `DELETE /v2.1/servers/${seg} (no token) -> ${anon.status} ${anon.text}`);
+        if (anon.status !== 401) novaFault(anon, [400, 404], `DELETE /v2.1/servers/${seg} (no token)`);
+        else assert.equal(anon.body?.error?.code, 401, anon.text);
+      });
+    }
+    // A huge integer id longer than the router's maxParamLength (2048): spec §2 says 404 itemNotFound.
+    await t.test('DELETE of a 3000-digit id is 404 itemNotFound', async () => {
+      novaFault(await cloud.request('DELETE', `/v2.1/servers/${'9'.repeat(3000)}`, { as: 'member' }), [404], 'DELETE /v2.1/servers/<3000 nines>');
+    });
+    // OPTIONS is a method the server path does not support: 405 badMethod with Allow (spec §2, §3.1), like PATCH.
+    await t.test('OPTIONS /v2.1/servers/{id} is 405 badMethod with Allow, like PATCH', async () => {
+      const patch = await cloud.request('PATCH', `/v2.1/servers/${id}`, { as: 'member' });
+      novaFault(patch, [405], 'PATCH /v2.1/servers/{id}');
+      const opt = await cloud.request('OPTIONS', `/v2.1/servers/${id}`, { as: 'member' });
+      novaFault(opt, [405], 'OPTIONS /v2.1/servers/{id}');
+      assert.equal(opt.headers.get('allow'), patch.headers.get('allow'), 'OPTIONS: Allow');
+    });
+    // None of that touched the server.
+    await cloud.drain();
+    assert.equal((await cloud.row(id))?.deleted, 0);
   } finally {
     await cloud.close();
   }
