@@ -13,6 +13,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'stratus-outage-'));
 let cluster: PostgresCluster | null = null;
 let proc: StratusProcess | null = null;
 after(async () => {
+  // On failure, show what the server printed (a crash would be there).
+  if (proc && proc.child.exitCode !== null) process.stdout.write(proc.output().split('\n').map((l) => `# ${l}`).join('\n') + '\n');
   if (proc) await stopProcess(proc.child);
   cluster?.destroy();
   rmSync(dataDir, { recursive: true, force: true });
@@ -51,6 +53,7 @@ test('database outage: 503 + Retry-After, then recovery', { skip: bin ? false : 
     }
   }
   assert.ok(seen.length >= 2);
+  assert.equal(proc.child.exitCode, null, 'Stratus survived the outage');
   cluster.start();
 
   // Recovers by itself: within a bounded time requests succeed again, and nothing was half-written.

@@ -30,6 +30,10 @@ export function openDatabase(url: string, dataDir: string): OpenedDb {
       idleTimeoutMillis: 30000,
     });
     pool.on('error', () => { /* a dropped idle client; the next query reconnects */ });
+    // A client checked out between two queries of a transaction has no error listener of the
+    // pool's: without this one, a database restart would crash the process instead of failing
+    // the request (which the fault mapper turns into a 503).
+    pool.on('connect', (client) => { client.on('error', () => { /* surfaced by the pending or next query */ }); });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', where: url.replace(/\/\/[^@]*@/, '//***@'), close: () => db.destroy() };
   }
