@@ -30,7 +30,11 @@ export class ComputeAgent {
   private pendingWake = false;
   readonly handlers: TaskHandlers;
 
-  constructor(private deps: Deps, readonly driver: ComputeDriver, readonly host: string, private metrics?: Metrics) {
+  /**
+   * @param standalone true for `stratus agent`: a `fail` node fault then kills the process (a crash
+   *   drill); in-process agents play dead instead (no tasks, no heartbeats) until it is cleared.
+   */
+  constructor(private deps: Deps, readonly driver: ComputeDriver, readonly host: string, private metrics?: Metrics, private standalone = false) {
     this.owner = `${host}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.handlers = new TaskHandlers(deps, driver, host);
   }
@@ -69,6 +73,7 @@ export class ComputeAgent {
 
   async heartbeat(): Promise<void> {
     try {
+      if (await this.checkNodeFault()) return; // frozen or dead nodes send no heartbeat
       await svcRepo.heartbeat(this.deps.db, this.host, 'nova-compute', iso(this.deps.clock.now()));
       this.metrics?.heartbeats.inc({ host: this.host });
     } catch (err) {
@@ -95,7 +100,7 @@ export class ComputeAgent {
       this.pendingWake = false;
       let leased = 0;
       try {
-        if (!(await this.handlers.frozen())) leased = await this.leaseBatch();
+        if (!(await this.checkNodeFault())) leased = await this.leaseBatch();
       } catch (err) {
         this.deps.log.warn({ err: (err as Error).message, host: this.host }, 'task lease failed');
       }
@@ -107,6 +112,16 @@ export class ComputeAgent {
       });
       if (this.timer) clearTimeout(this.timer);
     }
+  }
+
+  /** True while an injected node fault holds this agent; a `fail` fault kills a standalone agent outright. */
+  private async checkNodeFault(): Promise<boolean> {
+    const f = await this.handlers.nodeFault();
+    if (f === 'fail' && this.standalone) {
+      this.deps.log.warn({ host: this.host }, 'injected node fault: killing this agent');
+      process.kill(process.pid, 'SIGKILL');
+    }
+    return f !== null;
   }
 
   private async leaseBatch(): Promise<number> {

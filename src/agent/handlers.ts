@@ -79,10 +79,10 @@ export class TaskHandlers {
     }
   }
 
-  /** True while a `lease` hang fault freezes this whole node. */
-  async frozen(): Promise<boolean> {
-    const f = await this.deps.db.selectFrom('driver_faults').select('id').where('host', '=', this.host).where('operation', '=', 'lease').executeTakeFirst();
-    return f !== undefined;
+  /** A fault on the whole node (operation `lease`): `hang` freezes it, `fail` kills it. */
+  async nodeFault(): Promise<'hang' | 'fail' | null> {
+    const f = await this.deps.db.selectFrom('driver_faults').select('mode').where('host', '=', this.host).where('operation', '=', 'lease').executeTakeFirst();
+    return f ? (f.mode === 'fail' ? 'fail' : 'hang') : null;
   }
 
   private async finishState(id: string, expected: string | null, set: Updateable<ServersTable>): Promise<boolean> {

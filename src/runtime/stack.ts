@@ -114,7 +114,7 @@ export interface AgentProcess { agent: ComputeAgent; deps: Deps; close(): Promis
 /** `stratus agent`: one compute node as its own process, reaching the database directly. */
 export async function startAgentProcess(config: Config, opts: { log?: Logger } = {}): Promise<AgentProcess> {
   const { deps, database, agentsByHost } = await openDeps(config, opts);
-  const agent = new ComputeAgent(deps, makeDriver(config.driver, config.data), config.agentName);
+  const agent = new ComputeAgent(deps, makeDriver(config.driver, config.data), config.agentName, undefined, true);
   agentsByHost.set(config.agentName, agent);
   await agent.start();
   const listener = database.dialect === 'postgres' ? await listenForTasks(config, agentsByHost, deps.log) : null;

@@ -175,3 +175,15 @@ test('agent down longer than service_down_time: delete goes local; the orphan is
   for (const id of ids) await call(api1.url, 'DELETE', `/v2.1/servers/${id}`, demo);
   await until('rest gone', async () => guestPids(new Set(ids)).length === 0, 30000);
 });
+
+test('the control API can kill a whole agent (crash drill), and it comes back', { skip: bin ? false : 'no PostgreSQL', timeout: 60000 }, async () => {
+  const exited = new Promise<NodeJS.Signals | null>((r) => agentA.child.once('exit', (_code, signal) => r(signal)));
+  const f = await call(api1.url, 'POST', '/stratus/v1/faults', admin, { fault: { host: 'node-a', operation: 'lease', mode: 'fail' } });
+  assert.equal(f.status, 201);
+  assert.equal(await exited, 'SIGKILL');
+  assert.equal((await call(api1.url, 'DELETE', `/stratus/v1/faults/${f.body.fault.id}`, admin)).status, 204);
+  agentA = await spawnAgent(agentArgs('node-a'), agentEnv); procs.push(agentA);
+  const ids = await boot(2, 'drill');
+  for (const id of ids) assert.equal((await call(api2.url, 'DELETE', `/v2.1/servers/${id}`, demo)).status, 204);
+  await until('drill gone', async () => guestPids(new Set(ids)).length === 0, 30000);
+});
