@@ -7,17 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { STRATUS_BIN, spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
+import { call, token } from '../../src/testing/http.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'stratus-cli-'));
 let proc: StratusProcess | null = null;
 after(async () => { if (proc) await stopProcess(proc.child); rmSync(dir, { recursive: true, force: true }); });
 
-async function call(url: string, method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(url + path, { method, headers: { ...(token ? { 'x-auth-token': token } : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
-}
 
 test('serve with a policy file and a config file; purge removes old deleted rows', { timeout: 60000 }, async () => {
   const policy = join(dir, 'policy.yaml');
@@ -28,9 +24,8 @@ test('serve with a policy file and a config file; purge removes old deleted rows
   proc = await spawnStratus(['--data', join(dir, 'data'), '--config', cfg]);
   assert.ok(existsSync(join(dir, 'data', 'clouds.yaml')));
   assert.match(readFileSync(join(dir, 'data', 'clouds.yaml'), 'utf8'), /stratus-demo:/);
-  const auth = (u: string, p: string) => ({ auth: { identity: { methods: ['password'], password: { user: { name: u, domain: { name: 'Default' }, password: 'secret' } } }, scope: { project: { name: p, domain: { name: 'Default' } } } } });
-  const demo = (await call(proc.url, 'POST', '/identity/v3/auth/tokens', undefined, auth('demo', 'demo'))).headers.get('x-subject-token')!;
-  const admin = (await call(proc.url, 'POST', '/identity/v3/auth/tokens', undefined, auth('admin', 'admin'))).headers.get('x-subject-token')!;
+  const demo = await token(proc.url, 'demo', 'demo');
+  const admin = await token(proc.url, 'admin', 'admin');
   const image = (await call(proc.url, 'GET', '/image/v2/images', demo)).body.images[0].id;
   const id = (await call(proc.url, 'POST', '/v2.1/servers', demo, { server: { name: 'p', imageRef: image, flavorRef: '1', networks: 'none' } })).body.server.id;
   const refused = await call(proc.url, 'DELETE', `/v2.1/servers/${id}`, demo);

@@ -5,20 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
+import { call, token } from '../../src/testing/http.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'stratus-crash-'));
 let proc: StratusProcess | null = null;
 after(async () => { if (proc) await stopProcess(proc.child); rmSync(dataDir, { recursive: true, force: true }); });
 
-async function call(url: string, method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(url + path, { method, headers: { ...(token ? { 'x-auth-token': token } : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
-}
-async function token(url: string, user: string, project: string) {
-  const res = await call(url, 'POST', '/identity/v3/auth/tokens', undefined, { auth: { identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password: 'secret' } } }, scope: { project: { name: project, domain: { name: 'Default' } } } } });
-  return res.headers.get('x-subject-token')!;
-}
 async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 30000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PostgresCluster, postgresBin } from '../../src/testing/postgres-cluster.js';
 import { spawnAgent, spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
+import { call, token } from '../../src/testing/http.js';
 
 const bin = postgresBin();
 const root = mkdtempSync(join(tmpdir(), 'stratus-multi-'));
@@ -47,19 +48,6 @@ function instanceDirs(): string[] {
   return out;
 }
 
-async function call(url: string, method: string, path: string, token?: string, body?: unknown, mv?: string) {
-  const res = await fetch(url + path, {
-    method, signal: AbortSignal.timeout(30000),
-    headers: { ...(token ? { 'x-auth-token': token } : {}), ...(body ? { 'content-type': 'application/json' } : {}), ...(mv ? { 'openstack-api-version': `compute ${mv}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
-}
-async function token(url: string, user: string, project: string) {
-  const res = await call(url, 'POST', '/identity/v3/auth/tokens', undefined, { auth: { identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password: 'secret' } } }, scope: { project: { name: project, domain: { name: 'Default' } } } } });
-  return res.headers.get('x-subject-token')!;
-}
 async function until(what: string, fn: () => Promise<boolean>, ms = 60000): Promise<number> {
   const start = Date.now();
   while (!(await fn())) {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PostgresCluster, postgresBin } from '../../src/testing/postgres-cluster.js';
 import { spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
+import { call, token } from '../../src/testing/http.js';
 
 const bin = postgresBin();
 const dataDir = mkdtempSync(join(tmpdir(), 'stratus-outage-'));
@@ -20,12 +21,6 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function call(url: string, method: string, path: string, token?: string, body?: unknown) {
-  const started = Date.now();
-  const res = await fetch(url + path, { method, headers: { ...(token ? { 'x-auth-token': token } : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(20000) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers, ms: Date.now() - started };
-}
 
 test('database outage: 503 + Retry-After, then recovery', { skip: bin ? false : 'PostgreSQL server binaries not installed', timeout: 180000 }, async () => {
   cluster = new PostgresCluster(bin!, 55000 + Math.floor(Math.random() * 400));
@@ -33,18 +28,17 @@ test('database outage: 503 + Retry-After, then recovery', { skip: bin ? false : 
   cluster.start();
   proc = await spawnStratus(['--data', dataDir, '--database', cluster.url, '--name', 'outage-node']);
   const url = proc.url;
-  const auth = { auth: { identity: { methods: ['password'], password: { user: { name: 'demo', domain: { name: 'Default' }, password: 'secret' } } }, scope: { project: { name: 'demo', domain: { name: 'Default' } } } } };
-  const token = (await call(url, 'POST', '/identity/v3/auth/tokens', undefined, auth)).headers.get('x-subject-token')!;
-  const image = (await call(url, 'GET', '/image/v2/images', token)).body.images[0].id;
+  const demo = await token(url, 'demo', 'demo');
+  const image = (await call(url, 'GET', '/image/v2/images', demo)).body.images[0].id;
   const ids: string[] = [];
-  for (let i = 0; i < 5; i++) ids.push((await call(url, 'POST', '/v2.1/servers', token, { server: { name: `o${i}`, imageRef: image, flavorRef: '1', networks: 'none' } })).body.server.id);
+  for (let i = 0; i < 5; i++) ids.push((await call(url, 'POST', '/v2.1/servers', demo, { server: { name: `o${i}`, imageRef: image, flavorRef: '1', networks: 'none' } })).body.server.id);
 
   cluster.stop();
   const outageEnds = Date.now() + 10000;
   const seen: number[] = [];
   while (Date.now() < outageEnds) {
     // A fresh token forces a database round trip; a cached one exercises the write path.
-    for (const r of [await call(url, 'DELETE', `/v2.1/servers/${ids[0]}`, token), await call(url, 'GET', '/v2.1/servers', 'not-a-cached-token')]) {
+    for (const r of [await call(url, 'DELETE', `/v2.1/servers/${ids[0]}`, demo), await call(url, 'GET', '/v2.1/servers', 'not-a-cached-token')]) {
       seen.push(r.status);
       assert.equal(r.status, 503, JSON.stringify(r.body));
       assert.ok(r.headers.get('retry-after'), 'Retry-After');
@@ -59,10 +53,10 @@ test('database outage: 503 + Retry-After, then recovery', { skip: bin ? false : 
   // Recovers by itself: within a bounded time requests succeed again, and nothing was half-written.
   const end = Date.now() + 30000;
   let status = 0;
-  while (Date.now() < end && status !== 200) { status = (await call(url, 'GET', '/v2.1/servers', token)).status; if (status !== 200) await new Promise((r) => setTimeout(r, 200)); }
+  while (Date.now() < end && status !== 200) { status = (await call(url, 'GET', '/v2.1/servers', demo)).status; if (status !== 200) await new Promise((r) => setTimeout(r, 200)); }
   assert.equal(status, 200);
-  const first = await call(url, 'GET', `/v2.1/servers/${ids[0]}`, token);
+  const first = await call(url, 'GET', `/v2.1/servers/${ids[0]}`, demo);
   assert.equal(first.status, 200, 'the DELETEs that got 503 changed nothing');
   assert.equal(first.body.server['OS-EXT-STS:task_state'], null);
-  assert.equal((await call(url, 'DELETE', `/v2.1/servers/${ids[0]}`, token)).status, 204);
+  assert.equal((await call(url, 'DELETE', `/v2.1/servers/${ids[0]}`, demo)).status, 204);
 });
