@@ -164,7 +164,7 @@ export class ComputeAgent {
     let result = 'done';
     try {
       await this.handlers.handle(task);
-      await tasksRepo.finishTask(db, task.id, this.owner, 'done', iso(clock.now()), null);
+      await tasksRepo.finishTask(db, task.id, this.owner, 'done', iso(clock.now()), null, task.kind === 'console');
     } catch (err) {
       const message = (err as Error)?.message ?? String(err);
       const transient = isUnavailableError(err);

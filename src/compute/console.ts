@@ -23,7 +23,7 @@ export async function consoleOutput(deps: Deps, caller: Caller, id: string, line
   const end = Date.now() + WAIT_MS;
   while (Date.now() < end) {
     const t = await tasksRepo.getTask(deps.db, taskId);
-    if (t && t.state === 'done') return t.result ?? '';
+    if (t && t.state === 'done') { await tasksRepo.deleteTask(deps.db, taskId); return t.result ?? ''; }
     if (t && t.state === 'dead') break;
     await new Promise((r) => setTimeout(r, 20));
   }

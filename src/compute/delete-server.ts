@@ -73,7 +73,7 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
           task_state: plan.taskState, updated_at: now, ...(plan.kind === 'soft' ? { deleted_at: now } : {}),
         });
         if (!changed) throw serverNotFound(id);
-        await tasks.closeTasksForServer(tx, row.id, SUPERSEDED_BY_DELETE, now);
+        await tasks.closeTasksForServer(tx, row.id, SUPERSEDED_BY_DELETE);
         const actionId = await recordAction(deps, tx, caller, row.id, 'delete');
         await enqueue(deps, tx, { kind: plan.kind === 'soft' ? 'soft_delete' : 'terminate', serverId: row.id, host: row.host!, payload: { actionId, requestId: caller.requestId } });
         wakeHost = row.host;
@@ -88,6 +88,6 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
 /** Deletes the record and releases ports at once (Nova's _local_delete / _delete_while_booting). */
 export async function localDelete(deps: Deps, tx: Executor, serverId: string, now: string, vmState: string): Promise<void> {
   await releaseServerPorts(deps, tx, serverId);
-  await tasks.closeTasksForServer(tx, serverId, [...SUPERSEDED_BY_DELETE, 'terminate'], now);
+  await tasks.closeTasksForServer(tx, serverId, [...SUPERSEDED_BY_DELETE, 'terminate']);
   await servers.markServerDeleted(tx, serverId, now, vmState);
 }

@@ -12,16 +12,19 @@ export async function openTasksForServer(ex: Executor, serverId: string, kind?: 
   return q.orderBy('created_at', 'asc').execute();
 }
 
-/** Candidates a worker on `host` may lease: queued and due, or leased with an expired lease. */
+/**
+ * Candidates a worker on `host` may lease: queued and due, or leased with an expired lease.
+ * Two index range scans (host, state, …) rather than one OR, so the cost stays flat.
+ */
 export async function leaseCandidates(ex: Executor, host: string, nowIso: string, limit: number, postgres: boolean) {
-  let q = ex.selectFrom('tasks').select(['id']).where('host', '=', host)
-    .where((eb) => eb.or([
-      eb.and([eb('state', '=', 'queued'), eb('run_after', '<=', nowIso)]),
-      eb.and([eb('state', '=', 'leased'), eb('lease_expires_at', '<', nowIso)]),
-    ]))
-    .orderBy('run_after', 'asc').limit(limit);
-  if (postgres) q = q.forUpdate().skipLocked();
-  return q.execute();
+  let due = ex.selectFrom('tasks').select(['id']).where('host', '=', host).where('state', '=', 'queued')
+    .where('run_after', '<=', nowIso).orderBy('run_after', 'asc').limit(limit);
+  let expired = ex.selectFrom('tasks').select(['id']).where('host', '=', host).where('state', '=', 'leased')
+    .where('lease_expires_at', '<', nowIso).orderBy('lease_expires_at', 'asc').limit(limit);
+  if (postgres) { due = due.forUpdate().skipLocked(); expired = expired.forUpdate().skipLocked(); }
+  const rows = await due.execute();
+  if (rows.length < limit) rows.push(...(await expired.limit(limit - rows.length).execute()));
+  return rows;
 }
 
 export async function leaseTask(ex: Executor, id: string, owner: string, nowIso: string, expiresIso: string) {
@@ -34,9 +37,22 @@ export async function leaseTask(ex: Executor, id: string, owner: string, nowIso:
   return ex.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function finishTask(ex: Executor, id: string, owner: string, state: 'done' | 'dead', nowIso: string, error: string | null): Promise<void> {
+/**
+ * Done tasks are removed (the instance action and its events are the record of what happened),
+ * so the queue stays as small as the work in flight; dead ones stay for inspection. A question
+ * task (console) keeps its row until the waiting request has read the answer.
+ */
+export async function finishTask(ex: Executor, id: string, owner: string, state: 'done' | 'dead', nowIso: string, error: string | null, keep = false): Promise<void> {
+  if (state === 'done' && !keep) {
+    await ex.deleteFrom('tasks').where('id', '=', id).where('lease_owner', '=', owner).execute();
+    return;
+  }
   await ex.updateTable('tasks').set({ state, updated_at: nowIso, last_error: error, lease_expires_at: null })
     .where('id', '=', id).where('lease_owner', '=', owner).execute();
+}
+
+export async function deleteTask(ex: Executor, id: string): Promise<void> {
+  await ex.deleteFrom('tasks').where('id', '=', id).execute();
 }
 
 export async function retryTask(ex: Executor, id: string, owner: string, runAfterIso: string, nowIso: string, error: string): Promise<void> {
@@ -54,10 +70,12 @@ export async function requeueTask(ex: Executor, id: string, nowIso: string): Pro
     .where('id', '=', id).execute();
 }
 
-/** Moves every open task of a server to another state (a superseded build, a finished local delete). */
-export async function closeTasksForServer(ex: Executor, serverId: string, kinds: string[], nowIso: string): Promise<void> {
-  await ex.updateTable('tasks').set({ state: 'done', updated_at: nowIso, last_error: 'superseded', lease_expires_at: null })
-    .where('server_id', '=', serverId).where('kind', 'in', kinds).where('state', 'in', ['queued', 'leased']).execute();
+/**
+ * Cancels the queued tasks of a server that a delete supersedes. A leased one is left to its
+ * worker, whose handler sees the new task_state and stops (at-least-once, idempotent handlers).
+ */
+export async function closeTasksForServer(ex: Executor, serverId: string, kinds: string[]): Promise<void> {
+  await ex.deleteFrom('tasks').where('server_id', '=', serverId).where('kind', 'in', kinds).where('state', '=', 'queued').execute();
 }
 
 export async function queueDepth(ex: Executor): Promise<number> {
