@@ -163,8 +163,9 @@ export class ComputeAgent {
     const { db, clock, log } = this.deps;
     let result = 'done';
     try {
-      await this.handlers.handle(task);
-      await tasksRepo.finishTask(db, task.id, this.owner, 'done', iso(clock.now()), null, task.kind === 'console');
+      // Handlers that changed state finish the task in their own transaction; the rest end here.
+      const finished = await this.handlers.handle(task);
+      if (!finished) await tasksRepo.finishTask(db, task.id, this.owner, 'done', iso(clock.now()), null, task.kind === 'console');
     } catch (err) {
       const message = (err as Error)?.message ?? String(err);
       const transient = isUnavailableError(err);

@@ -5,7 +5,11 @@ import type { ServersTable, TasksTable } from '../db/schema.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import * as actions from '../db/repositories/actions.repository.js';
 import * as faults from '../db/repositories/faults.repository.js';
-import { setTaskResult } from '../db/repositories/tasks.repository.js';
+import { finishTask, setTaskResult } from '../db/repositories/tasks.repository.js';
+import type { Executor } from '../db/executor.js';
+
+/** What a finished driver call writes, inside the task's completing transaction. */
+type Writer = (tx: Executor) => Promise<void>;
 import { bindServerPorts, releaseServerPorts } from '../network/ports.js';
 import { iso } from '../domain/clock.js';
 import { PowerState } from '../domain/states.js';
@@ -35,10 +39,10 @@ export class TaskHandlers {
 
   private now(): string { return iso(this.deps.clock.now()); }
 
-  async handle(task: LeasedTask): Promise<void> {
-    if (!task.server_id) return;
+  async handle(task: LeasedTask): Promise<boolean> {
+    if (!task.server_id) return false;
     const row = await servers.getServer(this.deps.db, task.server_id);
-    if (!row) return; // already gone: nothing to do (handlers are idempotent)
+    if (!row) return false; // already gone: nothing to do (handlers are idempotent)
     if (task.kind === 'spawn') return this.spawn(task, row);
     if (task.kind === 'terminate') return this.terminate(task, row);
     if (task.kind === 'shelve_offload') return this.shelveOffload(task, row);
@@ -47,19 +51,16 @@ export class TaskHandlers {
       // A question, not a state change: the API request is waiting for the answer.
       const lines = Number((JSON.parse(task.payload) as { lines?: number }).lines ?? 0) || undefined;
       await setTaskResult(this.deps.db, task.id, await this.driver.consoleOutput(row.id, lines));
-      return;
+      return false;
     }
     const p = POWER[task.kind];
     if (!p) throw new Error(`unknown task kind ${task.kind}`);
-    if (!p.expect.includes(row.task_state ?? '')) return; // superseded (e.g. by a delete)
-    await this.withEvent(task, p.event, row, async () => {
+    if (!p.expect.includes(row.task_state ?? '')) return false; // superseded (e.g. by a delete)
+    return this.withEvent(task, p.event, row, async () => {
       await this.injected(task.kind, row.id);
       await p.op(this.driver, row.id, task);
-      await this.finishState(row.id, row.task_state, { vm_state: p.vm, task_state: null, power_state: p.power });
-    }, async () => {
-      // Nova's reverts_task_state: the operation failed, the server keeps its vm_state.
-      await servers.casUpdateServer(this.deps.db, row.id, row.task_state, { task_state: null, updated_at: this.now() });
-    });
+      return (tx) => this.finishState(tx, row.id, row.task_state, { vm_state: p.vm, task_state: null, power_state: p.power });
+    }, this.revertTask(row));
   }
 
   /** Consults the control API's injected faults for this node: fail, delay or hang. */
@@ -85,100 +86,114 @@ export class TaskHandlers {
     return f ? (f.mode === 'fail' ? 'fail' : 'hang') : null;
   }
 
-  private async finishState(id: string, expected: string | null, set: Updateable<ServersTable>): Promise<boolean> {
-    return servers.casUpdateServer(this.deps.db, id, expected, { ...set, updated_at: this.now() });
+  private async finishState(tx: Executor, id: string, expected: string | null, set: Updateable<ServersTable>): Promise<void> {
+    await servers.casUpdateServer(tx, id, expected, { ...set, updated_at: this.now() });
   }
 
-  /** Runs `fn` as an instance-action event (Nova's wrap_instance_event); records Error and calls onError on failure. */
-  private async withEvent(task: LeasedTask, event: string, row: ServerRow, fn: () => Promise<void>, onError: (err: Error) => Promise<void>): Promise<void> {
+  /**
+   * Runs `work` (the driver call) as an instance-action event (Nova's wrap_instance_event), then
+   * commits in ONE transaction what it changed in the database, the finished event, the action's
+   * finish time and the task's completion: a crash in between leaves the task to be run again.
+   * On failure `onError` writes the failure instead (Nova's ERROR + fault), and the event says Error.
+   */
+  private async withEvent(task: LeasedTask, event: string, row: ServerRow, work: () => Promise<Writer | void>, onError: (tx: Executor, err: Error) => Promise<void>): Promise<true> {
     const payload = JSON.parse(task.payload) as { actionId?: string; requestId?: string };
-    const eventId = this.deps.ids.uuid();
-    if (payload.actionId) {
-      await actions.insertEvent(this.deps.db, { id: eventId, action_id: payload.actionId, event, start_time: this.now(), finish_time: null, result: null, traceback: null, host: this.host, details: null });
-    }
+    const start = this.now();
+    let writer: Writer | void;
+    let failure: Error | null = null;
     try {
-      await fn();
+      writer = await work();
     } catch (e) {
       const err = e as Error;
       if (!(err instanceof InjectedFault) && isTransient(err)) throw err;
       this.deps.log.warn({ server: row.id, event, err: err.message }, 'compute operation failed');
-      await onError(err);
+      failure = err;
+    }
+    await this.deps.db.transaction().execute(async (tx) => {
+      if (failure) await onError(tx, failure);
+      else if (writer) await writer(tx);
+      const end = this.now();
       if (payload.actionId) {
-        await actions.finishEvent(this.deps.db, eventId, { finish_time: this.now(), result: 'Error', traceback: err.stack ?? err.message, details: err.message });
-        await actions.touchAction(this.deps.db, payload.actionId, this.now(), true, 'Error');
+        await actions.insertEvent(tx, {
+          id: this.deps.ids.uuid(), action_id: payload.actionId, event, start_time: start, finish_time: end, host: this.host,
+          result: failure ? 'Error' : 'Success', traceback: failure ? (failure.stack ?? failure.message) : null, details: failure ? failure.message : null,
+        });
+        await actions.touchAction(tx, payload.actionId, end, true, failure ? 'Error' : null);
       }
-      return;
-    }
-    if (payload.actionId) {
-      await actions.finishEvent(this.deps.db, eventId, { finish_time: this.now(), result: 'Success', traceback: null, details: null });
-      await actions.touchAction(this.deps.db, payload.actionId, this.now(), true);
-    }
+      await finishTask(tx, task.id, task.lease_owner ?? '', 'done', end, failure ? failure.message : null);
+    });
+    return true;
   }
 
-  private async recordFault(id: string, expected: string | null, err: Error, set: Updateable<ServersTable>): Promise<void> {
+  private async recordFault(tx: Executor, id: string, expected: string | null, err: Error, set: Updateable<ServersTable>): Promise<void> {
     const fault = JSON.stringify({ code: 500, message: err.message.slice(0, 255), details: err.stack ?? err.message, created: this.now() });
-    await servers.casUpdateServer(this.deps.db, id, expected, { ...set, fault, updated_at: this.now() });
+    await servers.casUpdateServer(tx, id, expected, { ...set, fault, updated_at: this.now() });
   }
 
-  private async spawn(task: LeasedTask, row: ServerRow): Promise<void> {
+  /** Nova's reverts_task_state: the operation failed, the server keeps its vm_state. */
+  private revertTask(row: ServerRow) {
+    return async (tx: Executor) => { await servers.casUpdateServer(tx, row.id, row.task_state, { task_state: null, updated_at: this.now() }); };
+  }
+
+  private async spawn(task: LeasedTask, row: ServerRow): Promise<boolean> {
     // Claim the server for this host; a delete that won the race leaves nothing to build.
     if (row.task_state === 'scheduling') {
       const claimed = await servers.casUpdateServer(this.deps.db, row.id, 'scheduling', { host: this.host, task_state: 'spawning', updated_at: this.now() });
-      if (!claimed) return;
+      if (!claimed) return false;
       await bindServerPorts(this.deps, this.deps.db, row.id, this.host);
     } else if (row.task_state !== 'spawning' || row.host !== this.host) {
-      return;
+      return false;
     }
     const spec = await this.guestSpec(row);
-    await this.withEvent(task, 'compute_build_and_run_instance', row, async () => {
+    return this.withEvent(task, 'compute_build_and_run_instance', row, async () => {
       await this.injected('spawn', row.id);
       await this.driver.spawn(spec);
-      const done = await this.finishState(row.id, 'spawning', { vm_state: 'active', task_state: null, power_state: PowerState.RUNNING, launched_at: this.now() });
+      const done = await servers.casUpdateServer(this.deps.db, row.id, 'spawning', { vm_state: 'active', task_state: null, power_state: PowerState.RUNNING, launched_at: this.now(), updated_at: this.now() });
       // Deleted while spawning (B5): Nova's UnexpectedDeletingTaskStateError; the terminate task finishes the job.
       if (!done) await this.driver.destroy(row.id);
-    }, async (err) => {
-      await this.recordFault(row.id, 'spawning', err, { vm_state: 'error', task_state: null, power_state: PowerState.NOSTATE });
-    });
+    }, (tx, err) => this.recordFault(tx, row.id, 'spawning', err, { vm_state: 'error', task_state: null, power_state: PowerState.NOSTATE }));
   }
 
-  private async terminate(task: LeasedTask, row: ServerRow): Promise<void> {
-    if (row.task_state !== 'deleting') return; // not (or no longer) being deleted
-    await this.withEvent(task, 'compute_terminate_instance', row, async () => {
+  private async terminate(task: LeasedTask, row: ServerRow): Promise<boolean> {
+    if (row.task_state !== 'deleting') return false; // not (or no longer) being deleted
+    return this.withEvent(task, 'compute_terminate_instance', row, async () => {
       await this.injected('destroy', row.id);
       await this.driver.destroy(row.id);
-      await this.deps.db.transaction().execute(async (tx) => {
+      return async (tx) => {
         await releaseServerPorts(this.deps, tx, row.id);
         await servers.markServerDeleted(tx, row.id, this.now());
-      });
-    }, async (err) => {
-      // B42: ERROR with a fault; the row stays and a later DELETE starts again.
-      await this.recordFault(row.id, 'deleting', err, { vm_state: 'error', task_state: null });
-    });
+      };
+    }, (tx, err) => this.recordFault(tx, row.id, 'deleting', err, { vm_state: 'error', task_state: null }));
+    // B42 on failure: ERROR with a fault; the row stays and a later DELETE starts again.
   }
 
-  private async shelveOffload(task: LeasedTask, row: ServerRow): Promise<void> {
-    if (row.task_state !== 'shelving_offloading') return;
-    await this.withEvent(task, 'compute_shelve_offload_instance', row, async () => {
+  private async shelveOffload(task: LeasedTask, row: ServerRow): Promise<boolean> {
+    if (row.task_state !== 'shelving_offloading') return false;
+    return this.withEvent(task, 'compute_shelve_offload_instance', row, async () => {
       await this.injected('destroy', row.id);
       await this.driver.destroy(row.id);
-      await this.deps.db.updateTable('ports').set({ binding_host_id: '', updated_at: this.now() }).where('device_id', '=', row.id).execute();
-      await this.finishState(row.id, 'shelving_offloading', { vm_state: 'shelved_offloaded', task_state: null, power_state: PowerState.SHUTDOWN, host: null });
-    }, async () => { await servers.casUpdateServer(this.deps.db, row.id, row.task_state, { task_state: null, updated_at: this.now() }); });
+      return async (tx) => {
+        await tx.updateTable('ports').set({ binding_host_id: '', updated_at: this.now() }).where('device_id', '=', row.id).execute();
+        await this.finishState(tx, row.id, 'shelving_offloading', { vm_state: 'shelved_offloaded', task_state: null, power_state: PowerState.SHUTDOWN, host: null });
+      };
+    }, this.revertTask(row));
   }
 
-  private async unshelve(task: LeasedTask, row: ServerRow): Promise<void> {
-    if (row.task_state !== 'unshelving') return;
+  private async unshelve(task: LeasedTask, row: ServerRow): Promise<boolean> {
+    if (row.task_state !== 'unshelving') return false;
     const spec = await this.guestSpec(row);
-    await this.withEvent(task, 'compute_unshelve_instance', row, async () => {
+    return this.withEvent(task, 'compute_unshelve_instance', row, async () => {
       await this.injected('spawn', row.id);
       if ((await this.driver.power(row.id)) === 'missing') {
         await this.driver.spawn(spec);
       } else {
         await this.driver.powerOn(row.id);
       }
-      await bindServerPorts(this.deps, this.deps.db, row.id, this.host);
-      await this.finishState(row.id, 'unshelving', { vm_state: 'active', task_state: null, power_state: PowerState.RUNNING, host: this.host });
-    }, async () => { await servers.casUpdateServer(this.deps.db, row.id, row.task_state, { task_state: null, updated_at: this.now() }); });
+      return async (tx) => {
+        await bindServerPorts(this.deps, tx, row.id, this.host);
+        await this.finishState(tx, row.id, 'unshelving', { vm_state: 'active', task_state: null, power_state: PowerState.RUNNING, host: this.host });
+      };
+    }, this.revertTask(row));
   }
 
   /** What the driver needs to run a server: its flavor, and the command the image names (property `stratus_command`). */
