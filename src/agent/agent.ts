@@ -135,7 +135,7 @@ export class ComputeAgent {
     const nowIso = iso(now);
     const expires = iso(new Date(now.getTime() + config.taskLease * 1000));
     const leased: LeasedTask[] = [];
-    await db.transaction().execute(async (tx) => {
+    await this.deps.transact(async (tx) => {
       const cands = await tasksRepo.leaseCandidates(tx, this.host, nowIso, free * 2, dialect === 'postgres');
       for (const c of cands) {
         if (leased.length >= free) break;

@@ -109,7 +109,7 @@ export class TaskHandlers {
       this.deps.log.warn({ server: row.id, event, err: err.message }, 'compute operation failed');
       failure = err;
     }
-    await this.deps.db.transaction().execute(async (tx) => {
+    await this.deps.transact(async (tx) => {
       if (failure) await onError(tx, failure);
       else if (writer) await writer(tx);
       const end = this.now();
@@ -239,7 +239,7 @@ export class TaskHandlers {
     for (const row of await servers.reclaimableServers(this.deps.db, this.host, before)) {
       try {
         await this.driver.destroy(row.id);
-        await this.deps.db.transaction().execute(async (tx) => {
+        await this.deps.transact(async (tx) => {
           await releaseServerPorts(this.deps, tx, row.id);
           await tx.updateTable('servers').set({ deleted: 1, terminated_at: this.now(), updated_at: this.now(), vm_state: 'deleted', power_state: 0 })
             .where('id', '=', row.id).where('vm_state', '=', 'soft-delete').where('deleted', '=', 0).execute();

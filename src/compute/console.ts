@@ -18,7 +18,7 @@ export async function consoleOutput(deps: Deps, caller: Caller, id: string, line
   if (!row.host || !serviceIsUp(deps, svc) || !['active', 'stopped', 'paused', 'suspended', 'error'].includes(row.vm_state)) {
     throw conflict(`Cannot 'get_console_output' instance ${row.id} while it is in vm_state ${row.vm_state}`, 'InstanceInvalidState');
   }
-  const taskId = await deps.db.transaction().execute((tx) => enqueue(deps, tx, { kind: 'console', serverId: row.id, host: row.host!, payload: { lines } }));
+  const taskId = await deps.transact((tx) => enqueue(deps, tx, { kind: 'console', serverId: row.id, host: row.host!, payload: { lines } }));
   deps.wake(row.host);
   const end = Date.now() + WAIT_MS;
   while (Date.now() < end) {

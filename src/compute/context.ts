@@ -5,11 +5,14 @@ import type { Database } from '../db/schema.js';
 import type { DialectName } from '../db/dialects/index.js';
 import type { Policy } from '../policy/policy.js';
 import type { Clock, Ids } from '../domain/clock.js';
+import type { Transact } from '../db/transact.js';
 
 /** What every use case needs, built once at start-up and passed in. */
 export interface Deps {
   db: Kysely<Database>;
   dialect: DialectName;
+  /** Write transactions go through here (group commit on SQLite). */
+  transact: Transact;
   policy: Policy;
   clock: Clock;
   ids: Ids;

@@ -28,7 +28,7 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
   if (!uuid) throw serverNotFound(id);
   const rule = opts.rule ?? 'os_compute_api:servers:delete';
   let wakeHost: string | null = null;
-  const outcome = await deps.db.transaction().execute(async (tx): Promise<DeleteOutcome> => {
+  const outcome = await deps.transact(async (tx): Promise<DeleteOutcome> => {
     const row = await servers.getServerForUpdate(tx, uuid, deps.dialect === 'postgres');
     if (!row) throw serverNotFound(id);
     if (!caller.isAdmin && row.project_id !== caller.projectId) {

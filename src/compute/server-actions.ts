@@ -41,7 +41,7 @@ export async function powerAction(deps: Deps, caller: Caller, id: string, key: s
     if (!host) throw conflict(`Cannot '${spec.name}' instance ${row.id}: no compute host is available`);
   }
   const now = iso(deps.clock.now());
-  await deps.db.transaction().execute(async (tx) => {
+  await deps.transact(async (tx) => {
     const ok = await servers.casUpdateServer(tx, row.id, row.task_state, { task_state: taskState, updated_at: now });
     if (!ok) throw conflict(`Cannot '${spec.name}' instance ${row.id} while it is in task_state ${row.task_state ?? 'None'}`, 'InstanceInvalidState');
     const actionId = await recordAction(deps, tx, caller, row.id, spec.name);
@@ -57,7 +57,7 @@ export async function lockServer(deps: Deps, caller: Caller, id: string, reason:
   const lockedBy = caller.projectId === row.project_id ? 'owner' : 'admin';
   // Nova parity: re-locking an already locked server is a no-op.
   if (row.locked_by !== null) return;
-  await deps.db.transaction().execute(async (tx) => {
+  await deps.transact(async (tx) => {
     await tx.updateTable('servers').set({ locked_by: lockedBy, locked_reason: reason, updated_at: iso(deps.clock.now()) })
       .where('id', '=', row.id).where('deleted', '=', 0).where('locked_by', 'is', null).execute();
     await recordAction(deps, tx, caller, row.id, 'lock', { finished: true, event: 'api_lock' });
@@ -75,7 +75,7 @@ export async function unlockServer(deps: Deps, caller: Caller, id: string): Prom
       throw policyRefused('os_compute_api:os-lock-server:unlock:unlock_override');
     }
   }
-  await deps.db.transaction().execute(async (tx) => {
+  await deps.transact(async (tx) => {
     await tx.updateTable('servers').set({ locked_by: null, locked_reason: null, updated_at: iso(deps.clock.now()) })
       .where('id', '=', row.id).where('deleted', '=', 0).execute();
     await recordAction(deps, tx, caller, row.id, 'unlock', { finished: true, event: 'api_unlock' });
@@ -88,7 +88,7 @@ export async function resetState(deps: Deps, caller: Caller, id: string, state: 
   authorize(deps, caller, 'os_compute_api:os-admin-actions:reset_state', { project_id: row.project_id, user_id: row.user_id });
   const vm = state === 'error' ? 'error' : state === 'active' ? 'active' : null;
   if (!vm || !isVmState(vm)) throw invalid(`Invalid input for field/attribute state. Value: ${state}. '${state}' is not one of ['active', 'error']`);
-  await deps.db.transaction().execute(async (tx) => {
+  await deps.transact(async (tx) => {
     await tx.updateTable('servers').set({ vm_state: vm, task_state: null, updated_at: iso(deps.clock.now()) }).where('id', '=', row.id).where('deleted', '=', 0).execute();
     await recordAction(deps, tx, caller, row.id, 'resetState', { finished: true });
   });
@@ -101,7 +101,7 @@ export async function restoreServer(deps: Deps, caller: Caller, id: string): Pro
   checkAction('restore', { id: row.id, vmState: row.vm_state as never, taskState: row.task_state as never, locked: row.locked_by !== null, launchedAt: row.launched_at }, caller.isAdmin);
   const now = iso(deps.clock.now());
   const svc = row.host ? await svcRepo.getComputeService(deps.db, row.host) : undefined;
-  await deps.db.transaction().execute(async (tx) => {
+  await deps.transact(async (tx) => {
     if (row.host && serviceIsUp(deps, svc)) {
       const ok = await servers.casUpdateServer(tx, row.id, null, { task_state: 'restoring', deleted_at: null, updated_at: now });
       if (!ok) throw conflict(`Cannot 'restore' instance ${row.id} while it is in task_state ${row.task_state ?? 'None'}`);

@@ -92,7 +92,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
   const flavorSnapshot = JSON.stringify({ id: flavor.id, name: flavor.name, vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk, ephemeral: flavor.ephemeral, swap: flavor.swap, extra_specs: JSON.parse(flavor.extra_specs) });
   const adminPass = input.adminPass ?? randomBytes(9).toString('base64url').slice(0, 12);
   const created: string[] = [];
-  await deps.db.transaction().execute(async (tx) => {
+  await deps.transact(async (tx) => {
     for (let i = 0; i < input.maxCount; i++) {
       const id = deps.ids.uuid();
       const name = input.maxCount > 1 ? `${input.name}-${i + 1}` : input.name;

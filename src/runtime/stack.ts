@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import { isLoopback } from '../config/config.js';
 import { openDatabase, type OpenedDb } from '../db/dialects/index.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { makeTransact } from '../db/transact.js';
 import { Policy } from '../policy/policy.js';
 import { randomIds, systemClock, type Clock, type Ids } from '../domain/clock.js';
 import type { Deps } from '../compute/context.js';
@@ -41,7 +42,7 @@ export async function openDeps(config: Config, opts: { clock?: Clock; ids?: Ids;
   const policy = config.policyFile ? Policy.fromFile(config.policyFile) : new Policy();
   const agentsByHost = new Map<string, ComputeAgent>();
   const deps: Deps = {
-    db: database.db, dialect: database.dialect, policy, clock: opts.clock ?? systemClock, ids: opts.ids ?? randomIds, config, log,
+    db: database.db, dialect: database.dialect, transact: makeTransact(database.db, database.dialect), policy, clock: opts.clock ?? systemClock, ids: opts.ids ?? randomIds, config, log,
     wake: (host) => agentsByHost.get(host)?.wake(),
   };
   return { deps, database, agentsByHost };

@@ -1,0 +1,58 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
+import type { DialectName } from './dialects/index.js';
+
+/** Runs `fn` atomically: everything it writes commits together or not at all. */
+export type Transact = <T>(fn: (tx: Transaction<Database>) => Promise<T>) => Promise<T>;
+
+interface Unit { fn: (tx: Transaction<Database>) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }
+
+/**
+ * PostgreSQL: one transaction per unit (the pool runs them in parallel).
+ * SQLite: group commit. SQLite has one writer and a commit costs far more than our small
+ * statements, so units that arrive while a commit is under way share the next transaction,
+ * each inside its own savepoint: a unit that fails rolls back alone, the others commit.
+ */
+export function makeTransact(db: Kysely<Database>, dialect: DialectName): Transact {
+  if (dialect === 'postgres') return (fn) => db.transaction().execute(fn);
+  let queue: Unit[] = [];
+  let flushing = false;
+  const flush = async () => {
+    flushing = true;
+    try {
+      while (queue.length) {
+        const batch = queue;
+        queue = [];
+        const outcomes: Array<{ ok: true; v: unknown } | { ok: false; e: unknown }> = [];
+        try {
+          await db.transaction().execute(async (tx) => {
+            for (const unit of batch) {
+              if (batch.length === 1) { outcomes.push({ ok: true, v: await unit.fn(tx) }); continue; }
+              await sql`savepoint unit`.execute(tx);
+              try {
+                const v = await unit.fn(tx);
+                await sql`release unit`.execute(tx);
+                outcomes.push({ ok: true, v });
+              } catch (e) {
+                await sql`rollback to unit`.execute(tx);
+                await sql`release unit`.execute(tx);
+                outcomes.push({ ok: false, e });
+              }
+            }
+          });
+        } catch (e) {
+          // The transaction itself failed (a lone unit's error, or the commit): nobody committed.
+          for (const unit of batch) unit.reject(e);
+          continue;
+        }
+        batch.forEach((unit, i) => { const o = outcomes[i]; if (o.ok) unit.resolve(o.v); else unit.reject(o.e); });
+      }
+    } finally {
+      flushing = false;
+    }
+  };
+  return <T>(fn: (tx: Transaction<Database>) => Promise<T>) => new Promise<T>((resolve, reject) => {
+    queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+    if (!flushing) void flush();
+  });
+}
