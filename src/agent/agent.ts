@@ -27,6 +27,7 @@ export class ComputeAgent {
   private inFlight = new Set<Promise<void>>();
   private busyServers = new Set<string>();
   private loopDone: Promise<void> | null = null;
+  private periodicDone: Promise<void> | null = null;
   private pendingWake = false;
   readonly handlers: TaskHandlers;
 
@@ -53,8 +54,10 @@ export class ComputeAgent {
     this.heartbeatTimer.unref();
     this.periodicTimer = setInterval(() => { void this.periodic(); }, 30000);
     this.periodicTimer.unref();
-    await this.periodic();
     this.loopDone = this.loop();
+    // The first round of periodic tasks (reap orphans, reclaim, power sync) runs beside the task
+    // loop, so a node holding many servers is serving at once.
+    this.periodicDone = this.periodic();
   }
 
   async stop(): Promise<void> {
@@ -63,6 +66,7 @@ export class ComputeAgent {
     if (this.periodicTimer) clearInterval(this.periodicTimer);
     this.wake();
     await this.loopDone;
+    await this.periodicDone;
     await Promise.allSettled([...this.inFlight]);
   }
 
