@@ -34,6 +34,8 @@ export interface Config {
   /** Largest request body accepted, in bytes (Nova's max_request_body_size). */
   maxBodySize: number;
   logLevel: string;
+  /** Prometheus metrics at /stratus/metrics (1) or off (0: the benchmark measures their cost). */
+  metrics: number;
 }
 
 interface OptionSpec {
@@ -62,6 +64,7 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'taskMaxAttempts', flag: 'task-max-attempts', env: 'STRATUS_TASK_MAX_ATTEMPTS', kind: 'int', description: 'task attempts' },
   { key: 'maxBodySize', flag: 'max-body-size', env: 'STRATUS_MAX_BODY_SIZE', kind: 'int', description: 'max request body (bytes)' },
   { key: 'logLevel', flag: 'log-level', env: 'STRATUS_LOG_LEVEL', kind: 'string', description: 'pino log level' },
+  { key: 'metrics', flag: 'metrics', env: 'STRATUS_METRICS', kind: 'int', description: 'Prometheus metrics on (1) or off (0)' },
 ];
 
 export function defaults(): Config {
@@ -83,6 +86,7 @@ export function defaults(): Config {
     taskMaxAttempts: 5,
     maxBodySize: 114688,
     logLevel: 'info',
+    metrics: 1,
   };
 }
 
