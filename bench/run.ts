@@ -1,0 +1,633 @@
+/**
+ * `npm run bench` — Stratus' DELETE path under load, measured against a bare Fastify baseline
+ * in the same run. Everything runs on 127.0.0.1; every server is a child process; the load
+ * comes from autocannon in its own child process (bench/load.ts).
+ *
+ *   npm run bench                 full run (about 5 minutes on 2 cores)
+ *   npm run bench -- --quick      smoke run (under a minute)
+ *   npm run bench -- --profile    CPU profile of Stratus under the c64 DELETE load (top frames)
+ *   npm run bench -- --no-pg      skip PostgreSQL even if STRATUS_BENCH_DATABASE_URL / STRATUS_TEST_DATABASE_URL is set
+ *
+ * Scenarios: 1 baseline, 2 DELETE throughput/latency at c1/c16/c64 (SQLite, and PostgreSQL when
+ * a URL is given), 3 convergence (204 → server 404 and its ports gone), 4 growth (list and DELETE
+ * latency at 1k…1M rows, half of them deleted), 5 cold start, 6 RSS after each scenario.
+ * Output: the table below, bench/results/latest.json and bench/results/latency.svg.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { runLoad, type LoadResult } from './load.js';
+import { openSeeder, type DbRef, type Seeder } from './seed.js';
+import { startBaseline, startStratus, stopServer, stopAll, killAllSync, issueToken, type ServerProcess } from './servers.js';
+import { renderChart, type Panel } from './chart.js';
+import { hotFrames, type HotFrames } from './profile.js';
+import { closeHttp, median, removeTempDirs, request, round, sleep, summarize, tempDir, type Summary } from './util.js';
+
+// --- configuration -----------------------------------------------------------------------
+
+interface Plan {
+  /** Baseline concurrency levels and seconds per level. */
+  baselineLevels: number[]; baselineSec: number;
+  /** DELETE: seconds per level (the cap) and distinct servers seeded per level (the run also ends when they are used up). */
+  deleteLevels: Array<{ c: number; sec: number; servers: number }>;
+  warmSec: number; warmServers: number;
+  convergeServers: number;
+  growthSizes: number[]; growthTargets: number; listSec: number; growthDeleteSec: number;
+  /** Growth on PostgreSQL too (when a URL is given); [] skips it. */
+  pgGrowthSizes: number[];
+  coldReps: number;
+  /** Hard limit for the whole run (a watchdog; the plan itself fits well inside). */
+  limitSec: number;
+}
+
+const FULL: Plan = {
+  baselineLevels: [1, 16, 64], baselineSec: 5,
+  deleteLevels: [{ c: 1, sec: 8, servers: 6000 }, { c: 16, sec: 8, servers: 12000 }, { c: 64, sec: 10, servers: 20000 }],
+  warmSec: 1.5, warmServers: 3000,
+  convergeServers: 200,
+  growthSizes: [1_000, 100_000, 1_000_000], growthTargets: 500, listSec: 3, growthDeleteSec: 3,
+  pgGrowthSizes: [1_000, 100_000],
+  coldReps: 3,
+  limitSec: 900,
+};
+const QUICK: Plan = {
+  baselineLevels: [1, 16, 64], baselineSec: 1.2,
+  deleteLevels: [{ c: 1, sec: 1.5, servers: 1000 }, { c: 16, sec: 1.5, servers: 2000 }, { c: 64, sec: 2, servers: 3000 }],
+  warmSec: 0.5, warmServers: 600,
+  convergeServers: 50,
+  growthSizes: [1_000, 20_000], growthTargets: 200, listSec: 1, growthDeleteSec: 1,
+  pgGrowthSizes: [],
+  coldReps: 2,
+  limitSec: 170,
+};
+
+const TARGETS = { deleteRatioC64: 0.5, convergeP50: 5, convergeP99: 50, listP50AtLargest: 10, growthRatio: 1.2, coldStartMs: 1000 };
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const profileMode = argv.includes('--profile');
+const plan = quick ? QUICK : FULL;
+const pgAdminUrl = argv.includes('--no-pg') ? undefined : (process.env.STRATUS_BENCH_DATABASE_URL || process.env.STRATUS_TEST_DATABASE_URL || undefined);
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const RESULTS_DIR = join(ROOT, 'bench', 'results');
+const HOST = 'bench-node';
+
+const log = (msg: string) => process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
+const t0 = performance.now();
+
+// --- PostgreSQL: a fresh database per scenario, dropped at the end ---------------------------
+
+const pgDatabases: string[] = [];
+
+async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: pgAdminUrl, connectionTimeoutMillis: 5000 });
+  c.on('error', () => { /* surfaced by the pending query */ });
+  await c.connect();
+  try { return await fn(c); } finally { await c.end(); }
+}
+
+async function createPgDatabase(): Promise<string> {
+  const name = `stratus_bench_${randomBytes(4).toString('hex')}`;
+  await withAdmin((c) => c.query(`CREATE DATABASE ${name}`));
+  pgDatabases.push(name);
+  const u = new URL(pgAdminUrl!);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function dropPgDatabases(): Promise<void> {
+  const names = pgDatabases.splice(0);
+  if (!names.length) return;
+  await withAdmin(async (c) => {
+    for (const name of names) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }).catch((err: Error) => log(`could not drop ${names.join(', ')}: ${err.message}`));
+}
+
+// --- helpers -----------------------------------------------------------------------------
+
+/** A data dir with a migrated, demo-seeded database: start Stratus once, stop it. */
+async function preparedCloud(label: string, database?: string): Promise<{ data: string; ref: DbRef }> {
+  const data = tempDir(label);
+  const s = await startStratus({ data, database, name: HOST });
+  await stopServer(s.child);
+  return { data, ref: database ? { dialect: 'postgres', url: database } : { dialect: 'sqlite', file: join(data, 'stratus.sqlite') } };
+}
+
+/** Waits until the agent has no queued or leased task left; ms waited (NaN past the cap). */
+async function waitDrain(seeder: Seeder, capMs: number): Promise<number> {
+  const start = performance.now();
+  while (performance.now() - start < capMs) {
+    if ((await seeder.openTasks()) === 0) return performance.now() - start;
+    await sleep(10);
+  }
+  return NaN;
+}
+
+const deletePaths = (ids: string[]) => ids.map((id) => `/v2.1/servers/${id}`);
+
+function deleteLoad(s: ServerProcess, token: string, c: number, sec: number, ids: string[]): Promise<LoadResult> {
+  return runLoad({ url: s.url, method: 'DELETE', headers: { 'x-auth-token': token }, connections: c, durationSec: sec, paths: deletePaths(ids) });
+}
+
+function describe(r: LoadResult): string {
+  const bad = r.non2xx + r.errors ? `, non-2xx ${r.non2xx}, errors ${r.errors} ${JSON.stringify(r.statuses)}` : '';
+  return `${round(r.rps, 0)} req/s, p50 ${round(r.latency.p50)} ms, p99 ${round(r.latency.p99)} ms (${r.ok} in ${round(r.elapsedMs / 1000, 1)} s${r.exhausted ? ', servers used up' : ''}${bad})`;
+}
+
+// --- 1. baseline -------------------------------------------------------------------------
+
+interface BaselineResult { levels: LoadResult[]; rssMb: number }
+
+async function baseline(): Promise<BaselineResult> {
+  const s = await startBaseline();
+  try {
+    // Same request shape as the DELETE runs: DELETE /v2.1/servers/<distinct uuid>, X-Auth-Token.
+    const load = (c: number, sec: number) => runLoad({ url: s.url, method: 'DELETE', headers: { 'x-auth-token': 'x'.repeat(46) }, connections: c, durationSec: sec, randomServerIds: true });
+    await load(16, plan.warmSec);
+    const levels: LoadResult[] = [];
+    for (const c of plan.baselineLevels) {
+      const r = await load(c, plan.baselineSec);
+      log(`baseline c${c}: ${describe(r)}`);
+      levels.push(r);
+    }
+    return { levels, rssMb: s.rss() };
+  } finally {
+    await stopServer(s.child);
+  }
+}
+
+// --- 2 + 3. DELETE throughput and convergence ------------------------------------------------
+
+interface ConvergeResult extends Summary { timeouts: number; failures: number }
+interface DeleteResult {
+  dialect: 'sqlite' | 'postgres';
+  levels: LoadResult[];
+  drainMs: Record<number, number>;
+  /** Deletes the agent finished per second, from the start of a level's load to the end of its drain. */
+  completeRps: Record<number, number>;
+  convergence?: ConvergeResult;
+  seeded: number; seedMs: number;
+  /** Restart with `seeded` live servers: spawn → banner. */
+  restartMs: number;
+  /** 204s counted in the windows; servers deleted=1 after the drain (≥ accepted: requests in flight at a window's end complete too). */
+  accepted: number; completed: number;
+  /** After the drain: live servers still `deleting`, and dead-lettered tasks. Both must be 0. */
+  stuck: number; deadTasks: number;
+  rssMb: Record<string, number>;
+  /** When each level's load ran, in ms after the spawn of Stratus (to cut the CPU profile to it). */
+  windows: Record<number, { fromMs: number; toMs: number }>;
+  profile?: HotFrames;
+}
+
+async function deleteScenario(dialect: 'sqlite' | 'postgres', opts: { levels: Plan['deleteLevels']; converge: number; profileDir?: string }): Promise<DeleteResult> {
+  const database = dialect === 'postgres' ? await createPgDatabase() : undefined;
+  const { data, ref } = await preparedCloud(`delete-${dialect}`, database);
+  const seeder = await openSeeder(ref);
+  try {
+    const want = plan.warmServers + opts.levels.reduce((n, l) => n + l.servers, 0) + opts.converge;
+    const t = performance.now();
+    const ids = await seeder.addTargets(want, HOST);
+    const seedMs = performance.now() - t;
+    log(`${dialect}: seeded ${want} servers (and ports) in ${round(seedMs, 0)} ms`);
+    const profileFlags = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : undefined;
+    const s = await startStratus({ data, database, name: HOST, nodeFlags: profileFlags });
+    const rssMb: Record<string, number> = {};
+    const result: DeleteResult = { dialect, levels: [], drainMs: {}, completeRps: {}, seeded: want, seedMs, restartMs: s.startMs, accepted: 0, completed: 0, stuck: 0, deadTasks: 0, rssMb, windows: {} };
+    try {
+      log(`${dialect}: Stratus restarted with ${want} live servers in ${round(s.startMs, 0)} ms`);
+      const token = await issueToken(s.url);
+      const take = (n: number) => ids.splice(0, n);
+      const check = await request(`${s.url}/v2.1/servers/${ids[0]}`, 'GET', { headers: { 'x-auth-token': token } });
+      if (check.status !== 200) throw new Error(`a seeded server is not visible to demo: ${check.status} ${check.body.slice(0, 200)}`);
+
+      const warm = await deleteLoad(s, token, 16, plan.warmSec, take(plan.warmServers));
+      result.accepted += warm.ok;
+      await waitDrain(seeder, 30000);
+      for (const l of opts.levels) {
+        const deletedBefore = (await seeder.counts()).deleted;
+        const r = await deleteLoad(s, token, l.c, l.sec, take(l.servers));
+        const end = performance.now() - s.spawnedAt;
+        result.windows[l.c] = { fromMs: end - r.elapsedMs, toMs: end };
+        result.accepted += r.ok;
+        result.levels.push(r);
+        result.drainMs[l.c] = await waitDrain(seeder, quick ? 20000 : 60000);
+        const completed = (await seeder.counts()).deleted - deletedBefore;
+        result.completeRps[l.c] = completed / ((performance.now() - s.spawnedAt - result.windows[l.c].fromMs) / 1000);
+        rssMb[`delete_c${l.c}`] = s.rss();
+        log(`${dialect} DELETE c${l.c}: ${describe(r)}; agent backlog drained ${round(result.drainMs[l.c], 0)} ms after (${round(result.completeRps[l.c], 0)} deletes completed/s)`);
+      }
+      if (opts.converge > 0) {
+        result.convergence = await convergence(s, token, take(opts.converge));
+        result.accepted += result.convergence.count;
+        rssMb.convergence = s.rss();
+        log(`${dialect} convergence: p50 ${round(result.convergence.p50)} ms, p95 ${round(result.convergence.p95)} ms, p99 ${round(result.convergence.p99)} ms (${result.convergence.count} servers, ${result.convergence.timeouts} timeouts)`);
+      }
+      await waitDrain(seeder, 30000);
+      const c = await seeder.counts();
+      result.completed = c.deleted;
+      result.stuck = await seeder.stuckDeleting();
+      result.deadTasks = (await seeder.taskStates()).dead ?? 0;
+    } finally {
+      await stopServer(s.child);
+    }
+    if (opts.profileDir) {
+      const file = readdirSync(opts.profileDir).filter((f) => f.endsWith('.cpuprofile')).sort().pop();
+      const w = result.windows[opts.levels[opts.levels.length - 1].c];
+      if (file) result.profile = hotFrames(join(opts.profileDir, file), ROOT, 15, w.fromMs, w.toMs);
+    }
+    return result;
+  } finally {
+    await seeder.close();
+  }
+}
+
+/** One server at a time: DELETE, then poll (GET server, then its ports) until both are gone. */
+async function convergence(s: ServerProcess, token: string, ids: string[]): Promise<ConvergeResult> {
+  const headers = { 'x-auth-token': token };
+  const times: number[] = [];
+  let timeouts = 0, failures = 0;
+  const capMs = 10000;
+  for (const id of ids) {
+    const d = await request(`${s.url}/v2.1/servers/${id}`, 'DELETE', { headers });
+    const accepted = performance.now();
+    if (d.status !== 204) { failures++; continue; }
+    let done = false;
+    while (!done && performance.now() - accepted < capMs) {
+      const g = await request(`${s.url}/v2.1/servers/${id}`, 'GET', { headers });
+      if (g.status !== 404) continue;
+      const p = await request(`${s.url}/networking/v2.0/ports?device_id=${id}`, 'GET', { headers });
+      done = p.status === 200 && (JSON.parse(p.body) as { ports: unknown[] }).ports.length === 0;
+    }
+    if (done) times.push(performance.now() - accepted); else timeouts++;
+  }
+  return { ...summarize(times), timeouts, failures };
+}
+
+// --- 4. growth ---------------------------------------------------------------------------
+
+interface GrowthStage {
+  size: number; live: number; deleted: number; ports: number; tasks: number; actions: number;
+  seedMs: number; startMs: number; list: LoadResult; del: LoadResult; rssMb: number;
+}
+interface GrowthResult { dialect: 'sqlite' | 'postgres'; stages: GrowthStage[] }
+
+async function growth(dialect: 'sqlite' | 'postgres', sizes: number[]): Promise<GrowthResult> {
+  const database = dialect === 'postgres' ? await createPgDatabase() : undefined;
+  const { data, ref } = await preparedCloud(`growth-${dialect}`, database);
+  const seeder = await openSeeder(ref);
+  const stages: GrowthStage[] = [];
+  try {
+    for (const size of sizes) {
+      // Half the rows deleted, half live; `growthTargets` of the live ones are on our node, to DELETE.
+      const before = await seeder.counts();
+      const deletedFill = Math.max(0, Math.floor(size / 2) - before.deleted);
+      const liveFill = Math.max(0, size - Math.floor(size / 2) - before.live - plan.growthTargets);
+      const t = performance.now();
+      await seeder.addFillers(liveFill, deletedFill, HOST);
+      const targets = await seeder.addTargets(plan.growthTargets, HOST);
+      const seedMs = performance.now() - t;
+      const c = await seeder.counts();
+      log(`${dialect} growth ${label(size)}: ${c.servers} servers (${c.deleted} deleted), ${c.ports} ports, ${c.actions} instance actions, ${c.tasks} tasks; seeded in ${round(seedMs / 1000, 1)} s`);
+      const s = await startStratus({ data, database, name: HOST });
+      try {
+        const token = await issueToken(s.url);
+        const headers = { 'x-auth-token': token };
+        const listPath = '/v2.1/servers/detail?limit=100';
+        const page = await request(`${s.url}${listPath}`, 'GET', { headers });
+        const n = page.status === 200 ? (JSON.parse(page.body) as { servers: unknown[] }).servers.length : 0;
+        if (n !== 100) throw new Error(`list page: ${page.status}, ${n} servers`);
+        await runLoad({ url: s.url, method: 'GET', headers, connections: 1, durationSec: plan.warmSec, path: listPath });
+        const list = await runLoad({ url: s.url, method: 'GET', headers, connections: 1, durationSec: plan.listSec, path: listPath });
+        const del = await deleteLoad(s, token, 1, plan.growthDeleteSec, targets);
+        await waitDrain(seeder, quick ? 10000 : 30000);
+        stages.push({ size, live: c.live, deleted: c.deleted, ports: c.ports, tasks: c.tasks, actions: c.actions, seedMs, startMs: s.startMs, list, del, rssMb: s.rss() });
+        log(`${dialect} growth ${label(size)}: start ${round(s.startMs, 0)} ms; list ${describe(list)}; DELETE c1 ${describe(del)}`);
+      } finally {
+        await stopServer(s.child);
+      }
+    }
+  } finally {
+    await seeder.close();
+  }
+  return { dialect, stages };
+}
+
+// --- 5. cold start -----------------------------------------------------------------------
+
+interface ColdStart { bannerFreshMs: number[]; firstDeleteMs: number[]; bannerSeededMs: number[]; rssMb: number }
+
+async function coldStart(): Promise<ColdStart> {
+  const out: ColdStart = { bannerFreshMs: [], firstDeleteMs: [], bannerSeededMs: [], rssMb: NaN };
+  // (a) a fresh, empty data dir: migrate, seed the demo cloud, listen.
+  for (let i = 0; i < plan.coldReps; i++) {
+    const s = await startStratus({ data: tempDir('cold-fresh'), name: HOST });
+    out.bannerFreshMs.push(s.startMs);
+    await stopServer(s.child);
+  }
+  // (b) a fresh data dir holding a copy of a prepared database: spawn → token → DELETE 204.
+  const { ref } = await preparedCloud('cold-template');
+  const seeder = await openSeeder(ref);
+  const ids = await seeder.addTargets(plan.coldReps, HOST);
+  await seeder.close();
+  for (const id of ids) {
+    const data = tempDir('cold-seeded');
+    copyFileSync((ref as { file: string }).file, join(data, 'stratus.sqlite'));
+    const s = await startStratus({ data, name: HOST });
+    try {
+      const token = await issueToken(s.url);
+      const d = await request(`${s.url}/v2.1/servers/${id}`, 'DELETE', { headers: { 'x-auth-token': token } });
+      if (d.status !== 204) throw new Error(`cold start DELETE: ${d.status} ${d.body.slice(0, 200)}`);
+      out.firstDeleteMs.push(performance.now() - s.spawnedAt);
+      out.bannerSeededMs.push(s.startMs);
+      out.rssMb = s.rss();
+    } finally {
+      await stopServer(s.child);
+    }
+  }
+  log(`cold start: banner (fresh dir) ${out.bannerFreshMs.map((x) => round(x, 0)).join(', ')} ms; first DELETE 204 ${out.firstDeleteMs.map((x) => round(x, 0)).join(', ')} ms`);
+  return out;
+}
+
+// --- report ------------------------------------------------------------------------------
+
+interface Run { baseline: BaselineResult; deletes: DeleteResult[]; growths: GrowthResult[]; cold: ColdStart }
+
+function label(size: number): string {
+  return size >= 1_000_000 ? `${size / 1_000_000}m` : size >= 1000 ? `${size / 1000}k` : String(size);
+}
+
+function gitInfo(): { commit: string; dirty: boolean } {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--', 'src', 'package.json') !== '' };
+  } catch {
+    return { commit: 'unknown', dirty: false };
+  }
+}
+
+const at = (levels: LoadResult[], c: number) => levels.find((l) => l.connections === c);
+const prefixOf = (dialect: string) => (dialect === 'postgres' ? 'pg_' : '');
+
+/** latest.json: flat keys (PostgreSQL ones prefixed pg_), plus the target verdicts. */
+/** Read when the run starts, right after the build (the tree may change while we measure). */
+const GIT = gitInfo();
+
+function buildResults(run: Run, elapsedS: number): Record<string, unknown> {
+  const { baseline: b, cold } = run;
+  const git = GIT;
+  const r: Record<string, unknown> = {
+    timestamp: new Date().toISOString(), quick, git_commit: git.commit, git_dirty: git.dirty,
+    cpu_model: cpus()[0]?.model ?? 'unknown', cpu_count: cpus().length, node_version: process.version, duration_s: round(elapsedS, 1),
+    baseline_rps: round(at(b.levels, 64)!.rps, 0),
+  };
+  for (const l of b.levels) {
+    r[`baseline_rps_c${l.connections}`] = round(l.rps, 0);
+    r[`baseline_p50_ms_c${l.connections}`] = round(l.latency.p50, 3);
+    r[`baseline_p99_ms_c${l.connections}`] = round(l.latency.p99, 3);
+  }
+  for (const d of run.deletes) {
+    const p = prefixOf(d.dialect);
+    for (const l of d.levels) {
+      const c = l.connections;
+      r[`${p}delete_rps_c${c}`] = round(l.rps, 0);
+      r[`${p}delete_p50_ms_c${c}`] = round(l.latency.p50, 3);
+      r[`${p}delete_p99_ms_c${c}`] = round(l.latency.p99, 3);
+      const base = at(b.levels, c);
+      if (base) r[`${p}delete_ratio_c${c}`] = round(l.rps / base.rps, 4);
+      r[`${p}delete_errors_c${c}`] = l.non2xx + l.errors;
+      r[`${p}delete_completed_per_s_c${c}`] = round(d.completeRps[c], 0);
+      r[`${p}drain_ms_after_c${c}`] = round(d.drainMs[c], 0);
+    }
+    if (d.convergence) {
+      r[`${p}converge_p50_ms`] = round(d.convergence.p50, 3);
+      r[`${p}converge_p95_ms`] = round(d.convergence.p95, 3);
+      r[`${p}converge_p99_ms`] = round(d.convergence.p99, 3);
+      r[`${p}converge_max_ms`] = round(d.convergence.max, 3);
+      r[`${p}converge_servers`] = d.convergence.count;
+      r[`${p}converge_timeouts`] = d.convergence.timeouts + d.convergence.failures;
+    }
+    r[`${p}deletes_accepted`] = d.accepted;
+    r[`${p}deletes_completed`] = d.completed;
+    r[`${p}stuck_deleting`] = d.stuck;
+    r[`${p}dead_tasks`] = d.deadTasks;
+    r[`${p}restart_ms_with_live_servers`] = round(d.restartMs, 0);
+    r[`${p}restart_live_servers`] = d.seeded;
+  }
+  r.postgres = run.deletes.some((d) => d.dialect === 'postgres') ? 'measured' : 'not run (set STRATUS_BENCH_DATABASE_URL or STRATUS_TEST_DATABASE_URL)';
+  for (const g of run.growths) {
+    const p = prefixOf(g.dialect);
+    for (const s of g.stages) {
+      const k = label(s.size);
+      r[`${p}list_${k}_p50_ms`] = round(s.list.latency.p50, 3);
+      r[`${p}list_${k}_p99_ms`] = round(s.list.latency.p99, 3);
+      r[`${p}delete_${k}_p50_ms`] = round(s.del.latency.p50, 3);
+      r[`${p}delete_${k}_p99_ms`] = round(s.del.latency.p99, 3);
+      r[`${p}restart_ms_${k}`] = round(s.startMs, 0);
+    }
+    const first = g.stages[0], last = g.stages[g.stages.length - 1];
+    r[`${p}growth_sizes`] = g.stages.map((s) => s.size);
+    r[`${p}growth_largest_size`] = last.size;
+    r[`${p}list_largest_p50_ms`] = round(last.list.latency.p50, 3);
+    r[`${p}list_growth_ratio`] = round(last.list.latency.p50 / first.list.latency.p50, 3);
+    r[`${p}delete_growth_ratio`] = round(last.del.latency.p50 / first.del.latency.p50, 3);
+  }
+  r.growth_rows = 'half deleted=1 (each with its delete action and terminate event), half live (each with a port, on other hosts); DELETE targets on the benchmark node';
+  r.cold_start_ms = round(median(cold.firstDeleteMs), 0);
+  r.cold_start_banner_ms = round(median(cold.bannerFreshMs), 0);
+  r.cold_start_banner_seeded_ms = round(median(cold.bannerSeededMs), 0);
+  const rssBy: Record<string, number> = { baseline: b.rssMb };
+  for (const d of run.deletes) for (const [k, v] of Object.entries(d.rssMb)) rssBy[`${d.dialect}_${k}`] = v;
+  for (const g of run.growths) for (const s of g.stages) rssBy[`${g.dialect}_growth_${label(s.size)}`] = s.rssMb;
+  rssBy.cold_start = cold.rssMb;
+  r.rss_mb_by_scenario = rssBy;
+  r.rss_mb = Math.max(...Object.entries(rssBy).filter(([k]) => k !== 'baseline').map(([, v]) => v).filter(Number.isFinite));
+  r.targets = evaluate(r);
+  return r;
+}
+
+interface Verdict { metric: string; measured: number; target: string; met: boolean; note?: string }
+
+function evaluate(r: Record<string, unknown>): Verdict[] {
+  const n = (k: string) => r[k] as number;
+  const v: Verdict[] = [];
+  const atLeast = (metric: string, want: number, note?: string) => { if (r[metric] !== undefined) v.push({ metric, measured: n(metric), target: `>= ${want}`, met: n(metric) >= want, note }); };
+  const atMost = (metric: string, want: number, note?: string, shown = metric) => { if (r[metric] !== undefined) v.push({ metric: shown, measured: n(metric), target: `<= ${want}`, met: n(metric) <= want, note }); };
+  for (const p of ['', 'pg_']) {
+    if (r[`${p}delete_rps_c64`] === undefined) continue;
+    atLeast(`${p}delete_ratio_c64`, TARGETS.deleteRatioC64);
+    atMost(`${p}converge_p50_ms`, TARGETS.convergeP50);
+    atMost(`${p}converge_p99_ms`, TARGETS.convergeP99);
+  }
+  for (const p of ['', 'pg_']) {
+    if (r[`${p}growth_largest_size`] === undefined) continue;
+    const largest = label(n(`${p}growth_largest_size`));
+    const scope = n(`${p}growth_largest_size`) < 1_000_000 ? `measured at ${largest}; the target is for 1m` : undefined;
+    atMost(`${p}list_largest_p50_ms`, TARGETS.listP50AtLargest, scope, `${p}list_${largest}_p50_ms`);
+    atMost(`${p}list_growth_ratio`, TARGETS.growthRatio, `1k → ${largest}`);
+    atMost(`${p}delete_growth_ratio`, TARGETS.growthRatio, `1k → ${largest}`);
+  }
+  atMost('cold_start_ms', TARGETS.coldStartMs, 'spawn → first DELETE 204');
+  return v;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r, j) => {
+    const line = r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+    return j === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+  }).join('\n');
+}
+
+function report(run: Run, r: Record<string, unknown>): string {
+  const f = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '-' : String(round(x, d)));
+  const { baseline: b } = run;
+  const out: string[] = [];
+  out.push(`Stratus DELETE benchmark — ${r.quick ? 'quick' : 'full'} run, ${r.timestamp}, ${r.cpu_model} ×${r.cpu_count}, node ${r.node_version}, commit ${String(r.git_commit).slice(0, 12)}${r.git_dirty ? ' (+ uncommitted changes)' : ''}`);
+  out.push('');
+  const rows = [['DELETE /v2.1/servers/{id}', 'conc', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'errors', 'done/s', 'drain ms']];
+  for (const l of b.levels) rows.push(['baseline (bare Fastify 204)', String(l.connections), f(l.rps, 0), '1', f(l.latency.p50, 3), f(l.latency.p99, 3), String(l.non2xx + l.errors), '', '']);
+  for (const d of run.deletes) {
+    for (const l of d.levels) {
+      const base = at(b.levels, l.connections);
+      rows.push([`stratus ${d.dialect}`, String(l.connections), f(l.rps, 0), base ? f(l.rps / base.rps, 3) : '-', f(l.latency.p50, 3), f(l.latency.p99, 3),
+        String(l.non2xx + l.errors), f(d.completeRps[l.connections], 0), f(d.drainMs[l.connections], 0)]);
+    }
+  }
+  out.push(table(rows));
+  out.push('  ratio = req/s ÷ baseline req/s at the same concurrency, this run; done/s = deletes the agent finished per second, load start → backlog drained');
+  out.push('');
+  const conv = [['convergence (204 → GET 404, ports gone)', 'servers', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'timeouts']];
+  for (const d of run.deletes) if (d.convergence) conv.push([`stratus ${d.dialect}`, String(d.convergence.count), f(d.convergence.p50, 3), f(d.convergence.p95, 3), f(d.convergence.p99, 3), f(d.convergence.max, 3), String(d.convergence.timeouts + d.convergence.failures)]);
+  out.push(table(conv));
+  out.push('');
+  const gr = [['growth (c1; half the rows deleted)', 'rows', 'actions', 'tasks', 'list p50', 'list p99', 'DELETE p50', 'DELETE p99', 'restart ms', 'RSS MB']];
+  for (const g of run.growths) for (const s of g.stages) {
+    gr.push([`${g.dialect} ${label(s.size)}`, String(s.live + s.deleted), String(s.actions), String(s.tasks), f(s.list.latency.p50, 3), f(s.list.latency.p99, 3), f(s.del.latency.p50, 3), f(s.del.latency.p99, 3), f(s.startMs, 0), f(s.rssMb, 1)]);
+  }
+  out.push(table(gr));
+  for (const g of run.growths) {
+    const p = prefixOf(g.dialect);
+    out.push(`  ${g.dialect}: growth 1k → ${label(g.stages[g.stages.length - 1].size)} (p50): list ${f(r[`${p}list_growth_ratio`] as number, 2)}×, DELETE ${f(r[`${p}delete_growth_ratio`] as number, 2)}×`);
+  }
+  out.push('  list = GET /v2.1/servers/detail?limit=100 as demo');
+  out.push('');
+  out.push(`cold start: spawn → banner ${r.cold_start_banner_ms} ms (fresh data dir); spawn → first DELETE 204 ${r.cold_start_ms} ms (fresh dir with a copy of a prepared database; token included)`);
+  for (const d of run.deletes) out.push(`${d.dialect}: restart with ${d.seeded} live servers on the node took ${round(d.restartMs, 0)} ms to the banner`);
+  out.push(`RSS MB at the end of each scenario: ${Object.entries(r.rss_mb_by_scenario as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const d of run.deletes) out.push(`integrity (${d.dialect}): ${d.accepted} deletes accepted in the windows, ${d.completed} servers deleted, ${d.stuck} stuck in deleting, ${d.deadTasks} dead tasks`);
+  if (!run.deletes.some((d) => d.dialect === 'postgres')) out.push(`postgres: ${r.postgres}`);
+  out.push('');
+  const tv = [['target', 'measured', 'wanted', 'verdict', '']];
+  for (const v of r.targets as Verdict[]) tv.push([v.metric, f(v.measured, 3), v.target, v.met ? 'met' : 'NOT MET', v.note ?? '']);
+  out.push(table(tv));
+  return out.join('\n') + '\n';
+}
+
+const COLORS: Record<string, string> = { sqlite: '#1f77b4', postgres: '#2ca02c' };
+
+function chart(run: Run, r: Record<string, unknown>): string {
+  const pt = (x: number, y: number): [number, number] => [x, y];
+  const concurrency: Panel = {
+    title: 'DELETE latency vs concurrency', xLabel: 'concurrent connections', yLabel: 'latency (ms, log scale)', xLog: true, yLog: true,
+    xTicks: plan.deleteLevels.map((l) => [l.c, String(l.c)]),
+    series: [
+      ...run.deletes.flatMap((d) => [
+        { name: `stratus ${d.dialect} p50`, color: COLORS[d.dialect], points: d.levels.map((l) => pt(l.connections, l.latency.p50)) },
+        { name: `stratus ${d.dialect} p99`, color: COLORS[d.dialect], dashed: true, points: d.levels.map((l) => pt(l.connections, l.latency.p99)) },
+      ]),
+      { name: 'baseline p50', color: '#888', points: run.baseline.levels.map((l) => pt(l.connections, l.latency.p50)) },
+      { name: 'baseline p99', color: '#888', dashed: true, points: run.baseline.levels.map((l) => pt(l.connections, l.latency.p99)) },
+    ],
+  };
+  const sizes = [...new Set(run.growths.flatMap((g) => g.stages.map((s) => s.size)))].sort((a, b) => a - b);
+  const size: Panel = {
+    title: 'Latency vs table size (c1)', xLabel: 'servers in the table (half deleted)', yLabel: 'latency (ms, log scale)', xLog: true, yLog: true,
+    xTicks: sizes.map((x) => [x, label(x)]),
+    target: { y: TARGETS.listP50AtLargest, label: `list p50 target ${TARGETS.listP50AtLargest} ms` },
+    series: run.growths.flatMap((g) => [
+      { name: `${g.dialect} list p50`, color: g.dialect === 'sqlite' ? '#d62728' : '#ff7f0e', points: g.stages.map((s) => pt(s.size, s.list.latency.p50)) },
+      { name: `${g.dialect} list p99`, color: g.dialect === 'sqlite' ? '#d62728' : '#ff7f0e', dashed: true, points: g.stages.map((s) => pt(s.size, s.list.latency.p99)) },
+      { name: `${g.dialect} DELETE p50`, color: g.dialect === 'sqlite' ? '#9467bd' : '#8c564b', points: g.stages.map((s) => pt(s.size, s.del.latency.p50)) },
+      { name: `${g.dialect} DELETE p99`, color: g.dialect === 'sqlite' ? '#9467bd' : '#8c564b', dashed: true, points: g.stages.map((s) => pt(s.size, s.del.latency.p99)) },
+    ]),
+  };
+  const ratios = run.deletes.map((d) => `${d.dialect} ${d.levels.map((l) => `c${l.connections} ${r[`${prefixOf(d.dialect)}delete_ratio_c${l.connections}`] ?? '-'}`).join(', ')}`).join('; ');
+  return renderChart([concurrency, size], [
+    `DELETE throughput ÷ bare-Fastify baseline (same run): ${ratios}`,
+    `${r.quick ? 'quick' : 'full'} run ${r.timestamp}, ${r.cpu_model} ×${r.cpu_count}, commit ${String(r.git_commit).slice(0, 12)}`,
+  ]);
+}
+
+// --- main --------------------------------------------------------------------------------
+
+let cleaning: Promise<void> | null = null;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await stopAll();
+    await dropPgDatabases();
+    removeTempDirs();
+    closeHttp();
+  })();
+  return cleaning;
+}
+
+async function profile(): Promise<void> {
+  const dir = tempDir('profile');
+  const c64 = plan.deleteLevels.find((l) => l.c === 64)!;
+  const d = await deleteScenario('sqlite', { levels: [c64], converge: 0, profileDir: dir });
+  const p = d.profile;
+  if (!p) throw new Error('no .cpuprofile was written');
+  const lines = [`CPU profile of stratus serve (sqlite) during the DELETE c64 load only: ${describe(d.levels[0])}; ${p.samples} samples of 1 ms`, '', 'self %  total %  frame (by self time)'];
+  for (const x of p.bySelf) lines.push(`${x.selfPct.toFixed(1).padStart(6)}  ${x.totalPct.toFixed(1).padStart(7)}  ${x.frame}`);
+  lines.push('', 'self %  total %  frame (by inclusive time)');
+  for (const x of p.byTotal) lines.push(`${x.selfPct.toFixed(1).padStart(6)}  ${x.totalPct.toFixed(1).padStart(7)}  ${x.frame}`);
+  lines.push('', 'self %  total %  Stratus functions (dist/src) by inclusive time');
+  for (const x of p.stratus) lines.push(`${x.selfPct.toFixed(1).padStart(6)}  ${x.totalPct.toFixed(1).padStart(7)}  ${x.frame}`);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, 'profile-c64.txt'), lines.join('\n') + '\n');
+  process.stdout.write(lines.join('\n') + `\n\nwritten to bench/results/profile-c64.txt\n`);
+}
+
+async function main(): Promise<void> {
+  if (profileMode) return profile();
+  log(`${quick ? 'quick' : 'full'} run; postgres: ${pgAdminUrl ? 'yes' : 'no'}`);
+  const baselineResult = await baseline();
+  const deletes = [await deleteScenario('sqlite', { levels: plan.deleteLevels, converge: plan.convergeServers })];
+  if (pgAdminUrl) deletes.push(await deleteScenario('postgres', { levels: plan.deleteLevels, converge: plan.convergeServers }));
+  const growths = [await growth('sqlite', plan.growthSizes)];
+  if (pgAdminUrl && plan.pgGrowthSizes.length) growths.push(await growth('postgres', plan.pgGrowthSizes));
+  const cold = await coldStart();
+  const run: Run = { baseline: baselineResult, deletes, growths, cold };
+  const r = buildResults(run, (performance.now() - t0) / 1000);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(join(RESULTS_DIR, 'latency.svg'), chart(run, r));
+  process.stdout.write('\n' + report(run, r));
+  process.stdout.write(`\nwritten: bench/results/latest.json, bench/results/latency.svg (${round((performance.now() - t0) / 1000, 1)} s)\n`);
+}
+
+// A closed stdout (e.g. `| head`) must not skip the cleanup.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => { /* EPIPE: keep going */ });
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => { log(`${sig}: stopping`); void cleanup().finally(() => process.exit(130)); });
+}
+process.on('exit', () => { killAllSync(); removeTempDirs(); });
+const watchdog = setTimeout(() => {
+  log(`time limit of ${plan.limitSec} s exceeded: stopping`);
+  void cleanup().finally(() => process.exit(1));
+}, plan.limitSec * 1000);
+watchdog.unref();
+
+try {
+  await main();
+} catch (err) {
+  process.exitCode = 1;
+  log(`failed: ${(err as Error).stack ?? String(err)}`);
+} finally {
+  await cleanup();
+}
