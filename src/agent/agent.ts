@@ -49,6 +49,7 @@ export class ComputeAgent {
     // A restarted node takes back the tasks its previous incarnation held (Nova's _init_instance), without waiting for leases to expire.
     await this.deps.db.updateTable('tasks').set({ state: 'queued', lease_owner: null, lease_expires_at: null, run_after: now })
       .where('host', '=', this.host).where('state', '=', 'leased').execute();
+    if (this.driver.adopt) await this.handlers.adoptGuests();
     this.running = true;
     this.heartbeatTimer = setInterval(() => { void this.heartbeat(); }, this.deps.config.reportInterval * 1000);
     this.heartbeatTimer.unref();

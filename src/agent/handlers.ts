@@ -1,6 +1,6 @@
 import type { Selectable, Updateable } from 'kysely';
 import type { Deps } from '../compute/context.js';
-import type { ComputeDriver, GuestSpec } from '../drivers/driver.js';
+import type { ComputeDriver, GuestPower, GuestSpec } from '../drivers/driver.js';
 import type { ServersTable, TasksTable } from '../db/schema.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import * as actions from '../db/repositories/actions.repository.js';
@@ -198,10 +198,17 @@ export class TaskHandlers {
 
   /** What the driver needs to run a server: its flavor, and the command the image names (property `stratus_command`). */
   private async guestSpec(row: ServerRow): Promise<GuestSpec> {
-    const flavor = JSON.parse(row.flavor) as { vcpus: number; ram: number; disk: number };
     const image = await this.deps.db.selectFrom('images').select('properties').where('id', '=', row.image_id).executeTakeFirst();
-    const command = image ? (JSON.parse(image.properties) as Record<string, unknown>).stratus_command : undefined;
-    return { id: row.id, name: row.name, vcpus: flavor.vcpus, ramMb: flavor.ram, diskGb: flavor.disk, imageId: row.image_id, command: typeof command === 'string' ? command : undefined };
+    return specOf(row, image ? commandOf(image.properties) : undefined);
+  }
+
+  /** Hands an in-process driver (fake) the guests this node runs according to the database. */
+  async adoptGuests(): Promise<void> {
+    const rows = await this.deps.db.selectFrom('servers').selectAll().where('host', '=', this.host).where('deleted', '=', 0).execute();
+    const power = (r: ServerRow): GuestPower => (r.power_state === PowerState.RUNNING ? 'running' : r.power_state === PowerState.PAUSED ? 'paused' : r.power_state === PowerState.SUSPENDED ? 'suspended' : 'shutdown');
+    const images = await this.deps.db.selectFrom('images').select(['id', 'properties']).execute();
+    const commands = new Map(images.map((i) => [i.id, commandOf(i.properties)]));
+    await this.driver.adopt?.(rows.map((r) => ({ spec: specOf(r, commands.get(r.image_id)), power: power(r) })));
   }
 
   /**
@@ -249,6 +256,16 @@ export class TaskHandlers {
       }
     }
   }
+}
+
+function commandOf(properties: string): string | undefined {
+  const c = (JSON.parse(properties) as Record<string, unknown>).stratus_command;
+  return typeof c === 'string' ? c : undefined;
+}
+
+function specOf(row: ServerRow, command: string | undefined): GuestSpec {
+  const flavor = JSON.parse(row.flavor) as { vcpus?: number; ram?: number; disk?: number };
+  return { id: row.id, name: row.name, vcpus: flavor.vcpus ?? 1, ramMb: flavor.ram ?? 0, diskGb: flavor.disk ?? 0, imageId: row.image_id, command };
 }
 
 function isTransient(err: Error): boolean {

@@ -32,4 +32,9 @@ export interface ComputeDriver {
   listGuests(): Promise<string[]>;
   /** The guest's console log, last `lines` lines when given ('' when there is none). */
   consoleOutput(id: string, lines?: number): Promise<string>;
+  /**
+   * Only for drivers whose guests live inside the agent process (fake): at start, take over
+   * the guests the database says this node runs, as a real hypervisor still would.
+   */
+  adopt?(guests: Array<{ spec: GuestSpec; power: GuestPower }>): Promise<void>;
 }

@@ -27,6 +27,9 @@ export class FakeDriver implements ComputeDriver {
   async resume(id: string) { this.set(id, 'running'); }
   async power(id: string): Promise<GuestPower> { return this.guests.get(id)?.power ?? 'missing'; }
   async listGuests(): Promise<string[]> { return [...this.guests.keys()]; }
+  async adopt(guests: Array<{ spec: GuestSpec; power: GuestPower }>): Promise<void> {
+    for (const g of guests) if (!this.guests.has(g.spec.id)) this.guests.set(g.spec.id, { spec: g.spec, power: g.power });
+  }
   async consoleOutput(id: string): Promise<string> {
     const g = this.guests.get(id);
     if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
