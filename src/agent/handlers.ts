@@ -63,8 +63,15 @@ export class TaskHandlers {
     }, this.revertTask(row));
   }
 
+  /**
+   * Whether any fault is injected on this node, refreshed once per lease round by the agent:
+   * without faults (the normal case) a driver call costs no extra database round trip.
+   */
+  faultsPresent = true;
+
   /** Consults the control API's injected faults for this node: fail, delay or hang. */
   async injected(operation: string, serverId: string): Promise<void> {
+    if (!this.faultsPresent) return;
     const f = await faults.takeFault(this.deps.db, this.host, operation, serverId);
     if (!f) return;
     if (f.mode === 'fail') throw new InjectedFault(`Injected fault: ${operation} failed on ${this.host}`);
@@ -80,9 +87,11 @@ export class TaskHandlers {
     }
   }
 
-  /** A fault on the whole node (operation `lease`): `hang` freezes it, `fail` kills it. */
+  /** Reads this node's faults: a fault on the whole node (operation `lease`) — `hang` freezes it, `fail` kills it. */
   async nodeFault(): Promise<'hang' | 'fail' | null> {
-    const f = await this.deps.db.selectFrom('driver_faults').select('mode').where('host', '=', this.host).where('operation', '=', 'lease').executeTakeFirst();
+    const rows = await this.deps.db.selectFrom('driver_faults').select(['operation', 'mode']).where('host', '=', this.host).execute();
+    this.faultsPresent = rows.length > 0;
+    const f = rows.find((r) => r.operation === 'lease');
     return f ? (f.mode === 'fail' ? 'fail' : 'hang') : null;
   }
 

@@ -28,13 +28,12 @@ export async function leaseCandidates(ex: Executor, host: string, nowIso: string
 }
 
 export async function leaseTask(ex: Executor, id: string, owner: string, nowIso: string, expiresIso: string) {
-  const r = await ex.updateTable('tasks')
+  return ex.updateTable('tasks')
     .set((eb) => ({ state: 'leased', lease_owner: owner, lease_expires_at: expiresIso, updated_at: nowIso, attempts: eb('attempts', '+', 1) }))
     .where('id', '=', id)
     .where((eb) => eb.or([eb('state', '=', 'queued'), eb.and([eb('state', '=', 'leased'), eb('lease_expires_at', '<', nowIso)])]))
+    .returningAll()
     .executeTakeFirst();
-  if (Number(r.numUpdatedRows) === 0) return undefined;
-  return ex.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /**
