@@ -29,6 +29,7 @@ export class ComputeAgent {
   private loopDone: Promise<void> | null = null;
   private periodicDone: Promise<void> | null = null;
   private pendingWake = false;
+  private lastExpiredScan = 0;
   readonly handlers: TaskHandlers;
 
   /**
@@ -141,7 +142,10 @@ export class ComputeAgent {
     const expires = iso(new Date(now.getTime() + config.taskLease * 1000));
     const leased: LeasedTask[] = [];
     await this.deps.transact(async (tx) => {
-      const cands = await tasksRepo.leaseCandidates(tx, this.host, nowIso, free * 2, dialect === 'postgres');
+      // Expired leases only exist after a worker died: look for them at most once a second.
+      const scanExpired = now.getTime() - this.lastExpiredScan >= 1000;
+      if (scanExpired) this.lastExpiredScan = now.getTime();
+      const cands = await tasksRepo.leaseCandidates(tx, this.host, nowIso, free * 2, dialect === 'postgres', scanExpired);
       for (const c of cands) {
         if (leased.length >= free) break;
         const t = await tasksRepo.leaseTask(tx, c.id, this.owner, nowIso, expires);

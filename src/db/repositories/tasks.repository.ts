@@ -16,14 +16,14 @@ export async function openTasksForServer(ex: Executor, serverId: string, kind?: 
  * Candidates a worker on `host` may lease: queued and due, or leased with an expired lease.
  * Two index range scans (host, state, …) rather than one OR, so the cost stays flat.
  */
-export async function leaseCandidates(ex: Executor, host: string, nowIso: string, limit: number, postgres: boolean) {
+export async function leaseCandidates(ex: Executor, host: string, nowIso: string, limit: number, postgres: boolean, includeExpired = true) {
   let due = ex.selectFrom('tasks').select(['id']).where('host', '=', host).where('state', '=', 'queued')
     .where('run_after', '<=', nowIso).orderBy('run_after', 'asc').limit(limit);
   let expired = ex.selectFrom('tasks').select(['id']).where('host', '=', host).where('state', '=', 'leased')
     .where('lease_expires_at', '<', nowIso).orderBy('lease_expires_at', 'asc').limit(limit);
   if (postgres) { due = due.forUpdate().skipLocked(); expired = expired.forUpdate().skipLocked(); }
   const rows = await due.execute();
-  if (rows.length < limit) rows.push(...(await expired.limit(limit - rows.length).execute()));
+  if (includeExpired && rows.length < limit) rows.push(...(await expired.limit(limit - rows.length).execute()));
   return rows;
 }
 
