@@ -208,10 +208,5 @@ export class ComputeAgent {
     }
   }
 
-  /** Live servers this node claims (for the driver contract of "what should be running"). */
-  async liveServerIds(): Promise<string[]> {
-    const rows = await this.deps.db.selectFrom('servers').select('id').where('host', '=', this.host).where('deleted', '=', 0).execute();
-    return rows.map((r) => r.id);
-  }
 }
 

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 
 import {
   DomainError,
-  FAULT_FOR_KIND,
   deletedListingForbidden,
   invalid,
   invalidState,
@@ -31,15 +30,6 @@ describe('DomainError', () => {
     assert.ok(!isDomainError(new Error('x')));
     assert.equal(e.name, 'DomainError');
     assert.deepEqual([e.kind, e.code, e.message, e.details], ['conflict', 'X', 'msg', { a: 1 }]);
-  });
-
-  it('every kind has a Nova fault key and status', () => {
-    assert.deepEqual(FAULT_FOR_KIND['not-found'], { status: 404, key: 'itemNotFound' });
-    assert.deepEqual(FAULT_FOR_KIND.conflict, { status: 409, key: 'conflictingRequest' });
-    assert.deepEqual(FAULT_FOR_KIND.forbidden, { status: 403, key: 'forbidden' });
-    assert.deepEqual(FAULT_FOR_KIND.invalid, { status: 400, key: 'badRequest' });
-    assert.deepEqual(FAULT_FOR_KIND.unavailable, { status: 503, key: 'serviceUnavailable' });
-    assert.deepEqual(FAULT_FOR_KIND.unauthorized, { status: 401, key: 'unauthorized' });
   });
 });
 

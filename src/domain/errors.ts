@@ -35,21 +35,6 @@ export function isDomainError(e: unknown): e is DomainError {
   return e instanceof DomainError;
 }
 
-/**
- * Default HTTP status and Nova fault key for each kind (`Fault._fault_names`
- * in nova/api/openstack/wsgi.py). `over-limit` uses 413 (`overLimit`), as
- * Nova's `OverLimit`-style faults do; the API layer may pick 429 instead.
- */
-export const FAULT_FOR_KIND: Readonly<Record<DomainErrorKind, { status: number; key: string }>> = {
-  invalid: { status: 400, key: 'badRequest' },
-  unauthorized: { status: 401, key: 'unauthorized' },
-  forbidden: { status: 403, key: 'forbidden' },
-  'not-found': { status: 404, key: 'itemNotFound' },
-  conflict: { status: 409, key: 'conflictingRequest' },
-  'over-limit': { status: 413, key: 'overLimit' },
-  unavailable: { status: 503, key: 'serviceUnavailable' },
-};
-
 /** Python's `%s` rendering of an optional value: null/undefined print as `None`. */
 export function pyStr(value: unknown): string {
   return value === null || value === undefined ? 'None' : String(value);

@@ -14,9 +14,6 @@ export async function getActionByRequestId(ex: Executor, serverId: string, reque
   return ex.selectFrom('instance_actions').selectAll().where('server_id', '=', serverId).where('request_id', '=', requestId).executeTakeFirst();
 }
 
-export async function getActionById(ex: Executor, id: string) {
-  return ex.selectFrom('instance_actions').selectAll().where('id', '=', id).executeTakeFirst();
-}
 
 export async function listEvents(ex: Executor, actionId: string) {
   return ex.selectFrom('instance_action_events').selectAll().where('action_id', '=', actionId).orderBy('start_time', 'asc').execute();

@@ -1,5 +1,5 @@
 import type { Executor } from '../executor.js';
-import type { FlavorsTable, ImagesTable } from '../schema.js';
+import type { ImagesTable } from '../schema.js';
 
 export async function listFlavors(ex: Executor) {
   return ex.selectFrom('flavors').selectAll().where('is_public', '=', 1).execute();
@@ -7,7 +7,6 @@ export async function listFlavors(ex: Executor) {
 export async function getFlavor(ex: Executor, id: string) {
   return ex.selectFrom('flavors').selectAll().where('id', '=', id).executeTakeFirst();
 }
-export async function insertFlavor(ex: Executor, row: FlavorsTable): Promise<void> { await ex.insertInto('flavors').values(row).execute(); }
 
 export async function listImages(ex: Executor, projectId?: string) {
   let q = ex.selectFrom('images').selectAll();

@@ -48,6 +48,3 @@ export async function revokeToken(ex: Executor, tokenHash: string): Promise<numb
   return Number(r.numUpdatedRows);
 }
 
-export async function deleteExpiredTokens(ex: Executor, nowIso: string): Promise<void> {
-  await ex.deleteFrom('tokens').where('expires_at', '<', nowIso).execute();
-}

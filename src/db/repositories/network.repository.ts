@@ -1,11 +1,9 @@
 import type { Selectable, Updateable } from 'kysely';
 import type { Executor } from '../executor.js';
-import type { NetworksTable, PortsTable, SubnetsTable } from '../schema.js';
+import type { PortsTable } from '../schema.js';
 
 export type PortRow = Selectable<PortsTable>;
 
-export async function insertNetwork(ex: Executor, row: NetworksTable): Promise<void> { await ex.insertInto('networks').values(row).execute(); }
-export async function insertSubnet(ex: Executor, row: SubnetsTable): Promise<void> { await ex.insertInto('subnets').values(row).execute(); }
 export async function insertPort(ex: Executor, row: PortsTable): Promise<void> { await ex.insertInto('ports').values(row).execute(); }
 
 /** Networks visible to a project: its own, shared and external ones (all for admins: projectId undefined). */

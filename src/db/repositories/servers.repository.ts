@@ -125,7 +125,3 @@ export async function purgeDeletedServers(ex: Executor, before: string): Promise
   return Number(r.numDeletedRows);
 }
 
-export async function countServers(ex: Executor): Promise<number> {
-  const r = await ex.selectFrom('servers').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
-  return Number(r.n);
-}

@@ -39,6 +39,3 @@ export async function updateService(ex: Executor, id: string, changes: Partial<P
   await ex.updateTable('services').set(changes).where('id', '=', id).execute();
 }
 
-export async function deleteService(ex: Executor, id: string): Promise<void> {
-  await ex.deleteFrom('services').where('id', '=', id).execute();
-}

@@ -59,9 +59,6 @@ export async function retryTask(ex: Executor, id: string, owner: string, runAfte
     .where('id', '=', id).where('lease_owner', '=', owner).execute();
 }
 
-export async function extendLease(ex: Executor, id: string, owner: string, expiresIso: string): Promise<void> {
-  await ex.updateTable('tasks').set({ lease_expires_at: expiresIso }).where('id', '=', id).where('lease_owner', '=', owner).where('state', '=', 'leased').execute();
-}
 
 /** Re-queues an open task now (used by a repeated DELETE of a stuck delete, spec §3.4). */
 export async function requeueTask(ex: Executor, id: string, nowIso: string): Promise<void> {
