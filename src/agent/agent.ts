@@ -48,8 +48,7 @@ export class ComputeAgent {
       forced_down: 0, last_seen_at: now, vcpus: cpus().length, memory_mb: Math.floor(totalmem() / 1048576), disk_gb: 0, created_at: now, updated_at: now,
     });
     // A restarted node takes back the tasks its previous incarnation held (Nova's _init_instance), without waiting for leases to expire.
-    await this.deps.db.updateTable('tasks').set({ state: 'queued', lease_owner: null, lease_expires_at: null, run_after: now })
-      .where('host', '=', this.host).where('state', '=', 'leased').execute();
+    await tasksRepo.requeueLeasedOnHost(this.deps.db, this.host, now);
     if (this.driver.adopt) await this.handlers.adoptGuests();
     this.running = true;
     this.heartbeatTimer = setInterval(() => { void this.heartbeat(); }, this.deps.config.reportInterval * 1000);
@@ -152,7 +151,7 @@ export class ComputeAgent {
         if (t) {
           if (t.server_id && this.busyServers.has(t.server_id)) {
             // One operation per server at a time (Nova's synchronized(instance.uuid)): put it back.
-            await tx.updateTable('tasks').set({ state: 'queued', lease_owner: null, lease_expires_at: null, attempts: t.attempts - 1 }).where('id', '=', t.id).execute();
+            await tasksRepo.unleaseTask(tx, t.id, t.attempts - 1);
             continue;
           }
           if (t.server_id) this.busyServers.add(t.server_id);
@@ -201,8 +200,8 @@ export class ComputeAgent {
   async drain(maxRounds = 200): Promise<void> {
     for (let i = 0; i < maxRounds; i++) {
       await Promise.allSettled([...this.inFlight]);
-      const open = await this.deps.db.selectFrom('tasks').select('id').where('host', '=', this.host).where('state', '=', 'queued').where('run_after', '<=', iso(this.deps.clock.now())).limit(1).execute();
-      if (open.length === 0 && this.inFlight.size === 0) return;
+      const due = await tasksRepo.hasDueTask(this.deps.db, this.host, iso(this.deps.clock.now()));
+      if (!due && this.inFlight.size === 0) return;
       this.wake();
       await new Promise((r) => setTimeout(r, 5));
     }

@@ -6,6 +6,8 @@ import * as servers from '../db/repositories/servers.repository.js';
 import * as actions from '../db/repositories/actions.repository.js';
 import * as faults from '../db/repositories/faults.repository.js';
 import { finishTask, setTaskResult } from '../db/repositories/tasks.repository.js';
+import { getImage, imageProperties } from '../db/repositories/catalog.repository.js';
+import { setServerPortsHost } from '../db/repositories/network.repository.js';
 import type { Executor } from '../db/executor.js';
 
 /** What a finished driver call writes, inside the task's completing transaction. */
@@ -80,8 +82,7 @@ export class TaskHandlers {
       // A wedged hypervisor call: waits until the fault is cleared, bounded by delay_ms (or the task lease).
       const bound = Date.now() + (f.delay_ms > 0 ? f.delay_ms : this.deps.config.taskLease * 1000);
       while (Date.now() < bound) {
-        const still = await this.deps.db.selectFrom('driver_faults').select('id').where('id', '=', f.id).executeTakeFirst();
-        if (!still) return;
+        if (!(await faults.faultExists(this.deps.db, f.id))) return;
         await sleep(100);
       }
     }
@@ -89,7 +90,7 @@ export class TaskHandlers {
 
   /** Reads this node's faults: a fault on the whole node (operation `lease`) — `hang` freezes it, `fail` kills it. */
   async nodeFault(): Promise<'hang' | 'fail' | null> {
-    const rows = await this.deps.db.selectFrom('driver_faults').select(['operation', 'mode']).where('host', '=', this.host).execute();
+    const rows = await faults.listFaults(this.deps.db, this.host);
     this.faultsPresent = rows.length > 0;
     const f = rows.find((r) => r.operation === 'lease');
     return f ? (f.mode === 'fail' ? 'fail' : 'hang') : null;
@@ -182,7 +183,7 @@ export class TaskHandlers {
       await this.injected('destroy', row.id);
       await this.driver.destroy(row.id);
       return async (tx) => {
-        await tx.updateTable('ports').set({ binding_host_id: '', updated_at: this.now() }).where('device_id', '=', row.id).execute();
+        await setServerPortsHost(tx, row.id, '', this.now());
         await this.finishState(tx, row.id, 'shelving_offloading', { vm_state: 'shelved_offloaded', task_state: null, power_state: PowerState.SHUTDOWN, host: null });
       };
     }, this.revertTask(row));
@@ -207,17 +208,16 @@ export class TaskHandlers {
 
   /** What the driver needs to run a server: its flavor, and the command the image names (property `stratus_command`). */
   private async guestSpec(row: ServerRow): Promise<GuestSpec> {
-    const image = await this.deps.db.selectFrom('images').select('properties').where('id', '=', row.image_id).executeTakeFirst();
+    const image = await getImage(this.deps.db, row.image_id);
     return specOf(row, image ? commandOf(image.properties) : undefined);
   }
 
   /** Hands an in-process driver (fake) the guests this node runs according to the database. */
   async adoptGuests(): Promise<void> {
-    const rows = await this.deps.db.selectFrom('servers').selectAll().where('host', '=', this.host).where('deleted', '=', 0).execute();
+    const rows = await servers.liveServersOnHost(this.deps.db, this.host);
     const power = (r: ServerRow): GuestPower => (r.power_state === PowerState.RUNNING ? 'running' : r.power_state === PowerState.PAUSED ? 'paused' : r.power_state === PowerState.SUSPENDED ? 'suspended' : 'shutdown');
-    const images = await this.deps.db.selectFrom('images').select(['id', 'properties']).execute();
-    const commands = new Map(images.map((i) => [i.id, commandOf(i.properties)]));
-    await this.driver.adopt?.(rows.map((r) => ({ spec: specOf(r, commands.get(r.image_id)), power: power(r) })));
+    const props = await imageProperties(this.deps.db);
+    await this.driver.adopt?.(rows.map((r) => ({ spec: specOf(r, commandOf(props.get(r.image_id) ?? '{}')), power: power(r) })));
   }
 
   /**
@@ -225,18 +225,18 @@ export class TaskHandlers {
    * Returns how many servers were corrected.
    */
   async syncPowerStates(): Promise<number> {
-    const rows = await this.deps.db.selectFrom('servers').select(['id', 'vm_state']).where('host', '=', this.host).where('deleted', '=', 0)
-      .where('task_state', 'is', null).where('vm_state', '=', 'active').execute();
     let fixed = 0;
-    for (const r of rows) {
-      const p = await this.driver.power(r.id);
+    for (const id of await servers.activeIdleServerIdsOnHost(this.deps.db, this.host)) {
+      const p = await this.driver.power(id);
       if (p !== 'shutdown' && p !== 'missing') continue;
-      const ok = await this.deps.db.updateTable('servers').set({ vm_state: 'stopped', power_state: PowerState.SHUTDOWN, updated_at: this.now() })
-        .where('id', '=', r.id).where('vm_state', '=', 'active').where('task_state', 'is', null).where('deleted', '=', 0).executeTakeFirst();
-      if (Number(ok.numUpdatedRows) > 0) { fixed++; this.deps.log.info({ server: r.id, host: this.host, power: p }, 'guest is not running: server marked SHUTOFF'); }
+      if (await servers.markStoppedIfIdle(this.deps.db, id, this.now())) {
+        fixed++;
+        this.deps.log.info({ server: id, host: this.host, power: p }, 'guest is not running: server marked SHUTOFF');
+      }
     }
     return fixed;
   }
+
 
   /** Destroys guests whose servers the database says are gone or elsewhere (a local delete while this node was down). */
   async reapOrphans(): Promise<number> {
@@ -257,8 +257,7 @@ export class TaskHandlers {
         await this.driver.destroy(row.id);
         await this.deps.transact(async (tx) => {
           await releaseServerPorts(this.deps, tx, row.id);
-          await tx.updateTable('servers').set({ deleted: 1, terminated_at: this.now(), updated_at: this.now(), vm_state: 'deleted', power_state: 0 })
-            .where('id', '=', row.id).where('vm_state', '=', 'soft-delete').where('deleted', '=', 0).execute();
+          await servers.markReclaimed(tx, row.id, this.now());
         });
       } catch (err) {
         this.deps.log.warn({ server: row.id, err: (err as Error).message }, 'reclaim failed');

@@ -58,8 +58,7 @@ export async function lockServer(deps: Deps, caller: Caller, id: string, reason:
   // Nova parity: re-locking an already locked server is a no-op.
   if (row.locked_by !== null) return;
   await deps.transact(async (tx) => {
-    await tx.updateTable('servers').set({ locked_by: lockedBy, locked_reason: reason, updated_at: iso(deps.clock.now()) })
-      .where('id', '=', row.id).where('deleted', '=', 0).where('locked_by', 'is', null).execute();
+    if (!(await servers.lockIfUnlocked(tx, row.id, lockedBy, reason, iso(deps.clock.now())))) return;
     await recordAction(deps, tx, caller, row.id, 'lock', { finished: true, event: 'api_lock' });
   });
 }
@@ -76,8 +75,7 @@ export async function unlockServer(deps: Deps, caller: Caller, id: string): Prom
     }
   }
   await deps.transact(async (tx) => {
-    await tx.updateTable('servers').set({ locked_by: null, locked_reason: null, updated_at: iso(deps.clock.now()) })
-      .where('id', '=', row.id).where('deleted', '=', 0).execute();
+    await servers.updateLiveServer(tx, row.id, { locked_by: null, locked_reason: null, updated_at: iso(deps.clock.now()) });
     await recordAction(deps, tx, caller, row.id, 'unlock', { finished: true, event: 'api_unlock' });
   });
 }
@@ -89,7 +87,7 @@ export async function resetState(deps: Deps, caller: Caller, id: string, state: 
   const vm = state === 'error' ? 'error' : state === 'active' ? 'active' : null;
   if (!vm || !isVmState(vm)) throw invalid(`Invalid input for field/attribute state. Value: ${state}. '${state}' is not one of ['active', 'error']`);
   await deps.transact(async (tx) => {
-    await tx.updateTable('servers').set({ vm_state: vm, task_state: null, updated_at: iso(deps.clock.now()) }).where('id', '=', row.id).where('deleted', '=', 0).execute();
+    await servers.updateLiveServer(tx, row.id, { vm_state: vm, task_state: null, updated_at: iso(deps.clock.now()) });
     await recordAction(deps, tx, caller, row.id, 'resetState', { finished: true });
   });
 }

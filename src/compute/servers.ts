@@ -36,9 +36,7 @@ async function pickHost(deps: Deps, flavor: { vcpus: number; ram: number; disk: 
   const svcs = (await svcRepo.listServices(deps.db, { binary: 'nova-compute' })).filter((s) => !s.disabled && serviceIsUp(deps, s));
   if (svcs.length === 0) return null;
   if (svcs.length === 1) return svcs[0].memory_mb === 0 || svcs[0].memory_mb >= flavor.ram ? svcs[0].host : null;
-  const usage = await deps.db.selectFrom('servers').select(['host']).select((eb) => eb.fn.count<number>('id').as('n'))
-    .where('deleted', '=', 0).where('host', 'in', svcs.map((s) => s.host)).groupBy('host').execute();
-  const count = new Map(usage.map((u) => [u.host, Number(u.n)]));
+  const count = await servers.liveServerCounts(deps.db, svcs.map((s) => s.host));
   const fits = svcs.filter((s) => s.memory_mb === 0 || s.memory_mb >= flavor.ram);
   fits.sort((a, b) => (count.get(a.host) ?? 0) - (count.get(b.host) ?? 0));
   return fits[0]?.host ?? null;
@@ -110,7 +108,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
       await servers.insertServer(tx, row);
       for (const p of plan) {
         if ('portId' in p) {
-          await tx.updateTable('ports').set({ device_id: id, device_owner: 'compute:nova', updated_at: now }).where('id', '=', p.portId).where('device_id', '=', '').execute();
+          if (!(await net.claimPort(tx, p.portId, id, now))) throw conflict(`Port ${p.portId} is still in use.`, 'PortInUse');
         } else {
           await createPort(deps, tx, { networkId: p.networkId, projectId: caller.projectId, deviceId: id, deviceOwner: 'compute:nova', createdForServer: true });
         }
@@ -221,6 +219,6 @@ export async function updateServer(deps: Deps, caller: Caller, id: string, chang
   if (changes.description !== undefined) set.description = changes.description;
   if (changes.accessIPv4 !== undefined) set.access_ipv4 = changes.accessIPv4;
   if (changes.accessIPv6 !== undefined) set.access_ipv6 = changes.accessIPv6;
-  await deps.db.updateTable('servers').set(set).where('id', '=', row.id).where('deleted', '=', 0).execute();
+  await servers.updateLiveServer(deps.db, row.id, set);
   return (await servers.getServer(deps.db, row.id))!;
 }

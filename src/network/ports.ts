@@ -64,6 +64,5 @@ export async function releaseServerPorts(deps: Deps, ex: Executor, serverId: str
 
 /** Binds every port of a server to the host it runs on. */
 export async function bindServerPorts(deps: Deps, ex: Executor, serverId: string, host: string): Promise<void> {
-  const now = iso(deps.clock.now());
-  await ex.updateTable('ports').set({ binding_host_id: host, status: 'ACTIVE', updated_at: now }).where('device_id', '=', serverId).execute();
+  await net.setServerPortsHost(ex, serverId, host, iso(deps.clock.now()));
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../compute/context.js';
 import { authorize } from '../../compute/access.js';
 import * as faults from '../../db/repositories/faults.repository.js';
+import { ping } from '../../db/repositories/identity.repository.js';
 import { DomainError } from '../../domain/errors.js';
 import { iso } from '../../domain/clock.js';
 import { callerOf } from '../app.js';
@@ -14,7 +15,7 @@ const RULE = 'stratus:control:faults';
 export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics: Metrics): void {
   const r = new RouteTable(app);
   r.add('GET', '/stratus/health', async () => {
-    await deps.db.selectFrom('domains').select('id').limit(1).execute();
+    await ping(deps.db);
     return { status: 'ok' };
   }, { public: true });
   r.add('GET', '/stratus/metrics', async (_request, reply) => {

@@ -18,3 +18,8 @@ export async function getImage(ex: Executor, id: string) {
 }
 export async function insertImage(ex: Executor, row: ImagesTable): Promise<void> { await ex.insertInto('images').values(row).execute(); }
 export async function deleteImage(ex: Executor, id: string): Promise<void> { await ex.deleteFrom('images').where('id', '=', id).execute(); }
+
+export async function imageProperties(ex: Executor): Promise<Map<string, string>> {
+  const rows = await ex.selectFrom('images').select(['id', 'properties']).execute();
+  return new Map(rows.map((r) => [r.id, r.properties]));
+}

@@ -26,3 +26,7 @@ export async function takeFault(ex: Executor, host: string, operation: string, s
   }
   return f;
 }
+
+export async function faultExists(ex: Executor, id: string): Promise<boolean> {
+  return (await ex.selectFrom('driver_faults').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}

@@ -48,3 +48,8 @@ export async function revokeToken(ex: Executor, tokenHash: string): Promise<numb
   return Number(r.numUpdatedRows);
 }
 
+
+/** A trivial query: is the database answering? */
+export async function ping(ex: Executor): Promise<void> {
+  await ex.selectFrom('domains').select('id').limit(1).execute();
+}

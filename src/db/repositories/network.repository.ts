@@ -63,3 +63,15 @@ export async function usedAddresses(ex: Executor, networkId: string): Promise<st
   const rows = await ex.selectFrom('ports').select('fixed_ips').where('network_id', '=', networkId).execute();
   return rows.flatMap((r) => (JSON.parse(r.fixed_ips) as Array<{ ip_address: string }>).map((f) => f.ip_address));
 }
+
+/** Binds a free port the user passed in to a server; false if it was taken meanwhile. */
+export async function claimPort(ex: Executor, portId: string, serverId: string, nowIso: string): Promise<boolean> {
+  const r = await ex.updateTable('ports').set({ device_id: serverId, device_owner: 'compute:nova', updated_at: nowIso })
+    .where('id', '=', portId).where('device_id', '=', '').executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Sets the binding host of every port of a server ('' unbinds them from any host). */
+export async function setServerPortsHost(ex: Executor, serverId: string, host: string, nowIso: string): Promise<void> {
+  await ex.updateTable('ports').set({ binding_host_id: host, ...(host ? { status: 'ACTIVE' } : {}), updated_at: nowIso }).where('device_id', '=', serverId).execute();
+}

@@ -125,3 +125,49 @@ export async function purgeDeletedServers(ex: Executor, before: string): Promise
   return Number(r.numDeletedRows);
 }
 
+
+/** Live servers a node holds (for the fake driver's adoption at start). */
+export async function liveServersOnHost(ex: Executor, host: string): Promise<ServerRow[]> {
+  return ex.selectFrom('servers').selectAll().where('host', '=', host).where('deleted', '=', 0).execute();
+}
+
+/** Servers the database believes run idle on a node (the power-state sync checks them). */
+export async function activeIdleServerIdsOnHost(ex: Executor, host: string): Promise<string[]> {
+  const rows = await ex.selectFrom('servers').select('id').where('host', '=', host).where('deleted', '=', 0)
+    .where('task_state', 'is', null).where('vm_state', '=', 'active').execute();
+  return rows.map((r) => r.id);
+}
+
+/** Marks an idle ACTIVE server SHUTOFF (its guest is not running); false if it changed meanwhile. */
+export async function markStoppedIfIdle(ex: Executor, id: string, nowIso: string): Promise<boolean> {
+  const r = await ex.updateTable('servers').set({ vm_state: 'stopped', power_state: 4, updated_at: nowIso })
+    .where('id', '=', id).where('vm_state', '=', 'active').where('task_state', 'is', null).where('deleted', '=', 0).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** The end of a reclaimed soft delete; false if it was restored or deleted meanwhile. */
+export async function markReclaimed(ex: Executor, id: string, nowIso: string): Promise<boolean> {
+  const r = await ex.updateTable('servers').set({ deleted: 1, terminated_at: nowIso, updated_at: nowIso, vm_state: 'deleted', power_state: 0 })
+    .where('id', '=', id).where('vm_state', '=', 'soft-delete').where('deleted', '=', 0).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Sets columns of a live server unconditionally (lock, unlock, reset-state, rename). */
+export async function updateLiveServer(ex: Executor, id: string, changes: Updateable<ServersTable>): Promise<void> {
+  await ex.updateTable('servers').set(changes).where('id', '=', id).where('deleted', '=', 0).execute();
+}
+
+/** Live servers per host, for placement. */
+export async function liveServerCounts(ex: Executor, hosts: string[]): Promise<Map<string, number>> {
+  if (hosts.length === 0) return new Map();
+  const rows = await ex.selectFrom('servers').select(['host']).select((eb) => eb.fn.count<number>('id').as('n'))
+    .where('deleted', '=', 0).where('host', 'in', hosts).groupBy('host').execute();
+  return new Map(rows.map((r) => [r.host ?? '', Number(r.n)]));
+}
+
+/** Locks a server unless it is locked already (an owner must not overwrite an admin's lock). */
+export async function lockIfUnlocked(ex: Executor, id: string, lockedBy: string, reason: string | null, nowIso: string): Promise<boolean> {
+  const r = await ex.updateTable('servers').set({ locked_by: lockedBy, locked_reason: reason, updated_at: nowIso })
+    .where('id', '=', id).where('deleted', '=', 0).where('locked_by', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}

@@ -86,3 +86,19 @@ export async function setTaskResult(ex: Executor, id: string, result: string): P
 export async function getTask(ex: Executor, id: string) {
   return ex.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+/** A restarted node takes back every task its previous incarnation had leased. */
+export async function requeueLeasedOnHost(ex: Executor, host: string, nowIso: string): Promise<void> {
+  await ex.updateTable('tasks').set({ state: 'queued', lease_owner: null, lease_expires_at: null, run_after: nowIso })
+    .where('host', '=', host).where('state', '=', 'leased').execute();
+}
+
+/** Gives back a task just leased, as if it had not been (the worker is busy with its server). */
+export async function unleaseTask(ex: Executor, id: string, attempts: number): Promise<void> {
+  await ex.updateTable('tasks').set({ state: 'queued', lease_owner: null, lease_expires_at: null, attempts }).where('id', '=', id).execute();
+}
+
+export async function hasDueTask(ex: Executor, host: string, nowIso: string): Promise<boolean> {
+  const r = await ex.selectFrom('tasks').select('id').where('host', '=', host).where('state', '=', 'queued').where('run_after', '<=', nowIso).limit(1).executeTakeFirst();
+  return r !== undefined;
+}
