@@ -139,26 +139,19 @@ export class ComputeAgent {
     const now = clock.now();
     const nowIso = iso(now);
     const expires = iso(new Date(now.getTime() + config.taskLease * 1000));
+    // Expired leases only exist after a worker died: look for them at most once a second.
+    const scanExpired = now.getTime() - this.lastExpiredScan >= 1000;
+    if (scanExpired) this.lastExpiredScan = now.getTime();
     const leased: LeasedTask[] = [];
-    await this.deps.transact(async (tx) => {
-      // Expired leases only exist after a worker died: look for them at most once a second.
-      const scanExpired = now.getTime() - this.lastExpiredScan >= 1000;
-      if (scanExpired) this.lastExpiredScan = now.getTime();
-      const cands = await tasksRepo.leaseCandidates(tx, this.host, nowIso, free * 2, dialect === 'postgres', scanExpired);
-      for (const c of cands) {
-        if (leased.length >= free) break;
-        const t = await tasksRepo.leaseTask(tx, c.id, this.owner, nowIso, expires);
-        if (t) {
-          if (t.server_id && this.busyServers.has(t.server_id)) {
-            // One operation per server at a time (Nova's synchronized(instance.uuid)): put it back.
-            await tasksRepo.unleaseTask(tx, t.id, t.attempts - 1);
-            continue;
-          }
-          if (t.server_id) this.busyServers.add(t.server_id);
-          leased.push(t);
-        }
+    for (const t of await tasksRepo.leaseTasks(db, this.host, this.owner, nowIso, expires, free, dialect === 'postgres', scanExpired)) {
+      if (t.server_id && this.busyServers.has(t.server_id)) {
+        // One operation per server at a time (Nova's synchronized(instance.uuid)): put it back.
+        await tasksRepo.unleaseTask(db, t.id, t.attempts - 1);
+        continue;
       }
-    });
+      if (t.server_id) this.busyServers.add(t.server_id);
+      leased.push(t);
+    }
     for (const t of leased) {
       const p = this.run(t).finally(() => { this.inFlight.delete(p); if (t.server_id) this.busyServers.delete(t.server_id); this.wake(); });
       this.inFlight.add(p);

@@ -52,14 +52,7 @@ export async function createPort(deps: Deps, ex: Executor, p: NewPort): Promise<
  * user passed in are unbound (device_id, device_owner and binding cleared) and kept.
  */
 export async function releaseServerPorts(deps: Deps, ex: Executor, serverId: string): Promise<{ deleted: number; unbound: number }> {
-  const ports = await net.listPorts(ex, { deviceId: serverId });
-  const now = iso(deps.clock.now());
-  let deleted = 0, unbound = 0;
-  for (const p of ports) {
-    if (p.created_for_server) { await net.deletePort(ex, p.id); deleted++; }
-    else { await net.updatePort(ex, p.id, { device_id: '', device_owner: '', binding_host_id: '', status: 'DOWN', updated_at: now }); unbound++; }
-  }
-  return { deleted, unbound };
+  return net.releasePortsOfServer(ex, serverId, iso(deps.clock.now()));
 }
 
 /** Binds every port of a server to the host it runs on. */

@@ -77,19 +77,16 @@ for (const target of databaseTargets()) {
         await tasks.insertTask(database.db, { id: uuid(100 + i), kind: 'terminate', server_id: uuid(100 + i), host: 'hx', payload: '{}', state: 'queued', attempts: 0, max_attempts: 3, lease_owner: null, lease_expires_at: null, run_after: now, last_error: null, created_at: now, updated_at: now, result: null });
       }
       const pg = database.dialect === 'postgres';
-      const lease = (owner: string) => database.db.transaction().execute(async (tx) => {
-        const got: string[] = [];
-        for (const c of await tasks.leaseCandidates(tx, 'hx', T(101), 10, pg)) {
-          const t = await tasks.leaseTask(tx, c.id, owner, T(101), T(200));
-          if (t) got.push(t.id);
-        }
-        return got;
-      });
+      const lease = async (owner: string) => (await tasks.leaseTasks(database.db, 'hx', owner, T(101), T(200), 10, pg, true)).map((t) => t.id);
       const all = (await Promise.all(['a', 'b', 'c', 'd', 'e'].map(lease))).flat();
+      assert.equal(all.length, 30, 'every task leased');
       assert.equal(new Set(all).size, all.length, 'no task leased twice');
-      // An expired lease can be taken over.
-      const expired = await database.db.transaction().execute((tx) => tasks.leaseCandidates(tx, 'hx', T(300), 100, pg));
-      assert.ok(expired.length >= all.length);
+      assert.deepEqual(await tasks.leaseTasks(database.db, 'hx', 'f', T(150), T(250), 10, pg, true), [], 'live leases are not taken over');
+      // Expired leases can be taken over, but only when asked to look for them.
+      assert.deepEqual(await tasks.leaseTasks(database.db, 'hx', 'g', T(300), T(400), 100, pg, false), []);
+      const taken = await tasks.leaseTasks(database.db, 'hx', 'g', T(300), T(400), 100, pg, true);
+      assert.equal(taken.length, 30);
+      assert.ok(taken.every((t) => t.lease_owner === 'g' && t.attempts === 2));
     });
 
     test('purge removes deleted rows older than the date, and their actions', async () => {

@@ -75,3 +75,11 @@ export async function claimPort(ex: Executor, portId: string, serverId: string, 
 export async function setServerPortsHost(ex: Executor, serverId: string, host: string, nowIso: string): Promise<void> {
   await ex.updateTable('ports').set({ binding_host_id: host, ...(host ? { status: 'ACTIVE' } : {}), updated_at: nowIso }).where('device_id', '=', serverId).execute();
 }
+
+/** Deletes the ports created for a server and unbinds the ones its user passed in (two statements, whatever their number). */
+export async function releasePortsOfServer(ex: Executor, serverId: string, nowIso: string): Promise<{ deleted: number; unbound: number }> {
+  const d = await ex.deleteFrom('ports').where('device_id', '=', serverId).where('created_for_server', '=', 1).executeTakeFirst();
+  const u = await ex.updateTable('ports').set({ device_id: '', device_owner: '', binding_host_id: '', status: 'DOWN', updated_at: nowIso })
+    .where('device_id', '=', serverId).where('created_for_server', '=', 0).executeTakeFirst();
+  return { deleted: Number(d.numDeletedRows), unbound: Number(u.numUpdatedRows) };
+}

@@ -13,27 +13,23 @@ export async function openTasksForServer(ex: Executor, serverId: string, kind?: 
 }
 
 /**
- * Candidates a worker on `host` may lease: queued and due, or leased with an expired lease.
- * Two index range scans (host, state, …) rather than one OR, so the cost stays flat.
+ * Leases up to `limit` tasks of `host` in one statement: queued and due ones (and, when asked,
+ * ones whose lease expired because their worker died). On PostgreSQL `FOR UPDATE SKIP LOCKED`
+ * lets several workers lease side by side without ever taking the same task.
  */
-export async function leaseCandidates(ex: Executor, host: string, nowIso: string, limit: number, postgres: boolean, includeExpired = true) {
-  let due = ex.selectFrom('tasks').select(['id']).where('host', '=', host).where('state', '=', 'queued')
-    .where('run_after', '<=', nowIso).orderBy('run_after', 'asc').limit(limit);
-  let expired = ex.selectFrom('tasks').select(['id']).where('host', '=', host).where('state', '=', 'leased')
-    .where('lease_expires_at', '<', nowIso).orderBy('lease_expires_at', 'asc').limit(limit);
-  if (postgres) { due = due.forUpdate().skipLocked(); expired = expired.forUpdate().skipLocked(); }
-  const rows = await due.execute();
-  if (includeExpired && rows.length < limit) rows.push(...(await expired.limit(limit - rows.length).execute()));
-  return rows;
-}
-
-export async function leaseTask(ex: Executor, id: string, owner: string, nowIso: string, expiresIso: string) {
+export async function leaseTasks(ex: Executor, host: string, owner: string, nowIso: string, expiresIso: string, limit: number, postgres: boolean, includeExpired: boolean) {
+  let candidates = ex.selectFrom('tasks').select('id').where('host', '=', host)
+    .where((eb) => {
+      const due = eb.and([eb('state', '=', 'queued'), eb('run_after', '<=', nowIso)]);
+      return includeExpired ? eb.or([due, eb.and([eb('state', '=', 'leased'), eb('lease_expires_at', '<', nowIso)])]) : due;
+    })
+    .orderBy('run_after', 'asc').limit(limit);
+  if (postgres) candidates = candidates.forUpdate().skipLocked();
   return ex.updateTable('tasks')
     .set((eb) => ({ state: 'leased', lease_owner: owner, lease_expires_at: expiresIso, updated_at: nowIso, attempts: eb('attempts', '+', 1) }))
-    .where('id', '=', id)
-    .where((eb) => eb.or([eb('state', '=', 'queued'), eb.and([eb('state', '=', 'leased'), eb('lease_expires_at', '<', nowIso)])]))
+    .where('id', 'in', candidates)
     .returningAll()
-    .executeTakeFirst();
+    .execute();
 }
 
 /**
