@@ -46,6 +46,7 @@ export class ComputeAgent {
     await svcRepo.upsertService(this.deps.db, {
       id: this.deps.ids.uuid(), host: this.host, binary: 'nova-compute', topic: 'compute', zone: 'nova', disabled: 0, disabled_reason: null,
       forced_down: 0, last_seen_at: now, vcpus: cpus().length, memory_mb: Math.floor(totalmem() / 1048576), disk_gb: 0, created_at: now, updated_at: now,
+      owner: this.owner,
     });
     // A restarted node takes back the tasks its previous incarnation held (Nova's _init_instance), without waiting for leases to expire.
     await tasksRepo.requeueLeasedOnHost(this.deps.db, this.host, now);
@@ -79,7 +80,13 @@ export class ComputeAgent {
   async heartbeat(): Promise<void> {
     try {
       if (await this.checkNodeFault()) return; // frozen or dead nodes send no heartbeat
-      await svcRepo.heartbeat(this.deps.db, this.host, 'nova-compute', iso(this.deps.clock.now()));
+      if (!(await svcRepo.heartbeat(this.deps.db, this.host, 'nova-compute', this.owner, iso(this.deps.clock.now())))) {
+        // Another agent registered under this host name and took the node over: stop working for it.
+        this.deps.log.error({ host: this.host }, 'another agent took over this host name: this agent stops');
+        if (this.standalone) process.exit(75);
+        void this.stop();
+        return;
+      }
       this.metrics?.heartbeats.inc({ host: this.host });
     } catch (err) {
       this.deps.log.warn({ err: (err as Error).message, host: this.host }, 'heartbeat failed');
@@ -88,16 +95,21 @@ export class ComputeAgent {
 
   /** Nova's periodic tasks: reap guests of deleted servers, reclaim expired soft deletes. */
   async periodic(): Promise<void> {
-    try {
+    // Each job on its own: one failing must not stop the others.
+    await this.job('reap orphans', async () => {
       const reaped = await this.handlers.reapOrphans();
       if (reaped > 0) { this.metrics?.orphansReaped.inc({ host: this.host }, reaped); this.deps.log.info({ host: this.host, reaped }, 'destroyed orphaned guests'); }
-      await this.handlers.reclaimSoftDeleted();
+    });
+    await this.job('reclaim soft deletes', () => this.handlers.reclaimSoftDeleted());
+    await this.job('power-state sync', async () => {
       const synced = await this.handlers.syncPowerStates();
       if (synced > 0) this.metrics?.powerSynced.inc({ host: this.host }, synced);
-      if (this.metrics) this.metrics.queueDepth.set(await tasksRepo.queueDepth(this.deps.db));
-    } catch (err) {
-      this.deps.log.warn({ err: (err as Error).message, host: this.host }, 'periodic task failed');
-    }
+    });
+    if (this.metrics) await this.job('queue depth', async () => this.metrics!.queueDepth.set(await tasksRepo.queueDepth(this.deps.db)));
+  }
+
+  private async job(name: string, fn: () => Promise<void>): Promise<void> {
+    try { await fn(); } catch (err) { this.deps.log.warn({ err: (err as Error).message, host: this.host, job: name }, 'periodic task failed'); }
   }
 
   private async loop(): Promise<void> {

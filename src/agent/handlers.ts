@@ -169,9 +169,10 @@ export class TaskHandlers {
     return this.withEvent(task, 'compute_terminate_instance', row, async () => {
       await this.injected('destroy', row.id);
       await this.driver.destroy(row.id);
+      // Server row first, then ports: the same lock order as the API's delete (no deadlock), and
+      // only if the delete is still ours (a local delete may have finished it meanwhile).
       return async (tx) => {
-        await releaseServerPorts(this.deps, tx, row.id);
-        await servers.markServerDeleted(tx, row.id, this.now());
+        if (await servers.markServerDeleted(tx, row.id, this.now(), 'deleted', 'deleting')) await releaseServerPorts(this.deps, tx, row.id);
       };
     }, (tx, err) => this.recordFault(tx, row.id, 'deleting', err, { vm_state: 'error', task_state: null }));
     // B42 on failure: ERROR with a fault; the row stays and a later DELETE starts again.
@@ -183,8 +184,8 @@ export class TaskHandlers {
       await this.injected('destroy', row.id);
       await this.driver.destroy(row.id);
       return async (tx) => {
-        await setServerPortsHost(tx, row.id, '', this.now());
         await this.finishState(tx, row.id, 'shelving_offloading', { vm_state: 'shelved_offloaded', task_state: null, power_state: PowerState.SHUTDOWN, host: null });
+        await setServerPortsHost(tx, row.id, '', this.now());
       };
     }, this.revertTask(row));
   }
@@ -200,8 +201,8 @@ export class TaskHandlers {
         await this.driver.powerOn(row.id);
       }
       return async (tx) => {
-        await bindServerPorts(this.deps, tx, row.id, this.host);
         await this.finishState(tx, row.id, 'unshelving', { vm_state: 'active', task_state: null, power_state: PowerState.RUNNING, host: this.host });
+        await bindServerPorts(this.deps, tx, row.id, this.host);
       };
     }, this.revertTask(row));
   }
@@ -254,10 +255,12 @@ export class TaskHandlers {
     const before = iso(new Date(this.deps.clock.now().getTime() - interval * 1000));
     for (const row of await servers.reclaimableServers(this.deps.db, this.host, before)) {
       try {
+        // Claim it first (compare-and-set on "no task"): a restore that got there first wins,
+        // and one that comes later finds the server busy instead of a destroyed guest.
+        if (!(await servers.casUpdateServer(this.deps.db, row.id, null, { task_state: 'deleting', updated_at: this.now() }))) continue;
         await this.driver.destroy(row.id);
         await this.deps.transact(async (tx) => {
-          await releaseServerPorts(this.deps, tx, row.id);
-          await servers.markReclaimed(tx, row.id, this.now());
+          if (await servers.markReclaimed(tx, row.id, this.now())) await releaseServerPorts(this.deps, tx, row.id);
         });
       } catch (err) {
         this.deps.log.warn({ server: row.id, err: (err as Error).message }, 'reclaim failed');

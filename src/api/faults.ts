@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
-import { isUnavailableError } from '../db/dialects/index.js';
+import { isUnavailableError, isUniqueViolation } from '../db/dialects/index.js';
 
 /** An error that only exists at the HTTP layer (bad method, bad microversion, bad media type). */
 export class HttpFault extends Error {
@@ -46,6 +46,7 @@ export function classify(err: unknown): Fault & { unexpected: boolean } {
   if (isUnavailableError(err)) {
     return { status: 503, key: 'serviceUnavailable', message: 'The database is temporarily unavailable. Retry later.', headers: { 'retry-after': '5' }, unexpected: false };
   }
+  if (isUniqueViolation(err)) return { status: 409, key: 'conflictingRequest', message: 'The resource already exists.', headers: {}, unexpected: false };
   const fe = err as { statusCode?: number; code?: string; validation?: unknown; message?: string };
   if (fe && fe.validation) return { status: 400, key: 'badRequest', message: fe.message ?? 'Invalid input', headers: {}, unexpected: false };
   if (fe && fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err instanceof SyntaxError)) {

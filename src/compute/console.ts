@@ -27,5 +27,6 @@ export async function consoleOutput(deps: Deps, caller: Caller, id: string, line
     if (t && t.state === 'dead') break;
     await new Promise((r) => setTimeout(r, 20));
   }
+  await tasksRepo.deleteTask(deps.db, taskId);
   throw conflict(`Unable to get console output for instance ${row.id}: its compute node did not answer`, 'ConsoleNotAvailable');
 }

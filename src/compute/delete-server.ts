@@ -87,7 +87,8 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
 
 /** Deletes the record and releases ports at once (Nova's _local_delete / _delete_while_booting). */
 export async function localDelete(deps: Deps, tx: Executor, serverId: string, now: string, vmState: string): Promise<void> {
+  // Server row, then ports: one lock order everywhere (the agent's terminate does the same).
+  await servers.markServerDeleted(tx, serverId, now, vmState);
   await releaseServerPorts(deps, tx, serverId);
   await tasks.closeTasksForServer(tx, serverId, [...SUPERSEDED_BY_DELETE, 'terminate']);
-  await servers.markServerDeleted(tx, serverId, now, vmState);
 }

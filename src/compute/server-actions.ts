@@ -7,7 +7,7 @@ import * as svcRepo from '../db/repositories/services.repository.js';
 import { enqueue, type TaskKind } from '../tasks/queue.js';
 import { iso } from '../domain/clock.js';
 import { checkAction, acceptedTaskState, type ServerAction } from '../domain/transitions.js';
-import { conflict, invalid, policyRefused } from '../domain/errors.js';
+import { conflict, invalid, policyRefused, serverLocked } from '../domain/errors.js';
 import { isVmState } from '../domain/states.js';
 
 /** Power-style actions: checked against the transitions table, then handed to the agent. */
@@ -42,8 +42,13 @@ export async function powerAction(deps: Deps, caller: Caller, id: string, key: s
   }
   const now = iso(deps.clock.now());
   await deps.transact(async (tx) => {
-    const ok = await servers.casUpdateServer(tx, row.id, row.task_state, { task_state: taskState, updated_at: now });
-    if (!ok) throw conflict(`Cannot '${spec.name}' instance ${row.id} while it is in task_state ${row.task_state ?? 'None'}`, 'InstanceInvalidState');
+    // The lock check above is repeated in the write: a lock that lands meanwhile wins.
+    const ok = await servers.casUpdateServer(tx, row.id, row.task_state, { task_state: taskState, updated_at: now }, { expectUnlocked: !caller.isAdmin });
+    if (!ok) {
+      const now2 = await servers.getServer(tx, row.id);
+      if (now2 && now2.locked_by !== null && !caller.isAdmin) throw serverLocked(row.id);
+      throw conflict(`Cannot '${spec.name}' instance ${row.id} while it is in task_state ${now2?.task_state ?? 'None'}`, 'InstanceInvalidState');
+    }
     const actionId = await recordAction(deps, tx, caller, row.id, spec.name);
     await enqueue(deps, tx, { kind: spec.task, serverId: row.id, host: host!, payload: { actionId, requestId: caller.requestId, rebootType } });
   });
@@ -65,19 +70,26 @@ export async function lockServer(deps: Deps, caller: Caller, id: string, reason:
 
 /** unlock (B40, B41): an admin's lock needs unlock_override. */
 export async function unlockServer(deps: Deps, caller: Caller, id: string): Promise<void> {
-  const row = await findServer(deps.db, caller, id);
-  const target = { project_id: row.project_id, user_id: row.user_id };
-  authorize(deps, caller, 'os_compute_api:os-lock-server:unlock', target);
-  const callerIsOwner = caller.projectId === row.project_id;
-  if (row.locked_by !== null && !(row.locked_by === 'owner' && callerIsOwner)) {
-    if (!allowed(deps, caller, 'os_compute_api:os-lock-server:unlock:unlock_override', target)) {
-      throw policyRefused('os_compute_api:os-lock-server:unlock:unlock_override');
+  // The decision holds only for the lock it saw: if the lock changed meanwhile (an admin locked
+  // it), decide again instead of lifting a lock the caller was never authorised to lift.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const row = await findServer(deps.db, caller, id);
+    const target = { project_id: row.project_id, user_id: row.user_id };
+    authorize(deps, caller, 'os_compute_api:os-lock-server:unlock', target);
+    const callerIsOwner = caller.projectId === row.project_id;
+    if (row.locked_by !== null && !(row.locked_by === 'owner' && callerIsOwner)) {
+      if (!allowed(deps, caller, 'os_compute_api:os-lock-server:unlock:unlock_override', target)) {
+        throw policyRefused('os_compute_api:os-lock-server:unlock:unlock_override');
+      }
     }
+    const done = await deps.transact(async (tx) => {
+      if (!(await servers.unlockIfLockedBy(tx, row.id, row.locked_by, iso(deps.clock.now())))) return false;
+      await recordAction(deps, tx, caller, row.id, 'unlock', { finished: true, event: 'api_unlock' });
+      return true;
+    });
+    if (done) return;
   }
-  await deps.transact(async (tx) => {
-    await servers.updateLiveServer(tx, row.id, { locked_by: null, locked_reason: null, updated_at: iso(deps.clock.now()) });
-    await recordAction(deps, tx, caller, row.id, 'unlock', { finished: true, event: 'api_unlock' });
-  });
+  throw conflict(`Instance ${id} is being locked and unlocked concurrently; try again`);
 }
 
 /** os-resetState (admin): sets vm_state, clears task_state, as Nova. */
@@ -106,7 +118,8 @@ export async function restoreServer(deps: Deps, caller: Caller, id: string): Pro
       const actionId = await recordAction(deps, tx, caller, row.id, 'restore');
       await enqueue(deps, tx, { kind: 'restore', serverId: row.id, host: row.host, payload: { actionId, requestId: caller.requestId } });
     } else {
-      await servers.casUpdateServer(tx, row.id, null, { vm_state: 'active', task_state: null, deleted_at: null, updated_at: now });
+      const ok = await servers.casUpdateServer(tx, row.id, null, { vm_state: 'active', task_state: null, deleted_at: null, updated_at: now });
+      if (!ok) throw conflict(`Cannot 'restore' instance ${row.id} while it is in task_state ${row.task_state ?? 'None'}`);
       await recordAction(deps, tx, caller, row.id, 'restore', { finished: true });
     }
   });

@@ -13,6 +13,8 @@ import { DomainError, conflict, invalid, deletedListingForbidden, invalidStatusF
 import { statesForStatus } from '../domain/states.js';
 import type { ServersTable } from '../db/schema.js';
 
+export const MAX_SERVERS_PER_REQUEST = 1000;
+
 export type RequestedNetworks = 'auto' | 'none' | Array<{ uuid?: string; port?: string; fixed_ip?: string }> | undefined;
 
 export interface CreateServerInput {
@@ -45,10 +47,12 @@ async function pickHost(deps: Deps, flavor: { vcpus: number; ram: number; disk: 
 export async function createServer(deps: Deps, caller: Caller, input: CreateServerInput) {
   authorize(deps, caller, 'os_compute_api:servers:create', { project_id: caller.projectId, user_id: caller.userId });
   if (input.minCount > input.maxCount) throw invalid('min_count must be <= max_count');
+  // Stratus has no quotas; this bound keeps one request from holding the writer for long.
+  if (input.maxCount > MAX_SERVERS_PER_REQUEST) throw invalid(`max_count may not exceed ${MAX_SERVERS_PER_REQUEST}`);
   const imageId = canonicalUuid(lastSegment(input.imageRef));
   if (!imageId) throw invalid('Invalid imageRef provided.');
   const image = await catalog.getImage(deps.db, imageId);
-  if (!image || (image.visibility === 'private' && image.owner !== caller.projectId && !caller.isAdmin)) throw invalid('Can not find requested image');
+  if (!image || (!['public', 'community'].includes(image.visibility) && image.owner !== caller.projectId && !caller.isAdmin)) throw invalid('Can not find requested image');
   if (image.status !== 'active') throw invalid(`Image ${imageId} is not active.`);
   const flavorId = lastSegment(input.flavorRef);
   const flavor = await catalog.getFlavor(deps.db, flavorId);
@@ -190,7 +194,7 @@ export async function listServers(deps: Deps, caller: Caller, q: ListQuery) {
     deleted = truthy ? 'only' : (changesSince || changesBefore ? 'any' : 'no');
     if (!truthy && deleted === 'no' && vmStates === undefined) deleted = 'no';
   }
-  const sortKey = q.sortKey === undefined ? 'created_at' : SORT_KEYS[q.sortKey];
+  const sortKey = q.sortKey === undefined ? 'created_at' : (Object.hasOwn(SORT_KEYS, q.sortKey) ? SORT_KEYS[q.sortKey] : undefined);
   if (!sortKey) throw invalid(`Invalid input for field/attribute sort_key. Value: ${q.sortKey}.`);
   const sortDir = q.sortDir === undefined ? 'desc' : q.sortDir;
   if (sortDir !== 'asc' && sortDir !== 'desc') throw invalid(`Invalid input for field/attribute sort_dir. Value: ${q.sortDir}.`);

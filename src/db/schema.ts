@@ -62,7 +62,11 @@ export interface ServicesTable {
   id: string; host: string; binary: string; topic: string; zone: string; disabled: number; disabled_reason: string | null;
   forced_down: number; last_seen_at: string; vcpus: number; memory_mb: number; disk_gb: number;
   created_at: string; updated_at: string;
+  /** The agent incarnation that holds this host name (null: none yet). */
+  owner: string | null;
 }
+/** Fixed IPs in use: the primary key (network, address) makes double allocation impossible. */
+export interface IpAllocationsTable { network_id: string; ip_address: string; port_id: string }
 /** Faults injected into a compute node's driver through the control API (tests, drills). */
 export interface DriverFaultsTable {
   id: string; host: string; server_id: string | null; operation: string; mode: string; remaining: number | null;
@@ -74,4 +78,5 @@ export interface Database {
   tokens: TokensTable; flavors: FlavorsTable; images: ImagesTable; networks: NetworksTable; subnets: SubnetsTable;
   ports: PortsTable; servers: ServersTable; instance_actions: InstanceActionsTable;
   instance_action_events: InstanceActionEventsTable; tasks: TasksTable; services: ServicesTable; driver_faults: DriverFaultsTable;
+  ip_allocations: IpAllocationsTable;
 }

@@ -14,7 +14,19 @@ interface Unit { fn: (tx: Transaction<Database>) => Promise<unknown>; resolve: (
  * each inside its own savepoint: a unit that fails rolls back alone, the others commit.
  */
 export function makeTransact(db: Kysely<Database>, dialect: DialectName): Transact {
-  if (dialect === 'postgres') return (fn) => db.transaction().execute(fn);
+  if (dialect === 'postgres') {
+    // A deadlock or serialization failure aborts only the victim: run it again (bounded).
+    return async (fn) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction().execute(fn);
+        } catch (e) {
+          if (attempt >= 3 || !isRetryable(e)) throw e;
+          await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
+        }
+      }
+    };
+  }
   let queue: Unit[] = [];
   let flushing = false;
   const flush = async () => {
@@ -55,4 +67,10 @@ export function makeTransact(db: Kysely<Database>, dialect: DialectName): Transa
     queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
     if (!flushing) void flush();
   });
+}
+
+/** PostgreSQL deadlock_detected and serialization_failure: safe to retry as a whole. */
+export function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === '40P01' || code === '40001';
 }

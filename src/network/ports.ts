@@ -15,8 +15,12 @@ export function macFor(uuid: string): string {
   return `fa:16:3e:${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}`;
 }
 
-/** Picks the next free address of the network's first IPv4 subnet (skipping network, gateway, broadcast). */
-export async function allocateFixedIp(ex: Executor, networkId: string): Promise<Array<{ subnet_id: string; ip_address: string }>> {
+/**
+ * Takes the next free address of the network's first IPv4 subnet (skipping network, gateway and
+ * broadcast) for `portId`. The claim is a row in ip_allocations, so two concurrent boots never
+ * get the same address, whatever the isolation level.
+ */
+export async function allocateFixedIp(ex: Executor, networkId: string, portId: string): Promise<Array<{ subnet_id: string; ip_address: string }>> {
   const subnets = await net.listSubnets(ex, [networkId]);
   const subnet = subnets[0];
   if (!subnet) return [];
@@ -27,7 +31,8 @@ export async function allocateFixedIp(ex: Executor, networkId: string): Promise<
   if (subnet.gateway_ip) used.add(subnet.gateway_ip);
   for (let i = 2; i < size - 1; i++) {
     const ip = intToIp(start + i);
-    if (!used.has(ip)) return [{ subnet_id: subnet.id, ip_address: ip }];
+    if (used.has(ip)) continue;
+    if (await net.claimAddress(ex, networkId, ip, portId)) return [{ subnet_id: subnet.id, ip_address: ip }];
   }
   throw new DomainError('conflict', 'IpAddressGenerationFailure', `No more IP addresses available on network ${networkId}.`);
 }
@@ -39,7 +44,7 @@ export async function createPort(deps: Deps, ex: Executor, p: NewPort): Promise<
   const now = iso(deps.clock.now());
   const row = {
     id, network_id: p.networkId, project_id: p.projectId, name: p.name ?? '', mac_address: macFor(id),
-    fixed_ips: JSON.stringify(await allocateFixedIp(ex, p.networkId)), device_id: p.deviceId ?? '', device_owner: p.deviceOwner ?? '',
+    fixed_ips: JSON.stringify(await allocateFixedIp(ex, p.networkId, id)), device_id: p.deviceId ?? '', device_owner: p.deviceOwner ?? '',
     binding_host_id: p.host ?? '', status: p.deviceId ? 'ACTIVE' : 'DOWN', admin_state_up: 1, created_for_server: p.createdForServer ? 1 : 0,
     created_at: now, updated_at: now,
   };

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Clock, Ids } from '../domain/clock.js';
 import { iso } from '../domain/clock.js';
-import { hashPassword } from '../identity/passwords.js';
+import { hashPassword, verifyPassword } from '../identity/passwords.js';
 
 const hex = (ids: Ids) => ids.uuid().replace(/-/g, '');
 
@@ -56,5 +56,20 @@ export async function seedDemoCloud(db: Kysely<Database>, opts: { password: stri
     await tx.insertInto('subnets').values({ id: opts.ids.uuid(), network_id: priv, project_id: projects.admin, name: 'private-subnet', cidr: '10.0.0.0/24', gateway_ip: '10.0.0.1', ip_version: 4, created_at: now, updated_at: now }).execute();
     await tx.insertInto('subnets').values({ id: opts.ids.uuid(), network_id: pub, project_id: projects.admin, name: 'public-subnet', cidr: '172.24.4.0/24', gateway_ip: '172.24.4.1', ip_version: 4, created_at: now, updated_at: now }).execute();
   });
+  return true;
+}
+
+export const DEMO_USERS = ['admin', 'demo', 'alt_demo', 'demo_reader'];
+
+/**
+ * The demo users' password follows `--password` / STRATUS_PASSWORD on every start, not only at
+ * the first: otherwise a cloud seeded with the default would keep `secret` after the operator
+ * set a real password (and could then be exposed beyond loopback with it).
+ */
+export async function syncDemoPasswords(db: Kysely<Database>, password: string): Promise<boolean> {
+  const admin = await db.selectFrom('users').select('password_hash').where('domain_id', '=', 'default').where('name', '=', 'admin').executeTakeFirst();
+  if (!admin || (await verifyPassword(password, admin.password_hash))) return false;
+  const hash = await hashPassword(password);
+  await db.updateTable('users').set({ password_hash: hash }).where('domain_id', '=', 'default').where('name', 'in', DEMO_USERS).execute();
   return true;
 }

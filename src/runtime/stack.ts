@@ -17,7 +17,7 @@ import { ComputeAgent } from '../agent/agent.js';
 import { FakeDriver } from '../drivers/fake/fake.driver.js';
 import { ProcessDriver } from '../drivers/process/process.driver.js';
 import type { ComputeDriver } from '../drivers/driver.js';
-import { seedDemoCloud } from './seed.js';
+import { seedDemoCloud, syncDemoPasswords } from './seed.js';
 import { TaskListener } from '../db/dialects/notify.js';
 
 export interface Stack {
@@ -54,7 +54,10 @@ export async function startStack(config: Config, opts: { clock?: Clock; ids?: Id
     throw new Error(`Refusing to listen on ${config.host} with the demo password: set STRATUS_PASSWORD (or --password).`);
   }
   const { deps, database, agentsByHost } = await openDeps(config, opts);
-  if (opts.seed !== false) await seedDemoCloud(deps.db, { password: config.password, clock: deps.clock, ids: deps.ids });
+  if (opts.seed !== false) {
+    const seeded = await seedDemoCloud(deps.db, { password: config.password, clock: deps.clock, ids: deps.ids });
+    if (!seeded && (await syncDemoPasswords(deps.db, config.password))) deps.log.warn('demo users\' password changed to the configured one');
+  }
   const metrics = new Metrics();
   const tokens = new TokenService(deps);
   const app = await buildApp({ deps, tokens, metrics, loggerInstance: deps.log });

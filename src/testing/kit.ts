@@ -5,6 +5,7 @@ import pino from 'pino';
 import { defaults, type Config } from '../config/config.js';
 import { startStack, type Stack } from '../runtime/stack.js';
 import type { Clock } from '../domain/clock.js';
+import { DEMO_IMAGE_NAME } from '../runtime/seed.js';
 
 export type Persona = 'admin' | 'member' | 'reader' | 'other';
 const PERSONAS: Record<Persona, { user: string; project: string }> = {
@@ -65,7 +66,7 @@ export class TestCloud {
 
   /** Boots a server as `as` and waits until the agent made it ACTIVE. */
   async createServer(as: Persona = 'member', extra: Record<string, unknown> = {}, opts: { wait?: boolean } = {}): Promise<string> {
-    const image = (await this.request('GET', '/image/v2/images', { as: 'admin' })).body.images[0].id;
+    const image = (await this.request('GET', `/image/v2/images?name=${DEMO_IMAGE_NAME}`, { as: 'admin' })).body.images[0].id;
     const res = await this.request('POST', '/v2.1/servers', { as, body: { server: { name: 'test-server', imageRef: image, flavorRef: '1', networks: 'auto', ...extra } }, mv: '2.37' });
     if (res.status !== 202) throw new Error(`create: ${res.status} ${res.text}`);
     const id = res.body.server.id as string;

@@ -45,6 +45,21 @@ test('serve with a policy file and a config file; purge removes old deleted rows
   await assert.rejects(run(process.execPath, [STRATUS_BIN, 'db', 'purge', '--before', 'yesterday-ish', '--data', join(dir, 'data')]), /not a date/);
 });
 
+test('the demo users follow the configured password on every start, not only the first', { timeout: 60000 }, async () => {
+  const data = join(dir, 'pw');
+  let p = await spawnStratus(['--data', data]);
+  await token(p.url, 'admin', 'admin');
+  await stopProcess(p.child);
+  p = await spawnStratus(['--data', data], { STRATUS_PASSWORD: 'N3w-Strong-Pw' });
+  try {
+    await assert.rejects(token(p.url, 'admin', 'admin'), /401/);
+    const res = await call(p.url, 'POST', '/identity/v3/auth/tokens', undefined, { auth: { identity: { methods: ['password'], password: { user: { name: 'demo', domain: { name: 'Default' }, password: 'N3w-Strong-Pw' } } }, scope: { project: { name: 'demo', domain: { name: 'Default' } } } } });
+    assert.equal(res.status, 201);
+  } finally {
+    await stopProcess(p.child);
+  }
+});
+
 test('refuses to listen beyond loopback with the demo password', async () => {
   await assert.rejects(
     run(process.execPath, [STRATUS_BIN, 'serve', '--host', '0.0.0.0', '--port', '0', '--data', join(dir, 'lan')], { env: { ...process.env, STRATUS_PASSWORD: '' } }),

@@ -175,3 +175,13 @@ test('the control API can kill a whole agent (crash drill), and it comes back', 
   for (const id of ids) assert.equal((await call(api2.url, 'DELETE', `/v2.1/servers/${id}`, demo)).status, 204);
   await until('drill gone', async () => guestPids(new Set(ids)).length === 0, 30000);
 });
+
+test('a second agent under the same host name fences the first', { skip: bin ? false : 'no PostgreSQL', timeout: 60000 }, async () => {
+  const exited = new Promise<number | null>((r) => agentB.child.once('exit', (code) => r(code)));
+  const twin = await spawnAgent(agentArgs('node-b'), agentEnv); procs.push(twin);
+  assert.equal(await exited, 75, 'the first node-b stops once the second took the name over');
+  agentB = twin;
+  const ids = await boot(2, 'fence');
+  for (const id of ids) assert.equal((await call(api1.url, 'DELETE', `/v2.1/servers/${id}`, demo)).status, 204);
+  await until('fence gone', async () => guestPids(new Set(ids)).length === 0, 30000);
+});

@@ -447,6 +447,33 @@ describe(`on ${target.name}`, () => {
     });
   });
 
+  describe('concurrency (review findings)', () => {
+    test('concurrent boots never share a fixed IP', async () => {
+      const image = (await cloud.request('GET', '/image/v2/images', { as: 'admin' })).body.images[0].id;
+      const made = await Promise.all(Array.from({ length: 30 }, (_, i) => cloud.request('POST', '/v2.1/servers', { as: i % 2 ? 'member' : 'other', mv: '2.37', body: { server: { name: `ip-${i}`, imageRef: image, flavorRef: '1', networks: 'auto' } } })));
+      for (const r of made) assert.equal(r.status, 202, r.text);
+      const ports = (await cloud.request('GET', '/networking/v2.0/ports', { as: 'admin' })).body.ports as Array<{ fixed_ips: Array<{ ip_address: string }>; network_id: string }>;
+      const addrs = ports.flatMap((p) => p.fixed_ips.map((f) => `${p.network_id}/${f.ip_address}`));
+      assert.equal(new Set(addrs).size, addrs.length, 'every address is unique');
+      await cloud.drain();
+      for (const r of made) await cloud.request('DELETE', `/v2.1/servers/${r.body.server.id}`, { as: 'admin' });
+      await cloud.drain();
+    });
+
+    test('an owner never lifts an admin lock that races its unlock', async () => {
+      for (let i = 0; i < 15; i++) {
+        const id = await cloud.createServer();
+        const [lock, unlock] = await Promise.all([action(id, { lock: null }, 'admin'), action(id, { unlock: null })]);
+        assert.equal(lock.status, 202);
+        const locked = (await cloud.server(id, 'admin', '2.9')).body.server.locked;
+        // Either the unlock came first (nothing to lift) and the admin lock stands, or it came second and was refused.
+        assert.ok(locked === true, `round ${i}: unlock ${unlock.status}, server ${locked ? 'locked' : 'unlocked'}`);
+        await del(id, 'admin');
+      }
+      await cloud.drain();
+    });
+  });
+
   describe('visibility after delete', () => {
     let id: string;
     let t0: string;

@@ -98,6 +98,48 @@ describe('networking', () => {
   });
 });
 
+describe('isolation (review findings)', () => {
+  test('a port another project binds to my server does not show in my server', async () => {
+    const id = await cloud.createServer('member');
+    const priv = (await cloud.request('GET', '/networking/v2.0/networks?name=private', { as: 'other' })).body.networks[0];
+    const evil = await cloud.request('POST', '/networking/v2.0/ports', { as: 'other', body: { port: { network_id: priv.id, device_id: id } } });
+    assert.equal(evil.status, 201);
+    const mine = (await cloud.server(id, 'member')).body.server;
+    const addrs = Object.values(mine.addresses as Record<string, Array<{ addr: string }>>).flat().map((a) => a.addr);
+    assert.ok(!addrs.includes(evil.body.port.fixed_ips[0].ip_address));
+    assert.equal(addrs.length, 1);
+  });
+  test('a shared image is not readable or bootable by other projects', async () => {
+    const img = await cloud.request('POST', '/image/v2/images', { as: 'admin', body: { name: 'admins-only', disk_format: 'raw', container_format: 'bare' } });
+    assert.equal(img.body.visibility, 'shared');
+    assert.equal((await cloud.request('GET', `/image/v2/images/${img.body.id}`, { as: 'other' })).status, 404);
+    const boot = await cloud.request('POST', '/v2.1/servers', { as: 'other', body: { server: { name: 'x', imageRef: img.body.id, flavorRef: '1' } } });
+    assert.equal(boot.status, 400);
+    assert.deepEqual(boot.body, { badRequest: { code: 400, message: 'Can not find requested image' } });
+    const dup = await cloud.request('POST', '/image/v2/images', { as: 'admin', body: { id: img.body.id, name: 'again' } });
+    assert.equal(dup.status, 409);
+  });
+  test('sort_key naming an inherited property is a 400, not a 500', async () => {
+    for (const k of ['__proto__', 'constructor', 'toString']) {
+      const res = await cloud.request('GET', `/v2.1/servers?sort_key=${k}`, { as: 'member' });
+      assert.equal(res.status, 400, k);
+      assert.equal(res.body.badRequest.code, 400);
+    }
+  });
+  test('the name filter treats _ and % literally', async () => {
+    await cloud.createServer('member', { name: 'web_01' });
+    await cloud.createServer('member', { name: 'webx01' });
+    const res = await cloud.request('GET', '/v2.1/servers?name=web_01', { as: 'member' });
+    assert.deepEqual(res.body.servers.map((s: { name: string }) => s.name), ['web_01']);
+  });
+  test('max_count is bounded', async () => {
+    const image = (await cloud.request('GET', '/image/v2/images', { as: 'member' })).body.images[0].id;
+    const res = await cloud.request('POST', '/v2.1/servers', { as: 'member', body: { server: { name: 'many', imageRef: image, flavorRef: '1', max_count: 5000 } } });
+    assert.equal(res.status, 400);
+    assert.deepEqual(res.body, { badRequest: { code: 400, message: 'max_count may not exceed 1000' } });
+  });
+});
+
 describe('image', () => {
   test('list, show, filter by name; admin create and delete; members may not', async () => {
     const list = (await cloud.request('GET', '/image/v2/images?name=cirros-0.6.2-x86_64-disk', { as: 'member' })).body.images;

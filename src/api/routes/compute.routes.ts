@@ -34,6 +34,14 @@ function linkBases(request: FastifyRequest) {
   return { base: `${b}/v2.1${p ? `/${p}` : ''}`, bookmarkBase: `${b}${p ? `/${p}` : ''}` };
 }
 
+/**
+ * A server's addresses come from its own project's ports: anyone may write any device_id on a
+ * port (as in Neutron), but that must not put an address into another project's server.
+ */
+function portsOf(server: { id: string; project_id: string }, ports: net.PortRow[]): net.PortRow[] {
+  return ports.filter((p) => p.device_id === server.id && p.project_id === server.project_id);
+}
+
 function queryOf(request: FastifyRequest): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(request.query as Record<string, unknown>)) out[k] = Array.isArray(v) ? v.map(String) : [String(v)];
@@ -122,7 +130,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     let body: Record<string, unknown>;
     if (detail) {
       const ports = await net.portsOfServers(deps.db, rows.map((s) => s.id));
-      body = { servers: rows.map((s) => renderServer(ctx, s, ports.filter((p) => p.device_id === s.id), { show: false })) };
+      body = { servers: rows.map((s) => renderServer(ctx, s, portsOf(s, ports), { show: false })) };
     } else {
       body = { servers: rows.map((s) => renderServerBrief(ctx, s)) };
     }
@@ -168,7 +176,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     const caller = callerOf(request);
     const row = await showServer(deps, caller, (request.params as { id: string }).id);
     const ctx = await viewContext(request, caller);
-    return { server: renderServer(ctx, row, await net.portsOfServers(deps.db, [row.id]), { show: true }) };
+    return { server: renderServer(ctx, row, portsOf(row, await net.portsOfServers(deps.db, [row.id])), { show: true }) };
   });
 
   r.add('PUT', '/servers/:id', async (request) => {
@@ -177,7 +185,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     if (!atLeast(request.mv, 19) && s.description !== undefined) throw invalid("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)");
     const row = await updateServer(deps, caller, (request.params as { id: string }).id, s);
     const ctx = await viewContext(request, caller);
-    return { server: renderServer(ctx, row, await net.portsOfServers(deps.db, [row.id]), { show: true }) };
+    return { server: renderServer(ctx, row, portsOf(row, await net.portsOfServers(deps.db, [row.id])), { show: true }) };
   }, { schema: { body: schemas.updateServer } });
 
   r.add('DELETE', '/servers/:id', async (request, reply) => {

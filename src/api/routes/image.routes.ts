@@ -41,7 +41,8 @@ export function registerImageRoutes(app: FastifyInstance, deps: Deps): void {
     const uuid = canonicalUuid(id);
     const img = uuid ? await catalog.getImage(deps.db, uuid) : undefined;
     const s = scope(request);
-    if (!img || (s !== undefined && img.visibility === 'private' && img.owner !== s)) throw notFound(id);
+    // 'private' and 'shared' images belong to their owner (Stratus has no image members).
+    if (!img || (s !== undefined && !['public', 'community'].includes(img.visibility) && img.owner !== s)) throw notFound(id);
     return img;
   };
   r.add('GET', '/image/v2/images/:id', async (request) => renderImage(await getImage(request)));

@@ -9,7 +9,7 @@ export interface CreateServerBody {
 
 const name = { type: 'string', minLength: 1, maxLength: 255, pattern: '^(?!\\s)[\\s\\S]*(?<!\\s)$' };
 const description = { type: ['string', 'null'], maxLength: 255 };
-const count = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[1-9][0-9]*$' }] };
+const count = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[1-9][0-9]{0,8}$' }] };
 const uuidish = { type: 'string', maxLength: 255 };
 
 export const createServer = {

@@ -55,13 +55,21 @@ export async function updatePort(ex: Executor, id: string, changes: Updateable<P
 }
 
 export async function deletePort(ex: Executor, id: string): Promise<void> {
+  await ex.deleteFrom('ip_allocations').where('port_id', '=', id).execute();
   await ex.deleteFrom('ports').where('id', '=', id).execute();
 }
 
 /** IP addresses already taken on a network (to pick the next free one). */
 export async function usedAddresses(ex: Executor, networkId: string): Promise<string[]> {
-  const rows = await ex.selectFrom('ports').select('fixed_ips').where('network_id', '=', networkId).execute();
-  return rows.flatMap((r) => (JSON.parse(r.fixed_ips) as Array<{ ip_address: string }>).map((f) => f.ip_address));
+  const rows = await ex.selectFrom('ip_allocations').select('ip_address').where('network_id', '=', networkId).execute();
+  return rows.map((r) => r.ip_address);
+}
+
+/** Claims an address for a port; false when another port holds it (the primary key decides, even across processes). */
+export async function claimAddress(ex: Executor, networkId: string, ip: string, portId: string): Promise<boolean> {
+  const r = await ex.insertInto('ip_allocations').values({ network_id: networkId, ip_address: ip, port_id: portId })
+    .onConflict((oc) => oc.doNothing()).executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
 /** Binds a free port the user passed in to a server; false if it was taken meanwhile. */
@@ -78,6 +86,8 @@ export async function setServerPortsHost(ex: Executor, serverId: string, host: s
 
 /** Deletes the ports created for a server and unbinds the ones its user passed in (two statements, whatever their number). */
 export async function releasePortsOfServer(ex: Executor, serverId: string, nowIso: string): Promise<{ deleted: number; unbound: number }> {
+  await ex.deleteFrom('ip_allocations').where('port_id', 'in',
+    ex.selectFrom('ports').select('id').where('device_id', '=', serverId).where('created_for_server', '=', 1)).execute();
   const d = await ex.deleteFrom('ports').where('device_id', '=', serverId).where('created_for_server', '=', 1).executeTakeFirst();
   const u = await ex.updateTable('ports').set({ device_id: '', device_owner: '', binding_host_id: '', status: 'DOWN', updated_at: nowIso })
     .where('device_id', '=', serverId).where('created_for_server', '=', 0).executeTakeFirst();

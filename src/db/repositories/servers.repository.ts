@@ -27,19 +27,25 @@ export async function getServerForUpdate(ex: Executor, id: string, postgres: boo
  * Compare-and-set: applies `changes` only when the row is live and its task_state is still
  * `expectedTaskState` (null = no task). Returns whether a row changed.
  */
-export async function casUpdateServer(ex: Executor, id: string, expectedTaskState: string | null | undefined, changes: Updateable<ServersTable>): Promise<boolean> {
+export async function casUpdateServer(ex: Executor, id: string, expectedTaskState: string | null | undefined, changes: Updateable<ServersTable>, opts: { expectUnlocked?: boolean } = {}): Promise<boolean> {
   let q = ex.updateTable('servers').set(changes).where('id', '=', id).where('deleted', '=', 0);
+  if (opts.expectUnlocked) q = q.where('locked_by', 'is', null);
   if (expectedTaskState === null) q = q.where('task_state', 'is', null);
   else if (expectedTaskState !== undefined) q = q.where('task_state', '=', expectedTaskState);
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
-/** Marks the row deleted (Nova's soft-deleted row: readable by admins and changes-since). */
-export async function markServerDeleted(ex: Executor, id: string, nowIso: string, vmState = 'deleted'): Promise<boolean> {
-  const r = await ex.updateTable('servers')
+/**
+ * Marks the row deleted (Nova's soft-deleted row: readable by admins and changes-since).
+ * With `expectedTaskState`, only if the server is still in that task (compare-and-set).
+ */
+export async function markServerDeleted(ex: Executor, id: string, nowIso: string, vmState = 'deleted', expectedTaskState?: string): Promise<boolean> {
+  let q = ex.updateTable('servers')
     .set({ deleted: 1, deleted_at: nowIso, terminated_at: nowIso, updated_at: nowIso, vm_state: vmState, task_state: null, power_state: 0 })
-    .where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
+    .where('id', '=', id).where('deleted', '=', 0);
+  if (expectedTaskState !== undefined) q = q.where('task_state', '=', expectedTaskState);
+  const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
@@ -69,7 +75,10 @@ export async function listServers(ex: Executor, f: ServerListFilter): Promise<Se
   if (f.projectId !== undefined) q = q.where('project_id', '=', f.projectId);
   if (f.deleted === 'no') q = q.where('deleted', '=', 0).where('vm_state', '!=', 'soft-delete');
   else if (f.deleted === 'only') q = q.where((eb) => eb.or([eb('deleted', '=', 1), eb('vm_state', '=', 'soft-delete')]));
-  if (f.name !== undefined) q = q.where('name', 'like', `%${f.name.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
+  if (f.name !== undefined) {
+    const pattern = `%${f.name.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+    q = q.where(sql<boolean>`name like ${pattern} escape '\\'`);
+  }
   if (f.vmStates) q = q.where('vm_state', 'in', f.vmStates.length ? f.vmStates : ['-none-']);
   if (f.taskStates) {
     const named = f.taskStates.filter((t): t is string => t !== null);
@@ -104,8 +113,12 @@ export async function listServers(ex: Executor, f: ServerListFilter): Promise<Se
 /** Servers on a host that the database says are gone but whose guests may still run (orphans). */
 export async function deletedServerIdsOnHost(ex: Executor, host: string, ids: string[]): Promise<string[]> {
   if (ids.length === 0) return [];
-  const live = await ex.selectFrom('servers').select('id').where('id', 'in', ids).where('deleted', '=', 0).where('host', '=', host).execute();
-  const liveSet = new Set(live.map((r) => r.id));
+  const liveSet = new Set<string>();
+  // Chunks keep each statement well under the dialects' bound-parameter limits.
+  for (let i = 0; i < ids.length; i += 500) {
+    const live = await ex.selectFrom('servers').select('id').where('id', 'in', ids.slice(i, i + 500)).where('deleted', '=', 0).where('host', '=', host).execute();
+    for (const r of live) liveSet.add(r.id);
+  }
   return ids.filter((id) => !liveSet.has(id));
 }
 
@@ -147,8 +160,8 @@ export async function markStoppedIfIdle(ex: Executor, id: string, nowIso: string
 
 /** The end of a reclaimed soft delete; false if it was restored or deleted meanwhile. */
 export async function markReclaimed(ex: Executor, id: string, nowIso: string): Promise<boolean> {
-  const r = await ex.updateTable('servers').set({ deleted: 1, terminated_at: nowIso, updated_at: nowIso, vm_state: 'deleted', power_state: 0 })
-    .where('id', '=', id).where('vm_state', '=', 'soft-delete').where('deleted', '=', 0).executeTakeFirst();
+  const r = await ex.updateTable('servers').set({ deleted: 1, terminated_at: nowIso, updated_at: nowIso, vm_state: 'deleted', task_state: null, power_state: 0 })
+    .where('id', '=', id).where('vm_state', '=', 'soft-delete').where('task_state', '=', 'deleting').where('deleted', '=', 0).executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
@@ -163,6 +176,14 @@ export async function liveServerCounts(ex: Executor, hosts: string[]): Promise<M
   const rows = await ex.selectFrom('servers').select(['host']).select((eb) => eb.fn.count<number>('id').as('n'))
     .where('deleted', '=', 0).where('host', 'in', hosts).groupBy('host').execute();
   return new Map(rows.map((r) => [r.host ?? '', Number(r.n)]));
+}
+
+/** Unlocks a server if its lock is still the one the caller was authorised against (compare-and-set). */
+export async function unlockIfLockedBy(ex: Executor, id: string, seenLockedBy: string | null, nowIso: string): Promise<boolean> {
+  let q = ex.updateTable('servers').set({ locked_by: null, locked_reason: null, updated_at: nowIso }).where('id', '=', id).where('deleted', '=', 0);
+  q = seenLockedBy === null ? q.where('locked_by', 'is', null) : q.where('locked_by', '=', seenLockedBy);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 /** Locks a server unless it is locked already (an owner must not overwrite an admin's lock). */

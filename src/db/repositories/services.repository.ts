@@ -2,10 +2,11 @@ import type { Executor } from '../executor.js';
 import type { ServicesTable } from '../schema.js';
 import { isUniqueViolation } from '../dialects/index.js';
 
+/** Registers a node, or takes the host name over from a previous incarnation (its `owner` changes). */
 export async function upsertService(ex: Executor, row: ServicesTable): Promise<void> {
   const existing = await ex.selectFrom('services').select('id').where('host', '=', row.host).where('binary', '=', row.binary).executeTakeFirst();
   if (existing) {
-    await ex.updateTable('services').set({ last_seen_at: row.last_seen_at, updated_at: row.updated_at, vcpus: row.vcpus, memory_mb: row.memory_mb, disk_gb: row.disk_gb })
+    await ex.updateTable('services').set({ last_seen_at: row.last_seen_at, updated_at: row.updated_at, vcpus: row.vcpus, memory_mb: row.memory_mb, disk_gb: row.disk_gb, owner: row.owner })
       .where('id', '=', existing.id).execute();
     return;
   }
@@ -16,8 +17,10 @@ export async function upsertService(ex: Executor, row: ServicesTable): Promise<v
   }
 }
 
-export async function heartbeat(ex: Executor, host: string, binary: string, nowIso: string): Promise<void> {
-  await ex.updateTable('services').set({ last_seen_at: nowIso }).where('host', '=', host).where('binary', '=', binary).execute();
+/** Records a heartbeat; false when another agent has taken this host name over (this one is fenced). */
+export async function heartbeat(ex: Executor, host: string, binary: string, owner: string, nowIso: string): Promise<boolean> {
+  const r = await ex.updateTable('services').set({ last_seen_at: nowIso }).where('host', '=', host).where('binary', '=', binary).where('owner', '=', owner).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 export async function getComputeService(ex: Executor, host: string) {
