@@ -121,7 +121,7 @@ describe(`on ${target.name}`, () => {
     test('B5 delete while spawning on a host: deleting, then gone, guest destroyed', async () => {
       await fault({ operation: 'spawn', mode: 'hang' });
       const id = await cloud.createServer('member', {}, { wait: false });
-      for (let i = 0; i < 100 && (await cloud.row(id))?.task_state !== 'spawning'; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 500 && (await cloud.row(id))?.task_state !== "spawning"; i++) await new Promise((r) => setTimeout(r, 10));
       assert.equal((await cloud.row(id))?.host, host);
       assert.equal((await del(id)).status, 204);
       assert.equal((await cloud.server(id)).body.server['OS-EXT-STS:task_state'], 'deleting');
