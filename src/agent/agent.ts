@@ -195,7 +195,9 @@ export class ComputeAgent {
         // The lease will expire and the task will be taken again: at-least-once.
         log.warn({ err: (inner as Error).message, task: task.id }, 'could not record task outcome');
       }
-      log.warn({ err: message, task: task.id, kind: task.kind, server: task.server_id, result }, 'task failed');
+      // The request id of the API call that asked for this work ties the agent's log to the API's.
+      const requestId = (JSON.parse(task.payload) as { requestId?: string }).requestId;
+      log.warn({ err: message, task: task.id, kind: task.kind, server: task.server_id, request_id: requestId, result }, 'task failed');
     } finally {
       this.metrics?.taskLatency.observe({ kind: task.kind, result }, (performance.now() - started) / 1000);
     }

@@ -116,7 +116,7 @@ export class TaskHandlers {
     } catch (e) {
       const err = e as Error;
       if (!(err instanceof InjectedFault) && isTransient(err)) throw err;
-      this.deps.log.warn({ server: row.id, event, err: err.message }, 'compute operation failed');
+      this.deps.log.warn({ server: row.id, event, err: err.message, request_id: payload.requestId }, 'compute operation failed');
       failure = err;
     }
     await this.deps.transact(async (tx) => {
