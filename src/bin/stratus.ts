@@ -17,6 +17,13 @@ function configFrom(flags: Flags): Config {
   return loadConfig(map, process.env, flags.config ?? process.env.STRATUS_CONFIG);
 }
 
+/** SIGINT/SIGTERM: close cleanly (finish in-flight work, release the database), then exit. */
+function closeOnSignals(close: () => Promise<void>): void {
+  const shutdown = async () => { await close(); process.exit(0); };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+}
+
 const common = (c: Command) => c
   .option('--data <dir>', 'data directory (SQLite file, clouds.yaml)')
   .option('--database <url>', 'sqlite: (default) or postgres://…')
@@ -47,9 +54,7 @@ common(program.command('serve').description('run the API (and in-process compute
       `  openstack --os-cloud stratus-demo server list`,
       '',
     ].join('\n'));
-    const shutdown = async () => { await stack.close(); process.exit(0); };
-    process.once('SIGINT', () => void shutdown());
-    process.once('SIGTERM', () => void shutdown());
+    closeOnSignals(() => stack.close());
   });
 
 common(program.command('agent').description('run one compute node as its own process'))
@@ -60,9 +65,7 @@ common(program.command('agent').description('run one compute node as its own pro
     const config = configFrom(flags);
     const node = await startAgentProcess(config);
     process.stdout.write(`Stratus agent ${config.agentName} is up (driver ${config.driver}) in ${Math.round(performance.now() - started)} ms\n`);
-    const shutdown = async () => { await node.close(); process.exit(0); };
-    process.once('SIGINT', () => void shutdown());
-    process.once('SIGTERM', () => void shutdown());
+    closeOnSignals(() => node.close());
   });
 
 const db = program.command('db').description('database maintenance');
