@@ -128,7 +128,7 @@ export class TaskHandlers {
           id: this.deps.ids.uuid(), action_id: payload.actionId, event, start_time: start, finish_time: end, host: this.host,
           result: failure ? 'Error' : 'Success', traceback: failure ? (failure.stack ?? failure.message) : null, details: failure ? failure.message : null,
         });
-        await actions.touchAction(tx, payload.actionId, end, true, failure ? 'Error' : null);
+        await actions.finishAction(tx, payload.actionId, end, failure ? 'Error' : null);
       }
       await finishTask(tx, task.id, task.lease_owner ?? '', 'done', end, failure ? failure.message : null);
     });

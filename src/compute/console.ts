@@ -3,7 +3,7 @@ import { authorize, findServer, serviceIsUp } from './access.js';
 import * as svcRepo from '../db/repositories/services.repository.js';
 import * as tasksRepo from '../db/repositories/tasks.repository.js';
 import { enqueue } from '../tasks/queue.js';
-import { conflict } from '../domain/errors.js';
+import { conflict, serverNotReady } from '../domain/errors.js';
 
 const WAIT_MS = 10000;
 
@@ -15,9 +15,11 @@ export async function consoleOutput(deps: Deps, caller: Caller, id: string, line
   const row = await findServer(deps.db, caller, id);
   authorize(deps, caller, 'os_compute_api:os-console-output', { project_id: row.project_id, user_id: row.user_id });
   const svc = row.host ? await svcRepo.getComputeService(deps.db, row.host) : undefined;
-  if (!row.host || !serviceIsUp(deps, svc) || !['active', 'stopped', 'paused', 'suspended', 'error'].includes(row.vm_state)) {
+  if (!['active', 'stopped', 'paused', 'suspended', 'error'].includes(row.vm_state)) {
     throw conflict(`Cannot 'get_console_output' instance ${row.id} while it is in vm_state ${row.vm_state}`, 'InstanceInvalidState');
   }
+  // Nova parity: a guest on no host, or on a node that is down, "is not ready" (409).
+  if (!row.host || !serviceIsUp(deps, svc)) throw serverNotReady(row.id);
   const taskId = await deps.transact((tx) => enqueue(deps, tx, { kind: 'console', serverId: row.id, host: row.host!, payload: { lines } }));
   deps.wake(row.host);
   const end = Date.now() + WAIT_MS;

@@ -24,8 +24,6 @@ const POWER_ACTIONS: Record<string, { action: ServerAction; rule: string; task: 
   unshelve: { action: 'unshelve', rule: 'os_compute_api:os-shelve:unshelve', task: 'unshelve', name: 'unshelve' },
 };
 
-export const SERVER_ACTION_NAMES = [...Object.keys(POWER_ACTIONS), 'lock', 'unlock', 'os-resetState', 'restore', 'forceDelete'];
-
 export async function powerAction(deps: Deps, caller: Caller, id: string, key: string, body: Record<string, unknown>): Promise<void> {
   const spec = POWER_ACTIONS[key];
   const row = await findServer(deps.db, caller, id);

@@ -182,9 +182,6 @@ export const ALLOW_REBOOT_TASK_STATES: readonly (TaskState | null)[] = [
   'suspending',
 ];
 
-/** The two task states during which the API treats a server as "already being deleted" (B13). */
-export const DELETING_TASK_STATES: readonly TaskState[] = ['deleting', 'soft-deleting'];
-
 // ---------------------------------------------------------------------------
 // power_state (`OS-EXT-STS:power_state`, numeric)
 // ---------------------------------------------------------------------------

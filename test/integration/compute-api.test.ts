@@ -282,6 +282,31 @@ describe('os-services', () => {
     assert.equal(member.status, 403);
     assert.deepEqual(member.body, { forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:os-services:list to be performed." } });
   });
+  test('unknown service 404, malformed id 400, unknown legacy action 404', async () => {
+    const missing = await cloud.request('PUT', '/v2.1/os-services/11111111-2222-3333-4444-555555555555', { as: 'admin', mv: '2.53', body: { status: 'disabled' } });
+    assert.equal(missing.status, 404);
+    assert.deepEqual(missing.body, { itemNotFound: { code: 404, message: 'Service 11111111-2222-3333-4444-555555555555 could not be found.' } });
+    const bad = await cloud.request('PUT', '/v2.1/os-services/nope', { as: 'admin', mv: '2.53', body: { status: 'disabled' } });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body, { badRequest: { code: 400, message: 'Invalid uuid nope' } });
+    const legacy = await cloud.request('PUT', '/v2.1/os-services/reboot', { as: 'admin', mv: '2.11', body: { host: 'compute-test', binary: 'nova-compute' } });
+    assert.equal(legacy.status, 404);
+    assert.equal(legacy.body.itemNotFound.code, 404);
+    const member = await cloud.request('PUT', '/v2.1/os-services/force-down', { as: 'member', mv: '2.11', body: { host: 'compute-test', binary: 'nova-compute', forced_down: true } });
+    assert.equal(member.status, 403);
+    assert.deepEqual(member.body, { forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:os-services:update to be performed." } });
+  });
+  test('console output of a server whose node is down: 409', async () => {
+    const id = await cloud.createServer();
+    await cloud.request('PUT', '/v2.1/os-services/force-down', { as: 'admin', mv: '2.11', body: { host: 'compute-test', binary: 'nova-compute', forced_down: true } });
+    try {
+      const res = await cloud.request('POST', `/v2.1/servers/${id}/action`, { as: 'member', body: { 'os-getConsoleOutput': {} } });
+      assert.equal(res.status, 409);
+      assert.deepEqual(res.body, { conflictingRequest: { code: 409, message: `Instance ${id} is not ready` } });
+    } finally {
+      await cloud.request('PUT', '/v2.1/os-services/force-down', { as: 'admin', mv: '2.11', body: { host: 'compute-test', binary: 'nova-compute', forced_down: false } });
+    }
+  });
   test('2.11 force-down marks the node down, and back up', async () => {
     const down = await cloud.request('PUT', '/v2.1/os-services/force-down', { as: 'admin', mv: '2.11', body: { host: 'compute-test', binary: 'nova-compute', forced_down: true } });
     assert.equal(down.status, 200, down.text);

@@ -23,12 +23,7 @@ export async function insertEvent(ex: Executor, row: InstanceActionEventsTable):
   await ex.insertInto('instance_action_events').values(row).execute();
 }
 
-export async function finishEvent(ex: Executor, id: string, finish: { finish_time: string; result: string; traceback: string | null; details: string | null }): Promise<void> {
-  await ex.updateTable('instance_action_events').set(finish).where('id', '=', id).execute();
-}
-
-export async function touchAction(ex: Executor, id: string, nowIso: string, finished: boolean, message: string | null = null): Promise<void> {
-  await ex.updateTable('instance_actions')
-    .set(finished ? { updated_at: nowIso, finish_time: nowIso, message } : { updated_at: nowIso })
-    .where('id', '=', id).execute();
+/** Marks an action finished; `message` is Nova's 'Error' when an event failed. */
+export async function finishAction(ex: Executor, id: string, nowIso: string, message: string | null): Promise<void> {
+  await ex.updateTable('instance_actions').set({ updated_at: nowIso, finish_time: nowIso, message }).where('id', '=', id).execute();
 }

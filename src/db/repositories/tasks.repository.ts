@@ -6,10 +6,9 @@ export async function insertTask(ex: Executor, row: TasksTable): Promise<void> {
 }
 
 /** Open (queued or leased) tasks of a server, oldest first. */
-export async function openTasksForServer(ex: Executor, serverId: string, kind?: string) {
-  let q = ex.selectFrom('tasks').selectAll().where('server_id', '=', serverId).where('state', 'in', ['queued', 'leased']);
-  if (kind) q = q.where('kind', '=', kind);
-  return q.orderBy('created_at', 'asc').execute();
+export async function openTasksForServer(ex: Executor, serverId: string) {
+  return ex.selectFrom('tasks').selectAll().where('server_id', '=', serverId).where('state', 'in', ['queued', 'leased'])
+    .orderBy('created_at', 'asc').execute();
 }
 
 /**
