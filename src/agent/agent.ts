@@ -9,9 +9,11 @@ import { iso } from '../domain/clock.js';
 import { backoffMs } from '../tasks/queue.js';
 import { isUnavailableError } from '../db/dialects/index.js';
 import { TaskHandlers, type LeasedTask } from './handlers.js';
+import type { Executor } from '../db/executor.js';
 
 const POLL_MS = 500;
-const CONCURRENCY = 8;
+/** Tasks a node runs at once (each is mostly waiting on its driver or the database). */
+const CONCURRENCY = 128;
 
 /**
  * One compute node (Nova's nova-compute): registers and heartbeats in the services table,
@@ -70,6 +72,12 @@ export class ComputeAgent {
     await this.loopDone;
     await this.periodicDone;
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** The control API changed this node's injected faults: read them again, now. */
+  faultsChanged(): void {
+    this.handlers.faultsChanged();
+    this.wake();
   }
 
   wake(): void {
@@ -155,7 +163,9 @@ export class ComputeAgent {
     const scanExpired = now.getTime() - this.lastExpiredScan >= 1000;
     if (scanExpired) this.lastExpiredScan = now.getTime();
     const leased: LeasedTask[] = [];
-    for (const t of await tasksRepo.leaseTasks(db, this.host, this.owner, nowIso, expires, free, dialect === 'postgres', scanExpired)) {
+    const lease = (ex: Executor) => tasksRepo.leaseTasks(ex, this.host, this.owner, nowIso, expires, free, dialect === 'postgres', scanExpired);
+    // On SQLite the lease rides in the group commit with whatever else this turn writes.
+    for (const t of dialect === 'postgres' ? await lease(db) : await this.deps.transact(lease)) {
       if (t.server_id && this.busyServers.has(t.server_id)) {
         // One operation per server at a time (Nova's synchronized(instance.uuid)): put it back.
         await tasksRepo.unleaseTask(db, t.id, t.attempts - 1);

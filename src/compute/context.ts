@@ -20,6 +20,8 @@ export interface Deps {
   log: Logger;
   /** Tells in-process agents that a task for `host` is waiting (they also poll). */
   wake(host: string): void;
+  /** Tells in-process agents that the injected faults of `host` (null: any host) changed. */
+  faultsChanged(host: string | null): void;
 }
 
 /** The authenticated caller of a request (Nova's RequestContext). */

@@ -3,10 +3,8 @@ import { authorize, canonicalUuid, serviceIsUp } from './access.js';
 import { recordAction } from './actions.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import * as tasks from '../db/repositories/tasks.repository.js';
-import * as svcRepo from '../db/repositories/services.repository.js';
 import { releaseServerPorts } from '../network/ports.js';
 import { enqueue } from '../tasks/queue.js';
-import { notifyHost } from '../db/dialects/notify.js';
 import { iso } from '../domain/clock.js';
 import { planDelete, type DeletePlan } from '../domain/delete-plan.js';
 import { serverLocked, serverNotFound } from '../domain/errors.js';
@@ -29,17 +27,17 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
   const rule = opts.rule ?? 'os_compute_api:servers:delete';
   let wakeHost: string | null = null;
   const outcome = await deps.transact(async (tx): Promise<DeleteOutcome> => {
-    const row = await servers.getServerForUpdate(tx, uuid, deps.dialect === 'postgres');
-    if (!row) throw serverNotFound(id);
+    const found = await servers.getServerAndNodeForUpdate(tx, uuid, deps.dialect === 'postgres');
+    if (!found) throw serverNotFound(id);
+    const row = found.server;
     if (!caller.isAdmin && row.project_id !== caller.projectId) {
       // Nova parity (B20/B21): another project's server is 404, except while it is still an
       // unscheduled build request, whose lookup is not project-filtered: the policy then says 403.
       if (!(row.vm_state === 'building' && row.host === null)) throw serverNotFound(id);
     }
     authorize(deps, caller, rule, { project_id: row.project_id, user_id: row.user_id });
-    const svc = row.host ? await svcRepo.getComputeService(tx, row.host) : undefined;
     const plan = planDelete({
-      vmState: row.vm_state, taskState: row.task_state, host: row.host, hostUp: serviceIsUp(deps, svc),
+      vmState: row.vm_state, taskState: row.task_state, host: row.host, hostUp: serviceIsUp(deps, found.node),
       launchedAt: row.launched_at, locked: row.locked_by !== null, isAdmin: caller.isAdmin,
       reclaimInstanceInterval: deps.config.reclaimInstanceInterval, force: opts.force ?? false,
     });
@@ -53,7 +51,7 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
         const del = open.find((t) => t.kind === 'terminate' || t.kind === 'soft_delete');
         const stuck = !del || (del.state === 'leased' && del.lease_expires_at !== null && del.lease_expires_at < now);
         if (!stuck) return { plan: 'noop' };
-        if (del) { await tasks.requeueTask(tx, del.id, now); await notifyHost(tx, deps.dialect, row.host!); }
+        if (del) await tasks.requeueTask(tx, del.id, now);
         else await enqueue(deps, tx, { kind: row.task_state === 'soft-deleting' ? 'soft_delete' : 'terminate', serverId: row.id, host: row.host!, payload: { requestId: caller.requestId } });
         wakeHost = row.host;
         return { plan: 'noop', requeued: true };

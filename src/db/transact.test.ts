@@ -33,3 +33,23 @@ test('group commit on SQLite: concurrent units share transactions; a failing uni
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('group commit on SQLite: the units of one event-loop turn share one transaction', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'transact-'));
+  const d = openDatabase('sqlite:', dir);
+  try {
+    await migrateToLatest(d.db);
+    let transactions = 0;
+    const counted = new Proxy(d.db, { get(target, prop, receiver) {
+      if (prop === 'transaction') transactions++;
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    } });
+    const transact = makeTransact(counted, d.dialect);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => transact((tx) => tx.insertInto('domains').values({ id: `t${i}`, name: `t${i}` }).execute())));
+    assert.equal(transactions, 1);
+  } finally {
+    await d.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

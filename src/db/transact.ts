@@ -1,9 +1,13 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectName } from './dialects/index.js';
 
 /** Runs `fn` atomically: everything it writes commits together or not at all. */
 export type Transact = <T>(fn: (tx: Transaction<Database>) => Promise<T>) => Promise<T>;
+
+const SAVEPOINT = CompiledQuery.raw('savepoint unit');
+const RELEASE = CompiledQuery.raw('release unit');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to unit');
 
 interface Unit { fn: (tx: Transaction<Database>) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }
 
@@ -40,14 +44,14 @@ export function makeTransact(db: Kysely<Database>, dialect: DialectName): Transa
           await db.transaction().execute(async (tx) => {
             for (const unit of batch) {
               if (batch.length === 1) { outcomes.push({ ok: true, v: await unit.fn(tx) }); continue; }
-              await sql`savepoint unit`.execute(tx);
+              await tx.executeQuery(SAVEPOINT);
               try {
                 const v = await unit.fn(tx);
-                await sql`release unit`.execute(tx);
+                await tx.executeQuery(RELEASE);
                 outcomes.push({ ok: true, v });
               } catch (e) {
-                await sql`rollback to unit`.execute(tx);
-                await sql`release unit`.execute(tx);
+                await tx.executeQuery(ROLLBACK_TO);
+                await tx.executeQuery(RELEASE);
                 outcomes.push({ ok: false, e });
               }
             }
@@ -63,9 +67,14 @@ export function makeTransact(db: Kysely<Database>, dialect: DialectName): Transa
       flushing = false;
     }
   };
+  // The flush waits for the end of this event-loop turn: a transaction on SQLite runs on
+  // microtasks only, so requests arriving in the same I/O poll could never join one already
+  // running; deferred, every unit queued during the turn shares one commit.
+  let scheduled = false;
+  const start = () => { scheduled = false; void flush(); };
   return <T>(fn: (tx: Transaction<Database>) => Promise<T>) => new Promise<T>((resolve, reject) => {
     queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-    if (!flushing) void flush();
+    if (!flushing && !scheduled) { scheduled = true; setImmediate(start); }
   });
 }
 

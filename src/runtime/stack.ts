@@ -18,7 +18,7 @@ import { FakeDriver } from '../drivers/fake/fake.driver.js';
 import { ProcessDriver } from '../drivers/process/process.driver.js';
 import type { ComputeDriver } from '../drivers/driver.js';
 import { seedDemoCloud, syncDemoPasswords } from './seed.js';
-import { TaskListener } from '../db/dialects/notify.js';
+import { TaskListener, notifyHost } from '../db/dialects/notify.js';
 
 export interface Stack {
   app: FastifyInstance;
@@ -43,7 +43,14 @@ export async function openDeps(config: Config, opts: { clock?: Clock; ids?: Ids;
   const agentsByHost = new Map<string, ComputeAgent>();
   const deps: Deps = {
     db: database.db, dialect: database.dialect, transact: makeTransact(database.db, database.dialect), policy, clock: opts.clock ?? systemClock, ids: opts.ids ?? randomIds, config, log,
-    wake: (host) => agentsByHost.get(host)?.wake(),
+    // After the commit: an agent in this process is woken directly; one elsewhere through NOTIFY,
+    // sent without holding up the request (if it is lost, the agent's poll finds the task).
+    wake: (host) => {
+      const local = agentsByHost.get(host);
+      if (local) local.wake();
+      else if (database.dialect === 'postgres') notifyHost(database.db, 'postgres', host).catch((err: Error) => log.warn({ err: err.message, host }, 'task notification failed'));
+    },
+    faultsChanged: (host) => forAgents(agentsByHost, host, (a) => a.faultsChanged()),
   };
   return { deps, database, agentsByHost };
 }
@@ -108,7 +115,10 @@ export function writeCloudsYaml(config: Config, url: string): string {
 
 /** Wakes local agents when any process enqueues work for them (PostgreSQL deployments). */
 async function listenForTasks(config: Config, agentsByHost: Map<string, ComputeAgent>, log: Logger): Promise<TaskListener> {
-  const listener = new TaskListener(config.database, (host) => agentsByHost.get(host)?.wake(), (msg) => log.warn(msg));
+  const listener = new TaskListener(config.database, {
+    onHost: (host) => agentsByHost.get(host)?.wake(),
+    onFaults: (host) => forAgents(agentsByHost, host, (a) => a.faultsChanged()),
+  }, (msg) => log.warn(msg));
   await listener.start();
   return listener;
 }
@@ -126,4 +136,10 @@ export async function startAgentProcess(config: Config, opts: { log?: Logger } =
     agent, deps,
     async close() { await listener?.stop(); await agent.stop(); await database.close(); },
   };
+}
+
+/** Runs `fn` on the local agent of `host`, or on every local agent when `host` is null. */
+function forAgents(agentsByHost: Map<string, ComputeAgent>, host: string | null, fn: (a: ComputeAgent) => void): void {
+  if (host === null) agentsByHost.forEach(fn);
+  else { const a = agentsByHost.get(host); if (a) fn(a); }
 }

@@ -4,6 +4,7 @@ import { authorize } from '../../compute/access.js';
 import * as faults from '../../db/repositories/faults.repository.js';
 import { ping } from '../../db/repositories/identity.repository.js';
 import { DomainError } from '../../domain/errors.js';
+import { notifyFaults } from '../../db/dialects/notify.js';
 import { iso } from '../../domain/clock.js';
 import { callerOf } from '../app.js';
 import { RouteTable } from '../routing.js';
@@ -38,6 +39,7 @@ export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics:
       remaining: b.count ?? null, delay_ms: b.delay_ms ?? 0, created_at: iso(deps.clock.now()),
     };
     await faults.insertFault(deps.db, row);
+    await faultsChanged(deps, row.host);
     reply.code(201);
     return { fault: row };
   }, {
@@ -60,7 +62,9 @@ export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics:
   r.add('DELETE', '/stratus/v1/faults', async (request, reply) => {
     const caller = callerOf(request);
     authorize(deps, caller, RULE, { project_id: caller.projectId });
-    await faults.deleteFaults(deps.db, { host: (request.query as { host?: string }).host });
+    const host = (request.query as { host?: string }).host;
+    await faults.deleteFaults(deps.db, { host });
+    await faultsChanged(deps, host ?? null);
     reply.code(204);
     return null;
   });
@@ -69,8 +73,15 @@ export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics:
     authorize(deps, caller, RULE, { project_id: caller.projectId });
     const n = await faults.deleteFaults(deps.db, { id: (request.params as { id: string }).id });
     if (n === 0) throw new DomainError('not-found', 'FaultNotFound', 'Fault could not be found.');
+    await faultsChanged(deps, null);
     reply.code(204);
     return null;
   });
   r.finish();
+}
+
+/** Agents cache their faults: tell the local ones, and (PostgreSQL) the ones in other processes. */
+async function faultsChanged(deps: Deps, host: string | null): Promise<void> {
+  deps.faultsChanged(host);
+  await notifyFaults(deps.db, deps.dialect, host);
 }

@@ -48,6 +48,9 @@ export function openDatabase(url: string, dataDir: string): OpenedDb {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  // Savepoints (one per unit of a group commit) journal the pages they change: in memory, not in a temp file.
+  sqlite.pragma('temp_store = MEMORY');
+  if (process.env.X_EXCL) sqlite.pragma('locking_mode = EXCLUSIVE');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', where: file, close: () => db.destroy() };
 }
@@ -75,21 +78,15 @@ export function isUniqueViolation(err: unknown): boolean {
 function withStatementCache(sqlite: SQLite.Database, max = 500): SQLite.Database {
   const cache = new Map<string, SQLite.Statement>();
   const prepare = sqlite.prepare.bind(sqlite);
-  return new Proxy(sqlite, {
-    get(target, prop, receiver) {
-      if (prop === 'prepare') {
-        return (source: string) => {
-          let stmt = cache.get(source);
-          if (!stmt) {
-            stmt = prepare(source);
-            if (cache.size >= max) cache.delete(cache.keys().next().value as string);
-            cache.set(source, stmt);
-          }
-          return stmt;
-        };
-      }
-      const v = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
+  // An own property shadows the prototype's method: no proxy between Kysely and every call.
+  sqlite.prepare = ((source: string) => {
+    let stmt = cache.get(source);
+    if (!stmt) {
+      stmt = prepare(source);
+      if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+      cache.set(source, stmt);
+    }
+    return stmt;
+  }) as SQLite.Database['prepare'];
+  return sqlite;
 }

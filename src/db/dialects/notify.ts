@@ -12,6 +12,24 @@ export async function notifyHost(ex: Executor, dialect: DialectName, host: strin
 }
 
 /**
+ * Tells agents that the injected faults of `host` (null: of every host) changed, so they read
+ * them again now instead of at their next periodic refresh. No-op on SQLite.
+ */
+export async function notifyFaults(ex: Executor, dialect: DialectName, host: string | null): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await sql`select pg_notify(${CHANNEL}, ${FAULTS_PREFIX + (host ?? '*')})`.execute(ex);
+}
+
+const FAULTS_PREFIX = 'faults:';
+
+export interface TaskEvents {
+  /** A task for `host` is waiting. */
+  onHost(host: string): void;
+  /** The faults of `host` changed (null: any host). */
+  onFaults(host: string | null): void;
+}
+
+/**
  * Listens for task notifications on a dedicated connection; reconnects after failures.
  * Polling stays as the fallback, so a lost notification only costs latency.
  */
@@ -19,7 +37,7 @@ export class TaskListener {
   private client: pg.Client | null = null;
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
-  constructor(private url: string, private onHost: (host: string) => void, private log: (msg: string) => void) {}
+  constructor(private url: string, private events: TaskEvents, private log: (msg: string) => void) {}
 
   async start(): Promise<void> {
     this.stopped = false;
@@ -29,7 +47,11 @@ export class TaskListener {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 3000 });
-    client.on('notification', (n) => { if (n.payload) this.onHost(n.payload); });
+    client.on('notification', (n) => {
+      const p = n.payload;
+      if (!p) return;
+      if (p.startsWith(FAULTS_PREFIX)) { const h = p.slice(FAULTS_PREFIX.length); this.events.onFaults(h === '*' ? null : h); } else this.events.onHost(p);
+    });
     client.on('error', (err) => { this.log(`task listener: ${err.message}`); this.reconnect(); });
     client.on('end', () => this.reconnect());
     try {

@@ -1,5 +1,6 @@
 import type { Selectable, Updateable } from 'kysely';
 import type { Executor } from '../executor.js';
+import { prepared } from '../prepared.js';
 import type { PortsTable } from '../schema.js';
 
 export type PortRow = Selectable<PortsTable>;
@@ -86,10 +87,14 @@ export async function setServerPortsHost(ex: Executor, serverId: string, host: s
 
 /** Deletes the ports created for a server and unbinds the ones its user passed in (two statements, whatever their number). */
 export async function releasePortsOfServer(ex: Executor, serverId: string, nowIso: string): Promise<{ deleted: number; unbound: number }> {
-  await ex.deleteFrom('ip_allocations').where('port_id', 'in',
-    ex.selectFrom('ports').select('id').where('device_id', '=', serverId).where('created_for_server', '=', 1)).execute();
-  const d = await ex.deleteFrom('ports').where('device_id', '=', serverId).where('created_for_server', '=', 1).executeTakeFirst();
-  const u = await ex.updateTable('ports').set({ device_id: '', device_owner: '', binding_host_id: '', status: 'DOWN', updated_at: nowIso })
-    .where('device_id', '=', serverId).where('created_for_server', '=', 0).executeTakeFirst();
-  return { deleted: Number(d.numDeletedRows), unbound: Number(u.numUpdatedRows) };
+  await freeAddresses(ex, serverId);
+  const d = await deleteCreatedPorts(ex, serverId);
+  const u = await unbindOtherPorts(ex, serverId, nowIso);
+  return { deleted: Number(d.numAffectedRows ?? 0), unbound: Number(u.numAffectedRows ?? 0) };
 }
+const freeAddresses = prepared((ex: Executor, serverId: string) => ex.deleteFrom('ip_allocations').where('port_id', 'in',
+  ex.selectFrom('ports').select('id').where('device_id', '=', serverId).where('created_for_server', '=', 1)));
+const deleteCreatedPorts = prepared((ex: Executor, serverId: string) => ex.deleteFrom('ports').where('device_id', '=', serverId).where('created_for_server', '=', 1));
+const unbindOtherPorts = prepared((ex: Executor, serverId: string, nowIso: string) =>
+  ex.updateTable('ports').set({ device_id: '', device_owner: '', binding_host_id: '', status: 'DOWN', updated_at: nowIso })
+    .where('device_id', '=', serverId).where('created_for_server', '=', 0));

@@ -1,5 +1,6 @@
 import { sql, type Selectable, type Updateable } from 'kysely';
 import type { Executor } from '../executor.js';
+import { prepared } from '../prepared.js';
 import type { ServersTable } from '../schema.js';
 
 export type ServerRow = Selectable<ServersTable>;
@@ -10,44 +11,64 @@ export async function insertServer(ex: Executor, row: ServersTable): Promise<voi
 
 /** A live (not DB-deleted) server by id; `projectId` restricts to one project (non-admin scope). */
 export async function getServer(ex: Executor, id: string, opts: { projectId?: string; readDeleted?: boolean } = {}): Promise<ServerRow | undefined> {
+  return (await selectServer(ex, id, opts.projectId, opts.readDeleted === true)).rows[0];
+}
+const selectServer = prepared((ex: Executor, id: string, projectId: string | undefined, readDeleted: boolean) => {
   let q = ex.selectFrom('servers').selectAll().where('id', '=', id);
-  if (!opts.readDeleted) q = q.where('deleted', '=', 0);
-  if (opts.projectId !== undefined) q = q.where('project_id', '=', opts.projectId);
-  return q.executeTakeFirst();
-}
+  if (!readDeleted) q = q.where('deleted', '=', 0);
+  if (projectId !== undefined) q = q.where('project_id', '=', projectId);
+  return q;
+});
 
-/** Same as getServer but locks the row on PostgreSQL (no-op on SQLite, whose writers are serialised). */
-export async function getServerForUpdate(ex: Executor, id: string, postgres: boolean): Promise<ServerRow | undefined> {
-  let q = ex.selectFrom('servers').selectAll().where('id', '=', id).where('deleted', '=', 0);
-  if (postgres) q = q.forUpdate();
-  return q.executeTakeFirst();
+/**
+ * The server (locked on PostgreSQL; SQLite's writers are serialised anyway) and, in the same round trip, the liveness of its compute
+ * node's service: what a delete needs to choose between a remote and a local delete.
+ */
+export async function getServerAndNodeForUpdate(ex: Executor, id: string, postgres: boolean): Promise<{ server: ServerRow; node: { forced_down: number; last_seen_at: string } | undefined } | undefined> {
+  const r = (await selectServerAndNode(ex, id, postgres)).rows[0];
+  if (!r) return undefined;
+  // The row keeps the two node_* columns: cheaper than copying thirty others into a new object.
+  return { server: r, node: r.node_last_seen_at === null ? undefined : { forced_down: Number(r.node_forced_down), last_seen_at: r.node_last_seen_at } };
 }
+const selectServerAndNode = prepared((ex: Executor, id: string, postgres: boolean) => {
+  const q = ex.selectFrom('servers')
+    .leftJoin('services', (j) => j.onRef('services.host', '=', 'servers.host').on('services.binary', '=', 'nova-compute'))
+    .selectAll('servers').select(['services.forced_down as node_forced_down', 'services.last_seen_at as node_last_seen_at'])
+    .where('servers.id', '=', id).where('servers.deleted', '=', 0);
+  return postgres ? q.forUpdate('servers') : q;
+});
 
 /**
  * Compare-and-set: applies `changes` only when the row is live and its task_state is still
  * `expectedTaskState` (null = no task). Returns whether a row changed.
  */
 export async function casUpdateServer(ex: Executor, id: string, expectedTaskState: string | null | undefined, changes: Updateable<ServersTable>, opts: { expectUnlocked?: boolean } = {}): Promise<boolean> {
+  return changed(await casUpdate(ex, id, expectedTaskState, changes, opts.expectUnlocked === true));
+}
+const casUpdate = prepared((ex: Executor, id: string, expectedTaskState: string | null | undefined, changes: Updateable<ServersTable>, expectUnlocked: boolean) => {
   let q = ex.updateTable('servers').set(changes).where('id', '=', id).where('deleted', '=', 0);
-  if (opts.expectUnlocked) q = q.where('locked_by', 'is', null);
+  if (expectUnlocked) q = q.where('locked_by', 'is', null);
   if (expectedTaskState === null) q = q.where('task_state', 'is', null);
   else if (expectedTaskState !== undefined) q = q.where('task_state', '=', expectedTaskState);
-  const r = await q.executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
-}
+  return q;
+});
+
+/** Whether a write changed at least one row. */
+const changed = (r: { numAffectedRows?: bigint }): boolean => Number(r.numAffectedRows ?? 0) > 0;
 
 /**
  * Marks the row deleted (Nova's soft-deleted row: readable by admins and changes-since).
  * With `expectedTaskState`, only if the server is still in that task (compare-and-set).
  */
 export async function markServerDeleted(ex: Executor, id: string, nowIso: string, vmState = 'deleted', expectedTaskState?: string): Promise<boolean> {
-  let q = ex.updateTable('servers')
+  return changed(await markDeleted(ex, id, nowIso, vmState, expectedTaskState));
+}
+const markDeleted = prepared((ex: Executor, id: string, nowIso: string, vmState: string, expectedTaskState: string | undefined) => {
+  const q = ex.updateTable('servers')
     .set({ deleted: 1, deleted_at: nowIso, terminated_at: nowIso, updated_at: nowIso, vm_state: vmState, task_state: null, power_state: 0 })
     .where('id', '=', id).where('deleted', '=', 0);
-  if (expectedTaskState !== undefined) q = q.where('task_state', '=', expectedTaskState);
-  const r = await q.executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
-}
+  return expectedTaskState !== undefined ? q.where('task_state', '=', expectedTaskState) : q;
+});
 
 export interface ServerListFilter {
   projectId?: string;

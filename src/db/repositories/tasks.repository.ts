@@ -1,9 +1,11 @@
 import type { Executor } from '../executor.js';
 import type { TasksTable } from '../schema.js';
+import { prepared } from '../prepared.js';
 
 export async function insertTask(ex: Executor, row: TasksTable): Promise<void> {
-  await ex.insertInto('tasks').values(row).execute();
+  await insert(ex, row);
 }
+const insert = prepared((ex: Executor, row: TasksTable) => ex.insertInto('tasks').values(row));
 
 /** Open (queued or leased) tasks of a server, oldest first. */
 export async function openTasksForServer(ex: Executor, serverId: string) {
@@ -17,6 +19,9 @@ export async function openTasksForServer(ex: Executor, serverId: string) {
  * lets several workers lease side by side without ever taking the same task.
  */
 export async function leaseTasks(ex: Executor, host: string, owner: string, nowIso: string, expiresIso: string, limit: number, postgres: boolean, includeExpired: boolean) {
+  return (await lease(ex, host, owner, nowIso, expiresIso, limit, postgres, includeExpired)).rows;
+}
+const lease = prepared((ex: Executor, host: string, owner: string, nowIso: string, expiresIso: string, limit: number, postgres: boolean, includeExpired: boolean) => {
   let candidates = ex.selectFrom('tasks').select('id').where('host', '=', host)
     .where((eb) => {
       const due = eb.and([eb('state', '=', 'queued'), eb('run_after', '<=', nowIso)]);
@@ -27,9 +32,8 @@ export async function leaseTasks(ex: Executor, host: string, owner: string, nowI
   return ex.updateTable('tasks')
     .set((eb) => ({ state: 'leased', lease_owner: owner, lease_expires_at: expiresIso, updated_at: nowIso, attempts: eb('attempts', '+', 1) }))
     .where('id', 'in', candidates)
-    .returningAll()
-    .execute();
-}
+    .returningAll();
+});
 
 /**
  * Done tasks are removed (the instance action and its events are the record of what happened),
@@ -38,12 +42,14 @@ export async function leaseTasks(ex: Executor, host: string, owner: string, nowI
  */
 export async function finishTask(ex: Executor, id: string, owner: string, state: 'done' | 'dead', nowIso: string, error: string | null, keep = false): Promise<void> {
   if (state === 'done' && !keep) {
-    await ex.deleteFrom('tasks').where('id', '=', id).where('lease_owner', '=', owner).execute();
+    await deleteLeased(ex, id, owner);
     return;
   }
   await ex.updateTable('tasks').set({ state, updated_at: nowIso, last_error: error, lease_expires_at: null })
     .where('id', '=', id).where('lease_owner', '=', owner).execute();
 }
+
+const deleteLeased = prepared((ex: Executor, id: string, owner: string) => ex.deleteFrom('tasks').where('id', '=', id).where('lease_owner', '=', owner));
 
 export async function deleteTask(ex: Executor, id: string): Promise<void> {
   await ex.deleteFrom('tasks').where('id', '=', id).execute();
@@ -66,8 +72,10 @@ export async function requeueTask(ex: Executor, id: string, nowIso: string): Pro
  * worker, whose handler sees the new task_state and stops (at-least-once, idempotent handlers).
  */
 export async function closeTasksForServer(ex: Executor, serverId: string, kinds: string[]): Promise<void> {
-  await ex.deleteFrom('tasks').where('server_id', '=', serverId).where('kind', 'in', kinds).where('state', '=', 'queued').execute();
+  await closeQueued(ex, serverId, kinds);
 }
+const closeQueued = prepared((ex: Executor, serverId: string, kinds: string[]) =>
+  ex.deleteFrom('tasks').where('server_id', '=', serverId).where('kind', 'in', kinds).where('state', '=', 'queued'));
 
 export async function queueDepth(ex: Executor): Promise<number> {
   const rows = await ex.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', ['queued', 'leased']).execute();
