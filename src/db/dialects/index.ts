@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -52,7 +53,31 @@ export function openDatabase(url: string, dataDir: string): OpenedDb {
   sqlite.pragma('temp_store = MEMORY');
   if (process.env.X_EXCL) sqlite.pragma('locking_mode = EXCLUSIVE');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect: 'sqlite', where: file, close: () => db.destroy() };
+  const checkpointer = file === ':memory:' ? null : startCheckpointer(file);
+  return { db, dialect: 'sqlite', where: file, close: async () => { await checkpointer?.stop(); await db.destroy(); } };
+}
+
+/**
+ * Checkpoints the WAL from a worker thread (see checkpoint-worker.ts). The main connection keeps
+ * SQLite's automatic checkpoint as a fallback; with the worker ahead of it, the WAL restarts from
+ * its beginning before reaching that size, so the main thread seldom checkpoints itself.
+ */
+function startCheckpointer(file: string): { stop(): Promise<void> } {
+  const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { file, intervalMs: 20 } });
+  worker.unref();
+  worker.on('error', () => { /* the main connection's own checkpoint takes over */ });
+  const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+  return {
+    async stop() {
+      // Held (ref) while it closes its connection, so the process waits for that and no longer.
+      worker.ref();
+      worker.postMessage('stop');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 2000); })]);
+      clearTimeout(timer);
+      await worker.terminate();
+    },
+  };
 }
 
 /** True when an error means "the database cannot be reached" (turned into 503 by the fault mapper). */
