@@ -236,7 +236,8 @@ async function deleteScenario(dialect: 'sqlite' | 'postgres', opts: { levels: Pl
       await stopServer(s.child);
     }
     if (opts.profileDir) {
-      const file = readdirSync(opts.profileDir).filter((f) => f.endsWith('.cpuprofile')).sort().pop();
+      // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (the others are SQLite's checkpointer).
+      const file = readdirSync(opts.profileDir).filter((f) => f.endsWith('.cpuprofile') && f.split('.')[4] === '0').sort().pop();
       const w = result.windows[opts.levels[opts.levels.length - 1].c];
       if (file) result.profile = hotFrames(join(opts.profileDir, file), ROOT, 15, w.fromMs, w.toMs);
     }

@@ -24,12 +24,10 @@ export interface Ids {
 }
 export const randomIds: Ids = { uuid: () => randomUUID(), sortable: uuidV7 };
 
-/** RFC 9562 UUIDv7: 48-bit Unix milliseconds, then version, variant and random bits. */
+/** RFC 9562 UUIDv7: 48-bit Unix milliseconds, the version, then a v4's random and variant bits. */
 export function uuidV7(): string {
-  const hex = randomUUID().replace(/-/g, '');
   const ms = Date.now().toString(16).padStart(12, '0');
-  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
-  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return `${ms.slice(0, 8)}-${ms.slice(8)}-7${randomUUID().slice(15)}`;
 }
 
 export function iso(d: Date): string { return d.toISOString(); }
