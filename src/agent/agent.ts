@@ -28,6 +28,9 @@ export class ComputeAgent {
   private wakeUp: (() => void) | null = null;
   private inFlight = new Set<Promise<void>>();
   private busyServers = new Set<string>();
+  /** Tasks handed over in memory (written already leased to this agent), waiting for room. */
+  private direct: LeasedTask[] = [];
+  private putBack = false;
   private loopDone: Promise<void> | null = null;
   private periodicDone: Promise<void> | null = null;
   private pendingWake = false;
@@ -72,6 +75,44 @@ export class ComputeAgent {
     await this.loopDone;
     await this.periodicDone;
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * The lease owner under which the API of this process may write tasks already leased to this
+   * agent and hand them over in memory; null while stopped or while faults are injected on the
+   * node (those tasks take the database path, where the faults are honoured).
+   */
+  directOwner(): string | null {
+    return this.running && !this.handlers.faultsPresent ? this.owner : null;
+  }
+
+  /** A committed task leased to this agent (see directOwner). */
+  accept(task: LeasedTask): void {
+    if (!this.running) return; // still leased to us in the database: the next start takes it back
+    this.direct.push(task);
+    this.pump();
+  }
+
+  /** Starts handed-over tasks while there is room, one operation per server at a time. */
+  private pump(): void {
+    for (let i = 0; i < this.direct.length && this.inFlight.size < CONCURRENCY;) {
+      const t = this.direct[i];
+      if (t.server_id && this.busyServers.has(t.server_id)) { i++; continue; }
+      this.direct.splice(i, 1);
+      this.startTask(t);
+    }
+  }
+
+  private startTask(t: LeasedTask): void {
+    if (t.server_id) this.busyServers.add(t.server_id);
+    const p = this.run(t).finally(() => {
+      this.inFlight.delete(p);
+      if (t.server_id) this.busyServers.delete(t.server_id);
+      this.pump();
+      // A task put back while its server was busy can be leased again now.
+      if (this.putBack) { this.putBack = false; this.wake(); }
+    });
+    this.inFlight.add(p);
   }
 
   /** The control API changed this node's injected faults: read them again, now. */
@@ -169,15 +210,13 @@ export class ComputeAgent {
       if (t.server_id && this.busyServers.has(t.server_id)) {
         // One operation per server at a time (Nova's synchronized(instance.uuid)): put it back.
         await tasksRepo.unleaseTask(db, t.id, t.attempts - 1);
+        this.putBack = true;
         continue;
       }
       if (t.server_id) this.busyServers.add(t.server_id);
       leased.push(t);
     }
-    for (const t of leased) {
-      const p = this.run(t).finally(() => { this.inFlight.delete(p); if (t.server_id) this.busyServers.delete(t.server_id); this.wake(); });
-      this.inFlight.add(p);
-    }
+    for (const t of leased) this.startTask(t);
     return leased.length;
   }
 
@@ -218,7 +257,7 @@ export class ComputeAgent {
     for (let i = 0; i < maxRounds; i++) {
       await Promise.allSettled([...this.inFlight]);
       const due = await tasksRepo.hasDueTask(this.deps.db, this.host, iso(this.deps.clock.now()));
-      if (!due && this.inFlight.size === 0) return;
+      if (!due && this.inFlight.size === 0 && this.direct.length === 0) return;
       this.wake();
       await new Promise((r) => setTimeout(r, 5));
     }

@@ -2,7 +2,7 @@ import type { Caller, Deps } from './context.js';
 import { authorize, findServer, serviceIsUp } from './access.js';
 import * as svcRepo from '../db/repositories/services.repository.js';
 import * as tasksRepo from '../db/repositories/tasks.repository.js';
-import { enqueue } from '../tasks/queue.js';
+import { dispatch, enqueue } from '../tasks/queue.js';
 import { conflict, serverNotReady } from '../domain/errors.js';
 
 const WAIT_MS = 10000;
@@ -20,8 +20,9 @@ export async function consoleOutput(deps: Deps, caller: Caller, id: string, line
   }
   // Nova parity: a guest on no host, or on a node that is down, "is not ready" (409).
   if (!row.host || !serviceIsUp(deps, svc)) throw serverNotReady(row.id);
-  const taskId = await deps.transact((tx) => enqueue(deps, tx, { kind: 'console', serverId: row.id, host: row.host!, payload: { lines } }));
-  deps.wake(row.host);
+  const task = await deps.transact((tx) => enqueue(deps, tx, { kind: 'console', serverId: row.id, host: row.host!, payload: { lines } }));
+  dispatch(deps, [task]);
+  const taskId = task.id;
   const end = Date.now() + WAIT_MS;
   while (Date.now() < end) {
     const t = await tasksRepo.getTask(deps.db, taskId);

@@ -6,6 +6,7 @@ import type { DialectName } from '../db/dialects/index.js';
 import type { Policy } from '../policy/policy.js';
 import type { Clock, Ids } from '../domain/clock.js';
 import type { Transact } from '../db/transact.js';
+import type { TasksTable } from '../db/schema.js';
 
 /** What every use case needs, built once at start-up and passed in. */
 export interface Deps {
@@ -18,8 +19,12 @@ export interface Deps {
   ids: Ids;
   config: Config;
   log: Logger;
-  /** Tells in-process agents that a task for `host` is waiting (they also poll). */
+  /** Tells the agent of `host` that a task is waiting (they also poll). */
   wake(host: string): void;
+  /** The lease owner of `host`'s agent when it runs in this process and can take tasks directly. */
+  localOwner(host: string): string | null;
+  /** Gives a committed task leased to a local agent (see localOwner) to that agent. */
+  handOver(task: TasksTable): void;
   /** Tells in-process agents that the injected faults of `host` (null: any host) changed. */
   faultsChanged(host: string | null): void;
 }

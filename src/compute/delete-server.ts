@@ -4,7 +4,7 @@ import { recordAction } from './actions.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import * as tasks from '../db/repositories/tasks.repository.js';
 import { releaseServerPorts } from '../network/ports.js';
-import { enqueue } from '../tasks/queue.js';
+import { dispatch, enqueue, type TaskRow } from '../tasks/queue.js';
 import { iso } from '../domain/clock.js';
 import { planDelete, type DeletePlan } from '../domain/delete-plan.js';
 import { serverLocked, serverNotFound } from '../domain/errors.js';
@@ -26,6 +26,7 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
   if (!uuid) throw serverNotFound(id);
   const rule = opts.rule ?? 'os_compute_api:servers:delete';
   let wakeHost: string | null = null;
+  let task: TaskRow | undefined;
   const outcome = await deps.transact(async (tx): Promise<DeleteOutcome> => {
     const found = await servers.getServerAndNodeForUpdate(tx, uuid, deps.dialect === 'postgres');
     if (!found) throw serverNotFound(id);
@@ -51,9 +52,8 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
         const del = open.find((t) => t.kind === 'terminate' || t.kind === 'soft_delete');
         const stuck = !del || (del.state === 'leased' && del.lease_expires_at !== null && del.lease_expires_at < now);
         if (!stuck) return { plan: 'noop' };
-        if (del) await tasks.requeueTask(tx, del.id, now);
-        else await enqueue(deps, tx, { kind: row.task_state === 'soft-deleting' ? 'soft_delete' : 'terminate', serverId: row.id, host: row.host!, payload: { requestId: caller.requestId } });
-        wakeHost = row.host;
+        if (del) { await tasks.requeueTask(tx, del.id, now); wakeHost = row.host; }
+        else task = await enqueue(deps, tx, { kind: row.task_state === 'soft-deleting' ? 'soft_delete' : 'terminate', serverId: row.id, host: row.host!, payload: { requestId: caller.requestId } });
         return { plan: 'noop', requeued: true };
       }
       case 'while-booting':
@@ -73,13 +73,13 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
         if (!changed) throw serverNotFound(id);
         await tasks.closeTasksForServer(tx, row.id, SUPERSEDED_BY_DELETE);
         const actionId = await recordAction(deps, tx, caller, row.id, 'delete');
-        await enqueue(deps, tx, { kind: plan.kind === 'soft' ? 'soft_delete' : 'terminate', serverId: row.id, host: row.host!, payload: { actionId, requestId: caller.requestId } });
-        wakeHost = row.host;
+        task = await enqueue(deps, tx, { kind: plan.kind === 'soft' ? 'soft_delete' : 'terminate', serverId: row.id, host: row.host!, payload: { actionId, requestId: caller.requestId } });
         return { plan: plan.kind };
       }
     }
   });
   if (wakeHost) deps.wake(wakeHost);
+  dispatch(deps, [task]);
   return outcome;
 }
 

@@ -4,7 +4,7 @@ import { recordAction } from './actions.js';
 import { deleteServer } from './delete-server.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import * as svcRepo from '../db/repositories/services.repository.js';
-import { enqueue, type TaskKind } from '../tasks/queue.js';
+import { dispatch, enqueue, type TaskKind } from '../tasks/queue.js';
 import { iso } from '../domain/clock.js';
 import { checkAction, acceptedTaskState, type ServerAction } from '../domain/transitions.js';
 import { conflict, invalid, policyRefused, serverLocked } from '../domain/errors.js';
@@ -39,7 +39,7 @@ export async function powerAction(deps: Deps, caller: Caller, id: string, key: s
     if (!host) throw conflict(`Cannot '${spec.name}' instance ${row.id}: no compute host is available`);
   }
   const now = iso(deps.clock.now());
-  await deps.transact(async (tx) => {
+  const task = await deps.transact(async (tx) => {
     // The lock check above is repeated in the write: a lock that lands meanwhile wins.
     const ok = await servers.casUpdateServer(tx, row.id, row.task_state, { task_state: taskState, updated_at: now }, { expectUnlocked: !caller.isAdmin });
     if (!ok) {
@@ -48,9 +48,9 @@ export async function powerAction(deps: Deps, caller: Caller, id: string, key: s
       throw conflict(`Cannot '${spec.name}' instance ${row.id} while it is in task_state ${now2?.task_state ?? 'None'}`, 'InstanceInvalidState');
     }
     const actionId = await recordAction(deps, tx, caller, row.id, spec.name);
-    await enqueue(deps, tx, { kind: spec.task, serverId: row.id, host: host!, payload: { actionId, requestId: caller.requestId, rebootType } });
+    return enqueue(deps, tx, { kind: spec.task, serverId: row.id, host: host!, payload: { actionId, requestId: caller.requestId, rebootType } });
   });
-  deps.wake(host);
+  dispatch(deps, [task]);
 }
 
 /** lock (B39): owner or admin; `locked_by` remembers who, so an owner cannot lift an admin's lock. */
@@ -109,19 +109,20 @@ export async function restoreServer(deps: Deps, caller: Caller, id: string): Pro
   checkAction('restore', { id: row.id, vmState: row.vm_state as never, taskState: row.task_state as never, locked: row.locked_by !== null, launchedAt: row.launched_at }, caller.isAdmin);
   const now = iso(deps.clock.now());
   const svc = row.host ? await svcRepo.getComputeService(deps.db, row.host) : undefined;
-  await deps.transact(async (tx) => {
+  const task = await deps.transact(async (tx) => {
     if (row.host && serviceIsUp(deps, svc)) {
       const ok = await servers.casUpdateServer(tx, row.id, null, { task_state: 'restoring', deleted_at: null, updated_at: now });
       if (!ok) throw conflict(`Cannot 'restore' instance ${row.id} while it is in task_state ${row.task_state ?? 'None'}`);
       const actionId = await recordAction(deps, tx, caller, row.id, 'restore');
-      await enqueue(deps, tx, { kind: 'restore', serverId: row.id, host: row.host, payload: { actionId, requestId: caller.requestId } });
+      return enqueue(deps, tx, { kind: 'restore', serverId: row.id, host: row.host, payload: { actionId, requestId: caller.requestId } });
     } else {
       const ok = await servers.casUpdateServer(tx, row.id, null, { vm_state: 'active', task_state: null, deleted_at: null, updated_at: now });
       if (!ok) throw conflict(`Cannot 'restore' instance ${row.id} while it is in task_state ${row.task_state ?? 'None'}`);
       await recordAction(deps, tx, caller, row.id, 'restore', { finished: true });
+      return undefined;
     }
   });
-  if (row.host) deps.wake(row.host);
+  dispatch(deps, [task]);
 }
 
 /** forceDelete (B36–B38): a hard delete from any state, whatever reclaim says. */

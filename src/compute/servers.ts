@@ -7,7 +7,7 @@ import * as net from '../db/repositories/network.repository.js';
 import * as catalog from '../db/repositories/catalog.repository.js';
 import * as svcRepo from '../db/repositories/services.repository.js';
 import { createPort } from '../network/ports.js';
-import { enqueue } from '../tasks/queue.js';
+import { dispatch, enqueue, type TaskRow } from '../tasks/queue.js';
 import { iso } from '../domain/clock.js';
 import { DomainError, conflict, invalid, deletedListingForbidden, invalidStatusFilter } from '../domain/errors.js';
 import { statesForStatus } from '../domain/states.js';
@@ -94,7 +94,9 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
   const flavorSnapshot = JSON.stringify({ id: flavor.id, name: flavor.name, vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk, ephemeral: flavor.ephemeral, swap: flavor.swap, extra_specs: JSON.parse(flavor.extra_specs) });
   const adminPass = input.adminPass ?? randomBytes(9).toString('base64url').slice(0, 12);
   const created: string[] = [];
+  const spawns: TaskRow[] = [];
   await deps.transact(async (tx) => {
+    created.length = spawns.length = 0; // PostgreSQL may run this again after a deadlock
     for (let i = 0; i < input.maxCount; i++) {
       const id = deps.ids.uuid();
       const name = input.maxCount > 1 ? `${input.name}-${i + 1}` : input.name;
@@ -118,11 +120,11 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
         }
       }
       const actionId = await recordAction(deps, tx, caller, id, 'create');
-      if (host) await enqueue(deps, tx, { kind: 'spawn', serverId: id, host, payload: { actionId, requestId: caller.requestId } });
+      if (host) spawns.push(await enqueue(deps, tx, { kind: 'spawn', serverId: id, host, payload: { actionId, requestId: caller.requestId } }));
       created.push(id);
     }
   });
-  if (host) deps.wake(host);
+  dispatch(deps, spawns);
   return { ids: created, adminPass, reservationId };
 }
 

@@ -50,6 +50,8 @@ export async function openDeps(config: Config, opts: { clock?: Clock; ids?: Ids;
       if (local) local.wake();
       else if (database.dialect === 'postgres') notifyHost(database.db, 'postgres', host).catch((err: Error) => log.warn({ err: err.message, host }, 'task notification failed'));
     },
+    localOwner: (host) => agentsByHost.get(host)?.directOwner() ?? null,
+    handOver: (task) => agentsByHost.get(task.host ?? '')?.accept(task),
     faultsChanged: (host) => forAgents(agentsByHost, host, (a) => a.faultsChanged()),
   };
   return { deps, database, agentsByHost };
