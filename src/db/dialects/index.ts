@@ -51,7 +51,6 @@ export function openDatabase(url: string, dataDir: string): OpenedDb {
   sqlite.pragma('foreign_keys = ON');
   // Savepoints (one per unit of a group commit) journal the pages they change: in memory, not in a temp file.
   sqlite.pragma('temp_store = MEMORY');
-  if (process.env.X_EXCL) sqlite.pragma('locking_mode = EXCLUSIVE');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const checkpointer = file === ':memory:' ? null : startCheckpointer(file);
   return { db, dialect: 'sqlite', where: file, close: async () => { await checkpointer?.stop(); await db.destroy(); } };

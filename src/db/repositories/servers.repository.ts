@@ -21,8 +21,9 @@ const selectServer = prepared((ex: Executor, id: string, projectId: string | und
 });
 
 /**
- * The server (locked on PostgreSQL; SQLite's writers are serialised anyway) and, in the same round trip, the liveness of its compute
- * node's service: what a delete needs to choose between a remote and a local delete.
+ * The server (locked on PostgreSQL; SQLite's writers are serialised anyway) and, in the same
+ * round trip, the liveness of its compute node's service: what a delete needs to choose between
+ * a remote and a local delete.
  */
 export async function getServerAndNodeForUpdate(ex: Executor, id: string, postgres: boolean): Promise<{ server: ServerRow; node: { forced_down: number; last_seen_at: string } | undefined } | undefined> {
   const r = (await selectServerAndNode(ex, id, postgres)).rows[0];
