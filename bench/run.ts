@@ -9,12 +9,13 @@
  *   npm run bench -- --no-pg      skip PostgreSQL even if STRATUS_BENCH_DATABASE_URL / STRATUS_TEST_DATABASE_URL is set
  *
  * Scenarios: 1 baseline, 2 DELETE throughput/latency at c1/c16/c64 (SQLite, and PostgreSQL when
- * a URL is given), 3 convergence (204 → server 404 and its ports gone), 4 growth (list and DELETE
+ * a URL is given), 3 convergence (204 → server 404 and its ports gone; fake driver, and process
+ * driver with real guest processes), 4 growth (list and DELETE
  * latency at 1k…1M rows, half of them deleted), 5 cold start, 6 RSS after each scenario.
  * Output: the table below, bench/results/latest.json and bench/results/latency.svg.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,8 @@ interface Plan {
   deleteLevels: Array<{ c: number; sec: number; servers: number }>;
   warmSec: number; warmServers: number;
   convergeServers: number;
+  /** Servers booted as real processes (process driver) for the convergence of a real destroy. */
+  processServers: number;
   growthSizes: number[]; growthTargets: number; listSec: number; growthDeleteSec: number;
   /** Growth on PostgreSQL too (when a URL is given); [] skips it. */
   pgGrowthSizes: number[];
@@ -49,6 +52,7 @@ const FULL: Plan = {
   deleteLevels: [{ c: 1, sec: 8, servers: 6000 }, { c: 16, sec: 8, servers: 12000 }, { c: 64, sec: 10, servers: 20000 }],
   warmSec: 1.5, warmServers: 3000,
   convergeServers: 200,
+  processServers: 40,
   growthSizes: [1_000, 100_000, 1_000_000], growthTargets: 500, listSec: 3, growthDeleteSec: 3,
   pgGrowthSizes: [1_000, 100_000],
   coldReps: 3,
@@ -59,6 +63,7 @@ const QUICK: Plan = {
   deleteLevels: [{ c: 1, sec: 1.5, servers: 1000 }, { c: 16, sec: 1.5, servers: 2000 }, { c: 64, sec: 2, servers: 3000 }],
   warmSec: 0.5, warmServers: 600,
   convergeServers: 50,
+  processServers: 10,
   growthSizes: [1_000, 20_000], growthTargets: 200, listSec: 1, growthDeleteSec: 1,
   pgGrowthSizes: [],
   coldReps: 2,
@@ -269,6 +274,44 @@ async function convergence(s: ServerProcess, token: string, ids: string[]): Prom
   return { ...summarize(times), timeouts, failures };
 }
 
+/** Convergence with the process driver: each server is a real guest process that DELETE must end. */
+interface ProcessConvergence extends ConvergeResult { guestsLeft: number; bootMs: number }
+
+async function processConvergence(n: number): Promise<ProcessConvergence> {
+  const data = tempDir('process-driver');
+  const s = await startStratus({ data, name: HOST, extraArgs: ['--driver', 'process'] });
+  try {
+    const token = await issueToken(s.url);
+    const headers = { 'x-auth-token': token, 'openstack-api-version': 'compute 2.37' };
+    const images = JSON.parse((await request(`${s.url}/image/v2/images`, 'GET', { headers })).body) as { images: Array<{ id: string }> };
+    const t = performance.now();
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = await request(`${s.url}/v2.1/servers`, 'POST', { headers, body: { server: { name: `guest-${i}`, imageRef: images.images[0].id, flavorRef: '1', networks: 'auto' } } });
+      if (r.status !== 202) throw new Error(`process driver: create failed: ${r.status} ${r.body.slice(0, 200)}`);
+      ids.push((JSON.parse(r.body) as { server: { id: string } }).server.id);
+    }
+    const pids: number[] = [];
+    for (const id of ids) {
+      for (let status = ''; status !== 'ACTIVE';) {
+        const g = JSON.parse((await request(`${s.url}/v2.1/servers/${id}`, 'GET', { headers })).body) as { server: { status: string } };
+        status = g.server.status;
+        if (status === 'ERROR') throw new Error(`process driver: server ${id} went ERROR`);
+        if (performance.now() - t > 60000) throw new Error('process driver: servers did not boot in 60 s');
+        if (status !== 'ACTIVE') await new Promise((r) => setTimeout(r, 20));
+      }
+      pids.push(Number(readFileSync(join(data, HOST, 'instances', id, 'pid'), 'utf8').trim()));
+    }
+    const bootMs = performance.now() - t;
+    const conv = await convergence(s, token, ids);
+    const alive = pids.filter((pid) => { try { process.kill(pid, 0); return true; } catch { return false; } });
+    const dirs = readdirSync(join(data, HOST, 'instances'));
+    return { ...conv, guestsLeft: Math.max(alive.length, dirs.length), bootMs };
+  } finally {
+    await stopServer(s.child);
+  }
+}
+
 // --- 4. growth ---------------------------------------------------------------------------
 
 interface GrowthStage {
@@ -356,7 +399,7 @@ async function coldStart(): Promise<ColdStart> {
 
 // --- report ------------------------------------------------------------------------------
 
-interface Run { baseline: BaselineResult; deletes: DeleteResult[]; growths: GrowthResult[]; cold: ColdStart }
+interface Run { baseline: BaselineResult; deletes: DeleteResult[]; processConvergence: ProcessConvergence; growths: GrowthResult[]; cold: ColdStart }
 
 function label(size: number): string {
   return size >= 1_000_000 ? `${size / 1_000_000}m` : size >= 1000 ? `${size / 1000}k` : String(size);
@@ -391,6 +434,12 @@ function buildResults(run: Run, elapsedS: number): Record<string, unknown> {
     r[`baseline_p50_ms_c${l.connections}`] = round(l.latency.p50, 3);
     r[`baseline_p99_ms_c${l.connections}`] = round(l.latency.p99, 3);
   }
+  const pc = run.processConvergence;
+  Object.assign(r, {
+    process_converge_p50_ms: round(pc.p50, 3), process_converge_p95_ms: round(pc.p95, 3), process_converge_p99_ms: round(pc.p99, 3),
+    process_converge_max_ms: round(pc.max, 3), process_converge_servers: pc.count, process_converge_timeouts: pc.timeouts + pc.failures,
+    process_guests_left: pc.guestsLeft,
+  });
   for (const d of run.deletes) {
     const p = prefixOf(d.dialect);
     for (const l of d.levels) {
@@ -504,7 +553,10 @@ function report(run: Run, r: Record<string, unknown>): string {
   out.push('');
   const conv = [['convergence (204 → GET 404, ports gone)', 'servers', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'timeouts']];
   for (const d of run.deletes) if (d.convergence) conv.push([`stratus ${d.dialect}`, String(d.convergence.count), f(d.convergence.p50, 3), f(d.convergence.p95, 3), f(d.convergence.p99, 3), f(d.convergence.max, 3), String(d.convergence.timeouts + d.convergence.failures)]);
+  const pc = run.processConvergence;
+  conv.push(['stratus sqlite, process driver', String(pc.count), f(pc.p50, 3), f(pc.p95, 3), f(pc.p99, 3), f(pc.max, 3), String(pc.timeouts + pc.failures)]);
   out.push(table(conv));
+  out.push(`  process driver: every server a real guest process (SIGTERM, then SIGKILL after a grace period); guest processes or instance directories left after the deletes: ${pc.guestsLeft}`);
   out.push('');
   const gr = [['growth (c1; half the rows deleted)', 'rows', 'actions', 'tasks', 'list p50', 'list p99', 'DELETE p50', 'DELETE p99', 'restart ms', 'RSS MB']];
   for (const g of run.growths) for (const s of g.stages) {
@@ -600,10 +652,12 @@ async function main(): Promise<void> {
   const baselineResult = await baseline();
   const deletes = [await deleteScenario('sqlite', { levels: plan.deleteLevels, converge: plan.convergeServers })];
   if (pgAdminUrl) deletes.push(await deleteScenario('postgres', { levels: plan.deleteLevels, converge: plan.convergeServers }));
+  const processConv = await processConvergence(plan.processServers);
+  log(`process driver convergence: p50 ${round(processConv.p50)} ms, p99 ${round(processConv.p99)} ms (${processConv.count} guests booted in ${round(processConv.bootMs, 0)} ms; ${processConv.guestsLeft} left)`);
   const growths = [await growth('sqlite', plan.growthSizes)];
   if (pgAdminUrl && plan.pgGrowthSizes.length) growths.push(await growth('postgres', plan.pgGrowthSizes));
   const cold = await coldStart();
-  const run: Run = { baseline: baselineResult, deletes, growths, cold };
+  const run: Run = { baseline: baselineResult, deletes, processConvergence: processConv, growths, cold };
   const r = buildResults(run, (performance.now() - t0) / 1000);
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(r, null, 2) + '\n');
