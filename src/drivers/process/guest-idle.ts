@@ -11,11 +11,8 @@ const every = Number(process.env.STRATUS_HEARTBEAT_MS) > 0 ? Number(process.env.
 // stdout is a regular file (console.log), so writes are synchronous: nothing is lost on exit.
 const say = (line: string) => { process.stdout.write(`[${new Date().toISOString()}] ${line}\n`); };
 
-say(`Stratus guest booting: instance ${id} (${name}), pid ${process.pid}`);
-say(`${name} login:`);
-let beats = 0;
-const timer = setInterval(() => say(`heartbeat ${++beats} from instance ${id}`), every);
-
+// Handlers first: a guest that announced its boot must shut down cleanly on SIGTERM.
+let timer: NodeJS.Timeout | undefined;
 const shutdown = (signal: string) => {
   clearInterval(timer);
   say(`received ${signal}, instance ${id} shutting down`);
@@ -23,3 +20,8 @@ const shutdown = (signal: string) => {
 };
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));
+
+say(`Stratus guest booting: instance ${id} (${name}), pid ${process.pid}`);
+say(`${name} login:`);
+let beats = 0;
+timer = setInterval(() => say(`heartbeat ${++beats} from instance ${id}`), every);
