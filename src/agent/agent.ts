@@ -31,6 +31,8 @@ export class ComputeAgent {
   /** Tasks handed over in memory (written already leased to this agent), waiting for room. */
   private direct: LeasedTask[] = [];
   private putBack = false;
+  /** An injected node fault holds this agent: it starts no task. */
+  private held = false;
   private loopDone: Promise<void> | null = null;
   private periodicDone: Promise<void> | null = null;
   private pendingWake = false;
@@ -74,7 +76,9 @@ export class ComputeAgent {
     this.wake();
     await this.loopDone;
     await this.periodicDone;
-    await Promise.allSettled([...this.inFlight]);
+    // Handed-over tasks not started yet stay leased to us in the database: the next start takes them back.
+    this.direct = [];
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   /**
@@ -93,8 +97,9 @@ export class ComputeAgent {
     this.pump();
   }
 
-  /** Starts handed-over tasks while there is room, one operation per server at a time. */
+  /** Starts handed-over tasks while there is room, one operation per server at a time (none while stopped or held by a node fault). */
   private pump(): void {
+    if (!this.running || this.held) return;
     for (let i = 0; i < this.direct.length && this.inFlight.size < CONCURRENCY;) {
       const t = this.direct[i];
       if (t.server_id && this.busyServers.has(t.server_id)) { i++; continue; }
@@ -183,6 +188,9 @@ export class ComputeAgent {
   /** True while an injected node fault holds this agent; a `fail` fault kills a standalone agent outright. */
   private async checkNodeFault(): Promise<boolean> {
     const f = await this.handlers.nodeFault();
+    const wasHeld = this.held;
+    this.held = f !== null;
+    if (wasHeld && !this.held) this.pump();
     if (f === 'fail' && this.standalone) {
       this.deps.log.warn({ host: this.host }, 'injected node fault: killing this agent');
       process.kill(process.pid, 'SIGKILL');
@@ -209,8 +217,8 @@ export class ComputeAgent {
     for (const t of dialect === 'postgres' ? await lease(db) : await this.deps.transact(lease)) {
       if (t.server_id && this.busyServers.has(t.server_id)) {
         // One operation per server at a time (Nova's synchronized(instance.uuid)): put it back.
+        this.putBack = true; // before the await: the busy task may finish meanwhile and must wake the loop
         await tasksRepo.unleaseTask(db, t.id, t.attempts - 1);
-        this.putBack = true;
         continue;
       }
       if (t.server_id) this.busyServers.add(t.server_id);

@@ -92,6 +92,8 @@ export class TaskHandlers {
   }
 
   private faultsReadAt = -Infinity;
+  /** Bumped by faultsChanged(): a read that started before a change must not be cached after it. */
+  private faultsGeneration = 0;
   private cachedNodeFault: 'hang' | 'fail' | null = null;
 
   /**
@@ -102,16 +104,20 @@ export class TaskHandlers {
    */
   async nodeFault(): Promise<'hang' | 'fail' | null> {
     if (Date.now() - this.faultsReadAt < FAULTS_TTL_MS) return this.cachedNodeFault;
+    const generation = this.faultsGeneration;
     const rows = await faults.listFaults(this.deps.db, this.host);
+    const f = rows.find((r) => r.operation === 'lease');
+    const nodeFault = f ? (f.mode === 'fail' ? 'fail' : 'hang') : null;
+    if (generation !== this.faultsGeneration) return nodeFault; // changed meanwhile: the next round reads again
     this.faultsReadAt = Date.now();
     this.faultsPresent = rows.length > 0;
-    const f = rows.find((r) => r.operation === 'lease');
-    this.cachedNodeFault = f ? (f.mode === 'fail' ? 'fail' : 'hang') : null;
-    return this.cachedNodeFault;
+    this.cachedNodeFault = nodeFault;
+    return nodeFault;
   }
 
   /** Forgets the cached faults: the next round reads them again. */
   faultsChanged(): void {
+    this.faultsGeneration++;
     this.faultsReadAt = -Infinity;
     this.faultsPresent = true;
   }

@@ -28,6 +28,7 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
   let wakeHost: string | null = null;
   let task: TaskRow | undefined;
   const outcome = await deps.transact(async (tx): Promise<DeleteOutcome> => {
+    wakeHost = null; task = undefined; // PostgreSQL may run this again after a deadlock
     const found = await servers.getServerAndNodeForUpdate(tx, uuid, deps.dialect === 'postgres');
     if (!found) throw serverNotFound(id);
     const row = found.server;

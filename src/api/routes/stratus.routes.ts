@@ -64,7 +64,7 @@ export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics:
     authorize(deps, caller, RULE, { project_id: caller.projectId });
     const host = (request.query as { host?: string }).host;
     await faults.deleteFaults(deps.db, { host });
-    await faultsChanged(deps, host ?? null);
+    await faultsChanged(deps, host || null); // no host (or an empty one): every host's faults went
     reply.code(204);
     return null;
   });
