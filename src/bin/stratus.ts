@@ -30,16 +30,19 @@ const common = (c: Command) => c
   .option('--config <file>', 'YAML config file')
   .option('--log-level <level>', 'pino log level');
 
-common(program.command('serve').description('run the API (and in-process compute agents)'))
+/** Options of a process that runs compute agents. */
+const compute = (c: Command) => c
+  .option('--driver <name>', 'compute driver: fake|process')
+  .option('--service-down-time <s>', 'seconds without heartbeat before a compute node is down');
+
+compute(common(program.command('serve').description('run the API (and in-process compute agents)')))
   .option('--host <host>', 'address to listen on (default 127.0.0.1)')
   .option('--port <port>', 'port (default 8774)')
-  .option('--driver <name>', 'compute driver: fake|process')
   .option('--agents <n>', 'in-process compute agents (0: API only)')
   .option('--name <host>', 'name of the in-process compute node')
   .option('--password <pw>', 'password of the seeded demo users')
   .option('--policy-file <file>', 'policy overrides (YAML/JSON)')
   .option('--reclaim-instance-interval <s>', 'soft delete: seconds before reclaim (0: off)')
-  .option('--service-down-time <s>', 'seconds without heartbeat before a compute node is down')
   .action(async (flags: Flags) => {
     const config = configFrom(flags);
     const stack = await startStack(config);
@@ -57,10 +60,8 @@ common(program.command('serve').description('run the API (and in-process compute
     closeOnSignals(() => stack.close());
   });
 
-common(program.command('agent').description('run one compute node as its own process'))
+compute(common(program.command('agent').description('run one compute node as its own process')))
   .option('--name <host>', 'compute node name (default: this machine\'s hostname)')
-  .option('--driver <name>', 'compute driver: fake|process')
-  .option('--service-down-time <s>', 'seconds without heartbeat before a compute node is down')
   .action(async (flags: Flags) => {
     const config = configFrom(flags);
     const node = await startAgentProcess(config);

@@ -6,34 +6,39 @@ import { TestCloud } from '../../src/testing/kit.js';
 import type { FakeDriver } from '../../src/drivers/fake/fake.driver.js';
 import type { Transact } from '../../src/db/transact.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let cloud: TestCloud | undefined;
 afterEach(async () => { await cloud?.close(); cloud = undefined; });
 
-test('agent stop waits for its tasks and starts no handed-over task after it returns; the next start finishes the delete', async () => {
+test('agent stop waits for its tasks and starts no handed-over task after it; the next start finishes the delete', async () => {
   cloud = await TestCloud.start();
   const agent = cloud.stack.agents[0];
   const driver = agent.driver as FakeDriver;
   const id = await cloud.createServer('member');
-  // A slow stop keeps the server busy, so the delete's task waits in the agent's hand-over queue.
+  // A stop held at a gate keeps the server busy, so the delete's task waits in the hand-over queue.
+  let entered!: () => void;
+  const powerOffEntered = new Promise<void>((r) => { entered = r; });
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
   const powerOff = driver.powerOff.bind(driver);
-  driver.powerOff = async (x: string) => { await sleep(300); await powerOff(x); };
-  let stopped = false;
-  let destroyedAfterStop = false;
+  driver.powerOff = async (x: string) => { entered(); await gate; await powerOff(x); };
+  let stopping = false;
+  let destroyedWhileStopping = false;
   const destroy = driver.destroy.bind(driver);
-  driver.destroy = async (x: string) => { if (stopped) destroyedAfterStop = true; await destroy(x); };
+  driver.destroy = async (x: string) => { if (stopping) destroyedWhileStopping = true; await destroy(x); };
 
   assert.equal((await cloud.request('POST', `/v2.1/servers/${id}/action`, { as: 'member', body: { 'os-stop': null } })).status, 202);
-  await sleep(50);
+  await powerOffEntered;
   assert.equal((await cloud.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' })).status, 204);
-  await agent.stop();
-  stopped = true;
-  await sleep(400);
-  assert.equal(destroyedAfterStop, false, 'a task started after stop() returned');
+  stopping = true;
+  const stopped = agent.stop();
+  release();
+  await stopped;
+  await new Promise((r) => setImmediate(r));
+  assert.equal(destroyedWhileStopping, false, 'a handed-over task started while the agent stopped');
   const task = await cloud.stack.deps.db.selectFrom('tasks').selectAll().where('server_id', '=', id).where('kind', '=', 'terminate').executeTakeFirst();
   assert.equal(task?.state, 'leased', 'the delete stays leased to the stopped agent, for its next start');
 
-  stopped = false;
+  stopping = false;
   await agent.start();
   await cloud.drain();
   assert.equal((await cloud.server(id)).status, 404);
@@ -62,8 +67,8 @@ test('a delete retried after a deadlock hands over only the task of the attempt 
   const handle = agent.handlers.handle.bind(agent.handlers);
   agent.handlers.handle = async (t) => { ran.push(t.id); return handle(t); };
   try {
+    // A handed-over task starts before the response is sent: no waiting needed to see it.
     assert.equal((await cloud.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' })).status, 204);
-    await sleep(200);
     assert.deepEqual(ran, [], 'the rolled-back attempt\'s task was run');
     assert.equal((await cloud.row(id))?.task_state, 'deleting', 'the rival delete owns the server');
   } finally {

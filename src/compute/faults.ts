@@ -1,0 +1,46 @@
+import type { Caller, Deps } from './context.js';
+import { authorize } from './access.js';
+import * as faults from '../db/repositories/faults.repository.js';
+import { notifyFaults } from '../db/dialects/notify.js';
+import { iso } from '../domain/clock.js';
+import { DomainError } from '../domain/errors.js';
+
+/** Policy rule of the fault-injection control API (admin by default). */
+const RULE = 'stratus:control:faults';
+
+export interface FaultInput { host: string; server_id?: string | null; operation: string; mode: string; count?: number | null; delay_ms?: number }
+
+export async function listFaults(deps: Deps, caller: Caller, host: string | undefined) {
+  authorize(deps, caller, RULE, { project_id: caller.projectId });
+  return faults.listFaults(deps.db, host);
+}
+
+export async function addFault(deps: Deps, caller: Caller, f: FaultInput) {
+  authorize(deps, caller, RULE, { project_id: caller.projectId });
+  const row = {
+    id: deps.ids.uuid(), host: f.host, server_id: f.server_id ?? null, operation: f.operation, mode: f.mode,
+    remaining: f.count ?? null, delay_ms: f.delay_ms ?? 0, created_at: iso(deps.clock.now()),
+  };
+  await faults.insertFault(deps.db, row);
+  await faultsChanged(deps, row.host);
+  return row;
+}
+
+/** Clears the faults of `host`, or of every host when it is absent or empty. */
+export async function clearFaults(deps: Deps, caller: Caller, host: string | undefined): Promise<void> {
+  authorize(deps, caller, RULE, { project_id: caller.projectId });
+  await faults.deleteFaults(deps.db, { host });
+  await faultsChanged(deps, host || null);
+}
+
+export async function removeFault(deps: Deps, caller: Caller, id: string): Promise<void> {
+  authorize(deps, caller, RULE, { project_id: caller.projectId });
+  if ((await faults.deleteFaults(deps.db, { id })) === 0) throw new DomainError('not-found', 'FaultNotFound', 'Fault could not be found.');
+  await faultsChanged(deps, null);
+}
+
+/** Agents cache their faults: tell the local ones, and (PostgreSQL) the ones in other processes. */
+async function faultsChanged(deps: Deps, host: string | null): Promise<void> {
+  deps.faultsChanged(host);
+  await notifyFaults(deps.db, deps.dialect, host);
+}
