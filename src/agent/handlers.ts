@@ -9,6 +9,7 @@ import { finishTask, setTaskResult } from '../db/repositories/tasks.repository.j
 import { getImage, imageProperties } from '../db/repositories/catalog.repository.js';
 import { setServerPortsHost } from '../db/repositories/network.repository.js';
 import type { Executor } from '../db/executor.js';
+import { isUnavailableError } from '../db/dialects/index.js';
 
 /** What a finished driver call writes, inside the task's completing transaction. */
 type Writer = (tx: Executor) => Promise<void>;
@@ -141,7 +142,7 @@ export class TaskHandlers {
       writer = await work();
     } catch (e) {
       const err = e as Error;
-      if (!(err instanceof InjectedFault) && isTransient(err)) throw err;
+      if (!(err instanceof InjectedFault) && isUnavailableError(err)) throw err; // the database, not the guest: retry the task
       this.deps.log.warn({ server: row.id, event, err: err.message, request_id: payload.requestId }, 'compute operation failed');
       failure = err;
     }
@@ -303,11 +304,6 @@ function commandOf(properties: string): string | undefined {
 function specOf(row: ServerRow, command: string | undefined): GuestSpec {
   const flavor = JSON.parse(row.flavor) as { vcpus?: number; ram?: number; disk?: number };
   return { id: row.id, name: row.name, vcpus: flavor.vcpus ?? 1, ramMb: flavor.ram ?? 0, diskGb: flavor.disk ?? 0, imageId: row.image_id, command };
-}
-
-function isTransient(err: Error): boolean {
-  const code = (err as { code?: string }).code ?? '';
-  return /^(ECONN|ETIMEDOUT|57P|08)/.test(code) || /Connection terminated|timeout exceeded when trying to connect/i.test(err.message);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -47,8 +47,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16384 },
     // Router-level failures (a badly percent-encoded URL…) go through the one fault mapper too.
     frameworkErrors: (err: Error & { code?: string }, request: FastifyRequest, reply: import('fastify').FastifyReply) => {
-      reply.header('x-openstack-request-id', request.id);
-      reply.header('x-compute-request-id', request.id);
+      setRequestIdHeaders(request, reply); // before onRequest, which a router failure never reaches
       const fault = err.code === 'FST_ERR_BAD_URL' ? new HttpFault(400, 'badRequest', 'Malformed request URL') : err;
       return sendFault(request, reply, fault);
     },
@@ -73,8 +72,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-openstack-request-id', request.id);
-    reply.header('x-compute-request-id', request.id);
+    setRequestIdHeaders(request, reply);
     request.mv = MIN_VERSION;
     const url = request.url;
     const compute = url.startsWith('/v2.1');
@@ -146,4 +144,10 @@ export function callerOf(request: FastifyRequest): Caller {
 /** `http://host:port` as the client addressed us (links and catalog follow the client's view). */
 export function baseUrl(request: FastifyRequest): string {
   return `http://${request.headers.host ?? '127.0.0.1'}`;
+}
+
+/** Every response names its request, under Nova's two header names. */
+function setRequestIdHeaders(request: FastifyRequest, reply: import('fastify').FastifyReply): void {
+  reply.header('x-openstack-request-id', request.id);
+  reply.header('x-compute-request-id', request.id);
 }

@@ -3,7 +3,7 @@ import { authorize, findServer, serviceIsUp } from './access.js';
 import * as svcRepo from '../db/repositories/services.repository.js';
 import * as tasksRepo from '../db/repositories/tasks.repository.js';
 import { dispatch, enqueue } from '../tasks/queue.js';
-import { conflict, serverNotReady } from '../domain/errors.js';
+import { DomainError, conflict, invalidState, serverNotReady } from '../domain/errors.js';
 
 const WAIT_MS = 10000;
 
@@ -16,7 +16,7 @@ export async function consoleOutput(deps: Deps, caller: Caller, id: string, line
   authorize(deps, caller, 'os_compute_api:os-console-output', { project_id: row.project_id, user_id: row.user_id });
   const svc = row.host ? await svcRepo.getComputeService(deps.db, row.host) : undefined;
   if (!['active', 'stopped', 'paused', 'suspended', 'error'].includes(row.vm_state)) {
-    throw conflict(`Cannot 'get_console_output' instance ${row.id} while it is in vm_state ${row.vm_state}`, 'InstanceInvalidState');
+    throw invalidState('get_console_output', row.id, 'vm_state', row.vm_state);
   }
   // Nova parity: a guest on no host, or on a node that is down, "is not ready" (409).
   if (!row.host || !serviceIsUp(deps, svc)) throw serverNotReady(row.id);
@@ -27,9 +27,14 @@ export async function consoleOutput(deps: Deps, caller: Caller, id: string, line
   while (Date.now() < end) {
     const t = await tasksRepo.getTask(deps.db, taskId);
     if (t && t.state === 'done') { await tasksRepo.deleteTask(deps.db, taskId); return t.result ?? ''; }
-    if (t && t.state === 'dead') break;
+    if (t && t.state === 'dead') {
+      // Nova parity: the hypervisor could not read the guest's console (ConsoleNotAvailable) → 404.
+      await tasksRepo.deleteTask(deps.db, taskId);
+      throw new DomainError('not-found', 'ConsoleNotAvailable', 'Guest does not have a console available.');
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
   await tasksRepo.deleteTask(deps.db, taskId);
+  // Nova would fail with a 500 after its RPC timeout; a 409 naming the cause is more useful.
   throw conflict(`Unable to get console output for instance ${row.id}: its compute node did not answer`, 'ConsoleNotAvailable');
 }

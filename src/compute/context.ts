@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.js';
 import type { DialectName } from '../db/dialects/index.js';
 import type { Policy } from '../policy/policy.js';
 import type { Clock, Ids } from '../domain/clock.js';
-import type { Transact } from '../db/transact.js';
+import type { Transact } from '../db/dialects/transact.js';
 import type { TasksTable } from '../db/schema.js';
 
 /** What every use case needs, built once at start-up and passed in. */

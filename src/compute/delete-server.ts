@@ -25,10 +25,9 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
   // Nova parity: a malformed id is "not found" without touching the database (B17).
   if (!uuid) throw serverNotFound(id);
   const rule = opts.rule ?? 'os_compute_api:servers:delete';
-  let wakeHost: string | null = null;
   let task: TaskRow | undefined;
   const outcome = await deps.transact(async (tx): Promise<DeleteOutcome> => {
-    wakeHost = null; task = undefined; // PostgreSQL may run this again after a deadlock
+    task = undefined; // PostgreSQL may run this again after a deadlock
     const found = await servers.getServerAndNodeForUpdate(tx, uuid, deps.dialect === 'postgres');
     if (!found) throw serverNotFound(id);
     const row = found.server;
@@ -53,7 +52,7 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
         const del = open.find((t) => t.kind === 'terminate' || t.kind === 'soft_delete');
         const stuck = !del || (del.state === 'leased' && del.lease_expires_at !== null && del.lease_expires_at < now);
         if (!stuck) return { plan: 'noop' };
-        if (del) { await tasks.requeueTask(tx, del.id, now); wakeHost = row.host; }
+        if (del) { await tasks.requeueTask(tx, del.id, now); task = { ...del, state: 'queued' }; }
         else task = await enqueue(deps, tx, { kind: row.task_state === 'soft-deleting' ? 'soft_delete' : 'terminate', serverId: row.id, host: row.host!, payload: { requestId: caller.requestId } });
         return { plan: 'noop', requeued: true };
       }
@@ -79,7 +78,6 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
       }
     }
   });
-  if (wakeHost) deps.wake(wakeHost);
   dispatch(deps, [task]);
   return outcome;
 }

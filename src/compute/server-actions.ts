@@ -7,8 +7,9 @@ import * as svcRepo from '../db/repositories/services.repository.js';
 import { dispatch, enqueue, type TaskKind } from '../tasks/queue.js';
 import { iso } from '../domain/clock.js';
 import { checkAction, acceptedTaskState, type ServerAction } from '../domain/transitions.js';
-import { conflict, invalid, policyRefused, serverLocked } from '../domain/errors.js';
+import { conflict, invalid, invalidState, policyRefused, serverLocked } from '../domain/errors.js';
 import { isVmState } from '../domain/states.js';
+import type { Executor } from '../db/executor.js';
 
 /** Power-style actions: checked against the transitions table, then handed to the agent. */
 const POWER_ACTIONS: Record<string, { action: ServerAction; rule: string; task: TaskKind; name: string }> = {
@@ -45,7 +46,7 @@ export async function powerAction(deps: Deps, caller: Caller, id: string, key: s
     if (!ok) {
       const now2 = await servers.getServer(tx, row.id);
       if (now2 && now2.locked_by !== null && !caller.isAdmin) throw serverLocked(row.id);
-      throw conflict(`Cannot '${spec.name}' instance ${row.id} while it is in task_state ${now2?.task_state ?? 'None'}`, 'InstanceInvalidState');
+      throw invalidState(spec.name, row.id, 'task_state', now2?.task_state ?? null);
     }
     const actionId = await recordAction(deps, tx, caller, row.id, spec.name);
     return enqueue(deps, tx, { kind: spec.task, serverId: row.id, host: host!, payload: { actionId, requestId: caller.requestId, rebootType } });
@@ -61,7 +62,7 @@ export async function lockServer(deps: Deps, caller: Caller, id: string, reason:
   // Nova parity: re-locking an already locked server is a no-op.
   if (row.locked_by !== null) return;
   await deps.transact(async (tx) => {
-    if (!(await servers.lockIfUnlocked(tx, row.id, lockedBy, reason, iso(deps.clock.now())))) return;
+    if (!(await servers.casUpdateServer(tx, row.id, undefined, { locked_by: lockedBy, locked_reason: reason, updated_at: iso(deps.clock.now()) }, { expectUnlocked: true }))) return;
     await recordAction(deps, tx, caller, row.id, 'lock', { finished: true, event: 'api_lock' });
   });
 }
@@ -97,7 +98,7 @@ export async function resetState(deps: Deps, caller: Caller, id: string, state: 
   const vm = state === 'error' ? 'error' : state === 'active' ? 'active' : null;
   if (!vm || !isVmState(vm)) throw invalid(`Invalid input for field/attribute state. Value: ${state}. '${state}' is not one of ['active', 'error']`);
   await deps.transact(async (tx) => {
-    await servers.updateLiveServer(tx, row.id, { vm_state: vm, task_state: null, updated_at: iso(deps.clock.now()) });
+    await servers.casUpdateServer(tx, row.id, undefined, { vm_state: vm, task_state: null, updated_at: iso(deps.clock.now()) });
     await recordAction(deps, tx, caller, row.id, 'resetState', { finished: true });
   });
 }
@@ -112,12 +113,12 @@ export async function restoreServer(deps: Deps, caller: Caller, id: string): Pro
   const task = await deps.transact(async (tx) => {
     if (row.host && serviceIsUp(deps, svc)) {
       const ok = await servers.casUpdateServer(tx, row.id, null, { task_state: 'restoring', deleted_at: null, updated_at: now });
-      if (!ok) throw conflict(`Cannot 'restore' instance ${row.id} while it is in task_state ${row.task_state ?? 'None'}`);
+      if (!ok) throw await restoreRaceLost(tx, row.id);
       const actionId = await recordAction(deps, tx, caller, row.id, 'restore');
       return enqueue(deps, tx, { kind: 'restore', serverId: row.id, host: row.host, payload: { actionId, requestId: caller.requestId } });
     } else {
       const ok = await servers.casUpdateServer(tx, row.id, null, { vm_state: 'active', task_state: null, deleted_at: null, updated_at: now });
-      if (!ok) throw conflict(`Cannot 'restore' instance ${row.id} while it is in task_state ${row.task_state ?? 'None'}`);
+      if (!ok) throw await restoreRaceLost(tx, row.id);
       await recordAction(deps, tx, caller, row.id, 'restore', { finished: true });
       return undefined;
     }
@@ -130,3 +131,9 @@ export async function forceDeleteServer(deps: Deps, caller: Caller, id: string):
   await deleteServer(deps, caller, id, { force: true, rule: 'os_compute_api:os-deferred-delete:force' });
 }
 
+
+/** Another request changed the server between the check and the write: name the state it left. */
+async function restoreRaceLost(tx: Executor, id: string) {
+  const current = await servers.getServer(tx, id);
+  return invalidState('restore', id, 'task_state', current?.task_state ?? null);
+}

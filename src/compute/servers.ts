@@ -11,6 +11,7 @@ import { dispatch, enqueue, type TaskRow } from '../tasks/queue.js';
 import { iso } from '../domain/clock.js';
 import { DomainError, conflict, invalid, deletedListingForbidden, invalidStatusFilter } from '../domain/errors.js';
 import { statesForStatus } from '../domain/states.js';
+import { imageVisibleTo } from '../domain/images.js';
 import type { ServersTable } from '../db/schema.js';
 
 export const MAX_SERVERS_PER_REQUEST = 1000;
@@ -52,7 +53,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
   const imageId = canonicalUuid(lastSegment(input.imageRef));
   if (!imageId) throw invalid('Invalid imageRef provided.');
   const image = await catalog.getImage(deps.db, imageId);
-  if (!image || (!['public', 'community'].includes(image.visibility) && image.owner !== caller.projectId && !caller.isAdmin)) throw invalid('Can not find requested image');
+  if (!image || !imageVisibleTo(image, caller.isAdmin ? undefined : caller.projectId)) throw invalid('Can not find requested image');
   if (image.status !== 'active') throw invalid(`Image ${imageId} is not active.`);
   const flavorId = lastSegment(input.flavorRef);
   const flavor = await catalog.getFlavor(deps.db, flavorId);
@@ -225,6 +226,6 @@ export async function updateServer(deps: Deps, caller: Caller, id: string, chang
   if (changes.description !== undefined) set.description = changes.description;
   if (changes.accessIPv4 !== undefined) set.access_ipv4 = changes.accessIPv4;
   if (changes.accessIPv6 !== undefined) set.access_ipv6 = changes.accessIPv6;
-  await servers.updateLiveServer(deps.db, row.id, set);
+  await servers.casUpdateServer(deps.db, row.id, undefined, set);
   return (await servers.getServer(deps.db, row.id))!;
 }

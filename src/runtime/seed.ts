@@ -35,8 +35,7 @@ export async function seedDemoCloud(db: Kysely<Database>, opts: { password: stri
       projects[p] = hex(opts.ids);
       await tx.insertInto('projects').values({ id: projects[p], name: p, domain_id: 'default', description: `${p} project`, enabled: 1 }).execute();
     }
-    const users: Array<[string, string, string]> = [['admin', 'admin', 'admin'], ['demo', 'demo', 'member'], ['alt_demo', 'alt_demo', 'member'], ['demo_reader', 'demo', 'reader']];
-    for (const [name, project, role] of users) {
+    for (const [name, project, role] of DEMO_USER_ROLES) {
       const id = hex(opts.ids);
       await tx.insertInto('users').values({ id, name, domain_id: 'default', password_hash: pwHash, default_project_id: projects[project], enabled: 1 }).execute();
       await tx.insertInto('role_assignments').values({ user_id: id, project_id: projects[project], role_id: roles[role] }).execute();
@@ -59,7 +58,9 @@ export async function seedDemoCloud(db: Kysely<Database>, opts: { password: stri
   return true;
 }
 
-export const DEMO_USERS = ['admin', 'demo', 'alt_demo', 'demo_reader'];
+/** The demo users: name, project, role. */
+const DEMO_USER_ROLES: Array<[string, string, string]> = [['admin', 'admin', 'admin'], ['demo', 'demo', 'member'], ['alt_demo', 'alt_demo', 'member'], ['demo_reader', 'demo', 'reader']];
+export const DEMO_USERS = DEMO_USER_ROLES.map(([name]) => name);
 
 /**
  * The demo users' password follows `--password` / STRATUS_PASSWORD on every start, not only at

@@ -6,7 +6,7 @@ import type { Config } from '../config/config.js';
 import { isLoopback } from '../config/config.js';
 import { openDatabase, type OpenedDb } from '../db/dialects/index.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { makeTransact } from '../db/transact.js';
+import { makeTransact } from '../db/dialects/transact.js';
 import { Policy } from '../policy/policy.js';
 import { randomIds, systemClock, type Clock, type Ids } from '../domain/clock.js';
 import type { Deps } from '../compute/context.js';

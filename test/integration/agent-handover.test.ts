@@ -4,7 +4,7 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestCloud } from '../../src/testing/kit.js';
 import type { FakeDriver } from '../../src/drivers/fake/fake.driver.js';
-import type { Transact } from '../../src/db/transact.js';
+import type { Transact } from '../../src/db/dialects/transact.js';
 
 let cloud: TestCloud | undefined;
 afterEach(async () => { await cloud?.close(); cloud = undefined; });

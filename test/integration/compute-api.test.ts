@@ -258,8 +258,29 @@ describe('actions', () => {
     assert.match(res.body.output, /console-vm/);
     const bad = await cloud.request('POST', `/v2.1/servers/${id}/action`, { as: 'member', body: { 'os-getConsoleOutput': { length: 'x' } } });
     assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body, { badRequest: { code: 400, message: 'Invalid input for field/attribute length. Value: x.' } });
     const reader = await cloud.request('POST', `/v2.1/servers/${id}/action`, { as: 'reader', body: { 'os-getConsoleOutput': {} } });
     assert.equal(reader.status, 403);
+    assert.deepEqual(reader.body, { forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:os-console-output to be performed." } });
+    const missing = await cloud.request('POST', '/v2.1/servers/11111111-2222-3333-4444-555555555555/action', { as: 'member', body: { 'os-getConsoleOutput': {} } });
+    assert.equal(missing.status, 404);
+    assert.deepEqual(missing.body, { itemNotFound: { code: 404, message: 'Instance 11111111-2222-3333-4444-555555555555 could not be found.' } });
+  });
+  test('os-getConsoleOutput: 409 in a state without a console, 404 when the hypervisor has none (Nova ConsoleNotAvailable)', async () => {
+    const offloaded = await cloud.createServer();
+    await cloud.request('POST', `/v2.1/servers/${offloaded}/action`, { as: 'member', body: { shelve: null } });
+    await cloud.drain();
+    await cloud.request('POST', `/v2.1/servers/${offloaded}/action`, { as: 'admin', body: { shelveOffload: null } });
+    await cloud.drain();
+    const res = await cloud.request('POST', `/v2.1/servers/${offloaded}/action`, { as: 'member', body: { 'os-getConsoleOutput': {} } });
+    assert.equal(res.status, 409);
+    assert.deepEqual(res.body, { conflictingRequest: { code: 409, message: `Cannot 'get_console_output' instance ${offloaded} while it is in vm_state shelved_offloaded` } });
+
+    const lost = await cloud.createServer();
+    await cloud.stack.agents[0].driver.destroy(lost); // the hypervisor lost the guest behind Stratus' back
+    const gone = await cloud.request('POST', `/v2.1/servers/${lost}/action`, { as: 'member', body: { 'os-getConsoleOutput': {} } });
+    assert.equal(gone.status, 404);
+    assert.deepEqual(gone.body, { itemNotFound: { code: 404, message: 'Guest does not have a console available.' } });
   });
   test('instance action show: unknown request id 404', async () => {
     const id = await cloud.createServer();

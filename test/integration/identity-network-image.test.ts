@@ -192,10 +192,27 @@ describe('Stratus endpoints', () => {
   test('fault control API validates its input and lists/clears faults', async () => {
     const bad = await cloud.request('POST', '/stratus/v1/faults', { as: 'admin', body: { fault: { host: 'h', operation: 'explode', mode: 'fail' } } });
     assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body, { badRequest: { code: 400, message: 'Invalid input for field/attribute operation. must be equal to one of the allowed values' } });
     const made = await cloud.request('POST', '/stratus/v1/faults', { as: 'admin', body: { fault: { host: 'nowhere', operation: 'destroy', mode: 'fail', count: 2 } } });
     assert.equal(made.status, 201);
     assert.equal((await cloud.request('GET', '/stratus/v1/faults?host=nowhere', { as: 'admin' })).body.faults.length, 1);
     assert.equal((await cloud.request('DELETE', `/stratus/v1/faults/${made.body.fault.id}`, { as: 'admin' })).status, 204);
-    assert.equal((await cloud.request('DELETE', `/stratus/v1/faults/${made.body.fault.id}`, { as: 'admin' })).status, 404);
+    const again = await cloud.request('DELETE', `/stratus/v1/faults/${made.body.fault.id}`, { as: 'admin' });
+    assert.equal(again.status, 404);
+    assert.deepEqual(again.body, { itemNotFound: { code: 404, message: 'Fault could not be found.' } });
+  });
+  test('fault control API: 403 for members on every method, 401 without a token, 405 for other methods', async () => {
+    const forbidden = { forbidden: { code: 403, message: "Policy doesn't allow stratus:control:faults to be performed." } };
+    for (const [method, path, body] of [['GET', '/stratus/v1/faults', undefined], ['POST', '/stratus/v1/faults', { fault: { host: 'h', operation: 'destroy', mode: 'fail' } }], ['DELETE', '/stratus/v1/faults', undefined], ['DELETE', '/stratus/v1/faults/x', undefined]] as const) {
+      const res = await cloud.request(method, path, { as: 'member', body });
+      assert.equal(res.status, 403, `${method} ${path}`);
+      assert.deepEqual(res.body, forbidden, `${method} ${path}`);
+    }
+    const anonymous = await cloud.request('GET', '/stratus/v1/faults', { token: '' });
+    assert.equal(anonymous.status, 401);
+    assert.deepEqual(anonymous.body, { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } });
+    const put = await cloud.request('PUT', '/stratus/v1/faults', { as: 'admin', body: {} });
+    assert.equal(put.status, 405);
+    assert.deepEqual(put.body, { badMethod: { code: 405, message: 'The method specified is not allowed for this resource.' } });
   });
 });

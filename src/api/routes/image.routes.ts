@@ -4,6 +4,7 @@ import { authorize, canonicalUuid } from '../../compute/access.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
 import { DomainError } from '../../domain/errors.js';
 import { iso } from '../../domain/clock.js';
+import { imageVisibleTo } from '../../domain/images.js';
 import { baseUrl, callerOf } from '../app.js';
 import { RouteTable } from '../routing.js';
 
@@ -41,8 +42,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: Deps): void {
     const uuid = canonicalUuid(id);
     const img = uuid ? await catalog.getImage(deps.db, uuid) : undefined;
     const s = scope(request);
-    // 'private' and 'shared' images belong to their owner (Stratus has no image members).
-    if (!img || (s !== undefined && !['public', 'community'].includes(img.visibility) && img.owner !== s)) throw notFound(id);
+    if (!img || !imageVisibleTo(img, s)) throw notFound(id);
     return img;
   };
   r.add('GET', '/image/v2/images/:id', async (request) => renderImage(await getImage(request)));

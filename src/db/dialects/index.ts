@@ -83,10 +83,17 @@ function startCheckpointer(file: string): { stop(): Promise<void> } {
 export function isUnavailableError(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
   if (!e) return false;
+  if (isRetryable(e)) return true; // a deadlock victim: what failed may simply be run again
   const code = e.code ?? '';
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '40P01', '40001', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR'].includes(code)) return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR'].includes(code)) return true;
   const msg = e.message ?? '';
   return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connect ECONNREFUSED|database is locked/i.test(msg);
+}
+
+/** PostgreSQL deadlock_detected and serialization_failure: the transaction may be run again as a whole. */
+export function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === '40P01' || code === '40001';
 }
 
 /** True for a unique-constraint violation on either dialect. */

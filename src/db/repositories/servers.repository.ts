@@ -41,7 +41,8 @@ const selectServerAndNode = prepared((ex: Executor, id: string, postgres: boolea
 
 /**
  * Compare-and-set: applies `changes` only when the row is live and its task_state is still
- * `expectedTaskState` (null = no task). Returns whether a row changed.
+ * `expectedTaskState` (null = no task; undefined = any), and, with `expectUnlocked`, nobody
+ * holds a lock. Returns whether a row changed.
  */
 export async function casUpdateServer(ex: Executor, id: string, expectedTaskState: string | null | undefined, changes: Updateable<ServersTable>, opts: { expectUnlocked?: boolean } = {}): Promise<boolean> {
   return changed(await casUpdate(ex, id, expectedTaskState, changes, opts.expectUnlocked === true));
@@ -187,11 +188,6 @@ export async function markReclaimed(ex: Executor, id: string, nowIso: string): P
   return Number(r.numUpdatedRows) > 0;
 }
 
-/** Sets columns of a live server unconditionally (lock, unlock, reset-state, rename). */
-export async function updateLiveServer(ex: Executor, id: string, changes: Updateable<ServersTable>): Promise<void> {
-  await ex.updateTable('servers').set(changes).where('id', '=', id).where('deleted', '=', 0).execute();
-}
-
 /** Live servers per host, for placement. */
 export async function liveServerCounts(ex: Executor, hosts: string[]): Promise<Map<string, number>> {
   if (hosts.length === 0) return new Map();
@@ -208,9 +204,3 @@ export async function unlockIfLockedBy(ex: Executor, id: string, seenLockedBy: s
   return Number(r.numUpdatedRows) > 0;
 }
 
-/** Locks a server unless it is locked already (an owner must not overwrite an admin's lock). */
-export async function lockIfUnlocked(ex: Executor, id: string, lockedBy: string, reason: string | null, nowIso: string): Promise<boolean> {
-  const r = await ex.updateTable('servers').set({ locked_by: lockedBy, locked_reason: reason, updated_at: nowIso })
-    .where('id', '=', id).where('deleted', '=', 0).where('locked_by', 'is', null).executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
-}

@@ -6,7 +6,6 @@ export {};
 
 const id = process.env.STRATUS_INSTANCE_ID ?? '(unknown)';
 const name = process.env.STRATUS_INSTANCE_NAME ?? id;
-const every = Number(process.env.STRATUS_HEARTBEAT_MS) > 0 ? Number(process.env.STRATUS_HEARTBEAT_MS) : 5000;
 
 // stdout is a regular file (console.log), so writes are synchronous: nothing is lost on exit.
 const say = (line: string) => { process.stdout.write(`[${new Date().toISOString()}] ${line}\n`); };
@@ -24,4 +23,4 @@ process.on('SIGINT', () => shutdown('SIGINT'));
 say(`Stratus guest booting: instance ${id} (${name}), pid ${process.pid}`);
 say(`${name} login:`);
 let beats = 0;
-timer = setInterval(() => say(`heartbeat ${++beats} from instance ${id}`), every);
+timer = setInterval(() => say(`heartbeat ${++beats} from instance ${id}`), 5000);

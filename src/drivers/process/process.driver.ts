@@ -10,11 +10,6 @@ export interface ProcessDriverOptions {
   dataDir: string;
   /** SIGTERM → SIGKILL grace period for power-off, soft reboot and destroy (ms, default 3000). */
   graceMs?: number;
-  /**
-   * Base environment of every guest (the STRATUS_* variables are added on top). Default: a
-   * standard PATH only — guests never inherit the agent's environment (database URLs, secrets).
-   */
-  env?: Record<string, string>;
 }
 
 const GIB = 1024 ** 3;
@@ -100,7 +95,6 @@ export class ProcessDriver implements ComputeDriver {
   readonly name = 'process';
   private readonly dataDir: string;
   private readonly graceMs: number;
-  private readonly baseEnv: Record<string, string>;
   /** Child handles of guests this driver started. Kept so the 'exit' listener reaps them (a zombie still answers kill(pid, 0)). */
   private readonly children = new Map<string, ChildProcess>();
   /** One operation at a time per guest within this driver (two concurrent spawns must not start two processes). */
@@ -109,7 +103,6 @@ export class ProcessDriver implements ComputeDriver {
   constructor(opts: ProcessDriverOptions) {
     this.dataDir = opts.dataDir;
     this.graceMs = opts.graceMs ?? 3000;
-    this.baseEnv = { PATH: DEFAULT_PATH, ...opts.env };
   }
 
   /** `<dataDir>/instances/<id>` (the id must be a safe directory name). */
@@ -339,7 +332,8 @@ export class ProcessDriver implements ComputeDriver {
     await this.stop(spec.id, 0);
     const [cmd, args] = spec.command ? ['/bin/sh', ['-c', spec.command]] : [process.execPath, [IDLE_SCRIPT]];
     const env = {
-      ...this.baseEnv,
+      // A standard PATH and our STRATUS_* variables only: guests never inherit the agent's environment (database URLs, secrets).
+      PATH: DEFAULT_PATH,
       HOME: dir,
       STRATUS_INSTANCE_ID: spec.id,
       STRATUS_INSTANCE_NAME: String(spec.name ?? '').replace(/\0/g, ''),

@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
-import type { Database } from './schema.js';
-import type { DialectName } from './dialects/index.js';
+import type { Database } from '../schema.js';
+import { isRetryable, type DialectName } from './index.js';
 
 /** Runs `fn` atomically: everything it writes commits together or not at all. */
 export type Transact = <T>(fn: (tx: Transaction<Database>) => Promise<T>) => Promise<T>;
@@ -76,10 +76,4 @@ export function makeTransact(db: Kysely<Database>, dialect: DialectName): Transa
     queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
     if (!flushing && !scheduled) { scheduled = true; setImmediate(start); }
   });
-}
-
-/** PostgreSQL deadlock_detected and serialization_failure: safe to retry as a whole. */
-export function isRetryable(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  return code === '40P01' || code === '40001';
 }

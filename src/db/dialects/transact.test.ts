@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from './dialects/index.js';
-import { migrateToLatest } from './migrate.js';
+import { openDatabase } from './index.js';
+import { migrateToLatest } from '../migrate.js';
 import { makeTransact } from './transact.js';
 
 test('group commit on SQLite: concurrent units share transactions; a failing unit rolls back alone', async () => {
