@@ -53,7 +53,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, allowUnionTypes: true } },
     schemaErrorFormatter: formatSchemaErrors as never,
-    return503OnClosing: true,
+    // While closing, requests already on open connections are served (the database closes after
+    // the HTTP server), rather than answered by Fastify's own non-Nova 503 body.
+    return503OnClosing: false,
   } as never) as unknown as FastifyInstance;
 
   app.decorateRequest('caller', null);

@@ -20,6 +20,8 @@ const KIND_STATUS: Record<DomainError['kind'], number> = {
   'not-found': 404, conflict: 409, forbidden: 403, invalid: 400, unavailable: 503, unauthorized: 401, 'over-limit': 413,
 };
 
+/** Neutron's fault type for a status without a more specific one (webob's exception class names). */
+const NEUTRON_TYPES: Record<number, string> = { 403: 'HTTPForbidden', 404: 'HTTPNotFound', 405: 'HTTPMethodNotAllowed', 409: 'Conflict', 413: 'HTTPRequestEntityTooLarge', 415: 'HTTPUnsupportedMediaType', 500: 'HTTPInternalServerError', 503: 'HTTPServiceUnavailable' };
 const KEYSTONE_TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 /** Which wire family a path belongs to; each speaks its own error format. */
@@ -76,7 +78,7 @@ export function sendFault(request: FastifyRequest, reply: FastifyReply, err: unk
     return reply.code(f.status).type('application/json').send({ error: { code: f.status, title: KEYSTONE_TITLES[f.status] ?? 'Error', message: f.message } });
   }
   if (family === 'network') {
-    const type = /^[A-Z]/.test(f.key) ? f.key : (f.status === 404 ? 'HTTPNotFound' : f.status === 409 ? 'Conflict' : f.status === 403 ? 'HTTPForbidden' : 'HTTPBadRequest');
+    const type = /^[A-Z]/.test(f.key) ? f.key : (NEUTRON_TYPES[f.status] ?? 'HTTPBadRequest');
     return reply.code(f.status).type('application/json').send({ NeutronError: { type, message: f.message, detail: '' } });
   }
   if (family === 'image') {
