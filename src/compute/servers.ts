@@ -74,9 +74,9 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
       if (n.port) {
         const portId = canonicalUuid(n.port);
         const port = portId ? await net.getPort(deps.db, portId) : undefined;
-        if (!port || (!caller.isAdmin && port.project_id !== caller.projectId)) throw new DomainError('not-found', 'PortNotFound', `Port id ${n.port} could not be found.`);
+        if (!port || (!caller.isAdmin && port.project_id !== caller.projectId)) throw invalid(`Port id ${n.port} could not be found.`); // Nova parity: servers.create maps PortNotFound to 400
         if (port.device_id) throw conflict(`Port ${port.id} is still in use.`, 'PortInUse');
-        if (input.maxCount > 1) throw invalid('Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.');
+        if (input.maxCount > 1) throw invalid('Failed to launch instances: Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.');
         plan.push({ portId: port.id });
       } else if (n.uuid) {
         const id = canonicalUuid(n.uuid);

@@ -65,7 +65,7 @@ export class TokenService {
     if (auth.project) {
       const pd = await this.domain(auth.project.domain, !auth.project.id);
       const project = await repo.findProject(db, { id: auth.project.id, name: auth.project.name, domainId: pd?.id });
-      if (!project || !project.enabled) throw unauthorized(`Could not find project: ${auth.project.id ?? auth.project.name}.`);
+      if (!project || !project.enabled) throw unauthorized(); // Keystone does not say which part was wrong
       roles = expandRoles(await repo.roleNamesFor(db, user.id, project.id));
       if (roles.length === 0) throw unauthorized(`User ${user.id} has no access to project ${project.id}.`);
       projectId = project.id; projectName = project.name;
@@ -107,7 +107,7 @@ export class TokenService {
     const h = hashToken(token);
     this.cache.delete(h);
     const n = await repo.revokeToken(this.deps.db, h);
-    if (n === 0) throw new DomainError('not-found', 'TokenNotFound', 'Could not find token.');
+    if (n === 0) throw new DomainError('not-found', 'TokenNotFound', `Could not find token: ${token}.`);
   }
 
   private async domain(ref: { id?: string; name?: string } | undefined, required: boolean) {
@@ -116,7 +116,7 @@ export class TokenService {
       return undefined;
     }
     const d = await repo.findDomain(this.deps.db, ref);
-    if (!d) throw unauthorized(`Could not find domain: ${ref.id ?? ref.name}.`);
+    if (!d) throw unauthorized(); // Keystone does not say which part was wrong
     return d;
   }
 }

@@ -200,7 +200,8 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     const body = request.body as Record<string, unknown> | undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('Malformed request body');
     const keys = Object.keys(body);
-    if (keys.length !== 1) throw invalid(keys.length === 0 ? 'Malformed request body' : 'There is no such action: ' + keys.join(','));
+    // Nova parity (wsgi.action_peek): no key, or more than one, is a malformed body.
+    if (keys.length !== 1) throw invalid('Malformed request body');
     const key = keys[0];
     const value = body[key];
     switch (key) {

@@ -76,9 +76,8 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: Deps, tokens:
   r.add('POST', '/identity/v3/auth/tokens', async (request, reply) => {
     const body = request.body as { auth: { identity: { methods: string[]; password?: { user: PasswordAuth['user'] } }; scope?: { project?: PasswordAuth['project'] } | string } };
     const ident = body.auth.identity;
-    if (!ident.methods.includes('password') || !ident.password) {
-      throw new DomainError('unauthorized', 'Unauthorized', 'The request you have made requires authentication.');
-    }
+    if (!ident.methods.includes('password')) throw new DomainError('unauthorized', 'Unauthorized', 'Attempted to authenticate with an unsupported method.');
+    if (!ident.password) throw new DomainError('unauthorized', 'Unauthorized', 'The request you have made requires authentication.');
     const scope = typeof body.auth.scope === 'object' ? body.auth.scope.project : undefined;
     const { token, info } = await tokens.issue({ user: ident.password.user, project: scope });
     const noCatalog = (request.query as Record<string, string>).nocatalog !== undefined;
@@ -88,12 +87,12 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: Deps, tokens:
 
   const subject = (request: FastifyRequest) => {
     const s = request.headers['x-subject-token'];
-    if (typeof s !== 'string' || !s) throw new DomainError('not-found', 'TokenNotFound', 'Could not find token.');
+    if (typeof s !== 'string' || !s) throw new DomainError('not-found', 'TokenNotFound', 'No token in the request');
     return s;
   };
   const validateSubject = async (request: FastifyRequest) => {
     try { return await tokens.validate(subject(request)); } catch (e) {
-      if (e instanceof DomainError && e.kind === 'unauthorized') throw new DomainError('not-found', 'TokenNotFound', `Could not find token: ${subject(request)}`);
+      if (e instanceof DomainError && e.kind === 'unauthorized') throw new DomainError('not-found', 'TokenNotFound', 'Failed to validate token');
       throw e;
     }
   };

@@ -54,6 +54,8 @@ export function registerImageRoutes(app: FastifyInstance, deps: Deps): void {
     const known = new Set(['name', 'visibility', 'disk_format', 'container_format', 'min_disk', 'min_ram', 'protected', 'id', 'tags']);
     const props = Object.fromEntries(Object.entries(b).filter(([k]) => !known.has(k)));
     const id = typeof b.id === 'string' && canonicalUuid(b.id) ? canonicalUuid(b.id)! : deps.ids.uuid();
+    // Glance's wording; a create racing this one still gets the generic 409 from the unique key.
+    if (await catalog.getImage(deps.db, id)) throw new DomainError('conflict', 'Duplicate', `Image ID ${id} already exists!`);
     await catalog.insertImage(deps.db, {
       id, name: String(b.name ?? ''), status: 'active', visibility: String(b.visibility ?? 'shared'), owner: caller.projectId,
       disk_format: (b.disk_format as string) ?? null, container_format: (b.container_format as string) ?? null, size: 0,
@@ -65,7 +67,11 @@ export function registerImageRoutes(app: FastifyInstance, deps: Deps): void {
   }, { schema: { body: { type: 'object', properties: { name: { type: 'string', maxLength: 255 }, visibility: { enum: ['public', 'private', 'shared', 'community'] }, min_disk: { type: 'integer', minimum: 0 }, min_ram: { type: 'integer', minimum: 0 }, protected: { type: 'boolean' } } } } });
   r.add('DELETE', '/image/v2/images/:id', async (request, reply) => {
     const caller = callerOf(request);
-    const img = await getImage(request);
+    const id = (request.params as { id: string }).id;
+    const img = await getImage(request).catch((e: unknown) => {
+      // Glance words a missing image differently when deleting.
+      throw e instanceof DomainError && e.code === 'ImageNotFound' ? new DomainError('not-found', 'ImageNotFound', `Failed to find image ${id} to delete`) : e;
+    });
     authorize(deps, caller, 'stratus:image:delete', { project_id: img.owner ?? caller.projectId });
     if (img.protected) throw new DomainError('forbidden', 'ImageProtected', `Image ${img.id} is protected and cannot be deleted.`);
     await catalog.deleteImage(deps.db, img.id);
