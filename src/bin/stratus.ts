@@ -13,6 +13,8 @@ function configFrom(flags: Flags): Config {
     host: flags.host, port: flags.port, data: flags.data, database: flags.database, driver: flags.driver, agents: flags.agents,
     agentName: flags.name, password: flags.password, policyFile: flags.policyFile, logLevel: flags.logLevel,
     reclaimInstanceInterval: flags.reclaimInstanceInterval, serviceDownTime: flags.serviceDownTime,
+    publicUrl: flags.publicUrl, trustProxy: flags.trustProxy,
+    lockoutFailureAttempts: flags.lockoutFailureAttempts, lockoutDuration: flags.lockoutDuration,
   };
   return loadConfig(map, process.env, flags.config ?? process.env.STRATUS_CONFIG);
 }
@@ -43,6 +45,10 @@ compute(common(program.command('serve').description('run the API (and in-process
   .option('--password <pw>', 'password of the seeded demo users')
   .option('--policy-file <file>', 'policy overrides (YAML/JSON)')
   .option('--reclaim-instance-interval <s>', 'soft delete: seconds before reclaim (0: off)')
+  .option('--public-url <url>', 'base URL clients use (catalog, links); default http://<host>:<port>')
+  .option('--trust-proxy <0|1>', 'honour X-Forwarded-Proto/-Host/-For from a proxy in front (default 0)')
+  .option('--lockout-failure-attempts <n>', 'failed logins per user and address before a lockout (default 10; 0: off)')
+  .option('--lockout-duration <s>', 'seconds a lockout lasts (default 60)')
   .action(async (flags: Flags) => {
     const config = configFrom(flags);
     const stack = await startStack(config);

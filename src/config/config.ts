@@ -36,6 +36,17 @@ export interface Config {
   logLevel: string;
   /** Prometheus metrics at /stratus/metrics (1) or off (0: the benchmark measures their cost). */
   metrics: number;
+  /**
+   * The base URL clients reach this API at (catalog, links, WWW-Authenticate). Default:
+   * `http://<host>:<port>` as bound. The client's Host header is never used for it.
+   */
+  publicUrl: string | null;
+  /** 1: honour X-Forwarded-Proto/-Host/-For from a proxy in front (off by default: clients could forge them). */
+  trustProxy: number;
+  /** Failed logins allowed per user and source address within `lockoutDuration` before 401s without checking (0: off). */
+  lockoutFailureAttempts: number;
+  /** Seconds a user and source address stay refused after too many failed logins. */
+  lockoutDuration: number;
 }
 
 interface OptionSpec {
@@ -65,6 +76,10 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'maxBodySize', flag: 'max-body-size', env: 'STRATUS_MAX_BODY_SIZE', kind: 'int', description: 'max request body (bytes)' },
   { key: 'logLevel', flag: 'log-level', env: 'STRATUS_LOG_LEVEL', kind: 'string', description: 'pino log level' },
   { key: 'metrics', flag: 'metrics', env: 'STRATUS_METRICS', kind: 'int', description: 'Prometheus metrics on (1) or off (0)' },
+  { key: 'publicUrl', flag: 'public-url', env: 'STRATUS_PUBLIC_URL', kind: 'string', description: 'base URL for the catalog and links' },
+  { key: 'trustProxy', flag: 'trust-proxy', env: 'STRATUS_TRUST_PROXY', kind: 'int', description: 'honour X-Forwarded-* (1) or not (0)' },
+  { key: 'lockoutFailureAttempts', flag: 'lockout-failure-attempts', env: 'STRATUS_LOCKOUT_FAILURE_ATTEMPTS', kind: 'int', description: 'failed logins per user and address before a lockout (0: off)' },
+  { key: 'lockoutDuration', flag: 'lockout-duration', env: 'STRATUS_LOCKOUT_DURATION', kind: 'int', description: 'lockout after failed logins (s)' },
 ];
 
 export function defaults(): Config {
@@ -87,6 +102,10 @@ export function defaults(): Config {
     maxBodySize: 114688,
     logLevel: 'info',
     metrics: 1,
+    publicUrl: null,
+    trustProxy: 0,
+    lockoutFailureAttempts: 10,
+    lockoutDuration: 60,
   };
 }
 
@@ -129,6 +148,13 @@ export function loadConfig(flags: Partial<Record<keyof Config, unknown>>, env: N
   }
   if (cfg.driver !== 'fake' && cfg.driver !== 'process') throw new ConfigError(`option driver: expected fake or process, got ${cfg.driver}`);
   if (cfg.port > 65535) throw new ConfigError('option port: out of range');
+  if (cfg.publicUrl !== null) {
+    let u: URL;
+    try { u = new URL(cfg.publicUrl); } catch { throw new ConfigError(`option public-url: not a URL: ${cfg.publicUrl}`); }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError('option public-url: expected http:// or https://');
+    cfg.publicUrl = cfg.publicUrl.replace(/\/+$/, '');
+  }
+  if (cfg.trustProxy > 1) throw new ConfigError('option trust-proxy: expected 0 or 1');
   return cfg;
 }
 

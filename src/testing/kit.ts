@@ -26,7 +26,7 @@ export class TestCloud {
   /** Starts a cloud; the database is SQLite in a temp dir unless STRATUS_TEST_DATABASE or `database` says otherwise. */
   static async start(overrides: Partial<Config> = {}, opts: { clock?: Clock } = {}): Promise<TestCloud> {
     const dataDir = mkdtempSync(join(tmpdir(), 'stratus-test-'));
-    const config: Config = { ...defaults(), host: '127.0.0.1', port: 0, data: dataDir, agentName: 'compute-test', logLevel: 'silent', ...overrides };
+    const config: Config = { ...defaults(), host: '127.0.0.1', port: 0, data: dataDir, agentName: 'compute-test', logLevel: 'silent', lockoutFailureAttempts: 0, ...overrides };
     const stack = await startStack(config, { log: pino({ level: process.env.STRATUS_TEST_LOG ?? 'silent' }), clock: opts.clock });
     const cloud = new TestCloud(stack, dataDir);
     for (const p of Object.keys(PERSONAS) as Persona[]) {
