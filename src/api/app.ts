@@ -3,7 +3,10 @@ import Fastify, { LogController, type FastifyInstance, type FastifyRequest } fro
 import type { Caller, Deps } from '../compute/context.js';
 import { DomainError } from '../domain/errors.js';
 import type { TokenService, TokenInfo } from '../identity/tokens.js';
-import { HttpFault, familyOf, sendFault } from './faults.js';
+import type { Socket } from 'node:net';
+import { HttpFault, familyOf, rawFault, sendFault } from './faults.js';
+import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-body.js';
+import { normalizeQuery, type ListQuery } from './query.js';
 import { negotiate, MIN_VERSION, type Microversion } from './microversion.js';
 import { registerIdentityRoutes } from './routes/identity.routes.js';
 import { registerComputeRoutes } from './routes/compute.routes.js';
@@ -18,7 +21,13 @@ declare module 'fastify' {
     token: TokenInfo | null;
     mv: Microversion;
   }
-  interface FastifyContextConfig { public?: boolean }
+  interface FastifyContextConfig { public?: boolean; listQuery?: ListQuery }
+  interface FastifyInstance {
+    /** The base URL clients reach the API at (Config.publicUrl, or the address bound). */
+    publicUrl: string;
+    /** Config.trustProxy: X-Forwarded-* headers come from a proxy the operator declared. */
+    trustsProxy: boolean;
+  }
 }
 
 export interface AppOptions { deps: Deps; tokens: TokenService; metrics: Metrics; loggerInstance: import('pino').Logger }
@@ -56,7 +65,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // While closing, requests already on open connections are served (the database closes after
     // the HTTP server), rather than answered by Fastify's own non-Nova 503 body.
     return503OnClosing: false,
+    // X-Forwarded-For/-Host/-Proto are believed only behind a proxy the operator declared.
+    trustProxy: deps.config.trustProxy === 1,
+    // Requests the HTTP parser refuses (a raw non-ASCII byte in the path, headers too large)
+    // still get the fault body of the service they were addressed to.
+    clientErrorHandler: (err: Error & { code?: string; rawPacket?: Buffer }, socket: Socket) => rawFault(err, socket),
   } as never) as unknown as FastifyInstance;
+
+  app.decorate('publicUrl', (deps.config.publicUrl ?? '').replace(/\/+$/, ''));
+  app.decorate('trustsProxy', deps.config.trustProxy === 1);
 
   app.decorateRequest('caller', null);
   app.decorateRequest('token', null);
@@ -70,12 +87,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
     if (ct && !/json/i.test(ct) && !ct.startsWith('text/plain')) return done(new HttpFault(415, 'badMediaType', 'Unsupported Content-Type'), undefined);
+    if (nestsDeeperThan(text, MAX_BODY_DEPTH)) {
+      return done(new HttpFault(400, 'badRequest', `Malformed request body: nested more than ${MAX_BODY_DEPTH} levels deep`), undefined);
+    }
     try { done(null, JSON.parse(text)); } catch { done(new HttpFault(400, 'badRequest', 'Malformed request body'), undefined); }
   });
 
   app.addHook('onRequest', async (request, reply) => {
     setRequestIdHeaders(request, reply);
     request.mv = MIN_VERSION;
+    request.query = normalizeQuery(request.query, request.routeOptions.config?.listQuery);
     const url = request.url;
     const compute = url.startsWith('/v2.1');
     if (!request.routeOptions.config?.public) {
@@ -143,10 +164,7 @@ export function callerOf(request: FastifyRequest): Caller {
   return request.caller;
 }
 
-/** `http://host:port` as the client addressed us (links and catalog follow the client's view). */
-export function baseUrl(request: FastifyRequest): string {
-  return `http://${request.headers.host ?? '127.0.0.1'}`;
-}
+export { baseUrl } from './public-url.js';
 
 /** Every response names its request, under Nova's two header names. */
 function setRequestIdHeaders(request: FastifyRequest, reply: import('fastify').FastifyReply): void {

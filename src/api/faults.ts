@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
+import { baseUrl } from './public-url.js';
 import { isUnavailableError, isUniqueViolation } from '../db/dialects/index.js';
 
 /** An error that only exists at the HTTP layer (bad method, bad microversion, bad media type). */
@@ -21,8 +24,8 @@ const KIND_STATUS: Record<DomainError['kind'], number> = {
 };
 
 /** Neutron's fault type for a status without a more specific one (webob's exception class names). */
-const NEUTRON_TYPES: Record<number, string> = { 403: 'HTTPForbidden', 404: 'HTTPNotFound', 405: 'HTTPMethodNotAllowed', 409: 'Conflict', 413: 'HTTPRequestEntityTooLarge', 415: 'HTTPUnsupportedMediaType', 500: 'HTTPInternalServerError', 503: 'HTTPServiceUnavailable' };
-const KEYSTONE_TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const NEUTRON_TYPES: Record<number, string> = { 400: 'HTTPBadRequest', 403: 'HTTPForbidden', 404: 'HTTPNotFound', 405: 'HTTPMethodNotAllowed', 409: 'Conflict', 413: 'HTTPRequestEntityTooLarge', 415: 'HTTPUnsupportedMediaType', 431: 'HTTPRequestHeaderFieldsTooLarge', 500: 'HTTPInternalServerError', 503: 'HTTPServiceUnavailable' };
+const KEYSTONE_TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 /** Which wire family a path belongs to; each speaks its own error format. */
 export type ApiFamily = 'compute' | 'identity' | 'network' | 'image' | 'stratus';
@@ -70,21 +73,46 @@ export function sendFault(request: FastifyRequest, reply: FastifyReply, err: unk
   for (const [k, v] of Object.entries(f.headers)) reply.header(k, v);
   const family = familyOf(request.url);
   if (f.status === 401) {
-    const base = `http://${request.headers.host ?? '127.0.0.1'}/identity`;
+    const base = `${baseUrl(request)}/identity`;
     reply.header('www-authenticate', `Keystone uri="${base}"`);
     return reply.code(401).type('application/json').send({ error: { code: 401, title: 'Unauthorized', message: f.message } });
   }
-  if (family === 'identity') {
-    return reply.code(f.status).type('application/json').send({ error: { code: f.status, title: KEYSTONE_TITLES[f.status] ?? 'Error', message: f.message } });
-  }
+  const type = family === 'compute' || family === 'stratus' ? 'application/json; charset=UTF-8' : 'application/json';
+  return reply.code(f.status).type(type).send(faultBody(family, f));
+}
+
+/** The fault body of `family` for an error that is not a 401 (sendFault renders those). */
+function faultBody(family: ApiFamily, f: Pick<Fault, 'status' | 'key' | 'message'>): unknown {
+  if (family === 'identity') return { error: { code: f.status, title: KEYSTONE_TITLES[f.status] ?? 'Error', message: f.message } };
   if (family === 'network') {
     const type = /^[A-Z]/.test(f.key) ? f.key : (NEUTRON_TYPES[f.status] ?? 'HTTPBadRequest');
-    return reply.code(f.status).type('application/json').send({ NeutronError: { type, message: f.message, detail: '' } });
+    return { NeutronError: { type, message: f.message, detail: '' } };
   }
-  if (family === 'image') {
-    return reply.code(f.status).type('application/json').send({ code: f.status, title: KEYSTONE_TITLES[f.status] ?? 'Error', message: f.message });
-  }
+  if (family === 'image') return { code: f.status, title: KEYSTONE_TITLES[f.status] ?? 'Error', message: f.message };
   // Nova: the fault key depends on the status only (a domain code such as ServerLocked is ours, not the wire's).
-  const key = novaFaultName(f.status);
-  return reply.code(f.status).type('application/json; charset=UTF-8').send({ [key]: { code: f.status, message: f.message } });
+  return { [novaFaultName(f.status)]: { code: f.status, message: f.message } };
+}
+
+/**
+ * Answers a request that Node's HTTP parser refused, before Fastify saw it (a raw non-ASCII byte
+ * in the path, headers over the size limit, a broken request line), in the fault format of the
+ * service its path names, read from the raw bytes when they are there. The connection closes:
+ * after a parse error the rest of the stream cannot be trusted.
+ */
+export function rawFault(err: Error & { code?: string; rawPacket?: Buffer }, socket: Socket): void {
+  if (!socket.writable) { socket.destroy(); return; }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const message = tooLarge ? 'Request header fields too large' : 'Malformed request';
+  const path = err.rawPacket?.toString('latin1').match(/^[A-Z]+ (\S+)/)?.[1] ?? '/';
+  const family = familyOf(path);
+  const body = JSON.stringify(faultBody(family, { status, key: novaFaultName(status), message }));
+  const requestId = `req-${randomUUID()}`;
+  socket.end([
+    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}`,
+    `Content-Type: ${family === 'compute' || family === 'stratus' ? 'application/json; charset=UTF-8' : 'application/json'}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `x-openstack-request-id: ${requestId}`, `x-compute-request-id: ${requestId}`,
+    'Connection: close', '', body,
+  ].join('\r\n'));
 }

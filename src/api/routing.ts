@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { HttpFault } from './faults.js';
+import type { ListQuery } from './query.js';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD' | 'PATCH' | 'OPTIONS';
@@ -13,14 +14,16 @@ export class RouteTable {
   private methods = new Map<string, Set<Method>>();
   constructor(private app: FastifyInstance, private prefixes: string[] = ['']) {}
 
-  add(method: Method, path: string, handler: Handler, opts: RouteShorthandOptions & { public?: boolean } = {}): void {
+  /** `listQuery`: the query parameters this route reads as lists (query.ts says the rule). */
+  add(method: Method, path: string, handler: Handler, opts: RouteShorthandOptions & { public?: boolean; listQuery?: ListQuery } = {}): void {
     for (const prefix of this.prefixes) {
       const url = prefix + path;
       const set = this.methods.get(url) ?? new Set<Method>();
       set.add(method);
       if (method === 'GET') set.add('HEAD');
       this.methods.set(url, set);
-      this.app.route({ ...opts, method, url, handler, config: { public: opts.public ?? false } });
+      const { public: isPublic, listQuery, ...routeOpts } = opts;
+      this.app.route({ ...routeOpts, method, url, handler, config: { public: isPublic ?? false, listQuery } });
     }
   }
 

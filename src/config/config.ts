@@ -152,7 +152,6 @@ export function loadConfig(flags: Partial<Record<keyof Config, unknown>>, env: N
     let u: URL;
     try { u = new URL(cfg.publicUrl); } catch { throw new ConfigError(`option public-url: not a URL: ${cfg.publicUrl}`); }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError('option public-url: expected http:// or https://');
-    cfg.publicUrl = cfg.publicUrl.replace(/\/+$/, '');
   }
   if (cfg.trustProxy > 1) throw new ConfigError('option trust-proxy: expected 0 or 1');
   return cfg;

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -81,6 +82,8 @@ export async function startStack(config: Config, opts: { clock?: Clock; ids?: Id
   const listener = agents.length && database.dialect === 'postgres' ? await listenForTasks(config, agentsByHost, deps.log) : null;
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', '127.0.0.1');
+  // Until something is bound there is no default public URL (the port may be 0: any free one).
+  if (!config.publicUrl) app.publicUrl = defaultPublicUrl(config.host, new URL(url).port);
   return {
     app, deps, agents, database, url,
     async close() {
@@ -90,6 +93,12 @@ export async function startStack(config: Config, opts: { clock?: Clock; ids?: Id
       await database.close();
     },
   };
+}
+
+/** `http://<host>:<port>` as bound; for a wildcard address, this machine's name (clients cannot reach 0.0.0.0). */
+function defaultPublicUrl(host: string, port: string): string {
+  const name = host === '0.0.0.0' || host === '::' || host === '' ? hostname() : host.includes(':') ? `[${host}]` : host;
+  return `http://${name}:${port}`;
 }
 
 /** Writes clouds.yaml (stratus-admin, stratus-demo, stratus-alt) for the openstack CLI. */

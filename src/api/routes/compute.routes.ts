@@ -13,6 +13,7 @@ import * as svcRepo from '../../db/repositories/services.repository.js';
 import { DomainError, invalid, noSuchAction } from '../../domain/errors.js';
 import { novaUsecTime } from '../../domain/clock.js';
 import { baseUrl, callerOf } from '../app.js';
+import { list, scalar, type Query } from '../query.js';
 import { HttpFault } from '../faults.js';
 import { atLeast, MAX_VERSION_STRING } from '../microversion.js';
 import { RouteTable } from '../routing.js';
@@ -41,14 +42,6 @@ function linkBases(request: FastifyRequest) {
 function portsOf(server: { id: string; project_id: string }, ports: net.PortRow[]): net.PortRow[] {
   return ports.filter((p) => p.device_id === server.id && p.project_id === server.project_id);
 }
-
-function queryOf(request: FastifyRequest): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(request.query as Record<string, unknown>)) out[k] = Array.isArray(v) ? v.map(String) : [String(v)];
-  return out;
-}
-
-const last = (v: string[] | undefined) => (v ? v[v.length - 1] : undefined);
 
 function parseIntParam(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
@@ -112,18 +105,19 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   });
 
   // --- servers -------------------------------------------------------------------------
-  const list = (detail: boolean) => async (request: FastifyRequest) => {
+  const listRoute = (detail: boolean) => async (request: FastifyRequest) => {
     const caller = callerOf(request);
-    const q = queryOf(request);
-    const limit = parseIntParam('limit', last(q.limit), 0);
-    const allTenants = q.all_tenants !== undefined && !['0', 'false', 'f', 'off', 'no', 'n'].includes((last(q.all_tenants) ?? '').toLowerCase());
-    const lockedRaw = atLeast(request.mv, 73) ? last(q.locked) : undefined;
+    const q = request.query as Query;
+    const last = (key: string) => scalar(q, key);
+    const limit = parseIntParam('limit', last('limit'), 0);
+    const allTenants = q.all_tenants !== undefined && !['0', 'false', 'f', 'off', 'no', 'n'].includes((last('all_tenants') ?? '').toLowerCase());
+    const lockedRaw = atLeast(request.mv, 73) ? last('locked') : undefined;
     const { rows, limit: effective } = await listServers(deps, caller, {
-      detail, name: last(q.name), status: q.status, changesSince: last(q['changes-since']),
-      changesBefore: atLeast(request.mv, 66) ? last(q['changes-before']) : undefined, deleted: last(q.deleted), allTenants,
-      projectId: last(q.project_id) ?? last(q.tenant_id), image: last(q.image), flavor: last(q.flavor), host: last(q.host),
-      reservationId: last(q.reservation_id), locked: lockedRaw === undefined ? undefined : ['1', 'true', 't', 'yes', 'on'].includes(lockedRaw.toLowerCase()),
-      limit, marker: last(q.marker), sortKey: last(q.sort_key), sortDir: last(q.sort_dir), userId: last(q.user_id),
+      detail, name: last('name'), status: list(q, 'status'), changesSince: last('changes-since'),
+      changesBefore: atLeast(request.mv, 66) ? last('changes-before') : undefined, deleted: last('deleted'), allTenants,
+      projectId: last('project_id') ?? last('tenant_id'), image: last('image'), flavor: last('flavor'), host: last('host'),
+      reservationId: last('reservation_id'), locked: lockedRaw === undefined ? undefined : ['1', 'true', 't', 'yes', 'on'].includes(lockedRaw.toLowerCase()),
+      limit, marker: last('marker'), sortKey: last('sort_key'), sortDir: last('sort_dir'), userId: last('user_id'),
       strictStatus: atLeast(request.mv, 38),
     });
     const ctx = await viewContext(request, caller);
@@ -136,14 +130,15 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     }
     if (rows.length > 0 && rows.length >= Math.min(effective, MAX_LIMIT) && limit !== undefined) {
       const params = new URLSearchParams();
-      for (const [k, vs] of Object.entries(q)) if (k !== 'marker') for (const v of vs) params.append(k, v);
+      for (const k of Object.keys(q)) if (k !== 'marker') for (const v of list(q, k) ?? []) params.append(k, v);
       params.set('marker', rows[rows.length - 1].id);
       body.servers_links = [{ rel: 'next', href: `${ctx.base}/servers${detail ? '/detail' : ''}?${params.toString()}` }];
     }
     return body;
   };
-  r.add('GET', '/servers', list(false));
-  r.add('GET', '/servers/detail', list(true));
+  // Nova reads `status` with getall (every value counts); the other filters take the last value.
+  r.add('GET', '/servers', listRoute(false), { listQuery: ['status'] });
+  r.add('GET', '/servers/detail', listRoute(true), { listQuery: ['status'] });
 
   r.add('POST', '/servers', async (request, reply) => {
     const caller = callerOf(request);
@@ -297,8 +292,8 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     return out;
   };
   r.add('GET', '/os-services', async (request) => {
-    const q = request.query as { host?: string; binary?: string };
-    const rows = await listServices(deps, callerOf(request), { host: q.host, binary: q.binary });
+    const q = request.query as Query;
+    const rows = await listServices(deps, callerOf(request), { host: scalar(q, 'host'), binary: scalar(q, 'binary') });
     return { services: rows.map((s, i) => renderService(request, s, i)) };
   });
   r.add('PUT', '/os-services/:id', async (request) => {

@@ -6,6 +6,7 @@ import { createPort } from '../../network/ports.js';
 import { DomainError } from '../../domain/errors.js';
 import { iso } from '../../domain/clock.js';
 import { baseUrl, callerOf } from '../app.js';
+import { list, type Query } from '../query.js';
 import { RouteTable } from '../routing.js';
 
 const neutronTime = (s: string) => s.replace(/\.\d{3}Z$/, 'Z');
@@ -51,18 +52,21 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
   r.add('GET', '/networking/v2.0/extensions', async () => ({ extensions: [] }));
 
   const visible = (request: FastifyRequest) => { const c = callerOf(request); return c.isAdmin ? undefined : c.projectId; };
-  const q = (request: FastifyRequest) => request.query as Record<string, string | string[] | undefined>;
-  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  // Neutron: every filter is a list of accepted values (`?id=a&id=b` is either), so these
+  // routes read their query with `listQuery: 'all'`.
+  const q = (request: FastifyRequest) => request.query as Query;
+  const matches = (values: string[] | undefined, actual: string) => values === undefined || values.includes(actual);
+  const filters = { listQuery: 'all' } as const;
 
   r.add('GET', '/networking/v2.0/networks', async (request) => {
     const nets = await net.listNetworks(deps.db, visible(request));
     const subnets = await net.listSubnets(deps.db, nets.map((n) => n.id));
-    const { name, id } = q(request);
+    const f = q(request);
     return {
-      networks: nets.filter((n) => (!one(name) || n.name === one(name)) && (!one(id) || n.id === one(id)))
+      networks: nets.filter((n) => matches(list(f, 'name'), n.name) && matches(list(f, 'id'), n.id))
         .map((n) => renderNetwork(n, subnets.filter((s) => s.network_id === n.id).map((s) => s.id))),
     };
-  });
+  }, filters);
   r.add('GET', '/networking/v2.0/networks/:id', async (request) => {
     const { id } = request.params as { id: string };
     const p = visible(request);
@@ -73,10 +77,10 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
   });
   r.add('GET', '/networking/v2.0/subnets', async (request) => {
     const nets = await net.listNetworks(deps.db, visible(request));
-    const { name, network_id: networkId } = q(request);
+    const f = q(request);
     const subnets = await net.listSubnets(deps.db, nets.map((n) => n.id));
-    return { subnets: subnets.filter((s) => (!one(name) || s.name === one(name)) && (!one(networkId) || s.network_id === one(networkId))).map(renderSubnet) };
-  });
+    return { subnets: subnets.filter((s) => matches(list(f, 'name'), s.name) && matches(list(f, 'network_id'), s.network_id)).map(renderSubnet) };
+  }, filters);
   r.add('GET', '/networking/v2.0/subnets/:id', async (request) => {
     const { id } = request.params as { id: string };
     const s = await net.getSubnet(deps.db, id);
@@ -88,11 +92,11 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
   r.add('GET', '/networking/v2.0/ports', async (request) => {
     const f = q(request);
     const ports = await net.listPorts(deps.db, {
-      projectId: visible(request), deviceId: one(f.device_id), deviceOwner: one(f.device_owner), networkId: one(f.network_id),
-      id: one(f.id), name: one(f.name), macAddress: one(f.mac_address),
+      projectId: visible(request), deviceId: list(f, 'device_id'), deviceOwner: list(f, 'device_owner'), networkId: list(f, 'network_id'),
+      id: list(f, 'id'), name: list(f, 'name'), macAddress: list(f, 'mac_address'),
     });
     return { ports: ports.map(renderPort) };
-  });
+  }, filters);
   const getPort = async (request: FastifyRequest) => {
     const { id } = request.params as { id: string };
     const p = await net.getPort(deps.db, id);

@@ -4,6 +4,7 @@ import { addFault, clearFaults, listFaults, removeFault, type FaultInput } from 
 import { ping } from '../../db/repositories/identity.repository.js';
 import { callerOf } from '../app.js';
 import { RouteTable } from '../routing.js';
+import { scalar, type Query } from '../query.js';
 import type { Metrics } from '../metrics.js';
 
 /** Stratus' own endpoints: health, metrics, and the admin-only fault-injection control API. */
@@ -19,7 +20,7 @@ export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics:
   }, { public: true });
 
   r.add('GET', '/stratus/v1/faults', async (request) => ({
-    faults: await listFaults(deps, callerOf(request), (request.query as { host?: string }).host),
+    faults: await listFaults(deps, callerOf(request), scalar(request.query as Query, 'host')),
   }));
   r.add('POST', '/stratus/v1/faults', async (request, reply) => {
     const fault = await addFault(deps, callerOf(request), (request.body as { fault: FaultInput }).fault);
@@ -43,7 +44,7 @@ export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics:
     },
   });
   r.add('DELETE', '/stratus/v1/faults', async (request, reply) => {
-    await clearFaults(deps, callerOf(request), (request.query as { host?: string }).host);
+    await clearFaults(deps, callerOf(request), scalar(request.query as Query, 'host'));
     reply.code(204);
     return null;
   });

@@ -28,17 +28,20 @@ export async function getSubnet(ex: Executor, id: string) {
   return ex.selectFrom('subnets').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export interface PortFilter { projectId?: string; deviceId?: string; deviceOwner?: string; networkId?: string; id?: string; name?: string; macAddress?: string }
+/** Each list filter (never empty: query.ts gives a present parameter at least one value) accepts any of its values, as Neutron does. */
+export interface PortFilter {
+  projectId?: string; deviceId?: string[]; deviceOwner?: string[]; networkId?: string[]; id?: string[]; name?: string[]; macAddress?: string[];
+}
 
 export async function listPorts(ex: Executor, f: PortFilter): Promise<PortRow[]> {
   let q = ex.selectFrom('ports').selectAll();
   if (f.projectId !== undefined) q = q.where('project_id', '=', f.projectId);
-  if (f.deviceId !== undefined) q = q.where('device_id', '=', f.deviceId);
-  if (f.deviceOwner !== undefined) q = q.where('device_owner', '=', f.deviceOwner);
-  if (f.networkId !== undefined) q = q.where('network_id', '=', f.networkId);
-  if (f.id !== undefined) q = q.where('id', '=', f.id);
-  if (f.name !== undefined) q = q.where('name', '=', f.name);
-  if (f.macAddress !== undefined) q = q.where('mac_address', '=', f.macAddress);
+  if (f.deviceId !== undefined) q = q.where('device_id', 'in', f.deviceId);
+  if (f.deviceOwner !== undefined) q = q.where('device_owner', 'in', f.deviceOwner);
+  if (f.networkId !== undefined) q = q.where('network_id', 'in', f.networkId);
+  if (f.id !== undefined) q = q.where('id', 'in', f.id);
+  if (f.name !== undefined) q = q.where('name', 'in', f.name);
+  if (f.macAddress !== undefined) q = q.where('mac_address', 'in', f.macAddress);
   return q.orderBy('created_at').orderBy('id').execute();
 }
 

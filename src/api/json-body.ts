@@ -1,0 +1,26 @@
+/**
+ * Request bodies nest at most this deep. No OpenStack request body needs more than a handful of
+ * levels; without a bound, a body of a few thousand nested arrays reaches recursive code (schema
+ * validation, JSON.stringify) and overflows the stack.
+ */
+export const MAX_BODY_DEPTH = 64;
+
+/**
+ * True when `text`, read as JSON, opens more than `max` arrays or objects inside each other.
+ * One pass over the characters, before JSON.parse, so depth is never reached recursively.
+ */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}

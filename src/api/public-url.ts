@@ -1,0 +1,11 @@
+import type { FastifyRequest } from 'fastify';
+
+/**
+ * The base URL for the catalog, links and WWW-Authenticate: the configured public URL, never
+ * the client's Host header (a client could otherwise point everyone's catalog elsewhere).
+ * Behind a proxy the operator declared (--trust-proxy), the X-Forwarded-Host/-Proto it sets.
+ */
+export function baseUrl(request: FastifyRequest): string {
+  if (request.server.trustsProxy && request.headers['x-forwarded-host']) return `${request.protocol}://${request.host}`;
+  return request.server.publicUrl;
+}
