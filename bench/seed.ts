@@ -2,7 +2,7 @@
  * Bulk seeding straight into Stratus' database (Stratus stopped), so the benchmark can start
  * from 1k…1M servers in seconds instead of creating them through the API.
  *
- * Rows look like the ones Stratus writes itself (src/compute/servers.ts, src/network/ports.ts):
+ * Rows look like the ones Stratus writes itself (src/services/compute/servers.ts, src/services/network/ports.ts):
  *  - targets: live servers of user `demo` in project `demo` on the benchmark's compute node,
  *    vm_state active, launched, each with one port Stratus "created for" it (created_for_server=1,
  *    device_owner compute:nova) on the `private` network: what DELETE has to tear down;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
-import type { Deps } from '../compute/context.js';
+import type { Deps } from '../services/compute/context.js';
 import type { ComputeDriver } from '../drivers/driver.js';
-import type { Metrics } from '../api/metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 import * as tasksRepo from '../db/repositories/tasks.repository.js';
 import * as svcRepo from '../db/repositories/services.repository.js';
 import { iso } from '../domain/clock.js';

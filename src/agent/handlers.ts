@@ -1,5 +1,5 @@
 import type { Selectable, Updateable } from 'kysely';
-import type { Deps } from '../compute/context.js';
+import type { Deps } from '../services/compute/context.js';
 import type { ComputeDriver, GuestPower, GuestSpec } from '../drivers/driver.js';
 import type { ServersTable, TasksTable } from '../db/schema.js';
 import * as servers from '../db/repositories/servers.repository.js';
@@ -13,7 +13,7 @@ import { isUnavailableError } from '../db/dialects/index.js';
 
 /** What a finished driver call writes, inside the task's completing transaction. */
 type Writer = (tx: Executor) => Promise<void>;
-import { bindServerPorts, releaseServerPorts } from '../network/ports.js';
+import { bindServerPorts, releaseServerPorts } from '../services/network/ports.js';
 import { iso } from '../domain/clock.js';
 import { PowerState } from '../domain/states.js';
 

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Clock, Ids } from '../domain/clock.js';
 import { iso } from '../domain/clock.js';
-import { hashPassword, verifyPassword } from '../identity/passwords.js';
+import { hashPassword, verifyPassword } from '../services/identity/passwords.js';
 
 const hex = (ids: Ids) => ids.uuid().replace(/-/g, '');
 

@@ -1,4 +1,4 @@
-import type { Deps } from '../compute/context.js';
+import type { Deps } from '../services/compute/context.js';
 import type { Executor } from '../db/executor.js';
 import type { TasksTable } from '../db/schema.js';
 import * as repo from '../db/repositories/tasks.repository.js';

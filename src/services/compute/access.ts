@@ -1,8 +1,8 @@
 import type { Caller, Deps } from './context.js';
 import { credentialsOf } from './context.js';
-import type { Executor } from '../db/executor.js';
-import * as servers from '../db/repositories/servers.repository.js';
-import { policyRefused, serverNotFound } from '../domain/errors.js';
+import type { Executor } from '../../db/executor.js';
+import * as servers from '../../db/repositories/servers.repository.js';
+import { policyRefused, serverNotFound } from '../../domain/errors.js';
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 

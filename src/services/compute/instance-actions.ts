@@ -1,7 +1,7 @@
 import type { Caller, Deps } from './context.js';
 import { authorize, allowed, findServer } from './access.js';
-import * as actions from '../db/repositories/actions.repository.js';
-import { DomainError } from '../domain/errors.js';
+import * as actions from '../../db/repositories/actions.repository.js';
+import { DomainError } from '../../domain/errors.js';
 
 /** os-instance-actions: from 2.21 the actions of a deleted server stay readable (B48). */
 export async function listInstanceActions(deps: Deps, caller: Caller, serverId: string, readDeleted: boolean) {

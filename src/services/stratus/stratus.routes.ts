@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import type { Deps } from '../../compute/context.js';
-import { addFault, clearFaults, listFaults, removeFault, type FaultInput } from '../../compute/faults.js';
+import type { Deps } from '../compute/context.js';
+import { addFault, clearFaults, listFaults, removeFault, type FaultInput } from './fault-injection.js';
 import { ping } from '../../db/repositories/identity.repository.js';
-import { callerOf } from '../app.js';
-import { RouteTable } from '../routing.js';
-import { scalar, type Query } from '../query.js';
-import type { Metrics } from '../metrics.js';
+import { callerOf } from '../../http/app.js';
+import { RouteTable } from '../../http/route-table.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import { scalar, type Query } from '../../http/query.js';
 
 /** Stratus' own endpoints: health, metrics, and the admin-only fault-injection control API. */
 export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics: Metrics): void {

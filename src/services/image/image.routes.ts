@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deps } from '../../compute/context.js';
-import { authorize, canonicalUuid } from '../../compute/access.js';
+import type { Deps } from '../compute/context.js';
+import { authorize, canonicalUuid } from '../compute/access.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
 import { DomainError } from '../../domain/errors.js';
 import { iso } from '../../domain/clock.js';
 import { imageVisibleTo } from '../../domain/images.js';
-import { baseUrl, callerOf } from '../app.js';
-import { RouteTable } from '../routing.js';
+import { baseUrl, callerOf } from '../../http/app.js';
+import { RouteTable } from '../../http/route-table.js';
 
 type ImageRow = NonNullable<Awaited<ReturnType<typeof catalog.getImage>>>;
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
-import { HttpFault } from './faults.js';
+import { HttpFault } from './fault-mapper.js';
 import type { ListQuery } from './query.js';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;

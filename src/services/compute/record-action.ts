@@ -1,7 +1,7 @@
 import type { Caller, Deps } from './context.js';
-import type { Executor } from '../db/executor.js';
-import * as actions from '../db/repositories/actions.repository.js';
-import { iso } from '../domain/clock.js';
+import type { Executor } from '../../db/executor.js';
+import * as actions from '../../db/repositories/actions.repository.js';
+import { iso } from '../../domain/clock.js';
 
 /** Records an instance action (Nova's _record_action_start); returns its id for the events the agent adds. */
 export async function recordAction(deps: Deps, ex: Executor, caller: Caller, serverId: string, action: string, opts: { finished?: boolean; event?: string } = {}): Promise<string> {

@@ -1,4 +1,4 @@
-import { HttpFault } from './faults.js';
+import { HttpFault } from './fault-mapper.js';
 
 export const MIN_VERSION = { major: 2, minor: 1 };
 /** Highest compute microversion Stratus serves (docs/microversions.md says what each changes). */

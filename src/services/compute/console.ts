@@ -1,9 +1,9 @@
 import type { Caller, Deps } from './context.js';
 import { authorize, findServer, serviceIsUp } from './access.js';
-import * as svcRepo from '../db/repositories/services.repository.js';
-import * as tasksRepo from '../db/repositories/tasks.repository.js';
-import { dispatch, enqueue } from '../tasks/queue.js';
-import { DomainError, conflict, invalidState, serverNotReady } from '../domain/errors.js';
+import * as svcRepo from '../../db/repositories/services.repository.js';
+import * as tasksRepo from '../../db/repositories/tasks.repository.js';
+import { dispatch, enqueue } from '../../tasks/queue.js';
+import { DomainError, conflict, invalidState, serverNotReady } from '../../domain/errors.js';
 
 const WAIT_MS = 10000;
 

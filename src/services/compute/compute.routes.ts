@@ -1,24 +1,24 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Caller, Deps } from '../../compute/context.js';
-import { allowed, canonicalUuid, serviceIsUp } from '../../compute/access.js';
-import { createServer, listServers, showServer, updateServer, MAX_LIMIT, type RequestedNetworks } from '../../compute/servers.js';
-import { deleteServer } from '../../compute/delete-server.js';
-import { powerAction, lockServer, unlockServer, resetState, restoreServer, forceDeleteServer } from '../../compute/server-actions.js';
-import { listInstanceActions, showInstanceAction } from '../../compute/instance-actions.js';
-import { listServices, updateService } from '../../compute/services.js';
-import { consoleOutput } from '../../compute/console.js';
+import type { Caller, Deps } from './context.js';
+import { allowed, canonicalUuid, serviceIsUp } from './access.js';
+import { createServer, listServers, showServer, updateServer, MAX_LIMIT, type RequestedNetworks } from './servers.js';
+import { deleteServer } from './delete-server.js';
+import { powerAction, lockServer, unlockServer, resetState, restoreServer, forceDeleteServer } from './server-actions.js';
+import { listInstanceActions, showInstanceAction } from './instance-actions.js';
+import { listServices, updateService } from './services.js';
+import { consoleOutput } from './console.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
 import * as net from '../../db/repositories/network.repository.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import { DomainError, invalid, noSuchAction } from '../../domain/errors.js';
 import { novaUsecTime } from '../../domain/clock.js';
-import { baseUrl, callerOf } from '../app.js';
-import { list, scalar, type Query } from '../query.js';
-import { HttpFault } from '../faults.js';
-import { atLeast, MAX_VERSION_STRING } from '../microversion.js';
-import { RouteTable } from '../routing.js';
-import { renderServer, renderServerBrief, serverLinks, type ViewContext } from '../views/servers.view.js';
-import * as schemas from '../schemas/compute.schemas.js';
+import { baseUrl, callerOf } from '../../http/app.js';
+import { HttpFault } from '../../http/fault-mapper.js';
+import { atLeast, MAX_VERSION_STRING } from '../../http/microversion.js';
+import { RouteTable } from '../../http/route-table.js';
+import { renderServer, renderServerBrief, serverLinks, type ViewContext } from './servers.view.js';
+import * as schemas from './compute.schemas.js';
+import { list, scalar, type Query } from '../../http/query.js';
 
 function versionV21(request: FastifyRequest) {
   return {

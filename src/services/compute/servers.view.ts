@@ -3,7 +3,7 @@ import type { ServerRow } from '../../db/repositories/servers.repository.js';
 import type { PortRow } from '../../db/repositories/network.repository.js';
 import { serverStatus } from '../../domain/states.js';
 import { novaTime, novaUsecTime } from '../../domain/clock.js';
-import { atLeast, type Microversion } from '../microversion.js';
+import { atLeast, type Microversion } from '../../http/microversion.js';
 
 export interface ViewContext {
   mv: Microversion;

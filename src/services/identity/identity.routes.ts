@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deps } from '../../compute/context.js';
+import type { Deps } from '../compute/context.js';
 import { DomainError } from '../../domain/errors.js';
-import type { PasswordAuth, TokenInfo, TokenService } from '../../identity/tokens.js';
+import type { PasswordAuth, TokenInfo, TokenService } from './tokens.js';
 import * as repo from '../../db/repositories/identity.repository.js';
-import { baseUrl } from '../app.js';
-import { RouteTable } from '../routing.js';
+import { baseUrl } from '../../http/app.js';
+import { RouteTable } from '../../http/route-table.js';
 
 const keystoneTime = (s: string) => s.replace(/\.(\d{3})Z$/, '.$1000Z');
 

@@ -1,15 +1,15 @@
 import type { Caller, Deps } from './context.js';
 import { authorize, allowed, findServer, serviceIsUp } from './access.js';
-import { recordAction } from './actions.js';
+import { recordAction } from './record-action.js';
 import { deleteServer } from './delete-server.js';
-import * as servers from '../db/repositories/servers.repository.js';
-import * as svcRepo from '../db/repositories/services.repository.js';
-import { dispatch, enqueue, type TaskKind } from '../tasks/queue.js';
-import { iso } from '../domain/clock.js';
-import { checkAction, acceptedTaskState, type ServerAction } from '../domain/transitions.js';
-import { conflict, invalid, invalidState, policyRefused, serverLocked } from '../domain/errors.js';
-import { isVmState } from '../domain/states.js';
-import type { Executor } from '../db/executor.js';
+import * as servers from '../../db/repositories/servers.repository.js';
+import * as svcRepo from '../../db/repositories/services.repository.js';
+import { dispatch, enqueue, type TaskKind } from '../../tasks/queue.js';
+import { iso } from '../../domain/clock.js';
+import { checkAction, acceptedTaskState, type ServerAction } from '../../domain/transitions.js';
+import { conflict, invalid, invalidState, policyRefused, serverLocked } from '../../domain/errors.js';
+import { isVmState } from '../../domain/states.js';
+import type { Executor } from '../../db/executor.js';
 
 /** Power-style actions: checked against the transitions table, then handed to the agent. */
 const POWER_ACTIONS: Record<string, { action: ServerAction; rule: string; task: TaskKind; name: string }> = {

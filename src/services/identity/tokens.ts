@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Deps } from '../compute/context.js';
-import { DomainError } from '../domain/errors.js';
-import { iso } from '../domain/clock.js';
-import * as repo from '../db/repositories/identity.repository.js';
+import { DomainError } from '../../domain/errors.js';
+import { iso } from '../../domain/clock.js';
+import * as repo from '../../db/repositories/identity.repository.js';
 import { verifyPassword } from './passwords.js';
 
 /** Keystone's role implications in the demo cloud: admin ⊃ member ⊃ reader. */

@@ -1,9 +1,9 @@
-import type { Caller, Deps } from './context.js';
-import { authorize } from './access.js';
-import * as faults from '../db/repositories/faults.repository.js';
-import { notifyFaults } from '../db/dialects/notify.js';
-import { iso } from '../domain/clock.js';
-import { DomainError } from '../domain/errors.js';
+import type { Caller, Deps } from '../compute/context.js';
+import { authorize } from '../compute/access.js';
+import * as faults from '../../db/repositories/faults.repository.js';
+import { notifyFaults } from '../../db/dialects/notify.js';
+import { iso } from '../../domain/clock.js';
+import { DomainError } from '../../domain/errors.js';
 
 /** Policy rule of the fault-injection control API (admin by default). */
 const RULE = 'stratus:control:faults';

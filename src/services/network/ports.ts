@@ -1,8 +1,8 @@
 import type { Deps } from '../compute/context.js';
-import type { Executor } from '../db/executor.js';
-import * as net from '../db/repositories/network.repository.js';
-import { DomainError } from '../domain/errors.js';
-import { iso } from '../domain/clock.js';
+import type { Executor } from '../../db/executor.js';
+import * as net from '../../db/repositories/network.repository.js';
+import { DomainError } from '../../domain/errors.js';
+import { iso } from '../../domain/clock.js';
 
 export type PortRow = net.PortRow;
 

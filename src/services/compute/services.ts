@@ -1,8 +1,8 @@
 import type { Caller, Deps } from './context.js';
 import { authorize, serviceIsUp } from './access.js';
-import * as svcRepo from '../db/repositories/services.repository.js';
-import { iso } from '../domain/clock.js';
-import { DomainError, invalid } from '../domain/errors.js';
+import * as svcRepo from '../../db/repositories/services.repository.js';
+import { iso } from '../../domain/clock.js';
+import { DomainError, invalid } from '../../domain/errors.js';
 
 export async function listServices(deps: Deps, caller: Caller, filter: { host?: string; binary?: string }) {
   authorize(deps, caller, 'os_compute_api:os-services:list', { project_id: caller.projectId });

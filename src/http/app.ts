@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { Caller, Deps } from '../compute/context.js';
+import type { Caller, Deps } from '../services/compute/context.js';
 import { DomainError } from '../domain/errors.js';
-import type { TokenService, TokenInfo } from '../identity/tokens.js';
+import type { TokenService, TokenInfo } from '../services/identity/tokens.js';
+import { HttpFault, familyOf, rawFault, sendFault } from './fault-mapper.js';
 import type { Socket } from 'node:net';
-import { HttpFault, familyOf, rawFault, sendFault } from './faults.js';
 import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-body.js';
 import { normalizeQuery, type ListQuery } from './query.js';
 import { negotiate, MIN_VERSION, type Microversion } from './microversion.js';
-import { registerIdentityRoutes } from './routes/identity.routes.js';
-import { registerComputeRoutes } from './routes/compute.routes.js';
-import { registerNetworkRoutes } from './routes/network.routes.js';
-import { registerImageRoutes } from './routes/image.routes.js';
-import { registerStratusRoutes } from './routes/stratus.routes.js';
-import type { Metrics } from './metrics.js';
+import { registerIdentityRoutes } from '../services/identity/identity.routes.js';
+import { registerComputeRoutes } from '../services/compute/compute.routes.js';
+import { registerNetworkRoutes } from '../services/network/network.routes.js';
+import { registerImageRoutes } from '../services/image/image.routes.js';
+import { registerStratusRoutes } from '../services/stratus/stratus.routes.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deps } from '../../compute/context.js';
-import { authorize, canonicalUuid } from '../../compute/access.js';
+import type { Deps } from '../compute/context.js';
+import { authorize, canonicalUuid } from '../compute/access.js';
 import * as net from '../../db/repositories/network.repository.js';
-import { createPort } from '../../network/ports.js';
+import { createPort } from './ports.js';
 import { DomainError } from '../../domain/errors.js';
 import { iso } from '../../domain/clock.js';
-import { baseUrl, callerOf } from '../app.js';
-import { list, type Query } from '../query.js';
-import { RouteTable } from '../routing.js';
+import { baseUrl, callerOf } from '../../http/app.js';
+import { RouteTable } from '../../http/route-table.js';
+import { list, type Query } from '../../http/query.js';
 
 const neutronTime = (s: string) => s.replace(/\.\d{3}Z$/, 'Z');
 

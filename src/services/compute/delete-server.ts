@@ -1,14 +1,14 @@
 import type { Caller, Deps } from './context.js';
 import { authorize, canonicalUuid, serviceIsUp } from './access.js';
-import { recordAction } from './actions.js';
-import * as servers from '../db/repositories/servers.repository.js';
-import * as tasks from '../db/repositories/tasks.repository.js';
+import { recordAction } from './record-action.js';
+import * as servers from '../../db/repositories/servers.repository.js';
+import * as tasks from '../../db/repositories/tasks.repository.js';
 import { releaseServerPorts } from '../network/ports.js';
-import { dispatch, enqueue, type TaskRow } from '../tasks/queue.js';
-import { iso } from '../domain/clock.js';
-import { planDelete, type DeletePlan } from '../domain/delete-plan.js';
-import { serverLocked, serverNotFound } from '../domain/errors.js';
-import type { Executor } from '../db/executor.js';
+import { dispatch, enqueue, type TaskRow } from '../../tasks/queue.js';
+import { iso } from '../../domain/clock.js';
+import { planDelete, type DeletePlan } from '../../domain/delete-plan.js';
+import { serverLocked, serverNotFound } from '../../domain/errors.js';
+import type { Executor } from '../../db/executor.js';
 
 /** Work kinds that a delete supersedes: a spawn or power task still queued must not resurrect the guest. */
 const SUPERSEDED_BY_DELETE = ['spawn', 'power_off', 'power_on', 'reboot', 'pause', 'unpause', 'suspend', 'resume', 'shelve', 'shelve_offload', 'unshelve', 'restore', 'soft_delete'];

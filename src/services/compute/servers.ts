@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Caller, Deps } from './context.js';
 import { authorize, allowed, canonicalUuid, findServer, serviceIsUp } from './access.js';
-import { recordAction } from './actions.js';
-import * as servers from '../db/repositories/servers.repository.js';
-import * as net from '../db/repositories/network.repository.js';
-import * as catalog from '../db/repositories/catalog.repository.js';
-import * as svcRepo from '../db/repositories/services.repository.js';
+import { recordAction } from './record-action.js';
+import * as servers from '../../db/repositories/servers.repository.js';
+import * as net from '../../db/repositories/network.repository.js';
+import * as catalog from '../../db/repositories/catalog.repository.js';
+import * as svcRepo from '../../db/repositories/services.repository.js';
 import { createPort } from '../network/ports.js';
-import { dispatch, enqueue, type TaskRow } from '../tasks/queue.js';
-import { iso } from '../domain/clock.js';
-import { DomainError, conflict, invalid, deletedListingForbidden, invalidStatusFilter } from '../domain/errors.js';
-import { statesForStatus } from '../domain/states.js';
-import { imageVisibleTo } from '../domain/images.js';
-import type { ServersTable } from '../db/schema.js';
+import { dispatch, enqueue, type TaskRow } from '../../tasks/queue.js';
+import { iso } from '../../domain/clock.js';
+import { DomainError, conflict, invalid, deletedListingForbidden, invalidStatusFilter } from '../../domain/errors.js';
+import { statesForStatus } from '../../domain/states.js';
+import { imageVisibleTo } from '../../domain/images.js';
+import type { ServersTable } from '../../db/schema.js';
 
 export const MAX_SERVERS_PER_REQUEST = 1000;
 
