@@ -7,7 +7,6 @@ import * as tasksRepo from '../db/repositories/tasks.repository.js';
 import * as svcRepo from '../db/repositories/services.repository.js';
 import { iso } from '../domain/clock.js';
 import { backoffMs } from '../tasks/queue.js';
-import { isUnavailableError } from '../db/dialects/index.js';
 import { TaskHandlers, type LeasedTask } from './handlers.js';
 import type { Executor } from '../db/executor.js';
 
@@ -212,9 +211,8 @@ export class ComputeAgent {
     const scanExpired = now.getTime() - this.lastExpiredScan >= 1000;
     if (scanExpired) this.lastExpiredScan = now.getTime();
     const leased: LeasedTask[] = [];
-    const lease = (ex: Executor) => tasksRepo.leaseTasks(ex, this.host, this.owner, nowIso, expires, free, dialect === 'postgres', scanExpired);
-    // On SQLite the lease rides in the group commit with whatever else this turn writes.
-    for (const t of dialect === 'postgres' ? await lease(db) : await this.deps.transact(lease)) {
+    const lease = (ex: Executor) => tasksRepo.leaseTasks(ex, this.host, this.owner, nowIso, expires, free, scanExpired);
+    for (const t of await dialect.commitSoon(lease)) {
       if (t.server_id && this.busyServers.has(t.server_id)) {
         // One operation per server at a time (Nova's synchronized(instance.uuid)): put it back.
         this.putBack = true; // before the await: the busy task may finish meanwhile and must wake the loop
@@ -238,7 +236,7 @@ export class ComputeAgent {
       if (!finished) await tasksRepo.finishTask(db, task.id, this.owner, 'done', iso(clock.now()), null, task.kind === 'console');
     } catch (err) {
       const message = (err as Error)?.message ?? String(err);
-      const transient = isUnavailableError(err);
+      const transient = this.deps.dialect.isUnavailable(err);
       try {
         if (transient && task.attempts < task.max_attempts) {
           result = 'retry';

@@ -9,7 +9,6 @@ import { finishTask, setTaskResult } from '../db/repositories/tasks.repository.j
 import { getImage, imageProperties } from '../db/repositories/catalog.repository.js';
 import { setServerPortsHost } from '../db/repositories/network.repository.js';
 import type { Executor } from '../db/executor.js';
-import { isUnavailableError } from '../db/dialects/index.js';
 
 /** What a finished driver call writes, inside the task's completing transaction. */
 type Writer = (tx: Executor) => Promise<void>;
@@ -142,7 +141,7 @@ export class TaskHandlers {
       writer = await work();
     } catch (e) {
       const err = e as Error;
-      if (!(err instanceof InjectedFault) && isUnavailableError(err)) throw err; // the database, not the guest: retry the task
+      if (!(err instanceof InjectedFault) && this.deps.dialect.isUnavailable(err)) throw err; // the database, not the guest: retry the task
       this.deps.log.warn({ server: row.id, event, err: err.message, request_id: payload.requestId }, 'compute operation failed');
       failure = err;
     }

@@ -55,7 +55,7 @@ compute(common(program.command('serve').description('run the API (and in-process
     const clouds = writeCloudsYaml(config, stack.url);
     const ms = Math.round(performance.now() - started);
     process.stdout.write([
-      `Stratus is up at ${stack.url} (${stack.database.dialect}: ${stack.database.where}; ${stack.agents.length} agent(s), driver ${config.driver}) in ${ms} ms`,
+      `Stratus is up at ${stack.url} (${stack.database.dialect.name}: ${stack.database.where}; ${stack.agents.length} agent(s), driver ${config.driver}) in ${ms} ms`,
       `  compute:  ${stack.url}/v2.1`,
       `  identity: ${stack.url}/identity/v3`,
       `Point the openstack CLI at it:`,
@@ -78,7 +78,7 @@ compute(common(program.command('agent').description('run one compute node as its
 const db = program.command('db').description('database maintenance');
 common(db.command('migrate').description('create or upgrade the schema')).action(async (flags: Flags) => {
   const { database } = await openDeps(configFrom(flags));
-  process.stdout.write(`schema is current (${database.dialect}: ${database.where})\n`);
+  process.stdout.write(`schema is current (${database.dialect.name}: ${database.where})\n`);
   await database.close();
 });
 common(db.command('purge').description('remove deleted servers (and their actions) deleted before DATE'))

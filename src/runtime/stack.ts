@@ -7,7 +7,6 @@ import type { Config } from '../config/config.js';
 import { isLoopback } from '../config/config.js';
 import { openDatabase, type OpenedDb } from '../db/dialects/index.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { makeTransact } from '../db/dialects/transact.js';
 import { Policy } from '../policy/policy.js';
 import { randomIds, systemClock, type Clock, type Ids } from '../domain/clock.js';
 import type { Deps } from '../services/compute/context.js';
@@ -19,7 +18,7 @@ import { FakeDriver } from '../drivers/fake/fake.driver.js';
 import { ProcessDriver } from '../drivers/process/process.driver.js';
 import type { ComputeDriver } from '../drivers/driver.js';
 import { seedDemoCloud, syncDemoPasswords } from './seed.js';
-import { TaskListener, notifyHost } from '../db/dialects/notify.js';
+import { hostHasWork } from '../db/dialects/notify.js';
 
 export interface Stack {
   app: FastifyInstance;
@@ -43,13 +42,13 @@ export async function openDeps(config: Config, opts: { clock?: Clock; ids?: Ids;
   const policy = config.policyFile ? Policy.fromFile(config.policyFile) : new Policy();
   const agentsByHost = new Map<string, ComputeAgent>();
   const deps: Deps = {
-    db: database.db, dialect: database.dialect, transact: makeTransact(database.db, database.dialect), policy, clock: opts.clock ?? systemClock, ids: opts.ids ?? randomIds, config, log,
+    db: database.db, dialect: database.dialect, transact: database.dialect.transact, policy, clock: opts.clock ?? systemClock, ids: opts.ids ?? randomIds, config, log,
     // After the commit: an agent in this process is woken directly; one elsewhere through NOTIFY,
     // sent without holding up the request (if it is lost, the agent's poll finds the task).
     wake: (host) => {
       const local = agentsByHost.get(host);
       if (local) local.wake();
-      else if (database.dialect === 'postgres') notifyHost(database.db, 'postgres', host).catch((err: Error) => log.warn({ err: err.message, host }, 'task notification failed'));
+      else database.dialect.notify(database.db, hostHasWork(host)).catch((err: Error) => log.warn({ err: err.message, host }, 'task notification failed'));
     },
     localOwner: (host) => agentsByHost.get(host)?.directOwner() ?? null,
     handOver: (task) => agentsByHost.get(task.host ?? '')?.accept(task),
@@ -79,7 +78,7 @@ export async function startStack(config: Config, opts: { clock?: Clock; ids?: Id
     agents.push(agent);
     await agent.start();
   }
-  const listener = agents.length && database.dialect === 'postgres' ? await listenForTasks(config, agentsByHost, deps.log) : null;
+  const listener = agents.length ? await listenForTasks(database, agentsByHost, deps.log) : null;
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', '127.0.0.1');
   // Until something is bound there is no default public URL (the port may be 0: any free one).
@@ -125,13 +124,11 @@ export function writeCloudsYaml(config: Config, url: string): string {
 }
 
 /** Wakes local agents when any process enqueues work for them (PostgreSQL deployments). */
-async function listenForTasks(config: Config, agentsByHost: Map<string, ComputeAgent>, log: Logger): Promise<TaskListener> {
-  const listener = new TaskListener(config.database, {
+async function listenForTasks(database: OpenedDb, agentsByHost: Map<string, ComputeAgent>, log: Logger) {
+  return database.dialect.listen({
     onHost: (host) => agentsByHost.get(host)?.wake(),
     onFaults: (host) => forAgents(agentsByHost, host, (a) => a.faultsChanged()),
   }, (msg) => log.warn(msg));
-  await listener.start();
-  return listener;
 }
 
 export interface AgentProcess { agent: ComputeAgent; deps: Deps; close(): Promise<void> }
@@ -142,7 +139,7 @@ export async function startAgentProcess(config: Config, opts: { log?: Logger } =
   const agent = new ComputeAgent(deps, makeDriver(config.driver, config.data), config.agentName, undefined, true);
   agentsByHost.set(config.agentName, agent);
   await agent.start();
-  const listener = database.dialect === 'postgres' ? await listenForTasks(config, agentsByHost, deps.log) : null;
+  const listener = await listenForTasks(database, agentsByHost, deps.log);
   return {
     agent, deps,
     async close() { await listener?.stop(); await agent.stop(); await database.close(); },

@@ -76,15 +76,14 @@ for (const target of databaseTargets()) {
       for (let i = 0; i < 30; i++) {
         await tasks.insertTask(database.db, { id: uuid(100 + i), kind: 'terminate', server_id: uuid(100 + i), host: 'hx', payload: '{}', state: 'queued', attempts: 0, max_attempts: 3, lease_owner: null, lease_expires_at: null, run_after: now, last_error: null, created_at: now, updated_at: now, result: null });
       }
-      const pg = database.dialect === 'postgres';
-      const lease = async (owner: string) => (await tasks.leaseTasks(database.db, 'hx', owner, T(101), T(200), 10, pg, true)).map((t) => t.id);
+      const lease = async (owner: string) => (await tasks.leaseTasks(database.db, 'hx', owner, T(101), T(200), 10, true)).map((t) => t.id);
       const all = (await Promise.all(['a', 'b', 'c', 'd', 'e'].map(lease))).flat();
       assert.equal(all.length, 30, 'every task leased');
       assert.equal(new Set(all).size, all.length, 'no task leased twice');
-      assert.deepEqual(await tasks.leaseTasks(database.db, 'hx', 'f', T(150), T(250), 10, pg, true), [], 'live leases are not taken over');
+      assert.deepEqual(await tasks.leaseTasks(database.db, 'hx', 'f', T(150), T(250), 10, true), [], 'live leases are not taken over');
       // Expired leases can be taken over, but only when asked to look for them.
-      assert.deepEqual(await tasks.leaseTasks(database.db, 'hx', 'g', T(300), T(400), 100, pg, false), []);
-      const taken = await tasks.leaseTasks(database.db, 'hx', 'g', T(300), T(400), 100, pg, true);
+      assert.deepEqual(await tasks.leaseTasks(database.db, 'hx', 'g', T(300), T(400), 100, false), []);
+      const taken = await tasks.leaseTasks(database.db, 'hx', 'g', T(300), T(400), 100, true);
       assert.equal(taken.length, 30);
       assert.ok(taken.every((t) => t.lease_owner === 'g' && t.attempts === 2));
     });

@@ -5,12 +5,14 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
+import { attachDialect, postgresDialect, sqliteDialect, type Dialect } from './dialect.js';
 
-export type DialectName = 'sqlite' | 'postgres';
+export { dialectOf, isUnavailableError, isUniqueViolation, type Dialect, type DialectName } from './dialect.js';
 
 export interface OpenedDb {
   db: Kysely<Database>;
-  dialect: DialectName;
+  /** What differs between SQLite and PostgreSQL (locks, NOTIFY, group commit, error codes). */
+  dialect: Dialect;
   /** Human-readable location, for logs. */
   where: string;
   close(): Promise<void>;
@@ -36,7 +38,9 @@ export function openDatabase(url: string, dataDir: string): OpenedDb {
     // the request (which the fault mapper turns into a 503).
     pool.on('connect', (client) => { client.on('error', () => { /* surfaced by the pending or next query */ }); });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', where: url.replace(/\/\/[^@]*@/, '//***@'), close: () => db.destroy() };
+    const dialect = postgresDialect(db, url);
+    attachDialect(db, dialect);
+    return { db, dialect, where: url.replace(/\/\/[^@]*@/, '//***@'), close: () => db.destroy() };
   }
   if (!url.startsWith('sqlite:')) throw new Error(`unsupported database URL: ${url}`);
   let file = url.slice('sqlite:'.length);
@@ -53,7 +57,9 @@ export function openDatabase(url: string, dataDir: string): OpenedDb {
   sqlite.pragma('temp_store = MEMORY');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const checkpointer = file === ':memory:' ? null : startCheckpointer(file);
-  return { db, dialect: 'sqlite', where: file, close: async () => { await checkpointer?.stop(); await db.destroy(); } };
+  const dialect = sqliteDialect(db);
+  attachDialect(db, dialect);
+  return { db, dialect, where: file, close: async () => { await checkpointer?.stop(); await db.destroy(); } };
 }
 
 /**
@@ -77,29 +83,6 @@ function startCheckpointer(file: string): { stop(): Promise<void> } {
       await worker.terminate();
     },
   };
-}
-
-/** True when an error means "the database cannot be reached" (turned into 503 by the fault mapper). */
-export function isUnavailableError(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | null;
-  if (!e) return false;
-  if (isRetryable(e)) return true; // a deadlock victim: what failed may simply be run again
-  const code = e.code ?? '';
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR'].includes(code)) return true;
-  const msg = e.message ?? '';
-  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connect ECONNREFUSED|database is locked/i.test(msg);
-}
-
-/** PostgreSQL deadlock_detected and serialization_failure: the transaction may be run again as a whole. */
-export function isRetryable(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  return code === '40P01' || code === '40001';
-}
-
-/** True for a unique-constraint violation on either dialect. */
-export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string } | null;
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 /**

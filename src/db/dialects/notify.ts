@@ -1,26 +1,14 @@
 import pg from 'pg';
-import { sql } from 'kysely';
-import type { Executor } from '../executor.js';
-import type { DialectName } from './index.js';
 
-const CHANNEL = 'stratus_tasks';
-
-/** Tells listening agents that `host` has work (PostgreSQL NOTIFY, delivered at commit). No-op on SQLite. */
-export async function notifyHost(ex: Executor, dialect: DialectName, host: string): Promise<void> {
-  if (dialect !== 'postgres') return;
-  await sql`select pg_notify(${CHANNEL}, ${host})`.execute(ex);
-}
-
-/**
- * Tells agents that the injected faults of `host` (null: of every host) changed, so they read
- * them again now instead of at their next periodic refresh. No-op on SQLite.
- */
-export async function notifyFaults(ex: Executor, dialect: DialectName, host: string | null): Promise<void> {
-  if (dialect !== 'postgres') return;
-  await sql`select pg_notify(${CHANNEL}, ${FAULTS_PREFIX + (host ?? '*')})`.execute(ex);
-}
+/** The PostgreSQL channel that carries task and fault signals between processes. */
+export const notifyChannel = 'stratus_tasks';
 
 const FAULTS_PREFIX = 'faults:';
+
+/** What one notification says: `host` has work, or the injected faults of a host (null: every host) changed. */
+export type TaskSignal = string & { readonly __signal: unique symbol };
+export const hostHasWork = (host: string): TaskSignal => host as TaskSignal;
+export const faultsChangedOn = (host: string | null): TaskSignal => (FAULTS_PREFIX + (host ?? '*')) as TaskSignal;
 
 export interface TaskEvents {
   /** A task for `host` is waiting. */
@@ -56,7 +44,7 @@ export class TaskListener {
     client.on('end', () => this.reconnect());
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
+      await client.query(`LISTEN ${notifyChannel}`);
       this.client = client;
     } catch (err) {
       this.log(`task listener: ${(err as Error).message}`);

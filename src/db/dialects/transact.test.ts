@@ -12,7 +12,7 @@ test('group commit on SQLite: concurrent units share transactions; a failing uni
   const d = openDatabase('sqlite:', dir);
   try {
     await migrateToLatest(d.db);
-    const transact = makeTransact(d.db, d.dialect);
+    const transact = d.dialect.transact;
     const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => transact(async (tx) => {
       await tx.insertInto('domains').values({ id: `d${i}`, name: `n${i}` }).execute();
       if (i % 7 === 0) throw new Error(`unit ${i} fails`);
@@ -45,7 +45,7 @@ test('group commit on SQLite: the units of one event-loop turn share one transac
       const v = Reflect.get(target, prop, receiver);
       return typeof v === 'function' ? v.bind(target) : v;
     } });
-    const transact = makeTransact(counted, d.dialect);
+    const transact = makeTransact(counted, 'sqlite');
     await Promise.all(Array.from({ length: 20 }, (_, i) => transact((tx) => tx.insertInto('domains').values({ id: `t${i}`, name: `t${i}` }).execute())));
     assert.equal(transactions, 1);
   } finally {

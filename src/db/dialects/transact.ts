@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
-import { isRetryable, type DialectName } from './index.js';
+import type { DialectName } from './dialect.js';
 
 /** Runs `fn` atomically: everything it writes commits together or not at all. */
 export type Transact = <T>(fn: (tx: Transaction<Database>) => Promise<T>) => Promise<T>;
@@ -17,7 +17,7 @@ interface Unit { fn: (tx: Transaction<Database>) => Promise<unknown>; resolve: (
  * statements, so units that arrive while a commit is under way share the next transaction,
  * each inside its own savepoint: a unit that fails rolls back alone, the others commit.
  */
-export function makeTransact(db: Kysely<Database>, dialect: DialectName): Transact {
+export function makeTransact(db: Kysely<Database>, dialect: DialectName, isRetryable: (err: unknown) => boolean = () => false): Transact {
   if (dialect === 'postgres') {
     // A deadlock or serialization failure aborts only the victim: run it again (bounded).
     return async (fn) => {

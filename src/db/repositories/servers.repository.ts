@@ -1,5 +1,6 @@
 import { sql, type Selectable, type Updateable } from 'kysely';
 import type { Executor } from '../executor.js';
+import { dialectOf } from '../dialects/dialect.js';
 import { prepared } from '../prepared.js';
 import type { ServersTable } from '../schema.js';
 
@@ -21,22 +22,22 @@ const selectServer = prepared((ex: Executor, id: string, projectId: string | und
 });
 
 /**
- * The server (locked on PostgreSQL; SQLite's writers are serialised anyway) and, in the same
+ * The server (its row locked for the transaction) and, in the same
  * round trip, the liveness of its compute node's service: what a delete needs to choose between
  * a remote and a local delete.
  */
-export async function getServerAndNodeForUpdate(ex: Executor, id: string, postgres: boolean): Promise<{ server: ServerRow; node: { forced_down: number; last_seen_at: string } | undefined } | undefined> {
-  const r = (await selectServerAndNode(ex, id, postgres)).rows[0];
+export async function getServerAndNodeForUpdate(ex: Executor, id: string): Promise<{ server: ServerRow; node: { forced_down: number; last_seen_at: string } | undefined } | undefined> {
+  const r = (await selectServerAndNode(ex, id)).rows[0];
   if (!r) return undefined;
   // The row keeps the two node_* columns: cheaper than copying thirty others into a new object.
   return { server: r, node: r.node_last_seen_at === null ? undefined : { forced_down: Number(r.node_forced_down), last_seen_at: r.node_last_seen_at } };
 }
-const selectServerAndNode = prepared((ex: Executor, id: string, postgres: boolean) => {
+const selectServerAndNode = prepared((ex: Executor, id: string) => {
   const q = ex.selectFrom('servers')
     .leftJoin('services', (j) => j.onRef('services.host', '=', 'servers.host').on('services.binary', '=', 'nova-compute'))
     .selectAll('servers').select(['services.forced_down as node_forced_down', 'services.last_seen_at as node_last_seen_at'])
     .where('servers.id', '=', id).where('servers.deleted', '=', 0);
-  return postgres ? q.forUpdate('servers') : q;
+  return dialectOf(ex).lockRows(q, 'servers');
 });
 
 /**

@@ -1,6 +1,6 @@
 import type { Executor } from '../executor.js';
 import type { ServicesTable } from '../schema.js';
-import { isUniqueViolation } from '../dialects/index.js';
+import { dialectOf } from '../dialects/dialect.js';
 
 /** Registers a node, or takes the host name over from a previous incarnation (its `owner` changes). */
 export async function upsertService(ex: Executor, row: ServicesTable): Promise<void> {
@@ -13,7 +13,7 @@ export async function upsertService(ex: Executor, row: ServicesTable): Promise<v
   try {
     await ex.insertInto('services').values(row).execute();
   } catch (e) {
-    if (!isUniqueViolation(e)) throw e;
+    if (!dialectOf(ex).isUniqueViolation(e)) throw e;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Executor } from '../executor.js';
 import type { TasksTable } from '../schema.js';
 import { prepared } from '../prepared.js';
+import { dialectOf } from '../dialects/dialect.js';
 
 export async function insertTask(ex: Executor, row: TasksTable): Promise<void> {
   await insert(ex, row);
@@ -15,23 +16,22 @@ export async function openTasksForServer(ex: Executor, serverId: string) {
 
 /**
  * Leases up to `limit` tasks of `host` in one statement: queued and due ones (and, when asked,
- * ones whose lease expired because their worker died). On PostgreSQL `FOR UPDATE SKIP LOCKED`
- * lets several workers lease side by side without ever taking the same task.
+ * ones whose lease expired because their worker died). The candidates are locked skipping the
+ * ones other workers hold, so several workers lease side by side without taking the same task.
  */
-export async function leaseTasks(ex: Executor, host: string, owner: string, nowIso: string, expiresIso: string, limit: number, postgres: boolean, includeExpired: boolean) {
-  return (await lease(ex, host, owner, nowIso, expiresIso, limit, postgres, includeExpired)).rows;
+export async function leaseTasks(ex: Executor, host: string, owner: string, nowIso: string, expiresIso: string, limit: number, includeExpired: boolean) {
+  return (await lease(ex, host, owner, nowIso, expiresIso, limit, includeExpired)).rows;
 }
-const lease = prepared((ex: Executor, host: string, owner: string, nowIso: string, expiresIso: string, limit: number, postgres: boolean, includeExpired: boolean) => {
-  let candidates = ex.selectFrom('tasks').select('id').where('host', '=', host)
+const lease = prepared((ex: Executor, host: string, owner: string, nowIso: string, expiresIso: string, limit: number, includeExpired: boolean) => {
+  const candidates = ex.selectFrom('tasks').select('id').where('host', '=', host)
     .where((eb) => {
       const due = eb.and([eb('state', '=', 'queued'), eb('run_after', '<=', nowIso)]);
       return includeExpired ? eb.or([due, eb.and([eb('state', '=', 'leased'), eb('lease_expires_at', '<', nowIso)])]) : due;
     })
     .orderBy('run_after', 'asc').limit(limit);
-  if (postgres) candidates = candidates.forUpdate().skipLocked();
   return ex.updateTable('tasks')
     .set((eb) => ({ state: 'leased', lease_owner: owner, lease_expires_at: expiresIso, updated_at: nowIso, attempts: eb('attempts', '+', 1) }))
-    .where('id', 'in', candidates)
+    .where('id', 'in', dialectOf(ex).lockRowsSkipLocked(candidates))
     .returningAll();
 });
 

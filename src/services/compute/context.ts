@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import type { Database } from '../../db/schema.js';
-import type { DialectName } from '../../db/dialects/index.js';
+import type { Dialect } from '../../db/dialects/index.js';
 import type { Policy } from '../../policy/policy.js';
 import type { Clock, Ids } from '../../domain/clock.js';
 import type { Transact } from '../../db/dialects/transact.js';
@@ -11,7 +11,7 @@ import type { TasksTable } from '../../db/schema.js';
 /** What every use case needs, built once at start-up and passed in. */
 export interface Deps {
   db: Kysely<Database>;
-  dialect: DialectName;
+  dialect: Dialect;
   /** Write transactions go through here (group commit on SQLite). */
   transact: Transact;
   policy: Policy;

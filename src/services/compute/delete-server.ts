@@ -17,7 +17,7 @@ export interface DeleteOutcome { plan: DeletePlan['kind']; requeued?: boolean }
 
 /**
  * DELETE /servers/{id} and the forceDelete action (delete-server.md). One transaction: read
- * the row (locked on PostgreSQL), decide with the pure plan, write with compare-and-set and
+ * the row (locked for the transaction), decide with the pure plan, write with compare-and-set and
  * enqueue the terminate task; the agent does the rest.
  */
 export async function deleteServer(deps: Deps, caller: Caller, id: string, opts: { force?: boolean; rule?: string } = {}): Promise<DeleteOutcome> {
@@ -28,7 +28,7 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
   let task: TaskRow | undefined;
   const outcome = await deps.transact(async (tx): Promise<DeleteOutcome> => {
     task = undefined; // PostgreSQL may run this again after a deadlock
-    const found = await servers.getServerAndNodeForUpdate(tx, uuid, deps.dialect === 'postgres');
+    const found = await servers.getServerAndNodeForUpdate(tx, uuid);
     if (!found) throw serverNotFound(id);
     const row = found.server;
     if (!caller.isAdmin && row.project_id !== caller.projectId) {

@@ -1,7 +1,7 @@
 import type { Caller, Deps } from '../compute/context.js';
 import { authorize } from '../compute/access.js';
 import * as faults from '../../db/repositories/faults.repository.js';
-import { notifyFaults } from '../../db/dialects/notify.js';
+import { faultsChangedOn } from '../../db/dialects/notify.js';
 import { iso } from '../../domain/clock.js';
 import { DomainError } from '../../domain/errors.js';
 
@@ -42,5 +42,5 @@ export async function removeFault(deps: Deps, caller: Caller, id: string): Promi
 /** Agents cache their faults: tell the local ones, and (PostgreSQL) the ones in other processes. */
 async function faultsChanged(deps: Deps, host: string | null): Promise<void> {
   deps.faultsChanged(host);
-  await notifyFaults(deps.db, deps.dialect, host);
+  await deps.dialect.notify(deps.db, faultsChangedOn(host));
 }

@@ -1,0 +1,107 @@
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import type { Database } from '../schema.js';
+import type { Executor } from '../executor.js';
+import { makeTransact, type Transact } from './transact.js';
+import { TaskListener, notifyChannel, type TaskEvents, type TaskSignal } from './notify.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/**
+ * Everything that differs between SQLite and PostgreSQL, in one object built when the database
+ * is opened (openDatabase) and handed to the parts that need it. Repositories reach it through
+ * their executor (dialectOf): they take no dialect flag, and no code above db/ asks which
+ * dialect it runs on.
+ */
+export interface Dialect {
+  readonly name: DialectName;
+  /** Write transactions (PostgreSQL: one per unit, retried after a deadlock; SQLite: group commit). */
+  readonly transact: Transact;
+  /**
+   * Runs one short write that should commit at once, such as a lease. PostgreSQL: a single
+   * autocommit statement on the pool. SQLite: it joins the group commit, because the one
+   * writer's commit costs far more than the statement.
+   */
+  commitSoon<T>(fn: (ex: Executor) => Promise<T>): Promise<T>;
+  /** `SELECT … FOR UPDATE OF table`. SQLite: unchanged, its single writer serialises transactions. */
+  lockRows<Q extends AnySelect>(q: Q, table: string): Q;
+  /** `FOR UPDATE SKIP LOCKED`: several workers lease side by side, never the same row. SQLite: unchanged. */
+  lockRowsSkipLocked<Q extends AnySelect>(q: Q): Q;
+  /** Tells other processes something at commit (PostgreSQL NOTIFY). SQLite: nothing; they poll. */
+  notify(ex: Executor, signal: TaskSignal): Promise<void>;
+  /** Listens for `notify` from other processes; null where there is no such channel (SQLite). */
+  listen(events: TaskEvents, log: (msg: string) => void): Promise<{ stop(): Promise<void> } | null>;
+  /** The database cannot be reached (or the transaction lost a deadlock): try again later. */
+  isUnavailable(err: unknown): boolean;
+  /** The transaction may be run again as a whole (PostgreSQL deadlock or serialization failure). */
+  isRetryable(err: unknown): boolean;
+  isUniqueViolation(err: unknown): boolean;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnySelect = SelectQueryBuilder<any, any, any>;
+
+const errorCode = (err: unknown): string => (err as { code?: unknown } | null)?.code as string ?? '';
+const errorMessage = (err: unknown): string => (err as { message?: unknown } | null)?.message as string ?? '';
+
+const PG_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+const PG_UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connect ECONNREFUSED/i;
+const SQLITE_UNAVAILABLE = new Set(['SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR']);
+
+const postgresErrors = {
+  isRetryable: (err: unknown) => { const c = errorCode(err); return c === '40P01' || c === '40001'; },
+  isUnavailable(err: unknown): boolean {
+    if (!err) return false;
+    // A deadlock victim counts as unavailable: what failed may simply be run again.
+    return postgresErrors.isRetryable(err) || PG_UNAVAILABLE.has(errorCode(err)) || PG_UNAVAILABLE_MESSAGE.test(errorMessage(err));
+  },
+  isUniqueViolation: (err: unknown) => errorCode(err) === '23505',
+};
+
+const sqliteErrors = {
+  isRetryable: (_err: unknown) => false,
+  isUnavailable: (err: unknown) => !!err && (SQLITE_UNAVAILABLE.has(errorCode(err)) || /database is locked/i.test(errorMessage(err))),
+  isUniqueViolation: (err: unknown) => { const c = errorCode(err); return c === 'SQLITE_CONSTRAINT_UNIQUE' || c === 'SQLITE_CONSTRAINT_PRIMARYKEY'; },
+};
+
+/** Either dialect's "cannot reach the database" (for the HTTP fault mapper, which serves both). */
+export const isUnavailableError = (err: unknown): boolean => postgresErrors.isUnavailable(err) || sqliteErrors.isUnavailable(err);
+/** Either dialect's unique-constraint violation. */
+export const isUniqueViolation = (err: unknown): boolean => postgresErrors.isUniqueViolation(err) || sqliteErrors.isUniqueViolation(err);
+
+export function postgresDialect(db: Kysely<Database>, url: string): Dialect {
+  const transact = makeTransact(db, 'postgres', postgresErrors.isRetryable);
+  return {
+    name: 'postgres', transact, ...postgresErrors,
+    commitSoon: (fn) => fn(db),
+    lockRows: (q, table) => q.forUpdate(table) as typeof q,
+    lockRowsSkipLocked: (q) => q.forUpdate().skipLocked() as typeof q,
+    async notify(ex, signal) { await sql`select pg_notify(${notifyChannel}, ${signal})`.execute(ex); },
+    async listen(events, log) { const l = new TaskListener(url, events, log); await l.start(); return l; },
+  };
+}
+
+export function sqliteDialect(db: Kysely<Database>): Dialect {
+  const transact = makeTransact(db, 'sqlite', sqliteErrors.isRetryable);
+  return {
+    name: 'sqlite', transact, ...sqliteErrors,
+    commitSoon: (fn) => transact(fn),
+    lockRows: (q) => q,
+    lockRowsSkipLocked: (q) => q,
+    notify: async () => {},
+    listen: async () => null,
+  };
+}
+
+/** Dialects by the Kysely adapter of their database (every executor of a database shares its adapter). */
+const byAdapter = new WeakMap<object, Dialect>();
+
+export function attachDialect(db: Kysely<Database>, dialect: Dialect): void {
+  byAdapter.set(db.getExecutor().adapter, dialect);
+}
+
+/** The dialect of the database `ex` runs on (attached by openDatabase). */
+export function dialectOf(ex: Executor): Dialect {
+  const d = byAdapter.get(ex.getExecutor().adapter);
+  if (!d) throw new Error('no dialect attached to this database (open it with openDatabase)');
+  return d;
+}
