@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyRequest } fro
 import type { Caller, Deps } from '../services/compute/context.js';
 import { DomainError } from '../domain/errors.js';
 import type { TokenService, TokenInfo } from '../services/identity/tokens.js';
-import { HttpFault, familyOf, rawFault, sendFault } from './fault-mapper.js';
+import { HttpFault, firstSegment, rawFault, sendFault } from './fault-mapper.js';
 import type { Socket } from 'node:net';
 import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-body.js';
 import { normalizeQuery, type ListQuery } from './query.js';
@@ -69,6 +69,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     trustProxy: deps.config.trustProxy === 1,
     // Requests the HTTP parser refuses (a raw non-ASCII byte in the path, headers too large)
     // still get the fault body of the service they were addressed to.
+    // Node would answer a missing Host with an empty 400 of its own; the auth hook answers it instead.
+    http: { requireHostHeader: false },
     clientErrorHandler: (err: Error & { code?: string; rawPacket?: Buffer }, socket: Socket) => rawFault(err, socket),
   } as never) as unknown as FastifyInstance;
 
@@ -96,9 +98,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     setRequestIdHeaders(request, reply);
     request.mv = MIN_VERSION;
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new HttpFault(400, 'badRequest', 'Malformed request: an HTTP/1.1 request needs a Host header');
+    }
     request.query = normalizeQuery(request.query, request.routeOptions.config?.listQuery);
     const url = request.url;
-    const compute = url.startsWith('/v2.1');
+    const compute = firstSegment(url) === 'v2.1';
     if (!request.routeOptions.config?.public) {
       const token = request.headers['x-auth-token'];
       if (typeof token !== 'string' || token === '') throw new DomainError('unauthorized', 'Unauthorized', 'The request you have made requires authentication.');
@@ -138,7 +143,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler((err, request, reply) => sendFault(request, reply, err));
   app.setNotFoundHandler((request, reply) => {
-    if (familyOf(request.url) === 'compute' && request.url.startsWith('/v2.1')) {
+    if (firstSegment(request.url) === 'v2.1') {
       try { setVersionHeaders(reply, negotiate(request.headers).version.minor ? `2.${negotiate(request.headers).version.minor}` : '2.1'); } catch { /* bad header: plain 404 still */ }
     }
     return sendFault(request, reply, new HttpFault(404, 'itemNotFound', 'The resource could not be found.'));

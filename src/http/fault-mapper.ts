@@ -30,11 +30,21 @@ const KEYSTONE_TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unau
 /** Which wire family a path belongs to; each speaks its own error format. */
 export type ApiFamily = 'compute' | 'identity' | 'network' | 'image' | 'stratus';
 export function familyOf(url: string): ApiFamily {
-  if (url.startsWith('/identity')) return 'identity';
-  if (url.startsWith('/networking')) return 'network';
-  if (url.startsWith('/image')) return 'image';
-  if (url.startsWith('/stratus')) return 'stratus';
+  const first = firstSegment(url);
+  if (first === 'identity') return 'identity';
+  if (first === 'networking') return 'network';
+  if (first === 'image') return 'image';
+  if (first === 'stratus') return 'stratus';
   return 'compute';
+}
+
+/**
+ * The first non-empty segment of a request target's path: `//networking/…` and the absolute
+ * form `http://host/identity/…` (which HTTP/1.1 servers must accept) name their service too.
+ */
+export function firstSegment(url: string): string {
+  const path = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').split(/[?#]/, 1)[0];
+  return path.split('/').find((s) => s !== '') ?? '';
 }
 
 export interface Fault { status: number; key: string; message: string; headers: Record<string, string> }
@@ -104,7 +114,7 @@ export function rawFault(err: Error & { code?: string; rawPacket?: Buffer }, soc
   const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
   const status = tooLarge ? 431 : 400;
   const message = tooLarge ? 'Request header fields too large' : 'Malformed request';
-  const path = err.rawPacket?.toString('latin1').match(/^[A-Z]+ (\S+)/)?.[1] ?? '/';
+  const path = err.rawPacket?.toString('latin1').match(/^\S+ (\S+)/)?.[1] ?? '/';
   const family = familyOf(path);
   const body = JSON.stringify(faultBody(family, { status, key: novaFaultName(status), message }));
   const requestId = `req-${randomUUID()}`;

@@ -231,6 +231,26 @@ describe('requests the HTTP parser refuses get the service\'s fault body', () =>
     assert.equal(res.status, 431);
     assert.deepEqual(JSON.parse(res.body), { computeFault: { code: 431, message: 'Request header fields too large' } });
   });
+  test('a lower-case method under a network path: Neutron\'s body', async () => {
+    const res = await raw(Buffer.from('get /networking/v2.0/ports HTTP/1.1\r\nHost: x\r\n\r\n'));
+    assert.equal(res.status, 400);
+    assert.deepEqual(JSON.parse(res.body), { NeutronError: { type: 'HTTPBadRequest', message: 'Malformed request', detail: '' } });
+  });
+  test('HTTP/1.1 without Host: 400 in the service\'s format, with a request id', async () => {
+    const res = await raw(Buffer.from('GET /networking/v2.0/ports HTTP/1.1\r\nConnection: close\r\n\r\n'));
+    assert.equal(res.status, 400);
+    assert.deepEqual(JSON.parse(res.body), { NeutronError: { type: 'HTTPBadRequest', message: 'Malformed request: an HTTP/1.1 request needs a Host header', detail: '' } });
+    assert.match(res.headers, /x-openstack-request-id: req-/);
+  });
+  test('a path starting with // and an absolute-form target keep their service\'s format', async () => {
+    const doubled = await cloud.request('GET', '//networking/v2.0/ports', { as: 'member' });
+    assert.equal(doubled.status, 404);
+    assert.deepEqual(doubled.body, { NeutronError: { type: 'HTTPNotFound', message: 'The resource could not be found.', detail: '' } });
+    const { host } = new URL(cloud.url);
+    const absolute = await raw(Buffer.from(`GET ${cloud.url}/identity/v3/auth/tokens HTTP/1.1\r\nHost: ${host}\r\nX-Auth-Token: ${cloud.tokens.member}\r\nConnection: close\r\n\r\n`));
+    assert.equal(absolute.status, 404);
+    assert.deepEqual(JSON.parse(absolute.body), { error: { code: 404, title: 'Not Found', message: 'No token in the request' } });
+  });
   test('the server still answers afterwards', async () => {
     assert.equal((await cloud.request('GET', '/stratus/health')).status, 200);
   });
