@@ -12,4 +12,3 @@ export function callerOf(request: FastifyRequest): Caller {
 export function baseUrl(request: FastifyRequest): string {
   return `http://${request.headers.host ?? '127.0.0.1'}`;
 }
-

@@ -18,7 +18,10 @@ export interface ServerDetails {
  * os_compute_api:servers:show:host_status), taken here, not in the view.
  */
 export async function serverDetails(
-  deps: Deps, caller: Caller, servers: Array<{ id: string }>, opts: { ports: boolean; hostStatus: boolean },
+  deps: Deps,
+  caller: Caller,
+  servers: Array<{ id: string }>,
+  opts: { ports: boolean; hostStatus: boolean },
 ): Promise<ServerDetails> {
   const nets = await net.listNetworks(deps.db);
   let hostStatus: ServerDetails['hostStatus'];
@@ -33,7 +36,12 @@ export async function serverDetails(
       return s.disabled ? 'MAINTENANCE' : 'UP';
     };
   }
-  const ports = opts.ports ? await net.portsOfServers(deps.db, servers.map((s) => s.id)) : [];
+  const ports = opts.ports
+    ? await net.portsOfServers(
+        deps.db,
+        servers.map((s) => s.id),
+      )
+    : [];
   return {
     networkNames: new Map(nets.map((n) => [n.id, n.name])),
     // Anyone may write any device_id on a port (as in Neutron), but that must not put an address

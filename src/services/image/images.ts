@@ -12,7 +12,12 @@ const notFound = (id: string) => new DomainError('not-found', 'ImageNotFound', `
 /** The project whose private images a caller sees; admins see every image (undefined). */
 const scopeOf = (caller: Caller) => (caller.isAdmin ? undefined : caller.projectId);
 
-export interface ImageFilter { name?: string; status?: string; visibility?: string; id?: string }
+export interface ImageFilter {
+  name?: string;
+  status?: string;
+  visibility?: string;
+  id?: string;
+}
 
 export async function listImages(deps: Deps, caller: Caller, q: ImageFilter): Promise<ImageRow[]> {
   let images = await catalog.listImages(deps.db, scopeOf(caller));
@@ -32,7 +37,17 @@ export async function showImage(deps: Deps, caller: Caller, id: string): Promise
 }
 
 /** Glance's image-create fields; any other key of the body is kept as an image property. */
-const KNOWN_FIELDS = new Set(['name', 'visibility', 'disk_format', 'container_format', 'min_disk', 'min_ram', 'protected', 'id', 'tags']);
+const KNOWN_FIELDS = new Set([
+  'name',
+  'visibility',
+  'disk_format',
+  'container_format',
+  'min_disk',
+  'min_ram',
+  'protected',
+  'id',
+  'tags',
+]);
 
 /** POST /v2/images: a record only (Stratus stores no image data); the image is active at once. */
 export async function createImage(deps: Deps, caller: Caller, b: Record<string, unknown>): Promise<ImageRow> {
@@ -41,12 +56,23 @@ export async function createImage(deps: Deps, caller: Caller, b: Record<string, 
   const props = Object.fromEntries(Object.entries(b).filter(([k]) => !KNOWN_FIELDS.has(k)));
   const id = typeof b.id === 'string' && canonicalUuid(b.id) ? canonicalUuid(b.id)! : deps.ids.uuid();
   // Glance's wording; a create racing this one still gets the generic 409 from the unique key.
-  if (await catalog.getImage(deps.db, id)) throw new DomainError('conflict', 'Duplicate', `Image ID ${id} already exists!`);
+  if (await catalog.getImage(deps.db, id))
+    throw new DomainError('conflict', 'Duplicate', `Image ID ${id} already exists!`);
   await catalog.insertImage(deps.db, {
-    id, name: String(b.name ?? ''), status: 'active', visibility: String(b.visibility ?? 'shared'), owner: caller.projectId,
-    disk_format: (b.disk_format as string) ?? null, container_format: (b.container_format as string) ?? null, size: 0,
-    min_disk: Number(b.min_disk ?? 0), min_ram: Number(b.min_ram ?? 0), protected: b.protected ? 1 : 0,
-    properties: JSON.stringify(props), created_at: now, updated_at: now,
+    id,
+    name: String(b.name ?? ''),
+    status: 'active',
+    visibility: String(b.visibility ?? 'shared'),
+    owner: caller.projectId,
+    disk_format: (b.disk_format as string) ?? null,
+    container_format: (b.container_format as string) ?? null,
+    size: 0,
+    min_disk: Number(b.min_disk ?? 0),
+    min_ram: Number(b.min_ram ?? 0),
+    protected: b.protected ? 1 : 0,
+    properties: JSON.stringify(props),
+    created_at: now,
+    updated_at: now,
   });
   return (await catalog.getImage(deps.db, id))!;
 }
@@ -54,9 +80,12 @@ export async function createImage(deps: Deps, caller: Caller, b: Record<string, 
 export async function deleteImage(deps: Deps, caller: Caller, id: string): Promise<void> {
   const img = await showImage(deps, caller, id).catch((e: unknown) => {
     // Glance words a missing image differently when deleting.
-    throw e instanceof DomainError && e.code === 'ImageNotFound' ? new DomainError('not-found', 'ImageNotFound', `Failed to find image ${id} to delete`) : e;
+    throw e instanceof DomainError && e.code === 'ImageNotFound'
+      ? new DomainError('not-found', 'ImageNotFound', `Failed to find image ${id} to delete`)
+      : e;
   });
   authorize(deps, caller, 'stratus:image:delete', { project_id: img.owner ?? caller.projectId });
-  if (img.protected) throw new DomainError('forbidden', 'ImageProtected', `Image ${img.id} is protected and cannot be deleted.`);
+  if (img.protected)
+    throw new DomainError('forbidden', 'ImageProtected', `Image ${img.id} is protected and cannot be deleted.`);
   await catalog.deleteImage(deps.db, img.id);
 }

@@ -6,7 +6,8 @@ export type NetworkRow = NonNullable<Awaited<ReturnType<typeof net.getNetwork>>>
 export type SubnetRow = NonNullable<Awaited<ReturnType<typeof net.getSubnet>>>;
 
 /** Neutron's "not found" for a resource kind (`Network`, `Subnet`, `Port`). */
-export const neutronNotFound = (kind: string, id: string) => new DomainError('not-found', `${kind}NotFound`, `${kind} ${id} could not be found.`);
+export const neutronNotFound = (kind: string, id: string) =>
+  new DomainError('not-found', `${kind}NotFound`, `${kind} ${id} could not be found.`);
 
 /** The project whose resources a caller sees; admins see every project (undefined). */
 export const visibleProject = (caller: Caller) => (caller.isAdmin ? undefined : caller.projectId);
@@ -14,8 +15,12 @@ export const visibleProject = (caller: Caller) => (caller.isAdmin ? undefined : 
 /** Networks the caller sees (their project's, shared and external ones), each with its subnets' ids. */
 export async function listNetworks(deps: Deps, caller: Caller, filter: { name?: string; id?: string }) {
   const nets = await net.listNetworks(deps.db, visibleProject(caller));
-  const subnets = await net.listSubnets(deps.db, nets.map((n) => n.id));
-  return nets.filter((n) => (!filter.name || n.name === filter.name) && (!filter.id || n.id === filter.id))
+  const subnets = await net.listSubnets(
+    deps.db,
+    nets.map((n) => n.id),
+  );
+  return nets
+    .filter((n) => (!filter.name || n.name === filter.name) && (!filter.id || n.id === filter.id))
     .map((n) => ({ network: n, subnetIds: subnets.filter((s) => s.network_id === n.id).map((s) => s.id) }));
 }
 
@@ -28,10 +33,19 @@ export async function showNetwork(deps: Deps, caller: Caller, id: string) {
 }
 
 /** Subnets of the networks the caller sees. */
-export async function listSubnets(deps: Deps, caller: Caller, filter: { name?: string; networkId?: string }): Promise<SubnetRow[]> {
+export async function listSubnets(
+  deps: Deps,
+  caller: Caller,
+  filter: { name?: string; networkId?: string },
+): Promise<SubnetRow[]> {
   const nets = await net.listNetworks(deps.db, visibleProject(caller));
-  const subnets = await net.listSubnets(deps.db, nets.map((n) => n.id));
-  return subnets.filter((s) => (!filter.name || s.name === filter.name) && (!filter.networkId || s.network_id === filter.networkId));
+  const subnets = await net.listSubnets(
+    deps.db,
+    nets.map((n) => n.id),
+  );
+  return subnets.filter(
+    (s) => (!filter.name || s.name === filter.name) && (!filter.networkId || s.network_id === filter.networkId),
+  );
 }
 
 export async function showSubnet(deps: Deps, caller: Caller, id: string): Promise<SubnetRow> {
