@@ -4,8 +4,8 @@
  * A `DomainError` carries a `kind` (how the API layer should answer), a Nova
  * style `code` (the exception class name, for logs and tests) and the message
  * that goes into the fault body verbatim. Message texts come from
- * nova/exception.py and nova/api/openstack/common.py (see nova-reference.md
- * sections 1.2, 2.4 and 6.1).
+ * nova/exception.py and nova/api/openstack/common.py (see docs/delete-server.md
+ * §2, §6.1 and §6.2).
  *
  * Pure module: no I/O.
  */
@@ -31,10 +31,6 @@ export class DomainError extends Error {
   }
 }
 
-export function isDomainError(e: unknown): e is DomainError {
-  return e instanceof DomainError;
-}
-
 /** Python's `%s` rendering of an optional value: null/undefined print as `None`. */
 export function pyStr(value: unknown): string {
   return value === null || value === undefined ? 'None' : String(value);
@@ -47,14 +43,6 @@ export function pyStr(value: unknown): string {
 /** 404 `Instance <id> could not be found.` (`common.get_instance`, B15-B17, B20, B37, B43). */
 export function serverNotFound(id: string): DomainError {
   return new DomainError('not-found', 'ServerNotFound', `Instance ${id} could not be found.`, { id });
-}
-
-/**
- * 404 `Instance could not be found` - the other text nova uses when the
- * instance vanishes *during* `compute.API.delete` (a race; nova-reference 1.2 step 4).
- */
-export function serverVanishedDuringDelete(id: string): DomainError {
-  return new DomainError('not-found', 'ServerNotFound', 'Instance could not be found', { id });
 }
 
 // ---------------------------------------------------------------------------
@@ -159,9 +147,17 @@ export function projectIdMismatch(urlProjectId: string, contextProjectId: string
 // unavailable (503) / unauthorized (401)
 // ---------------------------------------------------------------------------
 
-/** 503 (Stratus: database or identity backend unreachable; nothing was changed). */
-export function unavailable(message: string, details?: Record<string, unknown>): DomainError {
-  return new DomainError('unavailable', 'ServiceUnavailable', message, details);
+/**
+ * 503: the database is unreachable and nothing was changed. The code is Nova's fault key, which
+ * Neutron's format does not take for its own type (clients see HTTPServiceUnavailable there).
+ */
+export function databaseUnavailable(): DomainError {
+  return new DomainError('unavailable', 'serviceUnavailable', 'The database is temporarily unavailable. Retry later.');
+}
+
+/** 409 for a write that lost to a unique key (a create racing another with the same id or name). */
+export function alreadyExists(): DomainError {
+  return new DomainError('conflict', 'conflictingRequest', 'The resource already exists.');
 }
 
 /** 401 with keystonemiddleware's text (B25). */

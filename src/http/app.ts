@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Caller, Deps } from '../services/compute/context.js';
-import { DomainError } from '../domain/errors.js';
+import { projectIdMismatch, unauthorized, type DomainError } from '../domain/errors.js';
 import type { TokenService, TokenInfo } from '../services/identity/tokens.js';
 import { HttpFault, firstSegment, rawFault, sendFault } from './fault-mapper.js';
 import type { Socket } from 'node:net';
@@ -30,7 +30,11 @@ declare module 'fastify' {
   }
 }
 
-export interface AppOptions { deps: Deps; tokens: TokenService; metrics: Metrics; loggerInstance: import('pino').Logger }
+export interface AppOptions {
+  deps: Deps; tokens: TokenService; metrics: Metrics; loggerInstance: import('pino').Logger;
+  /** Storage errors as domain errors (an outage is `unavailable`…), so the fault mapper knows no SQL. */
+  storageErrors: (err: unknown) => DomainError | undefined;
+}
 
 const PROJECT_ID_RE = /^[0-9a-f-]+$/;
 
@@ -106,7 +110,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const compute = firstSegment(url) === 'v2.1';
     if (!request.routeOptions.config?.public) {
       const token = request.headers['x-auth-token'];
-      if (typeof token !== 'string' || token === '') throw new DomainError('unauthorized', 'Unauthorized', 'The request you have made requires authentication.');
+      if (typeof token !== 'string' || token === '') throw unauthorized();
       const info = await tokens.validate(token);
       request.token = info;
       request.caller = {
@@ -129,7 +133,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       if (params && params.project_id !== undefined) {
         if (!PROJECT_ID_RE.test(params.project_id)) throw new HttpFault(404, 'itemNotFound', 'The resource could not be found.');
         if (request.caller && params.project_id !== request.caller.projectId) {
-          throw new HttpFault(400, 'badRequest', `Malformed request URL: URL's project_id '${params.project_id}' doesn't match Context's project_id '${request.caller.projectId}'`);
+          throw projectIdMismatch(params.project_id, request.caller.projectId);
         }
       }
     }
@@ -141,7 +145,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
-  app.setErrorHandler((err, request, reply) => sendFault(request, reply, err));
+  app.setErrorHandler((err, request, reply) => sendFault(request, reply, opts.storageErrors(err) ?? err));
   app.setNotFoundHandler((request, reply) => {
     if (firstSegment(request.url) === 'v2.1') {
       try { setVersionHeaders(reply, negotiate(request.headers).version.minor ? `2.${negotiate(request.headers).version.minor}` : '2.1'); } catch { /* bad header: plain 404 still */ }
@@ -162,14 +166,6 @@ function setVersionHeaders(reply: import('fastify').FastifyReply, v: string): vo
   reply.header('x-openstack-nova-api-version', v);
   reply.header('vary', 'OpenStack-API-Version, X-OpenStack-Nova-API-Version');
 }
-
-/** The caller of an authenticated route (the auth hook guarantees it). */
-export function callerOf(request: FastifyRequest): Caller {
-  if (!request.caller) throw new DomainError('unauthorized', 'Unauthorized', 'The request you have made requires authentication.');
-  return request.caller;
-}
-
-export { baseUrl } from './public-url.js';
 
 /** Every response names its request, under Nova's two header names. */
 function setRequestIdHeaders(request: FastifyRequest, reply: import('fastify').FastifyReply): void {

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
-import { baseUrl } from './public-url.js';
-import { isUnavailableError, isUniqueViolation } from '../db/dialects/index.js';
+import { baseUrl } from './request.js';
 
 /** An error that only exists at the HTTP layer (bad method, bad microversion, bad media type). */
 export class HttpFault extends Error {
@@ -58,10 +57,6 @@ export function classify(err: unknown): Fault & { unexpected: boolean } {
     return { status, key: err.code, message: err.message, headers, unexpected: false };
   }
   if (err instanceof HttpFault) return { status: err.status, key: err.faultKey, message: err.message, headers: err.headers, unexpected: false };
-  if (isUnavailableError(err)) {
-    return { status: 503, key: 'serviceUnavailable', message: 'The database is temporarily unavailable. Retry later.', headers: { 'retry-after': '5' }, unexpected: false };
-  }
-  if (isUniqueViolation(err)) return { status: 409, key: 'conflictingRequest', message: 'The resource already exists.', headers: {}, unexpected: false };
   const fe = err as { statusCode?: number; code?: string; validation?: unknown; message?: string };
   if (fe && fe.validation) return { status: 400, key: 'badRequest', message: fe.message ?? 'Invalid input', headers: {}, unexpected: false };
   if (fe && fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err instanceof SyntaxError)) {

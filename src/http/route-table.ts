@@ -7,7 +7,7 @@ type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD' | 'PATCH' | 'OPTIONS';
 
 /**
  * Registers routes and remembers which methods each path has, so that every other method on
- * a known path answers 405 with an `Allow` header (spec §3.1: Stratus answers 405 where Nova's
+ * a known path answers 405 with an `Allow` header (docs/delete-server.md §3.1: Stratus answers 405 where Nova's
  * router gives a bare 404).
  */
 export class RouteTable {

@@ -29,7 +29,16 @@
  * rejected at start-up rather than silently locking users out.
  */
 
-import type { Credentials, Target } from './policy.js';
+/** Who is asking (oslo.policy's credentials): the token's user, project and roles. */
+export interface Credentials {
+  user_id: string;
+  project_id: string;
+  roles: string[];
+  is_admin: boolean;
+}
+
+/** What is asked about: the attributes of the resource (`project_id`, `user_id`…). */
+export type Target = Record<string, string | undefined>;
 
 /** Raised for a malformed check string. */
 export class PolicySyntaxError extends Error {

@@ -6,19 +6,12 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 
-import { evaluate, parse, PolicySyntaxError, type PolicyNode } from './evaluator.js';
+import { evaluate, parse, PolicySyntaxError, type Credentials, type PolicyNode, type Target } from './evaluator.js';
 import { DEFAULT_RULES } from './rules.js';
 
 export { PolicySyntaxError } from './evaluator.js';
 
-export interface Credentials {
-  user_id: string;
-  project_id: string;
-  roles: string[];
-  is_admin: boolean;
-}
-
-export type Target = Record<string, string | undefined>;
+export type { Credentials, Target } from './evaluator.js';
 
 interface CompiledRule {
   readonly checkStr: string;

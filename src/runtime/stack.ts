@@ -12,6 +12,7 @@ import { randomIds, systemClock, type Clock, type Ids } from '../domain/clock.js
 import type { Deps } from '../services/compute/context.js';
 import { TokenService } from '../services/identity/tokens.js';
 import { buildApp } from '../http/app.js';
+import { storageErrorAsDomainError } from '../db/storage-errors.js';
 import { Metrics } from '../metrics/metrics.js';
 import { ComputeAgent } from '../agent/agent.js';
 import { FakeDriver } from '../drivers/fake/fake.driver.js';
@@ -69,7 +70,7 @@ export async function startStack(config: Config, opts: { clock?: Clock; ids?: Id
   }
   const metrics = new Metrics();
   const tokens = new TokenService(deps);
-  const app = await buildApp({ deps, tokens, metrics, loggerInstance: deps.log });
+  const app = await buildApp({ deps, tokens, metrics, loggerInstance: deps.log, storageErrors: storageErrorAsDomainError });
   const agents: ComputeAgent[] = [];
   for (let i = 0; i < config.agents; i++) {
     const host = config.agents === 1 ? config.agentName : `${config.agentName}-${i + 1}`;

@@ -1,4 +1,4 @@
-// One test per row of the behaviour table (../shared/spec/nova-reference.md) that applies to Stratus.
+// One test per row of the behaviour table (docs/delete-server.md §7) that applies to Stratus.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestCloud, type Persona } from '../../src/testing/kit.js';
@@ -406,7 +406,7 @@ describe(`on ${target.name}`, () => {
       await assertGone(id);
     });
 
-    test('a repeated DELETE re-queues a delete whose task died (spec §3.4)', async () => {
+    test('a repeated DELETE re-queues a delete whose task died (docs/delete-server.md §3.4)', async () => {
       const id = await cloud.createServer();
       await fault({ operation: 'lease', mode: 'hang' });
       assert.equal((await del(id)).status, 204);

@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing of the delete path (spec: delete-server.md):
+ * Property-based fuzzing of the delete path (docs/delete-server.md):
  * `DELETE /v2.1/servers/{id}` and `DELETE /v2.1/{project_id}/servers/{id}`, plus every other
  * method on the same path, with random ids, tokens, microversion headers, project ids and bodies.
  * A pool of servers (member's project, one locked by the member; 'other' project; admin project)
@@ -406,7 +406,7 @@ test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unl
         const routable = /^[0-9A-Za-z_-]{1,100}\/?$/.test(idPart) && !/^detail\/?$/.test(idPart) && versionIsValid(r.version) && body === null
           && (projectSegment === null || /^[0-9a-f]{32}$/.test(projectSegment));
         if (routable && (r.method === 'PATCH' || r.method === 'POST' || r.method === 'OPTIONS')) {
-          // delete-server.md §2 / §3.1: a method the path does not support is 405 with Allow (before auth).
+          // docs/delete-server.md §2 / §3.1: a method the path does not support is 405 with Allow (before auth).
           bump('oracle-405');
           soft(() => {
             assert.equal(got.status, 405, `${r.method} on the server path must be 405 badMethod: ${describe(sent, got)}`);
@@ -497,7 +497,7 @@ test('a locked server survives its member\'s DELETE (409 conflictingRequest)', {
 /**
  * Regression cases the fuzzer found (kept deterministic so a fix shows up as a pass). Every
  * answer on /v2.1 must be a Nova fault with the request-id headers, whatever the router thinks
- * of the URL (delete-server.md §2 "Every fault body is ...", §4 "Every response: x-openstack-request-id").
+ * of the URL (docs/delete-server.md §2 "Every fault body is ...", §4 "Every response: x-openstack-request-id").
  */
 test('URLs the router rejects still get Nova faults: bad percent-encoding, over-long ids, OPTIONS', { timeout: 60_000 }, async (t) => {
   const cloud = await TestCloud.start();
@@ -525,11 +525,11 @@ test('URLs the router rejects still get Nova faults: bad percent-encoding, over-
         else assert.equal(anon.body?.error?.code, 401, anon.text);
       });
     }
-    // A huge integer id longer than the router's maxParamLength (2048): spec §2 says 404 itemNotFound.
+    // A huge integer id longer than the router's maxParamLength (2048): docs/delete-server.md §2 says 404 itemNotFound.
     await t.test('DELETE of a 3000-digit id is 404 itemNotFound', async () => {
       novaFault(await cloud.request('DELETE', `/v2.1/servers/${'9'.repeat(3000)}`, { as: 'member' }), [404], 'DELETE /v2.1/servers/<3000 nines>');
     });
-    // OPTIONS is a method the server path does not support: 405 badMethod with Allow (spec §2, §3.1), like PATCH.
+    // OPTIONS is a method the server path does not support: 405 badMethod with Allow (docs/delete-server.md §2, §3.1), like PATCH.
     await t.test('OPTIONS /v2.1/servers/{id} is 405 badMethod with Allow, like PATCH', async () => {
       const patch = await cloud.request('PATCH', `/v2.1/servers/${id}`, { as: 'member' });
       novaFault(patch, [405], 'PATCH /v2.1/servers/{id}');

@@ -1,10 +1,11 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Executor } from '../executor.js';
-import { makeTransact, type Transact } from './transact.js';
+import { makeTransact, type DialectName, type Transact } from './transact.js';
+
+export type { DialectName };
 import { TaskListener, notifyChannel, type TaskEvents, type TaskSignal } from './notify.js';
 
-export type DialectName = 'sqlite' | 'postgres';
 
 /**
  * Everything that differs between SQLite and PostgreSQL, in one object built when the database

@@ -1,6 +1,7 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
-import type { DialectName } from './dialect.js';
+/** The two SQL dialects Stratus runs on (the dialect object, dialect.ts, is built on this). */
+export type DialectName = 'sqlite' | 'postgres';
 
 /** Runs `fn` atomically: everything it writes commits together or not at all. */
 export type Transact = <T>(fn: (tx: Transaction<Database>) => Promise<T>) => Promise<T>;

@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ComputeDriver, GuestPower, GuestSpec } from '../driver.js';
 
 export interface ProcessDriverOptions {
@@ -33,7 +34,6 @@ interface PidRecord { pid: number; startTime: string | null }
 
 const notFound = (id: string) => new Error(`Instance ${id} could not be found on this hypervisor.`);
 const errCode = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function waitUntil(cond: () => Promise<boolean>, ms: number): Promise<boolean> {
   const end = Date.now() + ms;

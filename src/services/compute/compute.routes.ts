@@ -1,18 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller, Deps } from './context.js';
-import { allowed, canonicalUuid, serviceIsUp } from './access.js';
+import { canonicalUuid } from './access.js';
 import { createServer, listServers, showServer, updateServer, MAX_LIMIT, type RequestedNetworks } from './servers.js';
 import { deleteServer } from './delete-server.js';
 import { powerAction, lockServer, unlockServer, resetState, restoreServer, forceDeleteServer } from './server-actions.js';
 import { listInstanceActions, showInstanceAction } from './instance-actions.js';
-import { listServices, updateService } from './services.js';
+import { listServices, updateService, type ServiceView } from './services.js';
 import { consoleOutput } from './console.js';
-import * as catalog from '../../db/repositories/catalog.repository.js';
-import * as net from '../../db/repositories/network.repository.js';
-import * as svcRepo from '../../db/repositories/services.repository.js';
-import { DomainError, invalid, noSuchAction } from '../../domain/errors.js';
+import { listFlavors, showFlavor, type FlavorRow } from './flavors.js';
+import { serverDetails } from './server-details.js';
+import { invalid, noSuchAction } from '../../domain/errors.js';
 import { novaUsecTime } from '../../domain/clock.js';
-import { baseUrl, callerOf } from '../../http/app.js';
+import { baseUrl, callerOf } from '../../http/request.js';
 import { HttpFault } from '../../http/fault-mapper.js';
 import { atLeast, MAX_VERSION_STRING } from '../../http/microversion.js';
 import { RouteTable } from '../../http/route-table.js';
@@ -20,10 +19,19 @@ import { renderServer, renderServerBrief, serverLinks, type ViewContext } from '
 import * as schemas from './compute.schemas.js';
 import { list, scalar, type Query } from '../../http/query.js';
 
-function versionV21(request: FastifyRequest) {
+/** The v2.1 entry of the version list (`GET /`); `GET /v2.1` adds its describedby link and media types. */
+function versionV21Brief(request: FastifyRequest) {
   return {
     id: 'v2.1', status: 'CURRENT', version: MAX_VERSION_STRING, min_version: '2.1', updated: '2013-07-23T11:33:21Z',
-    links: [{ rel: 'self', href: `${baseUrl(request)}/v2.1/` }, { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' }],
+    links: [{ rel: 'self', href: `${baseUrl(request)}/v2.1/` }],
+  };
+}
+
+function versionV21(request: FastifyRequest) {
+  const brief = versionV21Brief(request);
+  return {
+    ...brief,
+    links: [...brief.links, { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' }],
     'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2.1' }],
   };
 }
@@ -33,14 +41,6 @@ function linkBases(request: FastifyRequest) {
   const p = (request.params as { project_id?: string }).project_id;
   const b = baseUrl(request);
   return { base: `${b}/v2.1${p ? `/${p}` : ''}`, bookmarkBase: `${b}${p ? `/${p}` : ''}` };
-}
-
-/**
- * A server's addresses come from its own project's ports: anyone may write any device_id on a
- * port (as in Neutron), but that must not put an address into another project's server.
- */
-function portsOf(server: { id: string; project_id: string }, ports: net.PortRow[]): net.PortRow[] {
-  return ports.filter((p) => p.device_id === server.id && p.project_id === server.project_id);
 }
 
 function parseIntParam(name: string, v: string | undefined, min: number): number | undefined {
@@ -54,7 +54,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   root.add('GET', '/', async (request) => ({
     versions: [
       { id: 'v2.0', status: 'SUPPORTED', version: '', min_version: '', updated: '2011-01-21T11:33:21Z', links: [{ rel: 'self', href: `${baseUrl(request)}/v2/` }] },
-      { id: 'v2.1', status: 'CURRENT', version: MAX_VERSION_STRING, min_version: '2.1', updated: '2013-07-23T11:33:21Z', links: [{ rel: 'self', href: `${baseUrl(request)}/v2.1/` }] },
+      versionV21Brief(request),
     ],
   }), { public: true });
   root.add('GET', '/v2.1', async (request) => ({ version: versionV21(request) }), { public: true });
@@ -62,22 +62,14 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
 
   const r = new RouteTable(app, ['/v2.1', '/v2.1/:project_id']);
 
-  async function viewContext(request: FastifyRequest, caller: Caller): Promise<ViewContext> {
-    const nets = await net.listNetworks(deps.db);
-    const showHostStatus = atLeast(request.mv, 16) && allowed(deps, caller, 'os_compute_api:servers:show:host_status');
-    let hostStatus: ViewContext['hostStatus'];
-    if (showHostStatus) {
-      const svcs = await svcRepo.listServices(deps.db, { binary: 'nova-compute' });
-      const byHost = new Map(svcs.map((s) => [s.host, s]));
-      hostStatus = (host) => {
-        if (!host) return '';
-        const s = byHost.get(host);
-        if (!s) return 'UNKNOWN';
-        if (!serviceIsUp(deps, s)) return 'DOWN';
-        return s.disabled ? 'MAINTENANCE' : 'UP';
-      };
-    }
-    return { mv: request.mv, ...linkBases(request), isAdmin: caller.isAdmin, showHostStatus, networkNames: new Map(nets.map((n) => [n.id, n.name])), hostStatus };
+  /** The view context of `rows`, with what the caller may see of them (ports, host status). */
+  async function viewContext(request: FastifyRequest, caller: Caller, rows: Array<{ id: string }>, opts: { ports: boolean }) {
+    const details = await serverDetails(deps, caller, rows, { ports: opts.ports, hostStatus: atLeast(request.mv, 16) });
+    const ctx: ViewContext = {
+      mv: request.mv, ...linkBases(request), isAdmin: caller.isAdmin, showHostStatus: details.hostStatus !== undefined,
+      networkNames: details.networkNames, hostStatus: details.hostStatus,
+    };
+    return { ctx, portsOf: details.portsOf };
   }
 
   // --- flavors -------------------------------------------------------------------------
@@ -85,7 +77,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     const { base, bookmarkBase } = linkBases(request);
     return { id: f.id, name: f.name, links: [{ rel: 'self', href: `${base}/flavors/${f.id}` }, { rel: 'bookmark', href: `${bookmarkBase}/flavors/${f.id}` }] };
   };
-  const flavorDetail = (request: FastifyRequest, f: NonNullable<Awaited<ReturnType<typeof catalog.getFlavor>>>) => {
+  const flavorDetail = (request: FastifyRequest, f: FlavorRow) => {
     const out: Record<string, unknown> = {
       ...flavorBrief(request, f), ram: f.ram, disk: f.disk, vcpus: f.vcpus, 'OS-FLV-EXT-DATA:ephemeral': f.ephemeral,
       'OS-FLV-DISABLED:disabled': false, swap: atLeast(request.mv, 75) ? f.swap : (f.swap || ''), rxtx_factor: f.rxtx_factor,
@@ -95,13 +87,11 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     if (atLeast(request.mv, 61)) out.extra_specs = JSON.parse(f.extra_specs);
     return out;
   };
-  r.add('GET', '/flavors', async (request) => ({ flavors: (await catalog.listFlavors(deps.db)).sort((a, b) => a.id.localeCompare(b.id)).map((f) => flavorBrief(request, f)) }));
-  r.add('GET', '/flavors/detail', async (request) => ({ flavors: (await catalog.listFlavors(deps.db)).sort((a, b) => a.id.localeCompare(b.id)).map((f) => flavorDetail(request, f)) }));
+  r.add('GET', '/flavors', async (request) => ({ flavors: (await listFlavors(deps)).map((f) => flavorBrief(request, f)) }));
+  r.add('GET', '/flavors/detail', async (request) => ({ flavors: (await listFlavors(deps)).map((f) => flavorDetail(request, f)) }));
   r.add('GET', '/flavors/:id', async (request) => {
     const { id } = request.params as { id: string };
-    const f = await catalog.getFlavor(deps.db, id);
-    if (!f) throw new DomainError('not-found', 'FlavorNotFound', `Flavor ${id} could not be found.`);
-    return { flavor: flavorDetail(request, f) };
+    return { flavor: flavorDetail(request, await showFlavor(deps, id)) };
   });
 
   // --- servers -------------------------------------------------------------------------
@@ -120,11 +110,10 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       limit, marker: last('marker'), sortKey: last('sort_key'), sortDir: last('sort_dir'), userId: last('user_id'),
       strictStatus: atLeast(request.mv, 38),
     });
-    const ctx = await viewContext(request, caller);
+    const { ctx, portsOf } = await viewContext(request, caller, rows, { ports: detail });
     let body: Record<string, unknown>;
     if (detail) {
-      const ports = await net.portsOfServers(deps.db, rows.map((s) => s.id));
-      body = { servers: rows.map((s) => renderServer(ctx, s, portsOf(s, ports), { show: false })) };
+      body = { servers: rows.map((s) => renderServer(ctx, s, portsOf(s), { show: false })) };
     } else {
       body = { servers: rows.map((s) => renderServerBrief(ctx, s)) };
     }
@@ -170,8 +159,8 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   r.add('GET', '/servers/:id', async (request) => {
     const caller = callerOf(request);
     const row = await showServer(deps, caller, (request.params as { id: string }).id);
-    const ctx = await viewContext(request, caller);
-    return { server: renderServer(ctx, row, portsOf(row, await net.portsOfServers(deps.db, [row.id])), { show: true }) };
+    const { ctx, portsOf } = await viewContext(request, caller, [row], { ports: true });
+    return { server: renderServer(ctx, row, portsOf(row), { show: true }) };
   });
 
   r.add('PUT', '/servers/:id', async (request) => {
@@ -179,8 +168,8 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     const s = (request.body as { server: { name?: string; description?: string | null; accessIPv4?: string; accessIPv6?: string } }).server;
     if (!atLeast(request.mv, 19) && s.description !== undefined) throw invalid("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)");
     const row = await updateServer(deps, caller, (request.params as { id: string }).id, s);
-    const ctx = await viewContext(request, caller);
-    return { server: renderServer(ctx, row, portsOf(row, await net.portsOfServers(deps.db, [row.id])), { show: true }) };
+    const { ctx, portsOf } = await viewContext(request, caller, [row], { ports: true });
+    return { server: renderServer(ctx, row, portsOf(row), { show: true }) };
   }, { schema: { body: schemas.updateServer } });
 
   r.add('DELETE', '/servers/:id', async (request, reply) => {
@@ -200,21 +189,9 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     const key = keys[0];
     const value = body[key];
     switch (key) {
-      case 'lock': {
-        let reason: string | null = null;
-        if (atLeast(request.mv, 73) && value !== null && value !== undefined) {
-          if (typeof value !== 'object' || Array.isArray(value)) throw invalid(`Invalid input for field/attribute lock. Value: ${JSON.stringify(value)}. ${JSON.stringify(value)} is not valid under any of the given schemas`);
-          const extra = Object.keys(value).filter((k) => k !== 'locked_reason');
-          if (extra.length) throw invalid(`Invalid input for field/attribute lock. Value: ${JSON.stringify(value)}. Additional properties are not allowed ('${extra[0]}' was unexpected)`);
-          const lr = (value as { locked_reason?: unknown }).locked_reason;
-          if (lr !== undefined) {
-            if (typeof lr !== 'string' || lr.length < 1 || lr.length > 255) throw invalid(`Invalid input for field/attribute locked_reason. Value: ${JSON.stringify(lr)}. ${JSON.stringify(lr)} is not a valid reason`);
-            reason = lr;
-          }
-        }
-        await lockServer(deps, caller, id, reason);
+      case 'lock':
+        await lockServer(deps, caller, id, atLeast(request.mv, 73) ? schemas.lockReason(value) : null);
         break;
-      }
       case 'unlock': await unlockServer(deps, caller, id); break;
       case 'os-resetState': {
         const st = (value as { state?: unknown } | null)?.state;
@@ -282,7 +259,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   });
 
   // --- os-services ---------------------------------------------------------------------
-  const renderService = (request: FastifyRequest, s: { row: Awaited<ReturnType<typeof svcRepo.listServices>>[number]; up: boolean }, i: number) => {
+  const renderService = (request: FastifyRequest, s: ServiceView, i: number) => {
     const out: Record<string, unknown> = {
       id: atLeast(request.mv, 53) ? s.row.id : i + 1, binary: s.row.binary, host: s.row.host, zone: s.row.zone,
       status: s.row.disabled ? 'disabled' : 'enabled', state: s.up ? 'up' : 'down', updated_at: novaUsecTime(s.row.last_seen_at),

@@ -1,4 +1,6 @@
-/** JSON schemas for compute request bodies, after nova/api/openstack/compute/schemas/servers.py. */
+/** JSON schemas (and the one hand-written body check) for compute request bodies, after nova/api/openstack/compute/schemas/. */
+
+import { invalid } from '../../domain/errors.js';
 
 export interface CreateServerBody {
   name: string; imageRef?: string; flavorRef: string | number; networks?: unknown; metadata?: Record<string, string>;
@@ -65,3 +67,18 @@ export const updateService = {
     forced_down: { type: 'boolean' }, host: { type: 'string', maxLength: 255 }, binary: { type: 'string', maxLength: 255 },
   },
 };
+
+/**
+ * The body of the lock action from 2.73: null, or `{"locked_reason": "<1-255 chars>"}` (Nova's
+ * lock_server schema, with its messages). Returns the reason, null when none is given.
+ */
+export function lockReason(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(`Invalid input for field/attribute lock. Value: ${JSON.stringify(value)}. ${JSON.stringify(value)} is not valid under any of the given schemas`);
+  const extra = Object.keys(value).filter((k) => k !== 'locked_reason');
+  if (extra.length) throw invalid(`Invalid input for field/attribute lock. Value: ${JSON.stringify(value)}. Additional properties are not allowed ('${extra[0]}' was unexpected)`);
+  const lr = (value as { locked_reason?: unknown }).locked_reason;
+  if (lr === undefined) return null;
+  if (typeof lr !== 'string' || lr.length < 1 || lr.length > 255) throw invalid(`Invalid input for field/attribute locked_reason. Value: ${JSON.stringify(lr)}. ${JSON.stringify(lr)} is not a valid reason`);
+  return lr;
+}

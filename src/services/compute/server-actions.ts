@@ -2,6 +2,7 @@ import type { Caller, Deps } from './context.js';
 import { authorize, allowed, findServer, serviceIsUp } from './access.js';
 import { recordAction } from './record-action.js';
 import { deleteServer } from './delete-server.js';
+import { upComputeServices } from './services.js';
 import * as servers from '../../db/repositories/servers.repository.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import { dispatch, enqueue, type TaskKind } from '../../tasks/queue.js';
@@ -35,7 +36,7 @@ export async function powerAction(deps: Deps, caller: Caller, id: string, key: s
   // unshelve of an offloaded server needs a host; Stratus returns it to its previous node or any up node.
   let host = row.host;
   if (!host) {
-    const svcs = (await svcRepo.listServices(deps.db, { binary: 'nova-compute' })).filter((s) => !s.disabled && serviceIsUp(deps, s));
+    const svcs = await upComputeServices(deps);
     host = svcs[0]?.host ?? null;
     if (!host) throw conflict(`Cannot '${spec.name}' instance ${row.id}: no compute host is available`);
   }

@@ -1,18 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { Caller, Deps } from './context.js';
-import { authorize, allowed, canonicalUuid, findServer, serviceIsUp } from './access.js';
+import { authorize, allowed, canonicalUuid, findServer } from './access.js';
 import { recordAction } from './record-action.js';
 import * as servers from '../../db/repositories/servers.repository.js';
 import * as net from '../../db/repositories/network.repository.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
-import * as svcRepo from '../../db/repositories/services.repository.js';
+import { upComputeServices } from './services.js';
 import { createPort } from '../network/ports.js';
 import { dispatch, enqueue, type TaskRow } from '../../tasks/queue.js';
 import { iso } from '../../domain/clock.js';
-import { DomainError, conflict, invalid, deletedListingForbidden, invalidStatusFilter } from '../../domain/errors.js';
+import { conflict, invalid, deletedListingForbidden, invalidStatusFilter } from '../../domain/errors.js';
 import { statesForStatus } from '../../domain/states.js';
 import { imageVisibleTo } from '../../domain/images.js';
 import type { ServersTable } from '../../db/schema.js';
+
+export type { ServerRow } from '../../db/repositories/servers.repository.js';
 
 export const MAX_SERVERS_PER_REQUEST = 1000;
 
@@ -36,7 +38,7 @@ function sanitizeHostname(name: string): string {
 
 /** Stratus' placement rule: among enabled compute services that are up, the one with the most free RAM for the flavor. */
 async function pickHost(deps: Deps, flavor: { vcpus: number; ram: number; disk: number }): Promise<string | null> {
-  const svcs = (await svcRepo.listServices(deps.db, { binary: 'nova-compute' })).filter((s) => !s.disabled && serviceIsUp(deps, s));
+  const svcs = await upComputeServices(deps);
   if (svcs.length === 0) return null;
   if (svcs.length === 1) return svcs[0].memory_mb === 0 || svcs[0].memory_mb >= flavor.ram ? svcs[0].host : null;
   const count = await servers.liveServerCounts(deps.db, svcs.map((s) => s.host));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ServerRow } from '../../db/repositories/servers.repository.js';
-import type { PortRow } from '../../db/repositories/network.repository.js';
+import type { ServerRow } from './servers.js';
+import type { PortRow } from '../network/ports.js';
 import { serverStatus } from '../../domain/states.js';
 import { novaTime, novaUsecTime } from '../../domain/clock.js';
 import { atLeast, type Microversion } from '../../http/microversion.js';
@@ -55,7 +55,8 @@ export function renderServer(ctx: ViewContext, row: ServerRow, ports: PortRow[],
     addresses: addresses(ctx, ports), accessIPv4: row.access_ipv4, accessIPv6: row.access_ipv6,
     links: serverLinks(ctx, row.id), 'OS-DCF:diskConfig': 'MANUAL',
   };
-  if (PROGRESS_STATUSES.has(status)) s.progress = row.vm_state === 'active' && row.task_state === null ? 0 : 0;
+  // Stratus does not track build progress: Nova's views show 0 until the driver reports some.
+  if (PROGRESS_STATUSES.has(status)) s.progress = 0;
   s['OS-EXT-AZ:availability_zone'] = row.availability_zone;
   s.config_drive = '';
   s.key_name = row.key_name;

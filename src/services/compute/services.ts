@@ -4,6 +4,14 @@ import * as svcRepo from '../../db/repositories/services.repository.js';
 import { iso } from '../../domain/clock.js';
 import { DomainError, invalid } from '../../domain/errors.js';
 
+/** A service row with whether it counts as up (heartbeat within service_down_time, not forced down). */
+export type ServiceView = { row: NonNullable<Awaited<ReturnType<typeof svcRepo.getServiceById>>>; up: boolean };
+
+/** Compute services that may take work: enabled and up (Nova's ComputeFilter). */
+export async function upComputeServices(deps: Deps) {
+  return (await svcRepo.listServices(deps.db, { binary: 'nova-compute' })).filter((s) => !s.disabled && serviceIsUp(deps, s));
+}
+
 export async function listServices(deps: Deps, caller: Caller, filter: { host?: string; binary?: string }) {
   authorize(deps, caller, 'os_compute_api:os-services:list', { project_id: caller.projectId });
   const rows = await svcRepo.listServices(deps.db, filter);

@@ -3,7 +3,7 @@ import type { Deps } from '../compute/context.js';
 import { DomainError } from '../../domain/errors.js';
 import type { PasswordAuth, TokenInfo, TokenService } from './tokens.js';
 import * as repo from '../../db/repositories/identity.repository.js';
-import { baseUrl } from '../../http/app.js';
+import { baseUrl } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';
 
 const keystoneTime = (s: string) => s.replace(/\.(\d{3})Z$/, '.$1000Z');

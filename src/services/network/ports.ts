@@ -1,4 +1,6 @@
-import type { Deps } from '../compute/context.js';
+import type { Caller, Deps } from '../compute/context.js';
+import { authorize, canonicalUuid } from '../compute/access.js';
+import { neutronNotFound, visibleProject } from './networks.js';
 import type { Executor } from '../../db/executor.js';
 import * as net from '../../db/repositories/network.repository.js';
 import { DomainError } from '../../domain/errors.js';
@@ -63,4 +65,52 @@ export async function releaseServerPorts(deps: Deps, ex: Executor, serverId: str
 /** Binds every port of a server to the host it runs on. */
 export async function bindServerPorts(deps: Deps, ex: Executor, serverId: string, host: string): Promise<void> {
   await net.setServerPortsHost(ex, serverId, host, iso(deps.clock.now()));
+}
+
+// --- the Neutron API's port requests ---------------------------------------------------------
+
+/** Ports the caller sees (their project's; every project's for an admin), filtered as Neutron does. */
+export async function listPorts(deps: Deps, caller: Caller, filter: Omit<net.PortFilter, 'projectId'>): Promise<PortRow[]> {
+  return net.listPorts(deps.db, { projectId: visibleProject(caller), ...filter });
+}
+
+/** A port outside the caller's project is "not found", as in Neutron. */
+export async function showPort(deps: Deps, caller: Caller, id: string): Promise<PortRow> {
+  const p = await net.getPort(deps.db, id);
+  const scope = visibleProject(caller);
+  if (!p || (scope !== undefined && p.project_id !== scope)) throw neutronNotFound('Port', id);
+  return p;
+}
+
+export interface PortRequest { network_id: string; name?: string; device_id?: string; device_owner?: string; project_id?: string }
+
+/** POST /ports: an admin may create a port for another project; the network must be the caller's or shared. */
+export async function requestPort(deps: Deps, caller: Caller, body: PortRequest): Promise<PortRow> {
+  const projectId = caller.isAdmin && body.project_id ? body.project_id : caller.projectId;
+  authorize(deps, caller, 'stratus:network:port:create', { project_id: projectId });
+  const nid = canonicalUuid(body.network_id);
+  const n = nid ? await net.getNetwork(deps.db, nid) : undefined;
+  if (!n || (!caller.isAdmin && n.project_id !== caller.projectId && !n.shared)) throw neutronNotFound('Network', body.network_id);
+  return createPort(deps, deps.db, { networkId: n.id, projectId, name: body.name, deviceId: body.device_id, deviceOwner: body.device_owner, createdForServer: false });
+}
+
+export interface PortChanges { name?: unknown; device_id?: unknown; device_owner?: unknown; admin_state_up?: unknown; 'binding:host_id'?: unknown }
+
+export async function updatePort(deps: Deps, caller: Caller, id: string, changes: PortChanges): Promise<PortRow> {
+  const p = await showPort(deps, caller, id);
+  authorize(deps, caller, 'stratus:network:port:update', { project_id: p.project_id });
+  const set: Record<string, unknown> = { updated_at: iso(deps.clock.now()) };
+  if (typeof changes.name === 'string') set.name = changes.name;
+  if (typeof changes.device_id === 'string') set.device_id = changes.device_id;
+  if (typeof changes.device_owner === 'string') set.device_owner = changes.device_owner;
+  if (typeof changes.admin_state_up === 'boolean') set.admin_state_up = changes.admin_state_up ? 1 : 0;
+  if (typeof changes['binding:host_id'] === 'string') set.binding_host_id = changes['binding:host_id'];
+  await net.updatePort(deps.db, p.id, set);
+  return (await net.getPort(deps.db, p.id))!;
+}
+
+export async function deletePort(deps: Deps, caller: Caller, id: string): Promise<void> {
+  const p = await showPort(deps, caller, id);
+  authorize(deps, caller, 'stratus:network:port:delete', { project_id: p.project_id });
+  await net.deletePort(deps.db, p.id);
 }

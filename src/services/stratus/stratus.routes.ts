@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../compute/context.js';
 import { addFault, clearFaults, listFaults, removeFault, type FaultInput } from './fault-injection.js';
-import { ping } from '../../db/repositories/identity.repository.js';
-import { callerOf } from '../../http/app.js';
+import { checkHealth } from './health.js';
+import { callerOf } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { scalar, type Query } from '../../http/query.js';
@@ -10,10 +10,7 @@ import { scalar, type Query } from '../../http/query.js';
 /** Stratus' own endpoints: health, metrics, and the admin-only fault-injection control API. */
 export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics: Metrics): void {
   const r = new RouteTable(app);
-  r.add('GET', '/stratus/health', async () => {
-    await ping(deps.db);
-    return { status: 'ok' };
-  }, { public: true });
+  r.add('GET', '/stratus/health', async () => checkHealth(deps), { public: true });
   r.add('GET', '/stratus/metrics', async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();

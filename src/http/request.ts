@@ -1,4 +1,12 @@
 import type { FastifyRequest } from 'fastify';
+import type { Caller } from '../services/compute/context.js';
+import { unauthorized } from '../domain/errors.js';
+
+/** The caller of an authenticated route (the auth hook guarantees it). */
+export function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw unauthorized();
+  return request.caller;
+}
 
 /**
  * The base URL for the catalog, links and WWW-Authenticate: the configured public URL, never

@@ -1,0 +1,114 @@
+import type { Caller, Deps } from '../compute/context.js';
+import { authorize, canonicalUuid } from '../compute/access.js';
+import * as catalog from '../../db/repositories/catalog.repository.js';
+import { DomainError } from '../../domain/errors.js';
+import { iso } from '../../domain/clock.js';
+import { imageVisibleTo } from '../../domain/images.js';
+
+export type ImageRow = NonNullable<Awaited<ReturnType<typeof catalog.getImage>>>;
+
+const notFound = (id: string) => new DomainError('not-found', 'ImageNotFound', `No image found with ID ${id}`);
+
+/** The project whose private images a caller sees; admins see every image (undefined). */
+const scopeOf = (caller: Caller) => (caller.isAdmin ? undefined : caller.projectId);
+
+export interface ImageFilter {
+  name?: string;
+  status?: string;
+  visibility?: string;
+  id?: string;
+}
+
+export async function listImages(deps: Deps, caller: Caller, q: ImageFilter): Promise<ImageRow[]> {
+  let images = await catalog.listImages(deps.db, scopeOf(caller));
+  if (q.name) images = images.filter((i) => i.name === q.name);
+  if (q.status) images = images.filter((i) => i.status === q.status);
+  if (q.visibility) images = images.filter((i) => i.visibility === q.visibility);
+  if (q.id) images = images.filter((i) => i.id === q.id);
+  return images;
+}
+
+/** An image the caller may not see is "not found", as in Glance. */
+export async function showImage(deps: Deps, caller: Caller, id: string): Promise<ImageRow> {
+  const uuid = canonicalUuid(id);
+  const img = uuid ? await catalog.getImage(deps.db, uuid) : undefined;
+  if (!img || !imageVisibleTo(img, scopeOf(caller))) throw notFound(id);
+  return img;
+}
+
+/** Glance's image-create fields; any other key of the body is kept as an image property. */
+const KNOWN_FIELDS = new Set([
+  'name',
+  'visibility',
+  'disk_format',
+  'container_format',
+  'min_disk',
+  'min_ram',
+  'protected',
+  'id',
+  'tags',
+  'owner',
+  'os_hidden',
+]);
+
+/**
+ * Glance's refusals for fields a client may not set (glance/api/v2/images.py and glance/domain
+ * ImageFactory): server-computed fields are read-only, these others reserved.
+ */
+const READ_ONLY = [
+  'created_at', 'updated_at', 'status', 'checksum', 'os_hash_algo', 'os_hash_value', 'size', 'virtual_size',
+  'direct_url', 'self', 'file', 'schema',
+];
+const RESERVED = ['location', 'locations', 'deleted', 'deleted_at'];
+
+/** POST /v2/images: a record only (Stratus stores no image data); the image is active at once. */
+export async function createImage(deps: Deps, caller: Caller, b: Record<string, unknown>): Promise<ImageRow> {
+  authorize(deps, caller, 'stratus:image:create', { project_id: caller.projectId });
+  for (const key of READ_ONLY) {
+    if (Object.hasOwn(b, key)) throw new DomainError('forbidden', 'ReadonlyProperty', `Attribute '${key}' is read-only.`);
+  }
+  for (const key of RESERVED) {
+    if (Object.hasOwn(b, key)) throw new DomainError('forbidden', 'ReservedProperty', `Attribute '${key}' is reserved.`);
+  }
+  // Glance: only an admin may create an image owned by another project.
+  const owner = typeof b.owner === 'string' ? b.owner : caller.projectId;
+  if (owner !== caller.projectId && !caller.isAdmin) {
+    throw new DomainError('forbidden', 'Forbidden', `You are not permitted to create images owned by '${owner}'.`);
+  }
+  const now = iso(deps.clock.now());
+  const props = Object.fromEntries(Object.entries(b).filter(([k]) => !KNOWN_FIELDS.has(k)));
+  const id = typeof b.id === 'string' && canonicalUuid(b.id) ? canonicalUuid(b.id)! : deps.ids.uuid();
+  // Glance's wording; a create racing this one still gets the generic 409 from the unique key.
+  if (await catalog.getImage(deps.db, id))
+    throw new DomainError('conflict', 'Duplicate', `Image ID ${id} already exists!`);
+  await catalog.insertImage(deps.db, {
+    id,
+    name: String(b.name ?? ''),
+    status: 'active',
+    visibility: String(b.visibility ?? 'shared'),
+    owner,
+    disk_format: (b.disk_format as string | null) ?? null,
+    container_format: (b.container_format as string | null) ?? null,
+    size: 0,
+    min_disk: Number(b.min_disk ?? 0),
+    min_ram: Number(b.min_ram ?? 0),
+    protected: b.protected ? 1 : 0,
+    properties: JSON.stringify(props),
+    created_at: now,
+    updated_at: now,
+  });
+  return (await catalog.getImage(deps.db, id))!;
+}
+
+export async function deleteImage(deps: Deps, caller: Caller, id: string): Promise<void> {
+  const img = await showImage(deps, caller, id).catch((e: unknown) => {
+    // Glance words a missing image differently when deleting.
+    throw e instanceof DomainError && e.code === 'ImageNotFound'
+      ? new DomainError('not-found', 'ImageNotFound', `Failed to find image ${id} to delete`)
+      : e;
+  });
+  authorize(deps, caller, 'stratus:image:delete', { project_id: img.owner ?? caller.projectId });
+  if (img.protected)
+    throw new DomainError('forbidden', 'ImageProtected', `Image ${img.id} is protected and cannot be deleted.`);
+  await catalog.deleteImage(deps.db, img.id);
+}
