@@ -1,7 +1,7 @@
-import type { Selectable, Updateable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { Deps } from '../compute/context.js';
 import type { ComputeDriver, GuestPower, GuestSpec } from '../drivers/driver.js';
-import type { ServersTable, TasksTable } from '../db/schema.js';
+import type { TasksTable } from '../db/schema.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import * as actions from '../db/repositories/actions.repository.js';
 import * as faults from '../db/repositories/faults.repository.js';
@@ -14,7 +14,8 @@ import type { Executor } from '../db/executor.js';
 type Writer = (tx: Executor) => Promise<void>;
 import { bindServerPorts, releaseServerPorts } from '../network/ports.js';
 import { iso } from '../domain/clock.js';
-import { PowerState } from '../domain/states.js';
+import { PowerState, type TaskState } from '../domain/states.js';
+import { lifecycleOfTask, type TaskKind } from '../domain/lifecycle.js';
 
 export type LeasedTask = Selectable<TasksTable>;
 
@@ -25,18 +26,18 @@ type ServerRow = servers.ServerRow;
 /** A failure injected through the control API (it reads like a hypervisor error). */
 export class InjectedFault extends Error {}
 
-/** Power-style tasks: the task_state they expect and the state they leave. */
-const POWER: Record<string, { expect: string[]; op: (d: ComputeDriver, id: string, t: LeasedTask) => Promise<void>; vm: string; power: number; event: string }> = {
-  power_off: { expect: ['powering-off'], op: (d, id) => d.powerOff(id), vm: 'stopped', power: PowerState.SHUTDOWN, event: 'compute_stop_instance' },
-  power_on: { expect: ['powering-on'], op: (d, id) => d.powerOn(id), vm: 'active', power: PowerState.RUNNING, event: 'compute_start_instance' },
-  reboot: { expect: ['rebooting', 'rebooting_hard', 'reboot_pending', 'reboot_pending_hard', 'reboot_started', 'reboot_started_hard'], op: (d, id, t) => d.reboot(id, JSON.parse(t.payload).rebootType === 'HARD'), vm: 'active', power: PowerState.RUNNING, event: 'compute_reboot_instance' },
-  pause: { expect: ['pausing'], op: (d, id) => d.pause(id), vm: 'paused', power: PowerState.PAUSED, event: 'compute_pause_instance' },
-  unpause: { expect: ['unpausing'], op: (d, id) => d.unpause(id), vm: 'active', power: PowerState.RUNNING, event: 'compute_unpause_instance' },
-  suspend: { expect: ['suspending'], op: (d, id) => d.suspend(id), vm: 'suspended', power: PowerState.SUSPENDED, event: 'compute_suspend_instance' },
-  resume: { expect: ['resuming'], op: (d, id) => d.resume(id), vm: 'active', power: PowerState.RUNNING, event: 'compute_resume_instance' },
-  shelve: { expect: ['shelving'], op: (d, id) => d.powerOff(id), vm: 'shelved', power: PowerState.SHUTDOWN, event: 'compute_shelve_instance' },
-  restore: { expect: ['restoring'], op: (d, id) => d.powerOn(id), vm: 'active', power: PowerState.RUNNING, event: 'compute_restore_instance' },
-  soft_delete: { expect: ['soft-deleting'], op: async (d, id) => { if ((await d.power(id)) !== 'missing') await d.powerOff(id); }, vm: 'soft-delete', power: PowerState.SHUTDOWN, event: 'compute_soft_delete_instance' },
+/** The driver call of each task kind that only changes a guest's power; its states come from the lifecycle table. */
+const POWER_OPS: Partial<Record<TaskKind, (d: ComputeDriver, id: string, t: LeasedTask) => Promise<void>>> = {
+  power_off: (d, id) => d.powerOff(id),
+  power_on: (d, id) => d.powerOn(id),
+  reboot: (d, id, t) => d.reboot(id, JSON.parse(t.payload).rebootType === 'HARD'),
+  pause: (d, id) => d.pause(id),
+  unpause: (d, id) => d.unpause(id),
+  suspend: (d, id) => d.suspend(id),
+  resume: (d, id) => d.resume(id),
+  shelve: (d, id) => d.powerOff(id),
+  restore: (d, id) => d.powerOn(id),
+  soft_delete: async (d, id) => { if ((await d.power(id)) !== 'missing') await d.powerOff(id); },
 };
 
 export class TaskHandlers {
@@ -58,13 +59,15 @@ export class TaskHandlers {
       await setTaskResult(this.deps.db, task.id, await this.driver.consoleOutput(row.id, lines));
       return false;
     }
-    const p = POWER[task.kind];
-    if (!p) throw new Error(`unknown task kind ${task.kind}`);
-    if (!p.expect.includes(row.task_state ?? '')) return false; // superseded (e.g. by a delete)
-    return this.withEvent(task, p.event, row, async () => {
+    const kind = task.kind as TaskKind;
+    const op = POWER_OPS[kind];
+    if (!op) throw new Error(`unknown task kind ${task.kind}`);
+    const { runsWhile, completion } = lifecycleOfTask(kind);
+    if (row.task_state === null || !runsWhile.includes(row.task_state) || !completion) return false; // superseded (e.g. by a delete)
+    return this.withEvent(task, completion.event, row, async () => {
       await this.injected(task.kind, row.id);
-      await p.op(this.driver, row.id, task);
-      return (tx) => this.finishState(tx, row.id, row.task_state, { vm_state: p.vm, task_state: null, power_state: p.power });
+      await op(this.driver, row.id, task);
+      return (tx) => this.finishState(tx, row.id, row.task_state, { vm_state: completion.vmState, task_state: null, power_state: completion.powerState });
     }, this.revertTask(row));
   }
 
@@ -122,7 +125,7 @@ export class TaskHandlers {
     this.faultsPresent = true;
   }
 
-  private async finishState(tx: Executor, id: string, expected: string | null, set: Updateable<ServersTable>): Promise<void> {
+  private async finishState(tx: Executor, id: string, expected: TaskState | null, set: servers.ServerChanges): Promise<void> {
     await servers.casUpdateServer(tx, id, expected, { ...set, updated_at: this.now() });
   }
 
@@ -161,7 +164,7 @@ export class TaskHandlers {
     return true;
   }
 
-  private async recordFault(tx: Executor, id: string, expected: string | null, err: Error, set: Updateable<ServersTable>): Promise<void> {
+  private async recordFault(tx: Executor, id: string, expected: TaskState | null, err: Error, set: servers.ServerChanges): Promise<void> {
     const fault = JSON.stringify({ code: 500, message: err.message.slice(0, 255), details: err.stack ?? err.message, created: this.now() });
     await servers.casUpdateServer(tx, id, expected, { ...set, fault, updated_at: this.now() });
   }

@@ -4,10 +4,9 @@ import type { TasksTable } from '../db/schema.js';
 import * as repo from '../db/repositories/tasks.repository.js';
 import { iso } from '../domain/clock.js';
 
-/** Work a compute node does for a server. One handler per kind in src/agent. */
-export type TaskKind =
-  | 'spawn' | 'terminate' | 'soft_delete' | 'restore' | 'power_off' | 'power_on' | 'reboot'
-  | 'pause' | 'unpause' | 'suspend' | 'resume' | 'shelve' | 'shelve_offload' | 'unshelve' | 'console';
+import type { TaskKind } from '../domain/lifecycle.js';
+
+export type { TaskKind } from '../domain/lifecycle.js';
 
 export interface TaskPayload { actionId?: string; requestId?: string; [k: string]: unknown }
 
