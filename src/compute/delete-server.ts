@@ -4,7 +4,7 @@ import { recordAction } from './actions.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import * as tasks from '../db/repositories/tasks.repository.js';
 import { releaseServerPorts } from '../network/ports.js';
-import { dispatch, enqueue, type TaskRow } from '../tasks/queue.js';
+import type { TaskRow } from '../tasks/queue.js';
 import { iso } from '../domain/clock.js';
 import { planDelete, type DeletePlan } from '../domain/delete-plan.js';
 import { serverLocked, serverNotFound } from '../domain/errors.js';
@@ -60,7 +60,7 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
         const stuck = !del || (del.state === 'leased' && del.lease_expires_at !== null && del.lease_expires_at < now);
         if (!stuck) return { plan: 'noop' };
         if (del) { await tasks.requeueTask(tx, del.id, now); task = { ...del, state: 'queued' }; }
-        else task = await enqueue(deps, tx, { kind: row.task_state === LIFECYCLE.softDelete.setsTaskState ? SOFT_DELETE : TERMINATE, serverId: row.id, host: row.host!, payload: { requestId: caller.requestId } });
+        else task = await deps.tasks.enqueue(tx, { kind: row.task_state === LIFECYCLE.softDelete.setsTaskState ? SOFT_DELETE : TERMINATE, serverId: row.id, host: row.host!, payload: { requestId: caller.requestId } });
         return { plan: 'noop', requeued: true };
       }
       case 'while-booting':
@@ -80,12 +80,12 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
         if (!changed) throw serverNotFound(id);
         await tasks.closeTasksForServer(tx, row.id, SUPERSEDED_BY_REMOTE_DELETE);
         const actionId = await recordAction(deps, tx, caller, row.id, 'delete');
-        task = await enqueue(deps, tx, { kind: plan.kind === 'soft' ? SOFT_DELETE : TERMINATE, serverId: row.id, host: row.host!, payload: { actionId, requestId: caller.requestId } });
+        task = await deps.tasks.enqueue(tx, { kind: plan.kind === 'soft' ? SOFT_DELETE : TERMINATE, serverId: row.id, host: row.host!, payload: { actionId, requestId: caller.requestId } });
         return { plan: plan.kind };
       }
     }
   });
-  dispatch(deps, [task]);
+  deps.tasks.dispatch([task]);
   return outcome;
 }
 

@@ -4,7 +4,6 @@ import { recordAction } from './actions.js';
 import { deleteServer } from './delete-server.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import * as svcRepo from '../db/repositories/services.repository.js';
-import { dispatch, enqueue } from '../tasks/queue.js';
 import { iso } from '../domain/clock.js';
 import { LIFECYCLE, actionForKey, checkAction, type ServerForCheck } from '../domain/lifecycle.js';
 import { conflict, invalid, invalidState, policyRefused, serverLocked } from '../domain/errors.js';
@@ -41,9 +40,9 @@ export async function powerAction(deps: Deps, caller: Caller, id: string, key: s
       throw invalidState(spec.novaAction, row.id, 'task_state', now2?.task_state ?? null);
     }
     const actionId = await recordAction(deps, tx, caller, row.id, spec.novaAction);
-    return enqueue(deps, tx, { kind: spec.task!, serverId: row.id, host: host!, payload: { actionId, requestId: caller.requestId, rebootType } });
+    return deps.tasks.enqueue(tx, { kind: spec.task!, serverId: row.id, host: host!, payload: { actionId, requestId: caller.requestId, rebootType } });
   });
-  dispatch(deps, [task]);
+  deps.tasks.dispatch([task]);
 }
 
 /** lock (B39): owner or admin; `locked_by` remembers who, so an owner cannot lift an admin's lock. */
@@ -107,7 +106,7 @@ export async function restoreServer(deps: Deps, caller: Caller, id: string): Pro
       const ok = await servers.casUpdateServer(tx, row.id, null, { task_state: LIFECYCLE.restore.setsTaskState, deleted_at: null, updated_at: now });
       if (!ok) throw await restoreRaceLost(tx, row.id);
       const actionId = await recordAction(deps, tx, caller, row.id, 'restore');
-      return enqueue(deps, tx, { kind: LIFECYCLE.restore.task!, serverId: row.id, host: row.host, payload: { actionId, requestId: caller.requestId } });
+      return deps.tasks.enqueue(tx, { kind: LIFECYCLE.restore.task!, serverId: row.id, host: row.host, payload: { actionId, requestId: caller.requestId } });
     } else {
       const ok = await servers.casUpdateServer(tx, row.id, null, { vm_state: 'active', task_state: null, deleted_at: null, updated_at: now });
       if (!ok) throw await restoreRaceLost(tx, row.id);
@@ -115,7 +114,7 @@ export async function restoreServer(deps: Deps, caller: Caller, id: string): Pro
       return undefined;
     }
   });
-  dispatch(deps, [task]);
+  deps.tasks.dispatch([task]);
 }
 
 /** forceDelete (B36–B38): a hard delete from any state, whatever reclaim says. */

@@ -7,7 +7,7 @@ import * as net from '../db/repositories/network.repository.js';
 import * as catalog from '../db/repositories/catalog.repository.js';
 import * as svcRepo from '../db/repositories/services.repository.js';
 import { createPort } from '../network/ports.js';
-import { dispatch, enqueue, type TaskRow } from '../tasks/queue.js';
+import type { TaskRow } from '../tasks/queue.js';
 import { iso } from '../domain/clock.js';
 import { DomainError, conflict, invalid, deletedListingForbidden, invalidStatusFilter } from '../domain/errors.js';
 import { statesForStatus } from '../domain/states.js';
@@ -122,11 +122,11 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
         }
       }
       const actionId = await recordAction(deps, tx, caller, id, 'create');
-      if (host) spawns.push(await enqueue(deps, tx, { kind: LIFECYCLE.create.task!, serverId: id, host, payload: { actionId, requestId: caller.requestId } }));
+      if (host) spawns.push(await deps.tasks.enqueue(tx, { kind: LIFECYCLE.create.task!, serverId: id, host, payload: { actionId, requestId: caller.requestId } }));
       created.push(id);
     }
   });
-  dispatch(deps, spawns);
+  deps.tasks.dispatch(spawns);
   return { ids: created, adminPass, reservationId };
 }
 
