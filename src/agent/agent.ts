@@ -1,14 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
-import type { Deps } from '../services/compute/context.js';
 import type { ComputeDriver } from '../drivers/driver.js';
+import { FaultInjectingDriver } from '../drivers/fault-injection/fault-injection.driver.js';
 import type { Metrics } from '../metrics/metrics.js';
 import * as tasksRepo from '../db/repositories/tasks.repository.js';
 import * as svcRepo from '../db/repositories/services.repository.js';
 import { iso } from '../domain/clock.js';
 import { backoffMs } from '../tasks/queue.js';
-import { TaskHandlers, type LeasedTask } from './handlers.js';
+import { WakeSignal } from '../tasks/wake-signal.js';
+import type { TaskReceiver } from '../tasks/dispatcher.js';
+import { lifecycleOfTask, type TaskKind } from '../domain/lifecycle.js';
+import * as servers from '../db/repositories/servers.repository.js';
 import type { Executor } from '../db/executor.js';
+import type { AgentDeps } from './agent-deps.js';
+import { adoptGuests } from './guests.js';
+import { InjectedFaults } from './injected-faults.js';
+import { PeriodicJobs } from './periodic-jobs.js';
+import { makeTaskHandlers, type TaskHandler } from './task-handlers.js';
+import type { TaskRow } from '../tasks/queue.js';
 
 const POLL_MS = 500;
 /** Tasks a node runs at once (each is mostly waiting on its driver or the database). */
@@ -18,33 +27,40 @@ const CONCURRENCY = 128;
  * One compute node (Nova's nova-compute): registers and heartbeats in the services table,
  * leases the tasks addressed to its host and runs them through the driver.
  */
-export class ComputeAgent {
+export class ComputeAgent implements TaskReceiver {
   readonly owner: string;
   private running = false;
-  private timer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private periodicTimer: NodeJS.Timeout | null = null;
-  private wakeUp: (() => void) | null = null;
+  private readonly signal = new WakeSignal(POLL_MS);
   private inFlight = new Set<Promise<void>>();
   private busyServers = new Set<string>();
   /** Tasks handed over in memory (written already leased to this agent), waiting for room. */
-  private direct: LeasedTask[] = [];
+  private direct: TaskRow[] = [];
   private putBack = false;
   /** An injected node fault holds this agent: it starts no task. */
   private held = false;
   private loopDone: Promise<void> | null = null;
   private periodicDone: Promise<void> | null = null;
-  private pendingWake = false;
   private lastExpiredScan = 0;
-  readonly handlers: TaskHandlers;
+  readonly faults: InjectedFaults;
+  private readonly handlers: Record<TaskKind, TaskHandler>;
+  readonly periodicJobs: PeriodicJobs;
 
   /**
    * @param standalone true for `stratus agent`: a `fail` node fault then kills the process (a crash
    *   drill); in-process agents play dead instead (no tasks, no heartbeats) until it is cleared.
    */
-  constructor(private deps: Deps, readonly driver: ComputeDriver, readonly host: string, private metrics?: Metrics, private standalone = false) {
+  constructor(private deps: AgentDeps, readonly driver: ComputeDriver, readonly host: string, private metrics?: Metrics, private standalone = false) {
     this.owner = `${host}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    this.handlers = new TaskHandlers(deps, driver, host);
+    this.faults = new InjectedFaults(deps.db, deps.clock, host);
+    const leaseMs = deps.config.taskLease * 1000;
+    this.handlers = makeTaskHandlers({
+      deps, host, driver,
+      driverFor: (operation) => new FaultInjectingDriver(driver, this.faults, deps.clock, operation, host, leaseMs),
+    });
+    this.periodicJobs = new PeriodicJobs(deps, driver, host, metrics);
+    deps.tasks.register(host, this);
   }
 
   async start(): Promise<void> {
@@ -56,7 +72,7 @@ export class ComputeAgent {
     });
     // A restarted node takes back the tasks its previous incarnation held (Nova's _init_instance), without waiting for leases to expire.
     await tasksRepo.requeueLeasedOnHost(this.deps.db, this.host, now);
-    if (this.driver.adopt) await this.handlers.adoptGuests();
+    if (this.driver.adopt) await adoptGuests(this.deps.db, this.driver, this.host);
     this.running = true;
     this.heartbeatTimer = setInterval(() => { void this.heartbeat(); }, this.deps.config.reportInterval * 1000);
     this.heartbeatTimer.unref();
@@ -86,11 +102,11 @@ export class ComputeAgent {
    * node (those tasks take the database path, where the faults are honoured).
    */
   directOwner(): string | null {
-    return this.running && !this.handlers.faultsPresent ? this.owner : null;
+    return this.running && !this.faults.present ? this.owner : null;
   }
 
   /** A committed task leased to this agent (see directOwner). */
-  accept(task: LeasedTask): void {
+  accept(task: TaskRow): void {
     if (!this.running) return; // still leased to us in the database: the next start takes it back
     this.direct.push(task);
     this.pump();
@@ -107,7 +123,7 @@ export class ComputeAgent {
     }
   }
 
-  private startTask(t: LeasedTask): void {
+  private startTask(t: TaskRow): void {
     if (t.server_id) this.busyServers.add(t.server_id);
     const p = this.run(t).finally(() => {
       this.inFlight.delete(p);
@@ -121,14 +137,11 @@ export class ComputeAgent {
 
   /** The control API changed this node's injected faults: read them again, now. */
   faultsChanged(): void {
-    this.handlers.faultsChanged();
+    this.faults.changed();
     this.wake();
   }
 
-  wake(): void {
-    this.pendingWake = true;
-    if (this.wakeUp) { const w = this.wakeUp; this.wakeUp = null; w(); }
-  }
+  wake(): void { this.signal.wake(); }
 
   async heartbeat(): Promise<void> {
     try {
@@ -146,28 +159,12 @@ export class ComputeAgent {
     }
   }
 
-  /** Nova's periodic tasks: reap guests of deleted servers, reclaim expired soft deletes. */
-  async periodic(): Promise<void> {
-    // Each job on its own: one failing must not stop the others.
-    await this.job('reap orphans', async () => {
-      const reaped = await this.handlers.reapOrphans();
-      if (reaped > 0) { this.metrics?.orphansReaped.inc({ host: this.host }, reaped); this.deps.log.info({ host: this.host, reaped }, 'destroyed orphaned guests'); }
-    });
-    await this.job('reclaim soft deletes', () => this.handlers.reclaimSoftDeleted());
-    await this.job('power-state sync', async () => {
-      const synced = await this.handlers.syncPowerStates();
-      if (synced > 0) this.metrics?.powerSynced.inc({ host: this.host }, synced);
-    });
-    if (this.metrics) await this.job('queue depth', async () => this.metrics!.queueDepth.set(await tasksRepo.queueDepth(this.deps.db)));
-  }
-
-  private async job(name: string, fn: () => Promise<void>): Promise<void> {
-    try { await fn(); } catch (err) { this.deps.log.warn({ err: (err as Error).message, host: this.host, job: name }, 'periodic task failed'); }
-  }
+  /** Nova's periodic tasks: reap guests of deleted servers, reclaim expired soft deletes, sync power states. */
+  periodic(): Promise<void> { return this.periodicJobs.runAll(); }
 
   private async loop(): Promise<void> {
     while (this.running) {
-      this.pendingWake = false;
+      this.signal.takePending();
       let leased = 0;
       try {
         if (!(await this.checkNodeFault())) leased = await this.leaseBatch();
@@ -175,18 +172,14 @@ export class ComputeAgent {
         this.deps.log.warn({ err: (err as Error).message, host: this.host }, 'task lease failed');
       }
       if (!this.running) break;
-      if (leased > 0 || this.pendingWake) continue;
-      await new Promise<void>((resolve) => {
-        this.wakeUp = resolve;
-        this.timer = setTimeout(() => { this.wakeUp = null; resolve(); }, POLL_MS);
-      });
-      if (this.timer) clearTimeout(this.timer);
+      if (leased > 0 || this.signal.takePending()) continue;
+      await this.signal.wait();
     }
   }
 
   /** True while an injected node fault holds this agent; a `fail` fault kills a standalone agent outright. */
   private async checkNodeFault(): Promise<boolean> {
-    const f = await this.handlers.nodeFault();
+    const f = await this.faults.nodeFault();
     const wasHeld = this.held;
     this.held = f !== null;
     if (wasHeld && !this.held) this.pump();
@@ -210,7 +203,7 @@ export class ComputeAgent {
     // Expired leases only exist after a worker died: look for them at most once a second.
     const scanExpired = now.getTime() - this.lastExpiredScan >= 1000;
     if (scanExpired) this.lastExpiredScan = now.getTime();
-    const leased: LeasedTask[] = [];
+    const leased: TaskRow[] = [];
     const lease = (ex: Executor) => tasksRepo.leaseTasks(ex, this.host, this.owner, nowIso, expires, free, scanExpired);
     for (const t of await dialect.commitSoon(lease)) {
       if (t.server_id && this.busyServers.has(t.server_id)) {
@@ -226,14 +219,15 @@ export class ComputeAgent {
     return leased.length;
   }
 
-  private async run(task: LeasedTask): Promise<void> {
+  private async run(task: TaskRow): Promise<void> {
     const started = performance.now();
     const { db, clock, log } = this.deps;
     let result = 'done';
     try {
-      // Handlers that changed state finish the task in their own transaction; the rest end here.
-      const finished = await this.handlers.handle(task);
-      if (!finished) await tasksRepo.finishTask(db, task.id, this.owner, 'done', iso(clock.now()), null, task.kind === 'console');
+      // Handlers finish the task in the transaction that writes their outcome; a task that no
+      // longer applies (server gone, or superseded) ends here.
+      const finished = await this.handle(task);
+      if (!finished) await tasksRepo.finishTask(db, task.id, this.owner, 'done', iso(clock.now()), null, isQuestion(task));
     } catch (err) {
       const message = (err as Error)?.message ?? String(err);
       const transient = this.deps.dialect.isUnavailable(err);
@@ -258,6 +252,15 @@ export class ComputeAgent {
     }
   }
 
+  private async handle(task: TaskRow): Promise<boolean> {
+    if (!task.server_id) return false;
+    const row = await servers.getServer(this.deps.db, task.server_id);
+    if (!row) return false; // already gone: nothing to do (handlers are idempotent)
+    const handler = this.handlers[task.kind as TaskKind];
+    if (!handler) throw new Error(`unknown task kind ${task.kind}`);
+    return handler(task, row);
+  }
+
   /** Tests: run until no task for this host is ready. */
   async drain(maxRounds = 200): Promise<void> {
     for (let i = 0; i < maxRounds; i++) {
@@ -271,3 +274,8 @@ export class ComputeAgent {
 
 }
 
+
+/** A question (console output) keeps its row until the waiting request has read the answer. */
+function isQuestion(task: TaskRow): boolean {
+  return lifecycleOfTask(task.kind as TaskKind)?.completion === null;
+}

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { mayHavePortsOrVolumes, planDelete, recordsDeleteAction, type DeleteInput, type DeletePlan } from './delete-plan.js';
+import { mayHavePortsOrVolumes, planDelete, type DeleteInput, type DeletePlan } from './delete-plan.js';
 
 const LAUNCHED = '2026-01-01T00:00:00.000Z';
 
@@ -20,11 +20,10 @@ function input(over: Partial<DeleteInput> = {}): DeleteInput {
   };
 }
 
-const NO_EXTRAS = { confirmResize: false, deleteShelvedImage: false };
-const REMOTE: DeletePlan = { kind: 'remote', taskState: 'deleting', ...NO_EXTRAS };
-const SOFT: DeletePlan = { kind: 'soft', taskState: 'soft-deleting', ...NO_EXTRAS };
-const LOCAL_HARD: DeletePlan = { kind: 'local', soft: false, ...NO_EXTRAS };
-const LOCAL_SOFT: DeletePlan = { kind: 'local', soft: true, ...NO_EXTRAS };
+const REMOTE: DeletePlan = { kind: 'remote', taskState: 'deleting' };
+const SOFT: DeletePlan = { kind: 'soft', taskState: 'soft-deleting' };
+const LOCAL_HARD: DeletePlan = { kind: 'local', soft: false };
+const LOCAL_SOFT: DeletePlan = { kind: 'local', soft: true };
 
 const cases: Array<[name: string, over: Partial<DeleteInput>, want: DeletePlan]> = [
   ['B1 owner deletes ACTIVE, compute up, reclaim=0 -> remote', {}, REMOTE],
@@ -53,10 +52,10 @@ const cases: Array<[name: string, over: Partial<DeleteInput>, want: DeletePlan]>
   [
     'B9 SHELVED_OFFLOADED -> local, shelve image deleted',
     { vmState: 'shelved_offloaded', host: null, hostUp: false },
-    { ...LOCAL_HARD, deleteShelvedImage: true },
+    LOCAL_HARD,
   ],
-  ['B10 SHELVED (not offloaded) -> remote, shelve image deleted', { vmState: 'shelved' }, { ...REMOTE, deleteShelvedImage: true }],
-  ['B11 VERIFY_RESIZE -> remote after confirming the resize', { vmState: 'resized' }, { ...REMOTE, confirmResize: true }],
+  ['B10 SHELVED (not offloaded) -> remote', { vmState: 'shelved' }, REMOTE],
+  ['B11 VERIFY_RESIZE -> remote', { vmState: 'resized' }, REMOTE],
   ['B12 another task in progress (rebooting) -> remote, task overwritten', { taskState: 'rebooting' }, REMOTE],
   ['B12 another task in progress (resize_migrating) -> remote', { taskState: 'resize_migrating' }, REMOTE],
   ['B13 already deleting, compute up -> noop', { taskState: 'deleting' }, { kind: 'noop' }],
@@ -88,7 +87,7 @@ const cases: Array<[name: string, over: Partial<DeleteInput>, want: DeletePlan]>
   [
     'B31 reclaim>0, SHELVED_OFFLOADED -> local soft',
     { reclaimInstanceInterval: 3600, vmState: 'shelved_offloaded', host: null, hostUp: false },
-    { ...LOCAL_SOFT, deleteShelvedImage: true },
+    LOCAL_SOFT,
   ],
   ['B32 DELETE again on SOFT_DELETED, reclaim>0 -> soft again', { reclaimInstanceInterval: 3600, vmState: 'soft-delete' }, SOFT],
   ['B32 DELETE on SOFT_DELETED, reclaim=0 -> hard remote', { vmState: 'soft-delete' }, REMOTE],
@@ -129,12 +128,4 @@ describe('delete plan helpers', () => {
     assert.ok(!mayHavePortsOrVolumes('building'));
   });
 
-  it('3.6 a delete action is recorded for local, remote and soft, not for while-booting or noop', () => {
-    assert.ok(recordsDeleteAction(REMOTE));
-    assert.ok(recordsDeleteAction(SOFT));
-    assert.ok(recordsDeleteAction(LOCAL_SOFT));
-    assert.ok(!recordsDeleteAction({ kind: 'while-booting' }));
-    assert.ok(!recordsDeleteAction({ kind: 'noop' }));
-    assert.ok(!recordsDeleteAction({ kind: 'locked' }));
-  });
 });

@@ -14,8 +14,8 @@
 import type { TaskState, VmState } from './states.js';
 
 export interface DeleteInput {
-  vmState: VmState | string;
-  taskState: TaskState | string | null;
+  vmState: VmState;
+  taskState: TaskState | null;
   /** Compute host the server lives on; null if never scheduled or offloaded. */
   host: string | null;
   /** Whether that host's compute service is up (heartbeat within service_down_time). Ignored without a host. */
@@ -27,18 +27,6 @@ export interface DeleteInput {
   reclaimInstanceInterval: number;
   /** true for the `forceDelete` action: always a hard delete, whatever reclaim says. */
   force: boolean;
-}
-
-/** Side work that accompanies a delete in some states (caller performs it). */
-export interface DeleteExtras {
-  /**
-   * vm_state `resized` (VERIFY_RESIZE): confirm the pending resize first and
-   * record a `confirmResize` action (B11). Nova does this before choosing
-   * local vs remote.
-   */
-  confirmResize: boolean;
-  /** vm_state `shelved` / `shelved_offloaded`: delete the shelve snapshot image, errors ignored (B9, B10). */
-  deleteShelvedImage: boolean;
 }
 
 export type DeletePlan =
@@ -63,30 +51,25 @@ export type DeletePlan =
    * (the row ends DB-deleted with vm_state `soft-delete` and is not
    * restorable, B31); otherwise vm_state `deleted`.
    */
-  | ({ kind: 'local'; soft: boolean } & DeleteExtras)
+  | { kind: 'local'; soft: boolean }
   /**
    * B1, B2, B5, B8, B10, B11, B12, B19, B23, B30, B32 with force, B36, B42:
    * set task_state `deleting` (overwriting any task in progress), record the
    * `delete` action, hand the teardown to the compute host.
    */
-  | ({ kind: 'remote'; taskState: 'deleting' } & DeleteExtras)
+  | { kind: 'remote'; taskState: 'deleting' }
   /**
    * B29, B32: reclaim > 0, launched, not forced, host up: set task_state
    * `soft-deleting` and `deleted_at` = now, record the `delete` action; the
    * host powers the guest off and leaves vm_state `soft-delete`.
    */
-  | ({ kind: 'soft'; taskState: 'soft-deleting' } & DeleteExtras);
+  | { kind: 'soft'; taskState: 'soft-deleting' };
 
 export type DeletePlanKind = DeletePlan['kind'];
 
 /** `compute_utils.may_have_ports_or_volumes`: such servers are deleted locally even without a host. */
-export function mayHavePortsOrVolumes(vmState: VmState | string): boolean {
+export function mayHavePortsOrVolumes(vmState: VmState): boolean {
   return vmState === 'error' || vmState === 'shelved_offloaded';
-}
-
-/** Whether the caller should record a `delete` instance action for this plan (nova-reference 3.6). */
-export function recordsDeleteAction(plan: DeletePlan): boolean {
-  return plan.kind === 'local' || plan.kind === 'remote' || plan.kind === 'soft';
 }
 
 export function planDelete(input: DeleteInput): DeletePlan {
@@ -105,26 +88,21 @@ export function planDelete(input: DeleteInput): DeletePlan {
   const portsOrVolumes = mayHavePortsOrVolumes(input.vmState);
   if (!input.host && !portsOrVolumes) return { kind: 'while-booting' };
 
-  const extras: DeleteExtras = {
-    confirmResize: input.vmState === 'resized',
-    deleteShelvedImage: input.vmState === 'shelved' || input.vmState === 'shelved_offloaded',
-  };
-
   // Local delete when there is no host (B7 ERROR without host, B9 SHELVED_OFFLOADED)
   // or the host's compute service is down / unknown (B6, B14, B31). Note the
   // "already deleting" no-op does not apply here: a second DELETE against a
   // down host finishes a stuck delete (B14).
   const local = !input.host || !input.hostUp;
-  if (local) return { kind: 'local', soft, ...extras };
+  if (local) return { kind: 'local', soft };
 
   // B13: compute up and a delete/soft delete already in progress -> silent no-op.
   if (input.taskState === 'deleting' || input.taskState === 'soft-deleting') return { kind: 'noop' };
 
   // B29 / B32: soft delete on a live host (a SOFT_DELETED server deleted again
   // with reclaim > 0 is soft-deleted again: deleted_at restarts).
-  if (soft) return { kind: 'soft', taskState: 'soft-deleting', ...extras };
+  if (soft) return { kind: 'soft', taskState: 'soft-deleting' };
 
   // B1, B2, B5, B8, B10, B11, B12, B19, B23, B30, B36, B42: remote hard delete;
   // any other task in progress is overwritten (B12).
-  return { kind: 'remote', taskState: 'deleting', ...extras };
+  return { kind: 'remote', taskState: 'deleting' };
 }

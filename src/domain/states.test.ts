@@ -4,12 +4,9 @@ import assert from 'node:assert/strict';
 import {
   ALLOW_REBOOT_TASK_STATES,
   KNOWN_STATUSES,
-  POWER_STATE_NAMES,
   PowerState,
   TASK_STATES,
-  TaskStates,
   VM_STATES,
-  VmStates,
   isTaskState,
   isVmState,
   serverStatus,
@@ -21,7 +18,7 @@ import {
 describe('state vocabulary', () => {
   it('has Nova\'s twelve vm_states, with soft-delete spelled the Nova way', () => {
     assert.equal(VM_STATES.length, 12);
-    assert.equal(VmStates.SOFT_DELETED, 'soft-delete');
+    assert.ok(isVmState('soft-delete'));
     assert.ok(isVmState('shelved_offloaded'));
     assert.ok(!isVmState('soft_deleted'));
     assert.ok(!isVmState(null));
@@ -30,9 +27,8 @@ describe('state vocabulary', () => {
   it('has every InstanceTaskState value, unique', () => {
     assert.equal(new Set(TASK_STATES).size, TASK_STATES.length);
     assert.equal(TASK_STATES.length, 42);
-    for (const v of Object.values(TaskStates)) assert.ok(isTaskState(v), v);
-    assert.equal(TaskStates.POWERING_OFF, 'powering-off');
-    assert.equal(TaskStates.SOFT_DELETING, 'soft-deleting');
+    assert.ok(isTaskState('powering-off'));
+    assert.ok(isTaskState('soft-deleting'));
     assert.ok(!isTaskState('powering_off'));
   });
 
@@ -45,8 +41,6 @@ describe('state vocabulary', () => {
 
   it('power states carry Nova\'s numbers', () => {
     assert.deepEqual(PowerState, { NOSTATE: 0, RUNNING: 1, PAUSED: 3, SHUTDOWN: 4, CRASHED: 6, SUSPENDED: 7 });
-    assert.equal(POWER_STATE_NAMES[PowerState.RUNNING], 'running');
-    assert.equal(POWER_STATE_NAMES[PowerState.NOSTATE], 'pending');
   });
 });
 

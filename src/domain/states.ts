@@ -32,22 +32,6 @@ export const VM_STATES = [
 
 export type VmState = (typeof VM_STATES)[number];
 
-/** Named constants, so callers need not spell the strings (note SOFT_DELETED is 'soft-delete'). */
-export const VmStates = {
-  ACTIVE: 'active',
-  BUILDING: 'building',
-  PAUSED: 'paused',
-  SUSPENDED: 'suspended',
-  STOPPED: 'stopped',
-  RESCUED: 'rescued',
-  RESIZED: 'resized',
-  SOFT_DELETED: 'soft-delete',
-  DELETED: 'deleted',
-  ERROR: 'error',
-  SHELVED: 'shelved',
-  SHELVED_OFFLOADED: 'shelved_offloaded',
-} as const satisfies Record<string, VmState>;
-
 const VM_STATE_SET: ReadonlySet<string> = new Set(VM_STATES);
 
 export function isVmState(value: unknown): value is VmState {
@@ -118,51 +102,6 @@ export const TASK_STATES = [
 
 export type TaskState = (typeof TASK_STATES)[number];
 
-export const TaskStates = {
-  SCHEDULING: 'scheduling',
-  BLOCK_DEVICE_MAPPING: 'block_device_mapping',
-  NETWORKING: 'networking',
-  SPAWNING: 'spawning',
-  IMAGE_SNAPSHOT: 'image_snapshot',
-  IMAGE_SNAPSHOT_PENDING: 'image_snapshot_pending',
-  IMAGE_PENDING_UPLOAD: 'image_pending_upload',
-  IMAGE_UPLOADING: 'image_uploading',
-  IMAGE_BACKUP: 'image_backup',
-  UPDATING_PASSWORD: 'updating_password',
-  RESIZE_PREP: 'resize_prep',
-  RESIZE_MIGRATING: 'resize_migrating',
-  RESIZE_MIGRATED: 'resize_migrated',
-  RESIZE_FINISH: 'resize_finish',
-  RESIZE_REVERTING: 'resize_reverting',
-  RESIZE_CONFIRMING: 'resize_confirming',
-  REBOOTING: 'rebooting',
-  REBOOT_PENDING: 'reboot_pending',
-  REBOOT_STARTED: 'reboot_started',
-  REBOOTING_HARD: 'rebooting_hard',
-  REBOOT_PENDING_HARD: 'reboot_pending_hard',
-  REBOOT_STARTED_HARD: 'reboot_started_hard',
-  PAUSING: 'pausing',
-  UNPAUSING: 'unpausing',
-  SUSPENDING: 'suspending',
-  RESUMING: 'resuming',
-  POWERING_OFF: 'powering-off',
-  POWERING_ON: 'powering-on',
-  RESCUING: 'rescuing',
-  UNRESCUING: 'unrescuing',
-  REBUILDING: 'rebuilding',
-  REBUILD_BLOCK_DEVICE_MAPPING: 'rebuild_block_device_mapping',
-  REBUILD_SPAWNING: 'rebuild_spawning',
-  MIGRATING: 'migrating',
-  DELETING: 'deleting',
-  SOFT_DELETING: 'soft-deleting',
-  RESTORING: 'restoring',
-  SHELVING: 'shelving',
-  SHELVING_IMAGE_PENDING_UPLOAD: 'shelving_image_pending_upload',
-  SHELVING_IMAGE_UPLOADING: 'shelving_image_uploading',
-  SHELVING_OFFLOADING: 'shelving_offloading',
-  UNSHELVING: 'unshelving',
-} as const satisfies Record<string, TaskState>;
-
 const TASK_STATE_SET: ReadonlySet<string> = new Set(TASK_STATES);
 
 export function isTaskState(value: unknown): value is TaskState {
@@ -197,16 +136,6 @@ export const PowerState = {
 } as const;
 
 export type PowerStateValue = (typeof PowerState)[keyof typeof PowerState];
-
-/** Human names Nova uses for power states (`power_state.STATE_MAP`). */
-export const POWER_STATE_NAMES: Readonly<Record<PowerStateValue, string>> = {
-  0: 'pending',
-  1: 'running',
-  3: 'paused',
-  4: 'shutdown',
-  6: 'crashed',
-  7: 'suspended',
-};
 
 // ---------------------------------------------------------------------------
 // status

@@ -19,7 +19,8 @@ import { FakeDriver } from '../drivers/fake/fake.driver.js';
 import { ProcessDriver } from '../drivers/process/process.driver.js';
 import type { ComputeDriver } from '../drivers/driver.js';
 import { seedDemoCloud, syncDemoPasswords } from './seed.js';
-import { hostHasWork } from '../db/dialects/notify.js';
+import { TaskDispatcher } from '../tasks/dispatcher.js';
+import type { AgentDeps } from '../agent/agent-deps.js';
 
 export interface Stack {
   app: FastifyInstance;
@@ -35,27 +36,23 @@ export function makeDriver(name: Config['driver'], dataDir: string): ComputeDriv
   return new ProcessDriver({ dataDir });
 }
 
-/** Builds the shared dependencies: database (migrated), policy, logger. */
-export async function openDeps(config: Config, opts: { clock?: Clock; ids?: Ids; log?: Logger } = {}): Promise<{ deps: Deps; database: OpenedDb; agentsByHost: Map<string, ComputeAgent> }> {
+/** Builds the shared dependencies: database (migrated), policy, logger, the task dispatcher. */
+export async function openDeps(config: Config, opts: { clock?: Clock; ids?: Ids; log?: Logger } = {}): Promise<{ deps: Deps; database: OpenedDb }> {
   const log = opts.log ?? pino({ level: config.logLevel });
   const database = openDatabase(config.database, config.data);
   await migrateToLatest(database.db);
   const policy = config.policyFile ? Policy.fromFile(config.policyFile) : new Policy();
-  const agentsByHost = new Map<string, ComputeAgent>();
-  const deps: Deps = {
-    db: database.db, dialect: database.dialect, transact: database.dialect.transact, policy, clock: opts.clock ?? systemClock, ids: opts.ids ?? randomIds, config, log,
-    // After the commit: an agent in this process is woken directly; one elsewhere through NOTIFY,
-    // sent without holding up the request (if it is lost, the agent's poll finds the task).
-    wake: (host) => {
-      const local = agentsByHost.get(host);
-      if (local) local.wake();
-      else database.dialect.notify(database.db, hostHasWork(host)).catch((err: Error) => log.warn({ err: err.message, host }, 'task notification failed'));
-    },
-    localOwner: (host) => agentsByHost.get(host)?.directOwner() ?? null,
-    handOver: (task) => agentsByHost.get(task.host ?? '')?.accept(task),
-    faultsChanged: (host) => forAgents(agentsByHost, host, (a) => a.faultsChanged()),
-  };
-  return { deps, database, agentsByHost };
+  const clock = opts.clock ?? systemClock;
+  const ids = opts.ids ?? randomIds;
+  const tasks = new TaskDispatcher({ db: database.db, dialect: database.dialect, clock, ids, config, log });
+  const deps: Deps = { db: database.db, transact: database.dialect.transact, policy, clock, ids, config, log, tasks };
+  return { deps, database };
+}
+
+/** The part of the shared dependencies a compute agent uses. */
+function agentDeps(deps: Deps, database: OpenedDb): AgentDeps {
+  const { db, transact, clock, ids, log, config, tasks } = deps;
+  return { db, dialect: database.dialect, transact, clock, ids, log, config, tasks };
 }
 
 /** `stratus serve`: the API plus `config.agents` in-process compute agents. */
@@ -63,7 +60,7 @@ export async function startStack(config: Config, opts: { clock?: Clock; ids?: Id
   if (!isLoopback(config.host) && config.password === 'secret') {
     throw new Error(`Refusing to listen on ${config.host} with the demo password: set STRATUS_PASSWORD (or --password).`);
   }
-  const { deps, database, agentsByHost } = await openDeps(config, opts);
+  const { deps, database } = await openDeps(config, opts);
   if (opts.seed !== false) {
     const seeded = await seedDemoCloud(deps.db, { password: config.password, clock: deps.clock, ids: deps.ids });
     if (!seeded && (await syncDemoPasswords(deps.db, config.password))) deps.log.warn('demo users\' password changed to the configured one');
@@ -74,12 +71,11 @@ export async function startStack(config: Config, opts: { clock?: Clock; ids?: Id
   const agents: ComputeAgent[] = [];
   for (let i = 0; i < config.agents; i++) {
     const host = config.agents === 1 ? config.agentName : `${config.agentName}-${i + 1}`;
-    const agent = new ComputeAgent(deps, makeDriver(config.driver, join(config.data, host)), host, metrics);
-    agentsByHost.set(host, agent);
+    const agent = new ComputeAgent(agentDeps(deps, database), makeDriver(config.driver, join(config.data, host)), host, metrics);
     agents.push(agent);
     await agent.start();
   }
-  const listener = agents.length ? await listenForTasks(database, agentsByHost, deps.log) : null;
+  await deps.tasks.listen();
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', '127.0.0.1');
   // Until something is bound there is no default public URL (the port may be 0: any free one).
@@ -88,7 +84,7 @@ export async function startStack(config: Config, opts: { clock?: Clock; ids?: Id
     app, deps, agents, database, url,
     async close() {
       await app.close();
-      await listener?.stop();
+      await deps.tasks.stop();
       for (const a of agents) await a.stop();
       await database.close();
     },
@@ -124,31 +120,16 @@ export function writeCloudsYaml(config: Config, url: string): string {
   return file;
 }
 
-/** Wakes local agents when any process enqueues work for them (PostgreSQL deployments). */
-async function listenForTasks(database: OpenedDb, agentsByHost: Map<string, ComputeAgent>, log: Logger) {
-  return database.dialect.listen({
-    onHost: (host) => agentsByHost.get(host)?.wake(),
-    onFaults: (host) => forAgents(agentsByHost, host, (a) => a.faultsChanged()),
-  }, (msg) => log.warn(msg));
-}
-
 export interface AgentProcess { agent: ComputeAgent; deps: Deps; close(): Promise<void> }
 
 /** `stratus agent`: one compute node as its own process, reaching the database directly. */
 export async function startAgentProcess(config: Config, opts: { log?: Logger } = {}): Promise<AgentProcess> {
-  const { deps, database, agentsByHost } = await openDeps(config, opts);
-  const agent = new ComputeAgent(deps, makeDriver(config.driver, config.data), config.agentName, undefined, true);
-  agentsByHost.set(config.agentName, agent);
+  const { deps, database } = await openDeps(config, opts);
+  const agent = new ComputeAgent(agentDeps(deps, database), makeDriver(config.driver, config.data), config.agentName, undefined, true);
   await agent.start();
-  const listener = await listenForTasks(database, agentsByHost, deps.log);
+  await deps.tasks.listen();
   return {
     agent, deps,
-    async close() { await listener?.stop(); await agent.stop(); await database.close(); },
+    async close() { await deps.tasks.stop(); await agent.stop(); await database.close(); },
   };
-}
-
-/** Runs `fn` on the local agent of `host`, or on every local agent when `host` is null. */
-function forAgents(agentsByHost: Map<string, ComputeAgent>, host: string | null, fn: (a: ComputeAgent) => void): void {
-  if (host === null) agentsByHost.forEach(fn);
-  else { const a = agentsByHost.get(host); if (a) fn(a); }
 }

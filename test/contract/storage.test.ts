@@ -9,11 +9,10 @@ import { openDatabase, type OpenedDb } from '../../src/db/dialects/index.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import * as servers from '../../src/db/repositories/servers.repository.js';
 import * as tasks from '../../src/db/repositories/tasks.repository.js';
-import type { ServersTable } from '../../src/db/schema.js';
 
 const T = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 
-function serverRow(id: string, over: Partial<ServersTable> = {}): ServersTable {
+function serverRow(id: string, over: Partial<servers.NewServer> = {}): servers.NewServer {
   return {
     id, project_id: 'p1', user_id: 'u1', name: `s-${id.slice(0, 4)}`, description: null, image_id: 'img', flavor_id: '1', flavor: '{}',
     vm_state: 'active', task_state: null, power_state: 1, host: 'h1', launched_at: T(0), terminated_at: null, locked_by: null,

@@ -63,13 +63,17 @@ test('a delete retried after a deadlock hands over only the task of the attempt 
     await deps.db.insertInto('tasks').values({ id: 'rival', kind: 'terminate', server_id: id, host: agent.host, payload: '{}', state: 'leased', attempts: 1, max_attempts: 5, lease_owner: 'elsewhere', lease_expires_at: later, run_after: later, last_error: null, created_at: later, updated_at: later, result: null }).execute();
     return real(fn);
   }) as Transact;
-  const ran: string[] = [];
-  const handle = agent.handlers.handle.bind(agent.handlers);
-  agent.handlers.handle = async (t) => { ran.push(t.id); return handle(t); };
+  // The gate is the driver's: a handed-over terminate would destroy the guest.
+  const driver = agent.driver as FakeDriver;
+  const destroyed: string[] = [];
+  const destroy = driver.destroy.bind(driver);
+  driver.destroy = async (x: string) => { destroyed.push(x); await destroy(x); };
   try {
     // A handed-over task starts before the response is sent: no waiting needed to see it.
     assert.equal((await cloud.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' })).status, 204);
-    assert.deepEqual(ran, [], 'the rolled-back attempt\'s task was run');
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(destroyed, [], 'the rolled-back attempt\'s task was run');
+    assert.equal(await driver.power(id), 'running', 'the guest still runs: only the rival, leased elsewhere, may destroy it');
     assert.equal((await cloud.row(id))?.task_state, 'deleting', 'the rival delete owns the server');
   } finally {
     deps.transact = real;
@@ -79,11 +83,11 @@ test('a delete retried after a deadlock hands over only the task of the attempt 
 test('faults changed while the agent reads them: the stale read is not cached, tasks keep the fault-aware path', async () => {
   cloud = await TestCloud.start();
   const agent = cloud.stack.agents[0];
-  await agent.handlers.nodeFault();
+  await agent.faults.nodeFault();
   assert.notEqual(agent.directOwner(), null, 'no fault: tasks go straight to the agent');
-  agent.handlers.faultsChanged(); // expire the cache
-  const read = agent.handlers.nodeFault(); // its query is under way …
-  agent.handlers.faultsChanged(); // … when the control API records a fault and says so
+  agent.faults.changed(); // expire the cache
+  const read = agent.faults.nodeFault(); // its query is under way …
+  agent.faults.changed(); // … when the control API records a fault and says so
   await read;
   assert.equal(agent.directOwner(), null, 'the read from before the change was cached');
 });

@@ -3,16 +3,25 @@ import type { Executor } from '../executor.js';
 import { dialectOf } from '../dialects/dialect.js';
 import { prepared } from '../prepared.js';
 import type { ServersTable } from '../schema.js';
+import type { TaskState, VmState } from '../../domain/states.js';
 
-export type ServerRow = Selectable<ServersTable>;
+/**
+ * A server as read: vm_state and task_state are the domain's unions. Only this module writes
+ * them, and only values of those unions (the column types in schema.ts are plain text).
+ */
+export type ServerRow = Omit<Selectable<ServersTable>, 'vm_state' | 'task_state'> & { vm_state: VmState; task_state: TaskState | null };
+/** What a compare-and-set may change. */
+export type ServerChanges = Omit<Updateable<ServersTable>, 'vm_state' | 'task_state'> & { vm_state?: VmState; task_state?: TaskState | null };
 
-export async function insertServer(ex: Executor, row: ServersTable): Promise<void> {
+export type NewServer = Omit<ServersTable, 'vm_state' | 'task_state'> & { vm_state: VmState; task_state: TaskState | null };
+
+export async function insertServer(ex: Executor, row: NewServer): Promise<void> {
   await ex.insertInto('servers').values(row).execute();
 }
 
 /** A live (not DB-deleted) server by id; `projectId` restricts to one project (non-admin scope). */
 export async function getServer(ex: Executor, id: string, opts: { projectId?: string; readDeleted?: boolean } = {}): Promise<ServerRow | undefined> {
-  return (await selectServer(ex, id, opts.projectId, opts.readDeleted === true)).rows[0];
+  return (await selectServer(ex, id, opts.projectId, opts.readDeleted === true)).rows[0] as ServerRow | undefined;
 }
 const selectServer = prepared((ex: Executor, id: string, projectId: string | undefined, readDeleted: boolean) => {
   let q = ex.selectFrom('servers').selectAll().where('id', '=', id);
@@ -30,7 +39,7 @@ export async function getServerAndNodeForUpdate(ex: Executor, id: string): Promi
   const r = (await selectServerAndNode(ex, id)).rows[0];
   if (!r) return undefined;
   // The row keeps the two node_* columns: cheaper than copying thirty others into a new object.
-  return { server: r, node: r.node_last_seen_at === null ? undefined : { forced_down: Number(r.node_forced_down), last_seen_at: r.node_last_seen_at } };
+  return { server: r as ServerRow, node: r.node_last_seen_at === null ? undefined : { forced_down: Number(r.node_forced_down), last_seen_at: r.node_last_seen_at } };
 }
 const selectServerAndNode = prepared((ex: Executor, id: string) => {
   const q = ex.selectFrom('servers')
@@ -45,10 +54,10 @@ const selectServerAndNode = prepared((ex: Executor, id: string) => {
  * `expectedTaskState` (null = no task; undefined = any), and, with `expectUnlocked`, nobody
  * holds a lock. Returns whether a row changed.
  */
-export async function casUpdateServer(ex: Executor, id: string, expectedTaskState: string | null | undefined, changes: Updateable<ServersTable>, opts: { expectUnlocked?: boolean } = {}): Promise<boolean> {
+export async function casUpdateServer(ex: Executor, id: string, expectedTaskState: TaskState | null | undefined, changes: ServerChanges, opts: { expectUnlocked?: boolean } = {}): Promise<boolean> {
   return changed(await casUpdate(ex, id, expectedTaskState, changes, opts.expectUnlocked === true));
 }
-const casUpdate = prepared((ex: Executor, id: string, expectedTaskState: string | null | undefined, changes: Updateable<ServersTable>, expectUnlocked: boolean) => {
+const casUpdate = prepared((ex: Executor, id: string, expectedTaskState: TaskState | null | undefined, changes: ServerChanges, expectUnlocked: boolean) => {
   let q = ex.updateTable('servers').set(changes).where('id', '=', id).where('deleted', '=', 0);
   if (expectUnlocked) q = q.where('locked_by', 'is', null);
   if (expectedTaskState === null) q = q.where('task_state', 'is', null);
@@ -63,10 +72,10 @@ const changed = (r: { numAffectedRows?: bigint }): boolean => Number(r.numAffect
  * Marks the row deleted (Nova's soft-deleted row: readable by admins and changes-since).
  * With `expectedTaskState`, only if the server is still in that task (compare-and-set).
  */
-export async function markServerDeleted(ex: Executor, id: string, nowIso: string, vmState = 'deleted', expectedTaskState?: string): Promise<boolean> {
+export async function markServerDeleted(ex: Executor, id: string, nowIso: string, vmState: VmState = 'deleted', expectedTaskState?: TaskState): Promise<boolean> {
   return changed(await markDeleted(ex, id, nowIso, vmState, expectedTaskState));
 }
-const markDeleted = prepared((ex: Executor, id: string, nowIso: string, vmState: string, expectedTaskState: string | undefined) => {
+const markDeleted = prepared((ex: Executor, id: string, nowIso: string, vmState: VmState, expectedTaskState: TaskState | undefined) => {
   const q = ex.updateTable('servers')
     .set({ deleted: 1, deleted_at: nowIso, terminated_at: nowIso, updated_at: nowIso, vm_state: vmState, task_state: null, power_state: 0 })
     .where('id', '=', id).where('deleted', '=', 0);
@@ -131,7 +140,7 @@ export async function listServers(ex: Executor, f: ServerListFilter): Promise<Se
       q = q.where((eb) => eb.or([eb(key, cmp, mv), eb.and([eb(key, '=', mv), eb('id', cmp, mid)])]));
     }
   }
-  return q.orderBy(key, f.sortDir).orderBy('id', f.sortDir).limit(f.limit).execute();
+  return q.orderBy(key, f.sortDir).orderBy('id', f.sortDir).limit(f.limit).execute() as Promise<ServerRow[]>;
 }
 
 /** Servers on a host that the database says are gone but whose guests may still run (orphans). */
@@ -149,7 +158,7 @@ export async function deletedServerIdsOnHost(ex: Executor, host: string, ids: st
 /** Soft-deleted servers on a host whose reclaim time has passed. */
 export async function reclaimableServers(ex: Executor, host: string, deletedBefore: string): Promise<ServerRow[]> {
   return ex.selectFrom('servers').selectAll().where('host', '=', host).where('deleted', '=', 0)
-    .where('vm_state', '=', 'soft-delete').where('task_state', 'is', null).where('deleted_at', '<', deletedBefore).limit(100).execute();
+    .where('vm_state', '=', 'soft-delete').where('task_state', 'is', null).where('deleted_at', '<', deletedBefore).limit(100).execute() as Promise<ServerRow[]>;
 }
 
 /** `stratus db purge`: removes deleted rows (and their actions) older than `before`. */
@@ -165,7 +174,7 @@ export async function purgeDeletedServers(ex: Executor, before: string): Promise
 
 /** Live servers a node holds (for the fake driver's adoption at start). */
 export async function liveServersOnHost(ex: Executor, host: string): Promise<ServerRow[]> {
-  return ex.selectFrom('servers').selectAll().where('host', '=', host).where('deleted', '=', 0).execute();
+  return ex.selectFrom('servers').selectAll().where('host', '=', host).where('deleted', '=', 0).execute() as Promise<ServerRow[]>;
 }
 
 /** Servers the database believes run idle on a node (the power-state sync checks them). */

@@ -2,8 +2,8 @@ import type { Caller, Deps } from './context.js';
 import { authorize, findServer, serviceIsUp } from './access.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import * as tasksRepo from '../../db/repositories/tasks.repository.js';
-import { dispatch, enqueue } from '../../tasks/queue.js';
-import { DomainError, conflict, invalidState, serverNotReady } from '../../domain/errors.js';
+import { DomainError, conflict, serverNotReady } from '../../domain/errors.js';
+import { LIFECYCLE, checkAction } from '../../domain/lifecycle.js';
 
 const WAIT_MS = 10000;
 
@@ -13,15 +13,14 @@ const WAIT_MS = 10000;
  */
 export async function consoleOutput(deps: Deps, caller: Caller, id: string, lines: number | undefined): Promise<string> {
   const row = await findServer(deps.db, caller, id);
-  authorize(deps, caller, 'os_compute_api:os-console-output', { project_id: row.project_id, user_id: row.user_id });
+  const spec = LIFECYCLE.getConsoleOutput;
+  authorize(deps, caller, spec.rule, { project_id: row.project_id, user_id: row.user_id });
   const svc = row.host ? await svcRepo.getComputeService(deps.db, row.host) : undefined;
-  if (!['active', 'stopped', 'paused', 'suspended', 'error'].includes(row.vm_state)) {
-    throw invalidState('get_console_output', row.id, 'vm_state', row.vm_state);
-  }
+  checkAction('getConsoleOutput', { id: row.id, vmState: row.vm_state, taskState: row.task_state, locked: row.locked_by !== null, launchedAt: row.launched_at, host: row.host }, caller.isAdmin);
   // Nova parity: a guest on no host, or on a node that is down, "is not ready" (409).
   if (!row.host || !serviceIsUp(deps, svc)) throw serverNotReady(row.id);
-  const task = await deps.transact((tx) => enqueue(deps, tx, { kind: 'console', serverId: row.id, host: row.host!, payload: { lines } }));
-  dispatch(deps, [task]);
+  const task = await deps.transact((tx) => deps.tasks.enqueue(tx, { kind: spec.task!, serverId: row.id, host: row.host!, payload: { lines } }));
+  deps.tasks.dispatch([task]);
   const taskId = task.id;
   const end = Date.now() + WAIT_MS;
   while (Date.now() < end) {

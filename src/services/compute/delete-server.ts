@@ -4,14 +4,21 @@ import { recordAction } from './record-action.js';
 import * as servers from '../../db/repositories/servers.repository.js';
 import * as tasks from '../../db/repositories/tasks.repository.js';
 import { releaseServerPorts } from '../network/ports.js';
-import { dispatch, enqueue, type TaskRow } from '../../tasks/queue.js';
+import type { TaskRow } from '../../tasks/queue.js';
 import { iso } from '../../domain/clock.js';
 import { planDelete, type DeletePlan } from '../../domain/delete-plan.js';
 import { serverLocked, serverNotFound } from '../../domain/errors.js';
 import type { Executor } from '../../db/executor.js';
+import { LIFECYCLE, tasksSupersededBy } from '../../domain/lifecycle.js';
+import type { VmState } from '../../domain/states.js';
 
-/** Work kinds that a delete supersedes: a spawn or power task still queued must not resurrect the guest. */
-const SUPERSEDED_BY_DELETE = ['spawn', 'power_off', 'power_on', 'reboot', 'pause', 'unpause', 'suspend', 'resume', 'shelve', 'shelve_offload', 'unshelve', 'restore', 'soft_delete'];
+const TERMINATE = LIFECYCLE.delete.task!;
+const SOFT_DELETE = LIFECYCLE.softDelete.task!;
+
+/** Queued work a delete cancels: a spawn or power task still queued must not resurrect the guest. */
+const SUPERSEDED_BY_REMOTE_DELETE = tasksSupersededBy('remote');
+/** A local delete also cancels a queued terminate: it finishes that delete itself. */
+const SUPERSEDED_BY_LOCAL_DELETE = tasksSupersededBy('local');
 
 export interface DeleteOutcome { plan: DeletePlan['kind']; requeued?: boolean }
 
@@ -20,11 +27,11 @@ export interface DeleteOutcome { plan: DeletePlan['kind']; requeued?: boolean }
  * the row (locked for the transaction), decide with the pure plan, write with compare-and-set and
  * enqueue the terminate task; the agent does the rest.
  */
-export async function deleteServer(deps: Deps, caller: Caller, id: string, opts: { force?: boolean; rule?: string } = {}): Promise<DeleteOutcome> {
+export async function deleteServer(deps: Deps, caller: Caller, id: string, opts: { force?: boolean } = {}): Promise<DeleteOutcome> {
   const uuid = canonicalUuid(id);
   // Nova parity: a malformed id is "not found" without touching the database (B17).
   if (!uuid) throw serverNotFound(id);
-  const rule = opts.rule ?? 'os_compute_api:servers:delete';
+  const rule = LIFECYCLE[opts.force ? 'forceDelete' : 'delete'].rule;
   let task: TaskRow | undefined;
   const outcome = await deps.transact(async (tx): Promise<DeleteOutcome> => {
     task = undefined; // PostgreSQL may run this again after a deadlock
@@ -49,11 +56,11 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
       case 'noop': {
         // Stratus differs from Nova (spec §3.4): a repeated DELETE re-queues a delete whose task died or expired.
         const open = await tasks.openTasksForServer(tx, row.id);
-        const del = open.find((t) => t.kind === 'terminate' || t.kind === 'soft_delete');
+        const del = open.find((t) => t.kind === TERMINATE || t.kind === SOFT_DELETE);
         const stuck = !del || (del.state === 'leased' && del.lease_expires_at !== null && del.lease_expires_at < now);
         if (!stuck) return { plan: 'noop' };
         if (del) { await tasks.requeueTask(tx, del.id, now); task = { ...del, state: 'queued' }; }
-        else task = await enqueue(deps, tx, { kind: row.task_state === 'soft-deleting' ? 'soft_delete' : 'terminate', serverId: row.id, host: row.host!, payload: { requestId: caller.requestId } });
+        else task = await deps.tasks.enqueue(tx, { kind: row.task_state === LIFECYCLE.softDelete.setsTaskState ? SOFT_DELETE : TERMINATE, serverId: row.id, host: row.host!, payload: { requestId: caller.requestId } });
         return { plan: 'noop', requeued: true };
       }
       case 'while-booting':
@@ -71,21 +78,21 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
           task_state: plan.taskState, updated_at: now, ...(plan.kind === 'soft' ? { deleted_at: now } : {}),
         });
         if (!changed) throw serverNotFound(id);
-        await tasks.closeTasksForServer(tx, row.id, SUPERSEDED_BY_DELETE);
+        await tasks.closeTasksForServer(tx, row.id, SUPERSEDED_BY_REMOTE_DELETE);
         const actionId = await recordAction(deps, tx, caller, row.id, 'delete');
-        task = await enqueue(deps, tx, { kind: plan.kind === 'soft' ? 'soft_delete' : 'terminate', serverId: row.id, host: row.host!, payload: { actionId, requestId: caller.requestId } });
+        task = await deps.tasks.enqueue(tx, { kind: plan.kind === 'soft' ? SOFT_DELETE : TERMINATE, serverId: row.id, host: row.host!, payload: { actionId, requestId: caller.requestId } });
         return { plan: plan.kind };
       }
     }
   });
-  dispatch(deps, [task]);
+  deps.tasks.dispatch([task]);
   return outcome;
 }
 
 /** Deletes the record and releases ports at once (Nova's _local_delete / _delete_while_booting). */
-export async function localDelete(deps: Deps, tx: Executor, serverId: string, now: string, vmState: string): Promise<void> {
+export async function localDelete(deps: Deps, tx: Executor, serverId: string, now: string, vmState: VmState): Promise<void> {
   // Server row, then ports: one lock order everywhere (the agent's terminate does the same).
   await servers.markServerDeleted(tx, serverId, now, vmState);
   await releaseServerPorts(deps, tx, serverId);
-  await tasks.closeTasksForServer(tx, serverId, [...SUPERSEDED_BY_DELETE, 'terminate']);
+  await tasks.closeTasksForServer(tx, serverId, SUPERSEDED_BY_LOCAL_DELETE);
 }

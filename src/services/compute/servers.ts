@@ -7,11 +7,12 @@ import * as net from '../../db/repositories/network.repository.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
 import { upComputeServices } from './services.js';
 import { createPort } from '../network/ports.js';
-import { dispatch, enqueue, type TaskRow } from '../../tasks/queue.js';
+import type { TaskRow } from '../../tasks/queue.js';
 import { iso } from '../../domain/clock.js';
-import { conflict, invalid, deletedListingForbidden, invalidStatusFilter } from '../../domain/errors.js';
+import { DomainError, conflict, invalid, deletedListingForbidden, invalidStatusFilter } from '../../domain/errors.js';
 import { statesForStatus } from '../../domain/states.js';
 import { imageVisibleTo } from '../../domain/images.js';
+import { LIFECYCLE } from '../../domain/lifecycle.js';
 import type { ServersTable } from '../../db/schema.js';
 
 export type { ServerRow } from '../../db/repositories/servers.repository.js';
@@ -48,7 +49,7 @@ async function pickHost(deps: Deps, flavor: { vcpus: number; ram: number; disk: 
 }
 
 export async function createServer(deps: Deps, caller: Caller, input: CreateServerInput) {
-  authorize(deps, caller, 'os_compute_api:servers:create', { project_id: caller.projectId, user_id: caller.userId });
+  authorize(deps, caller, LIFECYCLE.create.rule, { project_id: caller.projectId, user_id: caller.userId });
   if (input.minCount > input.maxCount) throw invalid('min_count must be <= max_count');
   // Stratus has no quotas; this bound keeps one request from holding the writer for long.
   if (input.maxCount > MAX_SERVERS_PER_REQUEST) throw invalid(`max_count may not exceed ${MAX_SERVERS_PER_REQUEST}`);
@@ -103,10 +104,10 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
     for (let i = 0; i < input.maxCount; i++) {
       const id = deps.ids.uuid();
       const name = input.maxCount > 1 ? `${input.name}-${i + 1}` : input.name;
-      const row: ServersTable = {
+      const row: servers.NewServer = {
         id, project_id: caller.projectId, user_id: caller.userId, name, description: input.description ?? null,
         image_id: image.id, flavor_id: flavor.id, flavor: flavorSnapshot,
-        vm_state: host ? 'building' : 'error', task_state: host ? 'scheduling' : null, power_state: 0, host: null,
+        vm_state: host ? 'building' : 'error', task_state: host ? LIFECYCLE.create.setsTaskState : null, power_state: 0, host: null,
         launched_at: null, terminated_at: null, locked_by: null, locked_reason: null, metadata: JSON.stringify(input.metadata ?? {}),
         key_name: input.keyName ?? null, reservation_id: reservationId, launch_index: i, hostname: sanitizeHostname(name),
         access_ipv4: input.accessIPv4 ?? '', access_ipv6: input.accessIPv6 ?? '', availability_zone: input.availabilityZone ?? 'nova',
@@ -123,11 +124,11 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
         }
       }
       const actionId = await recordAction(deps, tx, caller, id, 'create');
-      if (host) spawns.push(await enqueue(deps, tx, { kind: 'spawn', serverId: id, host, payload: { actionId, requestId: caller.requestId } }));
+      if (host) spawns.push(await deps.tasks.enqueue(tx, { kind: LIFECYCLE.create.task!, serverId: id, host, payload: { actionId, requestId: caller.requestId } }));
       created.push(id);
     }
   });
-  dispatch(deps, spawns);
+  deps.tasks.dispatch(spawns);
   return { ids: created, adminPass, reservationId };
 }
 
@@ -223,7 +224,7 @@ export async function updateServer(deps: Deps, caller: Caller, id: string, chang
   const row = await findServer(deps.db, caller, id);
   authorize(deps, caller, 'os_compute_api:servers:update', { project_id: row.project_id, user_id: row.user_id });
   const now = iso(deps.clock.now());
-  const set: Partial<ServersTable> = { updated_at: now };
+  const set: servers.ServerChanges = { updated_at: now };
   if (changes.name !== undefined) { set.name = changes.name; }
   if (changes.description !== undefined) set.description = changes.description;
   if (changes.accessIPv4 !== undefined) set.access_ipv4 = changes.accessIPv4;

@@ -42,7 +42,7 @@ const PROGRESS_STATUSES = new Set(['ACTIVE', 'BUILD', 'REBUILD', 'RESIZE', 'VERI
 /** The full server view (show, detail) for a microversion, following nova/api/openstack/compute/views/servers.py. */
 export function renderServer(ctx: ViewContext, row: ServerRow, ports: PortRow[], opts: { show: boolean }): Record<string, unknown> {
   const mv = ctx.mv;
-  const status = serverStatus(row.vm_state as never, row.task_state as never, row.deleted === 1);
+  const status = serverStatus(row.vm_state, row.task_state, row.deleted === 1);
   const flavor = JSON.parse(row.flavor) as { id: string; name: string; vcpus: number; ram: number; disk: number; ephemeral: number; swap: number; extra_specs: Record<string, string> };
   const s: Record<string, unknown> = {
     id: row.id, name: row.name, status, tenant_id: row.project_id, user_id: row.user_id,

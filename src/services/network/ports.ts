@@ -4,7 +4,7 @@ import { neutronNotFound, visibleProject } from './networks.js';
 import type { Executor } from '../../db/executor.js';
 import * as net from '../../db/repositories/network.repository.js';
 import { DomainError } from '../../domain/errors.js';
-import { iso } from '../../domain/clock.js';
+import { iso, type Clock } from '../../domain/clock.js';
 
 export type PortRow = net.PortRow;
 
@@ -58,12 +58,12 @@ export async function createPort(deps: Deps, ex: Executor, p: NewPort): Promise<
  * Nova's deallocate_for_instance: ports Stratus created for the server are deleted, ports the
  * user passed in are unbound (device_id, device_owner and binding cleared) and kept.
  */
-export async function releaseServerPorts(deps: Deps, ex: Executor, serverId: string): Promise<{ deleted: number; unbound: number }> {
+export async function releaseServerPorts(deps: { clock: Clock }, ex: Executor, serverId: string): Promise<{ deleted: number; unbound: number }> {
   return net.releasePortsOfServer(ex, serverId, iso(deps.clock.now()));
 }
 
 /** Binds every port of a server to the host it runs on. */
-export async function bindServerPorts(deps: Deps, ex: Executor, serverId: string, host: string): Promise<void> {
+export async function bindServerPorts(deps: { clock: Clock }, ex: Executor, serverId: string, host: string): Promise<void> {
   await net.setServerPortsHost(ex, serverId, host, iso(deps.clock.now()));
 }
 

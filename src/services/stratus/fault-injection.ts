@@ -1,7 +1,6 @@
 import type { Caller, Deps } from '../compute/context.js';
 import { authorize } from '../compute/access.js';
 import * as faults from '../../db/repositories/faults.repository.js';
-import { faultsChangedOn } from '../../db/dialects/notify.js';
 import { iso } from '../../domain/clock.js';
 import { DomainError } from '../../domain/errors.js';
 
@@ -39,8 +38,7 @@ export async function removeFault(deps: Deps, caller: Caller, id: string): Promi
   await faultsChanged(deps, null);
 }
 
-/** Agents cache their faults: tell the local ones, and (PostgreSQL) the ones in other processes. */
+/** Agents cache their faults: tell them (in this process and in others). */
 async function faultsChanged(deps: Deps, host: string | null): Promise<void> {
-  deps.faultsChanged(host);
-  await deps.dialect.notify(deps.db, faultsChangedOn(host));
+  await deps.tasks.faultsChanged(host);
 }

@@ -2,18 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { DomainError } from './errors.js';
-import {
-  HARD_REBOOT_RULE,
-  TRANSITIONS,
-  acceptedTaskState,
-  actionRefusal,
-  checkAction,
-  checkRule,
-  ruleFor,
-  type ActionOptions,
-  type ServerAction,
-  type ServerForCheck,
-} from './transitions.js';
+import { LIFECYCLE, actionForKey, checkAction, lifecycleOfTask, tasksSupersededBy, type ServerAction, type ServerForCheck, type TaskKind } from './lifecycle.js';
 
 const ID = '3f0c8a3e-6a3b-4d4e-9a37-2b7c1c1f0a11';
 const LAUNCHED = '2026-01-01T00:00:00.000Z';
@@ -27,40 +16,13 @@ interface Case {
   action: ServerAction;
   server: Partial<ServerForCheck>;
   admin?: boolean;
-  opts?: ActionOptions;
   /** undefined = allowed; otherwise expected code + message. */
   error?: { code: string; message: string };
 }
 
+// The actions whose check the API evaluates (the delete family's is the delete plan's, tested there).
 const cases: Case[] = [
-  // --- delete family -------------------------------------------------------
-  { name: 'B1 delete ACTIVE server allowed', action: 'delete', server: {} },
-  { name: 'B5 delete while spawning allowed', action: 'delete', server: { vmState: 'building', taskState: 'spawning', launchedAt: null } },
-  { name: 'B7 delete ERROR server never launched allowed', action: 'delete', server: { vmState: 'error', launchedAt: null, host: null } },
-  { name: 'B12 delete while rebooting allowed (task overwritten)', action: 'delete', server: { taskState: 'rebooting' } },
-  { name: 'B13 delete while already deleting allowed (plan decides no-op)', action: 'delete', server: { taskState: 'deleting' } },
-  {
-    name: 'B18 delete locked server as owner -> 409 locked',
-    action: 'delete',
-    server: { locked: true },
-    error: { code: 'ServerLocked', message: `Instance ${ID} is locked` },
-  },
-  { name: 'B19 delete locked server as admin allowed', action: 'delete', server: { locked: true }, admin: true },
-  { name: 'B29 softDelete launched server allowed', action: 'softDelete', server: {} },
-  {
-    name: 'B30 softDelete never-launched server refused on launched_at (controller falls back to delete)',
-    action: 'softDelete',
-    server: { vmState: 'building', launchedAt: null },
-    error: { code: 'InstanceInvalidState', message: `Cannot 'delete' instance ${ID} while it is in launched_at None` },
-  },
-  { name: 'B32 softDelete of a SOFT_DELETED server allowed', action: 'softDelete', server: { vmState: 'soft-delete' } },
-  {
-    name: 'B18 softDelete locked as owner -> 409 locked',
-    action: 'softDelete',
-    server: { locked: true },
-    error: { code: 'ServerLocked', message: `Instance ${ID} is locked` },
-  },
-  // --- restore / forceDelete ---------------------------------------------------
+  // --- restore ---------------------------------------------------
   { name: 'B33 restore SOFT_DELETED allowed', action: 'restore', server: { vmState: 'soft-delete' } },
   {
     name: 'B34 restore ACTIVE -> 409 vm_state active',
@@ -88,21 +50,6 @@ const cases: Case[] = [
     server: { vmState: 'soft-delete', taskState: 'restoring' },
     error: { code: 'InstanceInvalidState', message: `Cannot 'restore' instance ${ID} while it is in task_state restoring` },
   },
-  { name: 'B36 forceDelete ACTIVE allowed', action: 'forceDelete', server: {} },
-  { name: 'B36 forceDelete SOFT_DELETED allowed', action: 'forceDelete', server: { vmState: 'soft-delete' } },
-  { name: 'B36 forceDelete while deleting allowed', action: 'forceDelete', server: { taskState: 'deleting' } },
-  { name: 'B36 forceDelete never launched allowed', action: 'forceDelete', server: { vmState: 'error', launchedAt: null } },
-  {
-    name: 'B38 forceDelete locked as owner -> 409 locked',
-    action: 'forceDelete',
-    server: { vmState: 'soft-delete', locked: true },
-    error: { code: 'ServerLocked', message: `Instance ${ID} is locked` },
-  },
-  // --- lock / unlock / resetState ---------------------------------------------
-  { name: 'B39 lock allowed in any state', action: 'lock', server: { vmState: 'error', taskState: 'deleting', launchedAt: null } },
-  { name: 'B39 lock an already locked server allowed (no-op decided by caller)', action: 'lock', server: { locked: true } },
-  { name: 'B41 unlock a locked server as owner passes the state check (policy decides)', action: 'unlock', server: { locked: true } },
-  { name: 'resetState allowed in any state', action: 'resetState', server: { vmState: 'building', taskState: 'spawning', locked: true } },
   // --- stop / start (tempest lock test, 7.2) -----------------------------------
   { name: 'stop ACTIVE allowed', action: 'stop', server: {} },
   { name: 'stop ERROR allowed', action: 'stop', server: { vmState: 'error' } },
@@ -136,7 +83,6 @@ const cases: Case[] = [
     server: { vmState: 'error', host: null },
     error: { code: 'InstanceNotReady', message: `Instance ${ID} is not ready` },
   },
-  { name: 'stop with host unknown to the caller skips the host check', action: 'stop', server: { host: undefined } },
   { name: 'start SHUTOFF allowed', action: 'start', server: { vmState: 'stopped' } },
   {
     name: 'start ACTIVE -> 409 vm_state active',
@@ -164,21 +110,19 @@ const cases: Case[] = [
     server: { taskState: 'rebooting' },
     error: { code: 'InstanceInvalidState', message: `Cannot 'reboot' instance ${ID} while it is in task_state rebooting` },
   },
-  { name: 'reboot HARD while rebooting allowed', action: 'reboot', server: { taskState: 'rebooting' }, opts: { rebootType: 'HARD' } },
-  { name: 'reboot HARD SHUTOFF allowed', action: 'reboot', server: { vmState: 'stopped' }, opts: { rebootType: 'HARD' } },
-  { name: 'reboot HARD ERROR allowed', action: 'reboot', server: { vmState: 'error' }, opts: { rebootType: 'HARD' } },
+  { name: 'reboot HARD while rebooting allowed', action: 'rebootHard', server: { taskState: 'rebooting' } },
+  { name: 'reboot HARD SHUTOFF allowed', action: 'rebootHard', server: { vmState: 'stopped' } },
+  { name: 'reboot HARD ERROR allowed', action: 'rebootHard', server: { vmState: 'error' } },
   {
     name: 'reboot HARD while deleting -> 409 task_state deleting',
-    action: 'reboot',
+    action: 'rebootHard',
     server: { taskState: 'deleting' },
-    opts: { rebootType: 'HARD' },
     error: { code: 'InstanceInvalidState', message: `Cannot 'reboot' instance ${ID} while it is in task_state deleting` },
   },
   {
     name: 'reboot HARD SHELVED -> 409 vm_state shelved',
-    action: 'reboot',
+    action: 'rebootHard',
     server: { vmState: 'shelved' },
-    opts: { rebootType: 'HARD' },
     error: { code: 'InstanceInvalidState', message: `Cannot 'reboot' instance ${ID} while it is in vm_state shelved` },
   },
   // --- pause / unpause / suspend / resume ---------------------------------------
@@ -237,7 +181,7 @@ const cases: Case[] = [
 describe('checkAction', () => {
   for (const c of cases) {
     it(c.name, () => {
-      const run = () => checkAction(c.action, server(c.server), c.admin ?? false, c.opts);
+      const run = () => checkAction(c.action, server(c.server), c.admin ?? false);
       if (!c.error) {
         assert.doesNotThrow(run);
         return;
@@ -253,70 +197,69 @@ describe('checkAction', () => {
   }
 
   it('checks lock before vm_state (locked ACTIVE server, restore by owner -> lock message)', () => {
-    const e = actionRefusal('restore', server({ locked: true }), false);
-    assert.equal(e?.message, `Instance ${ID} is in an invalid state for 'restore'`);
+    assert.throws(() => checkAction('restore', server({ locked: true }), false), { message: `Instance ${ID} is in an invalid state for 'restore'` });
   });
 
   it('checks vm_state before task_state before launched_at', () => {
     const s = server({ vmState: 'stopped', taskState: 'deleting', launchedAt: null });
-    assert.match(actionRefusal('pause', s, false)!.message, /vm_state stopped$/);
-    assert.match(actionRefusal('start', s, false)!.message, /task_state deleting$/);
-    assert.match(actionRefusal('start', server({ vmState: 'stopped', launchedAt: null }), false)!.message, /launched_at None$/);
+    assert.throws(() => checkAction('pause', s, false), /vm_state stopped$/);
+    assert.throws(() => checkAction('start', s, false), /task_state deleting$/);
+    assert.throws(() => checkAction('start', server({ vmState: 'stopped', launchedAt: null }), false), /launched_at None$/);
   });
 
-  it('shows None when the task_state is null and the rule wants a task', () => {
-    const needsTask = { ...TRANSITIONS.stop, taskStates: ['migrating' as const] };
-    assert.throws(
-      () => checkRule(needsTask, server(), false),
-      { message: `Cannot 'stop' instance ${ID} while it is in task_state None` },
-    );
-  });
-
-  it('actionRefusal returns null when allowed', () => {
-    assert.equal(actionRefusal('pause', server(), false), null);
+  it('console output: any task, lock or launch; only the vm_state counts', () => {
+    assert.doesNotThrow(() => checkAction('getConsoleOutput', server({ taskState: 'deleting', locked: true, launchedAt: null }), false));
+    assert.throws(() => checkAction('getConsoleOutput', server({ vmState: 'shelved' }), false), { message: `Cannot 'get_console_output' instance ${ID} while it is in vm_state shelved` });
   });
 });
 
-describe('transition table', () => {
-  const accepted: Array<[ServerAction, ActionOptions, string | null]> = [
-    ['stop', {}, 'powering-off'],
-    ['start', {}, 'powering-on'],
-    ['reboot', {}, 'rebooting'],
-    ['reboot', { rebootType: 'SOFT' }, 'rebooting'],
-    ['reboot', { rebootType: 'HARD' }, 'rebooting_hard'],
-    ['pause', {}, 'pausing'],
-    ['unpause', {}, 'unpausing'],
-    ['suspend', {}, 'suspending'],
-    ['resume', {}, 'resuming'],
-    ['shelve', {}, 'shelving'],
-    ['shelveOffload', {}, 'shelving_offloading'],
-    ['unshelve', {}, 'unshelving'],
-    ['restore', {}, 'restoring'],
-    ['delete', {}, 'deleting'],
-    ['forceDelete', {}, 'deleting'],
-    ['softDelete', {}, 'soft-deleting'],
-    ['lock', {}, null],
-    ['unlock', {}, null],
-    ['resetState', {}, null],
-  ];
-  for (const [action, opts, task] of accepted) {
-    it(`${action}${opts.rebootType ? ' ' + opts.rebootType : ''} sets task_state ${task ?? 'None'}`, () => {
-      assert.equal(acceptedTaskState(action, opts), task);
-    });
-  }
+describe('lifecycle table', () => {
+  const actions = Object.keys(LIFECYCLE) as ServerAction[];
 
-  it('HARD reboot uses ALLOW_HARD_REBOOT vm_states', () => {
-    assert.equal(ruleFor('reboot', { rebootType: 'HARD' }), HARD_REBOOT_RULE);
-    assert.deepEqual([...HARD_REBOOT_RULE.vmStates!], ['active', 'stopped', 'paused', 'suspended', 'error']);
+  it('the task_state the API sets is one its task runs in', () => {
+    for (const a of actions) {
+      const r = LIFECYCLE[a];
+      if (r.task && r.setsTaskState) assert.ok(r.runsWhile.includes(r.setsTaskState), a);
+    }
   });
 
-  it('only lock, unlock and resetState ignore the lock', () => {
-    const open = (Object.keys(TRANSITIONS) as ServerAction[]).filter((a) => !TRANSITIONS[a].lockBlocks).sort();
-    assert.deepEqual(open, ['lock', 'resetState', 'unlock']);
+  it('rows that share a task kind agree on how the agent runs it', () => {
+    for (const a of actions) {
+      const r = LIFECYCLE[a];
+      if (!r.task) continue;
+      const byKind = lifecycleOfTask(r.task);
+      assert.deepEqual([byKind.runsWhile, byKind.completion, byKind.supersededByDelete], [r.runsWhile, r.completion, r.supersededByDelete], a);
+    }
+  });
+
+  it('every task that changes state says what it leaves; the console question does not', () => {
+    for (const a of actions) {
+      const r = LIFECYCLE[a];
+      if (r.task) assert.equal(r.completion === null, r.task === 'console', a);
+    }
+  });
+
+  it('a delete cancels every queued task but the console question; a local one also a queued terminate', () => {
+    const all: TaskKind[] = ['spawn', 'power_off', 'power_on', 'reboot', 'pause', 'unpause', 'suspend', 'resume', 'shelve', 'shelve_offload', 'unshelve', 'restore', 'soft_delete'];
+    assert.deepEqual(tasksSupersededBy('remote').sort(), [...all].sort());
+    assert.deepEqual(tasksSupersededBy('local').sort(), [...all, 'terminate'].sort());
+  });
+
+  it('request keys name their actions; reboot picks SOFT or HARD by type', () => {
+    assert.equal(actionForKey('os-stop'), 'stop');
+    assert.equal(actionForKey('shelveOffload'), 'shelveOffload');
+    assert.equal(actionForKey('reboot', { rebootType: 'SOFT' }), 'reboot');
+    assert.equal(actionForKey('reboot', { rebootType: 'HARD' }), 'rebootHard');
+    assert.equal(actionForKey('explode'), undefined);
+  });
+
+  it('HARD reboot accepts ALLOW_HARD_REBOOT vm_states and sets rebooting_hard', () => {
+    assert.deepEqual([...LIFECYCLE.rebootHard.check!.vmStates!], ['active', 'stopped', 'paused', 'suspended', 'error']);
+    assert.equal(LIFECYCLE.rebootHard.setsTaskState, 'rebooting_hard');
   });
 
   it('the table is frozen', () => {
-    assert.ok(Object.isFrozen(TRANSITIONS));
-    assert.ok(Object.isFrozen(TRANSITIONS.stop));
+    assert.ok(Object.isFrozen(LIFECYCLE));
+    assert.ok(Object.isFrozen(LIFECYCLE.stop.check));
   });
 });
