@@ -3,8 +3,17 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** PostgreSQL's server binaries from Debian's package, if installed. */
+/**
+ * PostgreSQL's server binaries from Debian's package, if installed. In CI their absence fails
+ * the run: the suites that need them must not be skipped silently there.
+ */
 export function postgresBin(): string | null {
+  const bin = findPostgresBin();
+  if (!bin && process.env.CI) throw new Error('CI must run the PostgreSQL suites: install PostgreSQL or set STRATUS_TEST_PG_BIN');
+  return bin;
+}
+
+function findPostgresBin(): string | null {
   if (process.env.STRATUS_TEST_PG_BIN && existsSync(join(process.env.STRATUS_TEST_PG_BIN, 'pg_ctl'))) return process.env.STRATUS_TEST_PG_BIN;
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;

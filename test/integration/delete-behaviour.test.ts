@@ -435,12 +435,19 @@ describe(`on ${target.name}`, () => {
         const id = await cloud.createServer();
         const [lock, d] = await Promise.all([action(id, { lock: null }), del(id)]);
         assert.equal(lock.status === 202 || lock.status === 404, true);
+        await cloud.drain();
+        const row = await cloud.row(id);
         if (d.status === 204) {
-          // The delete won: the lock came after (or the lock found it gone).
+          // The delete won: the server is gone (or going), and a lock that came after either
+          // found it gone or locked a server already deleting; never a delete refused later.
+          assert.notEqual(row?.task_state === null && row?.deleted === 0, true, 'a 204 delete left the server live and idle');
           continue;
         }
+        // The lock won: the delete was refused as Nova refuses it, and the server is untouched.
         assert.equal(d.status, 409);
-        await cloud.drain();
+        assert.deepEqual(d.body, { conflictingRequest: { code: 409, message: `Instance ${id} is locked` } });
+        assert.equal(lock.status, 202);
+        assert.equal(row?.locked_by, 'owner');
         assert.equal((await cloud.server(id)).status, 200);
       }
       await cloud.drain();

@@ -42,12 +42,27 @@ const FAULT_KEYS: Record<number, string> = {
 
 const REQUEST_TIMEOUT_MS = 5000;
 
-const HEX_UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
-/** Same normalisation as Nova's is_uuid_like + canonical form, used to attribute a request to a server. */
+/**
+ * The oracle's own UUID rule, written from the rule rather than copied from access.ts: 32 hex
+ * digits in any case, each of the four dashes of the 8-4-4-4-12 form optional; the canonical
+ * form is the lower-case dashed one. A server is only attributed a request whose id passes.
+ */
 function canonical(id: string): string | null {
-  if (!HEX_UUID_RE.test(id)) return null;
-  const h = id.replace(/-/g, '').toLowerCase();
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  let hex = '';
+  let lastWasDash = false;
+  for (const ch of id.toLowerCase()) {
+    if (ch === '-') {
+      // A dash may only follow the 8th, 12th, 16th or 20th digit, and only once there.
+      if (![8, 12, 16, 20].includes(hex.length) || lastWasDash) return null;
+      lastWasDash = true;
+      continue;
+    }
+    if (!'0123456789abcdef'.includes(ch) || hex.length === 32) return null;
+    hex += ch;
+    lastWasDash = false;
+  }
+  if (hex.length !== 32) return null;
+  return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join('-');
 }
 
 interface ServerModel { id: string; owner: Persona; project: string; locked: boolean }
