@@ -79,7 +79,7 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: Deps, tokens:
     if (!ident.methods.includes('password')) throw new DomainError('unauthorized', 'Unauthorized', 'Attempted to authenticate with an unsupported method.');
     if (!ident.password) throw new DomainError('unauthorized', 'Unauthorized', 'The request you have made requires authentication.');
     const scope = typeof body.auth.scope === 'object' ? body.auth.scope.project : undefined;
-    const { token, info } = await tokens.issue({ user: ident.password.user, project: scope });
+    const { token, info } = await tokens.issue({ user: ident.password.user, project: scope }, request.ip);
     const noCatalog = (request.query as Record<string, string>).nocatalog !== undefined;
     reply.code(201).header('x-subject-token', token);
     return tokenBody(deps, info, baseUrl(request), !noCatalog);
