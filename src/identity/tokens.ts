@@ -80,10 +80,10 @@ export class TokenService {
     const nowMs = clock.now().getTime();
     // Refused without checking the password: guesses made during a lockout learn nothing.
     if (this.throttle.locked(key, nowMs)) throw unauthorized();
-    if (!(await checkCredentials(user, auth.user.password))) {
-      this.throttle.failed(key, nowMs);
-      throw unauthorized();
-    }
+    // Counted as a failure before the check (synchronously with the locked() test above), so a
+    // burst of parallel guesses cannot all get past locked() while their scrypts run.
+    this.throttle.failed(key, nowMs);
+    if (!(await checkCredentials(user, auth.user.password))) throw unauthorized();
     this.throttle.succeeded(key);
     const u = user!;
     let projectId = '', projectName = '';

@@ -156,6 +156,22 @@ describe('who may validate (GET) and check (HEAD) a token', () => {
     assert.deepEqual(adminNone.body, keystone(404, 'Not Found', 'No token in the request'));
   });
 
+  test('a service user may validate (GET: rule:service_role) but not check (HEAD: check_token has no service rule) another user\'s token', async () => {
+    const db = cloud.stack.deps.db;
+    const project = await db.selectFrom('projects').select('id').where('name', '=', 'service').executeTakeFirstOrThrow();
+    await db.insertInto('roles').values({ id: 'f'.repeat(32), name: 'service' }).execute();
+    await db.insertInto('users').values({ id: 'e'.repeat(32), name: 'nova', domain_id: 'default', password_hash: await hashPassword('nova-pw'), default_project_id: project.id, enabled: 1 }).execute();
+    await db.insertInto('role_assignments').values({ user_id: 'e'.repeat(32), project_id: project.id, role_id: 'f'.repeat(32) }).execute();
+    const service = (await cloud.issueToken('nova', 'service', 'nova-pw')).token;
+    const subject = (await cloud.issueToken('demo', 'demo')).token;
+    const get = await cloud.request('GET', T, { token: service, headers: { 'x-subject-token': subject } });
+    assert.equal(get.status, 200);
+    assert.equal(get.body.token.user.name, 'demo');
+    const head = await cloud.request('HEAD', T, { token: service, headers: { 'x-subject-token': subject } });
+    assert.equal(head.status, 403);
+    assert.equal(head.text, '');
+  });
+
   test('HEAD: 200 with X-Subject-Token and no body for the owner and an admin', async () => {
     const subject = (await cloud.issueToken('demo', 'demo')).token;
     for (const as of ['admin', 'member'] as const) {
