@@ -1,14 +1,22 @@
+import type { Generated } from 'kysely';
+
 /**
  * Table types. Times are ISO-8601 UTC strings with milliseconds (they sort as text on both
  * dialects); booleans are 0/1 integers; JSON columns are text.
  */
 export interface DomainsTable { id: string; name: string }
 export interface ProjectsTable { id: string; name: string; domain_id: string; description: string; enabled: number }
-export interface UsersTable { id: string; name: string; domain_id: string; password_hash: string; default_project_id: string | null; enabled: number }
+export interface UsersTable {
+  id: string; name: string; domain_id: string; password_hash: string; default_project_id: string | null; enabled: number;
+  /** Bumped on every password change; tokens issued under an older generation no longer validate. */
+  password_generation: Generated<number>;
+}
 export interface RolesTable { id: string; name: string }
 export interface RoleAssignmentsTable { user_id: string; project_id: string; role_id: string }
 export interface TokensTable {
   token_hash: string; user_id: string; project_id: string; roles: string; issued_at: string; expires_at: string; revoked: number;
+  /** The user's password_generation when the token was issued. */
+  password_generation: number;
 }
 export interface FlavorsTable {
   id: string; name: string; vcpus: number; ram: number; disk: number; ephemeral: number; swap: number;

@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.js';
 import type { Clock, Ids } from '../domain/clock.js';
 import { iso } from '../domain/clock.js';
 import { hashPassword, verifyPassword } from '../services/identity/passwords.js';
+import { setUserPassword } from '../db/repositories/identity.repository.js';
 
 const hex = (ids: Ids) => ids.uuid().replace(/-/g, '');
 
@@ -22,7 +23,9 @@ export async function seedDemoCloud(db: Kysely<Database>, opts: { password: stri
   const existing = await db.selectFrom('domains').select('id').where('id', '=', 'default').executeTakeFirst();
   if (existing) return false;
   const now = iso(opts.clock.now());
-  const pwHash = await hashPassword(opts.password);
+  // One hash per user, each with its own random salt: equal passwords must not give equal hashes
+  // (a dump would show which users share one). Hashed in parallel: scrypt runs on the thread pool.
+  const hashes = await Promise.all(DEMO_USER_ROLES.map(() => hashPassword(opts.password)));
   await db.transaction().execute(async (tx) => {
     await tx.insertInto('domains').values({ id: 'default', name: 'Default' }).execute();
     const roles: Record<string, string> = {};
@@ -35,9 +38,9 @@ export async function seedDemoCloud(db: Kysely<Database>, opts: { password: stri
       projects[p] = hex(opts.ids);
       await tx.insertInto('projects').values({ id: projects[p], name: p, domain_id: 'default', description: `${p} project`, enabled: 1 }).execute();
     }
-    for (const [name, project, role] of DEMO_USER_ROLES) {
+    for (const [i, [name, project, role]] of DEMO_USER_ROLES.entries()) {
       const id = hex(opts.ids);
-      await tx.insertInto('users').values({ id, name, domain_id: 'default', password_hash: pwHash, default_project_id: projects[project], enabled: 1 }).execute();
+      await tx.insertInto('users').values({ id, name, domain_id: 'default', password_hash: hashes[i], default_project_id: projects[project], enabled: 1 }).execute();
       await tx.insertInto('role_assignments').values({ user_id: id, project_id: projects[project], role_id: roles[role] }).execute();
     }
     for (const f of DEMO_FLAVORS) {
@@ -65,12 +68,17 @@ export const DEMO_USERS = DEMO_USER_ROLES.map(([name]) => name);
 /**
  * The demo users' password follows `--password` / STRATUS_PASSWORD on every start, not only at
  * the first: otherwise a cloud seeded with the default would keep `secret` after the operator
- * set a real password (and could then be exposed beyond loopback with it).
+ * set a real password (and could then be exposed beyond loopback with it). Every demo user is
+ * checked on its own (one may have been changed apart from the others) and re-hashed with its
+ * own salt; a change moves the user to the next password generation, which ends its tokens.
  */
 export async function syncDemoPasswords(db: Kysely<Database>, password: string): Promise<boolean> {
-  const admin = await db.selectFrom('users').select('password_hash').where('domain_id', '=', 'default').where('name', '=', 'admin').executeTakeFirst();
-  if (!admin || (await verifyPassword(password, admin.password_hash))) return false;
-  const hash = await hashPassword(password);
-  await db.updateTable('users').set({ password_hash: hash }).where('domain_id', '=', 'default').where('name', 'in', DEMO_USERS).execute();
+  const users = await db.selectFrom('users').select(['id', 'password_hash']).where('domain_id', '=', 'default').where('name', 'in', DEMO_USERS).execute();
+  const stale = (await Promise.all(users.map(async (u) => ((await verifyPassword(password, u.password_hash)) ? null : u.id)))).filter((id) => id !== null);
+  if (stale.length === 0) return false;
+  const hashes = await Promise.all(stale.map(() => hashPassword(password)));
+  await db.transaction().execute(async (tx) => {
+    for (const [i, id] of stale.entries()) await setUserPassword(tx, id, hashes[i]);
+  });
   return true;
 }

@@ -29,10 +29,15 @@ export class TestCloud {
     const config: Config = { ...defaults(), host: '127.0.0.1', port: 0, data: dataDir, agentName: 'compute-test', logLevel: 'silent', lockoutFailureAttempts: 0, ...overrides };
     const stack = await startStack(config, { log: pino({ level: process.env.STRATUS_TEST_LOG ?? 'silent' }), clock: opts.clock });
     const cloud = new TestCloud(stack, dataDir);
-    for (const p of Object.keys(PERSONAS) as Persona[]) {
-      const res = await cloud.issueToken(PERSONAS[p].user, PERSONAS[p].project);
-      cloud.tokens[p] = res.token;
-      cloud.projects[p] = res.projectId;
+    try {
+      for (const p of Object.keys(PERSONAS) as Persona[]) {
+        const res = await cloud.issueToken(PERSONAS[p].user, PERSONAS[p].project);
+        cloud.tokens[p] = res.token;
+        cloud.projects[p] = res.projectId;
+      }
+    } catch (err) {
+      await cloud.close(); // a failed start must not leave a server keeping the test process alive
+      throw err;
     }
     return cloud;
   }

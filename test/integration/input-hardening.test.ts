@@ -247,7 +247,7 @@ describe('requests the HTTP parser refuses get the service\'s fault body', () =>
     assert.equal(doubled.status, 404);
     assert.deepEqual(doubled.body, { NeutronError: { type: 'HTTPNotFound', message: 'The resource could not be found.', detail: '' } });
     const { host } = new URL(cloud.url);
-    const absolute = await raw(Buffer.from(`GET ${cloud.url}/identity/v3/auth/tokens HTTP/1.1\r\nHost: ${host}\r\nX-Auth-Token: ${cloud.tokens.member}\r\nConnection: close\r\n\r\n`));
+    const absolute = await raw(Buffer.from(`GET ${cloud.url}/identity/v3/auth/tokens HTTP/1.1\r\nHost: ${host}\r\nX-Auth-Token: ${cloud.tokens.admin}\r\nConnection: close\r\n\r\n`));
     assert.equal(absolute.status, 404);
     assert.deepEqual(JSON.parse(absolute.body), { error: { code: 404, title: 'Not Found', message: 'No token in the request' } });
   });

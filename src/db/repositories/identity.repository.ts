@@ -39,8 +39,17 @@ export async function insertToken(ex: Executor, row: TokensTable): Promise<void>
   await ex.insertInto('tokens').values(row).execute();
 }
 
+/** The token row with its user's current password generation (no row: unknown token or user gone). */
 export async function findToken(ex: Executor, tokenHash: string) {
-  return ex.selectFrom('tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+  return ex.selectFrom('tokens').innerJoin('users', 'users.id', 'tokens.user_id')
+    .selectAll('tokens').select('users.password_generation as user_password_generation')
+    .where('tokens.token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+/** Sets a user's password hash and moves the user to the next password generation, in one write. */
+export async function setUserPassword(ex: Executor, userId: string, passwordHash: string): Promise<void> {
+  await ex.updateTable('users').set((eb) => ({ password_hash: passwordHash, password_generation: eb('password_generation', '+', 1) }))
+    .where('id', '=', userId).execute();
 }
 
 export async function revokeToken(ex: Executor, tokenHash: string): Promise<number> {

@@ -79,7 +79,7 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: Deps, tokens:
     if (!ident.methods.includes('password')) throw new DomainError('unauthorized', 'Unauthorized', 'Attempted to authenticate with an unsupported method.');
     if (!ident.password) throw new DomainError('unauthorized', 'Unauthorized', 'The request you have made requires authentication.');
     const scope = typeof body.auth.scope === 'object' ? body.auth.scope.project : undefined;
-    const { token, info } = await tokens.issue({ user: ident.password.user, project: scope });
+    const { token, info } = await tokens.issue({ user: ident.password.user, project: scope }, request.ip);
     const noCatalog = (request.query as Record<string, string>).nocatalog !== undefined;
     reply.code(201).header('x-subject-token', token);
     return tokenBody(deps, info, baseUrl(request), !noCatalog);
@@ -96,12 +96,31 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: Deps, tokens:
       throw e;
     }
   };
+  /**
+   * Keystone's identity:validate_token (GET) and identity:check_token (HEAD) defaults
+   * (keystone/common/policies/token.py): a system reader — in Stratus an admin — or the token's
+   * own user; validate_token also a service (role:service). As in Keystone's RBAC enforcer, the
+   * subject token is validated while building the policy target, before the rule is checked:
+   * an invalid subject token is 404 for any caller, and without one only callers the rule lets
+   * pass without a target (admins, services) get as far as Keystone's 404 "No token in the request".
+   */
+  const authorizedSubject = async (request: FastifyRequest, action: 'validate_token' | 'check_token') => {
+    const caller = request.caller!;
+    const target = request.headers['x-subject-token'] ? await validateSubject(request) : undefined;
+    const allowed = caller.isAdmin || (action === 'validate_token' && caller.roles.includes('service')) || target?.userId === caller.userId;
+    if (!allowed) throw new DomainError('forbidden', 'Forbidden', `You are not authorized to perform the requested action: identity:${action}.`);
+    return target ?? (await validateSubject(request));
+  };
   r.add('GET', '/identity/v3/auth/tokens', async (request, reply) => {
-    const info = await validateSubject(request);
+    const info = await authorizedSubject(request, 'validate_token');
     reply.header('x-subject-token', subject(request));
     return tokenBody(deps, info, baseUrl(request), (request.query as Record<string, string>).nocatalog === undefined);
+  }, { exposeHeadRoute: false });
+  // HEAD is its own route, not Fastify's copy of GET: Keystone checks another rule for it.
+  r.add('HEAD', '/identity/v3/auth/tokens', async (request, reply) => {
+    await authorizedSubject(request, 'check_token');
+    return reply.code(200).header('x-subject-token', subject(request)).send();
   });
-  // HEAD is answered by Fastify from the GET route (exposeHeadRoutes), with an empty body.
   r.add('DELETE', '/identity/v3/auth/tokens', async (request, reply) => {
     const s = subject(request);
     if (s !== request.headers['x-auth-token']) {

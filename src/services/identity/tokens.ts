@@ -3,7 +3,8 @@ import type { Deps } from '../compute/context.js';
 import { DomainError } from '../../domain/errors.js';
 import { iso } from '../../domain/clock.js';
 import * as repo from '../../db/repositories/identity.repository.js';
-import { verifyPassword } from './passwords.js';
+import { checkCredentials, hashPassword } from './passwords.js';
+import { LoginThrottle } from './lockout.js';
 
 /** Keystone's role implications in the demo cloud: admin ⊃ member ⊃ reader. */
 const IMPLIES: Record<string, string[]> = { admin: ['member', 'reader'], member: ['reader'] };
@@ -46,44 +47,78 @@ class TokenCache {
     this.map.set(h, { info, until: nowMs + this.ttlMs });
   }
   delete(h: string): void { this.map.delete(h); }
+  /** Forgets every cached token of a user (its password changed). */
+  forgetUser(userId: string): void {
+    for (const [h, e] of this.map) if (e.info.userId === userId) this.map.delete(h);
+  }
 }
 
 export class TokenService {
-  /** Revocations made by another API process reach this one within this many ms. */
-  private cache = new TokenCache(5000);
-  constructor(private deps: Deps) {}
+  /**
+   * Revocations and password changes made by another API process reach this one within this
+   * many ms: a cached token is not looked up again before then. Past it, every validation reads
+   * the token row and the user's password generation from the database. Within this process
+   * both take effect at once (the cache entries are dropped).
+   */
+  static readonly CACHE_TTL_MS = 5000;
+  private cache = new TokenCache(TokenService.CACHE_TTL_MS);
+  private throttle: LoginThrottle;
+  constructor(private deps: Deps) {
+    this.throttle = new LoginThrottle(deps.config.lockoutFailureAttempts, deps.config.lockoutDuration * 1000);
+  }
 
-  async issue(auth: PasswordAuth): Promise<{ token: string; info: TokenInfo }> {
+  /** `source`: the client's address (Fastify's request.ip), for the failed-login throttle. */
+  async issue(auth: PasswordAuth, source: string): Promise<{ token: string; info: TokenInfo }> {
     const { db, clock, config } = this.deps;
-    const userDomain = await this.domain(auth.user.domain, !auth.user.id);
-    const user = await repo.findUser(db, { id: auth.user.id, name: auth.user.name, domainId: userDomain?.id });
-    if (!user || !user.enabled || !(await verifyPassword(auth.user.password, user.password_hash))) {
-      throw unauthorized('The request you have made requires authentication.');
-    }
+    const userDomain = await this.domain(auth.user.domain, !auth.user.id, false);
+    const user = auth.user.domain && !userDomain ? undefined
+      : await repo.findUser(db, { id: auth.user.id, name: auth.user.name, domainId: userDomain?.id });
+    // A known user is counted under its id, however it was named; an unknown one under the name
+    // as given, so that unknown users lock out like known ones (no enumeration through it).
+    const who = user ? `user:${user.id}` : `ref:${auth.user.id ?? ''}\n${auth.user.domain?.id ?? ''}\n${auth.user.domain?.name ?? ''}\n${auth.user.name ?? ''}`;
+    const key = `${who}\n${source}`;
+    const nowMs = clock.now().getTime();
+    // Refused without checking the password: guesses made during a lockout learn nothing.
+    if (this.throttle.locked(key, nowMs)) throw unauthorized();
+    // Counted as a failure before the check (synchronously with the locked() test above), so a
+    // burst of parallel guesses cannot all get past locked() while their scrypts run.
+    this.throttle.failed(key, nowMs);
+    if (!(await checkCredentials(user, auth.user.password))) throw unauthorized();
+    this.throttle.succeeded(key);
+    const u = user!;
     let projectId = '', projectName = '';
     let roles: string[] = [];
     if (auth.project) {
-      const pd = await this.domain(auth.project.domain, !auth.project.id);
+      const pd = await this.domain(auth.project.domain, !auth.project.id, true);
       const project = await repo.findProject(db, { id: auth.project.id, name: auth.project.name, domainId: pd?.id });
       if (!project || !project.enabled) throw unauthorized(); // Keystone does not say which part was wrong
-      roles = expandRoles(await repo.roleNamesFor(db, user.id, project.id));
-      if (roles.length === 0) throw unauthorized(`User ${user.id} has no access to project ${project.id}.`);
+      roles = expandRoles(await repo.roleNamesFor(db, u.id, project.id));
+      if (roles.length === 0) throw unauthorized(`User ${u.id} has no access to project ${project.id}.`);
       projectId = project.id; projectName = project.name;
     }
-    const dom = await repo.findDomain(db, { id: user.domain_id });
+    const dom = await repo.findDomain(db, { id: u.domain_id });
     const now = clock.now();
     const token = 'stx' + randomBytes(32).toString('base64url');
     const info: TokenInfo = {
-      userId: user.id, userName: user.name, domainId: user.domain_id, domainName: dom?.name ?? user.domain_id,
+      userId: u.id, userName: u.name, domainId: u.domain_id, domainName: dom?.name ?? u.domain_id,
       projectId, projectName, roles, issuedAt: iso(now), expiresAt: iso(new Date(now.getTime() + config.tokenExpiration * 1000)),
       auditId: randomBytes(16).toString('base64url').slice(0, 22),
     };
     await repo.insertToken(db, {
-      token_hash: hashToken(token), user_id: user.id, project_id: projectId,
+      token_hash: hashToken(token), user_id: u.id, project_id: projectId,
       roles: JSON.stringify({ roles, userName: info.userName, domainId: info.domainId, domainName: info.domainName, projectName, auditId: info.auditId }),
-      issued_at: info.issuedAt, expires_at: info.expiresAt, revoked: 0,
+      issued_at: info.issuedAt, expires_at: info.expiresAt, revoked: 0, password_generation: u.password_generation,
     });
     return { token, info };
+  }
+
+  /**
+   * Sets a user's password. Tokens issued before stop validating: in this process at once, in
+   * other API processes sharing the database within CACHE_TTL_MS.
+   */
+  async changePassword(userId: string, password: string): Promise<void> {
+    await repo.setUserPassword(this.deps.db, userId, await hashPassword(password));
+    this.cache.forgetUser(userId);
   }
 
   /** The token's owner and scope, or a 401 DomainError for an unknown, revoked or expired token. */
@@ -94,6 +129,8 @@ export class TokenService {
     if (cached) return cached;
     const row = await repo.findToken(this.deps.db, h);
     if (!row || row.revoked || Date.parse(row.expires_at) <= nowMs) throw unauthorized();
+    // Issued under an older password: the password changed since (here, elsewhere or at a restart).
+    if (row.password_generation !== row.user_password_generation) throw unauthorized();
     const extra = JSON.parse(row.roles) as { roles: string[]; userName: string; domainId: string; domainName: string; projectName: string; auditId: string };
     const info: TokenInfo = {
       userId: row.user_id, userName: extra.userName, domainId: extra.domainId, domainName: extra.domainName,
@@ -110,13 +147,17 @@ export class TokenService {
     if (n === 0) throw new DomainError('not-found', 'TokenNotFound', `Could not find token: ${token}.`);
   }
 
-  private async domain(ref: { id?: string; name?: string } | undefined, required: boolean) {
+  /**
+   * `mustExist` false: an unknown domain gives undefined, so that the caller still runs the
+   * dummy password check (an unknown domain must not answer faster than a wrong password).
+   */
+  private async domain(ref: { id?: string; name?: string } | undefined, required: boolean, mustExist: boolean) {
     if (!ref) {
       if (required) throw new DomainError('invalid', 'ValidationError', 'Expecting to find domain in user. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
       return undefined;
     }
     const d = await repo.findDomain(this.deps.db, ref);
-    if (!d) throw unauthorized(); // Keystone does not say which part was wrong
+    if (!d && mustExist) throw unauthorized(); // Keystone does not say which part was wrong
     return d;
   }
 }

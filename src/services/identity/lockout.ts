@@ -1,0 +1,43 @@
+/**
+ * Failed password logins counted per (user, source address), in memory, per API process.
+ *
+ * On purpose not Keystone's per-account lockout ([security_compliance] lockout_failure_attempts
+ * disables the user): counted per account alone, anyone who knows a user name could lock that
+ * user out — the admin included — from anywhere. Keyed by the source address too, a guesser
+ * only locks out itself, and the account keeps working from everywhere else.
+ *
+ * In memory and bounded: at most `max` pairs are remembered, least recently used evicted
+ * first, so a flood of invented user names cannot exhaust memory. Each API process counts on
+ * its own (N processes allow N × attempts in the worst case); a restart forgets.
+ */
+export class LoginThrottle {
+  private failures = new Map<string, { count: number; lastMs: number }>();
+
+  /** attempts 0: off. */
+  constructor(private attempts: number, private durationMs: number, private max = 10000) {}
+
+  /** True while `key` has had `attempts` failures, the last one less than the duration ago. */
+  locked(key: string, nowMs: number): boolean {
+    if (this.attempts === 0) return false;
+    const e = this.failures.get(key);
+    if (!e) return false;
+    if (nowMs - e.lastMs >= this.durationMs) { this.failures.delete(key); return false; }
+    return e.count >= this.attempts;
+  }
+
+  failed(key: string, nowMs: number): void {
+    if (this.attempts === 0) return;
+    const e = this.failures.get(key);
+    // Failures count within one window: an older streak than the duration starts over.
+    const count = e && nowMs - e.lastMs < this.durationMs ? e.count + 1 : 1;
+    this.failures.delete(key); // re-inserted last: the Map's order is the LRU order
+    if (this.failures.size >= this.max) this.failures.delete(this.failures.keys().next().value as string);
+    this.failures.set(key, { count, lastMs: nowMs });
+  }
+
+  succeeded(key: string): void {
+    this.failures.delete(key);
+  }
+
+  get size(): number { return this.failures.size; }
+}
