@@ -13,10 +13,15 @@ const portArg = process.argv.indexOf('--port');
 const port = portArg >= 0 ? Number(process.argv[portArg + 1]) : 0;
 
 const app = Fastify({ loggerInstance: pino({ level: process.env.STRATUS_LOG_LEVEL ?? 'warn' }) });
-app.all('/*', async (_request, reply) => { reply.code(204).send(); });
+app.all('/*', async (_request, reply) => {
+  reply.code(204).send();
+});
 
 const address = await app.listen({ host: '127.0.0.1', port });
 process.stdout.write(`Baseline is up at ${address}\n`);
-const shutdown = async () => { await app.close(); process.exit(0); };
+const shutdown = async () => {
+  await app.close();
+  process.exit(0);
+};
 process.once('SIGINT', () => void shutdown());
 process.once('SIGTERM', () => void shutdown());

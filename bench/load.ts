@@ -52,10 +52,21 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   if (new URL(spec.url).hostname !== '127.0.0.1') throw new Error('load targets 127.0.0.1 only');
   return new Promise((resolve, reject) => {
     const child = fork(SELF, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
-    const guard = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('load generator overran its time limit')); }, (spec.durationSec + 30) * 1000);
+    const guard = setTimeout(
+      () => {
+        child.kill('SIGKILL');
+        reject(new Error('load generator overran its time limit'));
+      },
+      (spec.durationSec + 30) * 1000,
+    );
     let result: LoadResult | undefined;
-    child.once('message', (m) => { result = m as LoadResult; });
-    child.once('error', (err) => { clearTimeout(guard); reject(err); });
+    child.once('message', (m) => {
+      result = m as LoadResult;
+    });
+    child.once('error', (err) => {
+      clearTimeout(guard);
+      reject(err);
+    });
     child.once('exit', (code) => {
       clearTimeout(guard);
       if (result) resolve(result);
@@ -72,7 +83,9 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
   let exhausted = false;
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
-  let ok = 0, non2xx = 0, errors = 0;
+  let ok = 0,
+    non2xx = 0,
+    errors = 0;
   const started = performance.now();
   let windowEnd = Infinity;
   let lastResponse = started;
@@ -80,17 +93,24 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
   const sentinel = '/v2.1/servers/00000000-0000-0000-0000-000000000000';
   const setupRequest = paths
     ? (req: { path?: string }) => {
-      if (next < paths.length) req.path = paths[next++];
-      else { exhausted = true; req.path = sentinel; }
-      return req;
-    }
+        if (next < paths.length) req.path = paths[next++];
+        else {
+          exhausted = true;
+          req.path = sentinel;
+        }
+        return req;
+      }
     : spec.randomServerIds
-      ? (req: { path?: string }) => { req.path = `/v2.1/servers/${randomUUID()}`; return req; }
+      ? (req: { path?: string }) => {
+          req.path = `/v2.1/servers/${randomUUID()}`;
+          return req;
+        }
       : undefined;
   const requests = [{ method: spec.method, path: spec.path ?? '/', ...(setupRequest ? { setupRequest } : {}) }];
   // autocannon pre-builds one request per connection; keep a margin so no path is reused.
   const amount = paths ? paths.length - spec.connections : undefined;
-  if (amount !== undefined && amount < spec.connections) throw new Error(`need at least ${2 * spec.connections} paths for ${spec.connections} connections`);
+  if (amount !== undefined && amount < spec.connections)
+    throw new Error(`need at least ${2 * spec.connections} paths for ${spec.connections} connections`);
 
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -100,24 +120,54 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
       clearTimeout(timer);
       const elapsedMs = Math.min(windowEnd, lastResponse) - started;
       resolve({
-        connections: spec.connections, ok, non2xx, errors, statuses, elapsedMs, rps: ok / (elapsedMs / 1000),
-        latency: summarize(latencies), exhausted,
+        connections: spec.connections,
+        ok,
+        non2xx,
+        errors,
+        statuses,
+        elapsedMs,
+        rps: ok / (elapsedMs / 1000),
+        latency: summarize(latencies),
+        exhausted,
       });
     };
-    const instance = autocannon({
-      url: spec.url, connections: spec.connections, pipelining: 1, timeout: 30, headers: spec.headers, requests,
-      ...(amount !== undefined ? { amount } : { duration: spec.durationSec + 5 }),
-    }, (err) => { if (err && !settled) { settled = true; clearTimeout(timer); reject(err); } else finish(); });
+    const instance = autocannon(
+      {
+        url: spec.url,
+        connections: spec.connections,
+        pipelining: 1,
+        timeout: 30,
+        headers: spec.headers,
+        requests,
+        ...(amount !== undefined ? { amount } : { duration: spec.durationSec + 5 }),
+      },
+      (err) => {
+        if (err && !settled) {
+          settled = true;
+          clearTimeout(timer);
+          reject(err);
+        } else finish();
+      },
+    );
     instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
       const now = performance.now();
       if (now > windowEnd) return;
       lastResponse = now;
       statuses[status] = (statuses[status] ?? 0) + 1;
-      if (status >= 200 && status < 300) { ok++; latencies.push(ms); } else non2xx++;
+      if (status >= 200 && status < 300) {
+        ok++;
+        latencies.push(ms);
+      } else non2xx++;
     });
-    instance.on('reqError', () => { if (performance.now() <= windowEnd) errors++; });
+    instance.on('reqError', () => {
+      if (performance.now() <= windowEnd) errors++;
+    });
     // The window closes here; the child exits right after reporting (autocannon would wait for its next tick).
-    const timer = setTimeout(() => { windowEnd = performance.now(); instance.stop(); finish(); }, spec.durationSec * 1000);
+    const timer = setTimeout(() => {
+      windowEnd = performance.now();
+      instance.stop();
+      finish();
+    }, spec.durationSec * 1000);
   });
 }
 
@@ -127,7 +177,10 @@ if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url &
   process.once('message', (spec) => {
     generate(spec as LoadSpec).then(
       (r) => process.send!(r, () => process.exit(0)),
-      (err: Error) => { process.stderr.write(`load: ${err.stack ?? err.message}\n`); process.exit(1); },
+      (err: Error) => {
+        process.stderr.write(`load: ${err.stack ?? err.message}\n`);
+        process.exit(1);
+      },
     );
   });
 }

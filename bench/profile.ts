@@ -5,11 +5,29 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
-interface Profile { nodes: Node[]; startTime: number; samples: number[]; timeDeltas: number[] }
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: Node[];
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
 
-export interface Frame { frame: string; selfPct: number; totalPct: number }
-export interface HotFrames { bySelf: Frame[]; byTotal: Frame[]; stratus: Frame[]; samples: number }
+export interface Frame {
+  frame: string;
+  selfPct: number;
+  totalPct: number;
+}
+export interface HotFrames {
+  bySelf: Frame[];
+  byTotal: Frame[];
+  stratus: Frame[];
+  samples: number;
+}
 
 function label(n: Node, root: string): string {
   const { functionName, url, lineNumber } = n.callFrame;
@@ -49,8 +67,21 @@ export function hotFrames(file: string, root: string, limit = 15, fromMs = 0, to
     }
   }
   const n = window.length || 1;
-  const top = (m: Map<string, number>, skip: RegExp) => [...m.entries()].filter(([f]) => !skip.test(f)).sort((a, b) => b[1] - a[1]).slice(0, limit)
-    .map(([frame]) => ({ frame, selfPct: ((self.get(frame) ?? 0) * 100) / n, totalPct: ((total.get(frame) ?? 0) * 100) / n }));
+  const top = (m: Map<string, number>, skip: RegExp) =>
+    [...m.entries()]
+      .filter(([f]) => !skip.test(f))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([frame]) => ({
+        frame,
+        selfPct: ((self.get(frame) ?? 0) * 100) / n,
+        totalPct: ((total.get(frame) ?? 0) * 100) / n,
+      }));
   const noise = /^\((root|program|idle|anonymous)\)|^processTicksAndRejections|^runMicrotasks/;
-  return { bySelf: top(self, /^$/), byTotal: top(total, noise), stratus: top(total, /^(?!.* dist\/src\/)/), samples: window.length };
+  return {
+    bySelf: top(self, /^$/),
+    byTotal: top(total, noise),
+    stratus: top(total, /^(?!.* dist\/src\/)/),
+    samples: window.length,
+  };
 }

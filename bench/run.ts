@@ -23,7 +23,15 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { runLoad, type LoadResult } from './load.js';
 import { openSeeder, type DbRef, type Seeder } from './seed.js';
-import { startBaseline, startStratus, stopServer, stopAll, killAllSync, issueToken, type ServerProcess } from './servers.js';
+import {
+  startBaseline,
+  startStratus,
+  stopServer,
+  stopAll,
+  killAllSync,
+  issueToken,
+  type ServerProcess,
+} from './servers.js';
 import { renderChart, type Panel } from './chart.js';
 import { hotFrames, type HotFrames } from './profile.js';
 import { closeHttp, median, removeTempDirs, request, round, sleep, summarize, tempDir, type Summary } from './util.js';
@@ -32,14 +40,19 @@ import { closeHttp, median, removeTempDirs, request, round, sleep, summarize, te
 
 interface Plan {
   /** Baseline concurrency levels and seconds per level. */
-  baselineLevels: number[]; baselineSec: number;
+  baselineLevels: number[];
+  baselineSec: number;
   /** DELETE: seconds per level (the cap) and distinct servers seeded per level (the run also ends when they are used up). */
   deleteLevels: Array<{ c: number; sec: number; servers: number }>;
-  warmSec: number; warmServers: number;
+  warmSec: number;
+  warmServers: number;
   convergeServers: number;
   /** Servers booted as real processes (process driver) for the convergence of a real destroy. */
   processServers: number;
-  growthSizes: number[]; growthTargets: number; listSec: number; growthDeleteSec: number;
+  growthSizes: number[];
+  growthTargets: number;
+  listSec: number;
+  growthDeleteSec: number;
   /** Growth on PostgreSQL too (when a URL is given); [] skips it. */
   pgGrowthSizes: number[];
   coldReps: number;
@@ -48,35 +61,62 @@ interface Plan {
 }
 
 const FULL: Plan = {
-  baselineLevels: [1, 16, 64], baselineSec: 5,
-  deleteLevels: [{ c: 1, sec: 8, servers: 6000 }, { c: 16, sec: 8, servers: 12000 }, { c: 64, sec: 10, servers: 20000 }],
-  warmSec: 1.5, warmServers: 3000,
+  baselineLevels: [1, 16, 64],
+  baselineSec: 5,
+  deleteLevels: [
+    { c: 1, sec: 8, servers: 6000 },
+    { c: 16, sec: 8, servers: 12000 },
+    { c: 64, sec: 10, servers: 20000 },
+  ],
+  warmSec: 1.5,
+  warmServers: 3000,
   convergeServers: 200,
   processServers: 40,
-  growthSizes: [1_000, 100_000, 1_000_000], growthTargets: 500, listSec: 3, growthDeleteSec: 3,
+  growthSizes: [1_000, 100_000, 1_000_000],
+  growthTargets: 500,
+  listSec: 3,
+  growthDeleteSec: 3,
   pgGrowthSizes: [1_000, 100_000],
   coldReps: 3,
   limitSec: 900,
 };
 const QUICK: Plan = {
-  baselineLevels: [1, 16, 64], baselineSec: 1.2,
-  deleteLevels: [{ c: 1, sec: 1.5, servers: 1000 }, { c: 16, sec: 1.5, servers: 2000 }, { c: 64, sec: 2, servers: 3000 }],
-  warmSec: 0.5, warmServers: 600,
+  baselineLevels: [1, 16, 64],
+  baselineSec: 1.2,
+  deleteLevels: [
+    { c: 1, sec: 1.5, servers: 1000 },
+    { c: 16, sec: 1.5, servers: 2000 },
+    { c: 64, sec: 2, servers: 3000 },
+  ],
+  warmSec: 0.5,
+  warmServers: 600,
   convergeServers: 50,
   processServers: 10,
-  growthSizes: [1_000, 20_000], growthTargets: 200, listSec: 1, growthDeleteSec: 1,
+  growthSizes: [1_000, 20_000],
+  growthTargets: 200,
+  listSec: 1,
+  growthDeleteSec: 1,
   pgGrowthSizes: [],
   coldReps: 2,
   limitSec: 170,
 };
 
-const TARGETS = { deleteRatioC64: 0.5, convergeP50: 5, convergeP99: 50, listP50AtLargest: 10, growthRatio: 1.2, coldStartMs: 1000 };
+const TARGETS = {
+  deleteRatioC64: 0.5,
+  convergeP50: 5,
+  convergeP99: 50,
+  listP50AtLargest: 10,
+  growthRatio: 1.2,
+  coldStartMs: 1000,
+};
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const profileMode = argv.includes('--profile');
 const plan = quick ? QUICK : FULL;
-const pgAdminUrl = argv.includes('--no-pg') ? undefined : (process.env.STRATUS_BENCH_DATABASE_URL || process.env.STRATUS_TEST_DATABASE_URL || undefined);
+const pgAdminUrl = argv.includes('--no-pg')
+  ? undefined
+  : process.env.STRATUS_BENCH_DATABASE_URL || process.env.STRATUS_TEST_DATABASE_URL || undefined;
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -91,9 +131,15 @@ const pgDatabases: string[] = [];
 
 async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: pgAdminUrl, connectionTimeoutMillis: 5000 });
-  c.on('error', () => { /* surfaced by the pending query */ });
+  c.on('error', () => {
+    /* surfaced by the pending query */
+  });
   await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 
 async function createPgDatabase(): Promise<string> {
@@ -120,7 +166,10 @@ async function preparedCloud(label: string, database?: string): Promise<{ data: 
   const data = tempDir(label);
   const s = await startStratus({ data, database, name: HOST });
   await stopServer(s.child);
-  return { data, ref: database ? { dialect: 'postgres', url: database } : { dialect: 'sqlite', file: join(data, 'stratus.sqlite') } };
+  return {
+    data,
+    ref: database ? { dialect: 'postgres', url: database } : { dialect: 'sqlite', file: join(data, 'stratus.sqlite') },
+  };
 }
 
 /** Waits until the agent has no queued or leased task left; ms waited (NaN past the cap). */
@@ -136,7 +185,14 @@ async function waitDrain(seeder: Seeder, capMs: number): Promise<number> {
 const deletePaths = (ids: string[]) => ids.map((id) => `/v2.1/servers/${id}`);
 
 function deleteLoad(s: ServerProcess, token: string, c: number, sec: number, ids: string[]): Promise<LoadResult> {
-  return runLoad({ url: s.url, method: 'DELETE', headers: { 'x-auth-token': token }, connections: c, durationSec: sec, paths: deletePaths(ids) });
+  return runLoad({
+    url: s.url,
+    method: 'DELETE',
+    headers: { 'x-auth-token': token },
+    connections: c,
+    durationSec: sec,
+    paths: deletePaths(ids),
+  });
 }
 
 function describe(r: LoadResult): string {
@@ -146,13 +202,24 @@ function describe(r: LoadResult): string {
 
 // --- 1. baseline -------------------------------------------------------------------------
 
-interface BaselineResult { levels: LoadResult[]; rssMb: number }
+interface BaselineResult {
+  levels: LoadResult[];
+  rssMb: number;
+}
 
 async function baseline(): Promise<BaselineResult> {
   const s = await startBaseline();
   try {
     // Same request shape as the DELETE runs: DELETE /v2.1/servers/<distinct uuid>, X-Auth-Token.
-    const load = (c: number, sec: number) => runLoad({ url: s.url, method: 'DELETE', headers: { 'x-auth-token': 'x'.repeat(46) }, connections: c, durationSec: sec, randomServerIds: true });
+    const load = (c: number, sec: number) =>
+      runLoad({
+        url: s.url,
+        method: 'DELETE',
+        headers: { 'x-auth-token': 'x'.repeat(46) },
+        connections: c,
+        durationSec: sec,
+        randomServerIds: true,
+      });
     await load(16, plan.warmSec);
     const levels: LoadResult[] = [];
     for (const c of plan.baselineLevels) {
@@ -168,7 +235,10 @@ async function baseline(): Promise<BaselineResult> {
 
 // --- 2 + 3. DELETE throughput and convergence ------------------------------------------------
 
-interface ConvergeResult extends Summary { timeouts: number; failures: number }
+interface ConvergeResult extends Summary {
+  timeouts: number;
+  failures: number;
+}
 interface DeleteResult {
   dialect: 'sqlite' | 'postgres';
   levels: LoadResult[];
@@ -176,20 +246,26 @@ interface DeleteResult {
   /** Deletes the agent finished per second, from the start of a level's load to the end of its drain. */
   completeRps: Record<number, number>;
   convergence?: ConvergeResult;
-  seeded: number; seedMs: number;
+  seeded: number;
+  seedMs: number;
   /** Restart with `seeded` live servers: spawn → banner. */
   restartMs: number;
   /** 204s counted in the windows; servers deleted=1 after the drain (≥ accepted: requests in flight at a window's end complete too). */
-  accepted: number; completed: number;
+  accepted: number;
+  completed: number;
   /** After the drain: live servers still `deleting`, and dead-lettered tasks. Both must be 0. */
-  stuck: number; deadTasks: number;
+  stuck: number;
+  deadTasks: number;
   rssMb: Record<string, number>;
   /** When each level's load ran, in ms after the spawn of Stratus (to cut the CPU profile to it). */
   windows: Record<number, { fromMs: number; toMs: number }>;
   profile?: HotFrames;
 }
 
-async function deleteScenario(dialect: 'sqlite' | 'postgres', opts: { levels: Plan['deleteLevels']; converge: number; profileDir?: string }): Promise<DeleteResult> {
+async function deleteScenario(
+  dialect: 'sqlite' | 'postgres',
+  opts: { levels: Plan['deleteLevels']; converge: number; profileDir?: string },
+): Promise<DeleteResult> {
   const database = dialect === 'postgres' ? await createPgDatabase() : undefined;
   const { data, ref } = await preparedCloud(`delete-${dialect}`, database);
   const seeder = await openSeeder(ref);
@@ -202,13 +278,28 @@ async function deleteScenario(dialect: 'sqlite' | 'postgres', opts: { levels: Pl
     const profileFlags = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : undefined;
     const s = await startStratus({ data, database, name: HOST, nodeFlags: profileFlags });
     const rssMb: Record<string, number> = {};
-    const result: DeleteResult = { dialect, levels: [], drainMs: {}, completeRps: {}, seeded: want, seedMs, restartMs: s.startMs, accepted: 0, completed: 0, stuck: 0, deadTasks: 0, rssMb, windows: {} };
+    const result: DeleteResult = {
+      dialect,
+      levels: [],
+      drainMs: {},
+      completeRps: {},
+      seeded: want,
+      seedMs,
+      restartMs: s.startMs,
+      accepted: 0,
+      completed: 0,
+      stuck: 0,
+      deadTasks: 0,
+      rssMb,
+      windows: {},
+    };
     try {
       log(`${dialect}: Stratus restarted with ${want} live servers in ${round(s.startMs, 0)} ms`);
       const token = await issueToken(s.url);
       const take = (n: number) => ids.splice(0, n);
       const check = await request(`${s.url}/v2.1/servers/${ids[0]}`, 'GET', { headers: { 'x-auth-token': token } });
-      if (check.status !== 200) throw new Error(`a seeded server is not visible to demo: ${check.status} ${check.body.slice(0, 200)}`);
+      if (check.status !== 200)
+        throw new Error(`a seeded server is not visible to demo: ${check.status} ${check.body.slice(0, 200)}`);
 
       const warm = await deleteLoad(s, token, 16, plan.warmSec, take(plan.warmServers));
       result.accepted += warm.ok;
@@ -224,13 +315,17 @@ async function deleteScenario(dialect: 'sqlite' | 'postgres', opts: { levels: Pl
         const completed = (await seeder.counts()).deleted - deletedBefore;
         result.completeRps[l.c] = completed / ((performance.now() - s.spawnedAt - result.windows[l.c].fromMs) / 1000);
         rssMb[`delete_c${l.c}`] = s.rss();
-        log(`${dialect} DELETE c${l.c}: ${describe(r)}; agent backlog drained ${round(result.drainMs[l.c], 0)} ms after (${round(result.completeRps[l.c], 0)} deletes completed/s)`);
+        log(
+          `${dialect} DELETE c${l.c}: ${describe(r)}; agent backlog drained ${round(result.drainMs[l.c], 0)} ms after (${round(result.completeRps[l.c], 0)} deletes completed/s)`,
+        );
       }
       if (opts.converge > 0) {
         result.convergence = await convergence(s, token, take(opts.converge));
         result.accepted += result.convergence.count;
         rssMb.convergence = s.rss();
-        log(`${dialect} convergence: p50 ${round(result.convergence.p50)} ms, p95 ${round(result.convergence.p95)} ms, p99 ${round(result.convergence.p99)} ms (${result.convergence.count} servers, ${result.convergence.timeouts} timeouts)`);
+        log(
+          `${dialect} convergence: p50 ${round(result.convergence.p50)} ms, p95 ${round(result.convergence.p95)} ms, p99 ${round(result.convergence.p99)} ms (${result.convergence.count} servers, ${result.convergence.timeouts} timeouts)`,
+        );
       }
       await waitDrain(seeder, 30000);
       const c = await seeder.counts();
@@ -242,7 +337,10 @@ async function deleteScenario(dialect: 'sqlite' | 'postgres', opts: { levels: Pl
     }
     if (opts.profileDir) {
       // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (the others are SQLite's checkpointer).
-      const file = readdirSync(opts.profileDir).filter((f) => f.endsWith('.cpuprofile') && f.split('.')[4] === '0').sort().pop();
+      const file = readdirSync(opts.profileDir)
+        .filter((f) => f.endsWith('.cpuprofile') && f.split('.')[4] === '0')
+        .sort()
+        .pop();
       const w = result.windows[opts.levels[opts.levels.length - 1].c];
       if (file) result.profile = hotFrames(join(opts.profileDir, file), ROOT, 15, w.fromMs, w.toMs);
     }
@@ -256,12 +354,16 @@ async function deleteScenario(dialect: 'sqlite' | 'postgres', opts: { levels: Pl
 async function convergence(s: ServerProcess, token: string, ids: string[]): Promise<ConvergeResult> {
   const headers = { 'x-auth-token': token };
   const times: number[] = [];
-  let timeouts = 0, failures = 0;
+  let timeouts = 0,
+    failures = 0;
   const capMs = 10000;
   for (const id of ids) {
     const d = await request(`${s.url}/v2.1/servers/${id}`, 'DELETE', { headers });
     const accepted = performance.now();
-    if (d.status !== 204) { failures++; continue; }
+    if (d.status !== 204) {
+      failures++;
+      continue;
+    }
     let done = false;
     while (!done && performance.now() - accepted < capMs) {
       const g = await request(`${s.url}/v2.1/servers/${id}`, 'GET', { headers });
@@ -269,13 +371,17 @@ async function convergence(s: ServerProcess, token: string, ids: string[]): Prom
       const p = await request(`${s.url}/networking/v2.0/ports?device_id=${id}`, 'GET', { headers });
       done = p.status === 200 && (JSON.parse(p.body) as { ports: unknown[] }).ports.length === 0;
     }
-    if (done) times.push(performance.now() - accepted); else timeouts++;
+    if (done) times.push(performance.now() - accepted);
+    else timeouts++;
   }
   return { ...summarize(times), timeouts, failures };
 }
 
 /** Convergence with the process driver: each server is a real guest process that DELETE must end. */
-interface ProcessConvergence extends ConvergeResult { guestsLeft: number; bootMs: number }
+interface ProcessConvergence extends ConvergeResult {
+  guestsLeft: number;
+  bootMs: number;
+}
 
 async function processConvergence(n: number): Promise<ProcessConvergence> {
   const data = tempDir('process-driver');
@@ -283,18 +389,25 @@ async function processConvergence(n: number): Promise<ProcessConvergence> {
   try {
     const token = await issueToken(s.url);
     const headers = { 'x-auth-token': token, 'openstack-api-version': 'compute 2.37' };
-    const images = JSON.parse((await request(`${s.url}/image/v2/images`, 'GET', { headers })).body) as { images: Array<{ id: string }> };
+    const images = JSON.parse((await request(`${s.url}/image/v2/images`, 'GET', { headers })).body) as {
+      images: Array<{ id: string }>;
+    };
     const t = performance.now();
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
-      const r = await request(`${s.url}/v2.1/servers`, 'POST', { headers, body: { server: { name: `guest-${i}`, imageRef: images.images[0].id, flavorRef: '1', networks: 'auto' } } });
+      const r = await request(`${s.url}/v2.1/servers`, 'POST', {
+        headers,
+        body: { server: { name: `guest-${i}`, imageRef: images.images[0].id, flavorRef: '1', networks: 'auto' } },
+      });
       if (r.status !== 202) throw new Error(`process driver: create failed: ${r.status} ${r.body.slice(0, 200)}`);
       ids.push((JSON.parse(r.body) as { server: { id: string } }).server.id);
     }
     const pids: number[] = [];
     for (const id of ids) {
-      for (let status = ''; status !== 'ACTIVE';) {
-        const g = JSON.parse((await request(`${s.url}/v2.1/servers/${id}`, 'GET', { headers })).body) as { server: { status: string } };
+      for (let status = ''; status !== 'ACTIVE'; ) {
+        const g = JSON.parse((await request(`${s.url}/v2.1/servers/${id}`, 'GET', { headers })).body) as {
+          server: { status: string };
+        };
         status = g.server.status;
         if (status === 'ERROR') throw new Error(`process driver: server ${id} went ERROR`);
         if (performance.now() - t > 60000) throw new Error('process driver: servers did not boot in 60 s');
@@ -304,7 +417,14 @@ async function processConvergence(n: number): Promise<ProcessConvergence> {
     }
     const bootMs = performance.now() - t;
     const conv = await convergence(s, token, ids);
-    const alive = pids.filter((pid) => { try { process.kill(pid, 0); return true; } catch { return false; } });
+    const alive = pids.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
     const dirs = readdirSync(join(data, HOST, 'instances'));
     return { ...conv, guestsLeft: Math.max(alive.length, dirs.length), bootMs };
   } finally {
@@ -315,10 +435,22 @@ async function processConvergence(n: number): Promise<ProcessConvergence> {
 // --- 4. growth ---------------------------------------------------------------------------
 
 interface GrowthStage {
-  size: number; live: number; deleted: number; ports: number; tasks: number; actions: number;
-  seedMs: number; startMs: number; list: LoadResult; del: LoadResult; rssMb: number;
+  size: number;
+  live: number;
+  deleted: number;
+  ports: number;
+  tasks: number;
+  actions: number;
+  seedMs: number;
+  startMs: number;
+  list: LoadResult;
+  del: LoadResult;
+  rssMb: number;
 }
-interface GrowthResult { dialect: 'sqlite' | 'postgres'; stages: GrowthStage[] }
+interface GrowthResult {
+  dialect: 'sqlite' | 'postgres';
+  stages: GrowthStage[];
+}
 
 async function growth(dialect: 'sqlite' | 'postgres', sizes: number[]): Promise<GrowthResult> {
   const database = dialect === 'postgres' ? await createPgDatabase() : undefined;
@@ -336,7 +468,9 @@ async function growth(dialect: 'sqlite' | 'postgres', sizes: number[]): Promise<
       const targets = await seeder.addTargets(plan.growthTargets, HOST);
       const seedMs = performance.now() - t;
       const c = await seeder.counts();
-      log(`${dialect} growth ${label(size)}: ${c.servers} servers (${c.deleted} deleted), ${c.ports} ports, ${c.actions} instance actions, ${c.tasks} tasks; seeded in ${round(seedMs / 1000, 1)} s`);
+      log(
+        `${dialect} growth ${label(size)}: ${c.servers} servers (${c.deleted} deleted), ${c.ports} ports, ${c.actions} instance actions, ${c.tasks} tasks; seeded in ${round(seedMs / 1000, 1)} s`,
+      );
       const s = await startStratus({ data, database, name: HOST });
       try {
         const token = await issueToken(s.url);
@@ -345,12 +479,40 @@ async function growth(dialect: 'sqlite' | 'postgres', sizes: number[]): Promise<
         const page = await request(`${s.url}${listPath}`, 'GET', { headers });
         const n = page.status === 200 ? (JSON.parse(page.body) as { servers: unknown[] }).servers.length : 0;
         if (n !== 100) throw new Error(`list page: ${page.status}, ${n} servers`);
-        await runLoad({ url: s.url, method: 'GET', headers, connections: 1, durationSec: plan.warmSec, path: listPath });
-        const list = await runLoad({ url: s.url, method: 'GET', headers, connections: 1, durationSec: plan.listSec, path: listPath });
+        await runLoad({
+          url: s.url,
+          method: 'GET',
+          headers,
+          connections: 1,
+          durationSec: plan.warmSec,
+          path: listPath,
+        });
+        const list = await runLoad({
+          url: s.url,
+          method: 'GET',
+          headers,
+          connections: 1,
+          durationSec: plan.listSec,
+          path: listPath,
+        });
         const del = await deleteLoad(s, token, 1, plan.growthDeleteSec, targets);
         await waitDrain(seeder, quick ? 10000 : 30000);
-        stages.push({ size, live: c.live, deleted: c.deleted, ports: c.ports, tasks: c.tasks, actions: c.actions, seedMs, startMs: s.startMs, list, del, rssMb: s.rss() });
-        log(`${dialect} growth ${label(size)}: start ${round(s.startMs, 0)} ms; list ${describe(list)}; DELETE c1 ${describe(del)}`);
+        stages.push({
+          size,
+          live: c.live,
+          deleted: c.deleted,
+          ports: c.ports,
+          tasks: c.tasks,
+          actions: c.actions,
+          seedMs,
+          startMs: s.startMs,
+          list,
+          del,
+          rssMb: s.rss(),
+        });
+        log(
+          `${dialect} growth ${label(size)}: start ${round(s.startMs, 0)} ms; list ${describe(list)}; DELETE c1 ${describe(del)}`,
+        );
       } finally {
         await stopServer(s.child);
       }
@@ -363,7 +525,12 @@ async function growth(dialect: 'sqlite' | 'postgres', sizes: number[]): Promise<
 
 // --- 5. cold start -----------------------------------------------------------------------
 
-interface ColdStart { bannerFreshMs: number[]; firstDeleteMs: number[]; bannerSeededMs: number[]; rssMb: number }
+interface ColdStart {
+  bannerFreshMs: number[];
+  firstDeleteMs: number[];
+  bannerSeededMs: number[];
+  rssMb: number;
+}
 
 async function coldStart(): Promise<ColdStart> {
   const out: ColdStart = { bannerFreshMs: [], firstDeleteMs: [], bannerSeededMs: [], rssMb: NaN };
@@ -393,22 +560,34 @@ async function coldStart(): Promise<ColdStart> {
       await stopServer(s.child);
     }
   }
-  log(`cold start: banner (fresh dir) ${out.bannerFreshMs.map((x) => round(x, 0)).join(', ')} ms; first DELETE 204 ${out.firstDeleteMs.map((x) => round(x, 0)).join(', ')} ms`);
+  log(
+    `cold start: banner (fresh dir) ${out.bannerFreshMs.map((x) => round(x, 0)).join(', ')} ms; first DELETE 204 ${out.firstDeleteMs.map((x) => round(x, 0)).join(', ')} ms`,
+  );
   return out;
 }
 
 // --- report ------------------------------------------------------------------------------
 
-interface Run { baseline: BaselineResult; deletes: DeleteResult[]; processConvergence: ProcessConvergence; growths: GrowthResult[]; cold: ColdStart }
+interface Run {
+  baseline: BaselineResult;
+  deletes: DeleteResult[];
+  processConvergence: ProcessConvergence;
+  growths: GrowthResult[];
+  cold: ColdStart;
+}
 
 function label(size: number): string {
   return size >= 1_000_000 ? `${size / 1_000_000}m` : size >= 1000 ? `${size / 1000}k` : String(size);
 }
 
 function gitInfo(): { commit: string; dirty: boolean } {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
-    return { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--', 'src', 'package.json') !== '' };
+    return {
+      commit: git('rev-parse', 'HEAD'),
+      dirty: git('status', '--porcelain', '--', 'src', 'package.json') !== '',
+    };
   } catch {
     return { commit: 'unknown', dirty: false };
   }
@@ -425,8 +604,14 @@ function buildResults(run: Run, elapsedS: number): Record<string, unknown> {
   const { baseline: b, cold } = run;
   const git = GIT;
   const r: Record<string, unknown> = {
-    timestamp: new Date().toISOString(), quick, git_commit: git.commit, git_dirty: git.dirty,
-    cpu_model: cpus()[0]?.model ?? 'unknown', cpu_count: cpus().length, node_version: process.version, duration_s: round(elapsedS, 1),
+    timestamp: new Date().toISOString(),
+    quick,
+    git_commit: git.commit,
+    git_dirty: git.dirty,
+    cpu_model: cpus()[0]?.model ?? 'unknown',
+    cpu_count: cpus().length,
+    node_version: process.version,
+    duration_s: round(elapsedS, 1),
     baseline_rps: round(at(b.levels, 64)!.rps, 0),
   };
   for (const l of b.levels) {
@@ -436,8 +621,12 @@ function buildResults(run: Run, elapsedS: number): Record<string, unknown> {
   }
   const pc = run.processConvergence;
   Object.assign(r, {
-    process_converge_p50_ms: round(pc.p50, 3), process_converge_p95_ms: round(pc.p95, 3), process_converge_p99_ms: round(pc.p99, 3),
-    process_converge_max_ms: round(pc.max, 3), process_converge_servers: pc.count, process_converge_timeouts: pc.timeouts + pc.failures,
+    process_converge_p50_ms: round(pc.p50, 3),
+    process_converge_p95_ms: round(pc.p95, 3),
+    process_converge_p99_ms: round(pc.p99, 3),
+    process_converge_max_ms: round(pc.max, 3),
+    process_converge_servers: pc.count,
+    process_converge_timeouts: pc.timeouts + pc.failures,
     process_guests_left: pc.guestsLeft,
   });
   for (const d of run.deletes) {
@@ -468,7 +657,9 @@ function buildResults(run: Run, elapsedS: number): Record<string, unknown> {
     r[`${p}restart_ms_with_live_servers`] = round(d.restartMs, 0);
     r[`${p}restart_live_servers`] = d.seeded;
   }
-  r.postgres = run.deletes.some((d) => d.dialect === 'postgres') ? 'measured' : 'not run (set STRATUS_BENCH_DATABASE_URL or STRATUS_TEST_DATABASE_URL)';
+  r.postgres = run.deletes.some((d) => d.dialect === 'postgres')
+    ? 'measured'
+    : 'not run (set STRATUS_BENCH_DATABASE_URL or STRATUS_TEST_DATABASE_URL)';
   for (const g of run.growths) {
     const p = prefixOf(g.dialect);
     for (const s of g.stages) {
@@ -479,14 +670,16 @@ function buildResults(run: Run, elapsedS: number): Record<string, unknown> {
       r[`${p}delete_${k}_p99_ms`] = round(s.del.latency.p99, 3);
       r[`${p}restart_ms_${k}`] = round(s.startMs, 0);
     }
-    const first = g.stages[0], last = g.stages[g.stages.length - 1];
+    const first = g.stages[0],
+      last = g.stages[g.stages.length - 1];
     r[`${p}growth_sizes`] = g.stages.map((s) => s.size);
     r[`${p}growth_largest_size`] = last.size;
     r[`${p}list_largest_p50_ms`] = round(last.list.latency.p50, 3);
     r[`${p}list_growth_ratio`] = round(last.list.latency.p50 / first.list.latency.p50, 3);
     r[`${p}delete_growth_ratio`] = round(last.del.latency.p50 / first.del.latency.p50, 3);
   }
-  r.growth_rows = 'half deleted=1 (each with its delete action and terminate event), half live (each with a port, on other hosts); DELETE targets on the benchmark node';
+  r.growth_rows =
+    'half deleted=1 (each with its delete action and terminate event), half live (each with a port, on other hosts); DELETE targets on the benchmark node';
   r.cold_start_ms = round(median(cold.firstDeleteMs), 0);
   r.cold_start_banner_ms = round(median(cold.bannerFreshMs), 0);
   r.cold_start_banner_seeded_ms = round(median(cold.bannerSeededMs), 0);
@@ -495,18 +688,35 @@ function buildResults(run: Run, elapsedS: number): Record<string, unknown> {
   for (const g of run.growths) for (const s of g.stages) rssBy[`${g.dialect}_growth_${label(s.size)}`] = s.rssMb;
   rssBy.cold_start = cold.rssMb;
   r.rss_mb_by_scenario = rssBy;
-  r.rss_mb = Math.max(...Object.entries(rssBy).filter(([k]) => k !== 'baseline').map(([, v]) => v).filter(Number.isFinite));
+  r.rss_mb = Math.max(
+    ...Object.entries(rssBy)
+      .filter(([k]) => k !== 'baseline')
+      .map(([, v]) => v)
+      .filter(Number.isFinite),
+  );
   r.targets = evaluate(r);
   return r;
 }
 
-interface Verdict { metric: string; measured: number; target: string; met: boolean; note?: string }
+interface Verdict {
+  metric: string;
+  measured: number;
+  target: string;
+  met: boolean;
+  note?: string;
+}
 
 function evaluate(r: Record<string, unknown>): Verdict[] {
   const n = (k: string) => r[k] as number;
   const v: Verdict[] = [];
-  const atLeast = (metric: string, want: number, note?: string) => { if (r[metric] !== undefined) v.push({ metric, measured: n(metric), target: `>= ${want}`, met: n(metric) >= want, note }); };
-  const atMost = (metric: string, want: number, note?: string, shown = metric) => { if (r[metric] !== undefined) v.push({ metric: shown, measured: n(metric), target: `<= ${want}`, met: n(metric) <= want, note }); };
+  const atLeast = (metric: string, want: number, note?: string) => {
+    if (r[metric] !== undefined)
+      v.push({ metric, measured: n(metric), target: `>= ${want}`, met: n(metric) >= want, note });
+  };
+  const atMost = (metric: string, want: number, note?: string, shown = metric) => {
+    if (r[metric] !== undefined)
+      v.push({ metric: shown, measured: n(metric), target: `<= ${want}`, met: n(metric) <= want, note });
+  };
   for (const p of ['', 'pg_']) {
     if (r[`${p}delete_rps_c64`] === undefined) continue;
     atLeast(`${p}delete_ratio_c64`, TARGETS.deleteRatioC64);
@@ -527,56 +737,149 @@ function evaluate(r: Record<string, unknown>): Verdict[] {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r, j) => {
-    const line = r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
-    return j === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-  }).join('\n');
+  return rows
+    .map((r, j) => {
+      const line = r
+        .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+        .join('  ')
+        .trimEnd();
+      return j === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
 }
 
 function report(run: Run, r: Record<string, unknown>): string {
   const f = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '-' : String(round(x, d)));
   const { baseline: b } = run;
   const out: string[] = [];
-  out.push(`Stratus DELETE benchmark — ${r.quick ? 'quick' : 'full'} run, ${r.timestamp}, ${r.cpu_model} ×${r.cpu_count}, node ${r.node_version}, commit ${String(r.git_commit).slice(0, 12)}${r.git_dirty ? ' (+ uncommitted changes)' : ''}`);
+  out.push(
+    `Stratus DELETE benchmark — ${r.quick ? 'quick' : 'full'} run, ${r.timestamp}, ${r.cpu_model} ×${r.cpu_count}, node ${r.node_version}, commit ${String(r.git_commit).slice(0, 12)}${r.git_dirty ? ' (+ uncommitted changes)' : ''}`,
+  );
   out.push('');
-  const rows = [['DELETE /v2.1/servers/{id}', 'conc', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'errors', 'done/s', 'drain ms']];
-  for (const l of b.levels) rows.push(['baseline (bare Fastify 204)', String(l.connections), f(l.rps, 0), '1', f(l.latency.p50, 3), f(l.latency.p99, 3), String(l.non2xx + l.errors), '', '']);
+  const rows = [
+    ['DELETE /v2.1/servers/{id}', 'conc', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'errors', 'done/s', 'drain ms'],
+  ];
+  for (const l of b.levels)
+    rows.push([
+      'baseline (bare Fastify 204)',
+      String(l.connections),
+      f(l.rps, 0),
+      '1',
+      f(l.latency.p50, 3),
+      f(l.latency.p99, 3),
+      String(l.non2xx + l.errors),
+      '',
+      '',
+    ]);
   for (const d of run.deletes) {
     for (const l of d.levels) {
       const base = at(b.levels, l.connections);
-      rows.push([`stratus ${d.dialect}`, String(l.connections), f(l.rps, 0), base ? f(l.rps / base.rps, 3) : '-', f(l.latency.p50, 3), f(l.latency.p99, 3),
-        String(l.non2xx + l.errors), f(d.completeRps[l.connections], 0), f(d.drainMs[l.connections], 0)]);
+      rows.push([
+        `stratus ${d.dialect}`,
+        String(l.connections),
+        f(l.rps, 0),
+        base ? f(l.rps / base.rps, 3) : '-',
+        f(l.latency.p50, 3),
+        f(l.latency.p99, 3),
+        String(l.non2xx + l.errors),
+        f(d.completeRps[l.connections], 0),
+        f(d.drainMs[l.connections], 0),
+      ]);
     }
   }
   out.push(table(rows));
-  out.push('  ratio = req/s ÷ baseline req/s at the same concurrency, this run; done/s = deletes the agent finished per second, load start → backlog drained');
+  out.push(
+    '  ratio = req/s ÷ baseline req/s at the same concurrency, this run; done/s = deletes the agent finished per second, load start → backlog drained',
+  );
   out.push('');
-  const conv = [['convergence (204 → GET 404, ports gone)', 'servers', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'timeouts']];
-  for (const d of run.deletes) if (d.convergence) conv.push([`stratus ${d.dialect}`, String(d.convergence.count), f(d.convergence.p50, 3), f(d.convergence.p95, 3), f(d.convergence.p99, 3), f(d.convergence.max, 3), String(d.convergence.timeouts + d.convergence.failures)]);
+  const conv = [
+    ['convergence (204 → GET 404, ports gone)', 'servers', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'timeouts'],
+  ];
+  for (const d of run.deletes)
+    if (d.convergence)
+      conv.push([
+        `stratus ${d.dialect}`,
+        String(d.convergence.count),
+        f(d.convergence.p50, 3),
+        f(d.convergence.p95, 3),
+        f(d.convergence.p99, 3),
+        f(d.convergence.max, 3),
+        String(d.convergence.timeouts + d.convergence.failures),
+      ]);
   const pc = run.processConvergence;
-  conv.push(['stratus sqlite, process driver', String(pc.count), f(pc.p50, 3), f(pc.p95, 3), f(pc.p99, 3), f(pc.max, 3), String(pc.timeouts + pc.failures)]);
+  conv.push([
+    'stratus sqlite, process driver',
+    String(pc.count),
+    f(pc.p50, 3),
+    f(pc.p95, 3),
+    f(pc.p99, 3),
+    f(pc.max, 3),
+    String(pc.timeouts + pc.failures),
+  ]);
   out.push(table(conv));
-  out.push(`  process driver: every server a real guest process (SIGTERM, then SIGKILL after a grace period); guest processes or instance directories left after the deletes: ${pc.guestsLeft}`);
+  out.push(
+    `  process driver: every server a real guest process (SIGTERM, then SIGKILL after a grace period); guest processes or instance directories left after the deletes: ${pc.guestsLeft}`,
+  );
   out.push('');
-  const gr = [['growth (c1; half the rows deleted)', 'rows', 'actions', 'tasks', 'list p50', 'list p99', 'DELETE p50', 'DELETE p99', 'restart ms', 'RSS MB']];
-  for (const g of run.growths) for (const s of g.stages) {
-    gr.push([`${g.dialect} ${label(s.size)}`, String(s.live + s.deleted), String(s.actions), String(s.tasks), f(s.list.latency.p50, 3), f(s.list.latency.p99, 3), f(s.del.latency.p50, 3), f(s.del.latency.p99, 3), f(s.startMs, 0), f(s.rssMb, 1)]);
-  }
+  const gr = [
+    [
+      'growth (c1; half the rows deleted)',
+      'rows',
+      'actions',
+      'tasks',
+      'list p50',
+      'list p99',
+      'DELETE p50',
+      'DELETE p99',
+      'restart ms',
+      'RSS MB',
+    ],
+  ];
+  for (const g of run.growths)
+    for (const s of g.stages) {
+      gr.push([
+        `${g.dialect} ${label(s.size)}`,
+        String(s.live + s.deleted),
+        String(s.actions),
+        String(s.tasks),
+        f(s.list.latency.p50, 3),
+        f(s.list.latency.p99, 3),
+        f(s.del.latency.p50, 3),
+        f(s.del.latency.p99, 3),
+        f(s.startMs, 0),
+        f(s.rssMb, 1),
+      ]);
+    }
   out.push(table(gr));
   for (const g of run.growths) {
     const p = prefixOf(g.dialect);
-    out.push(`  ${g.dialect}: growth 1k → ${label(g.stages[g.stages.length - 1].size)} (p50): list ${f(r[`${p}list_growth_ratio`] as number, 2)}×, DELETE ${f(r[`${p}delete_growth_ratio`] as number, 2)}×`);
+    out.push(
+      `  ${g.dialect}: growth 1k → ${label(g.stages[g.stages.length - 1].size)} (p50): list ${f(r[`${p}list_growth_ratio`] as number, 2)}×, DELETE ${f(r[`${p}delete_growth_ratio`] as number, 2)}×`,
+    );
   }
   out.push('  list = GET /v2.1/servers/detail?limit=100 as demo');
   out.push('');
-  out.push(`cold start: spawn → banner ${r.cold_start_banner_ms} ms (fresh data dir); spawn → first DELETE 204 ${r.cold_start_ms} ms (fresh dir with a copy of a prepared database; token included)`);
-  for (const d of run.deletes) out.push(`${d.dialect}: restart with ${d.seeded} live servers on the node took ${round(d.restartMs, 0)} ms to the banner`);
-  out.push(`RSS MB at the end of each scenario: ${Object.entries(r.rss_mb_by_scenario as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  for (const d of run.deletes) out.push(`integrity (${d.dialect}): ${d.accepted} deletes accepted in the windows, ${d.completed} servers deleted, ${d.stuck} stuck in deleting, ${d.deadTasks} dead tasks`);
+  out.push(
+    `cold start: spawn → banner ${r.cold_start_banner_ms} ms (fresh data dir); spawn → first DELETE 204 ${r.cold_start_ms} ms (fresh dir with a copy of a prepared database; token included)`,
+  );
+  for (const d of run.deletes)
+    out.push(
+      `${d.dialect}: restart with ${d.seeded} live servers on the node took ${round(d.restartMs, 0)} ms to the banner`,
+    );
+  out.push(
+    `RSS MB at the end of each scenario: ${Object.entries(r.rss_mb_by_scenario as Record<string, number>)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  for (const d of run.deletes)
+    out.push(
+      `integrity (${d.dialect}): ${d.accepted} deletes accepted in the windows, ${d.completed} servers deleted, ${d.stuck} stuck in deleting, ${d.deadTasks} dead tasks`,
+    );
   if (!run.deletes.some((d) => d.dialect === 'postgres')) out.push(`postgres: ${r.postgres}`);
   out.push('');
   const tv = [['target', 'measured', 'wanted', 'verdict', '']];
-  for (const v of r.targets as Verdict[]) tv.push([v.metric, f(v.measured, 3), v.target, v.met ? 'met' : 'NOT MET', v.note ?? '']);
+  for (const v of r.targets as Verdict[])
+    tv.push([v.metric, f(v.measured, 3), v.target, v.met ? 'met' : 'NOT MET', v.note ?? '']);
   out.push(table(tv));
   return out.join('\n') + '\n';
 }
@@ -586,34 +889,82 @@ const COLORS: Record<string, string> = { sqlite: '#1f77b4', postgres: '#2ca02c' 
 function chart(run: Run, r: Record<string, unknown>): string {
   const pt = (x: number, y: number): [number, number] => [x, y];
   const concurrency: Panel = {
-    title: 'DELETE latency vs concurrency', xLabel: 'concurrent connections', yLabel: 'latency (ms, log scale)', xLog: true, yLog: true,
+    title: 'DELETE latency vs concurrency',
+    xLabel: 'concurrent connections',
+    yLabel: 'latency (ms, log scale)',
+    xLog: true,
+    yLog: true,
     xTicks: plan.deleteLevels.map((l) => [l.c, String(l.c)]),
     series: [
       ...run.deletes.flatMap((d) => [
-        { name: `stratus ${d.dialect} p50`, color: COLORS[d.dialect], points: d.levels.map((l) => pt(l.connections, l.latency.p50)) },
-        { name: `stratus ${d.dialect} p99`, color: COLORS[d.dialect], dashed: true, points: d.levels.map((l) => pt(l.connections, l.latency.p99)) },
+        {
+          name: `stratus ${d.dialect} p50`,
+          color: COLORS[d.dialect],
+          points: d.levels.map((l) => pt(l.connections, l.latency.p50)),
+        },
+        {
+          name: `stratus ${d.dialect} p99`,
+          color: COLORS[d.dialect],
+          dashed: true,
+          points: d.levels.map((l) => pt(l.connections, l.latency.p99)),
+        },
       ]),
       { name: 'baseline p50', color: '#888', points: run.baseline.levels.map((l) => pt(l.connections, l.latency.p50)) },
-      { name: 'baseline p99', color: '#888', dashed: true, points: run.baseline.levels.map((l) => pt(l.connections, l.latency.p99)) },
+      {
+        name: 'baseline p99',
+        color: '#888',
+        dashed: true,
+        points: run.baseline.levels.map((l) => pt(l.connections, l.latency.p99)),
+      },
     ],
   };
   const sizes = [...new Set(run.growths.flatMap((g) => g.stages.map((s) => s.size)))].sort((a, b) => a - b);
   const size: Panel = {
-    title: 'Latency vs table size (c1)', xLabel: 'servers in the table (half deleted)', yLabel: 'latency (ms, log scale)', xLog: true, yLog: true,
+    title: 'Latency vs table size (c1)',
+    xLabel: 'servers in the table (half deleted)',
+    yLabel: 'latency (ms, log scale)',
+    xLog: true,
+    yLog: true,
     xTicks: sizes.map((x) => [x, label(x)]),
     target: { y: TARGETS.listP50AtLargest, label: `list p50 target ${TARGETS.listP50AtLargest} ms` },
     series: run.growths.flatMap((g) => [
-      { name: `${g.dialect} list p50`, color: g.dialect === 'sqlite' ? '#d62728' : '#ff7f0e', points: g.stages.map((s) => pt(s.size, s.list.latency.p50)) },
-      { name: `${g.dialect} list p99`, color: g.dialect === 'sqlite' ? '#d62728' : '#ff7f0e', dashed: true, points: g.stages.map((s) => pt(s.size, s.list.latency.p99)) },
-      { name: `${g.dialect} DELETE p50`, color: g.dialect === 'sqlite' ? '#9467bd' : '#8c564b', points: g.stages.map((s) => pt(s.size, s.del.latency.p50)) },
-      { name: `${g.dialect} DELETE p99`, color: g.dialect === 'sqlite' ? '#9467bd' : '#8c564b', dashed: true, points: g.stages.map((s) => pt(s.size, s.del.latency.p99)) },
+      {
+        name: `${g.dialect} list p50`,
+        color: g.dialect === 'sqlite' ? '#d62728' : '#ff7f0e',
+        points: g.stages.map((s) => pt(s.size, s.list.latency.p50)),
+      },
+      {
+        name: `${g.dialect} list p99`,
+        color: g.dialect === 'sqlite' ? '#d62728' : '#ff7f0e',
+        dashed: true,
+        points: g.stages.map((s) => pt(s.size, s.list.latency.p99)),
+      },
+      {
+        name: `${g.dialect} DELETE p50`,
+        color: g.dialect === 'sqlite' ? '#9467bd' : '#8c564b',
+        points: g.stages.map((s) => pt(s.size, s.del.latency.p50)),
+      },
+      {
+        name: `${g.dialect} DELETE p99`,
+        color: g.dialect === 'sqlite' ? '#9467bd' : '#8c564b',
+        dashed: true,
+        points: g.stages.map((s) => pt(s.size, s.del.latency.p99)),
+      },
     ]),
   };
-  const ratios = run.deletes.map((d) => `${d.dialect} ${d.levels.map((l) => `c${l.connections} ${r[`${prefixOf(d.dialect)}delete_ratio_c${l.connections}`] ?? '-'}`).join(', ')}`).join('; ');
-  return renderChart([concurrency, size], [
-    `DELETE throughput ÷ bare-Fastify baseline (same run): ${ratios}`,
-    `${r.quick ? 'quick' : 'full'} run ${r.timestamp}, ${r.cpu_model} ×${r.cpu_count}, commit ${String(r.git_commit).slice(0, 12)}`,
-  ]);
+  const ratios = run.deletes
+    .map(
+      (d) =>
+        `${d.dialect} ${d.levels.map((l) => `c${l.connections} ${r[`${prefixOf(d.dialect)}delete_ratio_c${l.connections}`] ?? '-'}`).join(', ')}`,
+    )
+    .join('; ');
+  return renderChart(
+    [concurrency, size],
+    [
+      `DELETE throughput ÷ bare-Fastify baseline (same run): ${ratios}`,
+      `${r.quick ? 'quick' : 'full'} run ${r.timestamp}, ${r.cpu_model} ×${r.cpu_count}, commit ${String(r.git_commit).slice(0, 12)}`,
+    ],
+  );
 }
 
 // --- main --------------------------------------------------------------------------------
@@ -635,12 +986,19 @@ async function profile(): Promise<void> {
   const d = await deleteScenario('sqlite', { levels: [c64], converge: 0, profileDir: dir });
   const p = d.profile;
   if (!p) throw new Error('no .cpuprofile was written');
-  const lines = [`CPU profile of stratus serve (sqlite) during the DELETE c64 load only: ${describe(d.levels[0])}; ${p.samples} samples of 1 ms`, '', 'self %  total %  frame (by self time)'];
-  for (const x of p.bySelf) lines.push(`${x.selfPct.toFixed(1).padStart(6)}  ${x.totalPct.toFixed(1).padStart(7)}  ${x.frame}`);
+  const lines = [
+    `CPU profile of stratus serve (sqlite) during the DELETE c64 load only: ${describe(d.levels[0])}; ${p.samples} samples of 1 ms`,
+    '',
+    'self %  total %  frame (by self time)',
+  ];
+  for (const x of p.bySelf)
+    lines.push(`${x.selfPct.toFixed(1).padStart(6)}  ${x.totalPct.toFixed(1).padStart(7)}  ${x.frame}`);
   lines.push('', 'self %  total %  frame (by inclusive time)');
-  for (const x of p.byTotal) lines.push(`${x.selfPct.toFixed(1).padStart(6)}  ${x.totalPct.toFixed(1).padStart(7)}  ${x.frame}`);
+  for (const x of p.byTotal)
+    lines.push(`${x.selfPct.toFixed(1).padStart(6)}  ${x.totalPct.toFixed(1).padStart(7)}  ${x.frame}`);
   lines.push('', 'self %  total %  Stratus functions (dist/src) by inclusive time');
-  for (const x of p.stratus) lines.push(`${x.selfPct.toFixed(1).padStart(6)}  ${x.totalPct.toFixed(1).padStart(7)}  ${x.frame}`);
+  for (const x of p.stratus)
+    lines.push(`${x.selfPct.toFixed(1).padStart(6)}  ${x.totalPct.toFixed(1).padStart(7)}  ${x.frame}`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, 'profile-c64.txt'), lines.join('\n') + '\n');
   process.stdout.write(lines.join('\n') + `\n\nwritten to bench/results/profile-c64.txt\n`);
@@ -651,9 +1009,12 @@ async function main(): Promise<void> {
   log(`${quick ? 'quick' : 'full'} run; postgres: ${pgAdminUrl ? 'yes' : 'no'}`);
   const baselineResult = await baseline();
   const deletes = [await deleteScenario('sqlite', { levels: plan.deleteLevels, converge: plan.convergeServers })];
-  if (pgAdminUrl) deletes.push(await deleteScenario('postgres', { levels: plan.deleteLevels, converge: plan.convergeServers }));
+  if (pgAdminUrl)
+    deletes.push(await deleteScenario('postgres', { levels: plan.deleteLevels, converge: plan.convergeServers }));
   const processConv = await processConvergence(plan.processServers);
-  log(`process driver convergence: p50 ${round(processConv.p50)} ms, p99 ${round(processConv.p99)} ms (${processConv.count} guests booted in ${round(processConv.bootMs, 0)} ms; ${processConv.guestsLeft} left)`);
+  log(
+    `process driver convergence: p50 ${round(processConv.p50)} ms, p99 ${round(processConv.p99)} ms (${processConv.count} guests booted in ${round(processConv.bootMs, 0)} ms; ${processConv.guestsLeft} left)`,
+  );
   const growths = [await growth('sqlite', plan.growthSizes)];
   if (pgAdminUrl && plan.pgGrowthSizes.length) growths.push(await growth('postgres', plan.pgGrowthSizes));
   const cold = await coldStart();
@@ -663,15 +1024,26 @@ async function main(): Promise<void> {
   writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(r, null, 2) + '\n');
   writeFileSync(join(RESULTS_DIR, 'latency.svg'), chart(run, r));
   process.stdout.write('\n' + report(run, r));
-  process.stdout.write(`\nwritten: bench/results/latest.json, bench/results/latency.svg (${round((performance.now() - t0) / 1000, 1)} s)\n`);
+  process.stdout.write(
+    `\nwritten: bench/results/latest.json, bench/results/latency.svg (${round((performance.now() - t0) / 1000, 1)} s)\n`,
+  );
 }
 
 // A closed stdout (e.g. `| head`) must not skip the cleanup.
-for (const stream of [process.stdout, process.stderr]) stream.on('error', () => { /* EPIPE: keep going */ });
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', () => {
+    /* EPIPE: keep going */
+  });
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => { log(`${sig}: stopping`); void cleanup().finally(() => process.exit(130)); });
+  process.once(sig, () => {
+    log(`${sig}: stopping`);
+    void cleanup().finally(() => process.exit(130));
+  });
 }
-process.on('exit', () => { killAllSync(); removeTempDirs(); });
+process.on('exit', () => {
+  killAllSync();
+  removeTempDirs();
+});
 const watchdog = setTimeout(() => {
   log(`time limit of ${plan.limitSec} s exceeded: stopping`);
   void cleanup().finally(() => process.exit(1));

@@ -20,51 +20,133 @@ import pg from 'pg';
 export type DbRef = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string };
 
 /** What the demo cloud seeded (src/runtime/seed.ts) and the rows need to point at. */
-export interface Cloud { projectId: string; userId: string; networkId: string; subnetId: string; imageId: string; flavor: string }
+export interface Cloud {
+  projectId: string;
+  userId: string;
+  networkId: string;
+  subnetId: string;
+  imageId: string;
+  flavor: string;
+}
 
-export interface Counts { servers: number; live: number; deleted: number; ports: number; tasks: number; actions: number }
+export interface Counts {
+  servers: number;
+  live: number;
+  deleted: number;
+  ports: number;
+  tasks: number;
+  actions: number;
+}
 
 type Value = string | number | null;
 type Column = [name: string, pgType: 'text' | 'int'];
 
 const SERVER_COLUMNS: Column[] = [
-  ['id', 'text'], ['project_id', 'text'], ['user_id', 'text'], ['name', 'text'], ['description', 'text'], ['image_id', 'text'],
-  ['flavor_id', 'text'], ['flavor', 'text'], ['vm_state', 'text'], ['task_state', 'text'], ['power_state', 'int'], ['host', 'text'],
-  ['launched_at', 'text'], ['terminated_at', 'text'], ['locked_by', 'text'], ['locked_reason', 'text'], ['metadata', 'text'],
-  ['key_name', 'text'], ['reservation_id', 'text'], ['launch_index', 'int'], ['hostname', 'text'], ['access_ipv4', 'text'],
-  ['access_ipv6', 'text'], ['availability_zone', 'text'], ['user_data', 'text'], ['requested_networks', 'text'], ['fault', 'text'],
-  ['created_at', 'text'], ['updated_at', 'text'], ['deleted_at', 'text'], ['deleted', 'int'],
+  ['id', 'text'],
+  ['project_id', 'text'],
+  ['user_id', 'text'],
+  ['name', 'text'],
+  ['description', 'text'],
+  ['image_id', 'text'],
+  ['flavor_id', 'text'],
+  ['flavor', 'text'],
+  ['vm_state', 'text'],
+  ['task_state', 'text'],
+  ['power_state', 'int'],
+  ['host', 'text'],
+  ['launched_at', 'text'],
+  ['terminated_at', 'text'],
+  ['locked_by', 'text'],
+  ['locked_reason', 'text'],
+  ['metadata', 'text'],
+  ['key_name', 'text'],
+  ['reservation_id', 'text'],
+  ['launch_index', 'int'],
+  ['hostname', 'text'],
+  ['access_ipv4', 'text'],
+  ['access_ipv6', 'text'],
+  ['availability_zone', 'text'],
+  ['user_data', 'text'],
+  ['requested_networks', 'text'],
+  ['fault', 'text'],
+  ['created_at', 'text'],
+  ['updated_at', 'text'],
+  ['deleted_at', 'text'],
+  ['deleted', 'int'],
 ];
 const PORT_COLUMNS: Column[] = [
-  ['id', 'text'], ['network_id', 'text'], ['project_id', 'text'], ['name', 'text'], ['mac_address', 'text'], ['fixed_ips', 'text'],
-  ['device_id', 'text'], ['device_owner', 'text'], ['binding_host_id', 'text'], ['status', 'text'], ['admin_state_up', 'int'],
-  ['created_for_server', 'int'], ['created_at', 'text'], ['updated_at', 'text'],
+  ['id', 'text'],
+  ['network_id', 'text'],
+  ['project_id', 'text'],
+  ['name', 'text'],
+  ['mac_address', 'text'],
+  ['fixed_ips', 'text'],
+  ['device_id', 'text'],
+  ['device_owner', 'text'],
+  ['binding_host_id', 'text'],
+  ['status', 'text'],
+  ['admin_state_up', 'int'],
+  ['created_for_server', 'int'],
+  ['created_at', 'text'],
+  ['updated_at', 'text'],
 ];
 const ACTION_COLUMNS: Column[] = [
-  ['id', 'text'], ['server_id', 'text'], ['action', 'text'], ['request_id', 'text'], ['user_id', 'text'], ['project_id', 'text'],
-  ['start_time', 'text'], ['finish_time', 'text'], ['message', 'text'], ['updated_at', 'text'],
+  ['id', 'text'],
+  ['server_id', 'text'],
+  ['action', 'text'],
+  ['request_id', 'text'],
+  ['user_id', 'text'],
+  ['project_id', 'text'],
+  ['start_time', 'text'],
+  ['finish_time', 'text'],
+  ['message', 'text'],
+  ['updated_at', 'text'],
 ];
 const EVENT_COLUMNS: Column[] = [
-  ['id', 'text'], ['action_id', 'text'], ['event', 'text'], ['start_time', 'text'], ['finish_time', 'text'], ['result', 'text'],
-  ['traceback', 'text'], ['host', 'text'], ['details', 'text'],
+  ['id', 'text'],
+  ['action_id', 'text'],
+  ['event', 'text'],
+  ['start_time', 'text'],
+  ['finish_time', 'text'],
+  ['result', 'text'],
+  ['traceback', 'text'],
+  ['host', 'text'],
+  ['details', 'text'],
 ];
 
 /** Seeded rows get distinct, increasing creation times (list pages sort by created_at). */
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 const at = (seq: number, plusMs = 0) => new Date(T0 + seq * 10 + plusMs).toISOString();
 /** Addresses of the benchmark's own subnet on the private network (10.128.0.0/9: 8M addresses). */
-const ipFor = (n: number) => { const x = 0x0a800000 + 2 + n; return [x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255].join('.'); };
-const macFor = (uuid: string) => { const h = uuid.replace(/-/g, ''); return `fa:16:3e:${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}`; };
+const ipFor = (n: number) => {
+  const x = 0x0a800000 + 2 + n;
+  return [x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255].join('.');
+};
+const macFor = (uuid: string) => {
+  const h = uuid.replace(/-/g, '');
+  return `fa:16:3e:${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}`;
+};
 
-interface Rows { servers: Value[][]; ports: Value[][]; actions: Value[][]; events: Value[][] }
+interface Rows {
+  servers: Value[][];
+  ports: Value[][];
+  actions: Value[][];
+  events: Value[][];
+}
 const TABLES: Array<[keyof Rows, string, Column[]]> = [
-  ['servers', 'servers', SERVER_COLUMNS], ['ports', 'ports', PORT_COLUMNS],
-  ['actions', 'instance_actions', ACTION_COLUMNS], ['events', 'instance_action_events', EVENT_COLUMNS],
+  ['servers', 'servers', SERVER_COLUMNS],
+  ['ports', 'ports', PORT_COLUMNS],
+  ['actions', 'instance_actions', ACTION_COLUMNS],
+  ['events', 'instance_action_events', EVENT_COLUMNS],
 ];
 const emptyRows = (): Rows => ({ servers: [], ports: [], actions: [], events: [] });
 
 class RowFactory {
-  constructor(private cloud: Cloud, private seq: number, private portSeq: number) {}
+  constructor(
+    private cloud: Cloud,
+    private seq: number,
+    private portSeq: number,
+  ) {}
 
   /** A live server on `host` with its port. */
   live(rows: Rows, host: string, label: string): string {
@@ -73,12 +155,56 @@ class RowFactory {
     const created = at(seq);
     const c = this.cloud;
     const name = `${label}-${seq}`;
-    rows.servers.push([id, c.projectId, c.userId, name, null, c.imageId, '1', c.flavor, 'active', null, 1, host, at(seq, 5000), null, null, null, '{}',
-      null, `r-${randomBytes(4).toString('hex')}`, 0, name, '', '', 'nova', null, JSON.stringify([{ networkId: c.networkId }]), null,
-      created, at(seq, 5000), null, 0]);
+    rows.servers.push([
+      id,
+      c.projectId,
+      c.userId,
+      name,
+      null,
+      c.imageId,
+      '1',
+      c.flavor,
+      'active',
+      null,
+      1,
+      host,
+      at(seq, 5000),
+      null,
+      null,
+      null,
+      '{}',
+      null,
+      `r-${randomBytes(4).toString('hex')}`,
+      0,
+      name,
+      '',
+      '',
+      'nova',
+      null,
+      JSON.stringify([{ networkId: c.networkId }]),
+      null,
+      created,
+      at(seq, 5000),
+      null,
+      0,
+    ]);
     const portId = randomUUID();
-    rows.ports.push([portId, c.networkId, c.projectId, '', macFor(portId), JSON.stringify([{ subnet_id: c.subnetId, ip_address: ipFor(this.portSeq++) }]),
-      id, 'compute:nova', host, 'ACTIVE', 1, 1, created, created]);
+    rows.ports.push([
+      portId,
+      c.networkId,
+      c.projectId,
+      '',
+      macFor(portId),
+      JSON.stringify([{ subnet_id: c.subnetId, ip_address: ipFor(this.portSeq++) }]),
+      id,
+      'compute:nova',
+      host,
+      'ACTIVE',
+      1,
+      1,
+      created,
+      created,
+    ]);
     return id;
   }
 
@@ -89,9 +215,39 @@ class RowFactory {
     const c = this.cloud;
     const gone = at(seq, 3_600_000);
     const name = `gone-${seq}`;
-    rows.servers.push([id, c.projectId, c.userId, name, null, c.imageId, '1', c.flavor, 'deleted', null, 0, host, at(seq, 5000), gone, null, null, '{}',
-      null, `r-${randomBytes(4).toString('hex')}`, 0, name, '', '', 'nova', null, JSON.stringify([{ networkId: c.networkId }]), null,
-      at(seq), gone, gone, 1]);
+    rows.servers.push([
+      id,
+      c.projectId,
+      c.userId,
+      name,
+      null,
+      c.imageId,
+      '1',
+      c.flavor,
+      'deleted',
+      null,
+      0,
+      host,
+      at(seq, 5000),
+      gone,
+      null,
+      null,
+      '{}',
+      null,
+      `r-${randomBytes(4).toString('hex')}`,
+      0,
+      name,
+      '',
+      '',
+      'nova',
+      null,
+      JSON.stringify([{ networkId: c.networkId }]),
+      null,
+      at(seq),
+      gone,
+      gone,
+      1,
+    ]);
     const actionId = randomUUID();
     rows.actions.push([actionId, id, 'delete', `req-${randomUUID()}`, c.userId, c.projectId, gone, gone, null, gone]);
     rows.events.push([randomUUID(), actionId, 'compute_terminate_instance', gone, gone, 'Success', null, host, null]);
@@ -124,7 +280,7 @@ export async function openSeeder(ref: DbRef): Promise<Seeder> {
   const factory = new RowFactory(cloud, counts0.servers, counts0.ports + counts0.servers);
 
   async function write(produce: (rows: Rows, i: number) => void, count: number, batch: number): Promise<void> {
-    for (let done = 0; done < count;) {
+    for (let done = 0; done < count; ) {
       const n = Math.min(batch, count - done);
       const rows = emptyRows();
       for (let i = 0; i < n; i++) produce(rows, done + i);
@@ -138,18 +294,35 @@ export async function openSeeder(ref: DbRef): Promise<Seeder> {
     cloud,
     async addTargets(count, host) {
       const ids: string[] = [];
-      await write((rows) => { ids.push(factory.live(rows, host, 'bench')); }, count, batch);
+      await write(
+        (rows) => {
+          ids.push(factory.live(rows, host, 'bench'));
+        },
+        count,
+        batch,
+      );
       await backend.afterBulk();
       return ids;
     },
     async addFillers(live, deleted, deletedOnHost) {
       // Interleaved, so live and deleted rows share the same ranges of ids and times.
       const total = live + deleted;
-      let l = 0, d = 0;
-      await write((rows, i) => {
-        const wantLive = Math.round(((i + 1) * live) / total);
-        if (l < wantLive) { factory.live(rows, `filler-${i % 100}`, 'filler'); l++; } else { factory.deleted(rows, deletedOnHost); d++; }
-      }, total, batch);
+      let l = 0,
+        d = 0;
+      await write(
+        (rows, i) => {
+          const wantLive = Math.round(((i + 1) * live) / total);
+          if (l < wantLive) {
+            factory.live(rows, `filler-${i % 100}`, 'filler');
+            l++;
+          } else {
+            factory.deleted(rows, deletedOnHost);
+            d++;
+          }
+        },
+        total,
+        batch,
+      );
       if (l !== live || d !== deleted) throw new Error('filler accounting is off');
       await backend.afterBulk();
     },
@@ -181,24 +354,52 @@ async function loadCloud(b: Backend): Promise<Cloud> {
   const net = await one(`SELECT id FROM networks WHERE name = 'private'`);
   const image = await one(`SELECT id FROM images ORDER BY created_at LIMIT 1`);
   const f = await one(`SELECT id, name, vcpus, ram, disk, ephemeral, swap, extra_specs FROM flavors WHERE id = '1'`);
-  const flavor = JSON.stringify({ id: f.id, name: f.name, vcpus: Number(f.vcpus), ram: Number(f.ram), disk: Number(f.disk), ephemeral: Number(f.ephemeral), swap: Number(f.swap), extra_specs: JSON.parse(String(f.extra_specs)) });
+  const flavor = JSON.stringify({
+    id: f.id,
+    name: f.name,
+    vcpus: Number(f.vcpus),
+    ram: Number(f.ram),
+    disk: Number(f.disk),
+    ephemeral: Number(f.ephemeral),
+    swap: Number(f.swap),
+    extra_specs: JSON.parse(String(f.extra_specs)),
+  });
   // The demo's 10.0.0.0/24 has 253 addresses; the seeded ports get their own big subnet on the same network.
   let subnet = (await b.query(`SELECT id FROM subnets WHERE name = 'z-bench-subnet'`))[0];
   if (!subnet) {
     const id = randomUUID();
     const now = new Date().toISOString();
-    await b.query(`INSERT INTO subnets (id, network_id, project_id, name, cidr, gateway_ip, ip_version, created_at, updated_at) VALUES (${b.params(9)})`,
-      [id, String(net.id), String(project.id), 'z-bench-subnet', '10.128.0.0/9', '10.128.0.1', 4, now, now]);
+    await b.query(
+      `INSERT INTO subnets (id, network_id, project_id, name, cidr, gateway_ip, ip_version, created_at, updated_at) VALUES (${b.params(9)})`,
+      [id, String(net.id), String(project.id), 'z-bench-subnet', '10.128.0.0/9', '10.128.0.1', 4, now, now],
+    );
     subnet = { id };
   }
-  return { projectId: String(project.id), userId: String(user.id), networkId: String(net.id), subnetId: String(subnet.id), imageId: String(image.id), flavor };
+  return {
+    projectId: String(project.id),
+    userId: String(user.id),
+    networkId: String(net.id),
+    subnetId: String(subnet.id),
+    imageId: String(image.id),
+    flavor,
+  };
 }
 
 async function readCounts(b: Backend): Promise<Counts> {
-  const r = (await b.query(`SELECT (SELECT count(*) FROM servers) AS servers, (SELECT count(*) FROM servers WHERE deleted = 1) AS deleted,
-    (SELECT count(*) FROM ports) AS ports, (SELECT count(*) FROM tasks) AS tasks, (SELECT count(*) FROM instance_actions) AS actions`))[0];
-  const servers = Number(r.servers), deleted = Number(r.deleted);
-  return { servers, deleted, live: servers - deleted, ports: Number(r.ports), tasks: Number(r.tasks), actions: Number(r.actions) };
+  const r = (
+    await b.query(`SELECT (SELECT count(*) FROM servers) AS servers, (SELECT count(*) FROM servers WHERE deleted = 1) AS deleted,
+    (SELECT count(*) FROM ports) AS ports, (SELECT count(*) FROM tasks) AS tasks, (SELECT count(*) FROM instance_actions) AS actions`)
+  )[0];
+  const servers = Number(r.servers),
+    deleted = Number(r.deleted);
+  return {
+    servers,
+    deleted,
+    live: servers - deleted,
+    ports: Number(r.ports),
+    tasks: Number(r.tasks),
+    actions: Number(r.actions),
+  };
 }
 
 // --- dialects ----------------------------------------------------------------------------
@@ -220,8 +421,14 @@ class SqliteBackend implements Backend {
     // Seeding only: a crash here just means reseeding.
     this.db.pragma('synchronous = OFF');
     this.db.pragma('cache_size = -262144'); // 256 MB: index inserts into big tables stay in memory
-    const prep = (table: string, cols: Column[]) => this.db.prepare(`INSERT INTO ${table} (${cols.map((c) => c[0]).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
-    this.statements = Object.fromEntries(TABLES.map(([key, table, cols]) => [key, prep(table, cols)])) as Record<keyof Rows, SQLite.Statement>;
+    const prep = (table: string, cols: Column[]) =>
+      this.db.prepare(
+        `INSERT INTO ${table} (${cols.map((c) => c[0]).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+      );
+    this.statements = Object.fromEntries(TABLES.map(([key, table, cols]) => [key, prep(table, cols)])) as Record<
+      keyof Rows,
+      SQLite.Statement
+    >;
   }
   async query(sql: string, params: Value[] = []) {
     const st = this.db.prepare(sql);
@@ -229,14 +436,20 @@ class SqliteBackend implements Backend {
     st.run(...params);
     return [];
   }
-  params(n: number) { return Array.from({ length: n }, () => '?').join(', '); }
+  params(n: number) {
+    return Array.from({ length: n }, () => '?').join(', ');
+  }
   async insert(rows: Rows) {
     this.db.transaction(() => {
       for (const [key] of TABLES) for (const r of rows[key]) this.statements[key].run(...r);
     })();
   }
-  async afterBulk() { this.db.pragma('wal_checkpoint(TRUNCATE)'); }
-  async close() { this.db.close(); }
+  async afterBulk() {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+  async close() {
+    this.db.close();
+  }
 }
 
 class PgBackend implements Backend {
@@ -244,13 +457,19 @@ class PgBackend implements Backend {
   static async open(url: string): Promise<PgBackend> {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
     // The database may be dropped under us when the benchmark is interrupted: fail the query, not the process.
-    client.on('error', () => { /* surfaced by the pending query, if any */ });
+    client.on('error', () => {
+      /* surfaced by the pending query, if any */
+    });
     await client.connect();
     await client.query('SET synchronous_commit = off');
     return new PgBackend(client);
   }
-  async query(sql: string, params: Value[] = []) { return (await this.client.query(sql, params)).rows as Array<Record<string, Value>>; }
-  params(n: number) { return Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', '); }
+  async query(sql: string, params: Value[] = []) {
+    return (await this.client.query(sql, params)).rows as Array<Record<string, Value>>;
+  }
+  params(n: number) {
+    return Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ');
+  }
   private async insertColumns(table: string, cols: Column[], rows: Value[][]) {
     if (rows.length === 0) return;
     const arrays = cols.map((_, j) => rows.map((r) => r[j]));
@@ -268,6 +487,10 @@ class PgBackend implements Backend {
     }
   }
   // VACUUM too: otherwise autovacuum visits the freshly inserted rows in the middle of the measurement.
-  async afterBulk() { await this.client.query('VACUUM (ANALYZE) servers, ports, instance_actions, instance_action_events'); }
-  async close() { await this.client.end(); }
+  async afterBulk() {
+    await this.client.query('VACUUM (ANALYZE) servers, ports, instance_actions, instance_action_events');
+  }
+  async close() {
+    await this.client.end();
+  }
 }

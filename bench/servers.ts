@@ -31,7 +31,11 @@ export interface ServerProcess {
 }
 
 /** Spawns `node [flags] script args…` and waits for a banner matching `banner` (group 1 = URL). */
-export async function spawnServer(script: string, args: string[], opts: { banner: RegExp; env?: Record<string, string>; nodeFlags?: string[]; timeoutMs?: number }): Promise<ServerProcess> {
+export async function spawnServer(
+  script: string,
+  args: string[],
+  opts: { banner: RegExp; env?: Record<string, string>; nodeFlags?: string[]; timeoutMs?: number },
+): Promise<ServerProcess> {
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...(opts.nodeFlags ?? NODE_FLAGS), script, ...args], {
     env: { ...process.env, STRATUS_LOG_LEVEL: 'warn', ...opts.env },
@@ -40,19 +44,31 @@ export async function spawnServer(script: string, args: string[], opts: { banner
   children.add(child);
   child.once('exit', () => children.delete(child));
   let out = '';
-  const onData = (d: Buffer) => { out = (out + d.toString()).slice(-20000); };
+  const onData = (d: Buffer) => {
+    out = (out + d.toString()).slice(-20000);
+  };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   const timeoutMs = opts.timeoutMs ?? 60000;
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${script} did not start in ${timeoutMs} ms:\n${out}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${script} did not start in ${timeoutMs} ms:\n${out}`)),
+        timeoutMs,
+      );
       const check = () => {
         const m = out.match(opts.banner);
-        if (m) { clearTimeout(timer); child.stdout!.off('data', check); resolve(m[1]); }
+        if (m) {
+          clearTimeout(timer);
+          child.stdout!.off('data', check);
+          resolve(m[1]);
+        }
       };
       child.stdout!.on('data', check);
-      child.once('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`${script} exited (${code ?? sig}) before its banner:\n${out}`)); });
+      child.once('exit', (code, sig) => {
+        clearTimeout(timer);
+        reject(new Error(`${script} exited (${code ?? sig}) before its banner:\n${out}`));
+      });
     });
     const startMs = performance.now() - spawnedAt;
     return { child, pid: child.pid!, url, startMs, spawnedAt, output: () => out, rss: () => rssMb(child.pid) };
@@ -62,11 +78,31 @@ export async function spawnServer(script: string, args: string[], opts: { banner
   }
 }
 
-export interface StratusOptions { data: string; database?: string; name?: string; nodeFlags?: string[]; extraArgs?: string[] }
+export interface StratusOptions {
+  data: string;
+  database?: string;
+  name?: string;
+  nodeFlags?: string[];
+  extraArgs?: string[];
+}
 
 export function startStratus(o: StratusOptions): Promise<ServerProcess> {
-  const args = ['serve', '--port', '0', '--data', o.data, '--name', o.name ?? 'bench-node', ...(o.database ? ['--database', o.database] : []), ...(o.extraArgs ?? [])];
-  return spawnServer(STRATUS_BIN, args, { banner: /Stratus is up at (http:\/\/127\.0\.0\.1:\d+)/, nodeFlags: o.nodeFlags, timeoutMs: 180000 });
+  const args = [
+    'serve',
+    '--port',
+    '0',
+    '--data',
+    o.data,
+    '--name',
+    o.name ?? 'bench-node',
+    ...(o.database ? ['--database', o.database] : []),
+    ...(o.extraArgs ?? []),
+  ];
+  return spawnServer(STRATUS_BIN, args, {
+    banner: /Stratus is up at (http:\/\/127\.0\.0\.1:\d+)/,
+    nodeFlags: o.nodeFlags,
+    timeoutMs: 180000,
+  });
 }
 
 export function startBaseline(): Promise<ServerProcess> {
@@ -90,7 +126,13 @@ export async function stopAll(): Promise<void> {
 
 /** Last resort at process exit: no child outlives the benchmark. */
 export function killAllSync(): void {
-  for (const c of children) { try { c.kill('SIGKILL'); } catch { /* already gone */ } }
+  for (const c of children) {
+    try {
+      c.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
 }
 
 // --- Stratus API bits the orchestrator needs -----------------------------------------------
@@ -98,9 +140,20 @@ export function killAllSync(): void {
 /** A project-scoped token for `user` in `project` (demo cloud password `secret`). */
 export async function issueToken(url: string, user = 'demo', project = 'demo'): Promise<string> {
   const r = await request(`${url}/identity/v3/auth/tokens?nocatalog`, 'POST', {
-    body: { auth: { identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password: process.env.STRATUS_PASSWORD || 'secret' } } }, scope: { project: { name: project, domain: { name: 'Default' } } } } },
+    body: {
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: {
+            user: { name: user, domain: { name: 'Default' }, password: process.env.STRATUS_PASSWORD || 'secret' },
+          },
+        },
+        scope: { project: { name: project, domain: { name: 'Default' } } },
+      },
+    },
   });
   const token = r.headers['x-subject-token'];
-  if (r.status !== 201 || typeof token !== 'string') throw new Error(`token request failed: ${r.status} ${r.body.slice(0, 300)}`);
+  if (r.status !== 201 || typeof token !== 'string')
+    throw new Error(`token request failed: ${r.status} ${r.body.slice(0, 300)}`);
   return token;
 }

@@ -9,7 +9,15 @@ import { join } from 'node:path';
 
 // --- statistics ---------------------------------------------------------------------------
 
-export interface Summary { count: number; mean: number; p50: number; p90: number; p95: number; p99: number; max: number }
+export interface Summary {
+  count: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
 
 /** Nearest-rank percentiles of a list of milliseconds. */
 export function summarize(values: ArrayLike<number>): Summary {
@@ -30,30 +38,52 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
-export interface HttpResponse { status: number; headers: http.IncomingHttpHeaders; body: string }
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 
 /** One request on a kept-alive loopback connection; bounded by `timeoutMs`. */
-export function request(url: string, method: string, opts: { headers?: Record<string, string>; body?: unknown; timeoutMs?: number } = {}): Promise<HttpResponse> {
+export function request(
+  url: string,
+  method: string,
+  opts: { headers?: Record<string, string>; body?: unknown; timeoutMs?: number } = {},
+): Promise<HttpResponse> {
   const u = new URL(url);
   if (u.hostname !== '127.0.0.1') throw new Error(`the benchmark only talks to 127.0.0.1, not ${u.hostname}`);
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: u.hostname, port: u.port, path: u.pathname + u.search, method, agent,
-      headers: { ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...opts.headers },
-    }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method,
+        agent,
+        headers: {
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...opts.headers,
+        },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => {
+          body += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.setTimeout(opts.timeoutMs ?? 10000, () => req.destroy(new Error(`${method} ${url}: timed out`)));
     req.on('error', reject);
     req.end(payload);
   });
 }
 
-export function closeHttp(): void { agent.destroy(); }
+export function closeHttp(): void {
+  agent.destroy();
+}
 
 // --- temp dirs ---------------------------------------------------------------------------
 
@@ -66,7 +96,13 @@ export function tempDir(label: string): string {
 }
 
 export function removeTempDirs(): void {
-  for (const d of tempDirs) { try { rmSync(d, { recursive: true, force: true }); } catch { /* best effort */ } }
+  for (const d of tempDirs) {
+    try {
+      rmSync(d, { recursive: true, force: true });
+    } catch {
+      /* best effort */
+    }
+  }
   tempDirs.clear();
 }
 

@@ -51,12 +51,20 @@ export class ComputeAgent implements TaskReceiver {
    * @param standalone true for `stratus agent`: a `fail` node fault then kills the process (a crash
    *   drill); in-process agents play dead instead (no tasks, no heartbeats) until it is cleared.
    */
-  constructor(private deps: AgentDeps, readonly driver: ComputeDriver, readonly host: string, private metrics?: Metrics, private standalone = false) {
+  constructor(
+    private deps: AgentDeps,
+    readonly driver: ComputeDriver,
+    readonly host: string,
+    private metrics?: Metrics,
+    private standalone = false,
+  ) {
     this.owner = `${host}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.faults = new InjectedFaults(deps.db, deps.clock, host);
     const leaseMs = deps.config.taskLease * 1000;
     this.handlers = makeTaskHandlers({
-      deps, host, driver,
+      deps,
+      host,
+      driver,
       driverFor: (operation) => new FaultInjectingDriver(driver, this.faults, deps.clock, operation, host, leaseMs),
     });
     this.periodicJobs = new PeriodicJobs(deps, driver, host, metrics);
@@ -66,17 +74,33 @@ export class ComputeAgent implements TaskReceiver {
   async start(): Promise<void> {
     const now = iso(this.deps.clock.now());
     await svcRepo.upsertService(this.deps.db, {
-      id: this.deps.ids.uuid(), host: this.host, binary: 'nova-compute', topic: 'compute', zone: 'nova', disabled: 0, disabled_reason: null,
-      forced_down: 0, last_seen_at: now, vcpus: cpus().length, memory_mb: Math.floor(totalmem() / 1048576), disk_gb: 0, created_at: now, updated_at: now,
+      id: this.deps.ids.uuid(),
+      host: this.host,
+      binary: 'nova-compute',
+      topic: 'compute',
+      zone: 'nova',
+      disabled: 0,
+      disabled_reason: null,
+      forced_down: 0,
+      last_seen_at: now,
+      vcpus: cpus().length,
+      memory_mb: Math.floor(totalmem() / 1048576),
+      disk_gb: 0,
+      created_at: now,
+      updated_at: now,
       owner: this.owner,
     });
     // A restarted node takes back the tasks its previous incarnation held (Nova's _init_instance), without waiting for leases to expire.
     await tasksRepo.requeueLeasedOnHost(this.deps.db, this.host, now);
     if (this.driver.adopt) await adoptGuests(this.deps.db, this.driver, this.host);
     this.running = true;
-    this.heartbeatTimer = setInterval(() => { void this.heartbeat(); }, this.deps.config.reportInterval * 1000);
+    this.heartbeatTimer = setInterval(() => {
+      void this.heartbeat();
+    }, this.deps.config.reportInterval * 1000);
     this.heartbeatTimer.unref();
-    this.periodicTimer = setInterval(() => { void this.periodic(); }, 30000);
+    this.periodicTimer = setInterval(() => {
+      void this.periodic();
+    }, 30000);
     this.periodicTimer.unref();
     this.loopDone = this.loop();
     // The first round of periodic tasks (reap orphans, reclaim, power sync) runs beside the task
@@ -115,9 +139,12 @@ export class ComputeAgent implements TaskReceiver {
   /** Starts handed-over tasks while there is room, one operation per server at a time (none while stopped or held by a node fault). */
   private pump(): void {
     if (!this.running || this.held) return;
-    for (let i = 0; i < this.direct.length && this.inFlight.size < CONCURRENCY;) {
+    for (let i = 0; i < this.direct.length && this.inFlight.size < CONCURRENCY; ) {
       const t = this.direct[i];
-      if (t.server_id && this.busyServers.has(t.server_id)) { i++; continue; }
+      if (t.server_id && this.busyServers.has(t.server_id)) {
+        i++;
+        continue;
+      }
       this.direct.splice(i, 1);
       this.startTask(t);
     }
@@ -130,7 +157,10 @@ export class ComputeAgent implements TaskReceiver {
       if (t.server_id) this.busyServers.delete(t.server_id);
       this.pump();
       // A task put back while its server was busy can be leased again now.
-      if (this.putBack) { this.putBack = false; this.wake(); }
+      if (this.putBack) {
+        this.putBack = false;
+        this.wake();
+      }
     });
     this.inFlight.add(p);
   }
@@ -141,7 +171,9 @@ export class ComputeAgent implements TaskReceiver {
     this.wake();
   }
 
-  wake(): void { this.signal.wake(); }
+  wake(): void {
+    this.signal.wake();
+  }
 
   async heartbeat(): Promise<void> {
     try {
@@ -160,7 +192,9 @@ export class ComputeAgent implements TaskReceiver {
   }
 
   /** Nova's periodic tasks: reap guests of deleted servers, reclaim expired soft deletes, sync power states. */
-  periodic(): Promise<void> { return this.periodicJobs.runAll(); }
+  periodic(): Promise<void> {
+    return this.periodicJobs.runAll();
+  }
 
   private async loop(): Promise<void> {
     while (this.running) {
@@ -227,7 +261,8 @@ export class ComputeAgent implements TaskReceiver {
       // Handlers finish the task in the transaction that writes their outcome; a task that no
       // longer applies (server gone, or superseded) ends here.
       const finished = await this.handle(task);
-      if (!finished) await tasksRepo.finishTask(db, task.id, this.owner, 'done', iso(clock.now()), null, isQuestion(task));
+      if (!finished)
+        await tasksRepo.finishTask(db, task.id, this.owner, 'done', iso(clock.now()), null, isQuestion(task));
     } catch (err) {
       const message = (err as Error)?.message ?? String(err);
       const transient = this.deps.dialect.isUnavailable(err);
@@ -235,7 +270,14 @@ export class ComputeAgent implements TaskReceiver {
         if (transient && task.attempts < task.max_attempts) {
           result = 'retry';
           const now = clock.now();
-          await tasksRepo.retryTask(db, task.id, this.owner, iso(new Date(now.getTime() + backoffMs(task.attempts))), iso(now), message);
+          await tasksRepo.retryTask(
+            db,
+            task.id,
+            this.owner,
+            iso(new Date(now.getTime() + backoffMs(task.attempts))),
+            iso(now),
+            message,
+          );
         } else {
           result = 'dead';
           await tasksRepo.finishTask(db, task.id, this.owner, 'dead', iso(clock.now()), message);
@@ -246,7 +288,10 @@ export class ComputeAgent implements TaskReceiver {
       }
       // The request id of the API call that asked for this work ties the agent's log to the API's.
       const requestId = (JSON.parse(task.payload) as { requestId?: string }).requestId;
-      log.warn({ err: message, task: task.id, kind: task.kind, server: task.server_id, request_id: requestId, result }, 'task failed');
+      log.warn(
+        { err: message, task: task.id, kind: task.kind, server: task.server_id, request_id: requestId, result },
+        'task failed',
+      );
     } finally {
       this.metrics?.taskLatency.observe({ kind: task.kind, result }, (performance.now() - started) / 1000);
     }
@@ -271,9 +316,7 @@ export class ComputeAgent implements TaskReceiver {
       await new Promise((r) => setTimeout(r, 5));
     }
   }
-
 }
-
 
 /** A question (console output) keeps its row until the waiting request has read the answer. */
 function isQuestion(task: TaskRow): boolean {

@@ -14,9 +14,18 @@ export async function guestSpec(ex: Executor, row: ServerRow): Promise<GuestSpec
 /** Hands an in-process driver (fake) the guests this node runs according to the database. */
 export async function adoptGuests(ex: Executor, driver: ComputeDriver, host: string): Promise<void> {
   const rows = await servers.liveServersOnHost(ex, host);
-  const power = (r: ServerRow): GuestPower => (r.power_state === PowerState.RUNNING ? 'running' : r.power_state === PowerState.PAUSED ? 'paused' : r.power_state === PowerState.SUSPENDED ? 'suspended' : 'shutdown');
+  const power = (r: ServerRow): GuestPower =>
+    r.power_state === PowerState.RUNNING
+      ? 'running'
+      : r.power_state === PowerState.PAUSED
+        ? 'paused'
+        : r.power_state === PowerState.SUSPENDED
+          ? 'suspended'
+          : 'shutdown';
   const props = await imageProperties(ex);
-  await driver.adopt?.(rows.map((r) => ({ spec: specOf(r, commandOf(props.get(r.image_id) ?? '{}')), power: power(r) })));
+  await driver.adopt?.(
+    rows.map((r) => ({ spec: specOf(r, commandOf(props.get(r.image_id) ?? '{}')), power: power(r) })),
+  );
 }
 
 function commandOf(properties: string): string | undefined {
@@ -26,5 +35,13 @@ function commandOf(properties: string): string | undefined {
 
 function specOf(row: ServerRow, command: string | undefined): GuestSpec {
   const flavor = JSON.parse(row.flavor) as { vcpus?: number; ram?: number; disk?: number };
-  return { id: row.id, name: row.name, vcpus: flavor.vcpus ?? 1, ramMb: flavor.ram ?? 0, diskGb: flavor.disk ?? 0, imageId: row.image_id, command };
+  return {
+    id: row.id,
+    name: row.name,
+    vcpus: flavor.vcpus ?? 1,
+    ramMb: flavor.ram ?? 0,
+    diskGb: flavor.disk ?? 0,
+    imageId: row.image_id,
+    command,
+  };
 }

@@ -23,13 +23,19 @@ export class InjectedFaults implements FaultSource {
   private generation = 0;
   private cachedNodeFault: 'hang' | 'fail' | null = null;
 
-  constructor(private readonly db: Kysely<Database>, private readonly clock: Clock, private readonly host: string) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly host: string,
+  ) {}
 
   take(operation: string, serverId: string): Promise<InjectedFault | undefined> {
     return faults.takeFault(this.db, this.host, operation, serverId);
   }
 
-  exists(id: string): Promise<boolean> { return faults.faultExists(this.db, id); }
+  exists(id: string): Promise<boolean> {
+    return faults.faultExists(this.db, id);
+  }
 
   /**
    * This node's fault on the whole node. Read from the database at most every FAULTS_TTL_MS of

@@ -16,8 +16,15 @@ export type Writer = (tx: Executor) => Promise<void>;
  * finish time and the task's completion: a crash in between leaves the task to be run again.
  * On failure `onError` writes the failure instead (Nova's ERROR + fault), and the event says Error.
  */
-export async function runAsInstanceEvent(deps: AgentDeps, host: string, task: TaskRow, event: string, row: ServerRow,
-  work: () => Promise<Writer | void>, onError: (tx: Executor, err: Error) => Promise<void>): Promise<true> {
+export async function runAsInstanceEvent(
+  deps: AgentDeps,
+  host: string,
+  task: TaskRow,
+  event: string,
+  row: ServerRow,
+  work: () => Promise<Writer | void>,
+  onError: (tx: Executor, err: Error) => Promise<void>,
+): Promise<true> {
   const payload = JSON.parse(task.payload) as { actionId?: string; requestId?: string };
   const start = iso(deps.clock.now());
   let writer: Writer | void;
@@ -27,7 +34,10 @@ export async function runAsInstanceEvent(deps: AgentDeps, host: string, task: Ta
   } catch (e) {
     const err = e as Error;
     if (!(err instanceof InjectedFailure) && deps.dialect.isUnavailable(err)) throw err; // the database, not the guest: retry the task
-    deps.log.warn({ server: row.id, event, err: err.message, request_id: payload.requestId }, 'compute operation failed');
+    deps.log.warn(
+      { server: row.id, event, err: err.message, request_id: payload.requestId },
+      'compute operation failed',
+    );
     failure = err;
   }
   await deps.transact(async (tx) => {
@@ -36,8 +46,15 @@ export async function runAsInstanceEvent(deps: AgentDeps, host: string, task: Ta
     const end = iso(deps.clock.now());
     if (payload.actionId) {
       await actions.insertEvent(tx, {
-        id: deps.ids.sortable(), action_id: payload.actionId, event, start_time: start, finish_time: end, host,
-        result: failure ? 'Error' : 'Success', traceback: failure ? (failure.stack ?? failure.message) : null, details: failure ? failure.message : null,
+        id: deps.ids.sortable(),
+        action_id: payload.actionId,
+        event,
+        start_time: start,
+        finish_time: end,
+        host,
+        result: failure ? 'Error' : 'Success',
+        traceback: failure ? (failure.stack ?? failure.message) : null,
+        details: failure ? failure.message : null,
       });
       await actions.finishAction(tx, payload.actionId, end, failure ? 'Error' : null);
     }

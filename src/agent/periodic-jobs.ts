@@ -8,26 +8,41 @@ import type { AgentDeps } from './agent-deps.js';
 
 /** Nova's periodic tasks of a compute node (nova/compute/manager.py), each run on its own. */
 export class PeriodicJobs {
-  constructor(private readonly deps: AgentDeps, private readonly driver: ComputeDriver, private readonly host: string, private readonly metrics?: Metrics) {}
+  constructor(
+    private readonly deps: AgentDeps,
+    private readonly driver: ComputeDriver,
+    private readonly host: string,
+    private readonly metrics?: Metrics,
+  ) {}
 
-  private now(): string { return iso(this.deps.clock.now()); }
+  private now(): string {
+    return iso(this.deps.clock.now());
+  }
 
   /** One round: one job failing must not stop the others. */
   async runAll(): Promise<void> {
     await this.job('reap orphans', async () => {
       const reaped = await this.reapOrphans();
-      if (reaped > 0) { this.metrics?.orphansReaped.inc({ host: this.host }, reaped); this.deps.log.info({ host: this.host, reaped }, 'destroyed orphaned guests'); }
+      if (reaped > 0) {
+        this.metrics?.orphansReaped.inc({ host: this.host }, reaped);
+        this.deps.log.info({ host: this.host, reaped }, 'destroyed orphaned guests');
+      }
     });
     await this.job('reclaim soft deletes', () => this.reclaimSoftDeleted());
     await this.job('power-state sync', async () => {
       const synced = await this.syncPowerStates();
       if (synced > 0) this.metrics?.powerSynced.inc({ host: this.host }, synced);
     });
-    if (this.metrics) await this.job('queue depth', async () => this.metrics!.queueDepth.set(await tasksRepo.queueDepth(this.deps.db)));
+    if (this.metrics)
+      await this.job('queue depth', async () => this.metrics!.queueDepth.set(await tasksRepo.queueDepth(this.deps.db)));
   }
 
   private async job(name: string, fn: () => Promise<void>): Promise<void> {
-    try { await fn(); } catch (err) { this.deps.log.warn({ err: (err as Error).message, host: this.host, job: name }, 'periodic task failed'); }
+    try {
+      await fn();
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message, host: this.host, job: name }, 'periodic task failed');
+    }
   }
 
   /**
@@ -65,7 +80,13 @@ export class PeriodicJobs {
       try {
         // Claim it first (compare-and-set on "no task"): a restore that got there first wins,
         // and one that comes later finds the server busy instead of a destroyed guest.
-        if (!(await servers.casUpdateServer(this.deps.db, row.id, null, { task_state: 'deleting', updated_at: this.now() }))) continue;
+        if (
+          !(await servers.casUpdateServer(this.deps.db, row.id, null, {
+            task_state: 'deleting',
+            updated_at: this.now(),
+          }))
+        )
+          continue;
         await this.driver.destroy(row.id);
         await this.deps.transact(async (tx) => {
           if (await servers.markReclaimed(tx, row.id, this.now())) await releaseServerPorts(this.deps, tx, row.id);

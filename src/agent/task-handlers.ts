@@ -32,29 +32,60 @@ export interface HandlerContext {
 export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHandler> {
   const { deps, host } = ctx;
   const now = () => iso(deps.clock.now());
-  const event = (task: TaskRow, row: ServerRow, work: () => Promise<Writer | void>, onError: (tx: Executor, err: Error) => Promise<void>) =>
+  const event = (
+    task: TaskRow,
+    row: ServerRow,
+    work: () => Promise<Writer | void>,
+    onError: (tx: Executor, err: Error) => Promise<void>,
+  ) =>
     runAsInstanceEvent(deps, host, task, lifecycleOfTask(task.kind as TaskKind).completion!.event, row, work, onError);
   /** Whether the task still applies: a server in another task_state was taken over (by a delete, say). */
-  const applies = (kind: TaskKind, row: ServerRow) => row.task_state !== null && lifecycleOfTask(kind).runsWhile.includes(row.task_state);
+  const applies = (kind: TaskKind, row: ServerRow) =>
+    row.task_state !== null && lifecycleOfTask(kind).runsWhile.includes(row.task_state);
 
   const finishState = (tx: Executor, id: string, expected: TaskState | null, set: servers.ServerChanges) =>
     servers.casUpdateServer(tx, id, expected, { ...set, updated_at: now() }).then(() => undefined);
-  const recordFault = async (tx: Executor, id: string, expected: TaskState | null, err: Error, set: servers.ServerChanges) => {
-    const fault = JSON.stringify({ code: 500, message: err.message.slice(0, 255), details: err.stack ?? err.message, created: now() });
+  const recordFault = async (
+    tx: Executor,
+    id: string,
+    expected: TaskState | null,
+    err: Error,
+    set: servers.ServerChanges,
+  ) => {
+    const fault = JSON.stringify({
+      code: 500,
+      message: err.message.slice(0, 255),
+      details: err.stack ?? err.message,
+      created: now(),
+    });
     await servers.casUpdateServer(tx, id, expected, { ...set, fault, updated_at: now() });
   };
   /** Nova's reverts_task_state: the operation failed, the server keeps its vm_state. */
-  const revertTask = (row: ServerRow) => async (tx: Executor) => { await servers.casUpdateServer(tx, row.id, row.task_state, { task_state: null, updated_at: now() }); };
+  const revertTask = (row: ServerRow) => async (tx: Executor) => {
+    await servers.casUpdateServer(tx, row.id, row.task_state, { task_state: null, updated_at: now() });
+  };
 
   /** A task that only changes the guest's power: the driver call, then the table's completion state. */
-  const power = (kind: TaskKind, op: (d: ComputeDriver, id: string, t: TaskRow) => Promise<void>): TaskHandler => async (task, row) => {
-    if (!applies(kind, row)) return false;
-    const { completion } = lifecycleOfTask(kind);
-    return event(task, row, async () => {
-      await op(ctx.driverFor(kind), row.id, task);
-      return (tx) => finishState(tx, row.id, row.task_state, { vm_state: completion!.vmState, task_state: null, power_state: completion!.powerState });
-    }, revertTask(row));
-  };
+  const power =
+    (kind: TaskKind, op: (d: ComputeDriver, id: string, t: TaskRow) => Promise<void>): TaskHandler =>
+    async (task, row) => {
+      if (!applies(kind, row)) return false;
+      const { completion } = lifecycleOfTask(kind);
+      return event(
+        task,
+        row,
+        async () => {
+          await op(ctx.driverFor(kind), row.id, task);
+          return (tx) =>
+            finishState(tx, row.id, row.task_state, {
+              vm_state: completion!.vmState,
+              task_state: null,
+              power_state: completion!.powerState,
+            });
+        },
+        revertTask(row),
+      );
+    };
 
   return {
     async spawn(task, row) {
@@ -62,7 +93,14 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
       // Claim the server for this host; a delete that won the race leaves nothing to build.
       if (row.task_state === 'scheduling') {
         const claimed = await deps.transact(async (tx) => {
-          if (!(await servers.casUpdateServer(tx, row.id, 'scheduling', { host, task_state: spawning, updated_at: now() }))) return false;
+          if (
+            !(await servers.casUpdateServer(tx, row.id, 'scheduling', {
+              host,
+              task_state: spawning,
+              updated_at: now(),
+            }))
+          )
+            return false;
           await bindServerPorts(deps, tx, row.id, host);
           return true;
         });
@@ -74,12 +112,28 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
       const { completion } = lifecycleOfTask('spawn');
       const driver = ctx.driverFor('spawn');
       let superseded = false;
-      const finished = await event(task, row, async () => {
-        await driver.spawn(spec);
-        return async (tx) => {
-          superseded = !(await servers.casUpdateServer(tx, row.id, spawning, { vm_state: completion!.vmState, task_state: null, power_state: completion!.powerState, launched_at: now(), updated_at: now() }));
-        };
-      }, (tx, err) => recordFault(tx, row.id, spawning, err, { vm_state: 'error', task_state: null, power_state: PowerState.NOSTATE }));
+      const finished = await event(
+        task,
+        row,
+        async () => {
+          await driver.spawn(spec);
+          return async (tx) => {
+            superseded = !(await servers.casUpdateServer(tx, row.id, spawning, {
+              vm_state: completion!.vmState,
+              task_state: null,
+              power_state: completion!.powerState,
+              launched_at: now(),
+              updated_at: now(),
+            }));
+          };
+        },
+        (tx, err) =>
+          recordFault(tx, row.id, spawning, err, {
+            vm_state: 'error',
+            task_state: null,
+            power_state: PowerState.NOSTATE,
+          }),
+      );
       // Deleted while spawning (B5): Nova's UnexpectedDeletingTaskStateError; the terminate task finishes the job.
       if (superseded) await driver.destroy(row.id);
       return finished;
@@ -88,42 +142,68 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
     async terminate(task, row) {
       if (!applies('terminate', row)) return false; // not (or no longer) being deleted
       const { completion } = lifecycleOfTask('terminate');
-      return event(task, row, async () => {
-        await ctx.driverFor('destroy').destroy(row.id);
-        // Server row first, then ports: the same lock order as the API's delete (no deadlock), and
-        // only if the delete is still ours (a local delete may have finished it meanwhile).
-        return async (tx) => {
-          if (await servers.markServerDeleted(tx, row.id, now(), completion!.vmState, 'deleting')) await releaseServerPorts(deps, tx, row.id);
-        };
-      }, (tx, err) => recordFault(tx, row.id, 'deleting', err, { vm_state: 'error', task_state: null }));
+      return event(
+        task,
+        row,
+        async () => {
+          await ctx.driverFor('destroy').destroy(row.id);
+          // Server row first, then ports: the same lock order as the API's delete (no deadlock), and
+          // only if the delete is still ours (a local delete may have finished it meanwhile).
+          return async (tx) => {
+            if (await servers.markServerDeleted(tx, row.id, now(), completion!.vmState, 'deleting'))
+              await releaseServerPorts(deps, tx, row.id);
+          };
+        },
+        (tx, err) => recordFault(tx, row.id, 'deleting', err, { vm_state: 'error', task_state: null }),
+      );
       // B42 on failure: ERROR with a fault; the row stays and a later DELETE starts again.
     },
 
     async shelve_offload(task, row) {
       if (!applies('shelve_offload', row)) return false;
       const { completion } = lifecycleOfTask('shelve_offload');
-      return event(task, row, async () => {
-        await ctx.driverFor('destroy').destroy(row.id);
-        return async (tx) => {
-          await finishState(tx, row.id, 'shelving_offloading', { vm_state: completion!.vmState, task_state: null, power_state: completion!.powerState, host: null });
-          await setServerPortsHost(tx, row.id, '', now());
-        };
-      }, revertTask(row));
+      return event(
+        task,
+        row,
+        async () => {
+          await ctx.driverFor('destroy').destroy(row.id);
+          return async (tx) => {
+            await finishState(tx, row.id, 'shelving_offloading', {
+              vm_state: completion!.vmState,
+              task_state: null,
+              power_state: completion!.powerState,
+              host: null,
+            });
+            await setServerPortsHost(tx, row.id, '', now());
+          };
+        },
+        revertTask(row),
+      );
     },
 
     async unshelve(task, row) {
       if (!applies('unshelve', row)) return false;
       const spec = await guestSpec(deps.db, row);
       const { completion } = lifecycleOfTask('unshelve');
-      return event(task, row, async () => {
-        const driver = ctx.driverFor('spawn');
-        if ((await driver.power(row.id)) === 'missing') await driver.spawn(spec);
-        else await driver.powerOn(row.id);
-        return async (tx) => {
-          await finishState(tx, row.id, 'unshelving', { vm_state: completion!.vmState, task_state: null, power_state: completion!.powerState, host });
-          await bindServerPorts(deps, tx, row.id, host);
-        };
-      }, revertTask(row));
+      return event(
+        task,
+        row,
+        async () => {
+          const driver = ctx.driverFor('spawn');
+          if ((await driver.power(row.id)) === 'missing') await driver.spawn(spec);
+          else await driver.powerOn(row.id);
+          return async (tx) => {
+            await finishState(tx, row.id, 'unshelving', {
+              vm_state: completion!.vmState,
+              task_state: null,
+              power_state: completion!.powerState,
+              host,
+            });
+            await bindServerPorts(deps, tx, row.id, host);
+          };
+        },
+        revertTask(row),
+      );
     },
 
     // A question, not a state change: the API request is waiting for the answer, which stays
@@ -147,6 +227,8 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
     resume: power('resume', (d, id) => d.resume(id)),
     shelve: power('shelve', (d, id) => d.powerOff(id)),
     restore: power('restore', (d, id) => d.powerOn(id)),
-    soft_delete: power('soft_delete', async (d, id) => { if ((await d.power(id)) !== 'missing') await d.powerOff(id); }),
+    soft_delete: power('soft_delete', async (d, id) => {
+      if ((await d.power(id)) !== 'missing') await d.powerOff(id);
+    }),
   };
 }

@@ -10,32 +10,48 @@ const program = new Command().name('stratus').description('An OpenStack Compute 
 type Flags = Record<string, string | undefined>;
 function configFrom(flags: Flags): Config {
   const map: Partial<Record<keyof Config, unknown>> = {
-    host: flags.host, port: flags.port, data: flags.data, database: flags.database, driver: flags.driver, agents: flags.agents,
-    agentName: flags.name, password: flags.password, policyFile: flags.policyFile, logLevel: flags.logLevel,
-    reclaimInstanceInterval: flags.reclaimInstanceInterval, serviceDownTime: flags.serviceDownTime,
-    publicUrl: flags.publicUrl, trustProxy: flags.trustProxy,
-    lockoutFailureAttempts: flags.lockoutFailureAttempts, lockoutDuration: flags.lockoutDuration,
+    host: flags.host,
+    port: flags.port,
+    data: flags.data,
+    database: flags.database,
+    driver: flags.driver,
+    agents: flags.agents,
+    agentName: flags.name,
+    password: flags.password,
+    policyFile: flags.policyFile,
+    logLevel: flags.logLevel,
+    reclaimInstanceInterval: flags.reclaimInstanceInterval,
+    serviceDownTime: flags.serviceDownTime,
+    publicUrl: flags.publicUrl,
+    trustProxy: flags.trustProxy,
+    lockoutFailureAttempts: flags.lockoutFailureAttempts,
+    lockoutDuration: flags.lockoutDuration,
   };
   return loadConfig(map, process.env, flags.config ?? process.env.STRATUS_CONFIG);
 }
 
 /** SIGINT/SIGTERM: close cleanly (finish in-flight work, release the database), then exit. */
 function closeOnSignals(close: () => Promise<void>): void {
-  const shutdown = async () => { await close(); process.exit(0); };
+  const shutdown = async () => {
+    await close();
+    process.exit(0);
+  };
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
 }
 
-const common = (c: Command) => c
-  .option('--data <dir>', 'data directory (SQLite file, clouds.yaml)')
-  .option('--database <url>', 'sqlite: (default) or postgres://…')
-  .option('--config <file>', 'YAML config file')
-  .option('--log-level <level>', 'pino log level');
+const common = (c: Command) =>
+  c
+    .option('--data <dir>', 'data directory (SQLite file, clouds.yaml)')
+    .option('--database <url>', 'sqlite: (default) or postgres://…')
+    .option('--config <file>', 'YAML config file')
+    .option('--log-level <level>', 'pino log level');
 
 /** Options of a process that runs compute agents. */
-const compute = (c: Command) => c
-  .option('--driver <name>', 'compute driver: fake|process')
-  .option('--service-down-time <s>', 'seconds without heartbeat before a compute node is down');
+const compute = (c: Command) =>
+  c
+    .option('--driver <name>', 'compute driver: fake|process')
+    .option('--service-down-time <s>', 'seconds without heartbeat before a compute node is down');
 
 compute(common(program.command('serve').description('run the API (and in-process compute agents)')))
   .option('--host <host>', 'address to listen on (default 127.0.0.1)')
@@ -54,24 +70,28 @@ compute(common(program.command('serve').description('run the API (and in-process
     const stack = await startStack(config);
     const clouds = writeCloudsYaml(config, stack.url);
     const ms = Math.round(performance.now() - started);
-    process.stdout.write([
-      `Stratus is up at ${stack.url} (${stack.database.dialect.name}: ${stack.database.where}; ${stack.agents.length} agent(s), driver ${config.driver}) in ${ms} ms`,
-      `  compute:  ${stack.url}/v2.1`,
-      `  identity: ${stack.url}/identity/v3`,
-      `Point the openstack CLI at it:`,
-      `  export OS_CLIENT_CONFIG_FILE=${clouds}`,
-      `  openstack --os-cloud stratus-demo server list`,
-      '',
-    ].join('\n'));
+    process.stdout.write(
+      [
+        `Stratus is up at ${stack.url} (${stack.database.dialect.name}: ${stack.database.where}; ${stack.agents.length} agent(s), driver ${config.driver}) in ${ms} ms`,
+        `  compute:  ${stack.url}/v2.1`,
+        `  identity: ${stack.url}/identity/v3`,
+        `Point the openstack CLI at it:`,
+        `  export OS_CLIENT_CONFIG_FILE=${clouds}`,
+        `  openstack --os-cloud stratus-demo server list`,
+        '',
+      ].join('\n'),
+    );
     closeOnSignals(() => stack.close());
   });
 
 compute(common(program.command('agent').description('run one compute node as its own process')))
-  .option('--name <host>', 'compute node name (default: this machine\'s hostname)')
+  .option('--name <host>', "compute node name (default: this machine's hostname)")
   .action(async (flags: Flags) => {
     const config = configFrom(flags);
     const node = await startAgentProcess(config);
-    process.stdout.write(`Stratus agent ${config.agentName} is up (driver ${config.driver}) in ${Math.round(performance.now() - started)} ms\n`);
+    process.stdout.write(
+      `Stratus agent ${config.agentName} is up (driver ${config.driver}) in ${Math.round(performance.now() - started)} ms\n`,
+    );
     closeOnSignals(() => node.close());
   });
 

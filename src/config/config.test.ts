@@ -17,7 +17,10 @@ test('flags win over environment, environment over file, file over defaults', ()
 });
 
 test('bad values are refused with the option named', () => {
-  assert.throws(() => loadConfig({ port: 'eighty' }, {}), (e: Error) => e instanceof ConfigError && /port/.test(e.message));
+  assert.throws(
+    () => loadConfig({ port: 'eighty' }, {}),
+    (e: Error) => e instanceof ConfigError && /port/.test(e.message),
+  );
   assert.throws(() => loadConfig({ driver: 'kvm' }, {}), /driver/);
   assert.throws(() => loadConfig({}, { STRATUS_AGENTS: '-1' }), /agents/);
 });

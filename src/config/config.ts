@@ -62,24 +62,102 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'port', flag: 'port', env: 'STRATUS_PORT', kind: 'int', description: 'port to listen on' },
   { key: 'data', flag: 'data', env: 'STRATUS_DATA', kind: 'string', description: 'data directory' },
   { key: 'database', flag: 'database', env: 'STRATUS_DATABASE', kind: 'string', description: 'database URL' },
-  { key: 'driver', flag: 'driver', env: 'STRATUS_DRIVER', kind: 'string', description: 'compute driver (fake|process)' },
+  {
+    key: 'driver',
+    flag: 'driver',
+    env: 'STRATUS_DRIVER',
+    kind: 'string',
+    description: 'compute driver (fake|process)',
+  },
   { key: 'agents', flag: 'agents', env: 'STRATUS_AGENTS', kind: 'int', description: 'in-process compute agents' },
   { key: 'agentName', flag: 'name', env: 'STRATUS_NAME', kind: 'string', description: 'compute node name' },
   { key: 'password', flag: 'password', env: 'STRATUS_PASSWORD', kind: 'string', description: 'demo users password' },
-  { key: 'policyFile', flag: 'policy-file', env: 'STRATUS_POLICY_FILE', kind: 'string', description: 'policy override file' },
-  { key: 'tokenExpiration', flag: 'token-expiration', env: 'STRATUS_TOKEN_EXPIRATION', kind: 'int', description: 'token lifetime (s)' },
-  { key: 'serviceDownTime', flag: 'service-down-time', env: 'STRATUS_SERVICE_DOWN_TIME', kind: 'int', description: 'compute down after (s)' },
-  { key: 'reportInterval', flag: 'report-interval', env: 'STRATUS_REPORT_INTERVAL', kind: 'int', description: 'heartbeat interval (s)' },
-  { key: 'reclaimInstanceInterval', flag: 'reclaim-instance-interval', env: 'STRATUS_RECLAIM_INSTANCE_INTERVAL', kind: 'int', description: 'soft delete reclaim (s)' },
+  {
+    key: 'policyFile',
+    flag: 'policy-file',
+    env: 'STRATUS_POLICY_FILE',
+    kind: 'string',
+    description: 'policy override file',
+  },
+  {
+    key: 'tokenExpiration',
+    flag: 'token-expiration',
+    env: 'STRATUS_TOKEN_EXPIRATION',
+    kind: 'int',
+    description: 'token lifetime (s)',
+  },
+  {
+    key: 'serviceDownTime',
+    flag: 'service-down-time',
+    env: 'STRATUS_SERVICE_DOWN_TIME',
+    kind: 'int',
+    description: 'compute down after (s)',
+  },
+  {
+    key: 'reportInterval',
+    flag: 'report-interval',
+    env: 'STRATUS_REPORT_INTERVAL',
+    kind: 'int',
+    description: 'heartbeat interval (s)',
+  },
+  {
+    key: 'reclaimInstanceInterval',
+    flag: 'reclaim-instance-interval',
+    env: 'STRATUS_RECLAIM_INSTANCE_INTERVAL',
+    kind: 'int',
+    description: 'soft delete reclaim (s)',
+  },
   { key: 'taskLease', flag: 'task-lease', env: 'STRATUS_TASK_LEASE', kind: 'int', description: 'task lease (s)' },
-  { key: 'taskMaxAttempts', flag: 'task-max-attempts', env: 'STRATUS_TASK_MAX_ATTEMPTS', kind: 'int', description: 'task attempts' },
-  { key: 'maxBodySize', flag: 'max-body-size', env: 'STRATUS_MAX_BODY_SIZE', kind: 'int', description: 'max request body (bytes)' },
+  {
+    key: 'taskMaxAttempts',
+    flag: 'task-max-attempts',
+    env: 'STRATUS_TASK_MAX_ATTEMPTS',
+    kind: 'int',
+    description: 'task attempts',
+  },
+  {
+    key: 'maxBodySize',
+    flag: 'max-body-size',
+    env: 'STRATUS_MAX_BODY_SIZE',
+    kind: 'int',
+    description: 'max request body (bytes)',
+  },
   { key: 'logLevel', flag: 'log-level', env: 'STRATUS_LOG_LEVEL', kind: 'string', description: 'pino log level' },
-  { key: 'metrics', flag: 'metrics', env: 'STRATUS_METRICS', kind: 'int', description: 'Prometheus metrics on (1) or off (0)' },
-  { key: 'publicUrl', flag: 'public-url', env: 'STRATUS_PUBLIC_URL', kind: 'string', description: 'base URL for the catalog and links' },
-  { key: 'trustProxy', flag: 'trust-proxy', env: 'STRATUS_TRUST_PROXY', kind: 'int', description: 'honour X-Forwarded-* (1) or not (0)' },
-  { key: 'lockoutFailureAttempts', flag: 'lockout-failure-attempts', env: 'STRATUS_LOCKOUT_FAILURE_ATTEMPTS', kind: 'int', description: 'failed logins per user and address before a lockout (0: off)' },
-  { key: 'lockoutDuration', flag: 'lockout-duration', env: 'STRATUS_LOCKOUT_DURATION', kind: 'int', description: 'lockout after failed logins (s)' },
+  {
+    key: 'metrics',
+    flag: 'metrics',
+    env: 'STRATUS_METRICS',
+    kind: 'int',
+    description: 'Prometheus metrics on (1) or off (0)',
+  },
+  {
+    key: 'publicUrl',
+    flag: 'public-url',
+    env: 'STRATUS_PUBLIC_URL',
+    kind: 'string',
+    description: 'base URL for the catalog and links',
+  },
+  {
+    key: 'trustProxy',
+    flag: 'trust-proxy',
+    env: 'STRATUS_TRUST_PROXY',
+    kind: 'int',
+    description: 'honour X-Forwarded-* (1) or not (0)',
+  },
+  {
+    key: 'lockoutFailureAttempts',
+    flag: 'lockout-failure-attempts',
+    env: 'STRATUS_LOCKOUT_FAILURE_ATTEMPTS',
+    kind: 'int',
+    description: 'failed logins per user and address before a lockout (0: off)',
+  },
+  {
+    key: 'lockoutDuration',
+    flag: 'lockout-duration',
+    env: 'STRATUS_LOCKOUT_DURATION',
+    kind: 'int',
+    description: 'lockout after failed logins (s)',
+  },
 ];
 
 export function defaults(): Config {
@@ -115,7 +193,11 @@ export class ConfigError extends Error {}
  * Flags win over environment, environment over the config file, the file over defaults.
  * `flags` holds raw commander values keyed by Config key.
  */
-export function loadConfig(flags: Partial<Record<keyof Config, unknown>>, env: NodeJS.ProcessEnv, configFile?: string): Config {
+export function loadConfig(
+  flags: Partial<Record<keyof Config, unknown>>,
+  env: NodeJS.ProcessEnv,
+  configFile?: string,
+): Config {
   const cfg = defaults();
   const layers: Array<Partial<Record<string, unknown>>> = [];
   if (configFile) {
@@ -139,19 +221,26 @@ export function loadConfig(flags: Partial<Record<keyof Config, unknown>>, env: N
       if (v === undefined || v === null) continue;
       if (o.kind === 'int') {
         const n = typeof v === 'number' ? v : Number(String(v));
-        if (!Number.isInteger(n) || n < 0) throw new ConfigError(`option ${o.flag}: expected a non-negative integer, got ${String(v)}`);
+        if (!Number.isInteger(n) || n < 0)
+          throw new ConfigError(`option ${o.flag}: expected a non-negative integer, got ${String(v)}`);
         out[o.key] = n;
       } else {
         out[o.key] = String(v);
       }
     }
   }
-  if (cfg.driver !== 'fake' && cfg.driver !== 'process') throw new ConfigError(`option driver: expected fake or process, got ${cfg.driver}`);
+  if (cfg.driver !== 'fake' && cfg.driver !== 'process')
+    throw new ConfigError(`option driver: expected fake or process, got ${cfg.driver}`);
   if (cfg.port > 65535) throw new ConfigError('option port: out of range');
   if (cfg.publicUrl !== null) {
     let u: URL;
-    try { u = new URL(cfg.publicUrl); } catch { throw new ConfigError(`option public-url: not a URL: ${cfg.publicUrl}`); }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError('option public-url: expected http:// or https://');
+    try {
+      u = new URL(cfg.publicUrl);
+    } catch {
+      throw new ConfigError(`option public-url: not a URL: ${cfg.publicUrl}`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      throw new ConfigError('option public-url: expected http:// or https://');
   }
   if (cfg.trustProxy > 1) throw new ConfigError('option trust-proxy: expected 0 or 1');
   return cfg;

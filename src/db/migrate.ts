@@ -15,7 +15,9 @@ const MIGRATIONS: Record<string, Migration> = {
 };
 
 class BundledProvider implements MigrationProvider {
-  async getMigrations(): Promise<Record<string, Migration>> { return MIGRATIONS; }
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return MIGRATIONS;
+  }
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {

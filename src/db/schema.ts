@@ -4,87 +4,242 @@ import type { Generated } from 'kysely';
  * Table types. Times are ISO-8601 UTC strings with milliseconds (they sort as text on both
  * dialects); booleans are 0/1 integers; JSON columns are text.
  */
-export interface DomainsTable { id: string; name: string }
-export interface ProjectsTable { id: string; name: string; domain_id: string; description: string; enabled: number }
+export interface DomainsTable {
+  id: string;
+  name: string;
+}
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  domain_id: string;
+  description: string;
+  enabled: number;
+}
 export interface UsersTable {
-  id: string; name: string; domain_id: string; password_hash: string; default_project_id: string | null; enabled: number;
+  id: string;
+  name: string;
+  domain_id: string;
+  password_hash: string;
+  default_project_id: string | null;
+  enabled: number;
   /** Bumped on every password change; tokens issued under an older generation no longer validate. */
   password_generation: Generated<number>;
 }
-export interface RolesTable { id: string; name: string }
-export interface RoleAssignmentsTable { user_id: string; project_id: string; role_id: string }
+export interface RolesTable {
+  id: string;
+  name: string;
+}
+export interface RoleAssignmentsTable {
+  user_id: string;
+  project_id: string;
+  role_id: string;
+}
 export interface TokensTable {
-  token_hash: string; user_id: string; project_id: string; roles: string; issued_at: string; expires_at: string; revoked: number;
+  token_hash: string;
+  user_id: string;
+  project_id: string;
+  roles: string;
+  issued_at: string;
+  expires_at: string;
+  revoked: number;
   /** The user's password_generation when the token was issued. */
   password_generation: number;
 }
 export interface FlavorsTable {
-  id: string; name: string; vcpus: number; ram: number; disk: number; ephemeral: number; swap: number;
-  rxtx_factor: number; is_public: number; description: string | null; extra_specs: string;
+  id: string;
+  name: string;
+  vcpus: number;
+  ram: number;
+  disk: number;
+  ephemeral: number;
+  swap: number;
+  rxtx_factor: number;
+  is_public: number;
+  description: string | null;
+  extra_specs: string;
 }
 export interface ImagesTable {
-  id: string; name: string; status: string; visibility: string; owner: string | null; disk_format: string | null;
-  container_format: string | null; size: number | null; min_disk: number; min_ram: number; properties: string;
-  protected: number; created_at: string; updated_at: string;
+  id: string;
+  name: string;
+  status: string;
+  visibility: string;
+  owner: string | null;
+  disk_format: string | null;
+  container_format: string | null;
+  size: number | null;
+  min_disk: number;
+  min_ram: number;
+  properties: string;
+  protected: number;
+  created_at: string;
+  updated_at: string;
 }
 export interface NetworksTable {
-  id: string; name: string; project_id: string; shared: number; external: number; status: string; mtu: number;
-  created_at: string; updated_at: string;
+  id: string;
+  name: string;
+  project_id: string;
+  shared: number;
+  external: number;
+  status: string;
+  mtu: number;
+  created_at: string;
+  updated_at: string;
 }
 export interface SubnetsTable {
-  id: string; network_id: string; project_id: string; name: string; cidr: string; gateway_ip: string | null; ip_version: number;
-  created_at: string; updated_at: string;
+  id: string;
+  network_id: string;
+  project_id: string;
+  name: string;
+  cidr: string;
+  gateway_ip: string | null;
+  ip_version: number;
+  created_at: string;
+  updated_at: string;
 }
 export interface PortsTable {
-  id: string; network_id: string; project_id: string; name: string; mac_address: string; fixed_ips: string;
-  device_id: string; device_owner: string; binding_host_id: string; status: string; admin_state_up: number;
+  id: string;
+  network_id: string;
+  project_id: string;
+  name: string;
+  mac_address: string;
+  fixed_ips: string;
+  device_id: string;
+  device_owner: string;
+  binding_host_id: string;
+  status: string;
+  admin_state_up: number;
   /** 1 when Stratus created the port for a server (deleted with it); 0 for ports a user passed in (only unbound). */
   created_for_server: number;
-  created_at: string; updated_at: string;
+  created_at: string;
+  updated_at: string;
 }
 export interface ServersTable {
-  id: string; project_id: string; user_id: string; name: string; description: string | null;
-  image_id: string; flavor_id: string; flavor: string; vm_state: string; task_state: string | null; power_state: number;
-  host: string | null; launched_at: string | null; terminated_at: string | null;
-  locked_by: string | null; locked_reason: string | null; metadata: string; key_name: string | null;
-  reservation_id: string; launch_index: number; hostname: string; access_ipv4: string; access_ipv6: string;
-  availability_zone: string; user_data: string | null; requested_networks: string;
-  fault: string | null; created_at: string; updated_at: string; deleted_at: string | null; deleted: number;
+  id: string;
+  project_id: string;
+  user_id: string;
+  name: string;
+  description: string | null;
+  image_id: string;
+  flavor_id: string;
+  flavor: string;
+  vm_state: string;
+  task_state: string | null;
+  power_state: number;
+  host: string | null;
+  launched_at: string | null;
+  terminated_at: string | null;
+  locked_by: string | null;
+  locked_reason: string | null;
+  metadata: string;
+  key_name: string | null;
+  reservation_id: string;
+  launch_index: number;
+  hostname: string;
+  access_ipv4: string;
+  access_ipv6: string;
+  availability_zone: string;
+  user_data: string | null;
+  requested_networks: string;
+  fault: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+  deleted: number;
 }
 export interface InstanceActionsTable {
-  id: string; server_id: string; action: string; request_id: string; user_id: string; project_id: string;
-  start_time: string; finish_time: string | null; message: string | null; updated_at: string;
+  id: string;
+  server_id: string;
+  action: string;
+  request_id: string;
+  user_id: string;
+  project_id: string;
+  start_time: string;
+  finish_time: string | null;
+  message: string | null;
+  updated_at: string;
 }
 export interface InstanceActionEventsTable {
-  id: string; action_id: string; event: string; start_time: string; finish_time: string | null; result: string | null;
-  traceback: string | null; host: string | null; details: string | null;
+  id: string;
+  action_id: string;
+  event: string;
+  start_time: string;
+  finish_time: string | null;
+  result: string | null;
+  traceback: string | null;
+  host: string | null;
+  details: string | null;
 }
 export interface TasksTable {
-  id: string; kind: string; server_id: string | null; host: string | null; payload: string; state: string;
-  attempts: number; max_attempts: number; lease_owner: string | null; lease_expires_at: string | null;
-  run_after: string; last_error: string | null; created_at: string; updated_at: string;
+  id: string;
+  kind: string;
+  server_id: string | null;
+  host: string | null;
+  payload: string;
+  state: string;
+  attempts: number;
+  max_attempts: number;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  run_after: string;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
   /** The answer of a question task (console output). */
   result: string | null;
 }
 export interface ServicesTable {
-  id: string; host: string; binary: string; topic: string; zone: string; disabled: number; disabled_reason: string | null;
-  forced_down: number; last_seen_at: string; vcpus: number; memory_mb: number; disk_gb: number;
-  created_at: string; updated_at: string;
+  id: string;
+  host: string;
+  binary: string;
+  topic: string;
+  zone: string;
+  disabled: number;
+  disabled_reason: string | null;
+  forced_down: number;
+  last_seen_at: string;
+  vcpus: number;
+  memory_mb: number;
+  disk_gb: number;
+  created_at: string;
+  updated_at: string;
   /** The agent incarnation that holds this host name (null: none yet). */
   owner: string | null;
 }
 /** Fixed IPs in use: the primary key (network, address) makes double allocation impossible. */
-export interface IpAllocationsTable { network_id: string; ip_address: string; port_id: string }
+export interface IpAllocationsTable {
+  network_id: string;
+  ip_address: string;
+  port_id: string;
+}
 /** Faults injected into a compute node's driver through the control API (tests, drills). */
 export interface DriverFaultsTable {
-  id: string; host: string; server_id: string | null; operation: string; mode: string; remaining: number | null;
-  delay_ms: number; created_at: string;
+  id: string;
+  host: string;
+  server_id: string | null;
+  operation: string;
+  mode: string;
+  remaining: number | null;
+  delay_ms: number;
+  created_at: string;
 }
 
 export interface Database {
-  domains: DomainsTable; projects: ProjectsTable; users: UsersTable; roles: RolesTable; role_assignments: RoleAssignmentsTable;
-  tokens: TokensTable; flavors: FlavorsTable; images: ImagesTable; networks: NetworksTable; subnets: SubnetsTable;
-  ports: PortsTable; servers: ServersTable; instance_actions: InstanceActionsTable;
-  instance_action_events: InstanceActionEventsTable; tasks: TasksTable; services: ServicesTable; driver_faults: DriverFaultsTable;
+  domains: DomainsTable;
+  projects: ProjectsTable;
+  users: UsersTable;
+  roles: RolesTable;
+  role_assignments: RoleAssignmentsTable;
+  tokens: TokensTable;
+  flavors: FlavorsTable;
+  images: ImagesTable;
+  networks: NetworksTable;
+  subnets: SubnetsTable;
+  ports: PortsTable;
+  servers: ServersTable;
+  instance_actions: InstanceActionsTable;
+  instance_action_events: InstanceActionEventsTable;
+  tasks: TasksTable;
+  services: ServicesTable;
+  driver_faults: DriverFaultsTable;
   ip_allocations: IpAllocationsTable;
 }

@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
 
 /** Injected time source, so tests advance time instead of sleeping. */
-export interface Clock { now(): Date }
+export interface Clock {
+  now(): Date;
+}
 export const systemClock: Clock = { now: () => new Date() };
 
 /** A clock tests can move forward. */
 export class ManualClock implements Clock {
   constructor(private t = new Date('2026-01-01T00:00:00.000Z')) {}
-  now(): Date { return new Date(this.t); }
-  advance(ms: number): void { this.t = new Date(this.t.getTime() + ms); }
+  now(): Date {
+    return new Date(this.t);
+  }
+  advance(ms: number): void {
+    this.t = new Date(this.t.getTime() + ms);
+  }
 }
 
 /** Injected id generator (uuids in production, predictable in tests when wanted). */
@@ -30,7 +36,9 @@ export function uuidV7(): string {
   return `${ms.slice(0, 8)}-${ms.slice(8)}-7${randomUUID().slice(15)}`;
 }
 
-export function iso(d: Date): string { return d.toISOString(); }
+export function iso(d: Date): string {
+  return d.toISOString();
+}
 
 /** Nova renders times without milliseconds: 2026-11-27T13:22:03Z. */
 export function novaTime(s: string | null): string | null {

@@ -63,9 +63,13 @@ const cases: Array<[name: string, over: Partial<DeleteInput>, want: DeletePlan]>
   ['B14 already deleting, compute down -> local', { taskState: 'deleting', hostUp: false }, LOCAL_HARD],
   ['B18 locked, owner -> locked', { locked: true }, { kind: 'locked' }],
   ['B18 locked, owner, reclaim>0 -> locked', { locked: true, reclaimInstanceInterval: 3600 }, { kind: 'locked' }],
-  ['B18 locked, owner, even while booting -> locked', { locked: true, vmState: 'building', host: null }, { kind: 'locked' }],
+  [
+    'B18 locked, owner, even while booting -> locked',
+    { locked: true, vmState: 'building', host: null },
+    { kind: 'locked' },
+  ],
   ['B19 locked, admin -> remote', { locked: true, isAdmin: true }, REMOTE],
-  ['B23 admin deletes another project\'s server -> remote', { isAdmin: true }, REMOTE],
+  ["B23 admin deletes another project's server -> remote", { isAdmin: true }, REMOTE],
   ['B29 reclaim>0, launched, compute up -> soft', { reclaimInstanceInterval: 3600 }, SOFT],
   ['B29 reclaim>0, locked, admin -> soft', { reclaimInstanceInterval: 3600, locked: true, isAdmin: true }, SOFT],
   [
@@ -89,7 +93,11 @@ const cases: Array<[name: string, over: Partial<DeleteInput>, want: DeletePlan]>
     { reclaimInstanceInterval: 3600, vmState: 'shelved_offloaded', host: null, hostUp: false },
     LOCAL_SOFT,
   ],
-  ['B32 DELETE again on SOFT_DELETED, reclaim>0 -> soft again', { reclaimInstanceInterval: 3600, vmState: 'soft-delete' }, SOFT],
+  [
+    'B32 DELETE again on SOFT_DELETED, reclaim>0 -> soft again',
+    { reclaimInstanceInterval: 3600, vmState: 'soft-delete' },
+    SOFT,
+  ],
   ['B32 DELETE on SOFT_DELETED, reclaim=0 -> hard remote', { vmState: 'soft-delete' }, REMOTE],
   [
     'B32 forceDelete of SOFT_DELETED, reclaim>0 -> hard remote',
@@ -97,8 +105,16 @@ const cases: Array<[name: string, over: Partial<DeleteInput>, want: DeletePlan]>
     REMOTE,
   ],
   ['B36 forceDelete ACTIVE, reclaim>0 -> hard remote', { reclaimInstanceInterval: 3600, force: true }, REMOTE],
-  ['B36 forceDelete while already deleting, compute up -> noop', { force: true, taskState: 'deleting' }, { kind: 'noop' }],
-  ['B36 forceDelete, compute down -> local hard', { force: true, reclaimInstanceInterval: 3600, hostUp: false }, LOCAL_HARD],
+  [
+    'B36 forceDelete while already deleting, compute up -> noop',
+    { force: true, taskState: 'deleting' },
+    { kind: 'noop' },
+  ],
+  [
+    'B36 forceDelete, compute down -> local hard',
+    { force: true, reclaimInstanceInterval: 3600, hostUp: false },
+    LOCAL_HARD,
+  ],
   ['B38 forceDelete locked, owner -> locked', { force: true, locked: true }, { kind: 'locked' }],
   ['B42 retry after a failed delete (ERROR, host up) -> remote', { vmState: 'error', launchedAt: LAUNCHED }, REMOTE],
 ];
@@ -127,5 +143,4 @@ describe('delete plan helpers', () => {
     assert.ok(!mayHavePortsOrVolumes('shelved'));
     assert.ok(!mayHavePortsOrVolumes('building'));
   });
-
 });

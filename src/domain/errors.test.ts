@@ -30,10 +30,22 @@ describe('DomainError', () => {
   });
 });
 
-describe('factories carry Nova\'s exact texts', () => {
+describe("factories carry Nova's exact texts", () => {
   const cases: Array<[name: string, e: DomainError, kind: string, code: string, message: string]> = [
-    ['B15/B16 server not found', serverNotFound(ID), 'not-found', 'ServerNotFound', `Instance ${ID} could not be found.`],
-    ['B17 malformed id not found', serverNotFound('-1'), 'not-found', 'ServerNotFound', 'Instance -1 could not be found.'],
+    [
+      'B15/B16 server not found',
+      serverNotFound(ID),
+      'not-found',
+      'ServerNotFound',
+      `Instance ${ID} could not be found.`,
+    ],
+    [
+      'B17 malformed id not found',
+      serverNotFound('-1'),
+      'not-found',
+      'ServerNotFound',
+      'Instance -1 could not be found.',
+    ],
     ['B18 locked', serverLocked(ID), 'conflict', 'ServerLocked', `Instance ${ID} is locked`],
     [
       'B34 invalid vm_state',
@@ -71,7 +83,13 @@ describe('factories carry Nova\'s exact texts', () => {
       'PolicyNotAuthorized',
       "Policy doesn't allow os_compute_api:os-lock-server:unlock:unlock_override to be performed.",
     ],
-    ['B47 non-admin status=DELETED', deletedListingForbidden(), 'forbidden', 'Forbidden', 'Only administrators may list deleted instances'],
+    [
+      'B47 non-admin status=DELETED',
+      deletedListingForbidden(),
+      'forbidden',
+      'Forbidden',
+      'Only administrators may list deleted instances',
+    ],
     ['invalid', invalid('bad thing'), 'invalid', 'Invalid', 'bad thing'],
     ['invalid status filter', invalidStatusFilter(), 'invalid', 'Invalid', 'Invalid status value'],
     ['unknown action', noSuchAction('frobnicate'), 'invalid', 'Invalid', 'There is no such action: frobnicate'],
@@ -82,9 +100,21 @@ describe('factories carry Nova\'s exact texts', () => {
       'Invalid',
       "Malformed request URL: URL's project_id 'aaa' doesn't match Context's project_id 'bbb'",
     ],
-    ['database unavailable', databaseUnavailable(), 'unavailable', 'serviceUnavailable', 'The database is temporarily unavailable. Retry later.'],
+    [
+      'database unavailable',
+      databaseUnavailable(),
+      'unavailable',
+      'serviceUnavailable',
+      'The database is temporarily unavailable. Retry later.',
+    ],
     ['unique key lost', alreadyExists(), 'conflict', 'conflictingRequest', 'The resource already exists.'],
-    ['B25 unauthorized', unauthorized(), 'unauthorized', 'Unauthorized', 'The request you have made requires authentication.'],
+    [
+      'B25 unauthorized',
+      unauthorized(),
+      'unauthorized',
+      'Unauthorized',
+      'The request you have made requires authentication.',
+    ],
   ];
   for (const [name, e, kind, code, message] of cases) {
     it(name, () => {

@@ -2,7 +2,16 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { DomainError } from './errors.js';
-import { LIFECYCLE, actionForKey, checkAction, lifecycleOfTask, tasksSupersededBy, type ServerAction, type ServerForCheck, type TaskKind } from './lifecycle.js';
+import {
+  LIFECYCLE,
+  actionForKey,
+  checkAction,
+  lifecycleOfTask,
+  tasksSupersededBy,
+  type ServerAction,
+  type ServerForCheck,
+  type TaskKind,
+} from './lifecycle.js';
 
 const ID = '3f0c8a3e-6a3b-4d4e-9a37-2b7c1c1f0a11';
 const LAUNCHED = '2026-01-01T00:00:00.000Z';
@@ -43,12 +52,20 @@ const cases: Case[] = [
     server: { vmState: 'soft-delete', locked: true },
     error: { code: 'InstanceInvalidState', message: `Instance ${ID} is in an invalid state for 'restore'` },
   },
-  { name: 'B35 restore locked as admin allowed', action: 'restore', server: { vmState: 'soft-delete', locked: true }, admin: true },
+  {
+    name: 'B35 restore locked as admin allowed',
+    action: 'restore',
+    server: { vmState: 'soft-delete', locked: true },
+    admin: true,
+  },
   {
     name: 'restore while restoring -> 409 task_state restoring',
     action: 'restore',
     server: { vmState: 'soft-delete', taskState: 'restoring' },
-    error: { code: 'InstanceInvalidState', message: `Cannot 'restore' instance ${ID} while it is in task_state restoring` },
+    error: {
+      code: 'InstanceInvalidState',
+      message: `Cannot 'restore' instance ${ID} while it is in task_state restoring`,
+    },
   },
   // --- stop / start (tempest lock test, 7.2) -----------------------------------
   { name: 'stop ACTIVE allowed', action: 'stop', server: {} },
@@ -102,13 +119,19 @@ const cases: Case[] = [
     name: '2.3 reboot while deleting -> 409 task_state deleting',
     action: 'reboot',
     server: { taskState: 'deleting' },
-    error: { code: 'InstanceInvalidState', message: `Cannot 'reboot' instance ${ID} while it is in task_state deleting` },
+    error: {
+      code: 'InstanceInvalidState',
+      message: `Cannot 'reboot' instance ${ID} while it is in task_state deleting`,
+    },
   },
   {
     name: 'reboot SOFT while rebooting -> 409 task_state rebooting',
     action: 'reboot',
     server: { taskState: 'rebooting' },
-    error: { code: 'InstanceInvalidState', message: `Cannot 'reboot' instance ${ID} while it is in task_state rebooting` },
+    error: {
+      code: 'InstanceInvalidState',
+      message: `Cannot 'reboot' instance ${ID} while it is in task_state rebooting`,
+    },
   },
   { name: 'reboot HARD while rebooting allowed', action: 'rebootHard', server: { taskState: 'rebooting' } },
   { name: 'reboot HARD SHUTOFF allowed', action: 'rebootHard', server: { vmState: 'stopped' } },
@@ -117,7 +140,10 @@ const cases: Case[] = [
     name: 'reboot HARD while deleting -> 409 task_state deleting',
     action: 'rebootHard',
     server: { taskState: 'deleting' },
-    error: { code: 'InstanceInvalidState', message: `Cannot 'reboot' instance ${ID} while it is in task_state deleting` },
+    error: {
+      code: 'InstanceInvalidState',
+      message: `Cannot 'reboot' instance ${ID} while it is in task_state deleting`,
+    },
   },
   {
     name: 'reboot HARD SHELVED -> 409 vm_state shelved',
@@ -167,14 +193,24 @@ const cases: Case[] = [
     name: 'shelveOffload ACTIVE -> 409 uses the name shelveOffload',
     action: 'shelveOffload',
     server: {},
-    error: { code: 'InstanceInvalidState', message: `Cannot 'shelveOffload' instance ${ID} while it is in vm_state active` },
+    error: {
+      code: 'InstanceInvalidState',
+      message: `Cannot 'shelveOffload' instance ${ID} while it is in vm_state active`,
+    },
   },
-  { name: 'unshelve SHELVED_OFFLOADED allowed', action: 'unshelve', server: { vmState: 'shelved_offloaded', host: null } },
+  {
+    name: 'unshelve SHELVED_OFFLOADED allowed',
+    action: 'unshelve',
+    server: { vmState: 'shelved_offloaded', host: null },
+  },
   {
     name: 'unshelve while unshelving -> 409 task_state unshelving',
     action: 'unshelve',
     server: { vmState: 'shelved_offloaded', taskState: 'unshelving' },
-    error: { code: 'InstanceInvalidState', message: `Cannot 'unshelve' instance ${ID} while it is in task_state unshelving` },
+    error: {
+      code: 'InstanceInvalidState',
+      message: `Cannot 'unshelve' instance ${ID} while it is in task_state unshelving`,
+    },
   },
 ];
 
@@ -197,19 +233,28 @@ describe('checkAction', () => {
   }
 
   it('checks lock before vm_state (locked ACTIVE server, restore by owner -> lock message)', () => {
-    assert.throws(() => checkAction('restore', server({ locked: true }), false), { message: `Instance ${ID} is in an invalid state for 'restore'` });
+    assert.throws(() => checkAction('restore', server({ locked: true }), false), {
+      message: `Instance ${ID} is in an invalid state for 'restore'`,
+    });
   });
 
   it('checks vm_state before task_state before launched_at', () => {
     const s = server({ vmState: 'stopped', taskState: 'deleting', launchedAt: null });
     assert.throws(() => checkAction('pause', s, false), /vm_state stopped$/);
     assert.throws(() => checkAction('start', s, false), /task_state deleting$/);
-    assert.throws(() => checkAction('start', server({ vmState: 'stopped', launchedAt: null }), false), /launched_at None$/);
+    assert.throws(
+      () => checkAction('start', server({ vmState: 'stopped', launchedAt: null }), false),
+      /launched_at None$/,
+    );
   });
 
   it('console output: any task, lock or launch; only the vm_state counts', () => {
-    assert.doesNotThrow(() => checkAction('getConsoleOutput', server({ taskState: 'deleting', locked: true, launchedAt: null }), false));
-    assert.throws(() => checkAction('getConsoleOutput', server({ vmState: 'shelved' }), false), { message: `Cannot 'get_console_output' instance ${ID} while it is in vm_state shelved` });
+    assert.doesNotThrow(() =>
+      checkAction('getConsoleOutput', server({ taskState: 'deleting', locked: true, launchedAt: null }), false),
+    );
+    assert.throws(() => checkAction('getConsoleOutput', server({ vmState: 'shelved' }), false), {
+      message: `Cannot 'get_console_output' instance ${ID} while it is in vm_state shelved`,
+    });
   });
 });
 
@@ -228,7 +273,11 @@ describe('lifecycle table', () => {
       const r = LIFECYCLE[a];
       if (!r.task) continue;
       const byKind = lifecycleOfTask(r.task);
-      assert.deepEqual([byKind.runsWhile, byKind.completion, byKind.supersededByDelete], [r.runsWhile, r.completion, r.supersededByDelete], a);
+      assert.deepEqual(
+        [byKind.runsWhile, byKind.completion, byKind.supersededByDelete],
+        [r.runsWhile, r.completion, r.supersededByDelete],
+        a,
+      );
     }
   });
 
@@ -240,7 +289,21 @@ describe('lifecycle table', () => {
   });
 
   it('a delete cancels every queued task but the console question; a local one also a queued terminate', () => {
-    const all: TaskKind[] = ['spawn', 'power_off', 'power_on', 'reboot', 'pause', 'unpause', 'suspend', 'resume', 'shelve', 'shelve_offload', 'unshelve', 'restore', 'soft_delete'];
+    const all: TaskKind[] = [
+      'spawn',
+      'power_off',
+      'power_on',
+      'reboot',
+      'pause',
+      'unpause',
+      'suspend',
+      'resume',
+      'shelve',
+      'shelve_offload',
+      'unshelve',
+      'restore',
+      'soft_delete',
+    ];
     assert.deepEqual(tasksSupersededBy('remote').sort(), [...all].sort());
     assert.deepEqual(tasksSupersededBy('local').sort(), [...all, 'terminate'].sort());
   });

@@ -17,13 +17,43 @@ import { ALLOW_REBOOT_TASK_STATES, PowerState, type PowerStateValue, type TaskSt
 
 /** Work a compute node does for a server; one handler per kind in src/agent. */
 export type TaskKind =
-  | 'spawn' | 'terminate' | 'soft_delete' | 'restore' | 'power_off' | 'power_on' | 'reboot'
-  | 'pause' | 'unpause' | 'suspend' | 'resume' | 'shelve' | 'shelve_offload' | 'unshelve' | 'console';
+  | 'spawn'
+  | 'terminate'
+  | 'soft_delete'
+  | 'restore'
+  | 'power_off'
+  | 'power_on'
+  | 'reboot'
+  | 'pause'
+  | 'unpause'
+  | 'suspend'
+  | 'resume'
+  | 'shelve'
+  | 'shelve_offload'
+  | 'unshelve'
+  | 'console';
 
 export type ServerAction =
-  | 'create' | 'delete' | 'forceDelete' | 'softDelete' | 'restore'
-  | 'stop' | 'start' | 'reboot' | 'rebootHard' | 'pause' | 'unpause' | 'suspend' | 'resume'
-  | 'shelve' | 'shelveOffload' | 'unshelve' | 'getConsoleOutput' | 'lock' | 'unlock' | 'resetState';
+  | 'create'
+  | 'delete'
+  | 'forceDelete'
+  | 'softDelete'
+  | 'restore'
+  | 'stop'
+  | 'start'
+  | 'reboot'
+  | 'rebootHard'
+  | 'pause'
+  | 'unpause'
+  | 'suspend'
+  | 'resume'
+  | 'shelve'
+  | 'shelveOffload'
+  | 'unshelve'
+  | 'getConsoleOutput'
+  | 'lock'
+  | 'unlock'
+  | 'resetState';
 
 /**
  * Nova's `check_instance_lock` + `check_instance_host` + `check_instance_state(vm_state,
@@ -86,7 +116,14 @@ export interface ActionLifecycle {
 }
 
 const NO_TASK: readonly (TaskState | null)[] = [null];
-const REBOOT_TASK_STATES: readonly TaskState[] = ['rebooting', 'rebooting_hard', 'reboot_pending', 'reboot_pending_hard', 'reboot_started', 'reboot_started_hard'];
+const REBOOT_TASK_STATES: readonly TaskState[] = [
+  'rebooting',
+  'rebooting_hard',
+  'reboot_pending',
+  'reboot_pending_hard',
+  'reboot_started',
+  'reboot_started_hard',
+];
 
 function check(c: Partial<StateCheck> & Pick<StateCheck, 'vmStates'>): StateCheck {
   return { taskStates: NO_TASK, lock: 'locked', requiresHost: false, mustHaveLaunched: true, ...c };
@@ -98,130 +135,253 @@ const SERVERS = 'os_compute_api:servers';
 export const LIFECYCLE: Readonly<Record<ServerAction, ActionLifecycle>> = deepFreeze({
   // API.create: no server to check; the node claims `scheduling`, builds while `spawning`.
   create: {
-    novaAction: 'create', requestKey: null, rule: `${SERVERS}:create`, check: null, setsTaskState: 'scheduling',
-    task: 'spawn', runsWhile: ['scheduling', 'spawning'],
-    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_build_and_run_instance' }, supersededByDelete: 'any',
+    novaAction: 'create',
+    requestKey: null,
+    rule: `${SERVERS}:create`,
+    check: null,
+    setsTaskState: 'scheduling',
+    task: 'spawn',
+    runsWhile: ['scheduling', 'spawning'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_build_and_run_instance' },
+    supersededByDelete: 'any',
   },
   // API.delete / force_delete / soft_delete: check_instance_state(vm_state=None, task_state=None)
   // accepts every state; what happens is the delete plan's decision.
   delete: {
-    novaAction: 'delete', requestKey: null, rule: `${SERVERS}:delete`, check: null, setsTaskState: 'deleting',
-    task: 'terminate', runsWhile: ['deleting'],
-    completion: { vmState: 'deleted', powerState: PowerState.NOSTATE, event: 'compute_terminate_instance' }, supersededByDelete: 'local',
+    novaAction: 'delete',
+    requestKey: null,
+    rule: `${SERVERS}:delete`,
+    check: null,
+    setsTaskState: 'deleting',
+    task: 'terminate',
+    runsWhile: ['deleting'],
+    completion: { vmState: 'deleted', powerState: PowerState.NOSTATE, event: 'compute_terminate_instance' },
+    supersededByDelete: 'local',
   },
   forceDelete: {
-    novaAction: 'forceDelete', requestKey: 'forceDelete', rule: 'os_compute_api:os-deferred-delete:force', check: null, setsTaskState: 'deleting',
-    task: 'terminate', runsWhile: ['deleting'],
-    completion: { vmState: 'deleted', powerState: PowerState.NOSTATE, event: 'compute_terminate_instance' }, supersededByDelete: 'local',
+    novaAction: 'forceDelete',
+    requestKey: 'forceDelete',
+    rule: 'os_compute_api:os-deferred-delete:force',
+    check: null,
+    setsTaskState: 'deleting',
+    task: 'terminate',
+    runsWhile: ['deleting'],
+    completion: { vmState: 'deleted', powerState: PowerState.NOSTATE, event: 'compute_terminate_instance' },
+    supersededByDelete: 'local',
   },
   // The controller soft-deletes when reclaim_instance_interval > 0, under the delete rule.
   softDelete: {
-    novaAction: 'delete', requestKey: null, rule: `${SERVERS}:delete`, check: null, setsTaskState: 'soft-deleting',
-    task: 'soft_delete', runsWhile: ['soft-deleting'],
-    completion: { vmState: 'soft-delete', powerState: PowerState.SHUTDOWN, event: 'compute_soft_delete_instance' }, supersededByDelete: 'any',
+    novaAction: 'delete',
+    requestKey: null,
+    rule: `${SERVERS}:delete`,
+    check: null,
+    setsTaskState: 'soft-deleting',
+    task: 'soft_delete',
+    runsWhile: ['soft-deleting'],
+    completion: { vmState: 'soft-delete', powerState: PowerState.SHUTDOWN, event: 'compute_soft_delete_instance' },
+    supersededByDelete: 'any',
   },
   // API.restore: lock (reported generically), vm_state=[SOFT_DELETED], no task, launched. Without
   // a live host the API restores on its own (no task).
   restore: {
-    novaAction: 'restore', requestKey: 'restore', rule: 'os_compute_api:os-deferred-delete:restore',
-    check: check({ vmStates: ['soft-delete'], lock: 'generic' }), setsTaskState: 'restoring',
-    task: 'restore', runsWhile: ['restoring'],
-    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_restore_instance' }, supersededByDelete: 'any',
+    novaAction: 'restore',
+    requestKey: 'restore',
+    rule: 'os_compute_api:os-deferred-delete:restore',
+    check: check({ vmStates: ['soft-delete'], lock: 'generic' }),
+    setsTaskState: 'restoring',
+    task: 'restore',
+    runsWhile: ['restoring'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_restore_instance' },
+    supersededByDelete: 'any',
   },
   // API.stop: @check_instance_lock @check_instance_host() @check_instance_state(vm_state=[ACTIVE, ERROR])
   stop: {
-    novaAction: 'stop', requestKey: 'os-stop', rule: `${SERVERS}:stop`,
-    check: check({ vmStates: ['active', 'error'], requiresHost: true }), setsTaskState: 'powering-off',
-    task: 'power_off', runsWhile: ['powering-off'],
-    completion: { vmState: 'stopped', powerState: PowerState.SHUTDOWN, event: 'compute_stop_instance' }, supersededByDelete: 'any',
+    novaAction: 'stop',
+    requestKey: 'os-stop',
+    rule: `${SERVERS}:stop`,
+    check: check({ vmStates: ['active', 'error'], requiresHost: true }),
+    setsTaskState: 'powering-off',
+    task: 'power_off',
+    runsWhile: ['powering-off'],
+    completion: { vmState: 'stopped', powerState: PowerState.SHUTDOWN, event: 'compute_stop_instance' },
+    supersededByDelete: 'any',
   },
   // API.start: lock, host, vm_state=[STOPPED]
   start: {
-    novaAction: 'start', requestKey: 'os-start', rule: `${SERVERS}:start`,
-    check: check({ vmStates: ['stopped'], requiresHost: true }), setsTaskState: 'powering-on',
-    task: 'power_on', runsWhile: ['powering-on'],
-    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_start_instance' }, supersededByDelete: 'any',
+    novaAction: 'start',
+    requestKey: 'os-start',
+    rule: `${SERVERS}:start`,
+    check: check({ vmStates: ['stopped'], requiresHost: true }),
+    setsTaskState: 'powering-on',
+    task: 'power_on',
+    runsWhile: ['powering-on'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_start_instance' },
+    supersededByDelete: 'any',
   },
   // API.reboot (lock) -> _soft_reboot: vm_state=ALLOW_SOFT_REBOOT=[ACTIVE], task_state=[None]
   reboot: {
-    novaAction: 'reboot', requestKey: 'reboot', rule: `${SERVERS}:reboot`,
-    check: check({ vmStates: ['active'] }), setsTaskState: 'rebooting',
-    task: 'reboot', runsWhile: REBOOT_TASK_STATES,
-    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_reboot_instance' }, supersededByDelete: 'any',
+    novaAction: 'reboot',
+    requestKey: 'reboot',
+    rule: `${SERVERS}:reboot`,
+    check: check({ vmStates: ['active'] }),
+    setsTaskState: 'rebooting',
+    task: 'reboot',
+    runsWhile: REBOOT_TASK_STATES,
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_reboot_instance' },
+    supersededByDelete: 'any',
   },
   // -> _hard_reboot: vm_state=ALLOW_HARD_REBOOT, task_state=ALLOW_REBOOT (a hard reboot may interrupt a soft one)
   rebootHard: {
-    novaAction: 'reboot', requestKey: 'reboot', rule: `${SERVERS}:reboot`,
-    check: check({ vmStates: ['active', 'stopped', 'paused', 'suspended', 'error'], taskStates: ALLOW_REBOOT_TASK_STATES }), setsTaskState: 'rebooting_hard',
-    task: 'reboot', runsWhile: REBOOT_TASK_STATES,
-    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_reboot_instance' }, supersededByDelete: 'any',
+    novaAction: 'reboot',
+    requestKey: 'reboot',
+    rule: `${SERVERS}:reboot`,
+    check: check({
+      vmStates: ['active', 'stopped', 'paused', 'suspended', 'error'],
+      taskStates: ALLOW_REBOOT_TASK_STATES,
+    }),
+    setsTaskState: 'rebooting_hard',
+    task: 'reboot',
+    runsWhile: REBOOT_TASK_STATES,
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_reboot_instance' },
+    supersededByDelete: 'any',
   },
   // API.pause / unpause / suspend / resume: lock + a single vm_state
   pause: {
-    novaAction: 'pause', requestKey: 'pause', rule: 'os_compute_api:os-pause-server:pause',
-    check: check({ vmStates: ['active'] }), setsTaskState: 'pausing',
-    task: 'pause', runsWhile: ['pausing'],
-    completion: { vmState: 'paused', powerState: PowerState.PAUSED, event: 'compute_pause_instance' }, supersededByDelete: 'any',
+    novaAction: 'pause',
+    requestKey: 'pause',
+    rule: 'os_compute_api:os-pause-server:pause',
+    check: check({ vmStates: ['active'] }),
+    setsTaskState: 'pausing',
+    task: 'pause',
+    runsWhile: ['pausing'],
+    completion: { vmState: 'paused', powerState: PowerState.PAUSED, event: 'compute_pause_instance' },
+    supersededByDelete: 'any',
   },
   unpause: {
-    novaAction: 'unpause', requestKey: 'unpause', rule: 'os_compute_api:os-pause-server:unpause',
-    check: check({ vmStates: ['paused'] }), setsTaskState: 'unpausing',
-    task: 'unpause', runsWhile: ['unpausing'],
-    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_unpause_instance' }, supersededByDelete: 'any',
+    novaAction: 'unpause',
+    requestKey: 'unpause',
+    rule: 'os_compute_api:os-pause-server:unpause',
+    check: check({ vmStates: ['paused'] }),
+    setsTaskState: 'unpausing',
+    task: 'unpause',
+    runsWhile: ['unpausing'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_unpause_instance' },
+    supersededByDelete: 'any',
   },
   suspend: {
-    novaAction: 'suspend', requestKey: 'suspend', rule: 'os_compute_api:os-suspend-server:suspend',
-    check: check({ vmStates: ['active'] }), setsTaskState: 'suspending',
-    task: 'suspend', runsWhile: ['suspending'],
-    completion: { vmState: 'suspended', powerState: PowerState.SUSPENDED, event: 'compute_suspend_instance' }, supersededByDelete: 'any',
+    novaAction: 'suspend',
+    requestKey: 'suspend',
+    rule: 'os_compute_api:os-suspend-server:suspend',
+    check: check({ vmStates: ['active'] }),
+    setsTaskState: 'suspending',
+    task: 'suspend',
+    runsWhile: ['suspending'],
+    completion: { vmState: 'suspended', powerState: PowerState.SUSPENDED, event: 'compute_suspend_instance' },
+    supersededByDelete: 'any',
   },
   resume: {
-    novaAction: 'resume', requestKey: 'resume', rule: 'os_compute_api:os-suspend-server:resume',
-    check: check({ vmStates: ['suspended'] }), setsTaskState: 'resuming',
-    task: 'resume', runsWhile: ['resuming'],
-    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_resume_instance' }, supersededByDelete: 'any',
+    novaAction: 'resume',
+    requestKey: 'resume',
+    rule: 'os_compute_api:os-suspend-server:resume',
+    check: check({ vmStates: ['suspended'] }),
+    setsTaskState: 'resuming',
+    task: 'resume',
+    runsWhile: ['resuming'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_resume_instance' },
+    supersededByDelete: 'any',
   },
   // API.shelve: vm_state=[ACTIVE, STOPPED, PAUSED, SUSPENDED]
   shelve: {
-    novaAction: 'shelve', requestKey: 'shelve', rule: 'os_compute_api:os-shelve:shelve',
-    check: check({ vmStates: ['active', 'stopped', 'paused', 'suspended'] }), setsTaskState: 'shelving',
-    task: 'shelve', runsWhile: ['shelving'],
-    completion: { vmState: 'shelved', powerState: PowerState.SHUTDOWN, event: 'compute_shelve_instance' }, supersededByDelete: 'any',
+    novaAction: 'shelve',
+    requestKey: 'shelve',
+    rule: 'os_compute_api:os-shelve:shelve',
+    check: check({ vmStates: ['active', 'stopped', 'paused', 'suspended'] }),
+    setsTaskState: 'shelving',
+    task: 'shelve',
+    runsWhile: ['shelving'],
+    completion: { vmState: 'shelved', powerState: PowerState.SHUTDOWN, event: 'compute_shelve_instance' },
+    supersededByDelete: 'any',
   },
   // API.shelve_offload: vm_state=[SHELVED]; the node lets go of the guest (host cleared).
   shelveOffload: {
-    novaAction: 'shelveOffload', requestKey: 'shelveOffload', rule: 'os_compute_api:os-shelve:shelve_offload',
-    check: check({ vmStates: ['shelved'] }), setsTaskState: 'shelving_offloading',
-    task: 'shelve_offload', runsWhile: ['shelving_offloading'],
-    completion: { vmState: 'shelved_offloaded', powerState: PowerState.SHUTDOWN, event: 'compute_shelve_offload_instance' }, supersededByDelete: 'any',
+    novaAction: 'shelveOffload',
+    requestKey: 'shelveOffload',
+    rule: 'os_compute_api:os-shelve:shelve_offload',
+    check: check({ vmStates: ['shelved'] }),
+    setsTaskState: 'shelving_offloading',
+    task: 'shelve_offload',
+    runsWhile: ['shelving_offloading'],
+    completion: {
+      vmState: 'shelved_offloaded',
+      powerState: PowerState.SHUTDOWN,
+      event: 'compute_shelve_offload_instance',
+    },
+    supersededByDelete: 'any',
   },
   // API.unshelve: vm_state=[SHELVED, SHELVED_OFFLOADED]
   unshelve: {
-    novaAction: 'unshelve', requestKey: 'unshelve', rule: 'os_compute_api:os-shelve:unshelve',
-    check: check({ vmStates: ['shelved', 'shelved_offloaded'] }), setsTaskState: 'unshelving',
-    task: 'unshelve', runsWhile: ['unshelving'],
-    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_unshelve_instance' }, supersededByDelete: 'any',
+    novaAction: 'unshelve',
+    requestKey: 'unshelve',
+    rule: 'os_compute_api:os-shelve:unshelve',
+    check: check({ vmStates: ['shelved', 'shelved_offloaded'] }),
+    setsTaskState: 'unshelving',
+    task: 'unshelve',
+    runsWhile: ['unshelving'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_unshelve_instance' },
+    supersededByDelete: 'any',
   },
   // os-getConsoleOutput: a question to the node, in any state that has a guest; its host and
   // the host's liveness are checked by the use case (both answer 409 "not ready").
   getConsoleOutput: {
-    novaAction: 'get_console_output', requestKey: 'os-getConsoleOutput', rule: 'os_compute_api:os-console-output',
-    check: check({ vmStates: ['active', 'stopped', 'paused', 'suspended', 'error'], taskStates: null, lock: false, mustHaveLaunched: false }),
-    setsTaskState: null, task: 'console', runsWhile: [], completion: null, supersededByDelete: false,
+    novaAction: 'get_console_output',
+    requestKey: 'os-getConsoleOutput',
+    rule: 'os_compute_api:os-console-output',
+    check: check({
+      vmStates: ['active', 'stopped', 'paused', 'suspended', 'error'],
+      taskStates: null,
+      lock: false,
+      mustHaveLaunched: false,
+    }),
+    setsTaskState: null,
+    task: 'console',
+    runsWhile: [],
+    completion: null,
+    supersededByDelete: false,
   },
   // API.lock / unlock: no lock or state decorators (who may unlock is policy); the API does it all.
   lock: {
-    novaAction: 'lock', requestKey: 'lock', rule: 'os_compute_api:os-lock-server:lock', check: null, setsTaskState: null,
-    task: null, runsWhile: [], completion: null, supersededByDelete: false,
+    novaAction: 'lock',
+    requestKey: 'lock',
+    rule: 'os_compute_api:os-lock-server:lock',
+    check: null,
+    setsTaskState: null,
+    task: null,
+    runsWhile: [],
+    completion: null,
+    supersededByDelete: false,
   },
   unlock: {
-    novaAction: 'unlock', requestKey: 'unlock', rule: 'os_compute_api:os-lock-server:unlock', check: null, setsTaskState: null,
-    task: null, runsWhile: [], completion: null, supersededByDelete: false,
+    novaAction: 'unlock',
+    requestKey: 'unlock',
+    rule: 'os_compute_api:os-lock-server:unlock',
+    check: null,
+    setsTaskState: null,
+    task: null,
+    runsWhile: [],
+    completion: null,
+    supersededByDelete: false,
   },
   // os-resetState (admin_actions.py): writes vm_state directly and clears task_state; no checks.
   resetState: {
-    novaAction: 'resetState', requestKey: 'os-resetState', rule: 'os_compute_api:os-admin-actions:reset_state', check: null, setsTaskState: null,
-    task: null, runsWhile: [], completion: null, supersededByDelete: false,
+    novaAction: 'resetState',
+    requestKey: 'os-resetState',
+    rule: 'os_compute_api:os-admin-actions:reset_state',
+    check: null,
+    setsTaskState: null,
+    task: null,
+    runsWhile: [],
+    completion: null,
+    supersededByDelete: false,
   },
 });
 
@@ -236,14 +396,18 @@ export function lifecycleOfTask(kind: TaskKind): ActionLifecycle {
   return BY_TASK[kind];
 }
 const BY_TASK = Object.fromEntries(
-  (Object.values(LIFECYCLE) as ActionLifecycle[]).filter((r) => r.task !== null).reverse().map((r) => [r.task, r]),
+  (Object.values(LIFECYCLE) as ActionLifecycle[])
+    .filter((r) => r.task !== null)
+    .reverse()
+    .map((r) => [r.task, r]),
 ) as Record<TaskKind, ActionLifecycle>;
 
 /** Task kinds a delete cancels while still queued: a remote one ('any'), or a local one (also 'local'). */
 export function tasksSupersededBy(deleteKind: 'remote' | 'local'): TaskKind[] {
   const kinds = new Set<TaskKind>();
   for (const r of Object.values(LIFECYCLE) as ActionLifecycle[]) {
-    if (r.task && (r.supersededByDelete === 'any' || (deleteKind === 'local' && r.supersededByDelete === 'local'))) kinds.add(r.task);
+    if (r.task && (r.supersededByDelete === 'any' || (deleteKind === 'local' && r.supersededByDelete === 'local')))
+      kinds.add(r.task);
   }
   return [...kinds];
 }
@@ -271,12 +435,17 @@ export function checkAction(action: ServerAction, server: ServerForCheck, isAdmi
     throw c.lock === 'generic' ? invalidStateGeneric(novaAction, server.id, 'locked') : serverLocked(server.id);
   }
   if (c.requiresHost && !server.host) throw serverNotReady(server.id);
-  if (c.vmStates !== null && !c.vmStates.includes(server.vmState)) throw invalidState(novaAction, server.id, 'vm_state', server.vmState);
-  if (c.taskStates !== null && !c.taskStates.includes(server.taskState)) throw invalidState(novaAction, server.id, 'task_state', server.taskState);
+  if (c.vmStates !== null && !c.vmStates.includes(server.vmState))
+    throw invalidState(novaAction, server.id, 'vm_state', server.vmState);
+  if (c.taskStates !== null && !c.taskStates.includes(server.taskState))
+    throw invalidState(novaAction, server.id, 'task_state', server.taskState);
   if (c.mustHaveLaunched && !server.launchedAt) throw invalidState(novaAction, server.id, 'launched_at', null);
 }
 
 function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) { Object.freeze(o); for (const v of Object.values(o)) deepFreeze(v); }
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
   return o;
 }

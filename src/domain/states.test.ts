@@ -16,7 +16,7 @@ import {
 } from './states.js';
 
 describe('state vocabulary', () => {
-  it('has Nova\'s twelve vm_states, with soft-delete spelled the Nova way', () => {
+  it("has Nova's twelve vm_states, with soft-delete spelled the Nova way", () => {
     assert.equal(VM_STATES.length, 12);
     assert.ok(isVmState('soft-delete'));
     assert.ok(isVmState('shelved_offloaded'));
@@ -35,11 +35,21 @@ describe('state vocabulary', () => {
   it('ALLOW_REBOOT includes "no task" and the reboot/pause/suspend tasks', () => {
     assert.deepEqual(
       [...ALLOW_REBOOT_TASK_STATES],
-      [null, 'rebooting', 'reboot_pending', 'reboot_started', 'resuming', 'rebooting_hard', 'unpausing', 'pausing', 'suspending'],
+      [
+        null,
+        'rebooting',
+        'reboot_pending',
+        'reboot_started',
+        'resuming',
+        'rebooting_hard',
+        'unpausing',
+        'pausing',
+        'suspending',
+      ],
     );
   });
 
-  it('power states carry Nova\'s numbers', () => {
+  it("power states carry Nova's numbers", () => {
     assert.deepEqual(PowerState, { NOSTATE: 0, RUNNING: 1, PAUSED: 3, SHUTDOWN: 4, CRASHED: 6, SUSPENDED: 7 });
   });
 });
@@ -117,7 +127,7 @@ describe('statesForStatus', () => {
     assert.deepEqual(statesForStatus('MIGRATING'), { vmStates: ['active', 'paused'], taskStates: ['migrating'] });
   });
 
-  it('B47 DELETED -> vm_state deleted (admin check is the caller\'s)', () => {
+  it("B47 DELETED -> vm_state deleted (admin check is the caller's)", () => {
     assert.deepEqual(statesForStatus('DELETED'), { vmStates: ['deleted'] });
   });
 
@@ -135,7 +145,14 @@ describe('statesForStatus', () => {
     assert.deepEqual(statesForStatus(['ACTIVE', 'REBOOT']), { vmStates: ['active'] });
     assert.deepEqual(statesForStatus(['REBOOT', 'HARD_REBOOT']), {
       vmStates: ['active'],
-      taskStates: ['reboot_pending', 'reboot_pending_hard', 'reboot_started', 'reboot_started_hard', 'rebooting', 'rebooting_hard'],
+      taskStates: [
+        'reboot_pending',
+        'reboot_pending_hard',
+        'reboot_started',
+        'reboot_started_hard',
+        'rebooting',
+        'rebooting_hard',
+      ],
     });
   });
 

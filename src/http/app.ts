@@ -21,7 +21,10 @@ declare module 'fastify' {
     token: TokenInfo | null;
     mv: Microversion;
   }
-  interface FastifyContextConfig { public?: boolean; listQuery?: ListQuery }
+  interface FastifyContextConfig {
+    public?: boolean;
+    listQuery?: ListQuery;
+  }
   interface FastifyInstance {
     /** The base URL clients reach the API at (Config.publicUrl, or the address bound). */
     publicUrl: string;
@@ -31,18 +34,25 @@ declare module 'fastify' {
 }
 
 export interface AppOptions {
-  deps: Deps; tokens: TokenService; metrics: Metrics; loggerInstance: import('pino').Logger;
+  deps: Deps;
+  tokens: TokenService;
+  metrics: Metrics;
+  loggerInstance: import('pino').Logger;
   /** Storage errors as domain errors (an outage is `unavailable`…), so the fault mapper knows no SQL. */
   storageErrors: (err: unknown) => DomainError | undefined;
 }
 
 const PROJECT_ID_RE = /^[0-9a-f-]+$/;
 
-export function formatSchemaErrors(errors: Array<{ instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }>, dataVar: string): Error {
+export function formatSchemaErrors(
+  errors: Array<{ instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }>,
+  dataVar: string,
+): Error {
   const e = errors[0];
   const field = e.instancePath.split('/').filter(Boolean).pop() ?? dataVar;
   let msg: string;
-  if (e.keyword === 'additionalProperties') msg = `Additional properties are not allowed ('${String(e.params.additionalProperty)}' was unexpected)`;
+  if (e.keyword === 'additionalProperties')
+    msg = `Additional properties are not allowed ('${String(e.params.additionalProperty)}' was unexpected)`;
   else if (e.keyword === 'required') msg = `'${String(e.params.missingProperty)}' is a required property`;
   else msg = `Invalid input for field/attribute ${field}. ${e.message ?? ''}`.trim();
   const err = new HttpFault(400, 'badRequest', msg);
@@ -59,12 +69,24 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Long ids must reach the handlers (Nova: 404 "Instance … could not be found."), not the router's 414.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16384 },
     // Router-level failures (a badly percent-encoded URL…) go through the one fault mapper too.
-    frameworkErrors: (err: Error & { code?: string }, request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+    frameworkErrors: (
+      err: Error & { code?: string },
+      request: FastifyRequest,
+      reply: import('fastify').FastifyReply,
+    ) => {
       setRequestIdHeaders(request, reply); // before onRequest, which a router failure never reaches
       const fault = err.code === 'FST_ERR_BAD_URL' ? new HttpFault(400, 'badRequest', 'Malformed request URL') : err;
       return sendFault(request, reply, fault);
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, allowUnionTypes: true } },
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: false,
+        useDefaults: false,
+        allErrors: false,
+        allowUnionTypes: true,
+      },
+    },
     schemaErrorFormatter: formatSchemaErrors as never,
     // While closing, requests already on open connections are served (the database closes after
     // the HTTP server), rather than answered by Fastify's own non-Nova 503 body.
@@ -92,11 +114,19 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const ct = String(req.headers['content-type'] ?? '');
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
-    if (ct && !/json/i.test(ct) && !ct.startsWith('text/plain')) return done(new HttpFault(415, 'badMediaType', 'Unsupported Content-Type'), undefined);
+    if (ct && !/json/i.test(ct) && !ct.startsWith('text/plain'))
+      return done(new HttpFault(415, 'badMediaType', 'Unsupported Content-Type'), undefined);
     if (nestsDeeperThan(text, MAX_BODY_DEPTH)) {
-      return done(new HttpFault(400, 'badRequest', `Malformed request body: nested more than ${MAX_BODY_DEPTH} levels deep`), undefined);
+      return done(
+        new HttpFault(400, 'badRequest', `Malformed request body: nested more than ${MAX_BODY_DEPTH} levels deep`),
+        undefined,
+      );
     }
-    try { done(null, JSON.parse(text)); } catch { done(new HttpFault(400, 'badRequest', 'Malformed request body'), undefined); }
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new HttpFault(400, 'badRequest', 'Malformed request body'), undefined);
+    }
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -114,24 +144,36 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       const info = await tokens.validate(token);
       request.token = info;
       request.caller = {
-        userId: info.userId, projectId: info.projectId, roles: info.roles, requestId: request.id,
-        isAdmin: deps.policy.allows('context_is_admin', {}, { user_id: info.userId, project_id: info.projectId, roles: info.roles, is_admin: false }),
+        userId: info.userId,
+        projectId: info.projectId,
+        roles: info.roles,
+        requestId: request.id,
+        isAdmin: deps.policy.allows(
+          'context_is_admin',
+          {},
+          { user_id: info.userId, project_id: info.projectId, roles: info.roles, is_admin: false },
+        ),
       };
     }
     if (compute) {
       let echo = '2.1';
       try {
         const n = negotiate(request.headers);
-        request.mv = n.version; echo = n.echo;
+        request.mv = n.version;
+        echo = n.echo;
       } catch (e) {
-        if (e instanceof HttpFault && e.headers.__echo) { echo = e.headers.__echo; delete e.headers.__echo; }
+        if (e instanceof HttpFault && e.headers.__echo) {
+          echo = e.headers.__echo;
+          delete e.headers.__echo;
+        }
         setVersionHeaders(reply, echo);
         throw e;
       }
       setVersionHeaders(reply, echo);
       const params = request.params as { project_id?: string };
       if (params && params.project_id !== undefined) {
-        if (!PROJECT_ID_RE.test(params.project_id)) throw new HttpFault(404, 'itemNotFound', 'The resource could not be found.');
+        if (!PROJECT_ID_RE.test(params.project_id))
+          throw new HttpFault(404, 'itemNotFound', 'The resource could not be found.');
         if (request.caller && params.project_id !== request.caller.projectId) {
           throw projectIdMismatch(params.project_id, request.caller.projectId);
         }
@@ -141,14 +183,35 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   const observe = deps.config.metrics !== 0;
   app.addHook('onResponse', async (request, reply) => {
-    if (observe) metrics.observeRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime);
-    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    if (observe)
+      metrics.observeRequest(
+        request.routeOptions.url ?? 'unmatched',
+        request.method,
+        reply.statusCode,
+        reply.elapsedTime,
+      );
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
   });
 
   app.setErrorHandler((err, request, reply) => sendFault(request, reply, opts.storageErrors(err) ?? err));
   app.setNotFoundHandler((request, reply) => {
     if (firstSegment(request.url) === 'v2.1') {
-      try { setVersionHeaders(reply, negotiate(request.headers).version.minor ? `2.${negotiate(request.headers).version.minor}` : '2.1'); } catch { /* bad header: plain 404 still */ }
+      try {
+        setVersionHeaders(
+          reply,
+          negotiate(request.headers).version.minor ? `2.${negotiate(request.headers).version.minor}` : '2.1',
+        );
+      } catch {
+        /* bad header: plain 404 still */
+      }
     }
     return sendFault(request, reply, new HttpFault(404, 'itemNotFound', 'The resource could not be found.'));
   });

@@ -6,25 +6,68 @@ import { baseUrl } from './request.js';
 
 /** An error that only exists at the HTTP layer (bad method, bad microversion, bad media type). */
 export class HttpFault extends Error {
-  constructor(public status: number, public faultKey: string, message: string, public headers: Record<string, string> = {}) {
+  constructor(
+    public status: number,
+    public faultKey: string,
+    message: string,
+    public headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
 
 /** Nova's fault names by status (nova/api/openstack/wsgi.py Fault._fault_names). */
 const NOVA_FAULT_NAMES: Record<number, string> = {
-  400: 'badRequest', 401: 'unauthorized', 403: 'forbidden', 404: 'itemNotFound', 405: 'badMethod',
-  409: 'conflictingRequest', 413: 'overLimit', 415: 'badMediaType', 429: 'overLimit', 501: 'notImplemented', 503: 'serviceUnavailable',
+  400: 'badRequest',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'itemNotFound',
+  405: 'badMethod',
+  409: 'conflictingRequest',
+  413: 'overLimit',
+  415: 'badMediaType',
+  429: 'overLimit',
+  501: 'notImplemented',
+  503: 'serviceUnavailable',
 };
 export const novaFaultName = (status: number) => NOVA_FAULT_NAMES[status] ?? 'computeFault';
 
 const KIND_STATUS: Record<DomainError['kind'], number> = {
-  'not-found': 404, conflict: 409, forbidden: 403, invalid: 400, unavailable: 503, unauthorized: 401, 'over-limit': 413,
+  'not-found': 404,
+  conflict: 409,
+  forbidden: 403,
+  invalid: 400,
+  unavailable: 503,
+  unauthorized: 401,
+  'over-limit': 413,
 };
 
 /** Neutron's fault type for a status without a more specific one (webob's exception class names). */
-const NEUTRON_TYPES: Record<number, string> = { 400: 'HTTPBadRequest', 403: 'HTTPForbidden', 404: 'HTTPNotFound', 405: 'HTTPMethodNotAllowed', 409: 'Conflict', 413: 'HTTPRequestEntityTooLarge', 415: 'HTTPUnsupportedMediaType', 431: 'HTTPRequestHeaderFieldsTooLarge', 500: 'HTTPInternalServerError', 503: 'HTTPServiceUnavailable' };
-const KEYSTONE_TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const NEUTRON_TYPES: Record<number, string> = {
+  400: 'HTTPBadRequest',
+  403: 'HTTPForbidden',
+  404: 'HTTPNotFound',
+  405: 'HTTPMethodNotAllowed',
+  409: 'Conflict',
+  413: 'HTTPRequestEntityTooLarge',
+  415: 'HTTPUnsupportedMediaType',
+  431: 'HTTPRequestHeaderFieldsTooLarge',
+  500: 'HTTPInternalServerError',
+  503: 'HTTPServiceUnavailable',
+};
+const KEYSTONE_TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Request Entity Too Large',
+  415: 'Unsupported Media Type',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
 
 /** Which wire family a path belongs to; each speaks its own error format. */
 export type ApiFamily = 'compute' | 'identity' | 'network' | 'image' | 'stratus';
@@ -46,7 +89,12 @@ export function firstSegment(url: string): string {
   return path.split('/').find((s) => s !== '') ?? '';
 }
 
-export interface Fault { status: number; key: string; message: string; headers: Record<string, string> }
+export interface Fault {
+  status: number;
+  key: string;
+  message: string;
+  headers: Record<string, string>;
+}
 
 /** Classifies any thrown value. Unknown errors are 500 with a generic message (logged with the request id). */
 export function classify(err: unknown): Fault & { unexpected: boolean } {
@@ -56,18 +104,38 @@ export function classify(err: unknown): Fault & { unexpected: boolean } {
     if (status === 503) headers['retry-after'] = '5';
     return { status, key: err.code, message: err.message, headers, unexpected: false };
   }
-  if (err instanceof HttpFault) return { status: err.status, key: err.faultKey, message: err.message, headers: err.headers, unexpected: false };
+  if (err instanceof HttpFault)
+    return { status: err.status, key: err.faultKey, message: err.message, headers: err.headers, unexpected: false };
   const fe = err as { statusCode?: number; code?: string; validation?: unknown; message?: string };
-  if (fe && fe.validation) return { status: 400, key: 'badRequest', message: fe.message ?? 'Invalid input', headers: {}, unexpected: false };
-  if (fe && fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err instanceof SyntaxError)) {
+  if (fe && fe.validation)
+    return { status: 400, key: 'badRequest', message: fe.message ?? 'Invalid input', headers: {}, unexpected: false };
+  if (
+    (fe && fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') ||
+    fe?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    err instanceof SyntaxError
+  ) {
     return { status: 400, key: 'badRequest', message: 'Malformed request body', headers: {}, unexpected: false };
   }
-  if (fe && fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, key: 'overLimit', message: 'Request is too large.', headers: {}, unexpected: false };
-  if (fe && fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415, key: 'badMediaType', message: 'Unsupported Content-Type', headers: {}, unexpected: false };
+  if (fe && fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return { status: 413, key: 'overLimit', message: 'Request is too large.', headers: {}, unexpected: false };
+  if (fe && fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return { status: 415, key: 'badMediaType', message: 'Unsupported Content-Type', headers: {}, unexpected: false };
   if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { status: fe.statusCode, key: novaFaultName(fe.statusCode), message: fe.message ?? 'Bad request', headers: {}, unexpected: false };
+    return {
+      status: fe.statusCode,
+      key: novaFaultName(fe.statusCode),
+      message: fe.message ?? 'Bad request',
+      headers: {},
+      unexpected: false,
+    };
   }
-  return { status: 500, key: 'computeFault', message: 'Unexpected API Error. Please contact the administrator', headers: {}, unexpected: true };
+  return {
+    status: 500,
+    key: 'computeFault',
+    message: 'Unexpected API Error. Please contact the administrator',
+    headers: {},
+    unexpected: true,
+  };
 }
 
 /** The one place that turns errors into wire bodies. */
@@ -80,7 +148,10 @@ export function sendFault(request: FastifyRequest, reply: FastifyReply, err: unk
   if (f.status === 401) {
     const base = `${baseUrl(request)}/identity`;
     reply.header('www-authenticate', `Keystone uri="${base}"`);
-    return reply.code(401).type('application/json').send({ error: { code: 401, title: 'Unauthorized', message: f.message } });
+    return reply
+      .code(401)
+      .type('application/json')
+      .send({ error: { code: 401, title: 'Unauthorized', message: f.message } });
   }
   const type = family === 'compute' || family === 'stratus' ? 'application/json; charset=UTF-8' : 'application/json';
   return reply.code(f.status).type(type).send(faultBody(family, f));
@@ -88,7 +159,8 @@ export function sendFault(request: FastifyRequest, reply: FastifyReply, err: unk
 
 /** The fault body of `family` for an error that is not a 401 (sendFault renders those). */
 function faultBody(family: ApiFamily, f: Pick<Fault, 'status' | 'key' | 'message'>): unknown {
-  if (family === 'identity') return { error: { code: f.status, title: KEYSTONE_TITLES[f.status] ?? 'Error', message: f.message } };
+  if (family === 'identity')
+    return { error: { code: f.status, title: KEYSTONE_TITLES[f.status] ?? 'Error', message: f.message } };
   if (family === 'network') {
     const type = /^[A-Z]/.test(f.key) ? f.key : (NEUTRON_TYPES[f.status] ?? 'HTTPBadRequest');
     return { NeutronError: { type, message: f.message, detail: '' } };
@@ -105,7 +177,10 @@ function faultBody(family: ApiFamily, f: Pick<Fault, 'status' | 'key' | 'message
  * after a parse error the rest of the stream cannot be trusted.
  */
 export function rawFault(err: Error & { code?: string; rawPacket?: Buffer }, socket: Socket): void {
-  if (!socket.writable) { socket.destroy(); return; }
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
   const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
   const status = tooLarge ? 431 : 400;
   const message = tooLarge ? 'Request header fields too large' : 'Malformed request';
@@ -113,11 +188,16 @@ export function rawFault(err: Error & { code?: string; rawPacket?: Buffer }, soc
   const family = familyOf(path);
   const body = JSON.stringify(faultBody(family, { status, key: novaFaultName(status), message }));
   const requestId = `req-${randomUUID()}`;
-  socket.end([
-    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}`,
-    `Content-Type: ${family === 'compute' || family === 'stratus' ? 'application/json; charset=UTF-8' : 'application/json'}`,
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    `x-openstack-request-id: ${requestId}`, `x-compute-request-id: ${requestId}`,
-    'Connection: close', '', body,
-  ].join('\r\n'));
+  socket.end(
+    [
+      `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}`,
+      `Content-Type: ${family === 'compute' || family === 'stratus' ? 'application/json; charset=UTF-8' : 'application/json'}`,
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      `x-openstack-request-id: ${requestId}`,
+      `x-compute-request-id: ${requestId}`,
+      'Connection: close',
+      '',
+      body,
+    ].join('\r\n'),
+  );
 }

@@ -18,7 +18,9 @@ test('depth counts arrays and objects, not brackets inside strings', () => {
 test('agrees with the depth of any JSON value', () => {
   const depthOf = (v: unknown): number =>
     v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v as object).map(depthOf)) : 0;
-  fc.assert(fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 9 }), (v, max) => {
-    assert.equal(nestsDeeperThan(JSON.stringify(v), max), depthOf(v) > max);
-  }));
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 9 }), (v, max) => {
+      assert.equal(nestsDeeperThan(JSON.stringify(v), max), depthOf(v) > max);
+    }),
+  );
 });

@@ -5,7 +5,10 @@ export const MIN_VERSION = { major: 2, minor: 1 };
 export const MAX_VERSION = { major: 2, minor: 96 };
 export const MAX_VERSION_STRING = `${MAX_VERSION.major}.${MAX_VERSION.minor}`;
 
-export interface Microversion { major: number; minor: number }
+export interface Microversion {
+  major: number;
+  minor: number;
+}
 
 /** `a >= 2.x` comparisons on the minor number (major is always 2). */
 export const atLeast = (v: Microversion, minor: number) => v.minor >= minor;
@@ -14,7 +17,10 @@ export const atLeast = (v: Microversion, minor: number) => v.minor >= minor;
  * Reads `OpenStack-API-Version: compute 2.x` (preferred) or `X-OpenStack-Nova-API-Version: 2.x`.
  * Returns the version and the raw string (echoed in headers even when out of range, as Nova does).
  */
-export function negotiate(headers: Record<string, string | string[] | undefined>): { version: Microversion; echo: string } {
+export function negotiate(headers: Record<string, string | string[] | undefined>): {
+  version: Microversion;
+  echo: string;
+} {
   let raw: string | undefined;
   const modern = headers['openstack-api-version'];
   if (modern !== undefined) {
@@ -23,18 +29,28 @@ export function negotiate(headers: Record<string, string | string[] | undefined>
       if (m && m[1].toLowerCase() === 'compute') raw = m[2].trim();
     }
   }
-  if (raw === undefined && headers['x-openstack-nova-api-version'] !== undefined) raw = String(headers['x-openstack-nova-api-version']).trim();
+  if (raw === undefined && headers['x-openstack-nova-api-version'] !== undefined)
+    raw = String(headers['x-openstack-nova-api-version']).trim();
   if (raw === undefined || raw === '') return { version: MIN_VERSION, echo: '2.1' };
   if (raw.toLowerCase() === 'latest') return { version: MAX_VERSION, echo: MAX_VERSION_STRING };
   const m = raw.match(/^([1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/);
   if (!m) {
-    throw new HttpFault(400, 'badRequest', `API Version String ${raw} is of invalid format. Must be of format MajorNum.MinorNum.`);
+    throw new HttpFault(
+      400,
+      'badRequest',
+      `API Version String ${raw} is of invalid format. Must be of format MajorNum.MinorNum.`,
+    );
   }
   const v = { major: Number(m[1]), minor: Number(m[2]) };
   const below = v.major < MIN_VERSION.major || (v.major === MIN_VERSION.major && v.minor < MIN_VERSION.minor);
   const above = v.major > MAX_VERSION.major || (v.major === MAX_VERSION.major && v.minor > MAX_VERSION.minor);
   if (below || above) {
-    throw new HttpFault(406, 'computeFault', `Version ${raw} is not supported by the API. Minimum is 2.1 and maximum is ${MAX_VERSION_STRING}.`, { __echo: raw });
+    throw new HttpFault(
+      406,
+      'computeFault',
+      `Version ${raw} is not supported by the API. Minimum is 2.1 and maximum is ${MAX_VERSION_STRING}.`,
+      { __echo: raw },
+    );
   }
   return { version: v, echo: `${v.major}.${v.minor}` };
 }

@@ -12,10 +12,18 @@ type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD' | 'PATCH' | 'OPTIONS';
  */
 export class RouteTable {
   private methods = new Map<string, Set<Method>>();
-  constructor(private app: FastifyInstance, private prefixes: string[] = ['']) {}
+  constructor(
+    private app: FastifyInstance,
+    private prefixes: string[] = [''],
+  ) {}
 
   /** `listQuery`: the query parameters this route reads as lists (query.ts says the rule). */
-  add(method: Method, path: string, handler: Handler, opts: RouteShorthandOptions & { public?: boolean; listQuery?: ListQuery } = {}): void {
+  add(
+    method: Method,
+    path: string,
+    handler: Handler,
+    opts: RouteShorthandOptions & { public?: boolean; listQuery?: ListQuery } = {},
+  ): void {
     for (const prefix of this.prefixes) {
       const url = prefix + path;
       const set = this.methods.get(url) ?? new Set<Method>();
@@ -35,8 +43,12 @@ export class RouteTable {
       if (others.length === 0) continue;
       const allow = [...set].sort().join(', ');
       this.app.route({
-        method: others, url, config: { public: true },
-        handler: async () => { throw new HttpFault(405, 'badMethod', 'The method specified is not allowed for this resource.', { allow }); },
+        method: others,
+        url,
+        config: { public: true },
+        handler: async () => {
+          throw new HttpFault(405, 'badMethod', 'The method specified is not allowed for this resource.', { allow });
+        },
       });
     }
   }

@@ -19,7 +19,7 @@ const admin: Credentials = { user_id: 'a1', project_id: 'admin', roles: ['Admin'
 const target: Target = { project_id: 'p1', user_id: 'u1', flag: 'True', empty: undefined };
 
 function resolverFor(rules: Record<string, string>): RuleResolver {
-  return (name) => (Object.prototype.hasOwnProperty.call(rules, name) ? parse(rules[name]) : undefined);
+  return (name) => (Object.hasOwn(rules, name) ? parse(rules[name]) : undefined);
 }
 
 test('structure: precedence not > and > or, parentheses', async (t) => {

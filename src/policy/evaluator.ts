@@ -90,7 +90,9 @@ export type PolicyNode =
   | {
       readonly type: 'generic';
       /** A credential path (`project_id`, `a.b`) or a quoted literal key. */
-      readonly key: { readonly kind: 'path'; readonly path: string } | { readonly kind: 'literal'; readonly value: string };
+      readonly key:
+        | { readonly kind: 'path'; readonly path: string }
+        | { readonly kind: 'literal'; readonly value: string };
       readonly match: ValueSpec;
     };
 
@@ -348,7 +350,9 @@ class Parser {
         const close = this.next();
         if (close.t !== 'rparen') {
           throw new PolicySyntaxError(
-            close.t === 'end' ? `unclosed '(' opened at position ${tok.pos}` : `unexpected ${describe(close)}; expected ')'`,
+            close.t === 'end'
+              ? `unclosed '(' opened at position ${tok.pos}`
+              : `unexpected ${describe(close)}; expected ')'`,
             this.src,
             close.pos,
           );
@@ -445,7 +449,7 @@ function resolveValue(v: ValueSpec, target: Target): string | undefined {
     if ('text' in p) {
       out += p.text;
     } else {
-      const val = Object.prototype.hasOwnProperty.call(target, p.key) ? target[p.key] : undefined;
+      const val = Object.hasOwn(target, p.key) ? target[p.key] : undefined;
       if (val === undefined || val === null) return undefined;
       out += String(val);
     }
@@ -456,7 +460,7 @@ function resolveValue(v: ValueSpec, target: Target): string | undefined {
 function credentialValue(creds: Credentials, path: string): unknown {
   let cur: unknown = creds;
   for (const seg of path.split('.')) {
-    if (cur === null || typeof cur !== 'object' || !Object.prototype.hasOwnProperty.call(cur, seg)) return undefined;
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, seg)) return undefined;
     cur = (cur as Record<string, unknown>)[seg];
   }
   return cur;

@@ -39,7 +39,7 @@ function collectRuleRefs(node: PolicyNode, out: string[]): string[] {
   switch (node.type) {
     case 'and':
     case 'or':
-      node.children.forEach((c) => collectRuleRefs(c, out));
+      for (const c of node.children) collectRuleRefs(c, out);
       break;
     case 'not':
       collectRuleRefs(node.child, out);
@@ -60,7 +60,10 @@ test('default rules: unique names, valid syntax, no dangling rule: references', 
     names.add(r.name);
     assert.ok(r.description.length > 0 && r.description.length <= 80, `description of ${r.name}`);
     for (const ref of collectRuleRefs(parse(r.checkStr), [])) {
-      assert.ok(names.has(ref) || DEFAULT_RULES.some((d) => d.name === ref), `${r.name} references unknown rule:${ref}`);
+      assert.ok(
+        names.has(ref) || DEFAULT_RULES.some((d) => d.name === ref),
+        `${r.name} references unknown rule:${ref}`,
+      );
     }
   }
 });
@@ -173,7 +176,8 @@ test('constructor rejects bad overrides', () => {
   );
   assert.throws(
     () => new Policy({ x: 42 } as unknown as Record<string, string>),
-    (err: unknown) => err instanceof TypeError && /rule "x": check string must be a string, got number/.test(err.message),
+    (err: unknown) =>
+      err instanceof TypeError && /rule "x": check string must be a string, got number/.test(err.message),
   );
 });
 
@@ -217,8 +221,14 @@ test('fromFile', async (t) => {
     const policy = Policy.fromFile(path);
     assert.equal(policy.allows('os_compute_api:servers:delete', target, personas.member_p1), false);
     assert.equal(policy.allows('os_compute_api:servers:delete', target, personas.admin), true);
-    assert.equal(policy.allows('os_compute_api:os-lock-server:unlock:unlock_override', target, personas.member_p1), true);
-    assert.equal(policy.allows('os_compute_api:os-lock-server:unlock:unlock_override', target, personas.member_p2), false);
+    assert.equal(
+      policy.allows('os_compute_api:os-lock-server:unlock:unlock_override', target, personas.member_p1),
+      true,
+    );
+    assert.equal(
+      policy.allows('os_compute_api:os-lock-server:unlock:unlock_override', target, personas.member_p2),
+      false,
+    );
     const auditor: Credentials = { user_id: 'aud', project_id: 'p9', roles: ['Auditor'], is_admin: false };
     assert.equal(policy.allows('os_compute_api:servers:index:get_all_tenants', target, auditor), true);
     assert.equal(policy.allows('stratus:control:faults', {}, personas.admin), false);
@@ -250,7 +260,10 @@ test('fromFile', async (t) => {
 
   await t.test('non-string value is rejected', () => {
     const path = write('nonstring.yaml', 'good: "@"\nbad:\n  - role:admin\n');
-    assert.throws(() => Policy.fromFile(path), /nonstring\.yaml: rule "bad": check string must be a string, got an array/);
+    assert.throws(
+      () => Policy.fromFile(path),
+      /nonstring\.yaml: rule "bad": check string must be a string, got an array/,
+    );
     const nul = write('null.yaml', 'bad:\n');
     assert.throws(() => Policy.fromFile(nul), /rule "bad": check string must be a string, got null/);
   });

@@ -24,12 +24,20 @@ const SERVERS = (action: string): string => `os_compute_api:servers:${action}`;
 
 export const BASE_RULES: PolicyRule[] = [
   rule('context_is_admin', 'role:admin', "Decides what is required for the 'is_admin:True' check to succeed."),
-  rule('admin_or_owner', 'is_admin:True or project_id:%(project_id)s', 'Legacy default for non-admin APIs (deprecated).'),
+  rule(
+    'admin_or_owner',
+    'is_admin:True or project_id:%(project_id)s',
+    'Legacy default for non-admin APIs (deprecated).',
+  ),
   rule('admin_api', 'is_admin:True', 'Legacy default for admin APIs (deprecated).'),
   rule('project_manager_api', 'role:manager and project_id:%(project_id)s', 'Project level management APIs.'),
   rule('project_member_api', 'role:member and project_id:%(project_id)s', 'Project level non-admin APIs.'),
   rule('project_reader_api', 'role:reader and project_id:%(project_id)s', 'Project level read-only APIs.'),
-  rule('project_manager_or_admin', 'rule:project_manager_api or rule:context_is_admin', 'Project manager or admin APIs.'),
+  rule(
+    'project_manager_or_admin',
+    'rule:project_manager_api or rule:context_is_admin',
+    'Project manager or admin APIs.',
+  ),
   rule('project_member_or_admin', 'rule:project_member_api or rule:context_is_admin', 'Project member or admin APIs.'),
   rule('project_reader_or_admin', 'rule:project_reader_api or rule:context_is_admin', 'Project reader or admin APIs.'),
 ];
@@ -63,7 +71,11 @@ export const NOVA_RULES: PolicyRule[] = [
   rule(SERVERS('rebuild'), PROJECT_MEMBER_OR_ADMIN, 'Rebuild a server.'),
   rule(SERVERS('rebuild:trusted_certs'), PROJECT_MEMBER_OR_ADMIN, 'Rebuild a server with trusted certificate IDs.'),
   rule(SERVERS('create_image'), PROJECT_MEMBER_OR_ADMIN, 'Create an image from a server.'),
-  rule(SERVERS('create_image:allow_volume_backed'), PROJECT_MEMBER_OR_ADMIN, 'Create an image from a volume-backed server.'),
+  rule(
+    SERVERS('create_image:allow_volume_backed'),
+    PROJECT_MEMBER_OR_ADMIN,
+    'Create an image from a volume-backed server.',
+  ),
   rule(SERVERS('start'), PROJECT_MEMBER_OR_ADMIN, 'Start a server.'),
   rule(SERVERS('stop'), PROJECT_MEMBER_OR_ADMIN, 'Stop a server.'),
   rule(SERVERS('trigger_crash_dump'), PROJECT_MEMBER_OR_ADMIN, 'Trigger a crash dump in a server.'),
@@ -79,7 +91,11 @@ export const NOVA_RULES: PolicyRule[] = [
 
   // nova/policies/deferred_delete.py
   rule('os_compute_api:os-deferred-delete:restore', PROJECT_MEMBER_OR_ADMIN, 'Restore a soft-deleted server.'),
-  rule('os_compute_api:os-deferred-delete:force', PROJECT_MEMBER_OR_ADMIN, 'Force delete a server before deferred cleanup.'),
+  rule(
+    'os_compute_api:os-deferred-delete:force',
+    PROJECT_MEMBER_OR_ADMIN,
+    'Force delete a server before deferred cleanup.',
+  ),
 
   // nova/policies/instance_actions.py
   rule('os_compute_api:os-instance-actions:list', PROJECT_READER_OR_ADMIN, 'List actions for a server.'),

@@ -19,7 +19,10 @@ export const DEMO_FLAVORS = [
 export const DEMO_IMAGE_NAME = 'cirros-0.6.2-x86_64-disk';
 
 /** Seeds the demo cloud of interface.md once (a no-op when the Default domain exists). */
-export async function seedDemoCloud(db: Kysely<Database>, opts: { password: string; clock: Clock; ids: Ids }): Promise<boolean> {
+export async function seedDemoCloud(
+  db: Kysely<Database>,
+  opts: { password: string; clock: Clock; ids: Ids },
+): Promise<boolean> {
   const existing = await db.selectFrom('domains').select('id').where('id', '=', 'default').executeTakeFirst();
   if (existing) return false;
   const now = iso(opts.clock.now());
@@ -36,33 +39,123 @@ export async function seedDemoCloud(db: Kysely<Database>, opts: { password: stri
     const projects: Record<string, string> = {};
     for (const p of ['admin', 'demo', 'alt_demo', 'service']) {
       projects[p] = hex(opts.ids);
-      await tx.insertInto('projects').values({ id: projects[p], name: p, domain_id: 'default', description: `${p} project`, enabled: 1 }).execute();
+      await tx
+        .insertInto('projects')
+        .values({ id: projects[p], name: p, domain_id: 'default', description: `${p} project`, enabled: 1 })
+        .execute();
     }
     for (const [i, [name, project, role]] of DEMO_USER_ROLES.entries()) {
       const id = hex(opts.ids);
-      await tx.insertInto('users').values({ id, name, domain_id: 'default', password_hash: hashes[i], default_project_id: projects[project], enabled: 1 }).execute();
-      await tx.insertInto('role_assignments').values({ user_id: id, project_id: projects[project], role_id: roles[role] }).execute();
+      await tx
+        .insertInto('users')
+        .values({
+          id,
+          name,
+          domain_id: 'default',
+          password_hash: hashes[i],
+          default_project_id: projects[project],
+          enabled: 1,
+        })
+        .execute();
+      await tx
+        .insertInto('role_assignments')
+        .values({ user_id: id, project_id: projects[project], role_id: roles[role] })
+        .execute();
     }
     for (const f of DEMO_FLAVORS) {
-      await tx.insertInto('flavors').values({ ...f, ephemeral: 0, swap: 0, rxtx_factor: 1, is_public: 1, description: null, extra_specs: '{}' }).execute();
+      await tx
+        .insertInto('flavors')
+        .values({ ...f, ephemeral: 0, swap: 0, rxtx_factor: 1, is_public: 1, description: null, extra_specs: '{}' })
+        .execute();
     }
-    await tx.insertInto('images').values({
-      id: opts.ids.uuid(), name: DEMO_IMAGE_NAME, status: 'active', visibility: 'public', owner: projects.admin,
-      disk_format: 'qcow2', container_format: 'bare', size: 21430272, min_disk: 0, min_ram: 0, protected: 0,
-      properties: JSON.stringify({ os_distro: 'cirros' }), created_at: now, updated_at: now,
-    }).execute();
+    await tx
+      .insertInto('images')
+      .values({
+        id: opts.ids.uuid(),
+        name: DEMO_IMAGE_NAME,
+        status: 'active',
+        visibility: 'public',
+        owner: projects.admin,
+        disk_format: 'qcow2',
+        container_format: 'bare',
+        size: 21430272,
+        min_disk: 0,
+        min_ram: 0,
+        protected: 0,
+        properties: JSON.stringify({ os_distro: 'cirros' }),
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
     const priv = opts.ids.uuid();
     const pub = opts.ids.uuid();
-    await tx.insertInto('networks').values({ id: priv, name: 'private', project_id: projects.admin, shared: 1, external: 0, status: 'ACTIVE', mtu: 1450, created_at: now, updated_at: now }).execute();
-    await tx.insertInto('networks').values({ id: pub, name: 'public', project_id: projects.admin, shared: 0, external: 1, status: 'ACTIVE', mtu: 1500, created_at: now, updated_at: now }).execute();
-    await tx.insertInto('subnets').values({ id: opts.ids.uuid(), network_id: priv, project_id: projects.admin, name: 'private-subnet', cidr: '10.0.0.0/24', gateway_ip: '10.0.0.1', ip_version: 4, created_at: now, updated_at: now }).execute();
-    await tx.insertInto('subnets').values({ id: opts.ids.uuid(), network_id: pub, project_id: projects.admin, name: 'public-subnet', cidr: '172.24.4.0/24', gateway_ip: '172.24.4.1', ip_version: 4, created_at: now, updated_at: now }).execute();
+    await tx
+      .insertInto('networks')
+      .values({
+        id: priv,
+        name: 'private',
+        project_id: projects.admin,
+        shared: 1,
+        external: 0,
+        status: 'ACTIVE',
+        mtu: 1450,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await tx
+      .insertInto('networks')
+      .values({
+        id: pub,
+        name: 'public',
+        project_id: projects.admin,
+        shared: 0,
+        external: 1,
+        status: 'ACTIVE',
+        mtu: 1500,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await tx
+      .insertInto('subnets')
+      .values({
+        id: opts.ids.uuid(),
+        network_id: priv,
+        project_id: projects.admin,
+        name: 'private-subnet',
+        cidr: '10.0.0.0/24',
+        gateway_ip: '10.0.0.1',
+        ip_version: 4,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await tx
+      .insertInto('subnets')
+      .values({
+        id: opts.ids.uuid(),
+        network_id: pub,
+        project_id: projects.admin,
+        name: 'public-subnet',
+        cidr: '172.24.4.0/24',
+        gateway_ip: '172.24.4.1',
+        ip_version: 4,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
   });
   return true;
 }
 
 /** The demo users: name, project, role. */
-const DEMO_USER_ROLES: Array<[string, string, string]> = [['admin', 'admin', 'admin'], ['demo', 'demo', 'member'], ['alt_demo', 'alt_demo', 'member'], ['demo_reader', 'demo', 'reader']];
+const DEMO_USER_ROLES: Array<[string, string, string]> = [
+  ['admin', 'admin', 'admin'],
+  ['demo', 'demo', 'member'],
+  ['alt_demo', 'alt_demo', 'member'],
+  ['demo_reader', 'demo', 'reader'],
+];
 export const DEMO_USERS = DEMO_USER_ROLES.map(([name]) => name);
 
 /**
@@ -73,8 +166,15 @@ export const DEMO_USERS = DEMO_USER_ROLES.map(([name]) => name);
  * own salt; a change moves the user to the next password generation, which ends its tokens.
  */
 export async function syncDemoPasswords(db: Kysely<Database>, password: string): Promise<boolean> {
-  const users = await db.selectFrom('users').select(['id', 'password_hash']).where('domain_id', '=', 'default').where('name', 'in', DEMO_USERS).execute();
-  const stale = (await Promise.all(users.map(async (u) => ((await verifyPassword(password, u.password_hash)) ? null : u.id)))).filter((id) => id !== null);
+  const users = await db
+    .selectFrom('users')
+    .select(['id', 'password_hash'])
+    .where('domain_id', '=', 'default')
+    .where('name', 'in', DEMO_USERS)
+    .execute();
+  const stale = (
+    await Promise.all(users.map(async (u) => ((await verifyPassword(password, u.password_hash)) ? null : u.id)))
+  ).filter((id) => id !== null);
   if (stale.length === 0) return false;
   const hashes = await Promise.all(stale.map(() => hashPassword(password)));
   await db.transaction().execute(async (tx) => {

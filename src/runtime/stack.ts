@@ -37,7 +37,10 @@ export function makeDriver(name: Config['driver'], dataDir: string): ComputeDriv
 }
 
 /** Builds the shared dependencies: database (migrated), policy, logger, the task dispatcher. */
-export async function openDeps(config: Config, opts: { clock?: Clock; ids?: Ids; log?: Logger } = {}): Promise<{ deps: Deps; database: OpenedDb }> {
+export async function openDeps(
+  config: Config,
+  opts: { clock?: Clock; ids?: Ids; log?: Logger } = {},
+): Promise<{ deps: Deps; database: OpenedDb }> {
   const log = opts.log ?? pino({ level: config.logLevel });
   const database = openDatabase(config.database, config.data);
   await migrateToLatest(database.db);
@@ -56,22 +59,39 @@ function agentDeps(deps: Deps, database: OpenedDb): AgentDeps {
 }
 
 /** `stratus serve`: the API plus `config.agents` in-process compute agents. */
-export async function startStack(config: Config, opts: { clock?: Clock; ids?: Ids; log?: Logger; seed?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  config: Config,
+  opts: { clock?: Clock; ids?: Ids; log?: Logger; seed?: boolean } = {},
+): Promise<Stack> {
   if (!isLoopback(config.host) && config.password === 'secret') {
-    throw new Error(`Refusing to listen on ${config.host} with the demo password: set STRATUS_PASSWORD (or --password).`);
+    throw new Error(
+      `Refusing to listen on ${config.host} with the demo password: set STRATUS_PASSWORD (or --password).`,
+    );
   }
   const { deps, database } = await openDeps(config, opts);
   if (opts.seed !== false) {
     const seeded = await seedDemoCloud(deps.db, { password: config.password, clock: deps.clock, ids: deps.ids });
-    if (!seeded && (await syncDemoPasswords(deps.db, config.password))) deps.log.warn('demo users\' password changed to the configured one');
+    if (!seeded && (await syncDemoPasswords(deps.db, config.password)))
+      deps.log.warn("demo users' password changed to the configured one");
   }
   const metrics = new Metrics();
   const tokens = new TokenService(deps);
-  const app = await buildApp({ deps, tokens, metrics, loggerInstance: deps.log, storageErrors: storageErrorAsDomainError });
+  const app = await buildApp({
+    deps,
+    tokens,
+    metrics,
+    loggerInstance: deps.log,
+    storageErrors: storageErrorAsDomainError,
+  });
   const agents: ComputeAgent[] = [];
   for (let i = 0; i < config.agents; i++) {
     const host = config.agents === 1 ? config.agentName : `${config.agentName}-${i + 1}`;
-    const agent = new ComputeAgent(agentDeps(deps, database), makeDriver(config.driver, join(config.data, host)), host, metrics);
+    const agent = new ComputeAgent(
+      agentDeps(deps, database),
+      makeDriver(config.driver, join(config.data, host)),
+      host,
+      metrics,
+    );
     agents.push(agent);
     await agent.start();
   }
@@ -81,7 +101,11 @@ export async function startStack(config: Config, opts: { clock?: Clock; ids?: Id
   // Until something is bound there is no default public URL (the port may be 0: any free one).
   if (!config.publicUrl) app.publicUrl = defaultPublicUrl(config.host, new URL(url).port);
   return {
-    app, deps, agents, database, url,
+    app,
+    deps,
+    agents,
+    database,
+    url,
     async close() {
       await app.close();
       await deps.tasks.stop();
@@ -93,7 +117,8 @@ export async function startStack(config: Config, opts: { clock?: Clock; ids?: Id
 
 /** `http://<host>:<port>` as bound; for a wildcard address, this machine's name (clients cannot reach 0.0.0.0). */
 function defaultPublicUrl(host: string, port: string): string {
-  const name = host === '0.0.0.0' || host === '::' || host === '' ? hostname() : host.includes(':') ? `[${host}]` : host;
+  const name =
+    host === '0.0.0.0' || host === '::' || host === '' ? hostname() : host.includes(':') ? `[${host}]` : host;
   return `http://${name}:${port}`;
 }
 
@@ -101,35 +126,51 @@ function defaultPublicUrl(host: string, port: string): string {
 export function writeCloudsYaml(config: Config, url: string): string {
   const dir = resolve(config.data);
   mkdirSync(dir, { recursive: true });
-  const cloud = (user: string, project: string) => [
-    `  stratus-${user === 'alt_demo' ? 'alt' : user}:`,
-    '    auth:',
-    `      auth_url: ${url}/identity/v3`,
-    `      username: ${user}`,
-    `      password: ${config.password}`,
-    `      project_name: ${project}`,
-    '      user_domain_name: Default',
-    '      project_domain_name: Default',
-    '    region_name: RegionOne',
-    '    identity_api_version: 3',
-    '    interface: public',
-  ].join('\n');
+  const cloud = (user: string, project: string) =>
+    [
+      `  stratus-${user === 'alt_demo' ? 'alt' : user}:`,
+      '    auth:',
+      `      auth_url: ${url}/identity/v3`,
+      `      username: ${user}`,
+      `      password: ${config.password}`,
+      `      project_name: ${project}`,
+      '      user_domain_name: Default',
+      '      project_domain_name: Default',
+      '    region_name: RegionOne',
+      '    identity_api_version: 3',
+      '    interface: public',
+    ].join('\n');
   const text = `clouds:\n${cloud('admin', 'admin')}\n${cloud('demo', 'demo')}\n${cloud('alt_demo', 'alt_demo')}\n`;
   const file = join(dir, 'clouds.yaml');
   writeFileSync(file, text, { mode: 0o600 });
   return file;
 }
 
-export interface AgentProcess { agent: ComputeAgent; deps: Deps; close(): Promise<void> }
+export interface AgentProcess {
+  agent: ComputeAgent;
+  deps: Deps;
+  close(): Promise<void>;
+}
 
 /** `stratus agent`: one compute node as its own process, reaching the database directly. */
 export async function startAgentProcess(config: Config, opts: { log?: Logger } = {}): Promise<AgentProcess> {
   const { deps, database } = await openDeps(config, opts);
-  const agent = new ComputeAgent(agentDeps(deps, database), makeDriver(config.driver, config.data), config.agentName, undefined, true);
+  const agent = new ComputeAgent(
+    agentDeps(deps, database),
+    makeDriver(config.driver, config.data),
+    config.agentName,
+    undefined,
+    true,
+  );
   await agent.start();
   await deps.tasks.listen();
   return {
-    agent, deps,
-    async close() { await deps.tasks.stop(); await agent.stop(); await database.close(); },
+    agent,
+    deps,
+    async close() {
+      await deps.tasks.stop();
+      await agent.stop();
+      await database.close();
+    },
   };
 }

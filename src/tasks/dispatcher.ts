@@ -44,22 +44,38 @@ export class TaskDispatcher {
 
   constructor(private readonly deps: DispatcherDeps) {}
 
-  register(host: string, receiver: TaskReceiver): void { this.receivers.set(host, receiver); }
+  register(host: string, receiver: TaskReceiver): void {
+    this.receivers.set(host, receiver);
+  }
 
   /**
    * Enqueues a task in the caller's transaction, so the task exists exactly when the state
    * change that needs it is committed. A crash before it runs loses nothing: a restarted agent
    * takes back the tasks leased to its host.
    */
-  async enqueue(tx: Executor, t: { kind: TaskKind; serverId: string; host: string; payload?: TaskPayload }): Promise<TaskRow> {
+  async enqueue(
+    tx: Executor,
+    t: { kind: TaskKind; serverId: string; host: string; payload?: TaskPayload },
+  ): Promise<TaskRow> {
     const { clock, ids, config } = this.deps;
     const now = clock.now();
     const owner = this.receivers.get(t.host)?.directOwner() ?? null;
     const row: TaskRow = {
-      id: ids.sortable(), kind: t.kind, server_id: t.serverId, host: t.host, payload: JSON.stringify(t.payload ?? {}),
-      state: owner ? 'leased' : 'queued', attempts: owner ? 1 : 0, max_attempts: config.taskMaxAttempts,
-      lease_owner: owner, lease_expires_at: owner ? iso(new Date(now.getTime() + config.taskLease * 1000)) : null,
-      run_after: iso(now), last_error: null, created_at: iso(now), updated_at: iso(now), result: null,
+      id: ids.sortable(),
+      kind: t.kind,
+      server_id: t.serverId,
+      host: t.host,
+      payload: JSON.stringify(t.payload ?? {}),
+      state: owner ? 'leased' : 'queued',
+      attempts: owner ? 1 : 0,
+      max_attempts: config.taskMaxAttempts,
+      lease_owner: owner,
+      lease_expires_at: owner ? iso(new Date(now.getTime() + config.taskLease * 1000)) : null,
+      run_after: iso(now),
+      last_error: null,
+      created_at: iso(now),
+      updated_at: iso(now),
+      result: null,
     };
     await repo.insertTask(tx, row);
     return row;
@@ -77,9 +93,14 @@ export class TaskDispatcher {
   /** An agent here is woken directly; one elsewhere through NOTIFY, sent without holding up the request. */
   wake(host: string): void {
     const local = this.receivers.get(host);
-    if (local) { local.wake(); return; }
+    if (local) {
+      local.wake();
+      return;
+    }
     const { dialect, db, log } = this.deps;
-    dialect.notify(db, hostHasWork(host)).catch((err: Error) => log.warn({ err: err.message, host }, 'task notification failed'));
+    dialect
+      .notify(db, hostHasWork(host))
+      .catch((err: Error) => log.warn({ err: err.message, host }, 'task notification failed'));
   }
 
   /** Agents cache their injected faults: tell the ones here, and the ones in other processes. */
@@ -91,10 +112,13 @@ export class TaskDispatcher {
   /** Listens for other processes' signals to the agents registered here (where the dialect has a channel). */
   async listen(): Promise<void> {
     if (this.listener || this.receivers.size === 0) return;
-    this.listener = await this.deps.dialect.listen({
-      onHost: (host) => this.receivers.get(host)?.wake(),
-      onFaults: (host) => this.forReceivers(host, (r) => r.faultsChanged()),
-    }, (msg) => this.deps.log.warn(msg));
+    this.listener = await this.deps.dialect.listen(
+      {
+        onHost: (host) => this.receivers.get(host)?.wake(),
+        onFaults: (host) => this.forReceivers(host, (r) => r.faultsChanged()),
+      },
+      (msg) => this.deps.log.warn(msg),
+    );
   }
 
   async stop(): Promise<void> {
@@ -104,6 +128,9 @@ export class TaskDispatcher {
 
   private forReceivers(host: string | null, fn: (r: TaskReceiver) => void): void {
     if (host === null) this.receivers.forEach(fn);
-    else { const r = this.receivers.get(host); if (r) fn(r); }
+    else {
+      const r = this.receivers.get(host);
+      if (r) fn(r);
+    }
   }
 }

@@ -2,7 +2,11 @@ import type { TasksTable } from '../db/schema.js';
 
 export type { TaskKind } from '../domain/lifecycle.js';
 
-export interface TaskPayload { actionId?: string; requestId?: string; [k: string]: unknown }
+export interface TaskPayload {
+  actionId?: string;
+  requestId?: string;
+  [k: string]: unknown;
+}
 
 /** A task row, as enqueued and as leased. */
 export type TaskRow = TasksTable;

@@ -10,7 +10,11 @@ export class WakeSignal {
 
   wake(): void {
     this.pending = true;
-    if (this.resolveWait) { const r = this.resolveWait; this.resolveWait = null; r(); }
+    if (this.resolveWait) {
+      const r = this.resolveWait;
+      this.resolveWait = null;
+      r();
+    }
   }
 
   /** Whether a wake came since the last call (a round that leased nothing goes again at once). */
@@ -25,7 +29,10 @@ export class WakeSignal {
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
       this.resolveWait = resolve;
-      timer = setTimeout(() => { this.resolveWait = null; resolve(); }, this.pollMs);
+      timer = setTimeout(() => {
+        this.resolveWait = null;
+        resolve();
+      }, this.pollMs);
     });
     clearTimeout(timer);
   }

@@ -9,12 +9,14 @@ import { join } from 'node:path';
  */
 export function postgresBin(): string | null {
   const bin = findPostgresBin();
-  if (!bin && process.env.CI) throw new Error('CI must run the PostgreSQL suites: install PostgreSQL or set STRATUS_TEST_PG_BIN');
+  if (!bin && process.env.CI)
+    throw new Error('CI must run the PostgreSQL suites: install PostgreSQL or set STRATUS_TEST_PG_BIN');
   return bin;
 }
 
 function findPostgresBin(): string | null {
-  if (process.env.STRATUS_TEST_PG_BIN && existsSync(join(process.env.STRATUS_TEST_PG_BIN, 'pg_ctl'))) return process.env.STRATUS_TEST_PG_BIN;
+  if (process.env.STRATUS_TEST_PG_BIN && existsSync(join(process.env.STRATUS_TEST_PG_BIN, 'pg_ctl')))
+    return process.env.STRATUS_TEST_PG_BIN;
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
   const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
@@ -28,24 +30,48 @@ function findPostgresBin(): string | null {
  */
 export class PostgresCluster {
   readonly dir: string;
-  constructor(readonly bin: string, readonly port: number) {
+  constructor(
+    readonly bin: string,
+    readonly port: number,
+  ) {
     this.dir = mkdtempSync(join(tmpdir(), 'stratus-pg-'));
     if (process.getuid?.() === 0) chownSync(this.dir, uid('postgres'), gid('postgres'));
   }
-  get url(): string { return `postgres://postgres@127.0.0.1:${this.port}/postgres`; }
+  get url(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
 
   private run(args: string[]): void {
     const cmd = [join(this.bin, args[0]), ...args.slice(1)];
-    if (process.getuid?.() === 0) execFileSync('su', ['postgres', '-c', cmd.map(shellQuote).join(' ')], { stdio: 'ignore', timeout: 60000 });
+    if (process.getuid?.() === 0)
+      execFileSync('su', ['postgres', '-c', cmd.map(shellQuote).join(' ')], { stdio: 'ignore', timeout: 60000 });
     else execFileSync(cmd[0], cmd.slice(1), { stdio: 'ignore', timeout: 60000 });
   }
-  init(): void { this.run(['initdb', '-D', this.dir, '-A', 'trust', '-U', 'postgres']); }
-  start(): void {
-    this.run(['pg_ctl', '-D', this.dir, '-o', `-c listen_addresses=127.0.0.1 -p ${this.port} -c unix_socket_directories=${this.dir} -c fsync=off`, '-l', join(this.dir, 'log'), '-w', 'start']);
+  init(): void {
+    this.run(['initdb', '-D', this.dir, '-A', 'trust', '-U', 'postgres']);
   }
-  stop(): void { this.run(['pg_ctl', '-D', this.dir, '-m', 'immediate', '-w', 'stop']); }
+  start(): void {
+    this.run([
+      'pg_ctl',
+      '-D',
+      this.dir,
+      '-o',
+      `-c listen_addresses=127.0.0.1 -p ${this.port} -c unix_socket_directories=${this.dir} -c fsync=off`,
+      '-l',
+      join(this.dir, 'log'),
+      '-w',
+      'start',
+    ]);
+  }
+  stop(): void {
+    this.run(['pg_ctl', '-D', this.dir, '-m', 'immediate', '-w', 'stop']);
+  }
   destroy(): void {
-    try { this.stop(); } catch { /* already stopped */ }
+    try {
+      this.stop();
+    } catch {
+      /* already stopped */
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

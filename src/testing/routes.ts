@@ -1,7 +1,10 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 
 /** One path of the running app's router, with every method the router answers on it. */
-export interface DiscoveredRoute { url: string; methods: string[] }
+export interface DiscoveredRoute {
+  url: string;
+  methods: string[];
+}
 
 /**
  * The routes of a built (ready) Fastify app, read back from the router itself rather than from a
@@ -27,13 +30,18 @@ export function discoverRoutes(app: FastifyInstance): DiscoveredRoute[] {
     if (!pm) continue;
     const url = stack.join('');
     const set = byUrl.get(url) ?? new Set<string>();
-    for (const method of pm[2].split(',').map((s) => s.trim()).filter(Boolean)) set.add(method);
+    for (const method of pm[2]
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean))
+      set.add(method);
     byUrl.set(url, set);
   }
   const routes = [...byUrl].map(([url, methods]) => ({ url, methods: [...methods].sort() }));
   for (const r of routes) {
     for (const method of r.methods) {
-      if (!app.hasRoute({ method: method as HTTPMethods, url: r.url })) throw new Error(`discoverRoutes: parsed ${method} ${r.url}, but the router has no such route`);
+      if (!app.hasRoute({ method: method as HTTPMethods, url: r.url }))
+        throw new Error(`discoverRoutes: parsed ${method} ${r.url}, but the router has no such route`);
     }
   }
   if (routes.length === 0) throw new Error('discoverRoutes: no routes parsed from printRoutes()');

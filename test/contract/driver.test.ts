@@ -19,15 +19,25 @@ process.on('exit', () => {
   for (const id of existsSync(root) ? readdirSync(root) : []) {
     try {
       const pid = Number(readFileSync(join(root, id, 'pid'), 'utf8'));
-      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`STRATUS_INSTANCE_ID=${id}`)) process.kill(-pid, 'SIGKILL');
-    } catch { /* no pid file, or already gone */ }
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`STRATUS_INSTANCE_ID=${id}`))
+        process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* no pid file, or already gone */
+    }
   }
   rmSync(tmp, { recursive: true, force: true });
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const spec = (over: Partial<GuestSpec> = {}): GuestSpec =>
-  ({ id: randomUUID(), name: 'vm-' + Math.random().toString(36).slice(2, 8), vcpus: 1, ramMb: 64, diskGb: 1, imageId: 'img-1', ...over });
+const spec = (over: Partial<GuestSpec> = {}): GuestSpec => ({
+  id: randomUUID(),
+  name: 'vm-' + Math.random().toString(36).slice(2, 8),
+  vcpus: 1,
+  ramMb: 64,
+  diskGb: 1,
+  imageId: 'img-1',
+  ...over,
+});
 
 async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
@@ -42,8 +52,14 @@ const NOT_FOUND = /could not be found on this hypervisor/;
 for (const make of [() => new FakeDriver(), () => new ProcessDriver({ dataDir: tmp, graceMs: GRACE_MS })]) {
   const driver: ComputeDriver = make();
   describe(`driver contract: ${driver.name}`, { timeout: 20000 }, () => {
-    after(async () => { for (const id of await driver.listGuests()) await driver.destroy(id); });
-    const boot = async (over: Partial<GuestSpec> = {}) => { const s = spec(over); await driver.spawn(s); return s.id; };
+    after(async () => {
+      for (const id of await driver.listGuests()) await driver.destroy(id);
+    });
+    const boot = async (over: Partial<GuestSpec> = {}) => {
+      const s = spec(over);
+      await driver.spawn(s);
+      return s.id;
+    };
 
     test('spawn: the guest is running and listed', async () => {
       const id = await boot();
@@ -125,9 +141,14 @@ for (const make of [() => new FakeDriver(), () => new ProcessDriver({ dataDir: t
     test('power operations and console on a missing guest reject', async () => {
       const id = randomUUID();
       for (const [op, run] of [
-        ['powerOff', () => driver.powerOff(id)], ['powerOn', () => driver.powerOn(id)], ['reboot', () => driver.reboot(id, false)],
-        ['pause', () => driver.pause(id)], ['unpause', () => driver.unpause(id)], ['suspend', () => driver.suspend(id)],
-        ['resume', () => driver.resume(id)], ['consoleOutput', () => driver.consoleOutput(id)],
+        ['powerOff', () => driver.powerOff(id)],
+        ['powerOn', () => driver.powerOn(id)],
+        ['reboot', () => driver.reboot(id, false)],
+        ['pause', () => driver.pause(id)],
+        ['unpause', () => driver.unpause(id)],
+        ['suspend', () => driver.suspend(id)],
+        ['resume', () => driver.resume(id)],
+        ['consoleOutput', () => driver.consoleOutput(id)],
       ] as const) {
         await assert.rejects(run(), NOT_FOUND, op);
       }
@@ -144,12 +165,28 @@ for (const make of [() => new FakeDriver(), () => new ProcessDriver({ dataDir: t
 
 describe('process driver only', { timeout: 20000 }, () => {
   const driver = new ProcessDriver({ dataDir: tmp, graceMs: GRACE_MS });
-  after(async () => { for (const id of await driver.listGuests()) await driver.destroy(id); });
+  after(async () => {
+    for (const id of await driver.listGuests()) await driver.destroy(id);
+  });
   const dir = (id: string) => join(tmp, 'instances', id);
   const pidOf = (id: string) => Number(readFileSync(join(dir(id), 'pid'), 'utf8'));
-  const procStat = (pid: number) => { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); return s.slice(s.lastIndexOf(')') + 2).split(' '); };
-  const gone = (pid: number) => { try { process.kill(pid, 0); return procStat(pid)[0] === 'Z'; } catch { return true; } };
-  const boot = async (over: Partial<GuestSpec> = {}) => { const s = spec(over); await driver.spawn(s); return s.id; };
+  const procStat = (pid: number) => {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2).split(' ');
+  };
+  const gone = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return procStat(pid)[0] === 'Z';
+    } catch {
+      return true;
+    }
+  };
+  const boot = async (over: Partial<GuestSpec> = {}) => {
+    const s = spec(over);
+    await driver.spawn(s);
+    return s.id;
+  };
 
   test('the guest is a real process carrying STRATUS_INSTANCE_ID, leading its own process group', async () => {
     const s = spec({ name: 'web-1' });
@@ -160,7 +197,7 @@ describe('process driver only', { timeout: 20000 }, () => {
     assert.ok(env.includes(`STRATUS_INSTANCE_ID=${s.id}`));
     assert.ok(env.includes('STRATUS_INSTANCE_NAME=web-1'));
     assert.equal(Number(procStat(pid)[2]), pid, 'process group id = pid');
-    assert.notEqual(Number(procStat(pid)[2]), Number(procStat(process.pid)[2]), 'not in the agent\'s group');
+    assert.notEqual(Number(procStat(pid)[2]), Number(procStat(process.pid)[2]), "not in the agent's group");
     assert.deepEqual(JSON.parse(readFileSync(join(dir(s.id), 'spec.json'), 'utf8')), s);
   });
 
@@ -222,7 +259,18 @@ describe('process driver only', { timeout: 20000 }, () => {
     const id = await boot({ command: 'sleep 30 & sleep 30; wait' });
     const pid = pidOf(id);
     await driver.destroy(id);
-    await until('pid reaped', () => { try { process.kill(pid, 0); return false; } catch { return true; } }, 2000);
+    await until(
+      'pid reaped',
+      () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      2000,
+    );
     assert.ok(!existsSync(dir(id)));
   });
 
@@ -240,7 +288,10 @@ describe('process driver only', { timeout: 20000 }, () => {
   test('children that outlive the group leader are stopped too', async () => {
     // A background child (same STRATUS_INSTANCE_ID) leaves the group with setsid: group signals miss it.
     const id = await boot({ command: `setsid sh -c 'echo child $$ > child.pid; exec sleep 30' & sleep 30` });
-    await until('child started', () => existsSync(join(dir(id), 'child.pid')) && readFileSync(join(dir(id), 'child.pid'), 'utf8').endsWith('\n'));
+    await until(
+      'child started',
+      () => existsSync(join(dir(id), 'child.pid')) && readFileSync(join(dir(id), 'child.pid'), 'utf8').endsWith('\n'),
+    );
     const child = Number(readFileSync(join(dir(id), 'child.pid'), 'utf8').split(' ')[1]);
     assert.ok(!gone(child));
     await driver.powerOff(id);

@@ -12,8 +12,10 @@ import { call, token } from '../../src/testing/http.js';
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'stratus-cli-'));
 let proc: StratusProcess | null = null;
-after(async () => { if (proc) await stopProcess(proc.child); rmSync(dir, { recursive: true, force: true }); });
-
+after(async () => {
+  if (proc) await stopProcess(proc.child);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 test('serve with a policy file and a config file; purge removes old deleted rows', { timeout: 60000 }, async () => {
   const policy = join(dir, 'policy.yaml');
@@ -27,25 +29,53 @@ test('serve with a policy file and a config file; purge removes old deleted rows
   const demo = await token(proc.url, 'demo', 'demo');
   const admin = await token(proc.url, 'admin', 'admin');
   const image = (await call(proc.url, 'GET', '/image/v2/images', demo)).body.images[0].id;
-  const id = (await call(proc.url, 'POST', '/v2.1/servers', demo, { server: { name: 'p', imageRef: image, flavorRef: '1', networks: 'none' } })).body.server.id;
+  const id = (
+    await call(proc.url, 'POST', '/v2.1/servers', demo, {
+      server: { name: 'p', imageRef: image, flavorRef: '1', networks: 'none' },
+    })
+  ).body.server.id;
   const refused = await call(proc.url, 'DELETE', `/v2.1/servers/${id}`, demo);
   assert.equal(refused.status, 403);
-  assert.deepEqual(refused.body, { forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:servers:delete to be performed." } });
+  assert.deepEqual(refused.body, {
+    forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:servers:delete to be performed." },
+  });
   assert.equal((await call(proc.url, 'DELETE', `/v2.1/servers/${id}`, admin)).status, 204);
-  for (let i = 0; i < 100 && (await call(proc.url, 'GET', `/v2.1/servers/${id}`, admin)).status !== 404; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && (await call(proc.url, 'GET', `/v2.1/servers/${id}`, admin)).status !== 404; i++)
+    await new Promise((r) => setTimeout(r, 50));
   await stopProcess(proc.child);
   proc = null;
 
   const migrate = await run(process.execPath, [STRATUS_BIN, 'db', 'migrate', '--data', join(dir, 'data')]);
   assert.match(migrate.stdout, /schema is current/);
-  const none = await run(process.execPath, [STRATUS_BIN, 'db', 'purge', '--before', '2000-01-01', '--data', join(dir, 'data')]);
+  const none = await run(process.execPath, [
+    STRATUS_BIN,
+    'db',
+    'purge',
+    '--before',
+    '2000-01-01',
+    '--data',
+    join(dir, 'data'),
+  ]);
   assert.match(none.stdout, /purged 0 deleted server/);
-  const purged = await run(process.execPath, [STRATUS_BIN, 'db', 'purge', '--before', '2999-01-01', '--data', join(dir, 'data')]);
+  const purged = await run(process.execPath, [
+    STRATUS_BIN,
+    'db',
+    'purge',
+    '--before',
+    '2999-01-01',
+    '--data',
+    join(dir, 'data'),
+  ]);
   assert.match(purged.stdout, /purged 1 deleted server/);
-  await assert.rejects(run(process.execPath, [STRATUS_BIN, 'db', 'purge', '--before', 'yesterday-ish', '--data', join(dir, 'data')]), /not a date/);
+  await assert.rejects(
+    run(process.execPath, [STRATUS_BIN, 'db', 'purge', '--before', 'yesterday-ish', '--data', join(dir, 'data')]),
+    /not a date/,
+  );
 });
 
-test('the demo users follow the configured password on every start, not only the first', { timeout: 60000 }, async () => {
+test('the demo users follow the configured password on every start, not only the first', {
+  timeout: 60000,
+}, async () => {
   const data = join(dir, 'pw');
   let p = await spawnStratus(['--data', data]);
   await token(p.url, 'admin', 'admin');
@@ -53,7 +83,15 @@ test('the demo users follow the configured password on every start, not only the
   p = await spawnStratus(['--data', data], { STRATUS_PASSWORD: 'N3w-Strong-Pw' });
   try {
     await assert.rejects(token(p.url, 'admin', 'admin'), /401/);
-    const res = await call(p.url, 'POST', '/identity/v3/auth/tokens', undefined, { auth: { identity: { methods: ['password'], password: { user: { name: 'demo', domain: { name: 'Default' }, password: 'N3w-Strong-Pw' } } }, scope: { project: { name: 'demo', domain: { name: 'Default' } } } } });
+    const res = await call(p.url, 'POST', '/identity/v3/auth/tokens', undefined, {
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'demo', domain: { name: 'Default' }, password: 'N3w-Strong-Pw' } },
+        },
+        scope: { project: { name: 'demo', domain: { name: 'Default' } } },
+      },
+    });
     assert.equal(res.status, 201);
   } finally {
     await stopProcess(p.child);
@@ -62,7 +100,9 @@ test('the demo users follow the configured password on every start, not only the
 
 test('refuses to listen beyond loopback with the demo password', async () => {
   await assert.rejects(
-    run(process.execPath, [STRATUS_BIN, 'serve', '--host', '0.0.0.0', '--port', '0', '--data', join(dir, 'lan')], { env: { ...process.env, STRATUS_PASSWORD: '' } }),
+    run(process.execPath, [STRATUS_BIN, 'serve', '--host', '0.0.0.0', '--port', '0', '--data', join(dir, 'lan')], {
+      env: { ...process.env, STRATUS_PASSWORD: '' },
+    }),
     /Refusing to listen on 0\.0\.0\.0 with the demo password/,
   );
 });

@@ -50,18 +50,34 @@ let clientEnv: NodeJS.ProcessEnv = {};
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-interface RunResult { cmd: string; code: number | null; signal: string | null; stdout: string; stderr: string }
+interface RunResult {
+  cmd: string;
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs a program; never rejects on a non-zero exit (the result says how it ended). */
 async function run(file: string, args: string[], timeout = CLIENT_TIMEOUT_MS): Promise<RunResult> {
   const cmd = [file, ...args].map((a) => (/[\s'"]/.test(a) ? JSON.stringify(a) : a)).join(' ');
   try {
     const { stdout, stderr } = await execFileP(file, args, {
-      env: clientEnv, timeout, killSignal: 'SIGKILL', maxBuffer: 32 * 1024 * 1024, cwd: dataDir,
+      env: clientEnv,
+      timeout,
+      killSignal: 'SIGKILL',
+      maxBuffer: 32 * 1024 * 1024,
+      cwd: dataDir,
     });
     return { cmd, code: 0, signal: null, stdout: String(stdout), stderr: String(stderr) };
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { code?: number | string; signal?: string | null; killed?: boolean; stdout?: string; stderr?: string };
+    const e = err as NodeJS.ErrnoException & {
+      code?: number | string;
+      signal?: string | null;
+      killed?: boolean;
+      stdout?: string;
+      stderr?: string;
+    };
     if (typeof e.code === 'string') throw err; // spawn failure (ENOENT, ...), not an exit status
     const timedOut = e.killed ? `\n[killed after ${timeout} ms timeout]` : '';
     return {
@@ -75,8 +91,10 @@ async function run(file: string, args: string[], timeout = CLIENT_TIMEOUT_MS): P
 }
 
 function describe(r: RunResult): string {
-  return `${r.cmd}\n  exit: ${r.code ?? r.signal}\n  stdout: ${r.stdout.trim()}\n  stderr: ${r.stderr.trim()}` +
-    `\n  stratus output (tail): ${serverOutput.slice(-2000).trim()}`;
+  return (
+    `${r.cmd}\n  exit: ${r.code ?? r.signal}\n  stdout: ${r.stdout.trim()}\n  stderr: ${r.stderr.trim()}` +
+    `\n  stratus output (tail): ${serverOutput.slice(-2000).trim()}`
+  );
 }
 
 function osc(cloud: string, args: string[], timeout = CLIENT_TIMEOUT_MS): Promise<RunResult> {
@@ -102,9 +120,11 @@ async function oscJson<T = any>(cloud: string, args: string[], timeout = CLIENT_
 }
 
 async function createServer(cloud: string, name: string): Promise<any> {
-  const created = await oscJson(cloud, [
-    'server', 'create', '--flavor', FLAVOR, '--image', IMAGE, '--network', NETWORK, '--wait', name,
-  ], WAIT_TIMEOUT_MS);
+  const created = await oscJson(
+    cloud,
+    ['server', 'create', '--flavor', FLAVOR, '--image', IMAGE, '--network', NETWORK, '--wait', name],
+    WAIT_TIMEOUT_MS,
+  );
   assert.equal(typeof created.id, 'string', `server create: no id in ${JSON.stringify(created)}`);
   assert.equal(created.name, name);
   assert.equal(created.status, 'ACTIVE', `server create --wait: ${JSON.stringify(created)}`);
@@ -145,7 +165,11 @@ function startStratus(): Promise<string> {
   serverExited = new Promise((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new Error(`Stratus did not report "Stratus is up at" within ${STARTUP_TIMEOUT_MS} ms; output:\n${serverOutput}`));
+      reject(
+        new Error(
+          `Stratus did not report "Stratus is up at" within ${STARTUP_TIMEOUT_MS} ms; output:\n${serverOutput}`,
+        ),
+      );
     }, STARTUP_TIMEOUT_MS);
     const onData = (chunk: Buffer): void => {
       serverOutput += chunk.toString();
@@ -158,7 +182,10 @@ function startStratus(): Promise<string> {
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('error', (err) => { clearTimeout(timer); reject(err); });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`Stratus exited during startup (${code ?? signal}); output:\n${serverOutput}`));
@@ -242,7 +269,10 @@ test('server create --wait, list, show, and its port (demo)', { skip, timeout: T
   assert.equal(ports.length, 1, `expected one port on ${s1Id}: ${JSON.stringify(ports)}`);
 });
 
-test('a locked server: member delete is 409, admin delete by ID succeeds', { skip, timeout: TEST_TIMEOUT_MS }, async () => {
+test('a locked server: member delete is 409, admin delete by ID succeeds', {
+  skip,
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
   assert.ok(s1Id, 's1 was not created by the previous test');
   const id = s1Id;
 
@@ -250,8 +280,10 @@ test('a locked server: member delete is 409, admin delete by ID succeeds', { ski
 
   const refused = await osc('stratus-demo', ['server', 'delete', id]);
   assert.notEqual(refused.code, 0, `delete of a locked server by its owner succeeded:\n${describe(refused)}`);
-  assert.ok(refused.stderr.includes(`Instance ${id} is locked (HTTP 409)`),
-    `expected "Instance ${id} is locked (HTTP 409)" on stderr:\n${describe(refused)}`);
+  assert.ok(
+    refused.stderr.includes(`Instance ${id} is locked (HTTP 409)`),
+    `expected "Instance ${id} is locked (HTTP 409)" on stderr:\n${describe(refused)}`,
+  );
 
   // The refused delete changed nothing.
   const still = await oscJson('stratus-demo', ['server', 'show', id]);
@@ -301,7 +333,10 @@ print(json.dumps({'id': s.id, 'name': s.name, 'status': status, 'ports_before': 
                   'ports_after': ports_after, 'listed_after': listed, 'gone': gone}))
 `;
 
-test('openstacksdk: create, wait, delete, wait_for_delete, no ports left', { skip: skipSdk, timeout: TEST_TIMEOUT_MS }, async () => {
+test('openstacksdk: create, wait, delete, wait_for_delete, no ports left', {
+  skip: skipSdk,
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
   const r = await run(PYTHON, ['-c', SDK_SCRIPT, 's3-sdk'], WAIT_TIMEOUT_MS);
   assert.equal(r.code, 0, `openstacksdk script failed:\n${describe(r)}`);
   const lines = r.stdout.trim().split('\n');

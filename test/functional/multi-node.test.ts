@@ -14,13 +14,37 @@ const root = mkdtempSync(join(tmpdir(), 'stratus-multi-'));
 let cluster: PostgresCluster | null = null;
 const procs: StratusProcess[] = [];
 const agentEnv = { STRATUS_REPORT_INTERVAL: '1' };
-const apiArgs = (n: number) => ['--agents', '0', '--data', join(root, `api${n}`), '--database', cluster!.url, '--service-down-time', '4'];
-const agentArgs = (name: string) => ['--name', name, '--driver', 'process', '--data', join(root, name), '--database', cluster!.url];
+const apiArgs = (n: number) => [
+  '--agents',
+  '0',
+  '--data',
+  join(root, `api${n}`),
+  '--database',
+  cluster!.url,
+  '--service-down-time',
+  '4',
+];
+const agentArgs = (name: string) => [
+  '--name',
+  name,
+  '--driver',
+  'process',
+  '--data',
+  join(root, name),
+  '--database',
+  cluster!.url,
+];
 
 after(async () => {
   for (const p of procs) await stopProcess(p.child, 'SIGKILL');
   // Guests outlive their agent on purpose; a last agent run per node would reap them, but here we just kill what is ours.
-  for (const pid of guestPids(new Set())) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
+  for (const pid of guestPids(new Set())) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   cluster?.destroy();
   rmSync(root, { recursive: true, force: true });
 });
@@ -35,7 +59,9 @@ function guestPids(ids: Set<string>): number[] {
       const env = readFileSync(`/proc/${d}/environ`, 'utf8');
       const m = env.match(/STRATUS_INSTANCE_ID=([0-9a-f-]{36})/);
       if (m && env.includes(root) && (ids.size === 0 || ids.has(m[1]))) out.push(Number(d));
-    } catch { /* raced with exit */ }
+    } catch {
+      /* raced with exit */
+    }
   }
   return out;
 }
@@ -58,21 +84,33 @@ async function until(what: string, fn: () => Promise<boolean>, ms = 60000): Prom
 }
 
 let api1: StratusProcess, api2: StratusProcess, agentA: StratusProcess, agentB: StratusProcess;
-let admin = '', demo = '', image = '';
+let admin = '',
+  demo = '',
+  image = '';
 
 before(async () => {
   if (!bin) return;
   cluster = new PostgresCluster(bin, 55500 + Math.floor(Math.random() * 400));
   cluster.init();
   cluster.start();
-  api1 = await spawnStratus(apiArgs(1)); procs.push(api1);
-  api2 = await spawnStratus(apiArgs(2)); procs.push(api2);
-  agentA = await spawnAgent(agentArgs('node-a'), agentEnv); procs.push(agentA);
-  agentB = await spawnAgent(agentArgs('node-b'), agentEnv); procs.push(agentB);
+  api1 = await spawnStratus(apiArgs(1));
+  procs.push(api1);
+  api2 = await spawnStratus(apiArgs(2));
+  procs.push(api2);
+  agentA = await spawnAgent(agentArgs('node-a'), agentEnv);
+  procs.push(agentA);
+  agentB = await spawnAgent(agentArgs('node-b'), agentEnv);
+  procs.push(agentB);
   admin = await token(api1.url, 'admin', 'admin');
   demo = await token(api2.url, 'demo', 'demo');
   // A light guest: a shell that sleeps (200 node processes would not fit 2 cores).
-  const img = await call(api1.url, 'POST', '/image/v2/images', admin, { name: 'sleeper', visibility: 'public', disk_format: 'raw', container_format: 'bare', stratus_command: 'exec sleep 600' });
+  const img = await call(api1.url, 'POST', '/image/v2/images', admin, {
+    name: 'sleeper',
+    visibility: 'public',
+    disk_format: 'raw',
+    container_format: 'bare',
+    stratus_command: 'exec sleep 600',
+  });
   image = img.body.id;
 });
 
@@ -80,33 +118,50 @@ async function boot(n: number, prefix: string): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const url = i % 2 ? api2.url : api1.url;
-    const r = await call(url, 'POST', '/v2.1/servers', demo, { server: { name: `${prefix}-${i}`, imageRef: image, flavorRef: '1', networks: 'auto' } });
+    const r = await call(url, 'POST', '/v2.1/servers', demo, {
+      server: { name: `${prefix}-${i}`, imageRef: image, flavorRef: '1', networks: 'auto' },
+    });
     assert.equal(r.status, 202, JSON.stringify(r.body));
     ids.push(r.body.server.id);
   }
-  await until(`${prefix} ACTIVE`, async () => {
-    const list = (await call(api1.url, 'GET', `/v2.1/servers/detail?name=${prefix}-&limit=1000`, demo)).body.servers as Array<{ status: string }>;
-    return list.length === n && list.every((s) => s.status === 'ACTIVE');
-  }, 120000);
+  await until(
+    `${prefix} ACTIVE`,
+    async () => {
+      const list = (await call(api1.url, 'GET', `/v2.1/servers/detail?name=${prefix}-&limit=1000`, demo)).body
+        .servers as Array<{ status: string }>;
+      return list.length === n && list.every((s) => s.status === 'ACTIVE');
+    },
+    120000,
+  );
   return ids;
 }
 
-test('two APIs, two agents: servers spread over both nodes as real processes', { skip: bin ? false : 'no PostgreSQL', timeout: 120000 }, async () => {
+test('two APIs, two agents: servers spread over both nodes as real processes', {
+  skip: bin ? false : 'no PostgreSQL',
+  timeout: 120000,
+}, async () => {
   const svcs = (await call(api1.url, 'GET', '/v2.1/os-services', admin)).body.services;
   assert.deepEqual(svcs.map((s: { host: string }) => s.host).sort(), ['node-a', 'node-b']);
   const ids = await boot(10, 'spread');
   const hosts = new Set<string>();
-  for (const id of ids) hosts.add((await call(api2.url, 'GET', `/v2.1/servers/${id}`, admin)).body.server['OS-EXT-SRV-ATTR:host']);
+  for (const id of ids)
+    hosts.add((await call(api2.url, 'GET', `/v2.1/servers/${id}`, admin)).body.server['OS-EXT-SRV-ATTR:host']);
   assert.deepEqual([...hosts].sort(), ['node-a', 'node-b']);
   assert.equal(guestPids(new Set(ids)).length, 10);
   const started = Date.now();
   for (const id of ids) assert.equal((await call(api1.url, 'DELETE', `/v2.1/servers/${id}`, demo)).status, 204);
   await until('guests gone', async () => guestPids(new Set(ids)).length === 0);
   process.stdout.write(`# 10 deletes: all guest processes gone ${Date.now() - started} ms after the first DELETE\n`);
-  await until('records gone', async () => (await call(api1.url, 'GET', '/v2.1/servers?name=spread-', demo)).body.servers.length === 0);
+  await until(
+    'records gone',
+    async () => (await call(api1.url, 'GET', '/v2.1/servers?name=spread-', demo)).body.servers.length === 0,
+  );
 });
 
-test('agent SIGKILLed in the middle of 200 deletes (and an API killed too): every delete completes, no guest or directory left', { skip: bin ? false : 'no PostgreSQL', timeout: 300000 }, async () => {
+test('agent SIGKILLed in the middle of 200 deletes (and an API killed too): every delete completes, no guest or directory left', {
+  skip: bin ? false : 'no PostgreSQL',
+  timeout: 300000,
+}, async () => {
   const ids = await boot(200, 'burst');
   assert.equal(guestPids(new Set(ids)).length, 200);
   const accepted = new Set<string>();
@@ -115,7 +170,11 @@ test('agent SIGKILLed in the middle of 200 deletes (and an API killed too): ever
     while (i < ids.length) {
       const id = ids[i];
       const url = i++ % 2 ? api2.url : api1.url;
-      try { if ((await call(url, 'DELETE', `/v2.1/servers/${id}`, demo)).status === 204) accepted.add(id); } catch { /* the API was killed: not acknowledged */ }
+      try {
+        if ((await call(url, 'DELETE', `/v2.1/servers/${id}`, demo)).status === 204) accepted.add(id);
+      } catch {
+        /* the API was killed: not acknowledged */
+      }
     }
   });
   await until('a quarter acknowledged', async () => accepted.size >= 50);
@@ -124,11 +183,17 @@ test('agent SIGKILLed in the middle of 200 deletes (and an API killed too): ever
   api2.child.kill('SIGKILL');
   await Promise.allSettled(workers);
   const t0 = Date.now();
-  agentA = await spawnAgent(agentArgs('node-a'), agentEnv); procs.push(agentA);
-  api2 = await spawnStratus(apiArgs(2)); procs.push(api2);
+  agentA = await spawnAgent(agentArgs('node-a'), agentEnv);
+  procs.push(agentA);
+  api2 = await spawnStratus(apiArgs(2));
+  procs.push(api2);
   // Whatever was not acknowledged is either untouched or committed: delete what is left through the surviving API.
   for (const id of ids) if (!accepted.has(id)) await call(api1.url, 'DELETE', `/v2.1/servers/${id}`, demo);
-  await until('all 200 gone', async () => (await call(api1.url, 'GET', '/v2.1/servers?name=burst-&limit=1000', demo)).body.servers.length === 0, 120000);
+  await until(
+    'all 200 gone',
+    async () => (await call(api1.url, 'GET', '/v2.1/servers?name=burst-&limit=1000', demo)).body.servers.length === 0,
+    120000,
+  );
   await until('no guest process left', async () => guestPids(new Set(ids)).length === 0, 30000);
   process.stdout.write(`# agent restart: all 200 deletes done ${Date.now() - t0} ms after the restart\n`);
   assert.deepEqual(instanceDirs(), []);
@@ -136,21 +201,37 @@ test('agent SIGKILLed in the middle of 200 deletes (and an API killed too): ever
     assert.equal((await call(api1.url, 'GET', `/v2.1/servers/${id}`, admin)).status, 404);
     assert.deepEqual((await call(api1.url, 'GET', `/networking/v2.0/ports?device_id=${id}`, admin)).body.ports, []);
   }
-  const stuck = (await call(api1.url, 'GET', '/v2.1/servers/detail?all_tenants=1&limit=1000', admin)).body.servers.filter((s: { 'OS-EXT-STS:task_state': string | null }) => s['OS-EXT-STS:task_state'] !== null);
+  const stuck = (
+    await call(api1.url, 'GET', '/v2.1/servers/detail?all_tenants=1&limit=1000', admin)
+  ).body.servers.filter((s: { 'OS-EXT-STS:task_state': string | null }) => s['OS-EXT-STS:task_state'] !== null);
   assert.deepEqual(stuck, []);
 });
 
-test('agent down longer than service_down_time: delete goes local; the orphan is reaped when the node is back', { skip: bin ? false : 'no PostgreSQL', timeout: 120000 }, async () => {
+test('agent down longer than service_down_time: delete goes local; the orphan is reaped when the node is back', {
+  skip: bin ? false : 'no PostgreSQL',
+  timeout: 120000,
+}, async () => {
   const ids = await boot(4, 'local');
   const onB: string[] = [];
-  for (const id of ids) if ((await call(api1.url, 'GET', `/v2.1/servers/${id}`, admin)).body.server['OS-EXT-SRV-ATTR:host'] === 'node-b') onB.push(id);
+  for (const id of ids)
+    if ((await call(api1.url, 'GET', `/v2.1/servers/${id}`, admin)).body.server['OS-EXT-SRV-ATTR:host'] === 'node-b')
+      onB.push(id);
   assert.ok(onB.length > 0, 'some servers on node-b');
   agentB.child.kill('SIGSTOP');
   try {
-    await until('node-b reported down', async () => (await call(api1.url, 'GET', '/v2.1/os-services?host=node-b', admin)).body.services[0].state === 'down', 20000);
+    await until(
+      'node-b reported down',
+      async () =>
+        (await call(api1.url, 'GET', '/v2.1/os-services?host=node-b', admin)).body.services[0].state === 'down',
+      20000,
+    );
     for (const id of onB) {
       assert.equal((await call(api1.url, 'DELETE', `/v2.1/servers/${id}`, demo)).status, 204);
-      assert.equal((await call(api1.url, 'GET', `/v2.1/servers/${id}`, demo)).status, 404, 'gone at once (local delete)');
+      assert.equal(
+        (await call(api1.url, 'GET', `/v2.1/servers/${id}`, demo)).status,
+        404,
+        'gone at once (local delete)',
+      );
       assert.deepEqual((await call(api1.url, 'GET', `/networking/v2.0/ports?device_id=${id}`, admin)).body.ports, []);
     }
     assert.equal(guestPids(new Set(onB)).length, onB.length, 'the guests still run on the unreachable node');
@@ -158,27 +239,38 @@ test('agent down longer than service_down_time: delete goes local; the orphan is
     agentB.child.kill('SIGCONT');
   }
   agentB.child.kill('SIGKILL');
-  agentB = await spawnAgent(agentArgs('node-b'), agentEnv); procs.push(agentB);
+  agentB = await spawnAgent(agentArgs('node-b'), agentEnv);
+  procs.push(agentB);
   await until('orphans reaped', async () => guestPids(new Set(onB)).length === 0, 30000);
   for (const id of ids) await call(api1.url, 'DELETE', `/v2.1/servers/${id}`, demo);
   await until('rest gone', async () => guestPids(new Set(ids)).length === 0, 30000);
 });
 
-test('the control API can kill a whole agent (crash drill), and it comes back', { skip: bin ? false : 'no PostgreSQL', timeout: 60000 }, async () => {
+test('the control API can kill a whole agent (crash drill), and it comes back', {
+  skip: bin ? false : 'no PostgreSQL',
+  timeout: 60000,
+}, async () => {
   const exited = new Promise<NodeJS.Signals | null>((r) => agentA.child.once('exit', (_code, signal) => r(signal)));
-  const f = await call(api1.url, 'POST', '/stratus/v1/faults', admin, { fault: { host: 'node-a', operation: 'lease', mode: 'fail' } });
+  const f = await call(api1.url, 'POST', '/stratus/v1/faults', admin, {
+    fault: { host: 'node-a', operation: 'lease', mode: 'fail' },
+  });
   assert.equal(f.status, 201);
   assert.equal(await exited, 'SIGKILL');
   assert.equal((await call(api1.url, 'DELETE', `/stratus/v1/faults/${f.body.fault.id}`, admin)).status, 204);
-  agentA = await spawnAgent(agentArgs('node-a'), agentEnv); procs.push(agentA);
+  agentA = await spawnAgent(agentArgs('node-a'), agentEnv);
+  procs.push(agentA);
   const ids = await boot(2, 'drill');
   for (const id of ids) assert.equal((await call(api2.url, 'DELETE', `/v2.1/servers/${id}`, demo)).status, 204);
   await until('drill gone', async () => guestPids(new Set(ids)).length === 0, 30000);
 });
 
-test('a second agent under the same host name fences the first', { skip: bin ? false : 'no PostgreSQL', timeout: 60000 }, async () => {
+test('a second agent under the same host name fences the first', {
+  skip: bin ? false : 'no PostgreSQL',
+  timeout: 60000,
+}, async () => {
   const exited = new Promise<number | null>((r) => agentB.child.once('exit', (code) => r(code)));
-  const twin = await spawnAgent(agentArgs('node-b'), agentEnv); procs.push(twin);
+  const twin = await spawnAgent(agentArgs('node-b'), agentEnv);
+  procs.push(twin);
   assert.equal(await exited, 75, 'the first node-b stops once the second took the name over');
   agentB = twin;
   const ids = await boot(2, 'fence');

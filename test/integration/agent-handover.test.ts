@@ -7,7 +7,10 @@ import type { FakeDriver } from '../../src/drivers/fake/fake.driver.js';
 import type { Transact } from '../../src/db/dialects/transact.js';
 
 let cloud: TestCloud | undefined;
-afterEach(async () => { await cloud?.close(); cloud = undefined; });
+afterEach(async () => {
+  await cloud?.close();
+  cloud = undefined;
+});
 
 test('agent stop waits for its tasks and starts no handed-over task after it; the next start finishes the delete', async () => {
   cloud = await TestCloud.start();
@@ -16,17 +19,31 @@ test('agent stop waits for its tasks and starts no handed-over task after it; th
   const id = await cloud.createServer('member');
   // A stop held at a gate keeps the server busy, so the delete's task waits in the hand-over queue.
   let entered!: () => void;
-  const powerOffEntered = new Promise<void>((r) => { entered = r; });
+  const powerOffEntered = new Promise<void>((r) => {
+    entered = r;
+  });
   let release!: () => void;
-  const gate = new Promise<void>((r) => { release = r; });
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
   const powerOff = driver.powerOff.bind(driver);
-  driver.powerOff = async (x: string) => { entered(); await gate; await powerOff(x); };
+  driver.powerOff = async (x: string) => {
+    entered();
+    await gate;
+    await powerOff(x);
+  };
   let stopping = false;
   let destroyedWhileStopping = false;
   const destroy = driver.destroy.bind(driver);
-  driver.destroy = async (x: string) => { if (stopping) destroyedWhileStopping = true; await destroy(x); };
+  driver.destroy = async (x: string) => {
+    if (stopping) destroyedWhileStopping = true;
+    await destroy(x);
+  };
 
-  assert.equal((await cloud.request('POST', `/v2.1/servers/${id}/action`, { as: 'member', body: { 'os-stop': null } })).status, 202);
+  assert.equal(
+    (await cloud.request('POST', `/v2.1/servers/${id}/action`, { as: 'member', body: { 'os-stop': null } })).status,
+    202,
+  );
   await powerOffEntered;
   assert.equal((await cloud.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' })).status, 204);
   stopping = true;
@@ -35,7 +52,12 @@ test('agent stop waits for its tasks and starts no handed-over task after it; th
   await stopped;
   await new Promise((r) => setImmediate(r));
   assert.equal(destroyedWhileStopping, false, 'a handed-over task started while the agent stopped');
-  const task = await cloud.stack.deps.db.selectFrom('tasks').selectAll().where('server_id', '=', id).where('kind', '=', 'terminate').executeTakeFirst();
+  const task = await cloud.stack.deps.db
+    .selectFrom('tasks')
+    .selectAll()
+    .where('server_id', '=', id)
+    .where('kind', '=', 'terminate')
+    .executeTakeFirst();
   assert.equal(task?.state, 'leased', 'the delete stays leased to the stopped agent, for its next start');
 
   stopping = false;
@@ -57,23 +79,54 @@ test('a delete retried after a deadlock hands over only the task of the attempt 
   deps.transact = (async (fn) => {
     if (!first) return real(fn);
     first = false;
-    await assert.rejects(deps.db.transaction().execute(async (tx) => { await fn(tx); throw Object.assign(new Error('deadlock detected'), { code: '40P01' }); }));
+    await assert.rejects(
+      deps.db.transaction().execute(async (tx) => {
+        await fn(tx);
+        throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+      }),
+    );
     const later = new Date(Date.now() + 60000).toISOString();
     await deps.db.updateTable('servers').set({ task_state: 'deleting' }).where('id', '=', id).execute();
-    await deps.db.insertInto('tasks').values({ id: 'rival', kind: 'terminate', server_id: id, host: agent.host, payload: '{}', state: 'leased', attempts: 1, max_attempts: 5, lease_owner: 'elsewhere', lease_expires_at: later, run_after: later, last_error: null, created_at: later, updated_at: later, result: null }).execute();
+    await deps.db
+      .insertInto('tasks')
+      .values({
+        id: 'rival',
+        kind: 'terminate',
+        server_id: id,
+        host: agent.host,
+        payload: '{}',
+        state: 'leased',
+        attempts: 1,
+        max_attempts: 5,
+        lease_owner: 'elsewhere',
+        lease_expires_at: later,
+        run_after: later,
+        last_error: null,
+        created_at: later,
+        updated_at: later,
+        result: null,
+      })
+      .execute();
     return real(fn);
   }) as Transact;
   // The gate is the driver's: a handed-over terminate would destroy the guest.
   const driver = agent.driver as FakeDriver;
   const destroyed: string[] = [];
   const destroy = driver.destroy.bind(driver);
-  driver.destroy = async (x: string) => { destroyed.push(x); await destroy(x); };
+  driver.destroy = async (x: string) => {
+    destroyed.push(x);
+    await destroy(x);
+  };
   try {
     // A handed-over task starts before the response is sent: no waiting needed to see it.
     assert.equal((await cloud.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' })).status, 204);
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(destroyed, [], 'the rolled-back attempt\'s task was run');
-    assert.equal(await driver.power(id), 'running', 'the guest still runs: only the rival, leased elsewhere, may destroy it');
+    assert.deepEqual(destroyed, [], "the rolled-back attempt's task was run");
+    assert.equal(
+      await driver.power(id),
+      'running',
+      'the guest still runs: only the rival, leased elsewhere, may destroy it',
+    );
     assert.equal((await cloud.row(id))?.task_state, 'deleting', 'the rival delete owns the server');
   } finally {
     deps.transact = real;

@@ -36,8 +36,16 @@ type Method = (typeof METHODS)[number];
 
 /** Nova's fault key for each status (wsgi.Fault._fault_names; 406 is computeFault). */
 const FAULT_KEYS: Record<number, string> = {
-  400: 'badRequest', 403: 'forbidden', 404: 'itemNotFound', 405: 'badMethod', 406: 'computeFault',
-  409: 'conflictingRequest', 413: 'overLimit', 415: 'badMediaType', 429: 'overLimit', 503: 'serviceUnavailable',
+  400: 'badRequest',
+  403: 'forbidden',
+  404: 'itemNotFound',
+  405: 'badMethod',
+  406: 'computeFault',
+  409: 'conflictingRequest',
+  413: 'overLimit',
+  415: 'badMediaType',
+  429: 'overLimit',
+  503: 'serviceUnavailable',
 };
 
 const REQUEST_TIMEOUT_MS = 5000;
@@ -65,7 +73,12 @@ function canonical(id: string): string | null {
   return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join('-');
 }
 
-interface ServerModel { id: string; owner: Persona; project: string; locked: boolean }
+interface ServerModel {
+  id: string;
+  owner: Persona;
+  project: string;
+  locked: boolean;
+}
 
 /** Who may delete: admin, or a member (role member) of the server's project while it is not locked. */
 function mayDelete(cloud: TestCloud, persona: Persona | null, s: ServerModel): boolean {
@@ -79,13 +92,20 @@ function mayDelete(cloud: TestCloud, persona: Persona | null, s: ServerModel): b
 // ---------------------------------------------------------------------------------------
 
 /** Characters safe to put raw into a path segment (no '/', '?', '#', '\\'), plus a raw '%'. */
-const SAFE_RAW = [...'abcdefXYZ0189-_.~!$&\'()*+,;=:@%'];
+const SAFE_RAW = [..."abcdefXYZ0189-_.~!$&'()*+,;=:@%"];
 const PRINTABLE = Array.from({ length: 0x7e - 0x20 + 1 }, (_, i) => String.fromCharCode(0x20 + i));
 const TOKEN_CHARS = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i));
 const HEX = [...'0123456789abcdef'];
 
-const pctBytes = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 12 })
-  .chain((bytes) => fc.boolean().map((upper) => bytes.map((b) => '%' + (upper ? b.toString(16).toUpperCase() : b.toString(16)).padStart(2, '0')).join('')));
+const pctBytes = fc
+  .array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 12 })
+  .chain((bytes) =>
+    fc
+      .boolean()
+      .map((upper) =>
+        bytes.map((b) => '%' + (upper ? b.toString(16).toUpperCase() : b.toString(16)).padStart(2, '0')).join(''),
+      ),
+  );
 
 /** Ways of writing an existing server's id (the first five still name it once the router decodes them). */
 const ID_VARIANTS: Array<(id: string) => string> = [
@@ -104,13 +124,51 @@ type IdChoice = { kind: 'server'; pick: number; live: boolean; variant: number }
 
 const idArb: fc.Arbitrary<IdChoice> = (() => {
   const existing = fc.record({
-    kind: fc.constant('server' as const), pick: fc.nat(), live: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
-    variant: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 6, arbitrary: fc.nat({ max: ID_VARIANTS.length - 1 }) }),
+    kind: fc.constant('server' as const),
+    pick: fc.nat(),
+    live: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+    variant: fc.oneof(
+      { weight: 6, arbitrary: fc.constant(0) },
+      { weight: 6, arbitrary: fc.nat({ max: ID_VARIANTS.length - 1 }) },
+    ),
   });
   const junk = fc.constantFrom(
-    '', 'detail', 'action', '-1', '0', 'abc', 'null', 'undefined', 'true', '%', '%%', '%zz', '%0', '%00', '%FF', '%C3%28',
-    '%ED%A0%80', '%2F', '%2f..%2f', '%2e%2e', '..', '.', '%E2%80%AE', '%EF%BF%BF', '%F4%90%80%80', '%25', '00000000-0000-0000-0000-000000000000',
-    '1e309', 'NaN', 'Infinity', '9007199254740993', '0x1f', '{}', '[]', "'", '%22',
+    '',
+    'detail',
+    'action',
+    '-1',
+    '0',
+    'abc',
+    'null',
+    'undefined',
+    'true',
+    '%',
+    '%%',
+    '%zz',
+    '%0',
+    '%00',
+    '%FF',
+    '%C3%28',
+    '%ED%A0%80',
+    '%2F',
+    '%2f..%2f',
+    '%2e%2e',
+    '..',
+    '.',
+    '%E2%80%AE',
+    '%EF%BF%BF',
+    '%F4%90%80%80',
+    '%25',
+    '00000000-0000-0000-0000-000000000000',
+    '1e309',
+    'NaN',
+    'Infinity',
+    '9007199254740993',
+    '0x1f',
+    '{}',
+    '[]',
+    "'",
+    '%22',
   );
   const garbage = fc.string({ unit: fc.constantFrom(...SAFE_RAW), maxLength: 40 });
   const huge = fc.oneof(
@@ -119,23 +177,43 @@ const idArb: fc.Arbitrary<IdChoice> = (() => {
   );
   const unicodeRaw = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).filter((s) => !/[/?#\\]/.test(s));
   const unicodeEncoded = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).map((s) => encodeURIComponent(s));
-  const raw = fc.oneof(
-    { weight: 2, arbitrary: fc.uuid() },
-    { weight: 2, arbitrary: junk },
-    { weight: 2, arbitrary: garbage },
-    { weight: 1, arbitrary: huge },
-    { weight: 1, arbitrary: pctBytes },
-    { weight: 1, arbitrary: unicodeRaw },
-    { weight: 1, arbitrary: unicodeEncoded },
-  ).map((value) => ({ kind: 'raw' as const, value }));
+  const raw = fc
+    .oneof(
+      { weight: 2, arbitrary: fc.uuid() },
+      { weight: 2, arbitrary: junk },
+      { weight: 2, arbitrary: garbage },
+      { weight: 1, arbitrary: huge },
+      { weight: 1, arbitrary: pctBytes },
+      { weight: 1, arbitrary: unicodeRaw },
+      { weight: 1, arbitrary: unicodeEncoded },
+    )
+    .map((value) => ({ kind: 'raw' as const, value }));
   return fc.oneof({ weight: 3, arbitrary: existing }, { weight: 2, arbitrary: raw });
 })();
 
-type AuthChoice = { kind: 'persona'; persona: Persona } | { kind: 'garbage'; token: string } | { kind: 'missing' } | { kind: 'empty' };
+type AuthChoice =
+  | { kind: 'persona'; persona: Persona }
+  | { kind: 'garbage'; token: string }
+  | { kind: 'missing' }
+  | { kind: 'empty' };
 const authArb: fc.Arbitrary<AuthChoice> = fc.oneof(
   { weight: 16, arbitrary: fc.constantFrom(...PERSONAS).map((persona) => ({ kind: 'persona' as const, persona })) },
-  { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...TOKEN_CHARS), minLength: 1, maxLength: 300 }).map((token) => ({ kind: 'garbage' as const, token })) },
-  { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_'), minLength: 43, maxLength: 43 }).map((s) => ({ kind: 'garbage' as const, token: 'stx' + s })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .string({ unit: fc.constantFrom(...TOKEN_CHARS), minLength: 1, maxLength: 300 })
+      .map((token) => ({ kind: 'garbage' as const, token })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .string({
+        unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_'),
+        minLength: 43,
+        maxLength: 43,
+      })
+      .map((s) => ({ kind: 'garbage' as const, token: 'stx' + s })),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'missing' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'empty' as const }) },
 );
@@ -143,53 +221,146 @@ const authArb: fc.Arbitrary<AuthChoice> = fc.oneof(
 const versionValueArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 12, arbitrary: fc.integer({ min: 1, max: 96 }).map((n) => `2.${n}`) },
   { weight: 2, arbitrary: fc.constantFrom('latest', 'LATEST', 'Latest') },
-  { weight: 2, arbitrary: fc.constantFrom('2.0', '2.97', '2.100', '2.999999', '3.0', '1.1', '1.0', '9.9', '2.9999999', '999999.1') },
-  { weight: 2, arbitrary: fc.constantFrom('', ' ', 'abc', '2', '2.', '.5', '2.1.1', '-2.1', '2.-1', '02.1', '2.01', '2.1a', ' 2.5 ', '2.1e1', '2,1', 'compute', 'v2.1', '2 .1', '0.0', '2.1, 2.2') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('2.0', '2.97', '2.100', '2.999999', '3.0', '1.1', '1.0', '9.9', '2.9999999', '999999.1'),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '',
+      ' ',
+      'abc',
+      '2',
+      '2.',
+      '.5',
+      '2.1.1',
+      '-2.1',
+      '2.-1',
+      '02.1',
+      '2.01',
+      '2.1a',
+      ' 2.5 ',
+      '2.1e1',
+      '2,1',
+      'compute',
+      'v2.1',
+      '2 .1',
+      '0.0',
+      '2.1, 2.2',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...PRINTABLE), maxLength: 20 }) },
 );
-interface VersionHeaders { modern: string | null; legacy: string | null }
+interface VersionHeaders {
+  modern: string | null;
+  legacy: string | null;
+}
 /** Mostly absent: a header is present in 2 requests out of 5. */
 const sometimes = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | null> =>
   fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: arb });
 const versionArb: fc.Arbitrary<VersionHeaders> = fc.record({
-  modern: sometimes(fc.oneof(
-    { weight: 4, arbitrary: versionValueArb.map((v) => `compute ${v}`) },
-    { weight: 1, arbitrary: versionValueArb.map((v) => `volume ${v}`) },
-    { weight: 1, arbitrary: versionValueArb.map((v) => `volume 3.0, compute ${v}`) },
-    { weight: 1, arbitrary: versionValueArb.map((v) => `COMPUTE ${v}`) },
-    { weight: 1, arbitrary: versionValueArb },
-  )),
+  modern: sometimes(
+    fc.oneof(
+      { weight: 4, arbitrary: versionValueArb.map((v) => `compute ${v}`) },
+      { weight: 1, arbitrary: versionValueArb.map((v) => `volume ${v}`) },
+      { weight: 1, arbitrary: versionValueArb.map((v) => `volume 3.0, compute ${v}`) },
+      { weight: 1, arbitrary: versionValueArb.map((v) => `COMPUTE ${v}`) },
+      { weight: 1, arbitrary: versionValueArb },
+    ),
+  ),
   legacy: sometimes(versionValueArb),
 });
 
-type ProjectChoice = { kind: 'none' } | { kind: 'own' } | { kind: 'persona'; persona: Persona; upper: boolean } | { kind: 'raw'; value: string };
+type ProjectChoice =
+  | { kind: 'none' }
+  | { kind: 'own' }
+  | { kind: 'persona'; persona: Persona; upper: boolean }
+  | { kind: 'raw'; value: string };
 const projectArb: fc.Arbitrary<ProjectChoice> = fc.oneof(
   { weight: 5, arbitrary: fc.constant({ kind: 'none' as const }) },
   { weight: 4, arbitrary: fc.constant({ kind: 'own' as const }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('persona' as const), persona: fc.constantFrom(...PERSONAS), upper: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.oneof(
-    fc.string({ unit: fc.constantFrom(...HEX), minLength: 1, maxLength: 40 }),
-    fc.string({ unit: fc.constantFrom(...SAFE_RAW), minLength: 1, maxLength: 40 }),
-    fc.constantFrom('servers', 'v2.1', 'admin', 'demo', '-', '%2F', '%00', '%zz', 'ABCDEF', '0'.repeat(2500)),
-    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }).map(encodeURIComponent),
-  ).map((value) => ({ kind: 'raw' as const, value })) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('persona' as const),
+      persona: fc.constantFrom(...PERSONAS),
+      upper: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .oneof(
+        fc.string({ unit: fc.constantFrom(...HEX), minLength: 1, maxLength: 40 }),
+        fc.string({ unit: fc.constantFrom(...SAFE_RAW), minLength: 1, maxLength: 40 }),
+        fc.constantFrom('servers', 'v2.1', 'admin', 'demo', '-', '%2F', '%00', '%zz', 'ABCDEF', '0'.repeat(2500)),
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }).map(encodeURIComponent),
+      )
+      .map((value) => ({ kind: 'raw' as const, value })),
+  },
 );
 
-interface BodyChoice { text: string; contentType: string | null }
-const malformedJson = fc.constantFrom('{', '}', '{"server":', '[1,2', 'nul', '{"a":1,}', "{'a':1}", 'NaN', '\u0000', '{"a":"\\x"}', '"unterminated', '{"a":1}{"b":2}', '\uFEFF{}');
-const structuredBodies = fc.constantFrom(
-  '{"server":{"name":"renamed"}}', '{"server":{}}', '{"server":null}', '{"lock":null}', '{"unlock":null}',
-  '{"forceDelete":null}', '{"os-resetState":{"state":"error"}}', '{"server":{"name":"x","description":"y"}}', '{}', '[]', 'null', '0', '""',
+interface BodyChoice {
+  text: string;
+  contentType: string | null;
+}
+const malformedJson = fc.constantFrom(
+  '{',
+  '}',
+  '{"server":',
+  '[1,2',
+  'nul',
+  '{"a":1,}',
+  "{'a':1}",
+  'NaN',
+  '\u0000',
+  '{"a":"\\x"}',
+  '"unterminated',
+  '{"a":1}{"b":2}',
+  '\uFEFF{}',
 );
-const hugeBody = fc.tuple(fc.integer({ min: 50_000, max: 200_000 }), fc.boolean())
+const structuredBodies = fc.constantFrom(
+  '{"server":{"name":"renamed"}}',
+  '{"server":{}}',
+  '{"server":null}',
+  '{"lock":null}',
+  '{"unlock":null}',
+  '{"forceDelete":null}',
+  '{"os-resetState":{"state":"error"}}',
+  '{"server":{"name":"x","description":"y"}}',
+  '{}',
+  '[]',
+  'null',
+  '0',
+  '""',
+);
+const hugeBody = fc
+  .tuple(fc.integer({ min: 50_000, max: 200_000 }), fc.boolean())
   .map(([n, json]) => (json ? `{"server":{"name":"${'x'.repeat(n)}"}}` : 'x'.repeat(n)));
 const contentTypeArb: fc.Arbitrary<string | null> = fc.oneof(
   { weight: 4, arbitrary: fc.constant('application/json') },
-  { weight: 3, arbitrary: fc.constantFrom(
-    'application/json; charset=UTF-8', 'application/json; charset=latin1', 'text/plain', 'text/xml', 'application/xml',
-    'application/x-www-form-urlencoded', 'multipart/form-data; boundary=xyz', 'application/octet-stream', 'application/vnd.openstack.compute+json;version=2.1',
-    'application/json-patch+json', '*/*', 'json', ';', '', 'application/', 'text/plain; charset=utf-8',
-  ) },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      'application/json; charset=UTF-8',
+      'application/json; charset=latin1',
+      'text/plain',
+      'text/xml',
+      'application/xml',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=xyz',
+      'application/octet-stream',
+      'application/vnd.openstack.compute+json;version=2.1',
+      'application/json-patch+json',
+      '*/*',
+      'json',
+      ';',
+      '',
+      'application/',
+      'text/plain; charset=utf-8',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...PRINTABLE), maxLength: 30 }) },
   { weight: 2, arbitrary: fc.constant(null) },
 );
@@ -220,12 +391,30 @@ const extraHeadersArb = fc.record({
 // Requests
 // ---------------------------------------------------------------------------------------
 
-interface Sent { method: Method; path: string; headers: Record<string, string>; body: string | null; persona: Persona | null }
-interface Got { status: number; headers: Headers; text: string; body: unknown }
+interface Sent {
+  method: Method;
+  path: string;
+  headers: Record<string, string>;
+  body: string | null;
+  persona: Persona | null;
+}
+interface Got {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: unknown;
+}
 
 function describe(sent: Sent, got?: Got): string {
-  const body = sent.body === null ? null : sent.body.length > 300 ? `${sent.body.slice(0, 120)}...(${sent.body.length} chars)` : sent.body;
-  const headers = Object.fromEntries(Object.entries(sent.headers).map(([k, v]) => [k, v.length > 120 ? `${v.slice(0, 60)}...(${v.length} chars)` : v]));
+  const body =
+    sent.body === null
+      ? null
+      : sent.body.length > 300
+        ? `${sent.body.slice(0, 120)}...(${sent.body.length} chars)`
+        : sent.body;
+  const headers = Object.fromEntries(
+    Object.entries(sent.headers).map(([k, v]) => [k, v.length > 120 ? `${v.slice(0, 60)}...(${v.length} chars)` : v]),
+  );
   const path = sent.path.length > 300 ? `${sent.path.slice(0, 150)}...(${sent.path.length} chars)` : sent.path;
   const req = `${sent.method} ${path} persona=${sent.persona ?? '-'} headers=${JSON.stringify(headers)} body=${JSON.stringify(body)}`;
   if (!got) return req;
@@ -234,7 +423,11 @@ function describe(sent: Sent, got?: Got): string {
 }
 
 async function send(cloud: TestCloud, sent: Sent): Promise<Got> {
-  const init: RequestInit = { method: sent.method, headers: sent.headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
+  const init: RequestInit = {
+    method: sent.method,
+    headers: sent.headers,
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  };
   if (sent.body !== null) {
     // Without an explicit content-type a string body would get `text/plain`; a byte body gets none at all.
     init.body = 'content-type' in sent.headers ? sent.body : new Uint8Array(Buffer.from(sent.body, 'utf8'));
@@ -246,27 +439,48 @@ async function send(cloud: TestCloud, sent: Sent): Promise<Got> {
     throw new Error(`no answer (${(e as Error).name}: ${(e as Error).message}) to ${describe(sent)}`);
   }
   const text = await res.text();
-  let body: unknown = undefined;
-  try { body = text ? JSON.parse(text) : undefined; } catch { body = undefined; }
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
   return { status: res.status, headers: res.headers, text, body };
 }
 
 /** The invariants every response must satisfy, whatever was sent. */
 function checkResponse(sent: Sent, got: Got): void {
   const ctx = () => describe(sent, got);
-  assert.ok(got.status < 500 || (got.status === 503 && got.headers.get('retry-after')), `5xx (other than 503 + Retry-After): ${ctx()}`);
-  assert.match(got.headers.get('x-openstack-request-id') ?? '', /^req-[0-9a-f-]{36}$/, `missing x-openstack-request-id: ${ctx()}`);
-  assert.equal(got.headers.get('x-compute-request-id'), got.headers.get('x-openstack-request-id'), `x-compute-request-id: ${ctx()}`);
+  assert.ok(
+    got.status < 500 || (got.status === 503 && got.headers.get('retry-after')),
+    `5xx (other than 503 + Retry-After): ${ctx()}`,
+  );
+  assert.match(
+    got.headers.get('x-openstack-request-id') ?? '',
+    /^req-[0-9a-f-]{36}$/,
+    `missing x-openstack-request-id: ${ctx()}`,
+  );
+  assert.equal(
+    got.headers.get('x-compute-request-id'),
+    got.headers.get('x-openstack-request-id'),
+    `x-compute-request-id: ${ctx()}`,
+  );
   if (got.status === 204) assert.equal(got.text, '', `204 with a body: ${ctx()}`);
   if (got.status === 405) assert.ok(got.headers.get('allow'), `405 without Allow: ${ctx()}`);
   if (got.status < 400 || sent.method === 'HEAD') return;
   assert.match(got.headers.get('content-type') ?? '', /^application\/json/, `fault not JSON: ${ctx()}`);
   const body = got.body as Record<string, unknown> | undefined;
-  assert.ok(body !== null && typeof body === 'object' && !Array.isArray(body), `fault body is not a JSON object: ${ctx()}`);
+  assert.ok(
+    body !== null && typeof body === 'object' && !Array.isArray(body),
+    `fault body is not a JSON object: ${ctx()}`,
+  );
   const keys = Object.keys(body);
   assert.equal(keys.length, 1, `fault body must have exactly one key: ${ctx()}`);
   const inner = body[keys[0]] as Record<string, unknown>;
-  assert.ok(inner !== null && typeof inner === 'object' && !Array.isArray(inner), `fault value is not an object: ${ctx()}`);
+  assert.ok(
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner),
+    `fault value is not an object: ${ctx()}`,
+  );
   if (got.status === 401) {
     assert.equal(keys[0], 'error', `401 must be Keystone-style: ${ctx()}`);
     assert.equal(inner.code, 401, `401 code: ${ctx()}`);
@@ -301,7 +515,9 @@ const MAX_SERVERS = 30;
 const RUNS = Number(process.env.STRATUS_FUZZ_RUNS ?? 300);
 const SEED = process.env.STRATUS_FUZZ_SEED ? Number(process.env.STRATUS_FUZZ_SEED) : undefined;
 
-test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unless an allowed caller deleted it', { timeout: 90_000 }, async () => {
+test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unless an allowed caller deleted it', {
+  timeout: 90_000,
+}, async () => {
   const cloud = await TestCloud.start();
   try {
     const servers: ServerModel[] = [];
@@ -324,7 +540,14 @@ test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unl
       byId.set(id, s);
     };
     // Three of the member's project (one locked by the member), two of 'other', one of admin's project.
-    for (const [owner, locked] of [['member', false], ['member', false], ['member', true], ['other', false], ['other', false], ['admin', false]] as const) {
+    for (const [owner, locked] of [
+      ['member', false],
+      ['member', false],
+      ['member', true],
+      ['other', false],
+      ['other', false],
+      ['admin', false],
+    ] as const) {
       await addServer(owner, locked);
     }
 
@@ -334,7 +557,11 @@ test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unl
     /** Which known server (if any) a path segment designates once the router has decoded it. */
     const targetOf = (segment: string): ServerModel | undefined => {
       let decoded: string;
-      try { decoded = decodeURIComponent(segment.replace(/\/+$/, '')); } catch { return undefined; }
+      try {
+        decoded = decodeURIComponent(segment.replace(/\/+$/, ''));
+      } catch {
+        return undefined;
+      }
       const c = canonical(decoded);
       return c ? byId.get(c) : undefined;
     };
@@ -346,8 +573,13 @@ test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unl
     };
 
     const requestArb = fc.record({
-      method: methodArb, id: idArb, auth: authArb, version: versionArb, project: projectArb,
-      body: bodyArb, extra: extraHeadersArb,
+      method: methodArb,
+      id: idArb,
+      auth: authArb,
+      version: versionArb,
+      project: projectArb,
+      body: bodyArb,
+      extra: extraHeadersArb,
     });
 
     /**
@@ -358,12 +590,17 @@ test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unl
      */
     const violations = new Map<string, { count: number; example: string }>();
     const soft = (fn: () => void) => {
-      try { fn(); } catch (e) {
+      try {
+        fn();
+      } catch (e) {
         if (!(e instanceof assert.AssertionError)) throw e;
         const kind = `${e.message.split(':')[0]} (HTTP ${e.message.match(/-> (\d{3})/)?.[1] ?? '?'})`;
         const v = violations.get(kind);
         if (!v) violations.set(kind, { count: 1, example: e.message });
-        else { v.count++; if (e.message.length < v.example.length) v.example = e.message; }
+        else {
+          v.count++;
+          if (e.message.length < v.example.length) v.example = e.message;
+        }
       }
     };
 
@@ -384,14 +621,19 @@ test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unl
 
         let projectSegment: string | null = null;
         switch (r.project.kind) {
-          case 'none': break;
-          case 'own': projectSegment = cloud.projects[persona ?? 'member']; break;
+          case 'none':
+            break;
+          case 'own':
+            projectSegment = cloud.projects[persona ?? 'member'];
+            break;
           case 'persona': {
             const p = cloud.projects[r.project.persona];
             projectSegment = r.project.upper ? p.toUpperCase() : p;
             break;
           }
-          case 'raw': projectSegment = r.project.value; break;
+          case 'raw':
+            projectSegment = r.project.value;
+            break;
         }
         const projectIsOwn = persona !== null && projectSegment === cloud.projects[persona];
         const id = resolveId(r.id);
@@ -408,7 +650,10 @@ test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unl
           assert.ok(target, `204 for a DELETE naming no known server: ${describe(sent, got)}`);
           const first = !accepted.has(target.id);
           accepted.add(target.id);
-          assert.ok(mayDelete(cloud, persona, target), `204 for a caller not allowed to delete ${target.id} (owner ${target.owner}, locked ${target.locked}): ${describe(sent, got)}`);
+          assert.ok(
+            mayDelete(cloud, persona, target),
+            `204 for a caller not allowed to delete ${target.id} (owner ${target.owner}, locked ${target.locked}): ${describe(sent, got)}`,
+          );
           deletedByAllowed.add(target.id);
           if (first) {
             // Keep the pool stocked so later runs still find live servers (same owner, same lock).
@@ -418,18 +663,32 @@ test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unl
 
         // A request whose id is one plain path segment and whose other parts are valid: the router
         // must reach the route, so only the method, the persona and the target decide the answer.
-        const routable = /^[0-9A-Za-z_-]{1,100}\/?$/.test(idPart) && !/^detail\/?$/.test(idPart) && versionIsValid(r.version) && body === null
-          && (projectSegment === null || /^[0-9a-f]{32}$/.test(projectSegment));
+        const routable =
+          /^[0-9A-Za-z_-]{1,100}\/?$/.test(idPart) &&
+          !/^detail\/?$/.test(idPart) &&
+          versionIsValid(r.version) &&
+          body === null &&
+          (projectSegment === null || /^[0-9a-f]{32}$/.test(projectSegment));
         if (routable && (r.method === 'PATCH' || r.method === 'POST' || r.method === 'OPTIONS')) {
           // docs/delete-server.md §2 / §3.1: a method the path does not support is 405 with Allow (before auth).
           bump('oracle-405');
           soft(() => {
-            assert.equal(got.status, 405, `${r.method} on the server path must be 405 badMethod: ${describe(sent, got)}`);
+            assert.equal(
+              got.status,
+              405,
+              `${r.method} on the server path must be 405 badMethod: ${describe(sent, got)}`,
+            );
             assert.match(got.headers.get('allow') ?? '', /DELETE/, `Allow must list DELETE: ${describe(sent, got)}`);
           });
         }
-        if (routable && r.method === 'DELETE' && persona !== null && (projectSegment === null || projectIsOwn)
-          && target !== undefined && !alreadyDeleted) {
+        if (
+          routable &&
+          r.method === 'DELETE' &&
+          persona !== null &&
+          (projectSegment === null || projectIsOwn) &&
+          target !== undefined &&
+          !alreadyDeleted
+        ) {
           let expected: number;
           if (persona === 'admin') expected = 204;
           else if (cloud.projects[persona] !== target.project) expected = 404;
@@ -438,10 +697,23 @@ test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unl
           bump('oracle-delete');
           assert.equal(got.status, expected, `DELETE by ${persona}: expected ${expected}: ${describe(sent, got)}`);
           if (expected === 409) {
-            assert.deepEqual(got.body, { conflictingRequest: { code: 409, message: `Instance ${target.id} is locked` } }, describe(sent, got));
+            assert.deepEqual(
+              got.body,
+              { conflictingRequest: { code: 409, message: `Instance ${target.id} is locked` } },
+              describe(sent, got),
+            );
           }
           if (expected === 403) {
-            assert.deepEqual(got.body, { forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:servers:delete to be performed." } }, describe(sent, got));
+            assert.deepEqual(
+              got.body,
+              {
+                forbidden: {
+                  code: 403,
+                  message: "Policy doesn't allow os_compute_api:servers:delete to be performed.",
+                },
+              },
+              describe(sent, got),
+            );
           }
         }
       }),
@@ -464,25 +736,42 @@ test('delete path fuzz: no 5xx, well-formed faults, and no server disappears unl
       assert.ok(row, `row of ${s.id} vanished from the table`);
       const shown = await cloud.server(s.id, 'admin');
       const gone = row.deleted === 1 || shown.status === 404;
-      if (gone) assert.ok(deletedByAllowed.has(s.id), `server ${s.id} (owner ${s.owner}, locked ${s.locked}) is gone but no allowed caller got a 204 DELETE for it (row.deleted=${row.deleted}, GET ${shown.status})`);
+      if (gone)
+        assert.ok(
+          deletedByAllowed.has(s.id),
+          `server ${s.id} (owner ${s.owner}, locked ${s.locked}) is gone but no allowed caller got a 204 DELETE for it (row.deleted=${row.deleted}, GET ${shown.status})`,
+        );
       if (deletedByAllowed.has(s.id)) {
-        assert.equal(row.deleted, 1, `server ${s.id} got a 204 DELETE but is still there after drain (vm_state ${row.vm_state}, task_state ${row.task_state})`);
+        assert.equal(
+          row.deleted,
+          1,
+          `server ${s.id} got a 204 DELETE but is still there after drain (vm_state ${row.vm_state}, task_state ${row.task_state})`,
+        );
         assert.equal(shown.status, 404, `server ${s.id} deleted but admin GET gives ${shown.status}`);
       } else {
-        assert.equal(shown.status, 200, `server ${s.id} never deleted but admin GET gives ${shown.status}: ${shown.text}`);
+        assert.equal(
+          shown.status,
+          200,
+          `server ${s.id} never deleted but admin GET gives ${shown.status}: ${shown.text}`,
+        );
       }
     }
     if (process.env.STRATUS_FUZZ_VERBOSE) {
-      console.log(`fuzz: ${elapsed} ms; ${deletedByAllowed.size}/${servers.length} servers deleted;`, Object.fromEntries([...counts].sort()));
+      console.log(
+        `fuzz: ${elapsed} ms; ${deletedByAllowed.size}/${servers.length} servers deleted;`,
+        Object.fromEntries([...counts].sort()),
+      );
     }
-    const report = [...violations].map(([kind, v]) => `- ${kind} x${v.count}, e.g.\n    ${v.example.replace(/\n/g, '\n    ')}`).join('\n');
+    const report = [...violations]
+      .map(([kind, v]) => `- ${kind} x${v.count}, e.g.\n    ${v.example.replace(/\n/g, '\n    ')}`)
+      .join('\n');
     assert.equal(violations.size, 0, `wire-format violations on the delete path:\n${report}`);
   } finally {
     await cloud.close();
   }
 });
 
-test('a locked server survives its member\'s DELETE (409 conflictingRequest)', { timeout: 60_000 }, async () => {
+test("a locked server survives its member's DELETE (409 conflictingRequest)", { timeout: 60_000 }, async () => {
   const cloud = await TestCloud.start();
   try {
     const id = await cloud.createServer('member');
@@ -514,7 +803,9 @@ test('a locked server survives its member\'s DELETE (409 conflictingRequest)', {
  * answer on /v2.1 must be a Nova fault with the request-id headers, whatever the router thinks
  * of the URL (docs/delete-server.md §2 "Every fault body is ...", §4 "Every response: x-openstack-request-id").
  */
-test('URLs the router rejects still get Nova faults: bad percent-encoding, over-long ids, OPTIONS', { timeout: 60_000 }, async (t) => {
+test('URLs the router rejects still get Nova faults: bad percent-encoding, over-long ids, OPTIONS', {
+  timeout: 60_000,
+}, async (t) => {
   const cloud = await TestCloud.start();
   try {
     const id = await cloud.createServer('member');
@@ -532,17 +823,32 @@ test('URLs the router rejects still get Nova faults: bad percent-encoding, over-
     // Invalid percent-encoding in the id, in both path forms, with and without a token.
     for (const seg of ['%80', '%zz', '%', '%C3%28', '%ED%A0%80']) {
       await t.test(`DELETE /v2.1/servers/${seg}`, async () => {
-        novaFault(await cloud.request('DELETE', `/v2.1/servers/${seg}`, { as: 'member' }), [400, 404], `DELETE /v2.1/servers/${seg} (member)`);
-        novaFault(await cloud.request('DELETE', `/v2.1/${cloud.projects.member}/servers/${seg}`, { as: 'member' }), [400, 404], `DELETE /v2.1/{project}/servers/${seg} (member)`);
+        novaFault(
+          await cloud.request('DELETE', `/v2.1/servers/${seg}`, { as: 'member' }),
+          [400, 404],
+          `DELETE /v2.1/servers/${seg} (member)`,
+        );
+        novaFault(
+          await cloud.request('DELETE', `/v2.1/${cloud.projects.member}/servers/${seg}`, { as: 'member' }),
+          [400, 404],
+          `DELETE /v2.1/{project}/servers/${seg} (member)`,
+        );
         const anon = await cloud.request('DELETE', `/v2.1/servers/${seg}`);
-        assert.ok([400, 401, 404].includes(anon.status), `DELETE /v2.1/servers/${seg} (no token) -> ${anon.status} ${anon.text}`);
+        assert.ok(
+          [400, 401, 404].includes(anon.status),
+          `DELETE /v2.1/servers/${seg} (no token) -> ${anon.status} ${anon.text}`,
+        );
         if (anon.status !== 401) novaFault(anon, [400, 404], `DELETE /v2.1/servers/${seg} (no token)`);
         else assert.equal(anon.body?.error?.code, 401, anon.text);
       });
     }
     // A huge integer id longer than the router's maxParamLength (2048): docs/delete-server.md §2 says 404 itemNotFound.
     await t.test('DELETE of a 3000-digit id is 404 itemNotFound', async () => {
-      novaFault(await cloud.request('DELETE', `/v2.1/servers/${'9'.repeat(3000)}`, { as: 'member' }), [404], 'DELETE /v2.1/servers/<3000 nines>');
+      novaFault(
+        await cloud.request('DELETE', `/v2.1/servers/${'9'.repeat(3000)}`, { as: 'member' }),
+        [404],
+        'DELETE /v2.1/servers/<3000 nines>',
+      );
     });
     // OPTIONS is a method the server path does not support: 405 badMethod with Allow (docs/delete-server.md §2, §3.1), like PATCH.
     await t.test('OPTIONS /v2.1/servers/{id} is 405 badMethod with Allow, like PATCH', async () => {

@@ -20,11 +20,20 @@ const T = '/identity/v3/auth/tokens';
 const keystone = (code: number, title: string, message: string) => ({ error: { code, title, message } });
 const UNAUTHORIZED = keystone(401, 'Unauthorized', 'The request you have made requires authentication.');
 const pwAuth = (user: { name?: string; id?: string }, password: string) => ({
-  auth: { identity: { methods: ['password'], password: { user: { ...user, ...(user.name ? { domain: { name: 'Default' } } : {}), password } } } },
+  auth: {
+    identity: {
+      methods: ['password'],
+      password: { user: { ...user, ...(user.name ? { domain: { name: 'Default' } } : {}), password } },
+    },
+  },
 });
 
 async function demoHashes(cloud: TestCloud): Promise<Map<string, string>> {
-  const rows = await cloud.stack.deps.db.selectFrom('users').select(['name', 'password_hash']).where('name', 'in', DEMO_USERS).execute();
+  const rows = await cloud.stack.deps.db
+    .selectFrom('users')
+    .select(['name', 'password_hash'])
+    .where('name', 'in', DEMO_USERS)
+    .execute();
   return new Map(rows.map((r) => [r.name, r.password_hash]));
 }
 
@@ -42,24 +51,53 @@ describe('demo users: one salt each, re-hashed on every password change', () => 
 
   test('a fresh cloud hashes each demo user with its own salt', async () => {
     const cloud = await start();
-    try { assertOwnSalts(await demoHashes(cloud)); } finally { await cloud.close(); }
+    try {
+      assertOwnSalts(await demoHashes(cloud));
+    } finally {
+      await cloud.close();
+    }
   });
 
   test('a restart checks every demo user, not only admin: one that drifted is re-hashed', async () => {
-    let cloud = await start();
-    await cloud.stack.deps.db.updateTable('users').set({ password_hash: await hashPassword('stale') }).where('name', '=', 'demo').execute();
+    const cloud = await start();
+    await cloud.stack.deps.db
+      .updateTable('users')
+      .set({ password_hash: await hashPassword('stale') })
+      .where('name', '=', 'demo')
+      .execute();
     await cloud.close();
     // Same password as before, so admin's hash still matches. A bare stack, not a TestCloud: the
     // kit logs every persona in while starting, and would fail (and leak the stack) before the asserts.
-    const stack = await startStack({ ...defaults(), host: '127.0.0.1', port: 0, data: dir, agents: 0, logLevel: 'silent', lockoutFailureAttempts: 0 }, { log: pino({ level: 'silent' }) });
+    const stack = await startStack(
+      {
+        ...defaults(),
+        host: '127.0.0.1',
+        port: 0,
+        data: dir,
+        agents: 0,
+        logLevel: 'silent',
+        lockoutFailureAttempts: 0,
+      },
+      { log: pino({ level: 'silent' }) },
+    );
     try {
-      const rows = await stack.deps.db.selectFrom('users').select(['name', 'password_hash']).where('name', 'in', DEMO_USERS).execute();
+      const rows = await stack.deps.db
+        .selectFrom('users')
+        .select(['name', 'password_hash'])
+        .where('name', 'in', DEMO_USERS)
+        .execute();
       const hashes = new Map(rows.map((r) => [r.name, r.password_hash]));
       assert.equal(await verifyPassword('secret', hashes.get('demo')!), true);
       assertOwnSalts(hashes);
-      const res = await fetch(stack.url + T, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(pwAuth({ name: 'demo' }, 'secret')) });
+      const res = await fetch(stack.url + T, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(pwAuth({ name: 'demo' }, 'secret')),
+      });
       assert.equal(res.status, 201);
-    } finally { await stack.close(); }
+    } finally {
+      await stack.close();
+    }
   });
 
   test('a restart with a new password re-hashes all four, each with its own salt', async () => {
@@ -71,7 +109,9 @@ describe('demo users: one salt each, re-hashed on every password change', () => 
       const old = await cloud.request('POST', T, { body: pwAuth({ name: 'admin' }, 'secret') });
       assert.equal(old.status, 401);
       assert.deepEqual(old.body, UNAUTHORIZED);
-    } finally { await cloud.close(); }
+    } finally {
+      await cloud.close();
+    }
   });
 });
 
@@ -95,12 +135,16 @@ describe('tokens end with a password change', () => {
       assert.equal(validated.status, 404);
       assert.deepEqual(validated.body, keystone(404, 'Not Found', 'Failed to validate token'));
       assert.equal((await changed.request('GET', '/identity/v3/auth/projects', { token: after1 })).status, 200);
-    } finally { await changed.close(); }
+    } finally {
+      await changed.close();
+    }
 
     const same = await start('changed-password');
     try {
       assert.equal((await same.request('GET', '/identity/v3/auth/projects', { token: after1 })).status, 200);
-    } finally { await same.close(); }
+    } finally {
+      await same.close();
+    }
   });
 
   test('within the process that changes a password, its tokens stop validating at once (cache included)', async () => {
@@ -109,22 +153,32 @@ describe('tokens end with a password change', () => {
       const tokens = new TokenService(cloud.stack.deps);
       const info = await tokens.validate(cloud.tokens.other); // now cached
       await tokens.changePassword(info.userId, 'alt-new-password');
-      await assert.rejects(tokens.validate(cloud.tokens.other), (e: Error & { kind?: string }) => e.kind === 'unauthorized');
+      await assert.rejects(
+        tokens.validate(cloud.tokens.other),
+        (e: Error & { kind?: string }) => e.kind === 'unauthorized',
+      );
       // The member's token is not affected by alt_demo's change.
       assert.equal((await tokens.validate(cloud.tokens.member)).userName, 'demo');
       const fresh = await cloud.issueToken('alt_demo', 'alt_demo', 'alt-new-password');
       assert.equal((await tokens.validate(fresh.token)).userName, 'alt_demo');
-    } finally { await cloud.close(); }
+    } finally {
+      await cloud.close();
+    }
   });
 });
 
 describe('who may validate (GET) and check (HEAD) a token', () => {
   let cloud: TestCloud;
-  before(async () => { cloud = await TestCloud.start({ agents: 0 }); });
-  after(async () => { await cloud.close(); });
-  const forbidden = (action: string) => keystone(403, 'Forbidden', `You are not authorized to perform the requested action: identity:${action}.`);
+  before(async () => {
+    cloud = await TestCloud.start({ agents: 0 });
+  });
+  after(async () => {
+    await cloud.close();
+  });
+  const forbidden = (action: string) =>
+    keystone(403, 'Forbidden', `You are not authorized to perform the requested action: identity:${action}.`);
 
-  test('GET: the token\'s own user (with this or another of its tokens) and an admin may; anyone else gets 403', async () => {
+  test("GET: the token's own user (with this or another of its tokens) and an admin may; anyone else gets 403", async () => {
     const subject = (await cloud.issueToken('demo', 'demo')).token;
     for (const as of ['admin', 'member'] as const) {
       const res = await cloud.request('GET', T, { as, headers: { 'x-subject-token': subject } });
@@ -156,12 +210,32 @@ describe('who may validate (GET) and check (HEAD) a token', () => {
     assert.deepEqual(adminNone.body, keystone(404, 'Not Found', 'No token in the request'));
   });
 
-  test('a service user may validate (GET: rule:service_role) but not check (HEAD: check_token has no service rule) another user\'s token', async () => {
+  test("a service user may validate (GET: rule:service_role) but not check (HEAD: check_token has no service rule) another user's token", async () => {
     const db = cloud.stack.deps.db;
-    const project = await db.selectFrom('projects').select('id').where('name', '=', 'service').executeTakeFirstOrThrow();
-    await db.insertInto('roles').values({ id: 'f'.repeat(32), name: 'service' }).execute();
-    await db.insertInto('users').values({ id: 'e'.repeat(32), name: 'nova', domain_id: 'default', password_hash: await hashPassword('nova-pw'), default_project_id: project.id, enabled: 1 }).execute();
-    await db.insertInto('role_assignments').values({ user_id: 'e'.repeat(32), project_id: project.id, role_id: 'f'.repeat(32) }).execute();
+    const project = await db
+      .selectFrom('projects')
+      .select('id')
+      .where('name', '=', 'service')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('roles')
+      .values({ id: 'f'.repeat(32), name: 'service' })
+      .execute();
+    await db
+      .insertInto('users')
+      .values({
+        id: 'e'.repeat(32),
+        name: 'nova',
+        domain_id: 'default',
+        password_hash: await hashPassword('nova-pw'),
+        default_project_id: project.id,
+        enabled: 1,
+      })
+      .execute();
+    await db
+      .insertInto('role_assignments')
+      .values({ user_id: 'e'.repeat(32), project_id: project.id, role_id: 'f'.repeat(32) })
+      .execute();
     const service = (await cloud.issueToken('nova', 'service', 'nova-pw')).token;
     const subject = (await cloud.issueToken('demo', 'demo')).token;
     const get = await cloud.request('GET', T, { token: service, headers: { 'x-subject-token': subject } });
@@ -182,7 +256,7 @@ describe('who may validate (GET) and check (HEAD) a token', () => {
     }
   });
 
-  test('HEAD: 404 for an invalid subject token, 401 without a valid X-Auth-Token, 403 for another user\'s token', async () => {
+  test("HEAD: 404 for an invalid subject token, 401 without a valid X-Auth-Token, 403 for another user's token", async () => {
     const subject = (await cloud.issueToken('demo', 'demo')).token;
     for (const as of ['admin', 'member'] as const) {
       const res = await cloud.request('HEAD', T, { as, headers: { 'x-subject-token': 'not-a-token' } });
@@ -210,7 +284,9 @@ describe('who may validate (GET) and check (HEAD) a token', () => {
   });
 });
 
-describe('revocation and password changes reach every API process (two stacks, one PostgreSQL)', { skip: TEST_PG_URL ? false : 'STRATUS_TEST_DATABASE_URL is not set' }, () => {
+describe('revocation and password changes reach every API process (two stacks, one PostgreSQL)', {
+  skip: TEST_PG_URL ? false : 'STRATUS_TEST_DATABASE_URL is not set',
+}, () => {
   const clock = new ManualClock();
   let db: { url: string; drop(): Promise<void> };
   let a: TestCloud, b: TestCloud;
@@ -237,10 +313,14 @@ describe('revocation and password changes reach every API process (two stacks, o
     assert.deepEqual(res.body, UNAUTHORIZED);
   });
 
-  test('a password changed through one process ends the user\'s tokens in the other once its cache entry is older than the TTL', async () => {
+  test("a password changed through one process ends the user's tokens in the other once its cache entry is older than the TTL", async () => {
     const { token } = await b.issueToken('alt_demo', 'alt_demo');
     assert.equal((await projects(b, token)).status, 200); // b caches it
-    const user = await a.stack.deps.db.selectFrom('users').select('id').where('name', '=', 'alt_demo').executeTakeFirstOrThrow();
+    const user = await a.stack.deps.db
+      .selectFrom('users')
+      .select('id')
+      .where('name', '=', 'alt_demo')
+      .executeTakeFirstOrThrow();
     await new TokenService(a.stack.deps).changePassword(user.id, 'alt-new-password');
     assert.equal((await projects(a, token)).status, 401);
     clock.advance(TokenService.CACHE_TTL_MS + 1);
@@ -256,11 +336,21 @@ describe('revocation and password changes reach every API process (two stacks, o
 function loginFrom(url: string, localAddress: string, body: unknown): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
-    const req = httpRequest(`${url}${T}`, { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
-      let text = '';
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : null }));
-    });
+    const req = httpRequest(
+      `${url}${T}`,
+      {
+        method: 'POST',
+        localAddress,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => {
+          text += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : null }));
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
@@ -269,9 +359,14 @@ function loginFrom(url: string, localAddress: string, body: unknown): Promise<{ 
 describe('failed logins are throttled per user and source address', () => {
   const clock = new ManualClock();
   let cloud: TestCloud;
-  before(async () => { cloud = await TestCloud.start({ agents: 0, lockoutFailureAttempts: 3, lockoutDuration: 60 }, { clock }); });
-  after(async () => { await cloud.close(); });
-  const login = (user: { name?: string; id?: string }, password: string, from = '127.0.0.1') => loginFrom(cloud.url, from, pwAuth(user, password));
+  before(async () => {
+    cloud = await TestCloud.start({ agents: 0, lockoutFailureAttempts: 3, lockoutDuration: 60 }, { clock });
+  });
+  after(async () => {
+    await cloud.close();
+  });
+  const login = (user: { name?: string; id?: string }, password: string, from = '127.0.0.1') =>
+    loginFrom(cloud.url, from, pwAuth(user, password));
 
   test('after 3 failures the right password is refused from that address, until 60 s after the last failure', async () => {
     for (let i = 0; i < 3; i++) assert.equal((await login({ name: 'alt_demo' }, 'wrong')).status, 401);

@@ -11,8 +11,12 @@ import assert from 'node:assert/strict';
 import { TestCloud } from '../../src/testing/kit.js';
 
 let cloud: TestCloud;
-before(async () => { cloud = await TestCloud.start(); });
-after(async () => { await cloud.close(); });
+before(async () => {
+  cloud = await TestCloud.start();
+});
+after(async () => {
+  await cloud.close();
+});
 
 const UNKNOWN = '11111111-2222-3333-4444-555555555555';
 const nested = (n: number) => '['.repeat(n) + ']'.repeat(n);
@@ -31,7 +35,10 @@ function raw(bytes: Buffer): Promise<{ status: number; headers: string; body: st
   return new Promise((resolve, reject) => {
     const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(bytes));
     const chunks: Buffer[] = [];
-    socket.setTimeout(5000, () => { socket.destroy(); reject(new Error('no answer')); });
+    socket.setTimeout(5000, () => {
+      socket.destroy();
+      reject(new Error('no answer'));
+    });
     socket.on('data', (c) => chunks.push(c));
     socket.on('error', reject);
     socket.on('close', () => {
@@ -43,18 +50,30 @@ function raw(bytes: Buffer): Promise<{ status: number; headers: string; body: st
 }
 
 /** A request with a Host header of our choosing (fetch does not let a caller set Host). */
-function withHost(path: string, host: string, opts: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
+function withHost(
+  path: string,
+  host: string,
+  opts: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any }> {
   const { hostname, port } = new URL(cloud.url);
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({
-      host: hostname, port: Number(port), path, method: opts.method ?? 'GET',
-      headers: { host, ...(payload ? { 'content-type': 'application/json' } : {}), ...(opts.headers ?? {}) },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
-    });
+    const req = httpRequest(
+      {
+        host: hostname,
+        port: Number(port),
+        path,
+        method: opts.method ?? 'GET',
+        headers: { host, ...(payload ? { 'content-type': 'application/json' } : {}), ...(opts.headers ?? {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -62,7 +81,10 @@ function withHost(path: string, host: string, opts: { method?: string; body?: un
 
 const tokenRequest = {
   auth: {
-    identity: { methods: ['password'], password: { user: { name: 'demo', domain: { name: 'Default' }, password: 'secret' } } },
+    identity: {
+      methods: ['password'],
+      password: { user: { name: 'demo', domain: { name: 'Default' }, password: 'secret' } },
+    },
     scope: { project: { name: 'demo', domain: { name: 'Default' } } },
   },
 };
@@ -70,7 +92,10 @@ const tokenRequest = {
 describe('request bodies nested too deeply', () => {
   for (const action of ['lock', 'reboot', 'os-resetState']) {
     test(`a ${action} body 5000 levels deep is 400 badRequest, even for an unknown server`, async () => {
-      const res = await cloud.request('POST', `/v2.1/servers/${UNKNOWN}/action`, { as: 'member', rawBody: `{"${action}": ${nested(5000)}}` });
+      const res = await cloud.request('POST', `/v2.1/servers/${UNKNOWN}/action`, {
+        as: 'member',
+        rawBody: `{"${action}": ${nested(5000)}}`,
+      });
       assert.equal(res.status, 400);
       assert.deepEqual(res.body, { badRequest: { code: 400, message: DEPTH_MESSAGE } });
     });
@@ -78,7 +103,10 @@ describe('request bodies nested too deeply', () => {
   test('each service answers in its own format', async () => {
     const image = await cloud.request('POST', '/image/v2/images', { as: 'admin', rawBody: `{"name": ${nested(100)}}` });
     imageFault(image, 400, 'Bad Request', DEPTH_MESSAGE);
-    const port = await cloud.request('POST', '/networking/v2.0/ports', { as: 'member', rawBody: `{"port": ${nested(100)}}` });
+    const port = await cloud.request('POST', '/networking/v2.0/ports', {
+      as: 'member',
+      rawBody: `{"port": ${nested(100)}}`,
+    });
     assert.equal(port.status, 400);
     assert.deepEqual(port.body, { NeutronError: { type: 'HTTPBadRequest', message: DEPTH_MESSAGE, detail: '' } });
     const token = await cloud.request('POST', '/identity/v3/auth/tokens', { rawBody: `{"auth": ${nested(100)}}` });
@@ -86,7 +114,10 @@ describe('request bodies nested too deeply', () => {
     assert.deepEqual(token.body, { error: { code: 400, title: 'Bad Request', message: DEPTH_MESSAGE } });
   });
   test('64 levels are not refused for depth (the schema judges them)', async () => {
-    const res = await cloud.request('POST', `/v2.1/servers/${UNKNOWN}/action`, { as: 'member', rawBody: `{"lock": ${nested(63)}}` });
+    const res = await cloud.request('POST', `/v2.1/servers/${UNKNOWN}/action`, {
+      as: 'member',
+      rawBody: `{"lock": ${nested(63)}}`,
+    });
     assert.notEqual(res.body?.badRequest?.message, DEPTH_MESSAGE);
     assert.ok(res.status < 500);
   });
@@ -95,9 +126,16 @@ describe('request bodies nested too deeply', () => {
 describe('repeated query parameters: the last value, or every value for list filters', () => {
   test('os-services takes the last host and binary', async () => {
     const host = 'compute-test';
-    const lastWins = await cloud.request('GET', `/v2.1/os-services?host=nowhere&host=${host}&binary=x&binary=nova-compute`, { as: 'admin' });
+    const lastWins = await cloud.request(
+      'GET',
+      `/v2.1/os-services?host=nowhere&host=${host}&binary=x&binary=nova-compute`,
+      { as: 'admin' },
+    );
     assert.equal(lastWins.status, 200);
-    assert.deepEqual(lastWins.body.services.map((s: any) => [s.host, s.binary]), [[host, 'nova-compute']]);
+    assert.deepEqual(
+      lastWins.body.services.map((s: any) => [s.host, s.binary]),
+      [[host, 'nova-compute']],
+    );
     const none = await cloud.request('GET', `/v2.1/os-services?host=${host}&host=nowhere`, { as: 'admin' });
     assert.equal(none.status, 200);
     assert.deepEqual(none.body.services, []);
@@ -112,21 +150,34 @@ describe('repeated query parameters: the last value, or every value for list fil
   test('server lists: every status counts, other filters take the last value', async () => {
     const a = await cloud.createServer('member', { name: 'repeat-a' });
     const b = await cloud.createServer('member', { name: 'repeat-b' });
-    assert.equal((await cloud.request('POST', `/v2.1/servers/${b}/action`, { as: 'member', body: { 'os-stop': null } })).status, 202);
+    assert.equal(
+      (await cloud.request('POST', `/v2.1/servers/${b}/action`, { as: 'member', body: { 'os-stop': null } })).status,
+      202,
+    );
     await cloud.drain();
-    const both = await cloud.request('GET', '/v2.1/servers?status=ACTIVE&status=SHUTOFF&name=repeat-', { as: 'member' });
+    const both = await cloud.request('GET', '/v2.1/servers?status=ACTIVE&status=SHUTOFF&name=repeat-', {
+      as: 'member',
+    });
     assert.equal(both.status, 200);
     assert.deepEqual(new Set(both.body.servers.map((s: any) => s.id)), new Set([a, b]));
     const lastName = await cloud.request('GET', '/v2.1/servers?name=nomatch&name=repeat-b', { as: 'member' });
-    assert.deepEqual(lastName.body.servers.map((s: any) => s.id), [b]);
+    assert.deepEqual(
+      lastName.body.servers.map((s: any) => s.id),
+      [b],
+    );
   });
   test('Neutron filters accept any of their values', async () => {
     const server = await cloud.createServer('member', { name: 'repeat-ports' });
     const mine = await cloud.request('GET', `/networking/v2.0/ports?device_id=${server}`, { as: 'member' });
     assert.equal(mine.body.ports.length, 1);
-    const either = await cloud.request('GET', `/networking/v2.0/ports?device_id=${UNKNOWN}&device_id=${server}`, { as: 'member' });
+    const either = await cloud.request('GET', `/networking/v2.0/ports?device_id=${UNKNOWN}&device_id=${server}`, {
+      as: 'member',
+    });
     assert.equal(either.status, 200);
-    assert.deepEqual(either.body.ports.map((p: any) => p.id), [mine.body.ports[0].id]);
+    assert.deepEqual(
+      either.body.ports.map((p: any) => p.id),
+      [mine.body.ports[0].id],
+    );
     const nets = await cloud.request('GET', '/networking/v2.0/networks?name=private&name=public', { as: 'admin' });
     assert.deepEqual(nets.body.networks.map((n: any) => n.name).sort(), ['private', 'public']);
   });
@@ -137,24 +188,41 @@ describe('repeated query parameters: the last value, or every value for list fil
 });
 
 describe('image create: field types and names Glance refuses', () => {
-  test('a container_format or disk_format that is not one of Glance\'s strings is 400', async () => {
-    for (const body of [{ container_format: 7 }, { disk_format: {} }, { disk_format: 'exe' }, { container_format: ['bare'] }]) {
-      const res = await cloud.request('POST', '/image/v2/images', { as: 'admin', body: { name: 'bad-format', ...body } });
+  test("a container_format or disk_format that is not one of Glance's strings is 400", async () => {
+    for (const body of [
+      { container_format: 7 },
+      { disk_format: {} },
+      { disk_format: 'exe' },
+      { container_format: ['bare'] },
+    ]) {
+      const res = await cloud.request('POST', '/image/v2/images', {
+        as: 'admin',
+        body: { name: 'bad-format', ...body },
+      });
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(res.body.title, 'Bad Request');
     }
   });
   test('read-only and reserved names are 403 and create nothing', async () => {
     const before = (await cloud.request('GET', '/image/v2/images', { as: 'admin' })).body.images.length;
-    const readOnly = await cloud.request('POST', '/image/v2/images', { as: 'admin', body: { name: 'x', status: 'killed' } });
+    const readOnly = await cloud.request('POST', '/image/v2/images', {
+      as: 'admin',
+      body: { name: 'x', status: 'killed' },
+    });
     imageFault(readOnly, 403, 'Forbidden', "Attribute 'status' is read-only.");
-    const reserved = await cloud.request('POST', '/image/v2/images', { as: 'admin', body: { name: 'x', deleted: 'true' } });
+    const reserved = await cloud.request('POST', '/image/v2/images', {
+      as: 'admin',
+      body: { name: 'x', deleted: 'true' },
+    });
     imageFault(reserved, 403, 'Forbidden', "Attribute 'deleted' is reserved.");
     assert.equal((await cloud.request('GET', '/image/v2/images', { as: 'admin' })).body.images.length, before);
   });
   test('owner is a real field: an admin may give the image to another project', async () => {
     const other = cloud.projects.other;
-    const admin = await cloud.request('POST', '/image/v2/images', { as: 'admin', body: { name: 'gift', owner: other, visibility: 'private', os_distro: 'cirros' } });
+    const admin = await cloud.request('POST', '/image/v2/images', {
+      as: 'admin',
+      body: { name: 'gift', owner: other, visibility: 'private', os_distro: 'cirros' },
+    });
     assert.equal(admin.status, 201);
     assert.equal(admin.body.owner, other);
     assert.equal(admin.body.os_distro, 'cirros');
@@ -171,7 +239,10 @@ test('a member allowed to create images may not give one to another project', as
     const other = open.projects.other;
     const gift = await open.request('POST', '/image/v2/images', { as: 'member', body: { name: 'gift', owner: other } });
     imageFault(gift, 403, 'Forbidden', `You are not permitted to create images owned by '${other}'.`);
-    const own = await open.request('POST', '/image/v2/images', { as: 'member', body: { name: 'mine', owner: open.projects.member } });
+    const own = await open.request('POST', '/image/v2/images', {
+      as: 'member',
+      body: { name: 'mine', owner: open.projects.member },
+    });
     assert.equal(own.status, 201);
   } finally {
     await open.close();
@@ -179,7 +250,7 @@ test('a member allowed to create images may not give one to another project', as
   }
 });
 
-describe('the catalog and links never follow the client\'s Host header', () => {
+describe("the catalog and links never follow the client's Host header", () => {
   test('a forged Host changes neither the catalog nor the version links', async () => {
     const token = await withHost('/identity/v3/auth/tokens', 'evil.example', { method: 'POST', body: tokenRequest });
     assert.equal(token.status, 201);
@@ -192,7 +263,9 @@ describe('the catalog and links never follow the client\'s Host header', () => {
     assert.equal(unauth.status, 401);
   });
   test('X-Forwarded-* is ignored unless --trust-proxy is set', async () => {
-    const res = await withHost('/v2.1', 'evil.example', { headers: { 'x-forwarded-host': 'proxy.example', 'x-forwarded-proto': 'https' } });
+    const res = await withHost('/v2.1', 'evil.example', {
+      headers: { 'x-forwarded-host': 'proxy.example', 'x-forwarded-proto': 'https' },
+    });
     assert.ok(res.body.version.links[0].href.startsWith(cloud.url));
   });
   test('--public-url and --trust-proxy', async () => {
@@ -200,7 +273,9 @@ describe('the catalog and links never follow the client\'s Host header', () => {
     try {
       const plain = await proxied.request('GET', '/v2.1');
       assert.equal(plain.body.version.links[0].href, 'https://cloud.example:8443/v2.1/');
-      const forwarded = await proxied.request('GET', '/v2.1', { headers: { 'x-forwarded-host': 'proxy.example', 'x-forwarded-proto': 'https' } });
+      const forwarded = await proxied.request('GET', '/v2.1', {
+        headers: { 'x-forwarded-host': 'proxy.example', 'x-forwarded-proto': 'https' },
+      });
       assert.equal(forwarded.body.version.links[0].href, 'https://proxy.example/v2.1/');
       const unauth = await proxied.request('GET', '/v2.1/servers');
       assert.equal(unauth.headers.get('www-authenticate'), 'Keystone uri="https://cloud.example:8443/identity"');
@@ -210,8 +285,9 @@ describe('the catalog and links never follow the client\'s Host header', () => {
   });
 });
 
-describe('requests the HTTP parser refuses get the service\'s fault body', () => {
-  const line = (path: string) => Buffer.concat([Buffer.from('GET '), Buffer.from(path, 'latin1'), Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n')]);
+describe("requests the HTTP parser refuses get the service's fault body", () => {
+  const line = (path: string) =>
+    Buffer.concat([Buffer.from('GET '), Buffer.from(path, 'latin1'), Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n')]);
   test('a raw non-ASCII byte in a compute path: 400 badRequest', async () => {
     const res = await raw(line('/v2.1/serv\xffers'));
     assert.equal(res.status, 400);
@@ -222,34 +298,54 @@ describe('requests the HTTP parser refuses get the service\'s fault body', () =>
     const image = await raw(line('/image/v2/images/\xff'));
     assert.deepEqual(JSON.parse(image.body), { code: 400, title: 'Bad Request', message: 'Malformed request' });
     const network = await raw(line('/networking/v2.0/ports/\xff'));
-    assert.deepEqual(JSON.parse(network.body), { NeutronError: { type: 'HTTPBadRequest', message: 'Malformed request', detail: '' } });
+    assert.deepEqual(JSON.parse(network.body), {
+      NeutronError: { type: 'HTTPBadRequest', message: 'Malformed request', detail: '' },
+    });
     const identity = await raw(line('/identity/v3/\xff'));
-    assert.deepEqual(JSON.parse(identity.body), { error: { code: 400, title: 'Bad Request', message: 'Malformed request' } });
+    assert.deepEqual(JSON.parse(identity.body), {
+      error: { code: 400, title: 'Bad Request', message: 'Malformed request' },
+    });
   });
-  test('headers over the size limit: 431 in the service\'s format', async () => {
+  test("headers over the size limit: 431 in the service's format", async () => {
     const res = await raw(Buffer.from(`GET /v2.1/servers HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(70000)}\r\n\r\n`));
     assert.equal(res.status, 431);
     assert.deepEqual(JSON.parse(res.body), { computeFault: { code: 431, message: 'Request header fields too large' } });
   });
-  test('a lower-case method under a network path: Neutron\'s body', async () => {
+  test("a lower-case method under a network path: Neutron's body", async () => {
     const res = await raw(Buffer.from('get /networking/v2.0/ports HTTP/1.1\r\nHost: x\r\n\r\n'));
     assert.equal(res.status, 400);
-    assert.deepEqual(JSON.parse(res.body), { NeutronError: { type: 'HTTPBadRequest', message: 'Malformed request', detail: '' } });
+    assert.deepEqual(JSON.parse(res.body), {
+      NeutronError: { type: 'HTTPBadRequest', message: 'Malformed request', detail: '' },
+    });
   });
-  test('HTTP/1.1 without Host: 400 in the service\'s format, with a request id', async () => {
+  test("HTTP/1.1 without Host: 400 in the service's format, with a request id", async () => {
     const res = await raw(Buffer.from('GET /networking/v2.0/ports HTTP/1.1\r\nConnection: close\r\n\r\n'));
     assert.equal(res.status, 400);
-    assert.deepEqual(JSON.parse(res.body), { NeutronError: { type: 'HTTPBadRequest', message: 'Malformed request: an HTTP/1.1 request needs a Host header', detail: '' } });
+    assert.deepEqual(JSON.parse(res.body), {
+      NeutronError: {
+        type: 'HTTPBadRequest',
+        message: 'Malformed request: an HTTP/1.1 request needs a Host header',
+        detail: '',
+      },
+    });
     assert.match(res.headers, /x-openstack-request-id: req-/);
   });
-  test('a path starting with // and an absolute-form target keep their service\'s format', async () => {
+  test("a path starting with // and an absolute-form target keep their service's format", async () => {
     const doubled = await cloud.request('GET', '//networking/v2.0/ports', { as: 'member' });
     assert.equal(doubled.status, 404);
-    assert.deepEqual(doubled.body, { NeutronError: { type: 'HTTPNotFound', message: 'The resource could not be found.', detail: '' } });
+    assert.deepEqual(doubled.body, {
+      NeutronError: { type: 'HTTPNotFound', message: 'The resource could not be found.', detail: '' },
+    });
     const { host } = new URL(cloud.url);
-    const absolute = await raw(Buffer.from(`GET ${cloud.url}/identity/v3/auth/tokens HTTP/1.1\r\nHost: ${host}\r\nX-Auth-Token: ${cloud.tokens.admin}\r\nConnection: close\r\n\r\n`));
+    const absolute = await raw(
+      Buffer.from(
+        `GET ${cloud.url}/identity/v3/auth/tokens HTTP/1.1\r\nHost: ${host}\r\nX-Auth-Token: ${cloud.tokens.admin}\r\nConnection: close\r\n\r\n`,
+      ),
+    );
     assert.equal(absolute.status, 404);
-    assert.deepEqual(JSON.parse(absolute.body), { error: { code: 404, title: 'Not Found', message: 'No token in the request' } });
+    assert.deepEqual(JSON.parse(absolute.body), {
+      error: { code: 404, title: 'Not Found', message: 'No token in the request' },
+    });
   });
   test('the server still answers afterwards', async () => {
     assert.equal((await cloud.request('GET', '/stratus/health')).status, 200);

@@ -60,7 +60,9 @@ import { TestCloud, type Persona } from '../../src/testing/kit.js';
 import { discoverRoutes } from '../../src/testing/routes.js';
 
 const RUNS = Number(process.env.STRATUS_FUZZ_RUNS ?? 2500);
-const SEED = process.env.STRATUS_FUZZ_SEED ? Number(process.env.STRATUS_FUZZ_SEED) : Date.now() ^ (Math.random() * 0x7fffffff);
+const SEED = process.env.STRATUS_FUZZ_SEED
+  ? Number(process.env.STRATUS_FUZZ_SEED)
+  : Date.now() ^ (Math.random() * 0x7fffffff);
 const VERBOSE = !!process.env.STRATUS_FUZZ_VERBOSE;
 const REQUEST_TIMEOUT_MS = 10_000;
 const RAW_TIMEOUT_MS = 3_000;
@@ -76,14 +78,30 @@ const ODD_METHODS = ['PROPFIND', 'FOO', 'LINK', 'M-SEARCH'];
 const OWN_UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** nova/api/openstack/wsgi.py Fault._fault_names; any other status is computeFault. */
 const NOVA_KEYS: Record<number, string> = {
-  400: 'badRequest', 401: 'unauthorized', 403: 'forbidden', 404: 'itemNotFound', 405: 'badMethod', 409: 'conflictingRequest',
-  413: 'overLimit', 415: 'badMediaType', 429: 'overLimit', 501: 'notImplemented', 503: 'serviceUnavailable',
+  400: 'badRequest',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'itemNotFound',
+  405: 'badMethod',
+  409: 'conflictingRequest',
+  413: 'overLimit',
+  415: 'badMediaType',
+  429: 'overLimit',
+  501: 'notImplemented',
+  503: 'serviceUnavailable',
 };
 const novaKey = (status: number) => NOVA_KEYS[status] ?? 'computeFault';
 /** The HTTP reason phrases (webob's titles) for the statuses Keystone and Glance titles are checked on. */
 const REASONS: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
-  413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Request Entity Too Large',
+  415: 'Unsupported Media Type',
+  503: 'Service Unavailable',
 };
 
 type Family = 'compute' | 'identity' | 'image' | 'network' | 'stratus';
@@ -92,18 +110,36 @@ function familyOfTarget(target: string): Family {
   let path = target;
   const abs = target.match(/^[a-z][a-z0-9+.-]*:\/\/[^/]*(\/.*)?$/i);
   if (abs) path = abs[1] ?? '/';
-  const first = path.split('?')[0].split('/').filter((s) => s !== '')[0] ?? '';
+  const first =
+    path
+      .split('?')[0]
+      .split('/')
+      .filter((s) => s !== '')[0] ?? '';
   switch (first) {
-    case 'identity': return 'identity';
-    case 'image': return 'image';
-    case 'networking': return 'network';
-    case 'stratus': return 'stratus';
-    default: return 'compute';
+    case 'identity':
+      return 'identity';
+    case 'image':
+      return 'image';
+    case 'networking':
+      return 'network';
+    case 'stratus':
+      return 'stratus';
+    default:
+      return 'compute';
   }
 }
 
-interface Got { status: number; headers: Map<string, string>; text: string; json: unknown; jsonOk: boolean }
-interface Violation { kind: string; detail?: string }
+interface Got {
+  status: number;
+  headers: Map<string, string>;
+  text: string;
+  json: unknown;
+  jsonOk: boolean;
+}
+interface Violation {
+  kind: string;
+  detail?: string;
+}
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -113,61 +149,87 @@ function checkResponse(method: string, family: Family | null, got: Got): Violati
   const v = (kind: string, detail = '') => out.push({ kind, detail });
   const h = (n: string) => got.headers.get(n);
   if (got.status >= 500 && !(got.status === 503 && h('retry-after'))) v(`5xx (${got.status})`);
-  if (!/^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(h('x-openstack-request-id') ?? '')) v('missing x-openstack-request-id');
-  else if ((family === 'compute' || family === 'stratus') && h('x-compute-request-id') !== h('x-openstack-request-id')) v('missing/different x-compute-request-id');
+  if (!/^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(h('x-openstack-request-id') ?? ''))
+    v('missing x-openstack-request-id');
+  else if ((family === 'compute' || family === 'stratus') && h('x-compute-request-id') !== h('x-openstack-request-id'))
+    v('missing/different x-compute-request-id');
   if (got.status === 204 && got.text !== '') v('204 with a body');
   if (got.status === 405) {
     const allow = h('allow');
     if (!allow) v('405 without Allow');
-    else if (allow.split(',').map((s) => s.trim().toUpperCase()).includes(method.toUpperCase())) v('405 whose Allow lists the refused method');
+    else if (
+      allow
+        .split(',')
+        .map((s) => s.trim().toUpperCase())
+        .includes(method.toUpperCase())
+    )
+      v('405 whose Allow lists the refused method');
   }
   if (got.status < 400) {
-    if (/json/i.test(h('content-type') ?? '') && got.text !== '' && method !== 'HEAD' && !got.jsonOk) v('2xx JSON body does not parse');
+    if (/json/i.test(h('content-type') ?? '') && got.text !== '' && method !== 'HEAD' && !got.jsonOk)
+      v('2xx JSON body does not parse');
     return out;
   }
   if (method === 'HEAD') return out;
-  if (!/^application\/json/i.test(h('content-type') ?? '')) v('fault content-type not application/json', `content-type ${h('content-type')}`);
-  if (!got.jsonOk || !isObj(got.json)) { v(`fault body not a JSON object (${family ?? 'any'})`); return out; }
+  if (!/^application\/json/i.test(h('content-type') ?? ''))
+    v('fault content-type not application/json', `content-type ${h('content-type')}`);
+  if (!got.jsonOk || !isObj(got.json)) {
+    v(`fault body not a JSON object (${family ?? 'any'})`);
+    return out;
+  }
   const body = got.json;
   if (got.status === 401) {
     const e = body.error;
-    if (Object.keys(body).length !== 1 || !isObj(e) || e.code !== 401 || e.title !== 'Unauthorized' || typeof e.message !== 'string') v('401 body not Keystone\'s error');
+    if (
+      Object.keys(body).length !== 1 ||
+      !isObj(e) ||
+      e.code !== 401 ||
+      e.title !== 'Unauthorized' ||
+      typeof e.message !== 'string'
+    )
+      v("401 body not Keystone's error");
     if (!h('www-authenticate')) v('401 without WWW-Authenticate');
     return out;
   }
   const fams: Family[] = family ? [family] : ['compute', 'identity', 'image', 'network'];
   const problems = fams.map((f) => faultProblem(f, got.status, body));
-  if (problems.every((p) => p !== null)) v(`fault body not ${family ?? 'any service'}'s format`, problems.filter(Boolean).join('; '));
+  if (problems.every((p) => p !== null))
+    v(`fault body not ${family ?? 'any service'}'s format`, problems.filter(Boolean).join('; '));
   return out;
 }
 
 function faultProblem(family: Family, status: number, body: Record<string, unknown>): string | null {
   const keys = Object.keys(body);
   switch (family) {
-    case 'compute': case 'stratus': {
+    case 'compute':
+    case 'stratus': {
       if (keys.length !== 1) return `compute: ${keys.length} keys`;
       if (keys[0] !== novaKey(status)) return `compute: key ${keys[0]}, Nova's is ${novaKey(status)}`;
       const inner = body[keys[0]];
-      if (!isObj(inner) || inner.code !== status || typeof inner.message !== 'string') return 'compute: inner not {code: status, message}';
+      if (!isObj(inner) || inner.code !== status || typeof inner.message !== 'string')
+        return 'compute: inner not {code: status, message}';
       return null;
     }
     case 'identity': {
       const e = body.error;
       if (keys.length !== 1 || !isObj(e)) return 'identity: not {error: …}';
-      if (e.code !== status || typeof e.message !== 'string' || typeof e.title !== 'string') return 'identity: inner not {code, title, message}';
+      if (e.code !== status || typeof e.message !== 'string' || typeof e.title !== 'string')
+        return 'identity: inner not {code, title, message}';
       if (REASONS[status] && e.title !== REASONS[status]) return `identity: title ${String(e.title)}`;
       return null;
     }
     case 'image': {
       if (keys.sort().join() !== 'code,message,title') return `image: keys ${keys.join()}`;
-      if (body.code !== status || typeof body.message !== 'string' || typeof body.title !== 'string') return 'image: not {code: status, title, message}';
+      if (body.code !== status || typeof body.message !== 'string' || typeof body.title !== 'string')
+        return 'image: not {code: status, title, message}';
       if (REASONS[status] && body.title !== REASONS[status]) return `image: title ${String(body.title)}`;
       return null;
     }
     case 'network': {
       const e = body.NeutronError;
       if (keys.length !== 1 || !isObj(e)) return 'network: not {NeutronError: …}';
-      if (typeof e.type !== 'string' || typeof e.message !== 'string' || typeof e.detail !== 'string') return 'network: inner not {type, message, detail}';
+      if (typeof e.type !== 'string' || typeof e.message !== 'string' || typeof e.detail !== 'string')
+        return 'network: inner not {type, message, detail}';
       return null;
     }
   }
@@ -184,61 +246,145 @@ interface Fixtures {
   servers: Record<string, string[]>; // by project
   images: Array<{ id: string; project: string; private: boolean }>;
   ports: Record<string, string[]>; // by project
-  networks: string[]; privateNet: string; publicNet: string; subnets: string[];
-  faults: string[]; services: string[]; hosts: string[]; requestIds: string[];
-  revoked: string; subjects: string[]; demoImage: string; password: string;
+  networks: string[];
+  privateNet: string;
+  publicNet: string;
+  subnets: string[];
+  faults: string[];
+  services: string[];
+  hosts: string[];
+  requestIds: string[];
+  revoked: string;
+  subjects: string[];
+  demoImage: string;
+  password: string;
 }
 
 /** Pools of real values for a path parameter, by the static segment before it. */
 function poolFor(fx: Fixtures, cloud: TestCloud, param: string, before: string): string[] {
   if (param === 'project_id') return PERSONAS.map((p) => cloud.projects[p]);
   switch (before) {
-    case 'servers': return Object.values(fx.servers).flat();
-    case 'os-instance-actions': return fx.requestIds;
-    case 'os-services': return [...fx.services, 'enable', 'disable', 'disable-log-reason', 'force-down'];
-    case 'flavors': return ['1', '2', '3', '4', '5'];
-    case 'images': return fx.images.map((i) => i.id);
-    case 'networks': return fx.networks;
-    case 'subnets': return fx.subnets;
-    case 'ports': return Object.values(fx.ports).flat();
-    case 'faults': return fx.faults;
-    default: return allIds(fx, cloud);
+    case 'servers':
+      return Object.values(fx.servers).flat();
+    case 'os-instance-actions':
+      return fx.requestIds;
+    case 'os-services':
+      return [...fx.services, 'enable', 'disable', 'disable-log-reason', 'force-down'];
+    case 'flavors':
+      return ['1', '2', '3', '4', '5'];
+    case 'images':
+      return fx.images.map((i) => i.id);
+    case 'networks':
+      return fx.networks;
+    case 'subnets':
+      return fx.subnets;
+    case 'ports':
+      return Object.values(fx.ports).flat();
+    case 'faults':
+      return fx.faults;
+    default:
+      return allIds(fx, cloud);
   }
 }
 function allIds(fx: Fixtures, cloud: TestCloud): string[] {
-  return [...Object.values(fx.servers).flat(), ...fx.images.map((i) => i.id), ...fx.networks, ...fx.subnets, ...Object.values(fx.ports).flat(),
-    ...fx.faults, ...fx.services, ...fx.requestIds, ...PERSONAS.map((p) => cloud.projects[p])];
+  return [
+    ...Object.values(fx.servers).flat(),
+    ...fx.images.map((i) => i.id),
+    ...fx.networks,
+    ...fx.subnets,
+    ...Object.values(fx.ports).flat(),
+    ...fx.faults,
+    ...fx.services,
+    ...fx.requestIds,
+    ...PERSONAS.map((p) => cloud.projects[p]),
+  ];
 }
 
 const ID_SPELLINGS: Array<(id: string) => string> = [
-  (id) => id, (id) => id, (id) => id,
-  (id) => id.toUpperCase(), (id) => id.replace(/-/g, ''), (id) => [...id].map((c) => '%' + c.charCodeAt(0).toString(16)).join(''),
-  (id) => id.slice(0, -1), (id) => id + '0', (id) => `%7B${id}%7D`, (id) => `%20${id}`, (id) => `${id}%00`, (id) => id.replace(/-/g, '_'),
+  (id) => id,
+  (id) => id,
+  (id) => id,
+  (id) => id.toUpperCase(),
+  (id) => id.replace(/-/g, ''),
+  (id) => [...id].map((c) => '%' + c.charCodeAt(0).toString(16)).join(''),
+  (id) => id.slice(0, -1),
+  (id) => id + '0',
+  (id) => `%7B${id}%7D`,
+  (id) => `%20${id}`,
+  (id) => `${id}%00`,
+  (id) => id.replace(/-/g, '_'),
 ];
 
 // ---------------------------------------------------------------------------------------
 // Arbitraries
 // ---------------------------------------------------------------------------------------
 
-const SAFE_RAW = [...'abcXYZ019-_.~!$&\'()*+,;=:@%'];
+const SAFE_RAW = [..."abcXYZ019-_.~!$&'()*+,;=:@%"];
 const PRINTABLE = Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i));
 const TOKEN_CHARS = Array.from({ length: 94 }, (_, i) => String.fromCharCode(0x21 + i));
-const pctBytes = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 10 }).map((bs) => bs.map((b) => '%' + b.toString(16).padStart(2, '0')).join(''));
+const pctBytes = fc
+  .array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 10 })
+  .map((bs) => bs.map((b) => '%' + b.toString(16).padStart(2, '0')).join(''));
 
-type ParamChoice = { kind: 'pool'; pick: number; spelling: number; foreignPool: boolean } | { kind: 'raw'; value: string };
+type ParamChoice =
+  | { kind: 'pool'; pick: number; spelling: number; foreignPool: boolean }
+  | { kind: 'raw'; value: string };
 const paramArb: fc.Arbitrary<ParamChoice> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('pool' as const), pick: fc.nat(), spelling: fc.nat({ max: ID_SPELLINGS.length - 1 }), foreignPool: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) }) },
-  { weight: 3, arbitrary: fc.oneof(
-    { weight: 3, arbitrary: fc.uuid() },
-    { weight: 4, arbitrary: fc.constantFrom('', 'detail', 'action', '-1', '0', 'null', 'true', '%', '%zz', '%00', '%FF', '%C3%28', '%ED%A0%80', '%2F', '%2e%2e', '..', '.',
-      '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-fffffffffffg', '1e309', 'NaN', '9007199254740993', '{}', '%22', '%5B%5D', 'enable', 'latest') },
-    { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom(...SAFE_RAW), maxLength: 40 }) },
-    { weight: 1, arbitrary: fc.integer({ min: 300, max: 3000 }).map((n) => 'a'.repeat(n)) },
-    // Around the router's maxParamLength (16384) and the parser's 16 kB header limit.
-    { weight: 1, arbitrary: fc.constantFrom(8000, 16383, 16384, 16385, 20000).map((n) => '9'.repeat(n)) },
-    { weight: 2, arbitrary: pctBytes },
-    { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }).map(encodeURIComponent) },
-  ).map((value) => ({ kind: 'raw' as const, value })) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('pool' as const),
+      pick: fc.nat(),
+      spelling: fc.nat({ max: ID_SPELLINGS.length - 1 }),
+      foreignPool: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .oneof(
+        { weight: 3, arbitrary: fc.uuid() },
+        {
+          weight: 4,
+          arbitrary: fc.constantFrom(
+            '',
+            'detail',
+            'action',
+            '-1',
+            '0',
+            'null',
+            'true',
+            '%',
+            '%zz',
+            '%00',
+            '%FF',
+            '%C3%28',
+            '%ED%A0%80',
+            '%2F',
+            '%2e%2e',
+            '..',
+            '.',
+            '00000000-0000-0000-0000-000000000000',
+            'ffffffff-ffff-ffff-ffff-fffffffffffg',
+            '1e309',
+            'NaN',
+            '9007199254740993',
+            '{}',
+            '%22',
+            '%5B%5D',
+            'enable',
+            'latest',
+          ),
+        },
+        { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom(...SAFE_RAW), maxLength: 40 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 300, max: 3000 }).map((n) => 'a'.repeat(n)) },
+        // Around the router's maxParamLength (16384) and the parser's 16 kB header limit.
+        { weight: 1, arbitrary: fc.constantFrom(8000, 16383, 16384, 16385, 20000).map((n) => '9'.repeat(n)) },
+        { weight: 2, arbitrary: pctBytes },
+        { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }).map(encodeURIComponent) },
+      )
+      .map((value) => ({ kind: 'raw' as const, value })),
+  },
 );
 
 type AuthChoice = Persona | 'none' | 'empty' | 'garbage' | 'revoked' | 'stxgarbage';
@@ -252,13 +398,39 @@ const authArb: fc.Arbitrary<{ who: AuthChoice; garbage: string }> = fc.record({
 
 const versionValue = fc.oneof(
   { weight: 5, arbitrary: fc.integer({ min: 1, max: 100 }).map((n) => `2.${n}`) },
-  { weight: 2, arbitrary: fc.constantFrom('latest', '2.0', '3.0', '1.1', '', ' ', 'abc', '2', '2.', '2.01', '2.1.1', '-2.1', '999999.1', '2.9999999', 'v2.1') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      'latest',
+      '2.0',
+      '3.0',
+      '1.1',
+      '',
+      ' ',
+      'abc',
+      '2',
+      '2.',
+      '2.01',
+      '2.1.1',
+      '-2.1',
+      '999999.1',
+      '2.9999999',
+      'v2.1',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...PRINTABLE), maxLength: 20 }) },
 );
 /** Absent in most requests (a bad version header refuses a request before its route sees it). */
-const rarely = <T>(arb: fc.Arbitrary<T>, absent = 3): fc.Arbitrary<T | null> => fc.oneof({ weight: absent, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: arb });
+const rarely = <T>(arb: fc.Arbitrary<T>, absent = 3): fc.Arbitrary<T | null> =>
+  fc.oneof({ weight: absent, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: arb });
 const versionArb = fc.record({
-  modern: rarely(fc.oneof(versionValue.map((v) => `compute ${v}`), versionValue.map((v) => `volume 3.0, compute ${v}`), versionValue)),
+  modern: rarely(
+    fc.oneof(
+      versionValue.map((v) => `compute ${v}`),
+      versionValue.map((v) => `volume 3.0, compute ${v}`),
+      versionValue,
+    ),
+  ),
   legacy: rarely(versionValue, 5),
 });
 
@@ -267,15 +439,80 @@ type J = null | boolean | number | string | J[] | { [k: string]: J };
 const DEEP_OPEN = { array: '[', object: '{"a":', mixed: '[{"a":' } as const;
 const DEEP_CLOSE = { array: ']', object: '}', mixed: '}]' } as const;
 const weirdArb: fc.Arbitrary<J> = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom<J>(null, true, false, 0, -1, 1, 1.5, -0, 1e308, 2 ** 53 + 2, 1e-7, -2147483649, '', ' ', '\u0000', 'null', '1', 'é', '\ud800', 'x'.repeat(256), [], {}, [null], { '': null }) },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom<J>(
+      null,
+      true,
+      false,
+      0,
+      -1,
+      1,
+      1.5,
+      -0,
+      1e308,
+      2 ** 53 + 2,
+      1e-7,
+      -2147483649,
+      '',
+      ' ',
+      '\u0000',
+      'null',
+      '1',
+      'é',
+      '\ud800',
+      'x'.repeat(256),
+      [],
+      {},
+      [null],
+      { '': null },
+    ),
+  },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<J> },
   { weight: 1, arbitrary: fc.integer({ min: 256, max: 120_000 }).map((n) => ({ __huge: n })) },
-  { weight: 1, arbitrary: fc.record({ __deep: fc.oneof(fc.integer({ min: 50, max: 3000 }), fc.integer({ min: 4000, max: 6000 }), fc.constantFrom(10_000, 20_000)), shape: fc.constantFrom('array', 'object', 'mixed') }) as fc.Arbitrary<J> },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      __deep: fc.oneof(
+        fc.integer({ min: 50, max: 3000 }),
+        fc.integer({ min: 4000, max: 6000 }),
+        fc.constantFrom(10_000, 20_000),
+      ),
+      shape: fc.constantFrom('array', 'object', 'mixed'),
+    }) as fc.Arbitrary<J>,
+  },
 );
-interface Mutation { at: number; op: 'replace' | 'delete' | 'add' | 'wrap'; key: string; value: J }
+interface Mutation {
+  at: number;
+  op: 'replace' | 'delete' | 'add' | 'wrap';
+  key: string;
+  value: J;
+}
 const mutationArb: fc.Arbitrary<Mutation> = fc.record({
-  at: fc.nat(), op: fc.constantFrom('replace', 'replace', 'delete', 'add', 'wrap'),
-  key: fc.oneof(fc.constantFrom('name', 'server', 'id', 'type', 'state', 'length', 'host', 'binary', 'status', 'x', '', 'min_count', 'max_count', 'networks', 'locked_reason', '__proto__', 'constructor'), fc.string({ maxLength: 8 })),
+  at: fc.nat(),
+  op: fc.constantFrom('replace', 'replace', 'delete', 'add', 'wrap'),
+  key: fc.oneof(
+    fc.constantFrom(
+      'name',
+      'server',
+      'id',
+      'type',
+      'state',
+      'length',
+      'host',
+      'binary',
+      'status',
+      'x',
+      '',
+      'min_count',
+      'max_count',
+      'networks',
+      'locked_reason',
+      '__proto__',
+      'constructor',
+    ),
+    fc.string({ maxLength: 8 }),
+  ),
   value: weirdArb,
 });
 
@@ -287,53 +524,240 @@ type BodyChoice =
   | { kind: 'text'; text: string };
 const bodyArb: fc.Arbitrary<BodyChoice> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ kind: 'none' as const }) },
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('template' as const), pick: fc.nat(), mutations: fc.array(mutationArb, { maxLength: 3 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('template' as const),
+      pick: fc.nat(),
+      mutations: fc.array(mutationArb, { maxLength: 3 }),
+    }),
+  },
   { weight: 2, arbitrary: weirdArb.map((value) => ({ kind: 'json' as const, value })) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('deep' as const), pick: fc.nat(), depth: fc.oneof(fc.integer({ min: 100, max: 3000 }), fc.integer({ min: 4000, max: 6000 }), fc.constantFrom(10_000, 20_000)), shape: fc.constantFrom<keyof typeof DEEP_OPEN>('array', 'object', 'mixed'), wrapInTemplateKey: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.oneof(
-    fc.constantFrom('{', '}', '{"server":', '[1,2', 'nul', '{"a":1,}', "{'a':1}", 'NaN', '\u0000', '{"a":"\\x"}', '"unterminated', '{"a":1}{"b":2}', '\uFEFF{}', '  ', '{"__proto__":{"x":1}}', '1e99999', '"\\ud800"'),
-    fc.string({ unit: 'grapheme', maxLength: 50 }),
-    fc.integer({ min: 100_000, max: 130_000 }).map((n) => 'x'.repeat(n)),
-  ).map((text) => ({ kind: 'text' as const, text })) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('deep' as const),
+      pick: fc.nat(),
+      depth: fc.oneof(
+        fc.integer({ min: 100, max: 3000 }),
+        fc.integer({ min: 4000, max: 6000 }),
+        fc.constantFrom(10_000, 20_000),
+      ),
+      shape: fc.constantFrom<keyof typeof DEEP_OPEN>('array', 'object', 'mixed'),
+      wrapInTemplateKey: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .oneof(
+        fc.constantFrom(
+          '{',
+          '}',
+          '{"server":',
+          '[1,2',
+          'nul',
+          '{"a":1,}',
+          "{'a':1}",
+          'NaN',
+          '\u0000',
+          '{"a":"\\x"}',
+          '"unterminated',
+          '{"a":1}{"b":2}',
+          '\uFEFF{}',
+          '  ',
+          '{"__proto__":{"x":1}}',
+          '1e99999',
+          '"\\ud800"',
+        ),
+        fc.string({ unit: 'grapheme', maxLength: 50 }),
+        fc.integer({ min: 100_000, max: 130_000 }).map((n) => 'x'.repeat(n)),
+      )
+      .map((text) => ({ kind: 'text' as const, text })),
+  },
 );
 const contentTypeArb = fc.oneof(
   { weight: 6, arbitrary: fc.constant<string | null>('application/json') },
-  { weight: 3, arbitrary: fc.constantFrom<string | null>(null, 'application/json; charset=UTF-8', 'application/json; charset=latin1', 'text/plain', 'application/xml',
-    'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/octet-stream', 'application/openstack-images-v2.1-json-patch',
-    'application/json-patch+json', '*/*', 'json', ';', '', 'text/json', 'APPLICATION/JSON') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom<string | null>(
+      null,
+      'application/json; charset=UTF-8',
+      'application/json; charset=latin1',
+      'text/plain',
+      'application/xml',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/octet-stream',
+      'application/openstack-images-v2.1-json-patch',
+      'application/json-patch+json',
+      '*/*',
+      'json',
+      ';',
+      '',
+      'text/json',
+      'APPLICATION/JSON',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...PRINTABLE), maxLength: 30 }) },
 );
 
-const QUERY_KEYS = ['host', 'binary', 'name', 'status', 'limit', 'marker', 'all_tenants', 'project_id', 'tenant_id', 'sort_key', 'sort_dir', 'changes-since',
-  'changes-before', 'deleted', 'locked', 'image', 'flavor', 'reservation_id', 'user_id', 'visibility', 'id', 'device_id', 'device_owner', 'network_id',
-  'mac_address', 'nocatalog', 'fields', 'x', '', 'host[]', 'host[a]', 'a.b', '__proto__'];
+const QUERY_KEYS = [
+  'host',
+  'binary',
+  'name',
+  'status',
+  'limit',
+  'marker',
+  'all_tenants',
+  'project_id',
+  'tenant_id',
+  'sort_key',
+  'sort_dir',
+  'changes-since',
+  'changes-before',
+  'deleted',
+  'locked',
+  'image',
+  'flavor',
+  'reservation_id',
+  'user_id',
+  'visibility',
+  'id',
+  'device_id',
+  'device_owner',
+  'network_id',
+  'mac_address',
+  'nocatalog',
+  'fields',
+  'x',
+  '',
+  'host[]',
+  'host[a]',
+  'a.b',
+  '__proto__',
+];
 type QueryValue = { kind: 'pool'; pick: number } | { kind: 'raw'; value: string } | { kind: 'novalue' };
 const queryValueArb: fc.Arbitrary<QueryValue> = fc.oneof(
   { weight: 2, arbitrary: fc.nat().map((pick) => ({ kind: 'pool' as const, pick })) },
-  { weight: 4, arbitrary: fc.oneof(
-    fc.constantFrom('', 'x', 'compute-test', 'fuzz-host', '0', '1', '-1', 'true', 'false', 'ACTIVE', 'deleted', 'public', 'desc', 'created_at', '%zz', '%00', '%FF', '2020-01-01T00:00:00Z', 'not-a-date', '99999999999999999999', '1.5'),
-    fc.string({ unit: fc.constantFrom(...SAFE_RAW), maxLength: 20 }),
-    fc.integer({ min: 1000, max: 8000 }).map((n) => 'q'.repeat(n)),
-  ).map((value) => ({ kind: 'raw' as const, value })) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .oneof(
+        fc.constantFrom(
+          '',
+          'x',
+          'compute-test',
+          'fuzz-host',
+          '0',
+          '1',
+          '-1',
+          'true',
+          'false',
+          'ACTIVE',
+          'deleted',
+          'public',
+          'desc',
+          'created_at',
+          '%zz',
+          '%00',
+          '%FF',
+          '2020-01-01T00:00:00Z',
+          'not-a-date',
+          '99999999999999999999',
+          '1.5',
+        ),
+        fc.string({ unit: fc.constantFrom(...SAFE_RAW), maxLength: 20 }),
+        fc.integer({ min: 1000, max: 8000 }).map((n) => 'q'.repeat(n)),
+      )
+      .map((value) => ({ kind: 'raw' as const, value })),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'novalue' as const }) },
 );
-const CORE_QUERY_KEYS = ['host', 'binary', 'name', 'status', 'limit', 'marker', 'id', 'visibility', 'all_tenants', 'device_id', 'network_id', 'nocatalog', 'sort_key', 'changes-since'];
+const CORE_QUERY_KEYS = [
+  'host',
+  'binary',
+  'name',
+  'status',
+  'limit',
+  'marker',
+  'id',
+  'visibility',
+  'all_tenants',
+  'device_id',
+  'network_id',
+  'nocatalog',
+  'sort_key',
+  'changes-since',
+];
 const queryArb = fc.oneof(
   { weight: 4, arbitrary: fc.constant([] as Array<{ key: string; value: QueryValue; repeat: number }>) },
   // One parameter the routes read, repeated or alone.
-  { weight: 3, arbitrary: fc.record({ key: fc.constantFrom(...CORE_QUERY_KEYS), value: queryValueArb, repeat: fc.integer({ min: 1, max: 3 }) }).map((q) => [q]) },
-  { weight: 4, arbitrary: fc.array(fc.record({ key: fc.oneof(fc.constantFrom(...QUERY_KEYS), fc.string({ unit: fc.constantFrom(...SAFE_RAW), maxLength: 8 })), value: queryValueArb, repeat: fc.oneof(fc.constant(1), fc.constant(1), fc.integer({ min: 2, max: 3 })) }), { minLength: 1, maxLength: 4 }) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({
+        key: fc.constantFrom(...CORE_QUERY_KEYS),
+        value: queryValueArb,
+        repeat: fc.integer({ min: 1, max: 3 }),
+      })
+      .map((q) => [q]),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.array(
+      fc.record({
+        key: fc.oneof(fc.constantFrom(...QUERY_KEYS), fc.string({ unit: fc.constantFrom(...SAFE_RAW), maxLength: 8 })),
+        value: queryValueArb,
+        repeat: fc.oneof(fc.constant(1), fc.constant(1), fc.integer({ min: 2, max: 3 })),
+      }),
+      { minLength: 1, maxLength: 4 },
+    ),
+  },
 );
 
-const PATH_VARIATIONS = ['none', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'trailing', 'trailing', 'double', 'extra', 'upper', 'dot'] as const;
+const PATH_VARIATIONS = [
+  'none',
+  'none',
+  'none',
+  'none',
+  'none',
+  'none',
+  'none',
+  'none',
+  'trailing',
+  'trailing',
+  'double',
+  'extra',
+  'upper',
+  'dot',
+] as const;
 
 const requestArb = fc.record({
-  route: fc.nat(), params: fc.array(paramArb, { minLength: 3, maxLength: 3 }),
-  method: fc.oneof({ weight: 6, arbitrary: fc.constant('own') }, { weight: 4, arbitrary: fc.constantFrom(...STD_METHODS) }, { weight: 1, arbitrary: fc.constantFrom(...ODD_METHODS) }),
-  ownPick: fc.nat(), variation: fc.constantFrom(...PATH_VARIATIONS), query: queryArb, body: bodyArb, contentType: contentTypeArb,
-  auth: authArb, version: versionArb,
-  subject: fc.option(fc.oneof(fc.nat().map((n) => ({ kind: 'disposable' as const, n })), fc.constantFrom({ kind: 'revoked' as const }, { kind: 'garbage' as const })), { freq: 2 }),
-  accept: fc.option(fc.constantFrom('application/json', 'application/xml', '*/*', 'text/html', 'garbage', ''), { freq: 4 }),
+  route: fc.nat(),
+  params: fc.array(paramArb, { minLength: 3, maxLength: 3 }),
+  method: fc.oneof(
+    { weight: 6, arbitrary: fc.constant('own') },
+    { weight: 4, arbitrary: fc.constantFrom(...STD_METHODS) },
+    { weight: 1, arbitrary: fc.constantFrom(...ODD_METHODS) },
+  ),
+  ownPick: fc.nat(),
+  variation: fc.constantFrom(...PATH_VARIATIONS),
+  query: queryArb,
+  body: bodyArb,
+  contentType: contentTypeArb,
+  auth: authArb,
+  version: versionArb,
+  subject: fc.option(
+    fc.oneof(
+      fc.nat().map((n) => ({ kind: 'disposable' as const, n })),
+      fc.constantFrom({ kind: 'revoked' as const }, { kind: 'garbage' as const }),
+    ),
+    { freq: 2 },
+  ),
+  accept: fc.option(fc.constantFrom('application/json', 'application/xml', '*/*', 'text/html', 'garbage', ''), {
+    freq: 4,
+  }),
 });
 
 // ---------------------------------------------------------------------------------------
@@ -344,38 +768,103 @@ const requestArb = fc.record({
 function templatesFor(method: string, url: string, fx: Fixtures): J[] {
   const u = url.replace(/^\/v2\.1\/:project_id/, '/v2.1');
   const auth = (user: string, project: string | null, password = fx.password): J => ({
-    auth: { identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password } } }, ...(project ? { scope: { project: { name: project, domain: { name: 'Default' } } } } : {}) },
+    auth: {
+      identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password } } },
+      ...(project ? { scope: { project: { name: project, domain: { name: 'Default' } } } } : {}),
+    },
   });
   switch (`${method} ${u}`) {
-    case 'POST /v2.1/servers': return [
-      { server: { name: 'fz', imageRef: fx.demoImage, flavorRef: '1', networks: 'none' } },
-      { server: { name: 'fz', imageRef: fx.demoImage, flavorRef: 1, networks: [{ uuid: fx.privateNet }] } },
-      { server: { name: 'fz', imageRef: fx.images[1]?.id ?? fx.demoImage, flavorRef: '2', networks: 'auto', metadata: { a: 'b' } } },
-      { server: { name: 'fz', imageRef: fx.demoImage, flavorRef: '1', networks: [{ port: Object.values(fx.ports).flat()[0] ?? '' }] } },
-    ];
-    case 'PUT /v2.1/servers/:id': return [{ server: { name: 'fz-renamed' } }, { server: { description: 'fz' } }, { server: {} }];
-    case 'POST /v2.1/servers/:id/action': return [
-      { lock: null }, { lock: { locked_reason: 'fz' } }, { unlock: null }, { 'os-resetState': { state: 'error' } }, { 'os-resetState': { state: 'active' } },
-      { reboot: { type: 'SOFT' } }, { 'os-getConsoleOutput': { length: 5 } }, { 'os-stop': null }, { 'os-start': null }, { pause: null }, { unpause: null },
-      { suspend: null }, { resume: null }, { shelve: null }, { unshelve: null }, { restore: null }, { forceDelete: null }, { noSuchAction: null }, { lock: null, unlock: null },
-    ];
-    case 'PUT /v2.1/os-services/:id': return [
-      { status: 'disabled', disabled_reason: 'fz' }, { status: 'enabled' }, { forced_down: false },
-      { host: fx.hosts[0] ?? 'x', binary: 'nova-compute' }, { host: 'fuzz-host', binary: 'nova-compute', disabled_reason: 'fz' }, { host: fx.hosts[0] ?? 'x', binary: 'nova-compute', forced_down: false },
-    ];
-    case 'POST /identity/v3/auth/tokens': return [auth('demo', 'demo'), auth('demo', null), auth('alt_demo', 'demo'), auth('demo', 'demo', 'wrong'), auth('nobody', 'demo'),
-      { auth: { identity: { methods: ['token'], token: { id: fx.revoked } } } }];
-    case 'POST /image/v2/images': return [
-      { name: 'fz', container_format: 'bare', disk_format: 'qcow2', visibility: 'private' }, { name: 'fz' }, { name: 'fz', id: fx.demoImage },
-      { name: 'fz', visibility: 'public', protected: true, min_disk: 1, min_ram: 1, os_distro: 'x' },
-    ];
-    case 'POST /networking/v2.0/ports': return [{ port: { network_id: fx.privateNet, name: 'fz' } }, { port: { network_id: fx.publicNet } }, { port: { network_id: fx.privateNet, project_id: 'x', device_id: 'y' } }];
-    case 'PUT /networking/v2.0/ports/:id': return [{ port: { name: 'fz2' } }, { port: { admin_state_up: false } }, { port: { device_id: Object.values(fx.servers).flat()[0] ?? '' } }];
-    case 'POST /stratus/v1/faults': return [
-      { fault: { host: 'fuzz-host', operation: 'spawn', mode: 'fail' } }, { fault: { host: 'fuzz-host', operation: 'reboot', mode: 'delay', delay_ms: 10, count: 1 } },
-      { fault: { host: 'fuzz-host', operation: 'destroy', mode: 'hang', server_id: null } },
-    ];
-    default: return [{}];
+    case 'POST /v2.1/servers':
+      return [
+        { server: { name: 'fz', imageRef: fx.demoImage, flavorRef: '1', networks: 'none' } },
+        { server: { name: 'fz', imageRef: fx.demoImage, flavorRef: 1, networks: [{ uuid: fx.privateNet }] } },
+        {
+          server: {
+            name: 'fz',
+            imageRef: fx.images[1]?.id ?? fx.demoImage,
+            flavorRef: '2',
+            networks: 'auto',
+            metadata: { a: 'b' },
+          },
+        },
+        {
+          server: {
+            name: 'fz',
+            imageRef: fx.demoImage,
+            flavorRef: '1',
+            networks: [{ port: Object.values(fx.ports).flat()[0] ?? '' }],
+          },
+        },
+      ];
+    case 'PUT /v2.1/servers/:id':
+      return [{ server: { name: 'fz-renamed' } }, { server: { description: 'fz' } }, { server: {} }];
+    case 'POST /v2.1/servers/:id/action':
+      return [
+        { lock: null },
+        { lock: { locked_reason: 'fz' } },
+        { unlock: null },
+        { 'os-resetState': { state: 'error' } },
+        { 'os-resetState': { state: 'active' } },
+        { reboot: { type: 'SOFT' } },
+        { 'os-getConsoleOutput': { length: 5 } },
+        { 'os-stop': null },
+        { 'os-start': null },
+        { pause: null },
+        { unpause: null },
+        { suspend: null },
+        { resume: null },
+        { shelve: null },
+        { unshelve: null },
+        { restore: null },
+        { forceDelete: null },
+        { noSuchAction: null },
+        { lock: null, unlock: null },
+      ];
+    case 'PUT /v2.1/os-services/:id':
+      return [
+        { status: 'disabled', disabled_reason: 'fz' },
+        { status: 'enabled' },
+        { forced_down: false },
+        { host: fx.hosts[0] ?? 'x', binary: 'nova-compute' },
+        { host: 'fuzz-host', binary: 'nova-compute', disabled_reason: 'fz' },
+        { host: fx.hosts[0] ?? 'x', binary: 'nova-compute', forced_down: false },
+      ];
+    case 'POST /identity/v3/auth/tokens':
+      return [
+        auth('demo', 'demo'),
+        auth('demo', null),
+        auth('alt_demo', 'demo'),
+        auth('demo', 'demo', 'wrong'),
+        auth('nobody', 'demo'),
+        { auth: { identity: { methods: ['token'], token: { id: fx.revoked } } } },
+      ];
+    case 'POST /image/v2/images':
+      return [
+        { name: 'fz', container_format: 'bare', disk_format: 'qcow2', visibility: 'private' },
+        { name: 'fz' },
+        { name: 'fz', id: fx.demoImage },
+        { name: 'fz', visibility: 'public', protected: true, min_disk: 1, min_ram: 1, os_distro: 'x' },
+      ];
+    case 'POST /networking/v2.0/ports':
+      return [
+        { port: { network_id: fx.privateNet, name: 'fz' } },
+        { port: { network_id: fx.publicNet } },
+        { port: { network_id: fx.privateNet, project_id: 'x', device_id: 'y' } },
+      ];
+    case 'PUT /networking/v2.0/ports/:id':
+      return [
+        { port: { name: 'fz2' } },
+        { port: { admin_state_up: false } },
+        { port: { device_id: Object.values(fx.servers).flat()[0] ?? '' } },
+      ];
+    case 'POST /stratus/v1/faults':
+      return [
+        { fault: { host: 'fuzz-host', operation: 'spawn', mode: 'fail' } },
+        { fault: { host: 'fuzz-host', operation: 'reboot', mode: 'delay', delay_ms: 10, count: 1 } },
+        { fault: { host: 'fuzz-host', operation: 'destroy', mode: 'hang', server_id: null } },
+      ];
+    default:
+      return [{}];
   }
 }
 
@@ -383,8 +872,16 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
 function places(root: J): Array<{ parent: J[] | { [k: string]: J } | null; key: string | number }> {
   const out: Array<{ parent: J[] | { [k: string]: J } | null; key: string | number }> = [{ parent: null, key: '' }];
   const walk = (v: J) => {
-    if (Array.isArray(v)) v.forEach((c, i) => { out.push({ parent: v, key: i }); walk(c); });
-    else if (isObj(v) && !isDeep(v) && !isHuge(v)) for (const k of Object.keys(v)) { out.push({ parent: v as { [k: string]: J }, key: k }); walk((v as { [k: string]: J })[k]); }
+    if (Array.isArray(v))
+      v.forEach((c, i) => {
+        out.push({ parent: v, key: i });
+        walk(c);
+      });
+    else if (isObj(v) && !isDeep(v) && !isHuge(v))
+      for (const k of Object.keys(v)) {
+        out.push({ parent: v as { [k: string]: J }, key: k });
+        walk((v as { [k: string]: J })[k]);
+      }
   };
   walk(root);
   return out;
@@ -396,16 +893,29 @@ function mutate(root: J, ms: Mutation[]): J {
     const ps = places(doc);
     const p = ps[m.at % ps.length];
     const get = (): J => (p.parent === null ? doc : (p.parent as Record<string | number, J>)[p.key]);
-    const set = (v: J) => { if (p.parent === null) doc = v; else (p.parent as Record<string | number, J>)[p.key] = v; };
+    const set = (v: J) => {
+      if (p.parent === null) doc = v;
+      else (p.parent as Record<string | number, J>)[p.key] = v;
+    };
     switch (m.op) {
-      case 'replace': set(m.value); break;
-      case 'wrap': set([get()]); break;
+      case 'replace':
+        set(m.value);
+        break;
+      case 'wrap':
+        set([get()]);
+        break;
       case 'delete':
         if (p.parent === null) doc = null;
         else if (Array.isArray(p.parent)) p.parent.splice(p.key as number, 1);
         else delete (p.parent as Record<string, J>)[p.key as string];
         break;
-      case 'add': { const t = get(); if (isObj(t)) (t as Record<string, J>)[m.key] = m.value; else if (Array.isArray(t)) t.push(m.value); else set({ [m.key]: m.value }); break; }
+      case 'add': {
+        const t = get();
+        if (isObj(t)) (t as Record<string, J>)[m.key] = m.value;
+        else if (Array.isArray(t)) t.push(m.value);
+        else set({ [m.key]: m.value });
+        break;
+      }
     }
   }
   return doc;
@@ -413,9 +923,17 @@ function mutate(root: J, ms: Mutation[]): J {
 
 const sizeOk = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= 200_000;
 function isDeep(v: unknown): v is { __deep: number; shape: keyof typeof DEEP_OPEN } {
-  return isObj(v) && Object.keys(v).sort().join() === '__deep,shape' && sizeOk(v.__deep) && typeof v.shape === 'string' && v.shape in DEEP_OPEN;
+  return (
+    isObj(v) &&
+    Object.keys(v).sort().join() === '__deep,shape' &&
+    sizeOk(v.__deep) &&
+    typeof v.shape === 'string' &&
+    v.shape in DEEP_OPEN
+  );
 }
-function isHuge(v: unknown): v is { __huge: number } { return isObj(v) && Object.keys(v).join() === '__huge' && sizeOk(v.__huge); }
+function isHuge(v: unknown): v is { __huge: number } {
+  return isObj(v) && Object.keys(v).join() === '__huge' && sizeOk(v.__huge);
+}
 
 /** JSON text of a generated value, expanding the deep/huge markers without recursing (the client must not overflow either). */
 function writeJson(v: J): string {
@@ -423,7 +941,9 @@ function writeJson(v: J): string {
   const text = JSON.stringify(v, (_k, val) => {
     if (isDeep(val)) {
       const shape = val.shape;
-      expansions.push(DEEP_OPEN[shape].repeat(val.__deep) + (shape === 'array' ? '' : '1') + DEEP_CLOSE[shape].repeat(val.__deep));
+      expansions.push(
+        DEEP_OPEN[shape].repeat(val.__deep) + (shape === 'array' ? '' : '1') + DEEP_CLOSE[shape].repeat(val.__deep),
+      );
       return `\u0001${expansions.length - 1}\u0001`;
     }
     if (isHuge(val)) return 'h'.repeat(val.__huge);
@@ -441,7 +961,13 @@ function sanitize(doc: J, agentHosts: string[]): J {
       if ((typeof s[k] === 'number' || typeof s[k] === 'string') && Number.isFinite(n) && n > 3) s[k] = 3;
     }
   }
-  if (isObj(doc) && isObj(doc.fault) && typeof doc.fault.host === 'string' && agentHosts.includes(doc.fault.host.trim())) doc.fault.host = 'fuzz-host';
+  if (
+    isObj(doc) &&
+    isObj(doc.fault) &&
+    typeof doc.fault.host === 'string' &&
+    agentHosts.includes(doc.fault.host.trim())
+  )
+    doc.fault.host = 'fuzz-host';
   return doc;
 }
 
@@ -449,26 +975,48 @@ function sanitize(doc: J, agentHosts: string[]): J {
 // Transport
 // ---------------------------------------------------------------------------------------
 
-interface Sent { method: string; path: string; headers: Record<string, string>; body: string | null; who: string }
+interface Sent {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string | null;
+  who: string;
+}
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…(${s.length} chars)` : s);
 function describe(sent: Sent, got?: Got): string {
-  const headers = Object.fromEntries(Object.entries(sent.headers).map(([k, v]) => [k, k === 'x-auth-token' ? `<${sent.who}>` : k === 'x-subject-token' ? '<subject>' : clip(v, 80)]));
+  const headers = Object.fromEntries(
+    Object.entries(sent.headers).map(([k, v]) => [
+      k,
+      k === 'x-auth-token' ? `<${sent.who}>` : k === 'x-subject-token' ? '<subject>' : clip(v, 80),
+    ]),
+  );
   let s = `${sent.method} ${clip(sent.path, 240)} as=${sent.who} headers=${JSON.stringify(headers)} body=${sent.body === null ? '-' : JSON.stringify(clip(sent.body, 200))}`;
-  if (got) s += `\n      -> ${got.status} ${JSON.stringify(Object.fromEntries([...got.headers].filter(([k]) => !['date', 'connection', 'keep-alive', 'vary'].includes(k))))} ${clip(got.text, 300)}`;
+  if (got)
+    s += `\n      -> ${got.status} ${JSON.stringify(Object.fromEntries([...got.headers].filter(([k]) => !['date', 'connection', 'keep-alive', 'vary'].includes(k))))} ${clip(got.text, 300)}`;
   return s;
 }
 
 async function send(url: string, sent: Sent): Promise<Got> {
-  const init: RequestInit = { method: sent.method, headers: sent.headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
+  const init: RequestInit = {
+    method: sent.method,
+    headers: sent.headers,
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  };
   if (sent.body !== null) init.body = new Uint8Array(Buffer.from(sent.body, 'utf8')); // bytes: fetch adds no content-type of its own
   const res = await fetch(url + sent.path, init);
   const text = await res.text();
   return toGot(res.status, new Map([...res.headers]), text);
 }
 function toGot(status: number, headers: Map<string, string>, text: string): Got {
-  let json: unknown; let jsonOk = false;
-  try { json = JSON.parse(text); jsonOk = true; } catch { /* not JSON */ }
+  let json: unknown;
+  let jsonOk = false;
+  try {
+    json = JSON.parse(text);
+    jsonOk = true;
+  } catch {
+    /* not JSON */
+  }
   return { status, headers, text, json, jsonOk };
 }
 
@@ -479,7 +1027,10 @@ function rawExchange(port: number, bytes: Buffer): Promise<Got | null> {
     const sock = connect({ host: '127.0.0.1', port });
     let done = false;
     const finish = () => {
-      if (done) return; done = true; clearTimeout(timer); sock.destroy();
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
       resolve(parseRaw(Buffer.concat(chunks)));
     };
     const timer = setTimeout(finish, RAW_TIMEOUT_MS);
@@ -500,19 +1051,30 @@ function parseRaw(buf: Buffer): (Got & { complete: boolean }) | null {
   const m = head[0].match(/^HTTP\/1\.[01] (\d{3})/);
   if (!m) return null;
   const headers = new Map<string, string>();
-  for (const l of head.slice(1)) { const i = l.indexOf(':'); if (i > 0) headers.set(l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim()); }
+  for (const l of head.slice(1)) {
+    const i = l.indexOf(':');
+    if (i > 0) headers.set(l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim());
+  }
   let body = buf.subarray(end + 4);
   let complete = false;
   const cl = headers.get('content-length');
-  if (cl !== undefined) { complete = body.length >= Number(cl); body = body.subarray(0, Number(cl)); }
-  else if (/chunked/i.test(headers.get('transfer-encoding') ?? '')) {
-    const parts: Buffer[] = []; let off = 0;
+  if (cl !== undefined) {
+    complete = body.length >= Number(cl);
+    body = body.subarray(0, Number(cl));
+  } else if (/chunked/i.test(headers.get('transfer-encoding') ?? '')) {
+    const parts: Buffer[] = [];
+    let off = 0;
     for (;;) {
-      const nl = body.indexOf('\r\n', off); if (nl < 0) break;
+      const nl = body.indexOf('\r\n', off);
+      if (nl < 0) break;
       const size = parseInt(body.subarray(off, nl).toString('latin1'), 16);
       if (!Number.isFinite(size)) break;
-      if (size === 0) { complete = true; break; }
-      parts.push(body.subarray(nl + 2, nl + 2 + size)); off = nl + 2 + size + 2;
+      if (size === 0) {
+        complete = true;
+        break;
+      }
+      parts.push(body.subarray(nl + 2, nl + 2 + size));
+      off = nl + 2 + size + 2;
     }
     body = Buffer.concat(parts);
   }
@@ -526,11 +1088,22 @@ function parseRaw(buf: Buffer): (Got & { complete: boolean }) | null {
 const VOLATILE: Record<string, string[]> = { services: ['last_seen_at'] };
 type Snapshot = Map<string, string[]>;
 async function snapshot(cloud: TestCloud, tables: string[]): Promise<Snapshot> {
-  const db = cloud.stack.deps.db as unknown as { selectFrom(t: string): { selectAll(): { execute(): Promise<Array<Record<string, unknown>>> } } };
+  const db = cloud.stack.deps.db as unknown as {
+    selectFrom(t: string): { selectAll(): { execute(): Promise<Array<Record<string, unknown>>> } };
+  };
   const out: Snapshot = new Map();
   for (const t of tables) {
     const rows = await db.selectFrom(t).selectAll().execute();
-    out.set(t, rows.map((r) => { const c = { ...r }; for (const k of VOLATILE[t] ?? []) delete c[k]; return JSON.stringify(c); }).sort());
+    out.set(
+      t,
+      rows
+        .map((r) => {
+          const c = { ...r };
+          for (const k of VOLATILE[t] ?? []) delete c[k];
+          return JSON.stringify(c);
+        })
+        .sort(),
+    );
   }
   return out;
 }
@@ -538,9 +1111,12 @@ function diff(a: Snapshot, b: Snapshot): string | null {
   const parts: string[] = [];
   for (const [t, rowsA] of a) {
     const rowsB = b.get(t) ?? [];
-    const setA = new Set(rowsA); const setB = new Set(rowsB);
-    const gone = rowsA.filter((r) => !setB.has(r)); const added = rowsB.filter((r) => !setA.has(r));
-    if (gone.length || added.length) parts.push(`${t}: -${gone.length} +${added.length} e.g. ${clip(added[0] ?? gone[0], 300)}`);
+    const setA = new Set(rowsA);
+    const setB = new Set(rowsB);
+    const gone = rowsA.filter((r) => !setB.has(r));
+    const added = rowsB.filter((r) => !setA.has(r));
+    if (gone.length || added.length)
+      parts.push(`${t}: -${gone.length} +${added.length} e.g. ${clip(added[0] ?? gone[0], 300)}`);
   }
   return parts.length ? parts.join('; ') : null;
 }
@@ -549,44 +1125,70 @@ function diff(a: Snapshot, b: Snapshot): string | null {
 // The test
 // ---------------------------------------------------------------------------------------
 
-interface RouteInfo { url: string; params: string[]; own: string[]; protected: Set<string>; family: Family }
+interface RouteInfo {
+  url: string;
+  params: string[];
+  own: string[];
+  protected: Set<string>;
+  family: Family;
+}
 
 /** The known bugs being fixed elsewhere, to label them in the report (the test fails on them all the same). */
 function knownLabel(kind: string, sent: Sent | null, raw: boolean, got: Got | null): string {
   const p = sent?.path ?? '';
-  if (got && (got.status === 431 || /"statusCode"/.test(got.text))) return ' [KNOWN: parser-rejected request gets Fastify\'s body]';
+  if (got && (got.status === 431 || /"statusCode"/.test(got.text)))
+    return " [KNOWN: parser-rejected request gets Fastify's body]";
   if (kind.startsWith('5xx') && sent) {
-    if (/\/action$/.test(p.split('?')[0]) && /(\[\[\[\[|\{"a":\{"a":)/.test(sent.body ?? '')) return ' [KNOWN: deep nesting in an action body]';
+    if (/\/action$/.test(p.split('?')[0]) && /(\[\[\[\[|\{"a":\{"a":)/.test(sent.body ?? ''))
+      return ' [KNOWN: deep nesting in an action body]';
     const q = new URLSearchParams(p.split('?')[1] ?? '');
-    if (/\/os-services/.test(p) && q.getAll('host').length + q.getAll('binary').length > 1) return ' [KNOWN: repeated query parameter on os-services]';
+    if (/\/os-services/.test(p) && q.getAll('host').length + q.getAll('binary').length > 1)
+      return ' [KNOWN: repeated query parameter on os-services]';
     if (/\/stratus\/v1\/faults/.test(p) && q.getAll('host').length > 1) return ' [KNOWN: repeated host on faults]';
-    if (sent.method === 'POST' && /^\/image\/v2\/images\/?$/.test(p.split('?')[0])) return ' [KNOWN?: image create with non-string formats]';
+    if (sent.method === 'POST' && /^\/image\/v2\/images\/?$/.test(p.split('?')[0]))
+      return ' [KNOWN?: image create with non-string formats]';
   }
   return '';
 }
 
-test('route fuzz: every route, every method; fault bodies per service; no 5xx; refused requests change nothing', { timeout: 900_000 }, async () => {
+test('route fuzz: every route, every method; fault bodies per service; no 5xx; refused requests change nothing', {
+  timeout: 900_000,
+}, async () => {
   const cloud = await TestCloud.start();
   const started = Date.now();
   const violations = new Map<string, { count: number; example: string; label: string }>();
   const record = (v: Violation, key: string, example: string, label: string, got?: Got | null) => {
     // Answers of the HTTP parser (Fastify's clientError body) are grouped by status alone, whatever the route.
-    const parser = got && (got.status === 431 || (got.jsonOk && isObj(got.json) && 'statusCode' in got.json && 'error' in got.json));
-    const k = parser ? `${v.kind} :: (rejected by the HTTP parser) -> ${got!.status}`
-      : example.match(/^[A-Z-]+ \/\//) ? `${v.kind} :: (any path starting with //) -> ${got?.status}` : `${v.kind} :: ${key}`;
+    const parser =
+      got && (got.status === 431 || (got.jsonOk && isObj(got.json) && 'statusCode' in got.json && 'error' in got.json));
+    const k = parser
+      ? `${v.kind} :: (rejected by the HTTP parser) -> ${got!.status}`
+      : example.match(/^[A-Z-]+ \/\//)
+        ? `${v.kind} :: (any path starting with //) -> ${got?.status}`
+        : `${v.kind} :: ${key}`;
     const e = violations.get(k);
     const ex = v.detail ? `${example}\n      (${v.detail})` : example;
     if (!e) violations.set(k, { count: 1, example: ex, label });
-    else { e.count++; if (ex.length < e.example.length) e.example = ex; }
+    else {
+      e.count++;
+      if (ex.length < e.example.length) e.example = ex;
+    }
   };
   const counts = new Map<string, number>();
   const bump = (k: string) => counts.set(k, (counts.get(k) ?? 0) + 1);
   try {
     // --- fixtures -------------------------------------------------------------------------
-    const req = (m: string, p: string, as: Persona, body?: unknown, mv?: string) => cloud.request(m, p, { as, body, mv });
-    const need = async (res: Awaited<ReturnType<typeof req>>, status: number, what: string) => { assert.equal(res.status, status, `${what}: ${res.text}`); return res.body; };
+    const req = (m: string, p: string, as: Persona, body?: unknown, mv?: string) =>
+      cloud.request(m, p, { as, body, mv });
+    const need = async (res: Awaited<ReturnType<typeof req>>, status: number, what: string) => {
+      assert.equal(res.status, status, `${what}: ${res.text}`);
+      return res.body;
+    };
     const servers: Record<string, string[]> = {};
-    for (const p of ['member', 'member', 'other', 'admin'] as Persona[]) (servers[cloud.projects[p]] ??= []).push(await cloud.createServer(p));
+    for (const p of ['member', 'member', 'other', 'admin'] as Persona[]) {
+      servers[cloud.projects[p]] ??= [];
+      servers[cloud.projects[p]].push(await cloud.createServer(p));
+    }
     const locked = servers[cloud.projects.member][1];
     await need(await req('POST', `/v2.1/servers/${locked}/action`, 'member', { lock: null }), 202, 'lock');
     const demoImage = (await need(await req('GET', '/image/v2/images', 'admin'), 200, 'images')).images[0].id as string;
@@ -595,30 +1197,105 @@ test('route fuzz: every route, every method; fault bodies per service; no 5xx; r
     for (const p of ['member', 'other'] as Persona[]) {
       const id = cloud.stack.deps.ids.uuid();
       const now = new Date().toISOString();
-      await cloud.stack.deps.db.insertInto('images').values({
-        id, name: `fz-${p}`, status: 'active', visibility: 'private', owner: cloud.projects[p], disk_format: 'raw', container_format: 'bare', size: 0,
-        min_disk: 0, min_ram: 0, protected: 0, properties: '{}', created_at: now, updated_at: now,
-      }).execute();
+      await cloud.stack.deps.db
+        .insertInto('images')
+        .values({
+          id,
+          name: `fz-${p}`,
+          status: 'active',
+          visibility: 'private',
+          owner: cloud.projects[p],
+          disk_format: 'raw',
+          container_format: 'bare',
+          size: 0,
+          min_disk: 0,
+          min_ram: 0,
+          protected: 0,
+          properties: '{}',
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
       images.push({ id, project: cloud.projects[p], private: true });
     }
-    const prot = await need(await req('POST', '/image/v2/images', 'admin', { name: 'fz-protected', visibility: 'private', protected: true }), 201, 'image');
+    const prot = await need(
+      await req('POST', '/image/v2/images', 'admin', { name: 'fz-protected', visibility: 'private', protected: true }),
+      201,
+      'image',
+    );
     images.push({ id: prot.id, project: cloud.projects.admin, private: true });
-    const nets = (await need(await req('GET', '/networking/v2.0/networks', 'admin'), 200, 'networks')).networks as Array<{ id: string; name: string }>;
-    const privateNet = nets.find((n) => n.name === 'private')!.id; const publicNet = nets.find((n) => n.name === 'public')!.id;
-    const subnets = ((await need(await req('GET', '/networking/v2.0/subnets', 'admin'), 200, 'subnets')).subnets as Array<{ id: string }>).map((s) => s.id);
-    for (const p of ['member', 'other'] as Persona[]) await need(await req('POST', '/networking/v2.0/ports', p, { port: { network_id: privateNet, name: `fz-${p}` } }), 201, 'port');
+    const nets = (await need(await req('GET', '/networking/v2.0/networks', 'admin'), 200, 'networks'))
+      .networks as Array<{ id: string; name: string }>;
+    const privateNet = nets.find((n) => n.name === 'private')!.id;
+    const publicNet = nets.find((n) => n.name === 'public')!.id;
+    const subnets = (
+      (await need(await req('GET', '/networking/v2.0/subnets', 'admin'), 200, 'subnets')).subnets as Array<{
+        id: string;
+      }>
+    ).map((s) => s.id);
+    for (const p of ['member', 'other'] as Persona[])
+      await need(
+        await req('POST', '/networking/v2.0/ports', p, { port: { network_id: privateNet, name: `fz-${p}` } }),
+        201,
+        'port',
+      );
     const ports: Record<string, string[]> = {};
-    for (const port of (await need(await req('GET', '/networking/v2.0/ports', 'admin'), 200, 'ports')).ports as Array<{ id: string; project_id: string }>) (ports[port.project_id] ??= []).push(port.id);
-    const fault = await need(await req('POST', '/stratus/v1/faults', 'admin', { fault: { host: 'fuzz-host', operation: 'reboot', mode: 'fail' } }), 201, 'fault');
-    const svc = (await need(await req('GET', '/v2.1/os-services', 'admin', undefined, '2.53'), 200, 'services')).services as Array<{ id: string; host: string }>;
-    const actions = (await need(await req('GET', `/v2.1/servers/${servers[cloud.projects.member][0]}/os-instance-actions`, 'member'), 200, 'actions')).instanceActions as Array<{ request_id: string }>;
+    for (const port of (await need(await req('GET', '/networking/v2.0/ports', 'admin'), 200, 'ports')).ports as Array<{
+      id: string;
+      project_id: string;
+    }>) {
+      ports[port.project_id] ??= [];
+      ports[port.project_id].push(port.id);
+    }
+    const fault = await need(
+      await req('POST', '/stratus/v1/faults', 'admin', {
+        fault: { host: 'fuzz-host', operation: 'reboot', mode: 'fail' },
+      }),
+      201,
+      'fault',
+    );
+    const svc = (await need(await req('GET', '/v2.1/os-services', 'admin', undefined, '2.53'), 200, 'services'))
+      .services as Array<{ id: string; host: string }>;
+    const actions = (
+      await need(
+        await req('GET', `/v2.1/servers/${servers[cloud.projects.member][0]}/os-instance-actions`, 'member'),
+        200,
+        'actions',
+      )
+    ).instanceActions as Array<{ request_id: string }>;
     const revoked = (await cloud.issueToken('demo', 'demo')).token;
-    await need(await cloud.request('DELETE', '/identity/v3/auth/tokens', { as: 'member', headers: { 'x-subject-token': revoked } }), 204, 'revoke');
+    await need(
+      await cloud.request('DELETE', '/identity/v3/auth/tokens', {
+        as: 'member',
+        headers: { 'x-subject-token': revoked },
+      }),
+      204,
+      'revoke',
+    );
     const subjects: string[] = [];
-    for (const [u, p] of [['demo', 'demo'], ['alt_demo', 'alt_demo'], ['admin', 'admin'], ['demo_reader', 'demo']]) subjects.push((await cloud.issueToken(u, p)).token);
+    for (const [u, p] of [
+      ['demo', 'demo'],
+      ['alt_demo', 'alt_demo'],
+      ['admin', 'admin'],
+      ['demo_reader', 'demo'],
+    ])
+      subjects.push((await cloud.issueToken(u, p)).token);
     const fx: Fixtures = {
-      servers, images, ports, networks: nets.map((n) => n.id), privateNet, publicNet, subnets, faults: [fault.fault.id], services: svc.map((s) => s.id),
-      hosts: svc.map((s) => s.host), requestIds: actions.map((a) => a.request_id), revoked, subjects, demoImage, password: cloud.stack.deps.config.password,
+      servers,
+      images,
+      ports,
+      networks: nets.map((n) => n.id),
+      privateNet,
+      publicNet,
+      subnets,
+      faults: [fault.fault.id],
+      services: svc.map((s) => s.id),
+      hosts: svc.map((s) => s.host),
+      requestIds: actions.map((a) => a.request_id),
+      revoked,
+      subjects,
+      demoImage,
+      password: cloud.stack.deps.config.password,
     };
     const agentHosts = cloud.stack.agents.map((a) => a.host);
     await cloud.drain();
@@ -628,11 +1305,19 @@ test('route fuzz: every route, every method; fault bodies per service; no 5xx; r
     const routes: RouteInfo[] = [];
     for (const d of discovered) {
       const params = [...d.url.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1]);
-      const probeUrl = d.url.replace(/:([A-Za-z_]+)/g, (_m, n) => (n === 'project_id' ? cloud.projects.member : 'probe'));
+      const probeUrl = d.url.replace(/:([A-Za-z_]+)/g, (_m, n) =>
+        n === 'project_id' ? cloud.projects.member : 'probe',
+      );
       const probe = await fetch(cloud.url + probeUrl, { method: 'OPTIONS' });
       await probe.arrayBuffer();
       const allow = probe.headers.get('allow');
-      const own = probe.status === 405 && allow ? allow.split(',').map((s) => s.trim()).filter(Boolean) : d.methods;
+      const own =
+        probe.status === 405 && allow
+          ? allow
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : d.methods;
       const prot = new Set<string>();
       for (const m of own) {
         const res = await fetch(cloud.url + probeUrl, { method: m });
@@ -646,77 +1331,169 @@ test('route fuzz: every route, every method; fault bodies per service; no 5xx; r
 
     // --- privacy sets: what a non-admin of project p must not see -------------------------
     const foreign = (project: string, family: Family): string[] => {
-      if (family === 'compute') return Object.entries(fx.servers).filter(([p]) => p !== project).flatMap(([, ids]) => ids);
-      if (family === 'network') return Object.entries(fx.ports).filter(([p]) => p !== project).flatMap(([, ids]) => ids);
+      if (family === 'compute')
+        return Object.entries(fx.servers)
+          .filter(([p]) => p !== project)
+          .flatMap(([, ids]) => ids);
+      if (family === 'network')
+        return Object.entries(fx.ports)
+          .filter(([p]) => p !== project)
+          .flatMap(([, ids]) => ids);
       if (family === 'image') return fx.images.filter((i) => i.private && i.project !== project).map((i) => i.id);
       return [];
     };
 
-    const tables = (await cloud.stack.deps.db.introspection.getTables()).map((t) => t.name).filter((n) => !/kysely/i.test(n));
+    const tables = (await cloud.stack.deps.db.introspection.getTables())
+      .map((t) => t.name)
+      .filter((n) => !/kysely/i.test(n));
     let dirty = true;
     let before: Snapshot | null = null;
     // The fingerprint sees a write (else the "nothing changed" check would be vacuous).
     {
       const a = await snapshot(cloud, tables);
       const port0 = fx.ports[cloud.projects.member][0];
-      await need(await cloud.request('PUT', `/networking/v2.0/ports/${port0}`, { as: 'admin', body: { port: { name: 'fz-fingerprint' } } }), 200, 'port rename');
+      await need(
+        await cloud.request('PUT', `/networking/v2.0/ports/${port0}`, {
+          as: 'admin',
+          body: { port: { name: 'fz-fingerprint' } },
+        }),
+        200,
+        'port rename',
+      );
       assert.ok(diff(a, await snapshot(cloud, tables)), 'the database fingerprint did not see a port rename');
     }
 
     /** Sends one request, checks it, and keeps the fingerprint chain going. */
-    const exercise = async (sent: Sent, ctx: { route: RouteInfo | null; clean: boolean; own: boolean; badToken: boolean; persona: Persona | null }) => {
-      if (dirty || before === null) { await cloud.drain(); before = await snapshot(cloud, tables); dirty = false; }
+    const exercise = async (
+      sent: Sent,
+      ctx: { route: RouteInfo | null; clean: boolean; own: boolean; badToken: boolean; persona: Persona | null },
+    ) => {
+      if (dirty || before === null) {
+        await cloud.drain();
+        before = await snapshot(cloud, tables);
+        dirty = false;
+      }
       let got: Got;
       const t0 = Date.now();
-      try { got = await send(cloud.url, sent); if (VERBOSE && Date.now() - t0 > 150) console.log(`slow (${Date.now() - t0} ms): ${clip(describe(sent, got), 400)}`); } catch (e) {
-        record({ kind: 'no answer', detail: `${(e as Error).name}: ${(e as Error).message}` }, `${sent.method} ${ctx.route?.url ?? '?'}`, describe(sent), '');
-        dirty = true; return;
+      try {
+        got = await send(cloud.url, sent);
+        if (VERBOSE && Date.now() - t0 > 150)
+          console.log(`slow (${Date.now() - t0} ms): ${clip(describe(sent, got), 400)}`);
+      } catch (e) {
+        record(
+          { kind: 'no answer', detail: `${(e as Error).name}: ${(e as Error).message}` },
+          `${sent.method} ${ctx.route?.url ?? '?'}`,
+          describe(sent),
+          '',
+        );
+        dirty = true;
+        return;
       }
       const routeKey = `${sent.method} ${ctx.route?.url ?? '(no route)'}`;
-      bump(`${sent.method} ${got.status}`); bump(`route ${ctx.route?.url ?? '-'}`);
+      bump(`${sent.method} ${got.status}`);
+      bump(`route ${ctx.route?.url ?? '-'}`);
       const family = familyOfTarget(sent.path);
-      for (const v of checkResponse(sent.method, family, got)) record(v, `${routeKey} -> ${got.status}`, describe(sent, got), knownLabel(v.kind, sent, false, got), got);
-      if (ctx.clean && ctx.route && !ctx.own && (STD_METHODS as readonly string[]).includes(sent.method)) bump('oracle 405 applied');
-      if (ctx.route && ctx.own && ctx.badToken && ctx.route.protected.has(sent.method) && ctx.clean) bump('oracle 401 applied');
-      if (ctx.clean && ctx.route && !ctx.own && (STD_METHODS as readonly string[]).includes(sent.method) && got.status !== 405) {
-        record({ kind: 'oracle: method the route lacks is not 405', detail: `own ${ctx.route.own.join(',')}` }, `${routeKey} -> ${got.status}`, describe(sent, got), '');
+      for (const v of checkResponse(sent.method, family, got))
+        record(v, `${routeKey} -> ${got.status}`, describe(sent, got), knownLabel(v.kind, sent, false, got), got);
+      if (ctx.clean && ctx.route && !ctx.own && (STD_METHODS as readonly string[]).includes(sent.method))
+        bump('oracle 405 applied');
+      if (ctx.route && ctx.own && ctx.badToken && ctx.route.protected.has(sent.method) && ctx.clean)
+        bump('oracle 401 applied');
+      if (
+        ctx.clean &&
+        ctx.route &&
+        !ctx.own &&
+        (STD_METHODS as readonly string[]).includes(sent.method) &&
+        got.status !== 405
+      ) {
+        record(
+          { kind: 'oracle: method the route lacks is not 405', detail: `own ${ctx.route.own.join(',')}` },
+          `${routeKey} -> ${got.status}`,
+          describe(sent, got),
+          '',
+        );
       }
-      if (ctx.route && ctx.own && ctx.badToken && ctx.route.protected.has(sent.method) && ctx.clean && got.status !== 401) {
-        record({ kind: 'oracle: protected route without a valid token is not 401' }, `${routeKey} -> ${got.status}`, describe(sent, got), '');
+      if (
+        ctx.route &&
+        ctx.own &&
+        ctx.badToken &&
+        ctx.route.protected.has(sent.method) &&
+        ctx.clean &&
+        got.status !== 401
+      ) {
+        record(
+          { kind: 'oracle: protected route without a valid token is not 401' },
+          `${routeKey} -> ${got.status}`,
+          describe(sent, got),
+          '',
+        );
       }
       if (got.status < 300 && ctx.persona && ctx.persona !== 'admin') {
         const asked = sent.path + (sent.body ?? '') + JSON.stringify(sent.headers);
-        const leaked = foreign(cloud.projects[ctx.persona], family).filter((id) => got.text.includes(id) && !asked.toLowerCase().includes(id));
-        if (leaked.length) record({ kind: 'isolation: another project\'s resource in a non-admin answer', detail: leaked.join(',') }, routeKey, describe(sent, got), '');
+        const leaked = foreign(cloud.projects[ctx.persona], family).filter(
+          (id) => got.text.includes(id) && !asked.toLowerCase().includes(id),
+        );
+        if (leaked.length)
+          record(
+            { kind: "isolation: another project's resource in a non-admin answer", detail: leaked.join(',') },
+            routeKey,
+            describe(sent, got),
+            '',
+          );
       }
-      const safe = ['GET', 'HEAD', 'OPTIONS'].includes(sent.method) || !(STD_METHODS as readonly string[]).includes(sent.method);
+      const safe =
+        ['GET', 'HEAD', 'OPTIONS'].includes(sent.method) || !(STD_METHODS as readonly string[]).includes(sent.method);
       if (got.status >= 400 || safe) {
         const after = await snapshot(cloud, tables);
         const d = diff(before!, after);
-        if (d) { record({ kind: got.status >= 400 ? 'state changed by a refused request' : 'state changed by a safe request', detail: d }, routeKey, describe(sent, got), ''); }
+        if (d) {
+          record(
+            {
+              kind: got.status >= 400 ? 'state changed by a refused request' : 'state changed by a safe request',
+              detail: d,
+            },
+            routeKey,
+            describe(sent, got),
+            '',
+          );
+        }
         before = after;
       } else dirty = true;
     };
 
     const tokenFor = (who: AuthChoice, garbage: string): string | null => {
       switch (who) {
-        case 'none': return null;
-        case 'empty': return '';
-        case 'garbage': return garbage;
-        case 'stxgarbage': return 'stx' + Buffer.from(garbage).toString('base64url').padEnd(43, 'A').slice(0, 43);
-        case 'revoked': return fx.revoked;
-        default: return cloud.tokens[who];
+        case 'none':
+          return null;
+        case 'empty':
+          return '';
+        case 'garbage':
+          return garbage;
+        case 'stxgarbage':
+          return 'stx' + Buffer.from(garbage).toString('base64url').padEnd(43, 'A').slice(0, 43);
+        case 'revoked':
+          return fx.revoked;
+        default:
+          return cloud.tokens[who];
       }
     };
 
     // --- phase 1: every route, every method, once each with and without a token -------------
     for (const route of routes) {
       let prev = '';
-      const realPath = route.url.split('/').map((seg) => {
-        const out = !seg.startsWith(':') ? seg : seg === ':project_id' ? cloud.projects.admin : poolFor(fx, cloud, seg.slice(1), prev)[0] ?? 'x';
-        prev = seg;
-        return out;
-      }).join('/') || '/';
+      const realPath =
+        route.url
+          .split('/')
+          .map((seg) => {
+            const out = !seg.startsWith(':')
+              ? seg
+              : seg === ':project_id'
+                ? cloud.projects.admin
+                : (poolFor(fx, cloud, seg.slice(1), prev)[0] ?? 'x');
+            prev = seg;
+            return out;
+          })
+          .join('/') || '/';
       for (const method of [...STD_METHODS]) {
         for (const who of ['admin', 'none'] as const) {
           const headers: Record<string, string> = {};
@@ -724,8 +1501,14 @@ test('route fuzz: every route, every method; fault bodies per service; no 5xx; r
           if (token !== null) headers['x-auth-token'] = token;
           const own = route.own.includes(method);
           let body: string | null = null;
-          if (method === 'POST' || method === 'PUT' || method === 'PATCH') { body = writeJson(sanitize(templatesFor(method, route.url, fx)[0], agentHosts)); headers['content-type'] = 'application/json'; }
-          await exercise({ method, path: realPath, headers, body, who }, { route, clean: body === null, own, badToken: who === 'none', persona: who === 'none' ? null : who });
+          if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+            body = writeJson(sanitize(templatesFor(method, route.url, fx)[0], agentHosts));
+            headers['content-type'] = 'application/json';
+          }
+          await exercise(
+            { method, path: realPath, headers, body, who },
+            { route, clean: body === null, own, badToken: who === 'none', persona: who === 'none' ? null : who },
+          );
         }
       }
     }
@@ -733,79 +1516,133 @@ test('route fuzz: every route, every method; fault bodies per service; no 5xx; r
 
     // --- phase 2: random requests ---------------------------------------------------------
     let runs = 0;
-    await fc.assert(fc.asyncProperty(requestArb, async (r) => {
-      runs++;
-      const route = routes[r.route % routes.length];
-      let clean = true;
-      let paramIdx = 0;
-      let prev = '';
-      const segs: string[] = [];
-      for (const seg of route.url.split('/')) {
-        if (!seg.startsWith(':')) { segs.push(seg); prev = seg; continue; }
-        const name = seg.slice(1);
-        const c = r.params[paramIdx++ % r.params.length];
-        let value: string;
-        if (c.kind === 'pool') {
-          const pool = c.foreignPool ? allIds(fx, cloud) : poolFor(fx, cloud, name, prev);
-          value = pool.length ? ID_SPELLINGS[c.spelling](pool[c.pick % pool.length]) : 'x';
-        } else value = c.value;
-        if (!PLAIN_PARAM_RE.test(value) || staticSegments.has(value)) clean = false;
-        if (name === 'project_id' && !/^[0-9a-f]{32}$/.test(value)) clean = false;
-        segs.push(value); prev = seg;
-      }
-      let path = segs.join('/') || '/';
-      switch (r.variation) {
-        case 'none': break;
-        case 'trailing': path += '/'; break;
-        case 'double': path = '/' + path; clean = false; break;
-        case 'extra': path += '/extra'; clean = false; break;
-        case 'upper': { const u = path.toUpperCase(); if (u !== path) clean = false; path = u; break; }
-        case 'dot': path = path.replace(/^\/([^/]*)/, '/$1/.'); clean = false; break;
-      }
-      if (r.query.length) {
-        clean = false;
-        const parts: string[] = [];
-        for (const q of r.query) {
-          for (let i = 0; i < q.repeat; i++) {
-            const k = encodeURIComponent(q.key);
-            if (q.value.kind === 'novalue') parts.push(k);
-            else if (q.value.kind === 'raw') parts.push(`${k}=${q.value.value}`);
-            else { const ids = [...allIds(fx, cloud), ...fx.hosts]; parts.push(`${k}=${encodeURIComponent(ids[(q.value.pick + i) % ids.length])}`); }
+    await fc.assert(
+      fc.asyncProperty(requestArb, async (r) => {
+        runs++;
+        const route = routes[r.route % routes.length];
+        let clean = true;
+        let paramIdx = 0;
+        let prev = '';
+        const segs: string[] = [];
+        for (const seg of route.url.split('/')) {
+          if (!seg.startsWith(':')) {
+            segs.push(seg);
+            prev = seg;
+            continue;
           }
+          const name = seg.slice(1);
+          const c = r.params[paramIdx++ % r.params.length];
+          let value: string;
+          if (c.kind === 'pool') {
+            const pool = c.foreignPool ? allIds(fx, cloud) : poolFor(fx, cloud, name, prev);
+            value = pool.length ? ID_SPELLINGS[c.spelling](pool[c.pick % pool.length]) : 'x';
+          } else value = c.value;
+          if (!PLAIN_PARAM_RE.test(value) || staticSegments.has(value)) clean = false;
+          if (name === 'project_id' && !/^[0-9a-f]{32}$/.test(value)) clean = false;
+          segs.push(value);
+          prev = seg;
         }
-        path += '?' + parts.join('&');
-      }
-      const method = r.method === 'own' ? route.own[r.ownPick % route.own.length] : r.method;
-      const own = route.own.includes(method);
-      const headers: Record<string, string> = {};
-      const token = tokenFor(r.auth.who, r.auth.garbage);
-      if (token !== null) headers['x-auth-token'] = token;
-      const badToken = ['none', 'empty', 'garbage', 'revoked', 'stxgarbage'].includes(r.auth.who);
-      if (r.version.modern !== null) { headers['openstack-api-version'] = r.version.modern; clean = false; }
-      if (r.version.legacy !== null) { headers['x-openstack-nova-api-version'] = r.version.legacy; clean = false; }
-      if (r.subject) headers['x-subject-token'] = r.subject.kind === 'disposable' ? fx.subjects[r.subject.n % fx.subjects.length] : r.subject.kind === 'revoked' ? fx.revoked : r.auth.garbage;
-      if (r.accept !== null) headers.accept = r.accept;
-      let body: string | null = null;
-      if (method !== 'GET' && method !== 'HEAD' && r.body.kind !== 'none') {
-        const templates = templatesFor(method, route.url, fx);
-        switch (r.body.kind) {
-          case 'template': body = writeJson(sanitize(mutate(templates[r.body.pick % templates.length], r.body.mutations), agentHosts)); break;
-          case 'json': body = writeJson(sanitize(structuredClone(r.body.value), agentHosts)); break;
-          case 'deep': {
-            const t = templates[r.body.pick % templates.length];
-            const key = isObj(t) && Object.keys(t).length ? Object.keys(t)[0] : 'lock';
-            const deep = writeJson({ __deep: r.body.depth, shape: r.body.shape } as unknown as J);
-            body = r.body.wrapInTemplateKey ? `{${JSON.stringify(key)}:${deep}}` : deep;
+        let path = segs.join('/') || '/';
+        switch (r.variation) {
+          case 'none':
+            break;
+          case 'trailing':
+            path += '/';
+            break;
+          case 'double':
+            path = '/' + path;
+            clean = false;
+            break;
+          case 'extra':
+            path += '/extra';
+            clean = false;
+            break;
+          case 'upper': {
+            const u = path.toUpperCase();
+            if (u !== path) clean = false;
+            path = u;
             break;
           }
-          case 'text': body = r.body.text; break;
+          case 'dot':
+            path = path.replace(/^\/([^/]*)/, '/$1/.');
+            clean = false;
+            break;
         }
-        if (r.contentType !== null) headers['content-type'] = r.contentType;
-      }
-      if (body !== null) clean = false;
-      const persona = PERSONAS.includes(r.auth.who as Persona) ? (r.auth.who as Persona) : null;
-      await exercise({ method, path, headers, body, who: r.auth.who }, { route, clean, own, badToken, persona });
-    }), { numRuns: RUNS, seed: SEED, endOnFailure: true, interruptAfterTimeLimit: process.env.STRATUS_FUZZ_RUNS ? 600_000 : 25_000, markInterruptAsFailure: false });
+        if (r.query.length) {
+          clean = false;
+          const parts: string[] = [];
+          for (const q of r.query) {
+            for (let i = 0; i < q.repeat; i++) {
+              const k = encodeURIComponent(q.key);
+              if (q.value.kind === 'novalue') parts.push(k);
+              else if (q.value.kind === 'raw') parts.push(`${k}=${q.value.value}`);
+              else {
+                const ids = [...allIds(fx, cloud), ...fx.hosts];
+                parts.push(`${k}=${encodeURIComponent(ids[(q.value.pick + i) % ids.length])}`);
+              }
+            }
+          }
+          path += '?' + parts.join('&');
+        }
+        const method = r.method === 'own' ? route.own[r.ownPick % route.own.length] : r.method;
+        const own = route.own.includes(method);
+        const headers: Record<string, string> = {};
+        const token = tokenFor(r.auth.who, r.auth.garbage);
+        if (token !== null) headers['x-auth-token'] = token;
+        const badToken = ['none', 'empty', 'garbage', 'revoked', 'stxgarbage'].includes(r.auth.who);
+        if (r.version.modern !== null) {
+          headers['openstack-api-version'] = r.version.modern;
+          clean = false;
+        }
+        if (r.version.legacy !== null) {
+          headers['x-openstack-nova-api-version'] = r.version.legacy;
+          clean = false;
+        }
+        if (r.subject)
+          headers['x-subject-token'] =
+            r.subject.kind === 'disposable'
+              ? fx.subjects[r.subject.n % fx.subjects.length]
+              : r.subject.kind === 'revoked'
+                ? fx.revoked
+                : r.auth.garbage;
+        if (r.accept !== null) headers.accept = r.accept;
+        let body: string | null = null;
+        if (method !== 'GET' && method !== 'HEAD' && r.body.kind !== 'none') {
+          const templates = templatesFor(method, route.url, fx);
+          switch (r.body.kind) {
+            case 'template':
+              body = writeJson(
+                sanitize(mutate(templates[r.body.pick % templates.length], r.body.mutations), agentHosts),
+              );
+              break;
+            case 'json':
+              body = writeJson(sanitize(structuredClone(r.body.value), agentHosts));
+              break;
+            case 'deep': {
+              const t = templates[r.body.pick % templates.length];
+              const key = isObj(t) && Object.keys(t).length ? Object.keys(t)[0] : 'lock';
+              const deep = writeJson({ __deep: r.body.depth, shape: r.body.shape } as unknown as J);
+              body = r.body.wrapInTemplateKey ? `{${JSON.stringify(key)}:${deep}}` : deep;
+              break;
+            }
+            case 'text':
+              body = r.body.text;
+              break;
+          }
+          if (r.contentType !== null) headers['content-type'] = r.contentType;
+        }
+        if (body !== null) clean = false;
+        const persona = PERSONAS.includes(r.auth.who as Persona) ? (r.auth.who as Persona) : null;
+        await exercise({ method, path, headers, body, who: r.auth.who }, { route, clean, own, badToken, persona });
+      }),
+      {
+        numRuns: RUNS,
+        seed: SEED,
+        endOnFailure: true,
+        interruptAfterTimeLimit: process.env.STRATUS_FUZZ_RUNS ? 600_000 : 25_000,
+        markInterruptAsFailure: false,
+      },
+    );
     const phase2 = Date.now() - started - phase1;
 
     // --- phase 2b: systematic edges (after the random phase: these may delete fixtures) ------
@@ -815,12 +1652,23 @@ test('route fuzz: every route, every method; fault bodies per service; no 5xx; r
     let systematic = 0;
     for (const route of routes) {
       let prev = '';
-      const path = route.url.split('/').map((seg) => {
-        const out = !seg.startsWith(':') ? seg : seg === ':project_id' ? cloud.projects.admin : poolFor(fx, cloud, seg.slice(1), prev)[0] ?? 'x';
-        prev = seg;
-        return out;
-      }).join('/') || '/';
-      const headers = (): Record<string, string> => ({ 'x-auth-token': cloud.tokens.admin, ...(route.family === 'compute' ? { 'openstack-api-version': 'compute latest' } : {}) });
+      const path =
+        route.url
+          .split('/')
+          .map((seg) => {
+            const out = !seg.startsWith(':')
+              ? seg
+              : seg === ':project_id'
+                ? cloud.projects.admin
+                : (poolFor(fx, cloud, seg.slice(1), prev)[0] ?? 'x');
+            prev = seg;
+            return out;
+          })
+          .join('/') || '/';
+      const headers = (): Record<string, string> => ({
+        'x-auth-token': cloud.tokens.admin,
+        ...(route.family === 'compute' ? { 'openstack-api-version': 'compute latest' } : {}),
+      });
       for (const method of route.own) {
         if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
           for (const t of templatesFor(method, route.url, fx)) {
@@ -829,14 +1677,20 @@ test('route fuzz: every route, every method; fault bodies per service; no 5xx; r
               for (const value of HOSTILE) {
                 const body = writeJson(sanitize(mutate(t, [{ at, op: 'replace', key: '', value }]), agentHosts));
                 systematic++;
-                await exercise({ method, path, headers: { ...headers(), 'content-type': 'application/json' }, body, who: 'admin' }, { route, clean: false, own: true, badToken: false, persona: 'admin' });
+                await exercise(
+                  { method, path, headers: { ...headers(), 'content-type': 'application/json' }, body, who: 'admin' },
+                  { route, clean: false, own: true, badToken: false, persona: 'admin' },
+                );
               }
             }
           }
         } else if (method !== 'HEAD') {
           for (const key of CORE_QUERY_KEYS) {
             systematic++;
-            await exercise({ method, path: `${path}?${key}=x&${key}=y`, headers: headers(), body: null, who: 'admin' }, { route, clean: false, own: true, badToken: false, persona: 'admin' });
+            await exercise(
+              { method, path: `${path}?${key}=x&${key}=y`, headers: headers(), body: null, who: 'admin' },
+              { route, clean: false, own: true, badToken: false, persona: 'admin' },
+            );
           }
         }
       }
@@ -845,57 +1699,140 @@ test('route fuzz: every route, every method; fault bodies per service; no 5xx; r
 
     // --- phase 3: raw bytes below the HTTP parser -----------------------------------------
     const port = Number(new URL(cloud.url).port);
-    const targets = ['/v2.1/servers', '/identity/v3/auth/tokens', '/image/v2/images', '/networking/v2.0/ports', '/stratus/v1/faults'];
+    const targets = [
+      '/v2.1/servers',
+      '/identity/v3/auth/tokens',
+      '/image/v2/images',
+      '/networking/v2.0/ports',
+      '/stratus/v1/faults',
+    ];
     const tok = cloud.tokens.member;
     const rawCases: Array<{ name: string; bytes: Buffer; target: string | null }> = [];
     const line = (s: string) => Buffer.from(s, 'latin1');
     for (const t of targets) {
       const base = `Host: 127.0.0.1\r\nX-Auth-Token: ${tok}\r\nConnection: close\r\n`;
       rawCases.push(
-        { name: 'raw 0xff byte in path', bytes: Buffer.concat([line(`GET ${t}/`), Buffer.from([0xff]), line(` HTTP/1.1\r\n${base}\r\n`)]), target: t },
-        { name: 'raw UTF-8 é in path', bytes: Buffer.concat([line(`GET ${t}/`), Buffer.from('é', 'utf8'), line(` HTTP/1.1\r\n${base}\r\n`)]), target: t },
+        {
+          name: 'raw 0xff byte in path',
+          bytes: Buffer.concat([line(`GET ${t}/`), Buffer.from([0xff]), line(` HTTP/1.1\r\n${base}\r\n`)]),
+          target: t,
+        },
+        {
+          name: 'raw UTF-8 é in path',
+          bytes: Buffer.concat([line(`GET ${t}/`), Buffer.from('é', 'utf8'), line(` HTTP/1.1\r\n${base}\r\n`)]),
+          target: t,
+        },
         { name: 'control byte 0x01 in path', bytes: line(`GET ${t}/\x01 HTTP/1.1\r\n${base}\r\n`), target: t },
-        { name: 'over-long header (20 kB)', bytes: line(`GET ${t} HTTP/1.1\r\n${base}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`), target: t },
-        { name: 'over-long path (20 kB)', bytes: line(`GET ${t}/${'p'.repeat(20_000)} HTTP/1.1\r\n${base}\r\n`), target: t },
+        {
+          name: 'over-long header (20 kB)',
+          bytes: line(`GET ${t} HTTP/1.1\r\n${base}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
+          target: t,
+        },
+        {
+          name: 'over-long path (20 kB)',
+          bytes: line(`GET ${t}/${'p'.repeat(20_000)} HTTP/1.1\r\n${base}\r\n`),
+          target: t,
+        },
         { name: 'unknown HTTP version', bytes: line(`GET ${t} HTTP/9.9\r\n${base}\r\n`), target: t },
         { name: 'space in path', bytes: line(`GET ${t}/a b HTTP/1.1\r\n${base}\r\n`), target: t },
-        { name: 'bad Content-Length', bytes: line(`POST ${t} HTTP/1.1\r\n${base}Content-Type: application/json\r\nContent-Length: abc\r\n\r\n{}`), target: t },
-        { name: 'Content-Length and Transfer-Encoding', bytes: line(`POST ${t} HTTP/1.1\r\n${base}Content-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`), target: t },
-        { name: 'bad chunk size', bytes: line(`POST ${t} HTTP/1.1\r\n${base}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`), target: t },
-        { name: 'header name with a space', bytes: line(`GET ${t} HTTP/1.1\r\n${base}Bad Header: x\r\n\r\n`), target: t },
+        {
+          name: 'bad Content-Length',
+          bytes: line(`POST ${t} HTTP/1.1\r\n${base}Content-Type: application/json\r\nContent-Length: abc\r\n\r\n{}`),
+          target: t,
+        },
+        {
+          name: 'Content-Length and Transfer-Encoding',
+          bytes: line(
+            `POST ${t} HTTP/1.1\r\n${base}Content-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+          ),
+          target: t,
+        },
+        {
+          name: 'bad chunk size',
+          bytes: line(
+            `POST ${t} HTTP/1.1\r\n${base}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
+          ),
+          target: t,
+        },
+        {
+          name: 'header name with a space',
+          bytes: line(`GET ${t} HTTP/1.1\r\n${base}Bad Header: x\r\n\r\n`),
+          target: t,
+        },
         { name: 'NUL in a header value', bytes: line(`GET ${t} HTTP/1.1\r\n${base}X-A: a\x00b\r\n\r\n`), target: t },
-        { name: 'HTTP/1.1 without Host', bytes: line(`GET ${t} HTTP/1.1\r\nX-Auth-Token: ${tok}\r\nConnection: close\r\n\r\n`), target: t },
-        { name: 'absolute-form target', bytes: line(`GET http://127.0.0.1:${port}${t} HTTP/1.1\r\n${base}\r\n`), target: `http://127.0.0.1:${port}${t}` },
+        {
+          name: 'HTTP/1.1 without Host',
+          bytes: line(`GET ${t} HTTP/1.1\r\nX-Auth-Token: ${tok}\r\nConnection: close\r\n\r\n`),
+          target: t,
+        },
+        {
+          name: 'absolute-form target',
+          bytes: line(`GET http://127.0.0.1:${port}${t} HTTP/1.1\r\n${base}\r\n`),
+          target: `http://127.0.0.1:${port}${t}`,
+        },
         { name: 'lower-case method', bytes: line(`get ${t} HTTP/1.1\r\n${base}\r\n`), target: t },
-        { name: 'obsolete line folding', bytes: line(`GET ${t} HTTP/1.1\r\n${base}X-Fold: a\r\n b\r\n\r\n`), target: t },
+        {
+          name: 'obsolete line folding',
+          bytes: line(`GET ${t} HTTP/1.1\r\n${base}X-Fold: a\r\n b\r\n\r\n`),
+          target: t,
+        },
       );
     }
     rawCases.push(
       { name: 'garbage request line', bytes: line('GARBAGE\r\n\r\n'), target: null },
       { name: 'binary request line', bytes: Buffer.from([0, 1, 2, 0xfe, 13, 10, 13, 10]), target: null },
       { name: 'request line without target', bytes: line('GET HTTP/1.1\r\nHost: x\r\n\r\n'), target: null },
-      { name: 'request line with extra token', bytes: line('GET /v2.1 HTTP/1.1 x\r\nHost: x\r\n\r\n'), target: '/v2.1' },
+      {
+        name: 'request line with extra token',
+        bytes: line('GET /v2.1 HTTP/1.1 x\r\nHost: x\r\n\r\n'),
+        target: '/v2.1',
+      },
     );
     // Generated raw requests: a random byte string as the last path segment and as a header value.
     const rawRuns = Math.max(10, Math.round(RUNS / 20));
-    fc.assert(fc.property(fc.constantFrom(...targets), fc.uint8Array({ minLength: 1, maxLength: 16 }), fc.uint8Array({ maxLength: 16 }), (t, seg, hv) => {
-      const safeSeg = Buffer.from([...seg].filter((b) => b !== 0x20 && b !== 0x0d && b !== 0x0a && b !== 0x3f && b !== 0x23));
-      const safeHv = Buffer.from([...hv].filter((b) => b !== 0x0d && b !== 0x0a));
-      if (safeSeg.length === 0) return;
-      rawCases.push({ name: 'generated bytes in path / header', bytes: Buffer.concat([line(`GET ${t}/`), safeSeg, line(` HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Fuzz: `), safeHv, line('\r\n\r\n')]), target: t });
-    }), { numRuns: rawRuns, seed: SEED });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...targets),
+        fc.uint8Array({ minLength: 1, maxLength: 16 }),
+        fc.uint8Array({ maxLength: 16 }),
+        (t, seg, hv) => {
+          const safeSeg = Buffer.from(
+            [...seg].filter((b) => b !== 0x20 && b !== 0x0d && b !== 0x0a && b !== 0x3f && b !== 0x23),
+          );
+          const safeHv = Buffer.from([...hv].filter((b) => b !== 0x0d && b !== 0x0a));
+          if (safeSeg.length === 0) return;
+          rawCases.push({
+            name: 'generated bytes in path / header',
+            bytes: Buffer.concat([
+              line(`GET ${t}/`),
+              safeSeg,
+              line(` HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Fuzz: `),
+              safeHv,
+              line('\r\n\r\n'),
+            ]),
+            target: t,
+          });
+        },
+      ),
+      { numRuns: rawRuns, seed: SEED },
+    );
     for (let i = 0; i < rawCases.length; i += 8) {
-      await Promise.all(rawCases.slice(i, i + 8).map(async (c) => {
-        const got = await rawExchange(port, c.bytes);
-        const shown = `raw ${c.name}: ${JSON.stringify(clip(c.bytes.toString('latin1'), 160))}`;
-        bump(`raw ${got?.status ?? 'none'}`);
-        if (!got) { record({ kind: 'raw: no HTTP response' }, c.name, shown, ''); return; }
-        const method = c.bytes.toString('latin1').split(' ')[0];
-        const ex = `${shown}\n      -> ${got.status} ${JSON.stringify(Object.fromEntries([...got.headers].filter(([k]) => k !== 'date')))} ${clip(got.text, 200)}`;
-        for (const v of checkResponse(method, c.target === null ? null : familyOfTarget(c.target), got)) {
-          record(v, `raw ${c.name} -> ${got.status}`, ex, knownLabel(v.kind, null, true, got), got);
-        }
-      }));
+      await Promise.all(
+        rawCases.slice(i, i + 8).map(async (c) => {
+          const got = await rawExchange(port, c.bytes);
+          const shown = `raw ${c.name}: ${JSON.stringify(clip(c.bytes.toString('latin1'), 160))}`;
+          bump(`raw ${got?.status ?? 'none'}`);
+          if (!got) {
+            record({ kind: 'raw: no HTTP response' }, c.name, shown, '');
+            return;
+          }
+          const method = c.bytes.toString('latin1').split(' ')[0];
+          const ex = `${shown}\n      -> ${got.status} ${JSON.stringify(Object.fromEntries([...got.headers].filter(([k]) => k !== 'date')))} ${clip(got.text, 200)}`;
+          for (const v of checkResponse(method, c.target === null ? null : familyOfTarget(c.target), got)) {
+            record(v, `raw ${c.name} -> ${got.status}`, ex, knownLabel(v.kind, null, true, got), got);
+          }
+        }),
+      );
     }
     await cloud.drain();
 
@@ -906,12 +1843,21 @@ test('route fuzz: every route, every method; fault bodies per service; no 5xx; r
 
     const elapsed = Date.now() - started;
     if (VERBOSE) {
-      console.log(`route fuzz: seed ${SEED}; ${routes.length} routes; phase 1 ${phase1} ms, phase 2 ${runs} runs ${phase2} ms, phase 2b ${systematic} requests ${phase2b} ms, ${rawCases.length} raw cases; total ${elapsed} ms`);
+      console.log(
+        `route fuzz: seed ${SEED}; ${routes.length} routes; phase 1 ${phase1} ms, phase 2 ${runs} runs ${phase2} ms, phase 2b ${systematic} requests ${phase2b} ms, ${rawCases.length} raw cases; total ${elapsed} ms`,
+      );
       console.log(Object.fromEntries([...counts].sort()));
       for (const r of routes) console.log(`  ${r.url} own=${r.own.join(',')} protected=${[...r.protected].join(',')}`);
     }
-    const report = [...violations].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `- ${k} x${v.count}${v.label}\n    e.g. ${v.example}`).join('\n');
-    assert.equal(violations.size, 0, `route fuzz (seed ${SEED}, STRATUS_FUZZ_SEED=${SEED} to reproduce): ${violations.size} kinds of violation:\n${report}`);
+    const report = [...violations]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `- ${k} x${v.count}${v.label}\n    e.g. ${v.example}`)
+      .join('\n');
+    assert.equal(
+      violations.size,
+      0,
+      `route fuzz (seed ${SEED}, STRATUS_FUZZ_SEED=${SEED} to reproduce): ${violations.size} kinds of violation:\n${report}`,
+    );
   } finally {
     await cloud.close();
   }

@@ -17,5 +17,9 @@ const timer = setInterval(() => {
   }
 }, intervalMs);
 parentPort?.on('message', (m) => {
-  if (m === 'stop') { clearInterval(timer); db.close(); parentPort?.close(); }
+  if (m === 'stop') {
+    clearInterval(timer);
+    db.close();
+    parentPort?.close();
+  }
 });

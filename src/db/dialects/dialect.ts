@@ -6,7 +6,6 @@ import { makeTransact, type DialectName, type Transact } from './transact.js';
 export type { DialectName };
 import { TaskListener, notifyChannel, type TaskEvents, type TaskSignal } from './notify.js';
 
-
 /**
  * Everything that differs between SQLite and PostgreSQL, in one object built when the database
  * is opened (openDatabase) and handed to the parts that need it. Repositories reach it through
@@ -41,50 +40,87 @@ export interface Dialect {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnySelect = SelectQueryBuilder<any, any, any>;
 
-const errorCode = (err: unknown): string => (err as { code?: unknown } | null)?.code as string ?? '';
-const errorMessage = (err: unknown): string => (err as { message?: unknown } | null)?.message as string ?? '';
+const errorCode = (err: unknown): string => ((err as { code?: unknown } | null)?.code as string) ?? '';
+const errorMessage = (err: unknown): string => ((err as { message?: unknown } | null)?.message as string) ?? '';
 
-const PG_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-const PG_UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connect ECONNREFUSED/i;
+const PG_UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
+const PG_UNAVAILABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connect ECONNREFUSED/i;
 const SQLITE_UNAVAILABLE = new Set(['SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR']);
 
 const postgresErrors = {
-  isRetryable: (err: unknown) => { const c = errorCode(err); return c === '40P01' || c === '40001'; },
+  isRetryable: (err: unknown) => {
+    const c = errorCode(err);
+    return c === '40P01' || c === '40001';
+  },
   isUnavailable(err: unknown): boolean {
     if (!err) return false;
     // A deadlock victim counts as unavailable: what failed may simply be run again.
-    return postgresErrors.isRetryable(err) || PG_UNAVAILABLE.has(errorCode(err)) || PG_UNAVAILABLE_MESSAGE.test(errorMessage(err));
+    return (
+      postgresErrors.isRetryable(err) ||
+      PG_UNAVAILABLE.has(errorCode(err)) ||
+      PG_UNAVAILABLE_MESSAGE.test(errorMessage(err))
+    );
   },
   isUniqueViolation: (err: unknown) => errorCode(err) === '23505',
 };
 
 const sqliteErrors = {
   isRetryable: (_err: unknown) => false,
-  isUnavailable: (err: unknown) => !!err && (SQLITE_UNAVAILABLE.has(errorCode(err)) || /database is locked/i.test(errorMessage(err))),
-  isUniqueViolation: (err: unknown) => { const c = errorCode(err); return c === 'SQLITE_CONSTRAINT_UNIQUE' || c === 'SQLITE_CONSTRAINT_PRIMARYKEY'; },
+  isUnavailable: (err: unknown) =>
+    !!err && (SQLITE_UNAVAILABLE.has(errorCode(err)) || /database is locked/i.test(errorMessage(err))),
+  isUniqueViolation: (err: unknown) => {
+    const c = errorCode(err);
+    return c === 'SQLITE_CONSTRAINT_UNIQUE' || c === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  },
 };
 
 /** Either dialect's "cannot reach the database" (for the HTTP fault mapper, which serves both). */
-export const isUnavailableError = (err: unknown): boolean => postgresErrors.isUnavailable(err) || sqliteErrors.isUnavailable(err);
+export const isUnavailableError = (err: unknown): boolean =>
+  postgresErrors.isUnavailable(err) || sqliteErrors.isUnavailable(err);
 /** Either dialect's unique-constraint violation. */
-export const isUniqueViolation = (err: unknown): boolean => postgresErrors.isUniqueViolation(err) || sqliteErrors.isUniqueViolation(err);
+export const isUniqueViolation = (err: unknown): boolean =>
+  postgresErrors.isUniqueViolation(err) || sqliteErrors.isUniqueViolation(err);
 
 export function postgresDialect(db: Kysely<Database>, url: string): Dialect {
   const transact = makeTransact(db, 'postgres', postgresErrors.isRetryable);
   return {
-    name: 'postgres', transact, ...postgresErrors,
+    name: 'postgres',
+    transact,
+    ...postgresErrors,
     commitSoon: (fn) => fn(db),
     lockRows: (q, table) => q.forUpdate(table) as typeof q,
     lockRowsSkipLocked: (q) => q.forUpdate().skipLocked() as typeof q,
-    async notify(ex, signal) { await sql`select pg_notify(${notifyChannel}, ${signal})`.execute(ex); },
-    async listen(events, log) { const l = new TaskListener(url, events, log); await l.start(); return l; },
+    async notify(ex, signal) {
+      await sql`select pg_notify(${notifyChannel}, ${signal})`.execute(ex);
+    },
+    async listen(events, log) {
+      const l = new TaskListener(url, events, log);
+      await l.start();
+      return l;
+    },
   };
 }
 
 export function sqliteDialect(db: Kysely<Database>): Dialect {
   const transact = makeTransact(db, 'sqlite', sqliteErrors.isRetryable);
   return {
-    name: 'sqlite', transact, ...sqliteErrors,
+    name: 'sqlite',
+    transact,
+    ...sqliteErrors,
     commitSoon: (fn) => transact(fn),
     lockRows: (q) => q,
     lockRowsSkipLocked: (q) => q,

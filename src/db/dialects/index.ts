@@ -32,11 +32,17 @@ export function openDatabase(url: string, dataDir: string): OpenedDb {
       query_timeout: 10000,
       idleTimeoutMillis: 30000,
     });
-    pool.on('error', () => { /* a dropped idle client; the next query reconnects */ });
+    pool.on('error', () => {
+      /* a dropped idle client; the next query reconnects */
+    });
     // A client checked out between two queries of a transaction has no error listener of the
     // pool's: without this one, a database restart would crash the process instead of failing
     // the request (which the fault mapper turns into a 503).
-    pool.on('connect', (client) => { client.on('error', () => { /* surfaced by the pending or next query */ }); });
+    pool.on('connect', (client) => {
+      client.on('error', () => {
+        /* surfaced by the pending or next query */
+      });
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const dialect = postgresDialect(db, url);
     attachDialect(db, dialect);
@@ -59,7 +65,15 @@ export function openDatabase(url: string, dataDir: string): OpenedDb {
   const checkpointer = file === ':memory:' ? null : startCheckpointer(file);
   const dialect = sqliteDialect(db);
   attachDialect(db, dialect);
-  return { db, dialect, where: file, close: async () => { await checkpointer?.stop(); await db.destroy(); } };
+  return {
+    db,
+    dialect,
+    where: file,
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+  };
 }
 
 /**
@@ -68,9 +82,13 @@ export function openDatabase(url: string, dataDir: string): OpenedDb {
  * its beginning before reaching that size, so the main thread seldom checkpoints itself.
  */
 function startCheckpointer(file: string): { stop(): Promise<void> } {
-  const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { file, intervalMs: 20 } });
+  const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
+    workerData: { file, intervalMs: 20 },
+  });
   worker.unref();
-  worker.on('error', () => { /* the main connection's own checkpoint takes over */ });
+  worker.on('error', () => {
+    /* the main connection's own checkpoint takes over */
+  });
   const exited = new Promise<void>((r) => worker.once('exit', () => r()));
   return {
     async stop() {
@@ -78,7 +96,12 @@ function startCheckpointer(file: string): { stop(): Promise<void> } {
       worker.ref();
       worker.postMessage('stop');
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 2000); })]);
+      await Promise.race([
+        exited,
+        new Promise((r) => {
+          timer = setTimeout(r, 2000);
+        }),
+      ]);
       clearTimeout(timer);
       await worker.terminate();
     },

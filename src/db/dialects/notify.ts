@@ -25,7 +25,11 @@ export class TaskListener {
   private client: pg.Client | null = null;
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
-  constructor(private url: string, private events: TaskEvents, private log: (msg: string) => void) {}
+  constructor(
+    private url: string,
+    private events: TaskEvents,
+    private log: (msg: string) => void,
+  ) {}
 
   async start(): Promise<void> {
     this.stopped = false;
@@ -38,9 +42,15 @@ export class TaskListener {
     client.on('notification', (n) => {
       const p = n.payload;
       if (!p) return;
-      if (p.startsWith(FAULTS_PREFIX)) { const h = p.slice(FAULTS_PREFIX.length); this.events.onFaults(h === '*' ? null : h); } else this.events.onHost(p);
+      if (p.startsWith(FAULTS_PREFIX)) {
+        const h = p.slice(FAULTS_PREFIX.length);
+        this.events.onFaults(h === '*' ? null : h);
+      } else this.events.onHost(p);
     });
-    client.on('error', (err) => { this.log(`task listener: ${err.message}`); this.reconnect(); });
+    client.on('error', (err) => {
+      this.log(`task listener: ${err.message}`);
+      this.reconnect();
+    });
     client.on('end', () => this.reconnect());
     try {
       await client.connect();
@@ -57,7 +67,10 @@ export class TaskListener {
   private reconnect(): void {
     if (this.stopped || this.retry) return;
     this.client = null;
-    this.retry = setTimeout(() => { this.retry = null; void this.connect(); }, 1000);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      void this.connect();
+    }, 1000);
     this.retry.unref();
   }
 
@@ -66,6 +79,9 @@ export class TaskListener {
     if (this.retry) clearTimeout(this.retry);
     const c = this.client;
     this.client = null;
-    if (c) { c.removeAllListeners('end'); await c.end().catch(() => undefined); }
+    if (c) {
+      c.removeAllListeners('end');
+      await c.end().catch(() => undefined);
+    }
   }
 }

@@ -13,11 +13,18 @@ test('group commit on SQLite: concurrent units share transactions; a failing uni
   try {
     await migrateToLatest(d.db);
     const transact = d.dialect.transact;
-    const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => transact(async (tx) => {
-      await tx.insertInto('domains').values({ id: `d${i}`, name: `n${i}` }).execute();
-      if (i % 7 === 0) throw new Error(`unit ${i} fails`);
-      return i;
-    })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) =>
+        transact(async (tx) => {
+          await tx
+            .insertInto('domains')
+            .values({ id: `d${i}`, name: `n${i}` })
+            .execute();
+          if (i % 7 === 0) throw new Error(`unit ${i} fails`);
+          return i;
+        }),
+      ),
+    );
     const rows = await d.db.selectFrom('domains').select('id').execute();
     const expected = Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 7 !== 0);
     assert.deepEqual(rows.map((r) => r.id).sort(), expected.map((i) => `d${i}`).sort());
@@ -26,7 +33,12 @@ test('group commit on SQLite: concurrent units share transactions; a failing uni
       else assert.deepEqual(r, { status: 'fulfilled', value: i });
     });
     // A lone unit that fails rolls back too.
-    await assert.rejects(transact(async (tx) => { await tx.insertInto('domains').values({ id: 'lone', name: 'lone' }).execute(); throw new Error('no'); }));
+    await assert.rejects(
+      transact(async (tx) => {
+        await tx.insertInto('domains').values({ id: 'lone', name: 'lone' }).execute();
+        throw new Error('no');
+      }),
+    );
     assert.equal(await d.db.selectFrom('domains').select('id').where('id', '=', 'lone').executeTakeFirst(), undefined);
   } finally {
     await d.close();
@@ -40,13 +52,24 @@ test('group commit on SQLite: the units of one event-loop turn share one transac
   try {
     await migrateToLatest(d.db);
     let transactions = 0;
-    const counted = new Proxy(d.db, { get(target, prop, receiver) {
-      if (prop === 'transaction') transactions++;
-      const v = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? v.bind(target) : v;
-    } });
+    const counted = new Proxy(d.db, {
+      get(target, prop, receiver) {
+        if (prop === 'transaction') transactions++;
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
     const transact = makeTransact(counted, 'sqlite');
-    await Promise.all(Array.from({ length: 20 }, (_, i) => transact((tx) => tx.insertInto('domains').values({ id: `t${i}`, name: `t${i}` }).execute())));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        transact((tx) =>
+          tx
+            .insertInto('domains')
+            .values({ id: `t${i}`, name: `t${i}` })
+            .execute(),
+        ),
+      ),
+    );
     assert.equal(transactions, 1);
   } finally {
     await d.close();

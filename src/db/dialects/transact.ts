@@ -10,7 +10,11 @@ const SAVEPOINT = CompiledQuery.raw('savepoint unit');
 const RELEASE = CompiledQuery.raw('release unit');
 const ROLLBACK_TO = CompiledQuery.raw('rollback to unit');
 
-interface Unit { fn: (tx: Transaction<Database>) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }
+interface Unit {
+  fn: (tx: Transaction<Database>) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
 
 /**
  * PostgreSQL: one transaction per unit (the pool runs them in parallel).
@@ -18,7 +22,11 @@ interface Unit { fn: (tx: Transaction<Database>) => Promise<unknown>; resolve: (
  * statements, so units that arrive while a commit is under way share the next transaction,
  * each inside its own savepoint: a unit that fails rolls back alone, the others commit.
  */
-export function makeTransact(db: Kysely<Database>, dialect: DialectName, isRetryable: (err: unknown) => boolean = () => false): Transact {
+export function makeTransact(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  isRetryable: (err: unknown) => boolean = () => false,
+): Transact {
   if (dialect === 'postgres') {
     // A deadlock or serialization failure aborts only the victim: run it again (bounded).
     return async (fn) => {
@@ -44,7 +52,10 @@ export function makeTransact(db: Kysely<Database>, dialect: DialectName, isRetry
         try {
           await db.transaction().execute(async (tx) => {
             for (const unit of batch) {
-              if (batch.length === 1) { outcomes.push({ ok: true, v: await unit.fn(tx) }); continue; }
+              if (batch.length === 1) {
+                outcomes.push({ ok: true, v: await unit.fn(tx) });
+                continue;
+              }
               await tx.executeQuery(SAVEPOINT);
               try {
                 const v = await unit.fn(tx);
@@ -62,7 +73,11 @@ export function makeTransact(db: Kysely<Database>, dialect: DialectName, isRetry
           for (const unit of batch) unit.reject(e);
           continue;
         }
-        batch.forEach((unit, i) => { const o = outcomes[i]; if (o.ok) unit.resolve(o.v); else unit.reject(o.e); });
+        batch.forEach((unit, i) => {
+          const o = outcomes[i];
+          if (o.ok) unit.resolve(o.v);
+          else unit.reject(o.e);
+        });
       }
     } finally {
       flushing = false;
@@ -72,9 +87,16 @@ export function makeTransact(db: Kysely<Database>, dialect: DialectName, isRetry
   // microtasks only, so requests arriving in the same I/O poll could never join one already
   // running; deferred, every unit queued during the turn shares one commit.
   let scheduled = false;
-  const start = () => { scheduled = false; void flush(); };
-  return <T>(fn: (tx: Transaction<Database>) => Promise<T>) => new Promise<T>((resolve, reject) => {
-    queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-    if (!flushing && !scheduled) { scheduled = true; setImmediate(start); }
-  });
+  const start = () => {
+    scheduled = false;
+    void flush();
+  };
+  return <T>(fn: (tx: Transaction<Database>) => Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!flushing && !scheduled) {
+        scheduled = true;
+        setImmediate(start);
+      }
+    });
 }

@@ -7,16 +7,24 @@ import type { Kysely } from 'kysely';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('ip_allocations').ifNotExists()
-    .addColumn('network_id', 'text', (c) => c.notNull()).addColumn('ip_address', 'text', (c) => c.notNull())
+  await db.schema
+    .createTable('ip_allocations')
+    .ifNotExists()
+    .addColumn('network_id', 'text', (c) => c.notNull())
+    .addColumn('ip_address', 'text', (c) => c.notNull())
     .addColumn('port_id', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('ip_allocations_pk', ['network_id', 'ip_address']).execute();
+    .addPrimaryKeyConstraint('ip_allocations_pk', ['network_id', 'ip_address'])
+    .execute();
   await db.schema.createIndex('ip_allocations_port').ifNotExists().on('ip_allocations').column('port_id').execute();
   // Existing ports keep their addresses.
   const ports = await db.selectFrom('ports').select(['id', 'network_id', 'fixed_ips']).execute();
   for (const p of ports) {
     for (const ip of JSON.parse(p.fixed_ips) as Array<{ ip_address: string }>) {
-      await db.insertInto('ip_allocations').values({ network_id: p.network_id, ip_address: ip.ip_address, port_id: p.id }).onConflict((oc) => oc.doNothing()).execute();
+      await db
+        .insertInto('ip_allocations')
+        .values({ network_id: p.network_id, ip_address: ip.ip_address, port_id: p.id })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
     }
   }
   await db.schema.alterTable('services').addColumn('owner', 'text').execute();

@@ -10,14 +10,19 @@ export async function getFlavor(ex: Executor, id: string) {
 
 export async function listImages(ex: Executor, projectId?: string) {
   let q = ex.selectFrom('images').selectAll();
-  if (projectId !== undefined) q = q.where((eb) => eb.or([eb('visibility', 'in', ['public', 'community']), eb('owner', '=', projectId)]));
+  if (projectId !== undefined)
+    q = q.where((eb) => eb.or([eb('visibility', 'in', ['public', 'community']), eb('owner', '=', projectId)]));
   return q.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
 }
 export async function getImage(ex: Executor, id: string) {
   return ex.selectFrom('images').selectAll().where('id', '=', id).executeTakeFirst();
 }
-export async function insertImage(ex: Executor, row: ImagesTable): Promise<void> { await ex.insertInto('images').values(row).execute(); }
-export async function deleteImage(ex: Executor, id: string): Promise<void> { await ex.deleteFrom('images').where('id', '=', id).execute(); }
+export async function insertImage(ex: Executor, row: ImagesTable): Promise<void> {
+  await ex.insertInto('images').values(row).execute();
+}
+export async function deleteImage(ex: Executor, id: string): Promise<void> {
+  await ex.deleteFrom('images').where('id', '=', id).execute();
+}
 
 export async function imageProperties(ex: Executor): Promise<Map<string, string>> {
   const rows = await ex.selectFrom('images').select(['id', 'properties']).execute();

@@ -26,8 +26,13 @@ export async function findProject(ex: Executor, ref: { id?: string; name?: strin
 }
 
 export async function roleNamesFor(ex: Executor, userId: string, projectId: string): Promise<string[]> {
-  const rows = await ex.selectFrom('role_assignments').innerJoin('roles', 'roles.id', 'role_assignments.role_id')
-    .select(['roles.name']).where('role_assignments.user_id', '=', userId).where('role_assignments.project_id', '=', projectId).execute();
+  const rows = await ex
+    .selectFrom('role_assignments')
+    .innerJoin('roles', 'roles.id', 'role_assignments.role_id')
+    .select(['roles.name'])
+    .where('role_assignments.user_id', '=', userId)
+    .where('role_assignments.project_id', '=', projectId)
+    .execute();
   return rows.map((r) => r.name);
 }
 
@@ -41,22 +46,33 @@ export async function insertToken(ex: Executor, row: TokensTable): Promise<void>
 
 /** The token row with its user's current password generation (no row: unknown token or user gone). */
 export async function findToken(ex: Executor, tokenHash: string) {
-  return ex.selectFrom('tokens').innerJoin('users', 'users.id', 'tokens.user_id')
-    .selectAll('tokens').select('users.password_generation as user_password_generation')
-    .where('tokens.token_hash', '=', tokenHash).executeTakeFirst();
+  return ex
+    .selectFrom('tokens')
+    .innerJoin('users', 'users.id', 'tokens.user_id')
+    .selectAll('tokens')
+    .select('users.password_generation as user_password_generation')
+    .where('tokens.token_hash', '=', tokenHash)
+    .executeTakeFirst();
 }
 
 /** Sets a user's password hash and moves the user to the next password generation, in one write. */
 export async function setUserPassword(ex: Executor, userId: string, passwordHash: string): Promise<void> {
-  await ex.updateTable('users').set((eb) => ({ password_hash: passwordHash, password_generation: eb('password_generation', '+', 1) }))
-    .where('id', '=', userId).execute();
+  await ex
+    .updateTable('users')
+    .set((eb) => ({ password_hash: passwordHash, password_generation: eb('password_generation', '+', 1) }))
+    .where('id', '=', userId)
+    .execute();
 }
 
 export async function revokeToken(ex: Executor, tokenHash: string): Promise<number> {
-  const r = await ex.updateTable('tokens').set({ revoked: 1 }).where('token_hash', '=', tokenHash).where('revoked', '=', 0).executeTakeFirst();
+  const r = await ex
+    .updateTable('tokens')
+    .set({ revoked: 1 })
+    .where('token_hash', '=', tokenHash)
+    .where('revoked', '=', 0)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
-
 
 /** A trivial query: is the database answering? */
 export async function ping(ex: Executor): Promise<void> {

@@ -5,12 +5,15 @@ import type { PortsTable } from '../schema.js';
 
 export type PortRow = Selectable<PortsTable>;
 
-export async function insertPort(ex: Executor, row: PortsTable): Promise<void> { await ex.insertInto('ports').values(row).execute(); }
+export async function insertPort(ex: Executor, row: PortsTable): Promise<void> {
+  await ex.insertInto('ports').values(row).execute();
+}
 
 /** Networks visible to a project: its own, shared and external ones (all for admins: projectId undefined). */
 export async function listNetworks(ex: Executor, projectId?: string) {
   let q = ex.selectFrom('networks').selectAll();
-  if (projectId !== undefined) q = q.where((eb) => eb.or([eb('project_id', '=', projectId), eb('shared', '=', 1), eb('external', '=', 1)]));
+  if (projectId !== undefined)
+    q = q.where((eb) => eb.or([eb('project_id', '=', projectId), eb('shared', '=', 1), eb('external', '=', 1)]));
   return q.orderBy('name').execute();
 }
 
@@ -30,7 +33,13 @@ export async function getSubnet(ex: Executor, id: string) {
 
 /** Each list filter (never empty: query.ts gives a present parameter at least one value) accepts any of its values, as Neutron does. */
 export interface PortFilter {
-  projectId?: string; deviceId?: string[]; deviceOwner?: string[]; networkId?: string[]; id?: string[]; name?: string[]; macAddress?: string[];
+  projectId?: string;
+  deviceId?: string[];
+  deviceOwner?: string[];
+  networkId?: string[];
+  id?: string[];
+  name?: string[];
+  macAddress?: string[];
 }
 
 export async function listPorts(ex: Executor, f: PortFilter): Promise<PortRow[]> {
@@ -51,7 +60,13 @@ export async function getPort(ex: Executor, id: string) {
 
 export async function portsOfServers(ex: Executor, serverIds: string[]): Promise<PortRow[]> {
   if (serverIds.length === 0) return [];
-  return ex.selectFrom('ports').selectAll().where('device_id', 'in', serverIds).orderBy('created_at').orderBy('id').execute();
+  return ex
+    .selectFrom('ports')
+    .selectAll()
+    .where('device_id', 'in', serverIds)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 export async function updatePort(ex: Executor, id: string, changes: Updateable<PortsTable>): Promise<void> {
@@ -71,33 +86,61 @@ export async function usedAddresses(ex: Executor, networkId: string): Promise<st
 
 /** Claims an address for a port; false when another port holds it (the primary key decides, even across processes). */
 export async function claimAddress(ex: Executor, networkId: string, ip: string, portId: string): Promise<boolean> {
-  const r = await ex.insertInto('ip_allocations').values({ network_id: networkId, ip_address: ip, port_id: portId })
-    .onConflict((oc) => oc.doNothing()).executeTakeFirst();
+  const r = await ex
+    .insertInto('ip_allocations')
+    .values({ network_id: networkId, ip_address: ip, port_id: portId })
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
 /** Binds a free port the user passed in to a server; false if it was taken meanwhile. */
 export async function claimPort(ex: Executor, portId: string, serverId: string, nowIso: string): Promise<boolean> {
-  const r = await ex.updateTable('ports').set({ device_id: serverId, device_owner: 'compute:nova', updated_at: nowIso })
-    .where('id', '=', portId).where('device_id', '=', '').executeTakeFirst();
+  const r = await ex
+    .updateTable('ports')
+    .set({ device_id: serverId, device_owner: 'compute:nova', updated_at: nowIso })
+    .where('id', '=', portId)
+    .where('device_id', '=', '')
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
 /** Sets the binding host of every port of a server ('' unbinds them from any host). */
 export async function setServerPortsHost(ex: Executor, serverId: string, host: string, nowIso: string): Promise<void> {
-  await ex.updateTable('ports').set({ binding_host_id: host, ...(host ? { status: 'ACTIVE' } : {}), updated_at: nowIso }).where('device_id', '=', serverId).execute();
+  await ex
+    .updateTable('ports')
+    .set({ binding_host_id: host, ...(host ? { status: 'ACTIVE' } : {}), updated_at: nowIso })
+    .where('device_id', '=', serverId)
+    .execute();
 }
 
 /** Deletes the ports created for a server and unbinds the ones its user passed in (two statements, whatever their number). */
-export async function releasePortsOfServer(ex: Executor, serverId: string, nowIso: string): Promise<{ deleted: number; unbound: number }> {
+export async function releasePortsOfServer(
+  ex: Executor,
+  serverId: string,
+  nowIso: string,
+): Promise<{ deleted: number; unbound: number }> {
   await freeAddresses(ex, serverId);
   const d = await deleteCreatedPorts(ex, serverId);
   const u = await unbindOtherPorts(ex, serverId, nowIso);
   return { deleted: Number(d.numAffectedRows ?? 0), unbound: Number(u.numAffectedRows ?? 0) };
 }
-const freeAddresses = prepared((ex: Executor, serverId: string) => ex.deleteFrom('ip_allocations').where('port_id', 'in',
-  ex.selectFrom('ports').select('id').where('device_id', '=', serverId).where('created_for_server', '=', 1)));
-const deleteCreatedPorts = prepared((ex: Executor, serverId: string) => ex.deleteFrom('ports').where('device_id', '=', serverId).where('created_for_server', '=', 1));
+const freeAddresses = prepared((ex: Executor, serverId: string) =>
+  ex
+    .deleteFrom('ip_allocations')
+    .where(
+      'port_id',
+      'in',
+      ex.selectFrom('ports').select('id').where('device_id', '=', serverId).where('created_for_server', '=', 1),
+    ),
+);
+const deleteCreatedPorts = prepared((ex: Executor, serverId: string) =>
+  ex.deleteFrom('ports').where('device_id', '=', serverId).where('created_for_server', '=', 1),
+);
 const unbindOtherPorts = prepared((ex: Executor, serverId: string, nowIso: string) =>
-  ex.updateTable('ports').set({ device_id: '', device_owner: '', binding_host_id: '', status: 'DOWN', updated_at: nowIso })
-    .where('device_id', '=', serverId).where('created_for_server', '=', 0));
+  ex
+    .updateTable('ports')
+    .set({ device_id: '', device_owner: '', binding_host_id: '', status: 'DOWN', updated_at: nowIso })
+    .where('device_id', '=', serverId)
+    .where('created_for_server', '=', 0),
+);

@@ -9,18 +9,31 @@ import type { TaskState, VmState } from '../../domain/states.js';
  * A server as read: vm_state and task_state are the domain's unions. Only this module writes
  * them, and only values of those unions (the column types in schema.ts are plain text).
  */
-export type ServerRow = Omit<Selectable<ServersTable>, 'vm_state' | 'task_state'> & { vm_state: VmState; task_state: TaskState | null };
+export type ServerRow = Omit<Selectable<ServersTable>, 'vm_state' | 'task_state'> & {
+  vm_state: VmState;
+  task_state: TaskState | null;
+};
 /** What a compare-and-set may change. */
-export type ServerChanges = Omit<Updateable<ServersTable>, 'vm_state' | 'task_state'> & { vm_state?: VmState; task_state?: TaskState | null };
+export type ServerChanges = Omit<Updateable<ServersTable>, 'vm_state' | 'task_state'> & {
+  vm_state?: VmState;
+  task_state?: TaskState | null;
+};
 
-export type NewServer = Omit<ServersTable, 'vm_state' | 'task_state'> & { vm_state: VmState; task_state: TaskState | null };
+export type NewServer = Omit<ServersTable, 'vm_state' | 'task_state'> & {
+  vm_state: VmState;
+  task_state: TaskState | null;
+};
 
 export async function insertServer(ex: Executor, row: NewServer): Promise<void> {
   await ex.insertInto('servers').values(row).execute();
 }
 
 /** A live (not DB-deleted) server by id; `projectId` restricts to one project (non-admin scope). */
-export async function getServer(ex: Executor, id: string, opts: { projectId?: string; readDeleted?: boolean } = {}): Promise<ServerRow | undefined> {
+export async function getServer(
+  ex: Executor,
+  id: string,
+  opts: { projectId?: string; readDeleted?: boolean } = {},
+): Promise<ServerRow | undefined> {
   return (await selectServer(ex, id, opts.projectId, opts.readDeleted === true)).rows[0] as ServerRow | undefined;
 }
 const selectServer = prepared((ex: Executor, id: string, projectId: string | undefined, readDeleted: boolean) => {
@@ -35,17 +48,31 @@ const selectServer = prepared((ex: Executor, id: string, projectId: string | und
  * round trip, the liveness of its compute node's service: what a delete needs to choose between
  * a remote and a local delete.
  */
-export async function getServerAndNodeForUpdate(ex: Executor, id: string): Promise<{ server: ServerRow; node: { forced_down: number; last_seen_at: string } | undefined } | undefined> {
+export async function getServerAndNodeForUpdate(
+  ex: Executor,
+  id: string,
+): Promise<{ server: ServerRow; node: { forced_down: number; last_seen_at: string } | undefined } | undefined> {
   const r = (await selectServerAndNode(ex, id)).rows[0];
   if (!r) return undefined;
   // The row keeps the two node_* columns: cheaper than copying thirty others into a new object.
-  return { server: r as ServerRow, node: r.node_last_seen_at === null ? undefined : { forced_down: Number(r.node_forced_down), last_seen_at: r.node_last_seen_at } };
+  return {
+    server: r as ServerRow,
+    node:
+      r.node_last_seen_at === null
+        ? undefined
+        : { forced_down: Number(r.node_forced_down), last_seen_at: r.node_last_seen_at },
+  };
 }
 const selectServerAndNode = prepared((ex: Executor, id: string) => {
-  const q = ex.selectFrom('servers')
-    .leftJoin('services', (j) => j.onRef('services.host', '=', 'servers.host').on('services.binary', '=', 'nova-compute'))
-    .selectAll('servers').select(['services.forced_down as node_forced_down', 'services.last_seen_at as node_last_seen_at'])
-    .where('servers.id', '=', id).where('servers.deleted', '=', 0);
+  const q = ex
+    .selectFrom('servers')
+    .leftJoin('services', (j) =>
+      j.onRef('services.host', '=', 'servers.host').on('services.binary', '=', 'nova-compute'),
+    )
+    .selectAll('servers')
+    .select(['services.forced_down as node_forced_down', 'services.last_seen_at as node_last_seen_at'])
+    .where('servers.id', '=', id)
+    .where('servers.deleted', '=', 0);
   return dialectOf(ex).lockRows(q, 'servers');
 });
 
@@ -54,16 +81,30 @@ const selectServerAndNode = prepared((ex: Executor, id: string) => {
  * `expectedTaskState` (null = no task; undefined = any), and, with `expectUnlocked`, nobody
  * holds a lock. Returns whether a row changed.
  */
-export async function casUpdateServer(ex: Executor, id: string, expectedTaskState: TaskState | null | undefined, changes: ServerChanges, opts: { expectUnlocked?: boolean } = {}): Promise<boolean> {
+export async function casUpdateServer(
+  ex: Executor,
+  id: string,
+  expectedTaskState: TaskState | null | undefined,
+  changes: ServerChanges,
+  opts: { expectUnlocked?: boolean } = {},
+): Promise<boolean> {
   return changed(await casUpdate(ex, id, expectedTaskState, changes, opts.expectUnlocked === true));
 }
-const casUpdate = prepared((ex: Executor, id: string, expectedTaskState: TaskState | null | undefined, changes: ServerChanges, expectUnlocked: boolean) => {
-  let q = ex.updateTable('servers').set(changes).where('id', '=', id).where('deleted', '=', 0);
-  if (expectUnlocked) q = q.where('locked_by', 'is', null);
-  if (expectedTaskState === null) q = q.where('task_state', 'is', null);
-  else if (expectedTaskState !== undefined) q = q.where('task_state', '=', expectedTaskState);
-  return q;
-});
+const casUpdate = prepared(
+  (
+    ex: Executor,
+    id: string,
+    expectedTaskState: TaskState | null | undefined,
+    changes: ServerChanges,
+    expectUnlocked: boolean,
+  ) => {
+    let q = ex.updateTable('servers').set(changes).where('id', '=', id).where('deleted', '=', 0);
+    if (expectUnlocked) q = q.where('locked_by', 'is', null);
+    if (expectedTaskState === null) q = q.where('task_state', 'is', null);
+    else if (expectedTaskState !== undefined) q = q.where('task_state', '=', expectedTaskState);
+    return q;
+  },
+);
 
 /** Whether a write changed at least one row. */
 const changed = (r: { numAffectedRows?: bigint }): boolean => Number(r.numAffectedRows ?? 0) > 0;
@@ -72,15 +113,33 @@ const changed = (r: { numAffectedRows?: bigint }): boolean => Number(r.numAffect
  * Marks the row deleted (Nova's soft-deleted row: readable by admins and changes-since).
  * With `expectedTaskState`, only if the server is still in that task (compare-and-set).
  */
-export async function markServerDeleted(ex: Executor, id: string, nowIso: string, vmState: VmState = 'deleted', expectedTaskState?: TaskState): Promise<boolean> {
+export async function markServerDeleted(
+  ex: Executor,
+  id: string,
+  nowIso: string,
+  vmState: VmState = 'deleted',
+  expectedTaskState?: TaskState,
+): Promise<boolean> {
   return changed(await markDeleted(ex, id, nowIso, vmState, expectedTaskState));
 }
-const markDeleted = prepared((ex: Executor, id: string, nowIso: string, vmState: VmState, expectedTaskState: TaskState | undefined) => {
-  const q = ex.updateTable('servers')
-    .set({ deleted: 1, deleted_at: nowIso, terminated_at: nowIso, updated_at: nowIso, vm_state: vmState, task_state: null, power_state: 0 })
-    .where('id', '=', id).where('deleted', '=', 0);
-  return expectedTaskState !== undefined ? q.where('task_state', '=', expectedTaskState) : q;
-});
+const markDeleted = prepared(
+  (ex: Executor, id: string, nowIso: string, vmState: VmState, expectedTaskState: TaskState | undefined) => {
+    const q = ex
+      .updateTable('servers')
+      .set({
+        deleted: 1,
+        deleted_at: nowIso,
+        terminated_at: nowIso,
+        updated_at: nowIso,
+        vm_state: vmState,
+        task_state: null,
+        power_state: 0,
+      })
+      .where('id', '=', id)
+      .where('deleted', '=', 0);
+    return expectedTaskState !== undefined ? q.where('task_state', '=', expectedTaskState) : q;
+  },
+);
 
 export interface ServerListFilter {
   projectId?: string;
@@ -107,7 +166,8 @@ export async function listServers(ex: Executor, f: ServerListFilter): Promise<Se
   let q = ex.selectFrom('servers').selectAll();
   if (f.projectId !== undefined) q = q.where('project_id', '=', f.projectId);
   if (f.deleted === 'no') q = q.where('deleted', '=', 0).where('vm_state', '!=', 'soft-delete');
-  else if (f.deleted === 'only') q = q.where((eb) => eb.or([eb('deleted', '=', 1), eb('vm_state', '=', 'soft-delete')]));
+  else if (f.deleted === 'only')
+    q = q.where((eb) => eb.or([eb('deleted', '=', 1), eb('vm_state', '=', 'soft-delete')]));
   if (f.name !== undefined) {
     const pattern = `%${f.name.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
     q = q.where(sql<boolean>`name like ${pattern} escape '\\'`);
@@ -116,10 +176,12 @@ export async function listServers(ex: Executor, f: ServerListFilter): Promise<Se
   if (f.taskStates) {
     const named = f.taskStates.filter((t): t is string => t !== null);
     const withNull = f.taskStates.includes(null);
-    q = q.where((eb) => eb.or([
-      ...(named.length ? [eb('task_state', 'in', named)] : []),
-      ...(withNull ? [eb('task_state', 'is', null)] : []),
-    ]));
+    q = q.where((eb) =>
+      eb.or([
+        ...(named.length ? [eb('task_state', 'in', named)] : []),
+        ...(withNull ? [eb('task_state', 'is', null)] : []),
+      ]),
+    );
   }
   if (f.changesSince !== undefined) q = q.where('updated_at', '>=', f.changesSince);
   if (f.changesBefore !== undefined) q = q.where('updated_at', '<=', f.changesBefore);
@@ -149,7 +211,13 @@ export async function deletedServerIdsOnHost(ex: Executor, host: string, ids: st
   const liveSet = new Set<string>();
   // Chunks keep each statement well under the dialects' bound-parameter limits.
   for (let i = 0; i < ids.length; i += 500) {
-    const live = await ex.selectFrom('servers').select('id').where('id', 'in', ids.slice(i, i + 500)).where('deleted', '=', 0).where('host', '=', host).execute();
+    const live = await ex
+      .selectFrom('servers')
+      .select('id')
+      .where('id', 'in', ids.slice(i, i + 500))
+      .where('deleted', '=', 0)
+      .where('host', '=', host)
+      .execute();
     for (const r of live) liveSet.add(r.id);
   }
   return ids.filter((id) => !liveSet.has(id));
@@ -157,60 +225,110 @@ export async function deletedServerIdsOnHost(ex: Executor, host: string, ids: st
 
 /** Soft-deleted servers on a host whose reclaim time has passed. */
 export async function reclaimableServers(ex: Executor, host: string, deletedBefore: string): Promise<ServerRow[]> {
-  return ex.selectFrom('servers').selectAll().where('host', '=', host).where('deleted', '=', 0)
-    .where('vm_state', '=', 'soft-delete').where('task_state', 'is', null).where('deleted_at', '<', deletedBefore).limit(100).execute() as Promise<ServerRow[]>;
+  return ex
+    .selectFrom('servers')
+    .selectAll()
+    .where('host', '=', host)
+    .where('deleted', '=', 0)
+    .where('vm_state', '=', 'soft-delete')
+    .where('task_state', 'is', null)
+    .where('deleted_at', '<', deletedBefore)
+    .limit(100)
+    .execute() as Promise<ServerRow[]>;
 }
 
 /** `stratus db purge`: removes deleted rows (and their actions) older than `before`. */
 export async function purgeDeletedServers(ex: Executor, before: string): Promise<number> {
   const ids = ex.selectFrom('servers').select('id').where('deleted', '=', 1).where('deleted_at', '<', before);
-  await ex.deleteFrom('instance_action_events').where('action_id', 'in',
-    ex.selectFrom('instance_actions').select('id').where('server_id', 'in', ids)).execute();
+  await ex
+    .deleteFrom('instance_action_events')
+    .where('action_id', 'in', ex.selectFrom('instance_actions').select('id').where('server_id', 'in', ids))
+    .execute();
   await ex.deleteFrom('instance_actions').where('server_id', 'in', ids).execute();
   const r = await ex.deleteFrom('servers').where('deleted', '=', 1).where('deleted_at', '<', before).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
 
-
 /** Live servers a node holds (for the fake driver's adoption at start). */
 export async function liveServersOnHost(ex: Executor, host: string): Promise<ServerRow[]> {
-  return ex.selectFrom('servers').selectAll().where('host', '=', host).where('deleted', '=', 0).execute() as Promise<ServerRow[]>;
+  return ex.selectFrom('servers').selectAll().where('host', '=', host).where('deleted', '=', 0).execute() as Promise<
+    ServerRow[]
+  >;
 }
 
 /** Servers the database believes run idle on a node (the power-state sync checks them). */
 export async function activeIdleServerIdsOnHost(ex: Executor, host: string): Promise<string[]> {
-  const rows = await ex.selectFrom('servers').select('id').where('host', '=', host).where('deleted', '=', 0)
-    .where('task_state', 'is', null).where('vm_state', '=', 'active').execute();
+  const rows = await ex
+    .selectFrom('servers')
+    .select('id')
+    .where('host', '=', host)
+    .where('deleted', '=', 0)
+    .where('task_state', 'is', null)
+    .where('vm_state', '=', 'active')
+    .execute();
   return rows.map((r) => r.id);
 }
 
 /** Marks an idle ACTIVE server SHUTOFF (its guest is not running); false if it changed meanwhile. */
 export async function markStoppedIfIdle(ex: Executor, id: string, nowIso: string): Promise<boolean> {
-  const r = await ex.updateTable('servers').set({ vm_state: 'stopped', power_state: 4, updated_at: nowIso })
-    .where('id', '=', id).where('vm_state', '=', 'active').where('task_state', 'is', null).where('deleted', '=', 0).executeTakeFirst();
+  const r = await ex
+    .updateTable('servers')
+    .set({ vm_state: 'stopped', power_state: 4, updated_at: nowIso })
+    .where('id', '=', id)
+    .where('vm_state', '=', 'active')
+    .where('task_state', 'is', null)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
 /** The end of a reclaimed soft delete; false if it was restored or deleted meanwhile. */
 export async function markReclaimed(ex: Executor, id: string, nowIso: string): Promise<boolean> {
-  const r = await ex.updateTable('servers').set({ deleted: 1, terminated_at: nowIso, updated_at: nowIso, vm_state: 'deleted', task_state: null, power_state: 0 })
-    .where('id', '=', id).where('vm_state', '=', 'soft-delete').where('task_state', '=', 'deleting').where('deleted', '=', 0).executeTakeFirst();
+  const r = await ex
+    .updateTable('servers')
+    .set({
+      deleted: 1,
+      terminated_at: nowIso,
+      updated_at: nowIso,
+      vm_state: 'deleted',
+      task_state: null,
+      power_state: 0,
+    })
+    .where('id', '=', id)
+    .where('vm_state', '=', 'soft-delete')
+    .where('task_state', '=', 'deleting')
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
 /** Live servers per host, for placement. */
 export async function liveServerCounts(ex: Executor, hosts: string[]): Promise<Map<string, number>> {
   if (hosts.length === 0) return new Map();
-  const rows = await ex.selectFrom('servers').select(['host']).select((eb) => eb.fn.count<number>('id').as('n'))
-    .where('deleted', '=', 0).where('host', 'in', hosts).groupBy('host').execute();
+  const rows = await ex
+    .selectFrom('servers')
+    .select(['host'])
+    .select((eb) => eb.fn.count<number>('id').as('n'))
+    .where('deleted', '=', 0)
+    .where('host', 'in', hosts)
+    .groupBy('host')
+    .execute();
   return new Map(rows.map((r) => [r.host ?? '', Number(r.n)]));
 }
 
 /** Unlocks a server if its lock is still the one the caller was authorised against (compare-and-set). */
-export async function unlockIfLockedBy(ex: Executor, id: string, seenLockedBy: string | null, nowIso: string): Promise<boolean> {
-  let q = ex.updateTable('servers').set({ locked_by: null, locked_reason: null, updated_at: nowIso }).where('id', '=', id).where('deleted', '=', 0);
+export async function unlockIfLockedBy(
+  ex: Executor,
+  id: string,
+  seenLockedBy: string | null,
+  nowIso: string,
+): Promise<boolean> {
+  let q = ex
+    .updateTable('servers')
+    .set({ locked_by: null, locked_reason: null, updated_at: nowIso })
+    .where('id', '=', id)
+    .where('deleted', '=', 0);
   q = seenLockedBy === null ? q.where('locked_by', 'is', null) : q.where('locked_by', '=', seenLockedBy);
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
-

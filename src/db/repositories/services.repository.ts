@@ -4,10 +4,25 @@ import { dialectOf } from '../dialects/dialect.js';
 
 /** Registers a node, or takes the host name over from a previous incarnation (its `owner` changes). */
 export async function upsertService(ex: Executor, row: ServicesTable): Promise<void> {
-  const existing = await ex.selectFrom('services').select('id').where('host', '=', row.host).where('binary', '=', row.binary).executeTakeFirst();
+  const existing = await ex
+    .selectFrom('services')
+    .select('id')
+    .where('host', '=', row.host)
+    .where('binary', '=', row.binary)
+    .executeTakeFirst();
   if (existing) {
-    await ex.updateTable('services').set({ last_seen_at: row.last_seen_at, updated_at: row.updated_at, vcpus: row.vcpus, memory_mb: row.memory_mb, disk_gb: row.disk_gb, owner: row.owner })
-      .where('id', '=', existing.id).execute();
+    await ex
+      .updateTable('services')
+      .set({
+        last_seen_at: row.last_seen_at,
+        updated_at: row.updated_at,
+        vcpus: row.vcpus,
+        memory_mb: row.memory_mb,
+        disk_gb: row.disk_gb,
+        owner: row.owner,
+      })
+      .where('id', '=', existing.id)
+      .execute();
     return;
   }
   try {
@@ -18,13 +33,30 @@ export async function upsertService(ex: Executor, row: ServicesTable): Promise<v
 }
 
 /** Records a heartbeat; false when another agent has taken this host name over (this one is fenced). */
-export async function heartbeat(ex: Executor, host: string, binary: string, owner: string, nowIso: string): Promise<boolean> {
-  const r = await ex.updateTable('services').set({ last_seen_at: nowIso }).where('host', '=', host).where('binary', '=', binary).where('owner', '=', owner).executeTakeFirst();
+export async function heartbeat(
+  ex: Executor,
+  host: string,
+  binary: string,
+  owner: string,
+  nowIso: string,
+): Promise<boolean> {
+  const r = await ex
+    .updateTable('services')
+    .set({ last_seen_at: nowIso })
+    .where('host', '=', host)
+    .where('binary', '=', binary)
+    .where('owner', '=', owner)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
 export async function getComputeService(ex: Executor, host: string) {
-  return ex.selectFrom('services').selectAll().where('host', '=', host).where('binary', '=', 'nova-compute').executeTakeFirst();
+  return ex
+    .selectFrom('services')
+    .selectAll()
+    .where('host', '=', host)
+    .where('binary', '=', 'nova-compute')
+    .executeTakeFirst();
 }
 
 export async function listServices(ex: Executor, filter: { host?: string; binary?: string }) {
@@ -38,7 +70,10 @@ export async function getServiceById(ex: Executor, id: string) {
   return ex.selectFrom('services').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function updateService(ex: Executor, id: string, changes: Partial<Pick<ServicesTable, 'disabled' | 'disabled_reason' | 'forced_down' | 'updated_at'>>): Promise<void> {
+export async function updateService(
+  ex: Executor,
+  id: string,
+  changes: Partial<Pick<ServicesTable, 'disabled' | 'disabled_reason' | 'forced_down' | 'updated_at'>>,
+): Promise<void> {
   await ex.updateTable('services').set(changes).where('id', '=', id).execute();
 }
-

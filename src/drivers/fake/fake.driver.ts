@@ -18,17 +18,36 @@ export class FakeDriver implements ComputeDriver {
     if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
     g.power = power;
   }
-  async powerOff(id: string) { this.set(id, 'shutdown'); }
-  async powerOn(id: string) { this.set(id, 'running'); }
-  async reboot(id: string) { this.set(id, 'running'); }
-  async pause(id: string) { this.set(id, 'paused'); }
-  async unpause(id: string) { this.set(id, 'running'); }
-  async suspend(id: string) { this.set(id, 'suspended'); }
-  async resume(id: string) { this.set(id, 'running'); }
-  async power(id: string): Promise<GuestPower> { return this.guests.get(id)?.power ?? 'missing'; }
-  async listGuests(): Promise<string[]> { return [...this.guests.keys()]; }
+  async powerOff(id: string) {
+    this.set(id, 'shutdown');
+  }
+  async powerOn(id: string) {
+    this.set(id, 'running');
+  }
+  async reboot(id: string) {
+    this.set(id, 'running');
+  }
+  async pause(id: string) {
+    this.set(id, 'paused');
+  }
+  async unpause(id: string) {
+    this.set(id, 'running');
+  }
+  async suspend(id: string) {
+    this.set(id, 'suspended');
+  }
+  async resume(id: string) {
+    this.set(id, 'running');
+  }
+  async power(id: string): Promise<GuestPower> {
+    return this.guests.get(id)?.power ?? 'missing';
+  }
+  async listGuests(): Promise<string[]> {
+    return [...this.guests.keys()];
+  }
   async adopt(guests: Array<{ spec: GuestSpec; power: GuestPower }>): Promise<void> {
-    for (const g of guests) if (!this.guests.has(g.spec.id)) this.guests.set(g.spec.id, { spec: g.spec, power: g.power });
+    for (const g of guests)
+      if (!this.guests.has(g.spec.id)) this.guests.set(g.spec.id, { spec: g.spec, power: g.power });
   }
   async consoleOutput(id: string): Promise<string> {
     const g = this.guests.get(id);

@@ -2,7 +2,11 @@ import type { Clock } from '../../domain/clock.js';
 import type { ComputeDriver, GuestPower, GuestSpec } from '../driver.js';
 
 /** A fault injected through the control API, as the decorator needs it. */
-export interface InjectedFault { id: string; mode: string; delay_ms: number }
+export interface InjectedFault {
+  id: string;
+  mode: string;
+  delay_ms: number;
+}
 
 /** Where the decorator learns about injected faults (the agent reads them from the database). */
 export interface FaultSource {
@@ -29,8 +33,14 @@ export class FaultInjectingDriver implements ComputeDriver {
   readonly name: string;
   private armed = true;
 
-  constructor(private readonly inner: ComputeDriver, private readonly faults: FaultSource, private readonly clock: Clock,
-    private readonly operation: string, private readonly host: string, private readonly taskLeaseMs: number) {
+  constructor(
+    private readonly inner: ComputeDriver,
+    private readonly faults: FaultSource,
+    private readonly clock: Clock,
+    private readonly operation: string,
+    private readonly host: string,
+    private readonly taskLeaseMs: number,
+  ) {
     this.name = inner.name;
   }
 
@@ -41,7 +51,10 @@ export class FaultInjectingDriver implements ComputeDriver {
     const f = await this.faults.take(this.operation, serverId);
     if (!f) return;
     if (f.mode === 'fail') throw new InjectedFailure(`Injected fault: ${this.operation} failed on ${this.host}`);
-    if (f.mode === 'delay') { await this.until(this.clock.now().getTime() + f.delay_ms, async () => false); return; }
+    if (f.mode === 'delay') {
+      await this.until(this.clock.now().getTime() + f.delay_ms, async () => false);
+      return;
+    }
     if (f.mode === 'hang') {
       // A wedged hypervisor call: waits until the fault is cleared, bounded by delay_ms (or the task lease).
       const bound = this.clock.now().getTime() + (f.delay_ms > 0 ? f.delay_ms : this.taskLeaseMs);
@@ -58,16 +71,51 @@ export class FaultInjectingDriver implements ComputeDriver {
     }
   }
 
-  async spawn(guest: GuestSpec): Promise<void> { await this.inject(guest.id); return this.inner.spawn(guest); }
-  async destroy(id: string): Promise<void> { await this.inject(id); return this.inner.destroy(id); }
-  async powerOff(id: string): Promise<void> { await this.inject(id); return this.inner.powerOff(id); }
-  async powerOn(id: string): Promise<void> { await this.inject(id); return this.inner.powerOn(id); }
-  async reboot(id: string, hard: boolean): Promise<void> { await this.inject(id); return this.inner.reboot(id, hard); }
-  async pause(id: string): Promise<void> { await this.inject(id); return this.inner.pause(id); }
-  async unpause(id: string): Promise<void> { await this.inject(id); return this.inner.unpause(id); }
-  async suspend(id: string): Promise<void> { await this.inject(id); return this.inner.suspend(id); }
-  async resume(id: string): Promise<void> { await this.inject(id); return this.inner.resume(id); }
-  async power(id: string): Promise<GuestPower> { await this.inject(id); return this.inner.power(id); }
-  async consoleOutput(id: string, lines?: number): Promise<string> { await this.inject(id); return this.inner.consoleOutput(id, lines); }
-  listGuests(): Promise<string[]> { return this.inner.listGuests(); }
+  async spawn(guest: GuestSpec): Promise<void> {
+    await this.inject(guest.id);
+    return this.inner.spawn(guest);
+  }
+  async destroy(id: string): Promise<void> {
+    await this.inject(id);
+    return this.inner.destroy(id);
+  }
+  async powerOff(id: string): Promise<void> {
+    await this.inject(id);
+    return this.inner.powerOff(id);
+  }
+  async powerOn(id: string): Promise<void> {
+    await this.inject(id);
+    return this.inner.powerOn(id);
+  }
+  async reboot(id: string, hard: boolean): Promise<void> {
+    await this.inject(id);
+    return this.inner.reboot(id, hard);
+  }
+  async pause(id: string): Promise<void> {
+    await this.inject(id);
+    return this.inner.pause(id);
+  }
+  async unpause(id: string): Promise<void> {
+    await this.inject(id);
+    return this.inner.unpause(id);
+  }
+  async suspend(id: string): Promise<void> {
+    await this.inject(id);
+    return this.inner.suspend(id);
+  }
+  async resume(id: string): Promise<void> {
+    await this.inject(id);
+    return this.inner.resume(id);
+  }
+  async power(id: string): Promise<GuestPower> {
+    await this.inject(id);
+    return this.inner.power(id);
+  }
+  async consoleOutput(id: string, lines?: number): Promise<string> {
+    await this.inject(id);
+    return this.inner.consoleOutput(id, lines);
+  }
+  listGuests(): Promise<string[]> {
+    return this.inner.listGuests();
+  }
 }

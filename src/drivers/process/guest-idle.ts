@@ -8,7 +8,9 @@ const id = process.env.STRATUS_INSTANCE_ID ?? '(unknown)';
 const name = process.env.STRATUS_INSTANCE_NAME ?? id;
 
 // stdout is a regular file (console.log), so writes are synchronous: nothing is lost on exit.
-const say = (line: string) => { process.stdout.write(`[${new Date().toISOString()}] ${line}\n`); };
+const say = (line: string) => {
+  process.stdout.write(`[${new Date().toISOString()}] ${line}\n`);
+};
 
 // Handlers first: a guest that announced its boot must shut down cleanly on SIGTERM.
 let timer: NodeJS.Timeout | undefined;

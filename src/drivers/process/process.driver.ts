@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,8 +29,15 @@ const IDLE_SCRIPT = fileURLToPath(new URL('./guest-idle.js', import.meta.url));
 const HAVE_PROC = existsSync('/proc/self/stat');
 
 type PausedState = 'paused' | 'suspended';
-interface ProcStat { state: string; pgrp: number; startTime: string }
-interface PidRecord { pid: number; startTime: string | null }
+interface ProcStat {
+  state: string;
+  pgrp: number;
+  startTime: string;
+}
+interface PidRecord {
+  pid: number;
+  startTime: string | null;
+}
 
 const notFound = (id: string) => new Error(`Instance ${id} could not be found on this hypervisor.`);
 const errCode = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code;
@@ -153,11 +160,19 @@ export class ProcessDriver implements ComputeDriver {
     });
   }
 
-  async pause(id: string): Promise<void> { await this.freeze(id, 'paused'); }
-  async suspend(id: string): Promise<void> { await this.freeze(id, 'suspended'); }
-  async unpause(id: string): Promise<void> { await this.thaw(id, false); }
+  async pause(id: string): Promise<void> {
+    await this.freeze(id, 'paused');
+  }
+  async suspend(id: string): Promise<void> {
+    await this.freeze(id, 'suspended');
+  }
+  async unpause(id: string): Promise<void> {
+    await this.thaw(id, false);
+  }
   /** A suspended guest whose process was lost (host restart) boots again from its spec. */
-  async resume(id: string): Promise<void> { await this.thaw(id, true); }
+  async resume(id: string): Promise<void> {
+    await this.thaw(id, true);
+  }
 
   async power(id: string): Promise<GuestPower> {
     if (!(await this.hasGuest(id))) return 'missing';
@@ -177,7 +192,7 @@ export class ProcessDriver implements ComputeDriver {
 
   async consoleOutput(id: string, lines?: number): Promise<string> {
     await this.requireGuest(id);
-    let fh;
+    let fh: FileHandle | undefined;
     try {
       fh = await open(join(this.instanceDir(id), 'console.log'), 'r');
     } catch (e) {
@@ -275,13 +290,17 @@ export class ProcessDriver implements ComputeDriver {
   private async strays(id: string, except?: number): Promise<number[]> {
     if (!HAVE_PROC) return [];
     const marker = `STRATUS_INSTANCE_ID=${id}`;
-    const pids = (await readdir('/proc')).map(Number).filter((pid) => Number.isInteger(pid) && pid !== process.pid && pid !== except);
+    const pids = (await readdir('/proc'))
+      .map(Number)
+      .filter((pid) => Number.isInteger(pid) && pid !== process.pid && pid !== except);
     // Every process on the machine is looked at: in parallel, or a delete waits on hundreds of reads in a row.
-    const found = await Promise.all(pids.map(async (pid) => {
-      if (!(await readEnviron(pid))?.includes(marker)) return null;
-      const st = await readStat(pid);
-      return st && st.state !== 'Z' && st.state !== 'X' ? pid : null;
-    }));
+    const found = await Promise.all(
+      pids.map(async (pid) => {
+        if (!(await readEnviron(pid))?.includes(marker)) return null;
+        const st = await readStat(pid);
+        return st && st.state !== 'Z' && st.state !== 'X' ? pid : null;
+      }),
+    );
     return found.filter((pid): pid is number => pid !== null);
   }
 
@@ -310,14 +329,19 @@ export class ProcessDriver implements ComputeDriver {
     let rest = await this.strays(id, leader?.pid);
     if (rest.length > 0 && Date.now() < deadline) {
       // Stragglers from the group were sent SIGTERM too; give them what is left of the grace period.
-      await waitUntil(async () => (rest = await this.strays(id, leader?.pid)).length === 0, deadline - Date.now());
+      await waitUntil(async () => {
+        rest = await this.strays(id, leader?.pid);
+        return rest.length === 0;
+      }, deadline - Date.now());
     }
     const leaderAlive = leader !== null && (await this.isOurs(id, leader));
     if (leaderAlive) ProcessDriver.signal(-leader.pid, 'SIGKILL');
     for (const pid of rest) ProcessDriver.signal(pid, 'SIGKILL');
     if (leaderAlive || rest.length > 0) {
-      const gone = await waitUntil(async () =>
-        !(leader && (await this.isOurs(id, leader))) && (await this.strays(id, leader?.pid)).length === 0, KILL_WAIT_MS);
+      const gone = await waitUntil(
+        async () => !(leader && (await this.isOurs(id, leader))) && (await this.strays(id, leader?.pid)).length === 0,
+        KILL_WAIT_MS,
+      );
       if (!gone) throw new Error(`Instance ${id}: guest processes survived SIGKILL for ${KILL_WAIT_MS} ms.`);
     }
     const dir = this.instanceDir(id);
@@ -356,7 +380,9 @@ export class ProcessDriver implements ComputeDriver {
     child.on('error', () => undefined); // later errors (e.g. a failed kill) must not crash the agent
     const pid = child.pid!;
     this.children.set(spec.id, child);
-    child.once('exit', () => { if (this.children.get(spec.id) === child) this.children.delete(spec.id); });
+    child.once('exit', () => {
+      if (this.children.get(spec.id) === child) this.children.delete(spec.id);
+    });
     child.unref();
     const st = HAVE_PROC ? await readStat(pid) : null;
     if (st && st.state !== 'Z') await writeAtomic(join(dir, 'starttime'), st.startTime + '\n');
@@ -378,13 +404,18 @@ export class ProcessDriver implements ComputeDriver {
     await this.exclusive(id, async () => {
       await this.requireGuest(id);
       const pid = await this.livePid(id);
-      if (pid === null) throw new Error(`Instance ${id} is not running; cannot ${state === 'paused' ? 'pause' : 'suspend'} it.`);
+      if (pid === null)
+        throw new Error(`Instance ${id} is not running; cannot ${state === 'paused' ? 'pause' : 'suspend'} it.`);
       ProcessDriver.signal(-pid, 'SIGSTOP');
       await writeAtomic(join(this.instanceDir(id), 'state'), state + '\n');
       // kill() returns before the group has actually stopped; wait (bounded, best effort) until the
       // leader is no longer running or sleeping ('T'; or 'D' when it waits on a vfork child the
       // SIGSTOP froze before exec).
-      if (HAVE_PROC) await waitUntil(async () => { const s = (await readStat(pid))?.state; return s !== 'R' && s !== 'S'; }, STOP_WAIT_MS);
+      if (HAVE_PROC)
+        await waitUntil(async () => {
+          const s = (await readStat(pid))?.state;
+          return s !== 'R' && s !== 'S';
+        }, STOP_WAIT_MS);
     });
   }
 

@@ -14,11 +14,21 @@ export function canonicalUuid(id: string): string | null {
 }
 
 /** Policy check; a refusal names the rule (403). */
-export function authorize(deps: Deps, caller: Caller, rule: string, target: { project_id: string; user_id?: string }): void {
+export function authorize(
+  deps: Deps,
+  caller: Caller,
+  rule: string,
+  target: { project_id: string; user_id?: string },
+): void {
   if (!deps.policy.allows(rule, target, credentialsOf(caller))) throw policyRefused(rule);
 }
 
-export function allowed(deps: Deps, caller: Caller, rule: string, target: { project_id: string; user_id?: string } = { project_id: caller.projectId }): boolean {
+export function allowed(
+  deps: Deps,
+  caller: Caller,
+  rule: string,
+  target: { project_id: string; user_id?: string } = { project_id: caller.projectId },
+): boolean {
   return deps.policy.allows(rule, target, credentialsOf(caller));
 }
 
@@ -29,7 +39,10 @@ export function allowed(deps: Deps, caller: Caller, rule: string, target: { proj
 export async function findServer(ex: Executor, caller: Caller, id: string, opts: { readDeleted?: boolean } = {}) {
   const uuid = canonicalUuid(id);
   if (!uuid) throw serverNotFound(id);
-  const row = await servers.getServer(ex, uuid, { projectId: caller.isAdmin ? undefined : caller.projectId, readDeleted: opts.readDeleted });
+  const row = await servers.getServer(ex, uuid, {
+    projectId: caller.isAdmin ? undefined : caller.projectId,
+    readDeleted: opts.readDeleted,
+  });
   if (!row) throw serverNotFound(id);
   return row;
 }

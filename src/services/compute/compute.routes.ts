@@ -3,7 +3,14 @@ import type { Caller, Deps } from './context.js';
 import { canonicalUuid } from './access.js';
 import { createServer, listServers, showServer, updateServer, MAX_LIMIT, type RequestedNetworks } from './servers.js';
 import { deleteServer } from './delete-server.js';
-import { powerAction, lockServer, unlockServer, resetState, restoreServer, forceDeleteServer } from './server-actions.js';
+import {
+  powerAction,
+  lockServer,
+  unlockServer,
+  resetState,
+  restoreServer,
+  forceDeleteServer,
+} from './server-actions.js';
 import { listInstanceActions, showInstanceAction } from './instance-actions.js';
 import { listServices, updateService, type ServiceView } from './services.js';
 import { consoleOutput } from './console.js';
@@ -22,7 +29,11 @@ import { list, scalar, type Query } from '../../http/query.js';
 /** The v2.1 entry of the version list (`GET /`); `GET /v2.1` adds its describedby link and media types. */
 function versionV21Brief(request: FastifyRequest) {
   return {
-    id: 'v2.1', status: 'CURRENT', version: MAX_VERSION_STRING, min_version: '2.1', updated: '2013-07-23T11:33:21Z',
+    id: 'v2.1',
+    status: 'CURRENT',
+    version: MAX_VERSION_STRING,
+    min_version: '2.1',
+    updated: '2013-07-23T11:33:21Z',
     links: [{ rel: 'self', href: `${baseUrl(request)}/v2.1/` }],
   };
 }
@@ -45,29 +56,51 @@ function linkBases(request: FastifyRequest) {
 
 function parseIntParam(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < min) throw invalid(`Invalid input for field/attribute ${name}. Value: ${v}. '${v}' does not match '^[0-9]*$'`);
+  if (!/^\d+$/.test(v) || Number(v) < min)
+    throw invalid(`Invalid input for field/attribute ${name}. Value: ${v}. '${v}' does not match '^[0-9]*$'`);
   return Number(v);
 }
 
 export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   const root = new RouteTable(app);
-  root.add('GET', '/', async (request) => ({
-    versions: [
-      { id: 'v2.0', status: 'SUPPORTED', version: '', min_version: '', updated: '2011-01-21T11:33:21Z', links: [{ rel: 'self', href: `${baseUrl(request)}/v2/` }] },
-      versionV21Brief(request),
-    ],
-  }), { public: true });
+  root.add(
+    'GET',
+    '/',
+    async (request) => ({
+      versions: [
+        {
+          id: 'v2.0',
+          status: 'SUPPORTED',
+          version: '',
+          min_version: '',
+          updated: '2011-01-21T11:33:21Z',
+          links: [{ rel: 'self', href: `${baseUrl(request)}/v2/` }],
+        },
+        versionV21Brief(request),
+      ],
+    }),
+    { public: true },
+  );
   root.add('GET', '/v2.1', async (request) => ({ version: versionV21(request) }), { public: true });
   root.finish();
 
   const r = new RouteTable(app, ['/v2.1', '/v2.1/:project_id']);
 
   /** The view context of `rows`, with what the caller may see of them (ports, host status). */
-  async function viewContext(request: FastifyRequest, caller: Caller, rows: Array<{ id: string }>, opts: { ports: boolean }) {
+  async function viewContext(
+    request: FastifyRequest,
+    caller: Caller,
+    rows: Array<{ id: string }>,
+    opts: { ports: boolean },
+  ) {
     const details = await serverDetails(deps, caller, rows, { ports: opts.ports, hostStatus: atLeast(request.mv, 16) });
     const ctx: ViewContext = {
-      mv: request.mv, ...linkBases(request), isAdmin: caller.isAdmin, showHostStatus: details.hostStatus !== undefined,
-      networkNames: details.networkNames, hostStatus: details.hostStatus,
+      mv: request.mv,
+      ...linkBases(request),
+      isAdmin: caller.isAdmin,
+      showHostStatus: details.hostStatus !== undefined,
+      networkNames: details.networkNames,
+      hostStatus: details.hostStatus,
     };
     return { ctx, portsOf: details.portsOf };
   }
@@ -75,20 +108,37 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   // --- flavors -------------------------------------------------------------------------
   const flavorBrief = (request: FastifyRequest, f: { id: string; name: string }) => {
     const { base, bookmarkBase } = linkBases(request);
-    return { id: f.id, name: f.name, links: [{ rel: 'self', href: `${base}/flavors/${f.id}` }, { rel: 'bookmark', href: `${bookmarkBase}/flavors/${f.id}` }] };
+    return {
+      id: f.id,
+      name: f.name,
+      links: [
+        { rel: 'self', href: `${base}/flavors/${f.id}` },
+        { rel: 'bookmark', href: `${bookmarkBase}/flavors/${f.id}` },
+      ],
+    };
   };
   const flavorDetail = (request: FastifyRequest, f: FlavorRow) => {
     const out: Record<string, unknown> = {
-      ...flavorBrief(request, f), ram: f.ram, disk: f.disk, vcpus: f.vcpus, 'OS-FLV-EXT-DATA:ephemeral': f.ephemeral,
-      'OS-FLV-DISABLED:disabled': false, swap: atLeast(request.mv, 75) ? f.swap : (f.swap || ''), rxtx_factor: f.rxtx_factor,
+      ...flavorBrief(request, f),
+      ram: f.ram,
+      disk: f.disk,
+      vcpus: f.vcpus,
+      'OS-FLV-EXT-DATA:ephemeral': f.ephemeral,
+      'OS-FLV-DISABLED:disabled': false,
+      swap: atLeast(request.mv, 75) ? f.swap : f.swap || '',
+      rxtx_factor: f.rxtx_factor,
       'os-flavor-access:is_public': f.is_public === 1,
     };
     if (atLeast(request.mv, 55)) out.description = f.description;
     if (atLeast(request.mv, 61)) out.extra_specs = JSON.parse(f.extra_specs);
     return out;
   };
-  r.add('GET', '/flavors', async (request) => ({ flavors: (await listFlavors(deps)).map((f) => flavorBrief(request, f)) }));
-  r.add('GET', '/flavors/detail', async (request) => ({ flavors: (await listFlavors(deps)).map((f) => flavorDetail(request, f)) }));
+  r.add('GET', '/flavors', async (request) => ({
+    flavors: (await listFlavors(deps)).map((f) => flavorBrief(request, f)),
+  }));
+  r.add('GET', '/flavors/detail', async (request) => ({
+    flavors: (await listFlavors(deps)).map((f) => flavorDetail(request, f)),
+  }));
   r.add('GET', '/flavors/:id', async (request) => {
     const { id } = request.params as { id: string };
     return { flavor: flavorDetail(request, await showFlavor(deps, id)) };
@@ -100,14 +150,29 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     const q = request.query as Query;
     const last = (key: string) => scalar(q, key);
     const limit = parseIntParam('limit', last('limit'), 0);
-    const allTenants = q.all_tenants !== undefined && !['0', 'false', 'f', 'off', 'no', 'n'].includes((last('all_tenants') ?? '').toLowerCase());
+    const allTenants =
+      q.all_tenants !== undefined &&
+      !['0', 'false', 'f', 'off', 'no', 'n'].includes((last('all_tenants') ?? '').toLowerCase());
     const lockedRaw = atLeast(request.mv, 73) ? last('locked') : undefined;
     const { rows, limit: effective } = await listServers(deps, caller, {
-      detail, name: last('name'), status: list(q, 'status'), changesSince: last('changes-since'),
-      changesBefore: atLeast(request.mv, 66) ? last('changes-before') : undefined, deleted: last('deleted'), allTenants,
-      projectId: last('project_id') ?? last('tenant_id'), image: last('image'), flavor: last('flavor'), host: last('host'),
-      reservationId: last('reservation_id'), locked: lockedRaw === undefined ? undefined : ['1', 'true', 't', 'yes', 'on'].includes(lockedRaw.toLowerCase()),
-      limit, marker: last('marker'), sortKey: last('sort_key'), sortDir: last('sort_dir'), userId: last('user_id'),
+      detail,
+      name: last('name'),
+      status: list(q, 'status'),
+      changesSince: last('changes-since'),
+      changesBefore: atLeast(request.mv, 66) ? last('changes-before') : undefined,
+      deleted: last('deleted'),
+      allTenants,
+      projectId: last('project_id') ?? last('tenant_id'),
+      image: last('image'),
+      flavor: last('flavor'),
+      host: last('host'),
+      reservationId: last('reservation_id'),
+      locked: lockedRaw === undefined ? undefined : ['1', 'true', 't', 'yes', 'on'].includes(lockedRaw.toLowerCase()),
+      limit,
+      marker: last('marker'),
+      sortKey: last('sort_key'),
+      sortDir: last('sort_dir'),
+      userId: last('user_id'),
       strictStatus: atLeast(request.mv, 38),
     });
     const { ctx, portsOf } = await viewContext(request, caller, rows, { ports: detail });
@@ -121,7 +186,9 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       const params = new URLSearchParams();
       for (const k of Object.keys(q)) if (k !== 'marker') for (const v of list(q, k) ?? []) params.append(k, v);
       params.set('marker', rows[rows.length - 1].id);
-      body.servers_links = [{ rel: 'next', href: `${ctx.base}/servers${detail ? '/detail' : ''}?${params.toString()}` }];
+      body.servers_links = [
+        { rel: 'next', href: `${ctx.base}/servers${detail ? '/detail' : ''}?${params.toString()}` },
+      ];
     }
     return body;
   };
@@ -129,32 +196,55 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   r.add('GET', '/servers', listRoute(false), { listQuery: ['status'] });
   r.add('GET', '/servers/detail', listRoute(true), { listQuery: ['status'] });
 
-  r.add('POST', '/servers', async (request, reply) => {
-    const caller = callerOf(request);
-    const s = (request.body as { server: schemas.CreateServerBody }).server;
-    if (atLeast(request.mv, 37) && s.networks === undefined) throw invalid("Invalid input for field/attribute server. Value: {...}. 'networks' is a required property");
-    if (!atLeast(request.mv, 19) && s.description !== undefined) throw invalid("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)");
-    const toCount = (v: unknown, d: number) => (v === undefined ? d : Number(v));
-    const minCount = toCount(s.min_count, 1);
-    const maxCount = toCount(s.max_count, minCount);
-    const res = await createServer(deps, caller, {
-      name: s.name, imageRef: s.imageRef ?? '', flavorRef: String(s.flavorRef), networks: s.networks as RequestedNetworks,
-      metadata: s.metadata, description: s.description, keyName: s.key_name ?? undefined, availabilityZone: s.availability_zone ?? undefined,
-      userData: s.user_data, adminPass: s.adminPass, accessIPv4: s.accessIPv4, accessIPv6: s.accessIPv6,
-      minCount, maxCount, returnReservationId: s.return_reservation_id === true,
-    });
-    reply.code(202);
-    if (s.return_reservation_id === true) return { reservation_id: res.reservationId };
-    const { base, bookmarkBase } = linkBases(request);
-    const id = res.ids[0];
-    reply.header('location', `${base}/servers/${id}`);
-    return {
-      server: {
-        id, links: serverLinks({ base, bookmarkBase } as ViewContext, id), 'OS-DCF:diskConfig': 'MANUAL',
-        security_groups: [{ name: 'default' }], adminPass: res.adminPass,
-      },
-    };
-  }, { schema: { body: schemas.createServer } });
+  r.add(
+    'POST',
+    '/servers',
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const s = (request.body as { server: schemas.CreateServerBody }).server;
+      if (atLeast(request.mv, 37) && s.networks === undefined)
+        throw invalid("Invalid input for field/attribute server. Value: {...}. 'networks' is a required property");
+      if (!atLeast(request.mv, 19) && s.description !== undefined)
+        throw invalid(
+          "Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)",
+        );
+      const toCount = (v: unknown, d: number) => (v === undefined ? d : Number(v));
+      const minCount = toCount(s.min_count, 1);
+      const maxCount = toCount(s.max_count, minCount);
+      const res = await createServer(deps, caller, {
+        name: s.name,
+        imageRef: s.imageRef ?? '',
+        flavorRef: String(s.flavorRef),
+        networks: s.networks as RequestedNetworks,
+        metadata: s.metadata,
+        description: s.description,
+        keyName: s.key_name ?? undefined,
+        availabilityZone: s.availability_zone ?? undefined,
+        userData: s.user_data,
+        adminPass: s.adminPass,
+        accessIPv4: s.accessIPv4,
+        accessIPv6: s.accessIPv6,
+        minCount,
+        maxCount,
+        returnReservationId: s.return_reservation_id === true,
+      });
+      reply.code(202);
+      if (s.return_reservation_id === true) return { reservation_id: res.reservationId };
+      const { base, bookmarkBase } = linkBases(request);
+      const id = res.ids[0];
+      reply.header('location', `${base}/servers/${id}`);
+      return {
+        server: {
+          id,
+          links: serverLinks({ base, bookmarkBase } as ViewContext, id),
+          'OS-DCF:diskConfig': 'MANUAL',
+          security_groups: [{ name: 'default' }],
+          adminPass: res.adminPass,
+        },
+      };
+    },
+    { schema: { body: schemas.createServer } },
+  );
 
   r.add('GET', '/servers/:id', async (request) => {
     const caller = callerOf(request);
@@ -163,14 +253,26 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     return { server: renderServer(ctx, row, portsOf(row), { show: true }) };
   });
 
-  r.add('PUT', '/servers/:id', async (request) => {
-    const caller = callerOf(request);
-    const s = (request.body as { server: { name?: string; description?: string | null; accessIPv4?: string; accessIPv6?: string } }).server;
-    if (!atLeast(request.mv, 19) && s.description !== undefined) throw invalid("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)");
-    const row = await updateServer(deps, caller, (request.params as { id: string }).id, s);
-    const { ctx, portsOf } = await viewContext(request, caller, [row], { ports: true });
-    return { server: renderServer(ctx, row, portsOf(row), { show: true }) };
-  }, { schema: { body: schemas.updateServer } });
+  r.add(
+    'PUT',
+    '/servers/:id',
+    async (request) => {
+      const caller = callerOf(request);
+      const s = (
+        request.body as {
+          server: { name?: string; description?: string | null; accessIPv4?: string; accessIPv6?: string };
+        }
+      ).server;
+      if (!atLeast(request.mv, 19) && s.description !== undefined)
+        throw invalid(
+          "Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)",
+        );
+      const row = await updateServer(deps, caller, (request.params as { id: string }).id, s);
+      const { ctx, portsOf } = await viewContext(request, caller, [row], { ports: true });
+      return { server: renderServer(ctx, row, portsOf(row), { show: true }) };
+    },
+    { schema: { body: schemas.updateServer } },
+  );
 
   r.add('DELETE', '/servers/:id', async (request, reply) => {
     await deleteServer(deps, callerOf(request), (request.params as { id: string }).id);
@@ -192,18 +294,32 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       case 'lock':
         await lockServer(deps, caller, id, atLeast(request.mv, 73) ? schemas.lockReason(value) : null);
         break;
-      case 'unlock': await unlockServer(deps, caller, id); break;
+      case 'unlock':
+        await unlockServer(deps, caller, id);
+        break;
       case 'os-resetState': {
         const st = (value as { state?: unknown } | null)?.state;
-        if (typeof st !== 'string') throw invalid("Invalid input for field/attribute os-resetState. Value: " + JSON.stringify(value) + ". 'state' is a required property");
+        if (typeof st !== 'string')
+          throw invalid(
+            'Invalid input for field/attribute os-resetState. Value: ' +
+              JSON.stringify(value) +
+              ". 'state' is a required property",
+          );
         await resetState(deps, caller, id, st);
         break;
       }
-      case 'restore': await restoreServer(deps, caller, id); break;
-      case 'forceDelete': await forceDeleteServer(deps, caller, id); break;
+      case 'restore':
+        await restoreServer(deps, caller, id);
+        break;
+      case 'forceDelete':
+        await forceDeleteServer(deps, caller, id);
+        break;
       case 'reboot': {
         const t = (value as { type?: unknown } | null)?.type;
-        if (typeof t !== 'string' || !['SOFT', 'HARD'].includes(t.toUpperCase())) throw invalid(`Invalid input for field/attribute type. Value: ${String(t)}. '${String(t)}' is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']`);
+        if (typeof t !== 'string' || !['SOFT', 'HARD'].includes(t.toUpperCase()))
+          throw invalid(
+            `Invalid input for field/attribute type. Value: ${String(t)}. '${String(t)}' is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']`,
+          );
         await powerAction(deps, caller, id, key, { type: t });
         break;
       }
@@ -212,15 +328,23 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
         let lines: number | undefined;
         if (raw !== undefined && raw !== null) {
           const n = typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
-          if (typeof n !== 'number' || !Number.isInteger(n) || n < -1) throw invalid(`Invalid input for field/attribute length. Value: ${String(raw)}.`);
+          if (typeof n !== 'number' || !Number.isInteger(n) || n < -1)
+            throw invalid(`Invalid input for field/attribute length. Value: ${String(raw)}.`);
           lines = n === -1 ? undefined : n;
         }
         const output = await consoleOutput(deps, caller, id, lines);
         reply.code(200);
         return { output };
       }
-      case 'os-stop': case 'os-start': case 'pause': case 'unpause': case 'suspend': case 'resume':
-      case 'shelve': case 'shelveOffload': case 'unshelve':
+      case 'os-stop':
+      case 'os-start':
+      case 'pause':
+      case 'unpause':
+      case 'suspend':
+      case 'resume':
+      case 'shelve':
+      case 'shelveOffload':
+      case 'unshelve':
         await powerAction(deps, caller, id, key, {});
         break;
       default:
@@ -232,13 +356,38 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
 
   // --- instance actions ----------------------------------------------------------------
   const actionTime = (s: string | null) => novaUsecTime(s);
-  const renderAction = (request: FastifyRequest, a: { action: string; server_id: string; message: string | null; project_id: string; request_id: string; start_time: string; user_id: string; updated_at: string }) => {
-    const out: Record<string, unknown> = { action: a.action, instance_uuid: a.server_id, message: a.message, project_id: a.project_id, request_id: a.request_id, start_time: actionTime(a.start_time), user_id: a.user_id };
+  const renderAction = (
+    request: FastifyRequest,
+    a: {
+      action: string;
+      server_id: string;
+      message: string | null;
+      project_id: string;
+      request_id: string;
+      start_time: string;
+      user_id: string;
+      updated_at: string;
+    },
+  ) => {
+    const out: Record<string, unknown> = {
+      action: a.action,
+      instance_uuid: a.server_id,
+      message: a.message,
+      project_id: a.project_id,
+      request_id: a.request_id,
+      start_time: actionTime(a.start_time),
+      user_id: a.user_id,
+    };
     if (atLeast(request.mv, 58)) out.updated_at = actionTime(a.updated_at);
     return out;
   };
   r.add('GET', '/servers/:id/os-instance-actions', async (request) => {
-    const res = await listInstanceActions(deps, callerOf(request), (request.params as { id: string }).id, atLeast(request.mv, 21));
+    const res = await listInstanceActions(
+      deps,
+      callerOf(request),
+      (request.params as { id: string }).id,
+      atLeast(request.mv, 21),
+    );
     return { instanceActions: res.actions.map((a) => renderAction(request, a)) };
   });
   r.add('GET', '/servers/:id/os-instance-actions/:request_id', async (request) => {
@@ -248,9 +397,17 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     const action = renderAction(request, res.action);
     if (atLeast(request.mv, 51) || res.showEvents) {
       action.events = res.events.map((e) => {
-        const ev: Record<string, unknown> = { event: e.event, start_time: actionTime(e.start_time), finish_time: actionTime(e.finish_time), result: e.result };
+        const ev: Record<string, unknown> = {
+          event: e.event,
+          start_time: actionTime(e.start_time),
+          finish_time: actionTime(e.finish_time),
+          result: e.result,
+        };
         if (res.showDetails) ev.traceback = e.traceback;
-        if (atLeast(request.mv, 62)) { if (res.showEvents) ev.host = e.host ?? ''; ev.hostId = ''; }
+        if (atLeast(request.mv, 62)) {
+          if (res.showEvents) ev.host = e.host ?? '';
+          ev.hostId = '';
+        }
         if (atLeast(request.mv, 84) && res.showDetails) ev.details = e.details;
         return ev;
       });
@@ -261,8 +418,13 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   // --- os-services ---------------------------------------------------------------------
   const renderService = (request: FastifyRequest, s: ServiceView, i: number) => {
     const out: Record<string, unknown> = {
-      id: atLeast(request.mv, 53) ? s.row.id : i + 1, binary: s.row.binary, host: s.row.host, zone: s.row.zone,
-      status: s.row.disabled ? 'disabled' : 'enabled', state: s.up ? 'up' : 'down', updated_at: novaUsecTime(s.row.last_seen_at),
+      id: atLeast(request.mv, 53) ? s.row.id : i + 1,
+      binary: s.row.binary,
+      host: s.row.host,
+      zone: s.row.zone,
+      status: s.row.disabled ? 'disabled' : 'enabled',
+      state: s.up ? 'up' : 'down',
+      updated_at: novaUsecTime(s.row.last_seen_at),
       disabled_reason: s.row.disabled_reason,
     };
     if (atLeast(request.mv, 11)) out.forced_down = s.row.forced_down === 1;
@@ -273,32 +435,78 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     const rows = await listServices(deps, callerOf(request), { host: scalar(q, 'host'), binary: scalar(q, 'binary') });
     return { services: rows.map((s, i) => renderService(request, s, i)) };
   });
-  r.add('PUT', '/os-services/:id', async (request) => {
-    const caller = callerOf(request);
-    const id = (request.params as { id: string }).id;
-    const b = (request.body ?? {}) as { status?: 'enabled' | 'disabled'; disabled_reason?: string; forced_down?: boolean; host?: string; binary?: string };
-    if (atLeast(request.mv, 53)) {
-      if (!canonicalUuid(id)) throw invalid(`Invalid uuid ${id}`);
-      const res = await updateService(deps, caller, { id: canonicalUuid(id)! }, { status: b.status, disabledReason: b.disabled_reason, forcedDown: b.forced_down });
-      return { service: renderService(request, res, 0) };
-    }
-    // Before 2.53 the path names the action: enable, disable, disable-log-reason, force-down.
-    if (!b.host || !b.binary) throw invalid("'host' is a required property");
-    const changes = id === 'enable' ? { status: 'enabled' as const } : id === 'disable' ? { status: 'disabled' as const }
-      : id === 'disable-log-reason' ? { status: 'disabled' as const, disabledReason: b.disabled_reason }
-      : id === 'force-down' && atLeast(request.mv, 11) ? { forcedDown: b.forced_down === true } : null;
-    if (!changes) throw new HttpFault(404, 'itemNotFound', 'Unknown action');
-    const res = await updateService(deps, caller, { host: b.host, binary: b.binary }, changes);
-    const out: Record<string, unknown> = { host: res.row.host, binary: res.row.binary };
-    if ('status' in changes) out.status = changes.status;
-    if ('disabledReason' in changes) out.disabled_reason = changes.disabledReason;
-    if ('forcedDown' in changes) out.forced_down = changes.forcedDown;
-    return { service: out };
-  }, { schema: { body: schemas.updateService } });
+  r.add(
+    'PUT',
+    '/os-services/:id',
+    async (request) => {
+      const caller = callerOf(request);
+      const id = (request.params as { id: string }).id;
+      const b = (request.body ?? {}) as {
+        status?: 'enabled' | 'disabled';
+        disabled_reason?: string;
+        forced_down?: boolean;
+        host?: string;
+        binary?: string;
+      };
+      if (atLeast(request.mv, 53)) {
+        if (!canonicalUuid(id)) throw invalid(`Invalid uuid ${id}`);
+        const res = await updateService(
+          deps,
+          caller,
+          { id: canonicalUuid(id)! },
+          { status: b.status, disabledReason: b.disabled_reason, forcedDown: b.forced_down },
+        );
+        return { service: renderService(request, res, 0) };
+      }
+      // Before 2.53 the path names the action: enable, disable, disable-log-reason, force-down.
+      if (!b.host || !b.binary) throw invalid("'host' is a required property");
+      const changes =
+        id === 'enable'
+          ? { status: 'enabled' as const }
+          : id === 'disable'
+            ? { status: 'disabled' as const }
+            : id === 'disable-log-reason'
+              ? { status: 'disabled' as const, disabledReason: b.disabled_reason }
+              : id === 'force-down' && atLeast(request.mv, 11)
+                ? { forcedDown: b.forced_down === true }
+                : null;
+      if (!changes) throw new HttpFault(404, 'itemNotFound', 'Unknown action');
+      const res = await updateService(deps, caller, { host: b.host, binary: b.binary }, changes);
+      const out: Record<string, unknown> = { host: res.row.host, binary: res.row.binary };
+      if ('status' in changes) out.status = changes.status;
+      if ('disabledReason' in changes) out.disabled_reason = changes.disabledReason;
+      if ('forcedDown' in changes) out.forced_down = changes.forcedDown;
+      return { service: out };
+    },
+    { schema: { body: schemas.updateService } },
+  );
 
   // Limits are asked for by some clients before create; Stratus has no quotas (-1 = unlimited).
   r.add('GET', '/limits', async () => ({
-    limits: { rate: [], absolute: { maxServerMeta: 128, maxTotalInstances: -1, maxPersonality: 5, totalServerGroupsUsed: 0, maxImageMeta: 128, maxPersonalitySize: 10240, maxTotalRAMSize: -1, maxServerGroups: 10, maxSecurityGroupRules: -1, maxTotalKeypairs: 100, totalCoresUsed: 0, totalRAMUsed: 0, maxSecurityGroups: -1, totalFloatingIpsUsed: 0, totalInstancesUsed: 0, maxServerGroupMembers: 10, maxTotalFloatingIps: -1, totalSecurityGroupsUsed: 0, maxTotalCores: -1 } },
+    limits: {
+      rate: [],
+      absolute: {
+        maxServerMeta: 128,
+        maxTotalInstances: -1,
+        maxPersonality: 5,
+        totalServerGroupsUsed: 0,
+        maxImageMeta: 128,
+        maxPersonalitySize: 10240,
+        maxTotalRAMSize: -1,
+        maxServerGroups: 10,
+        maxSecurityGroupRules: -1,
+        maxTotalKeypairs: 100,
+        totalCoresUsed: 0,
+        totalRAMUsed: 0,
+        maxSecurityGroups: -1,
+        totalFloatingIpsUsed: 0,
+        totalInstancesUsed: 0,
+        maxServerGroupMembers: 10,
+        maxTotalFloatingIps: -1,
+        totalSecurityGroupsUsed: 0,
+        maxTotalCores: -1,
+      },
+    },
   }));
 
   r.finish();

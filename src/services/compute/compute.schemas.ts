@@ -3,45 +3,91 @@
 import { invalid } from '../../domain/errors.js';
 
 export interface CreateServerBody {
-  name: string; imageRef?: string; flavorRef: string | number; networks?: unknown; metadata?: Record<string, string>;
-  min_count?: number | string; max_count?: number | string; description?: string | null; key_name?: string | null;
-  availability_zone?: string | null; user_data?: string; adminPass?: string; accessIPv4?: string; accessIPv6?: string;
+  name: string;
+  imageRef?: string;
+  flavorRef: string | number;
+  networks?: unknown;
+  metadata?: Record<string, string>;
+  min_count?: number | string;
+  max_count?: number | string;
+  description?: string | null;
+  key_name?: string | null;
+  availability_zone?: string | null;
+  user_data?: string;
+  adminPass?: string;
+  accessIPv4?: string;
+  accessIPv6?: string;
   return_reservation_id?: boolean;
 }
 
 const name = { type: 'string', minLength: 1, maxLength: 255, pattern: '^(?!\\s)[\\s\\S]*(?<!\\s)$' };
 const description = { type: ['string', 'null'], maxLength: 255 };
-const count = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[1-9][0-9]{0,8}$' }] };
+const count = {
+  anyOf: [
+    { type: 'integer', minimum: 1 },
+    { type: 'string', pattern: '^[1-9][0-9]{0,8}$' },
+  ],
+};
 const uuidish = { type: 'string', maxLength: 255 };
 
 export const createServer = {
-  type: 'object', required: ['server'], additionalProperties: true,
+  type: 'object',
+  required: ['server'],
+  additionalProperties: true,
   properties: {
     server: {
-      type: 'object', required: ['name', 'flavorRef'], additionalProperties: false,
+      type: 'object',
+      required: ['name', 'flavorRef'],
+      additionalProperties: false,
       properties: {
-        name, description, imageRef: { type: 'string', maxLength: 255 },
-        flavorRef: { anyOf: [{ type: 'string', minLength: 1, maxLength: 255 }, { type: 'integer', minimum: 1 }] },
+        name,
+        description,
+        imageRef: { type: 'string', maxLength: 255 },
+        flavorRef: {
+          anyOf: [
+            { type: 'string', minLength: 1, maxLength: 255 },
+            { type: 'integer', minimum: 1 },
+          ],
+        },
         networks: {
           anyOf: [
             { enum: ['auto', 'none'] },
             {
-              type: 'array', maxItems: 64,
+              type: 'array',
+              maxItems: 64,
               items: {
-                type: 'object', additionalProperties: false,
-                properties: { uuid: uuidish, port: { type: ['string', 'null'], maxLength: 255 }, fixed_ip: { type: 'string' }, tag: { type: 'string' } },
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  uuid: uuidish,
+                  port: { type: ['string', 'null'], maxLength: 255 },
+                  fixed_ip: { type: 'string' },
+                  tag: { type: 'string' },
+                },
               },
             },
           ],
         },
-        metadata: { type: 'object', maxProperties: 128, additionalProperties: { type: 'string', maxLength: 255 }, propertyNames: { minLength: 1, maxLength: 255 } },
-        min_count: count, max_count: count, return_reservation_id: { type: 'boolean' },
-        key_name: { type: ['string', 'null'], maxLength: 255 }, availability_zone: { type: ['string', 'null'], maxLength: 255 },
-        user_data: { type: 'string', maxLength: 65535 }, adminPass: { type: 'string', maxLength: 255 },
-        accessIPv4: { type: 'string', maxLength: 64 }, accessIPv6: { type: 'string', maxLength: 64 },
+        metadata: {
+          type: 'object',
+          maxProperties: 128,
+          additionalProperties: { type: 'string', maxLength: 255 },
+          propertyNames: { minLength: 1, maxLength: 255 },
+        },
+        min_count: count,
+        max_count: count,
+        return_reservation_id: { type: 'boolean' },
+        key_name: { type: ['string', 'null'], maxLength: 255 },
+        availability_zone: { type: ['string', 'null'], maxLength: 255 },
+        user_data: { type: 'string', maxLength: 65535 },
+        adminPass: { type: 'string', maxLength: 255 },
+        accessIPv4: { type: 'string', maxLength: 64 },
+        accessIPv6: { type: 'string', maxLength: 64 },
         security_groups: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } } } },
-        config_drive: { type: ['boolean', 'string'] }, 'OS-DCF:diskConfig': { enum: ['AUTO', 'MANUAL'] },
-        block_device_mapping_v2: { type: 'array', maxItems: 0 }, tags: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 60 } },
+        config_drive: { type: ['boolean', 'string'] },
+        'OS-DCF:diskConfig': { enum: ['AUTO', 'MANUAL'] },
+        block_device_mapping_v2: { type: 'array', maxItems: 0 },
+        tags: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 60 } },
         hostname: { type: 'string', maxLength: 255 },
       },
     },
@@ -51,20 +97,34 @@ export const createServer = {
 };
 
 export const updateServer = {
-  type: 'object', required: ['server'], additionalProperties: false,
+  type: 'object',
+  required: ['server'],
+  additionalProperties: false,
   properties: {
     server: {
-      type: 'object', additionalProperties: false,
-      properties: { name, description, accessIPv4: { type: 'string', maxLength: 64 }, accessIPv6: { type: 'string', maxLength: 64 }, 'OS-DCF:diskConfig': { enum: ['AUTO', 'MANUAL'] }, hostname: { type: 'string', maxLength: 255 } },
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        name,
+        description,
+        accessIPv4: { type: 'string', maxLength: 64 },
+        accessIPv6: { type: 'string', maxLength: 64 },
+        'OS-DCF:diskConfig': { enum: ['AUTO', 'MANUAL'] },
+        hostname: { type: 'string', maxLength: 255 },
+      },
     },
   },
 };
 
 export const updateService = {
-  type: 'object', additionalProperties: false,
+  type: 'object',
+  additionalProperties: false,
   properties: {
-    status: { enum: ['enabled', 'disabled'] }, disabled_reason: { type: 'string', minLength: 1, maxLength: 255 },
-    forced_down: { type: 'boolean' }, host: { type: 'string', maxLength: 255 }, binary: { type: 'string', maxLength: 255 },
+    status: { enum: ['enabled', 'disabled'] },
+    disabled_reason: { type: 'string', minLength: 1, maxLength: 255 },
+    forced_down: { type: 'boolean' },
+    host: { type: 'string', maxLength: 255 },
+    binary: { type: 'string', maxLength: 255 },
   },
 };
 
@@ -74,11 +134,20 @@ export const updateService = {
  */
 export function lockReason(value: unknown): string | null {
   if (value === null || value === undefined) return null;
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(`Invalid input for field/attribute lock. Value: ${JSON.stringify(value)}. ${JSON.stringify(value)} is not valid under any of the given schemas`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw invalid(
+      `Invalid input for field/attribute lock. Value: ${JSON.stringify(value)}. ${JSON.stringify(value)} is not valid under any of the given schemas`,
+    );
   const extra = Object.keys(value).filter((k) => k !== 'locked_reason');
-  if (extra.length) throw invalid(`Invalid input for field/attribute lock. Value: ${JSON.stringify(value)}. Additional properties are not allowed ('${extra[0]}' was unexpected)`);
+  if (extra.length)
+    throw invalid(
+      `Invalid input for field/attribute lock. Value: ${JSON.stringify(value)}. Additional properties are not allowed ('${extra[0]}' was unexpected)`,
+    );
   const lr = (value as { locked_reason?: unknown }).locked_reason;
   if (lr === undefined) return null;
-  if (typeof lr !== 'string' || lr.length < 1 || lr.length > 255) throw invalid(`Invalid input for field/attribute locked_reason. Value: ${JSON.stringify(lr)}. ${JSON.stringify(lr)} is not a valid reason`);
+  if (typeof lr !== 'string' || lr.length < 1 || lr.length > 255)
+    throw invalid(
+      `Invalid input for field/attribute locked_reason. Value: ${JSON.stringify(lr)}. ${JSON.stringify(lr)} is not a valid reason`,
+    );
   return lr;
 }

@@ -11,21 +11,42 @@ const WAIT_MS = 10000;
  * os-getConsoleOutput: a synchronous question to the server's compute node (Nova: an RPC call),
  * asked through the task table so it works whichever process or machine the node runs on.
  */
-export async function consoleOutput(deps: Deps, caller: Caller, id: string, lines: number | undefined): Promise<string> {
+export async function consoleOutput(
+  deps: Deps,
+  caller: Caller,
+  id: string,
+  lines: number | undefined,
+): Promise<string> {
   const row = await findServer(deps.db, caller, id);
   const spec = LIFECYCLE.getConsoleOutput;
   authorize(deps, caller, spec.rule, { project_id: row.project_id, user_id: row.user_id });
   const svc = row.host ? await svcRepo.getComputeService(deps.db, row.host) : undefined;
-  checkAction('getConsoleOutput', { id: row.id, vmState: row.vm_state, taskState: row.task_state, locked: row.locked_by !== null, launchedAt: row.launched_at, host: row.host }, caller.isAdmin);
+  checkAction(
+    'getConsoleOutput',
+    {
+      id: row.id,
+      vmState: row.vm_state,
+      taskState: row.task_state,
+      locked: row.locked_by !== null,
+      launchedAt: row.launched_at,
+      host: row.host,
+    },
+    caller.isAdmin,
+  );
   // Nova parity: a guest on no host, or on a node that is down, "is not ready" (409).
   if (!row.host || !serviceIsUp(deps, svc)) throw serverNotReady(row.id);
-  const task = await deps.transact((tx) => deps.tasks.enqueue(tx, { kind: spec.task!, serverId: row.id, host: row.host!, payload: { lines } }));
+  const task = await deps.transact((tx) =>
+    deps.tasks.enqueue(tx, { kind: spec.task!, serverId: row.id, host: row.host!, payload: { lines } }),
+  );
   deps.tasks.dispatch([task]);
   const taskId = task.id;
   const end = Date.now() + WAIT_MS;
   while (Date.now() < end) {
     const t = await tasksRepo.getTask(deps.db, taskId);
-    if (t && t.state === 'done') { await tasksRepo.deleteTask(deps.db, taskId); return t.result ?? ''; }
+    if (t && t.state === 'done') {
+      await tasksRepo.deleteTask(deps.db, taskId);
+      return t.result ?? '';
+    }
     if (t && t.state === 'dead') {
       // Nova parity: the hypervisor could not read the guest's console (ConsoleNotAvailable) → 404.
       await tasksRepo.deleteTask(deps.db, taskId);
@@ -35,5 +56,8 @@ export async function consoleOutput(deps: Deps, caller: Caller, id: string, line
   }
   await tasksRepo.deleteTask(deps.db, taskId);
   // Nova would fail with a 500 after its RPC timeout; a 409 naming the cause is more useful.
-  throw conflict(`Unable to get console output for instance ${row.id}: its compute node did not answer`, 'ConsoleNotAvailable');
+  throw conflict(
+    `Unable to get console output for instance ${row.id}: its compute node did not answer`,
+    'ConsoleNotAvailable',
+  );
 }

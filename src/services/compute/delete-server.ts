@@ -20,14 +20,22 @@ const SUPERSEDED_BY_REMOTE_DELETE = tasksSupersededBy('remote');
 /** A local delete also cancels a queued terminate: it finishes that delete itself. */
 const SUPERSEDED_BY_LOCAL_DELETE = tasksSupersededBy('local');
 
-export interface DeleteOutcome { plan: DeletePlan['kind']; requeued?: boolean }
+export interface DeleteOutcome {
+  plan: DeletePlan['kind'];
+  requeued?: boolean;
+}
 
 /**
  * DELETE /servers/{id} and the forceDelete action (delete-server.md). One transaction: read
  * the row (locked for the transaction), decide with the pure plan, write with compare-and-set and
  * enqueue the terminate task; the agent does the rest.
  */
-export async function deleteServer(deps: Deps, caller: Caller, id: string, opts: { force?: boolean } = {}): Promise<DeleteOutcome> {
+export async function deleteServer(
+  deps: Deps,
+  caller: Caller,
+  id: string,
+  opts: { force?: boolean } = {},
+): Promise<DeleteOutcome> {
   const uuid = canonicalUuid(id);
   // Nova parity: a malformed id is "not found" without touching the database (B17).
   if (!uuid) throw serverNotFound(id);
@@ -45,9 +53,15 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
     }
     authorize(deps, caller, rule, { project_id: row.project_id, user_id: row.user_id });
     const plan = planDelete({
-      vmState: row.vm_state, taskState: row.task_state, host: row.host, hostUp: serviceIsUp(deps, found.node),
-      launchedAt: row.launched_at, locked: row.locked_by !== null, isAdmin: caller.isAdmin,
-      reclaimInstanceInterval: deps.config.reclaimInstanceInterval, force: opts.force ?? false,
+      vmState: row.vm_state,
+      taskState: row.task_state,
+      host: row.host,
+      hostUp: serviceIsUp(deps, found.node),
+      launchedAt: row.launched_at,
+      locked: row.locked_by !== null,
+      isAdmin: caller.isAdmin,
+      reclaimInstanceInterval: deps.config.reclaimInstanceInterval,
+      force: opts.force ?? false,
     });
     const now = iso(deps.clock.now());
     switch (plan.kind) {
@@ -59,8 +73,16 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
         const del = open.find((t) => t.kind === TERMINATE || t.kind === SOFT_DELETE);
         const stuck = !del || (del.state === 'leased' && del.lease_expires_at !== null && del.lease_expires_at < now);
         if (!stuck) return { plan: 'noop' };
-        if (del) { await tasks.requeueTask(tx, del.id, now); task = { ...del, state: 'queued' }; }
-        else task = await deps.tasks.enqueue(tx, { kind: row.task_state === LIFECYCLE.softDelete.setsTaskState ? SOFT_DELETE : TERMINATE, serverId: row.id, host: row.host!, payload: { requestId: caller.requestId } });
+        if (del) {
+          await tasks.requeueTask(tx, del.id, now);
+          task = { ...del, state: 'queued' };
+        } else
+          task = await deps.tasks.enqueue(tx, {
+            kind: row.task_state === LIFECYCLE.softDelete.setsTaskState ? SOFT_DELETE : TERMINATE,
+            serverId: row.id,
+            host: row.host!,
+            payload: { requestId: caller.requestId },
+          });
         return { plan: 'noop', requeued: true };
       }
       case 'while-booting':
@@ -75,12 +97,19 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
       case 'remote':
       case 'soft': {
         const changed = await servers.casUpdateServer(tx, row.id, row.task_state, {
-          task_state: plan.taskState, updated_at: now, ...(plan.kind === 'soft' ? { deleted_at: now } : {}),
+          task_state: plan.taskState,
+          updated_at: now,
+          ...(plan.kind === 'soft' ? { deleted_at: now } : {}),
         });
         if (!changed) throw serverNotFound(id);
         await tasks.closeTasksForServer(tx, row.id, SUPERSEDED_BY_REMOTE_DELETE);
         const actionId = await recordAction(deps, tx, caller, row.id, 'delete');
-        task = await deps.tasks.enqueue(tx, { kind: plan.kind === 'soft' ? SOFT_DELETE : TERMINATE, serverId: row.id, host: row.host!, payload: { actionId, requestId: caller.requestId } });
+        task = await deps.tasks.enqueue(tx, {
+          kind: plan.kind === 'soft' ? SOFT_DELETE : TERMINATE,
+          serverId: row.id,
+          host: row.host!,
+          payload: { actionId, requestId: caller.requestId },
+        });
         return { plan: plan.kind };
       }
     }
@@ -90,7 +119,13 @@ export async function deleteServer(deps: Deps, caller: Caller, id: string, opts:
 }
 
 /** Deletes the record and releases ports at once (Nova's _local_delete / _delete_while_booting). */
-export async function localDelete(deps: Deps, tx: Executor, serverId: string, now: string, vmState: VmState): Promise<void> {
+export async function localDelete(
+  deps: Deps,
+  tx: Executor,
+  serverId: string,
+  now: string,
+  vmState: VmState,
+): Promise<void> {
   // Server row, then ports: one lock order everywhere (the agent's terminate does the same).
   await servers.markServerDeleted(tx, serverId, now, vmState);
   await releaseServerPorts(deps, tx, serverId);

@@ -16,8 +16,17 @@ import type { Executor } from '../../db/executor.js';
  * resume, shelve, shelveOffload, unshelve): checked against the lifecycle table, then handed
  * to the node.
  */
-export async function powerAction(deps: Deps, caller: Caller, id: string, key: string, body: Record<string, unknown>): Promise<void> {
-  const rebootType = key === 'reboot' ? String((body as { type?: string }).type ?? 'SOFT').toUpperCase() as 'SOFT' | 'HARD' : undefined;
+export async function powerAction(
+  deps: Deps,
+  caller: Caller,
+  id: string,
+  key: string,
+  body: Record<string, unknown>,
+): Promise<void> {
+  const rebootType =
+    key === 'reboot'
+      ? (String((body as { type?: string }).type ?? 'SOFT').toUpperCase() as 'SOFT' | 'HARD')
+      : undefined;
   const action = actionForKey(key, { rebootType });
   if (!action) throw new Error(`not a server action: ${key}`);
   const spec = LIFECYCLE[action];
@@ -34,14 +43,25 @@ export async function powerAction(deps: Deps, caller: Caller, id: string, key: s
   const now = iso(deps.clock.now());
   const task = await deps.transact(async (tx) => {
     // The lock check above is repeated in the write: a lock that lands meanwhile wins.
-    const ok = await servers.casUpdateServer(tx, row.id, row.task_state, { task_state: spec.setsTaskState, updated_at: now }, { expectUnlocked: !caller.isAdmin });
+    const ok = await servers.casUpdateServer(
+      tx,
+      row.id,
+      row.task_state,
+      { task_state: spec.setsTaskState, updated_at: now },
+      { expectUnlocked: !caller.isAdmin },
+    );
     if (!ok) {
       const now2 = await servers.getServer(tx, row.id);
       if (now2 && now2.locked_by !== null && !caller.isAdmin) throw serverLocked(row.id);
       throw invalidState(spec.novaAction, row.id, 'task_state', now2?.task_state ?? null);
     }
     const actionId = await recordAction(deps, tx, caller, row.id, spec.novaAction);
-    return deps.tasks.enqueue(tx, { kind: spec.task!, serverId: row.id, host: host!, payload: { actionId, requestId: caller.requestId, rebootType } });
+    return deps.tasks.enqueue(tx, {
+      kind: spec.task!,
+      serverId: row.id,
+      host: host!,
+      payload: { actionId, requestId: caller.requestId, rebootType },
+    });
   });
   deps.tasks.dispatch([task]);
 }
@@ -54,7 +74,16 @@ export async function lockServer(deps: Deps, caller: Caller, id: string, reason:
   // Nova parity: re-locking an already locked server is a no-op.
   if (row.locked_by !== null) return;
   await deps.transact(async (tx) => {
-    if (!(await servers.casUpdateServer(tx, row.id, undefined, { locked_by: lockedBy, locked_reason: reason, updated_at: iso(deps.clock.now()) }, { expectUnlocked: true }))) return;
+    if (
+      !(await servers.casUpdateServer(
+        tx,
+        row.id,
+        undefined,
+        { locked_by: lockedBy, locked_reason: reason, updated_at: iso(deps.clock.now()) },
+        { expectUnlocked: true },
+      ))
+    )
+      return;
     await recordAction(deps, tx, caller, row.id, LIFECYCLE.lock.novaAction, { finished: true, event: 'api_lock' });
   });
 }
@@ -75,7 +104,10 @@ export async function unlockServer(deps: Deps, caller: Caller, id: string): Prom
     }
     const done = await deps.transact(async (tx) => {
       if (!(await servers.unlockIfLockedBy(tx, row.id, row.locked_by, iso(deps.clock.now())))) return false;
-      await recordAction(deps, tx, caller, row.id, LIFECYCLE.unlock.novaAction, { finished: true, event: 'api_unlock' });
+      await recordAction(deps, tx, caller, row.id, LIFECYCLE.unlock.novaAction, {
+        finished: true,
+        event: 'api_unlock',
+      });
       return true;
     });
     if (done) return;
@@ -88,9 +120,16 @@ export async function resetState(deps: Deps, caller: Caller, id: string, state: 
   const row = await findServer(deps.db, caller, id);
   authorize(deps, caller, LIFECYCLE.resetState.rule, { project_id: row.project_id, user_id: row.user_id });
   const vm = state === 'error' ? 'error' : state === 'active' ? 'active' : null;
-  if (!vm || !isVmState(vm)) throw invalid(`Invalid input for field/attribute state. Value: ${state}. '${state}' is not one of ['active', 'error']`);
+  if (!vm || !isVmState(vm))
+    throw invalid(
+      `Invalid input for field/attribute state. Value: ${state}. '${state}' is not one of ['active', 'error']`,
+    );
   await deps.transact(async (tx) => {
-    await servers.casUpdateServer(tx, row.id, undefined, { vm_state: vm, task_state: null, updated_at: iso(deps.clock.now()) });
+    await servers.casUpdateServer(tx, row.id, undefined, {
+      vm_state: vm,
+      task_state: null,
+      updated_at: iso(deps.clock.now()),
+    });
     await recordAction(deps, tx, caller, row.id, LIFECYCLE.resetState.novaAction, { finished: true });
   });
 }
@@ -104,12 +143,26 @@ export async function restoreServer(deps: Deps, caller: Caller, id: string): Pro
   const svc = row.host ? await svcRepo.getComputeService(deps.db, row.host) : undefined;
   const task = await deps.transact(async (tx) => {
     if (row.host && serviceIsUp(deps, svc)) {
-      const ok = await servers.casUpdateServer(tx, row.id, null, { task_state: LIFECYCLE.restore.setsTaskState, deleted_at: null, updated_at: now });
+      const ok = await servers.casUpdateServer(tx, row.id, null, {
+        task_state: LIFECYCLE.restore.setsTaskState,
+        deleted_at: null,
+        updated_at: now,
+      });
       if (!ok) throw await restoreRaceLost(tx, row.id);
       const actionId = await recordAction(deps, tx, caller, row.id, 'restore');
-      return deps.tasks.enqueue(tx, { kind: LIFECYCLE.restore.task!, serverId: row.id, host: row.host, payload: { actionId, requestId: caller.requestId } });
+      return deps.tasks.enqueue(tx, {
+        kind: LIFECYCLE.restore.task!,
+        serverId: row.id,
+        host: row.host,
+        payload: { actionId, requestId: caller.requestId },
+      });
     } else {
-      const ok = await servers.casUpdateServer(tx, row.id, null, { vm_state: 'active', task_state: null, deleted_at: null, updated_at: now });
+      const ok = await servers.casUpdateServer(tx, row.id, null, {
+        vm_state: 'active',
+        task_state: null,
+        deleted_at: null,
+        updated_at: now,
+      });
       if (!ok) throw await restoreRaceLost(tx, row.id);
       await recordAction(deps, tx, caller, row.id, 'restore', { finished: true });
       return undefined;
@@ -123,7 +176,6 @@ export async function forceDeleteServer(deps: Deps, caller: Caller, id: string):
   await deleteServer(deps, caller, id, { force: true });
 }
 
-
 /** Another request changed the server between the check and the write: name the state it left. */
 async function restoreRaceLost(tx: Executor, id: string) {
   const current = await servers.getServer(tx, id);
@@ -131,5 +183,12 @@ async function restoreRaceLost(tx: Executor, id: string) {
 }
 
 function serverForCheck(row: servers.ServerRow): ServerForCheck {
-  return { id: row.id, vmState: row.vm_state, taskState: row.task_state, locked: row.locked_by !== null, launchedAt: row.launched_at, host: row.host };
+  return {
+    id: row.id,
+    vmState: row.vm_state,
+    taskState: row.task_state,
+    locked: row.locked_by !== null,
+    launchedAt: row.launched_at,
+    host: row.host,
+  };
 }

@@ -19,13 +19,28 @@ export type { ServerRow } from '../../db/repositories/servers.repository.js';
 
 export const MAX_SERVERS_PER_REQUEST = 1000;
 
-export type RequestedNetworks = 'auto' | 'none' | Array<{ uuid?: string; port?: string; fixed_ip?: string }> | undefined;
+export type RequestedNetworks =
+  | 'auto'
+  | 'none'
+  | Array<{ uuid?: string; port?: string; fixed_ip?: string }>
+  | undefined;
 
 export interface CreateServerInput {
-  name: string; imageRef: string; flavorRef: string; networks: RequestedNetworks;
-  metadata?: Record<string, string>; description?: string | null; keyName?: string; availabilityZone?: string;
-  userData?: string; adminPass?: string; accessIPv4?: string; accessIPv6?: string;
-  minCount: number; maxCount: number; returnReservationId: boolean;
+  name: string;
+  imageRef: string;
+  flavorRef: string;
+  networks: RequestedNetworks;
+  metadata?: Record<string, string>;
+  description?: string | null;
+  keyName?: string;
+  availabilityZone?: string;
+  userData?: string;
+  adminPass?: string;
+  accessIPv4?: string;
+  accessIPv6?: string;
+  minCount: number;
+  maxCount: number;
+  returnReservationId: boolean;
 }
 
 /** Last path segment of an href, as Nova accepts `imageRef`/`flavorRef` as links too. */
@@ -33,7 +48,12 @@ const lastSegment = (href: string) => href.replace(/\/+$/, '').split('/').pop() 
 
 /** Nova's hostname sanitising (hostname from display name). */
 function sanitizeHostname(name: string): string {
-  const h = name.toLowerCase().replace(/[ _]/g, '-').replace(/[^a-z0-9.-]/g, '').replace(/^[.-]+|[.-]+$/g, '').slice(0, 63);
+  const h = name
+    .toLowerCase()
+    .replace(/[ _]/g, '-')
+    .replace(/[^a-z0-9.-]/g, '')
+    .replace(/^[.-]+|[.-]+$/g, '')
+    .slice(0, 63);
   return h || 'server';
 }
 
@@ -42,7 +62,10 @@ async function pickHost(deps: Deps, flavor: { vcpus: number; ram: number; disk: 
   const svcs = await upComputeServices(deps);
   if (svcs.length === 0) return null;
   if (svcs.length === 1) return svcs[0].memory_mb === 0 || svcs[0].memory_mb >= flavor.ram ? svcs[0].host : null;
-  const count = await servers.liveServerCounts(deps.db, svcs.map((s) => s.host));
+  const count = await servers.liveServerCounts(
+    deps.db,
+    svcs.map((s) => s.host),
+  );
   const fits = svcs.filter((s) => s.memory_mb === 0 || s.memory_mb >= flavor.ram);
   fits.sort((a, b) => (count.get(a.host) ?? 0) - (count.get(b.host) ?? 0));
   return fits[0]?.host ?? null;
@@ -56,7 +79,8 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
   const imageId = canonicalUuid(lastSegment(input.imageRef));
   if (!imageId) throw invalid('Invalid imageRef provided.');
   const image = await catalog.getImage(deps.db, imageId);
-  if (!image || !imageVisibleTo(image, caller.isAdmin ? undefined : caller.projectId)) throw invalid('Can not find requested image');
+  if (!image || !imageVisibleTo(image, caller.isAdmin ? undefined : caller.projectId))
+    throw invalid('Can not find requested image');
   if (image.status !== 'active') throw invalid(`Image ${imageId} is not active.`);
   const flavorId = lastSegment(input.flavorRef);
   const flavor = await catalog.getFlavor(deps.db, flavorId);
@@ -77,9 +101,13 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
       if (n.port) {
         const portId = canonicalUuid(n.port);
         const port = portId ? await net.getPort(deps.db, portId) : undefined;
-        if (!port || (!caller.isAdmin && port.project_id !== caller.projectId)) throw invalid(`Port id ${n.port} could not be found.`); // Nova parity: servers.create maps PortNotFound to 400
+        if (!port || (!caller.isAdmin && port.project_id !== caller.projectId))
+          throw invalid(`Port id ${n.port} could not be found.`); // Nova parity: servers.create maps PortNotFound to 400
         if (port.device_id) throw conflict(`Port ${port.id} is still in use.`, 'PortInUse');
-        if (input.maxCount > 1) throw invalid('Failed to launch instances: Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.');
+        if (input.maxCount > 1)
+          throw invalid(
+            'Failed to launch instances: Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.',
+          );
         plan.push({ portId: port.id });
       } else if (n.uuid) {
         const id = canonicalUuid(n.uuid);
@@ -95,7 +123,16 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
   const host = await pickHost(deps, flavor);
   const now = iso(deps.clock.now());
   const reservationId = `r-${randomBytes(4).toString('hex').slice(0, 8)}`;
-  const flavorSnapshot = JSON.stringify({ id: flavor.id, name: flavor.name, vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk, ephemeral: flavor.ephemeral, swap: flavor.swap, extra_specs: JSON.parse(flavor.extra_specs) });
+  const flavorSnapshot = JSON.stringify({
+    id: flavor.id,
+    name: flavor.name,
+    vcpus: flavor.vcpus,
+    ram: flavor.ram,
+    disk: flavor.disk,
+    ephemeral: flavor.ephemeral,
+    swap: flavor.swap,
+    extra_specs: JSON.parse(flavor.extra_specs),
+  });
   const adminPass = input.adminPass ?? randomBytes(9).toString('base64url').slice(0, 12);
   const created: string[] = [];
   const spawns: TaskRow[] = [];
@@ -105,26 +142,70 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
       const id = deps.ids.uuid();
       const name = input.maxCount > 1 ? `${input.name}-${i + 1}` : input.name;
       const row: servers.NewServer = {
-        id, project_id: caller.projectId, user_id: caller.userId, name, description: input.description ?? null,
-        image_id: image.id, flavor_id: flavor.id, flavor: flavorSnapshot,
-        vm_state: host ? 'building' : 'error', task_state: host ? LIFECYCLE.create.setsTaskState : null, power_state: 0, host: null,
-        launched_at: null, terminated_at: null, locked_by: null, locked_reason: null, metadata: JSON.stringify(input.metadata ?? {}),
-        key_name: input.keyName ?? null, reservation_id: reservationId, launch_index: i, hostname: sanitizeHostname(name),
-        access_ipv4: input.accessIPv4 ?? '', access_ipv6: input.accessIPv6 ?? '', availability_zone: input.availabilityZone ?? 'nova',
-        user_data: input.userData ?? null, requested_networks: JSON.stringify(plan),
-        fault: host ? null : JSON.stringify({ code: 500, message: 'No valid host was found. ', details: 'There are not enough hosts available.', created: now }),
-        created_at: now, updated_at: now, deleted_at: null, deleted: 0,
+        id,
+        project_id: caller.projectId,
+        user_id: caller.userId,
+        name,
+        description: input.description ?? null,
+        image_id: image.id,
+        flavor_id: flavor.id,
+        flavor: flavorSnapshot,
+        vm_state: host ? 'building' : 'error',
+        task_state: host ? LIFECYCLE.create.setsTaskState : null,
+        power_state: 0,
+        host: null,
+        launched_at: null,
+        terminated_at: null,
+        locked_by: null,
+        locked_reason: null,
+        metadata: JSON.stringify(input.metadata ?? {}),
+        key_name: input.keyName ?? null,
+        reservation_id: reservationId,
+        launch_index: i,
+        hostname: sanitizeHostname(name),
+        access_ipv4: input.accessIPv4 ?? '',
+        access_ipv6: input.accessIPv6 ?? '',
+        availability_zone: input.availabilityZone ?? 'nova',
+        user_data: input.userData ?? null,
+        requested_networks: JSON.stringify(plan),
+        fault: host
+          ? null
+          : JSON.stringify({
+              code: 500,
+              message: 'No valid host was found. ',
+              details: 'There are not enough hosts available.',
+              created: now,
+            }),
+        created_at: now,
+        updated_at: now,
+        deleted_at: null,
+        deleted: 0,
       };
       await servers.insertServer(tx, row);
       for (const p of plan) {
         if ('portId' in p) {
-          if (!(await net.claimPort(tx, p.portId, id, now))) throw conflict(`Port ${p.portId} is still in use.`, 'PortInUse');
+          if (!(await net.claimPort(tx, p.portId, id, now)))
+            throw conflict(`Port ${p.portId} is still in use.`, 'PortInUse');
         } else {
-          await createPort(deps, tx, { networkId: p.networkId, projectId: caller.projectId, deviceId: id, deviceOwner: 'compute:nova', createdForServer: true });
+          await createPort(deps, tx, {
+            networkId: p.networkId,
+            projectId: caller.projectId,
+            deviceId: id,
+            deviceOwner: 'compute:nova',
+            createdForServer: true,
+          });
         }
       }
       const actionId = await recordAction(deps, tx, caller, id, 'create');
-      if (host) spawns.push(await deps.tasks.enqueue(tx, { kind: LIFECYCLE.create.task!, serverId: id, host, payload: { actionId, requestId: caller.requestId } }));
+      if (host)
+        spawns.push(
+          await deps.tasks.enqueue(tx, {
+            kind: LIFECYCLE.create.task!,
+            serverId: id,
+            host,
+            payload: { actionId, requestId: caller.requestId },
+          }),
+        );
       created.push(id);
     }
   });
@@ -139,18 +220,48 @@ export async function showServer(deps: Deps, caller: Caller, id: string) {
 }
 
 export interface ListQuery {
-  name?: string; status?: string[]; changesSince?: string; changesBefore?: string; deleted?: string; allTenants: boolean;
-  projectId?: string; image?: string; flavor?: string; host?: string; reservationId?: string; locked?: boolean;
-  limit?: number; marker?: string; sortKey?: string; sortDir?: string; detail: boolean; userId?: string;
+  name?: string;
+  status?: string[];
+  changesSince?: string;
+  changesBefore?: string;
+  deleted?: string;
+  allTenants: boolean;
+  projectId?: string;
+  image?: string;
+  flavor?: string;
+  host?: string;
+  reservationId?: string;
+  locked?: boolean;
+  limit?: number;
+  marker?: string;
+  sortKey?: string;
+  sortDir?: string;
+  detail: boolean;
+  userId?: string;
   /** 2.38+: an unknown status is a 400 instead of an empty list. */
   strictStatus?: boolean;
 }
 
 const SORT_KEYS: Record<string, keyof ServersTable> = {
-  created_at: 'created_at', updated_at: 'updated_at', display_name: 'name', name: 'name', uuid: 'id', vm_state: 'vm_state',
-  task_state: 'task_state', power_state: 'power_state', launched_at: 'launched_at', terminated_at: 'terminated_at',
-  host: 'host', hostname: 'hostname', key_name: 'key_name', project_id: 'project_id', user_id: 'user_id', locked: 'locked_by',
-  availability_zone: 'availability_zone', image_ref: 'image_id', instance_type_id: 'flavor_id',
+  created_at: 'created_at',
+  updated_at: 'updated_at',
+  display_name: 'name',
+  name: 'name',
+  uuid: 'id',
+  vm_state: 'vm_state',
+  task_state: 'task_state',
+  power_state: 'power_state',
+  launched_at: 'launched_at',
+  terminated_at: 'terminated_at',
+  host: 'host',
+  hostname: 'hostname',
+  key_name: 'key_name',
+  project_id: 'project_id',
+  user_id: 'user_id',
+  locked: 'locked_by',
+  availability_zone: 'availability_zone',
+  image_ref: 'image_id',
+  instance_type_id: 'flavor_id',
 };
 export const MAX_LIMIT = 1000;
 
@@ -163,12 +274,20 @@ function parseTime(value: string, field: string): string {
 
 /** Nova's _get_servers: visibility, deleted handling, filters and paging. */
 export async function listServers(deps: Deps, caller: Caller, q: ListQuery) {
-  authorize(deps, caller, q.detail ? 'os_compute_api:servers:detail' : 'os_compute_api:servers:index', { project_id: caller.projectId, user_id: caller.userId });
+  authorize(deps, caller, q.detail ? 'os_compute_api:servers:detail' : 'os_compute_api:servers:index', {
+    project_id: caller.projectId,
+    user_id: caller.userId,
+  });
   const admin = caller.isAdmin;
   const allFilters = allowed(deps, caller, 'os_compute_api:servers:allow_all_filters');
   let projectId: string | undefined = caller.projectId;
   if (q.allTenants) {
-    authorize(deps, caller, q.detail ? 'os_compute_api:servers:detail:get_all_tenants' : 'os_compute_api:servers:index:get_all_tenants', { project_id: caller.projectId });
+    authorize(
+      deps,
+      caller,
+      q.detail ? 'os_compute_api:servers:detail:get_all_tenants' : 'os_compute_api:servers:index:get_all_tenants',
+      { project_id: caller.projectId },
+    );
     projectId = allFilters && q.projectId ? q.projectId : undefined;
   } else if (allFilters && q.projectId) {
     projectId = q.projectId;
@@ -192,40 +311,65 @@ export async function listServers(deps: Deps, caller: Caller, q: ListQuery) {
   }
   const changesSince = q.changesSince !== undefined ? parseTime(q.changesSince, 'changes-since') : undefined;
   const changesBefore = q.changesBefore !== undefined ? parseTime(q.changesBefore, 'changes-before') : undefined;
-  if (changesSince && changesBefore && changesBefore < changesSince) throw invalid('The value of changes-since must be less than or equal to changes-before.');
+  if (changesSince && changesBefore && changesBefore < changesSince)
+    throw invalid('The value of changes-since must be less than or equal to changes-before.');
   if (changesSince !== undefined || changesBefore !== undefined) deleted = deleted === 'only' ? 'only' : 'any';
   // `deleted` is an admin-only filter; Nova silently drops it for everyone else.
   if (q.deleted !== undefined && allFilters) {
     const truthy = ['1', 't', 'true', 'on', 'y', 'yes'].includes(q.deleted.toLowerCase());
-    deleted = truthy ? 'only' : (changesSince || changesBefore ? 'any' : 'no');
+    deleted = truthy ? 'only' : changesSince || changesBefore ? 'any' : 'no';
     if (!truthy && deleted === 'no' && vmStates === undefined) deleted = 'no';
   }
-  const sortKey = q.sortKey === undefined ? 'created_at' : (Object.hasOwn(SORT_KEYS, q.sortKey) ? SORT_KEYS[q.sortKey] : undefined);
+  const sortKey =
+    q.sortKey === undefined ? 'created_at' : Object.hasOwn(SORT_KEYS, q.sortKey) ? SORT_KEYS[q.sortKey] : undefined;
   if (!sortKey) throw invalid(`Invalid input for field/attribute sort_key. Value: ${q.sortKey}.`);
   const sortDir = q.sortDir === undefined ? 'desc' : q.sortDir;
-  if (sortDir !== 'asc' && sortDir !== 'desc') throw invalid(`Invalid input for field/attribute sort_dir. Value: ${q.sortDir}.`);
+  if (sortDir !== 'asc' && sortDir !== 'desc')
+    throw invalid(`Invalid input for field/attribute sort_dir. Value: ${q.sortDir}.`);
   const limit = Math.min(q.limit ?? MAX_LIMIT, MAX_LIMIT);
   let marker: servers.ServerRow | undefined;
   if (q.marker !== undefined) {
     const mid = canonicalUuid(q.marker);
-    marker = mid ? await servers.getServer(deps.db, mid, { projectId: admin ? undefined : caller.projectId, readDeleted: true }) : undefined;
+    marker = mid
+      ? await servers.getServer(deps.db, mid, { projectId: admin ? undefined : caller.projectId, readDeleted: true })
+      : undefined;
     if (!marker) throw invalid(`marker [${q.marker}] not found`);
   }
   const rows = await servers.listServers(deps.db, {
-    projectId, name: q.name, vmStates, taskStates, changesSince, changesBefore, deleted,
-    imageId: q.image, flavorId: q.flavor, host: allFilters ? q.host : undefined, reservationId: q.reservationId,
-    locked: q.locked, userId: allFilters ? q.userId : undefined,
-    sortKey, sortDir, limit, marker,
+    projectId,
+    name: q.name,
+    vmStates,
+    taskStates,
+    changesSince,
+    changesBefore,
+    deleted,
+    imageId: q.image,
+    flavorId: q.flavor,
+    host: allFilters ? q.host : undefined,
+    reservationId: q.reservationId,
+    locked: q.locked,
+    userId: allFilters ? q.userId : undefined,
+    sortKey,
+    sortDir,
+    limit,
+    marker,
   });
   return { rows, limit };
 }
 
-export async function updateServer(deps: Deps, caller: Caller, id: string, changes: { name?: string; description?: string | null; accessIPv4?: string; accessIPv6?: string }) {
+export async function updateServer(
+  deps: Deps,
+  caller: Caller,
+  id: string,
+  changes: { name?: string; description?: string | null; accessIPv4?: string; accessIPv6?: string },
+) {
   const row = await findServer(deps.db, caller, id);
   authorize(deps, caller, 'os_compute_api:servers:update', { project_id: row.project_id, user_id: row.user_id });
   const now = iso(deps.clock.now());
   const set: servers.ServerChanges = { updated_at: now };
-  if (changes.name !== undefined) { set.name = changes.name; }
+  if (changes.name !== undefined) {
+    set.name = changes.name;
+  }
   if (changes.description !== undefined) set.description = changes.description;
   if (changes.accessIPv4 !== undefined) set.access_ipv4 = changes.accessIPv4;
   if (changes.accessIPv6 !== undefined) set.access_ipv6 = changes.accessIPv6;

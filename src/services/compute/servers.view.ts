@@ -18,12 +18,19 @@ export interface ViewContext {
 }
 
 export function serverLinks(ctx: ViewContext, id: string) {
-  return [{ rel: 'self', href: `${ctx.base}/servers/${id}` }, { rel: 'bookmark', href: `${ctx.bookmarkBase}/servers/${id}` }];
+  return [
+    { rel: 'self', href: `${ctx.base}/servers/${id}` },
+    { rel: 'bookmark', href: `${ctx.bookmarkBase}/servers/${id}` },
+  ];
 }
 
 /** Nova's hostId: sha224(project_id + host), empty without a host. */
 function hostId(row: ServerRow): string {
-  return row.host ? createHash('sha224').update(row.project_id + row.host).digest('hex') : '';
+  return row.host
+    ? createHash('sha224')
+        .update(row.project_id + row.host)
+        .digest('hex')
+    : '';
 }
 
 function addresses(ctx: ViewContext, ports: PortRow[]) {
@@ -31,7 +38,13 @@ function addresses(ctx: ViewContext, ports: PortRow[]) {
   for (const p of ports) {
     const net = ctx.networkNames.get(p.network_id) ?? p.network_id;
     for (const ip of JSON.parse(p.fixed_ips) as Array<{ ip_address: string }>) {
-      (out[net] ??= []).push({ version: ip.ip_address.includes(':') ? 6 : 4, addr: ip.ip_address, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': p.mac_address });
+      out[net] ??= [];
+      out[net].push({
+        version: ip.ip_address.includes(':') ? 6 : 4,
+        addr: ip.ip_address,
+        'OS-EXT-IPS:type': 'fixed',
+        'OS-EXT-IPS-MAC:mac_addr': p.mac_address,
+      });
     }
   }
   return out;
@@ -40,20 +53,51 @@ function addresses(ctx: ViewContext, ports: PortRow[]) {
 const PROGRESS_STATUSES = new Set(['ACTIVE', 'BUILD', 'REBUILD', 'RESIZE', 'VERIFY_RESIZE', 'MIGRATING']);
 
 /** The full server view (show, detail) for a microversion, following nova/api/openstack/compute/views/servers.py. */
-export function renderServer(ctx: ViewContext, row: ServerRow, ports: PortRow[], opts: { show: boolean }): Record<string, unknown> {
+export function renderServer(
+  ctx: ViewContext,
+  row: ServerRow,
+  ports: PortRow[],
+  opts: { show: boolean },
+): Record<string, unknown> {
   const mv = ctx.mv;
   const status = serverStatus(row.vm_state, row.task_state, row.deleted === 1);
-  const flavor = JSON.parse(row.flavor) as { id: string; name: string; vcpus: number; ram: number; disk: number; ephemeral: number; swap: number; extra_specs: Record<string, string> };
+  const flavor = JSON.parse(row.flavor) as {
+    id: string;
+    name: string;
+    vcpus: number;
+    ram: number;
+    disk: number;
+    ephemeral: number;
+    swap: number;
+    extra_specs: Record<string, string>;
+  };
   const s: Record<string, unknown> = {
-    id: row.id, name: row.name, status, tenant_id: row.project_id, user_id: row.user_id,
-    metadata: JSON.parse(row.metadata), hostId: hostId(row),
+    id: row.id,
+    name: row.name,
+    status,
+    tenant_id: row.project_id,
+    user_id: row.user_id,
+    metadata: JSON.parse(row.metadata),
+    hostId: hostId(row),
     image: { id: row.image_id, links: [{ rel: 'bookmark', href: `${ctx.bookmarkBase}/images/${row.image_id}` }] },
     flavor: atLeast(mv, 47)
-      ? { vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk, ephemeral: flavor.ephemeral, swap: flavor.swap, original_name: flavor.name, extra_specs: flavor.extra_specs ?? {} }
+      ? {
+          vcpus: flavor.vcpus,
+          ram: flavor.ram,
+          disk: flavor.disk,
+          ephemeral: flavor.ephemeral,
+          swap: flavor.swap,
+          original_name: flavor.name,
+          extra_specs: flavor.extra_specs ?? {},
+        }
       : { id: flavor.id, links: [{ rel: 'bookmark', href: `${ctx.bookmarkBase}/flavors/${flavor.id}` }] },
-    created: novaTime(row.created_at), updated: novaTime(row.updated_at),
-    addresses: addresses(ctx, ports), accessIPv4: row.access_ipv4, accessIPv6: row.access_ipv6,
-    links: serverLinks(ctx, row.id), 'OS-DCF:diskConfig': 'MANUAL',
+    created: novaTime(row.created_at),
+    updated: novaTime(row.updated_at),
+    addresses: addresses(ctx, ports),
+    accessIPv4: row.access_ipv4,
+    accessIPv6: row.access_ipv6,
+    links: serverLinks(ctx, row.id),
+    'OS-DCF:diskConfig': 'MANUAL',
   };
   // Stratus does not track build progress: Nova's views show 0 until the driver reports some.
   if (PROGRESS_STATUSES.has(status)) s.progress = 0;
@@ -68,9 +112,13 @@ export function renderServer(ctx: ViewContext, row: ServerRow, ports: PortRow[],
     s['OS-EXT-SRV-ATTR:hypervisor_hostname'] = row.host;
     if (atLeast(mv, 3)) {
       Object.assign(s, {
-        'OS-EXT-SRV-ATTR:reservation_id': row.reservation_id, 'OS-EXT-SRV-ATTR:launch_index': row.launch_index,
-        'OS-EXT-SRV-ATTR:hostname': row.hostname, 'OS-EXT-SRV-ATTR:kernel_id': '', 'OS-EXT-SRV-ATTR:ramdisk_id': '',
-        'OS-EXT-SRV-ATTR:root_device_name': '/dev/vda', 'OS-EXT-SRV-ATTR:user_data': row.user_data,
+        'OS-EXT-SRV-ATTR:reservation_id': row.reservation_id,
+        'OS-EXT-SRV-ATTR:launch_index': row.launch_index,
+        'OS-EXT-SRV-ATTR:hostname': row.hostname,
+        'OS-EXT-SRV-ATTR:kernel_id': '',
+        'OS-EXT-SRV-ATTR:ramdisk_id': '',
+        'OS-EXT-SRV-ATTR:root_device_name': '/dev/vda',
+        'OS-EXT-SRV-ATTR:user_data': row.user_data,
       });
     }
   } else if (atLeast(mv, 90)) {

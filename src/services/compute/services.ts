@@ -9,7 +9,9 @@ export type ServiceView = { row: NonNullable<Awaited<ReturnType<typeof svcRepo.g
 
 /** Compute services that may take work: enabled and up (Nova's ComputeFilter). */
 export async function upComputeServices(deps: Deps) {
-  return (await svcRepo.listServices(deps.db, { binary: 'nova-compute' })).filter((s) => !s.disabled && serviceIsUp(deps, s));
+  return (await svcRepo.listServices(deps.db, { binary: 'nova-compute' })).filter(
+    (s) => !s.disabled && serviceIsUp(deps, s),
+  );
 }
 
 export async function listServices(deps: Deps, caller: Caller, filter: { host?: string; binary?: string }) {
@@ -19,15 +21,30 @@ export async function listServices(deps: Deps, caller: Caller, filter: { host?: 
 }
 
 /** PUT /os-services/{id} (2.53+) and the legacy force-down / enable / disable (2.11). */
-export async function updateService(deps: Deps, caller: Caller, ref: { id?: string; host?: string; binary?: string }, changes: { status?: 'enabled' | 'disabled'; disabledReason?: string | null; forcedDown?: boolean }) {
+export async function updateService(
+  deps: Deps,
+  caller: Caller,
+  ref: { id?: string; host?: string; binary?: string },
+  changes: { status?: 'enabled' | 'disabled'; disabledReason?: string | null; forcedDown?: boolean },
+) {
   authorize(deps, caller, 'os_compute_api:os-services:update', { project_id: caller.projectId });
-  let row;
+  let row: ServiceView['row'] | undefined;
   if (ref.id) row = await svcRepo.getServiceById(deps.db, ref.id);
-  else if (ref.host && ref.binary) row = (await svcRepo.listServices(deps.db, { host: ref.host, binary: ref.binary }))[0];
-  if (!row) throw new DomainError('not-found', 'ServiceNotFound', ref.id ? `Service ${ref.id} could not be found.` : `Compute host ${ref.host} could not be found.`);
-  if (row.binary !== 'nova-compute' && changes.forcedDown !== undefined) throw invalid('Updating a nova-compute service is only supported for forced_down.');
+  else if (ref.host && ref.binary)
+    row = (await svcRepo.listServices(deps.db, { host: ref.host, binary: ref.binary }))[0];
+  if (!row)
+    throw new DomainError(
+      'not-found',
+      'ServiceNotFound',
+      ref.id ? `Service ${ref.id} could not be found.` : `Compute host ${ref.host} could not be found.`,
+    );
+  if (row.binary !== 'nova-compute' && changes.forcedDown !== undefined)
+    throw invalid('Updating a nova-compute service is only supported for forced_down.');
   const set: Record<string, unknown> = { updated_at: iso(deps.clock.now()) };
-  if (changes.status !== undefined) { set.disabled = changes.status === 'disabled' ? 1 : 0; set.disabled_reason = changes.status === 'disabled' ? (changes.disabledReason ?? null) : null; }
+  if (changes.status !== undefined) {
+    set.disabled = changes.status === 'disabled' ? 1 : 0;
+    set.disabled_reason = changes.status === 'disabled' ? (changes.disabledReason ?? null) : null;
+  }
   if (changes.forcedDown !== undefined) set.forced_down = changes.forcedDown ? 1 : 0;
   await svcRepo.updateService(deps.db, row.id, set);
   const updated = (await svcRepo.getServiceById(deps.db, row.id))!;

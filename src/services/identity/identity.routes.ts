@@ -10,7 +10,9 @@ const keystoneTime = (s: string) => s.replace(/\.(\d{3})Z$/, '.$1000Z');
 
 function versionDoc(request: FastifyRequest) {
   return {
-    id: 'v3.14', status: 'stable', updated: '2020-04-07T00:00:00Z',
+    id: 'v3.14',
+    status: 'stable',
+    updated: '2020-04-07T00:00:00Z',
     links: [{ rel: 'self', href: `${baseUrl(request)}/identity/v3/` }],
     'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
   };
@@ -19,13 +21,21 @@ function versionDoc(request: FastifyRequest) {
 /** The service catalog: every service on this one port, three interfaces, RegionOne. */
 export function catalog(base: string) {
   const services: Array<[string, string, string]> = [
-    ['compute', 'nova', `${base}/v2.1`], ['identity', 'keystone', `${base}/identity`],
-    ['image', 'glance', `${base}/image`], ['network', 'neutron', `${base}/networking`],
+    ['compute', 'nova', `${base}/v2.1`],
+    ['identity', 'keystone', `${base}/identity`],
+    ['image', 'glance', `${base}/image`],
+    ['network', 'neutron', `${base}/networking`],
   ];
   return services.map(([type, name, url], i) => ({
-    id: `${(i + 1).toString(16).padStart(32, '0')}`, type, name,
+    id: `${(i + 1).toString(16).padStart(32, '0')}`,
+    type,
+    name,
     endpoints: ['public', 'internal', 'admin'].map((iface, j) => ({
-      id: `${(i * 3 + j + 1).toString(16).padStart(32, 'e')}`, interface: iface, region_id: 'RegionOne', region: 'RegionOne', url,
+      id: `${(i * 3 + j + 1).toString(16).padStart(32, 'e')}`,
+      interface: iface,
+      region_id: 'RegionOne',
+      region: 'RegionOne',
+      url,
     })),
   }));
 }
@@ -35,8 +45,15 @@ async function tokenBody(deps: Deps, info: TokenInfo, base: string, withCatalog:
   const byName = new Map(roles.map((r) => [r.name, r.id]));
   const token: Record<string, unknown> = {
     methods: ['password'],
-    user: { domain: { id: info.domainId, name: info.domainName }, id: info.userId, name: info.userName, password_expires_at: null },
-    audit_ids: [info.auditId], expires_at: keystoneTime(info.expiresAt), issued_at: keystoneTime(info.issuedAt),
+    user: {
+      domain: { id: info.domainId, name: info.domainName },
+      id: info.userId,
+      name: info.userName,
+      password_expires_at: null,
+    },
+    audit_ids: [info.auditId],
+    expires_at: keystoneTime(info.expiresAt),
+    issued_at: keystoneTime(info.issuedAt),
   };
   if (info.projectId) {
     token.project = { domain: { id: 'default', name: 'Default' }, id: info.projectId, name: info.projectName };
@@ -50,19 +67,40 @@ async function tokenBody(deps: Deps, info: TokenInfo, base: string, withCatalog:
 const str = { type: 'string', maxLength: 255 };
 const ref = { type: 'object', properties: { id: str, name: str }, additionalProperties: true };
 const authSchema = {
-  type: 'object', required: ['auth'],
+  type: 'object',
+  required: ['auth'],
   properties: {
     auth: {
-      type: 'object', required: ['identity'],
+      type: 'object',
+      required: ['identity'],
       properties: {
         identity: {
-          type: 'object', required: ['methods'],
+          type: 'object',
+          required: ['methods'],
           properties: {
             methods: { type: 'array', items: { type: 'string' } },
-            password: { type: 'object', required: ['user'], properties: { user: { type: 'object', required: ['password'], properties: { id: str, name: str, password: { type: 'string', maxLength: 4096 }, domain: ref } } } },
+            password: {
+              type: 'object',
+              required: ['user'],
+              properties: {
+                user: {
+                  type: 'object',
+                  required: ['password'],
+                  properties: { id: str, name: str, password: { type: 'string', maxLength: 4096 }, domain: ref },
+                },
+              },
+            },
           },
         },
-        scope: { anyOf: [{ type: 'string' }, { type: 'object', properties: { project: { type: 'object', properties: { id: str, name: str, domain: ref } } } }] },
+        scope: {
+          anyOf: [
+            { type: 'string' },
+            {
+              type: 'object',
+              properties: { project: { type: 'object', properties: { id: str, name: str, domain: ref } } },
+            },
+          ],
+        },
       },
     },
   },
@@ -73,17 +111,29 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: Deps, tokens:
   r.add('GET', '/identity', async (request) => ({ versions: { values: [versionDoc(request)] } }), { public: true });
   r.add('GET', '/identity/v3', async (request) => ({ version: versionDoc(request) }), { public: true });
 
-  r.add('POST', '/identity/v3/auth/tokens', async (request, reply) => {
-    const body = request.body as { auth: { identity: { methods: string[]; password?: { user: PasswordAuth['user'] } }; scope?: { project?: PasswordAuth['project'] } | string } };
-    const ident = body.auth.identity;
-    if (!ident.methods.includes('password')) throw new DomainError('unauthorized', 'Unauthorized', 'Attempted to authenticate with an unsupported method.');
-    if (!ident.password) throw new DomainError('unauthorized', 'Unauthorized', 'The request you have made requires authentication.');
-    const scope = typeof body.auth.scope === 'object' ? body.auth.scope.project : undefined;
-    const { token, info } = await tokens.issue({ user: ident.password.user, project: scope }, request.ip);
-    const noCatalog = (request.query as Record<string, string>).nocatalog !== undefined;
-    reply.code(201).header('x-subject-token', token);
-    return tokenBody(deps, info, baseUrl(request), !noCatalog);
-  }, { public: true, schema: { body: authSchema } });
+  r.add(
+    'POST',
+    '/identity/v3/auth/tokens',
+    async (request, reply) => {
+      const body = request.body as {
+        auth: {
+          identity: { methods: string[]; password?: { user: PasswordAuth['user'] } };
+          scope?: { project?: PasswordAuth['project'] } | string;
+        };
+      };
+      const ident = body.auth.identity;
+      if (!ident.methods.includes('password'))
+        throw new DomainError('unauthorized', 'Unauthorized', 'Attempted to authenticate with an unsupported method.');
+      if (!ident.password)
+        throw new DomainError('unauthorized', 'Unauthorized', 'The request you have made requires authentication.');
+      const scope = typeof body.auth.scope === 'object' ? body.auth.scope.project : undefined;
+      const { token, info } = await tokens.issue({ user: ident.password.user, project: scope }, request.ip);
+      const noCatalog = (request.query as Record<string, string>).nocatalog !== undefined;
+      reply.code(201).header('x-subject-token', token);
+      return tokenBody(deps, info, baseUrl(request), !noCatalog);
+    },
+    { public: true, schema: { body: authSchema } },
+  );
 
   const subject = (request: FastifyRequest) => {
     const s = request.headers['x-subject-token'];
@@ -91,8 +141,11 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: Deps, tokens:
     return s;
   };
   const validateSubject = async (request: FastifyRequest) => {
-    try { return await tokens.validate(subject(request)); } catch (e) {
-      if (e instanceof DomainError && e.kind === 'unauthorized') throw new DomainError('not-found', 'TokenNotFound', 'Failed to validate token');
+    try {
+      return await tokens.validate(subject(request));
+    } catch (e) {
+      if (e instanceof DomainError && e.kind === 'unauthorized')
+        throw new DomainError('not-found', 'TokenNotFound', 'Failed to validate token');
       throw e;
     }
   };
@@ -107,15 +160,28 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: Deps, tokens:
   const authorizedSubject = async (request: FastifyRequest, action: 'validate_token' | 'check_token') => {
     const caller = request.caller!;
     const target = request.headers['x-subject-token'] ? await validateSubject(request) : undefined;
-    const allowed = caller.isAdmin || (action === 'validate_token' && caller.roles.includes('service')) || target?.userId === caller.userId;
-    if (!allowed) throw new DomainError('forbidden', 'Forbidden', `You are not authorized to perform the requested action: identity:${action}.`);
+    const allowed =
+      caller.isAdmin ||
+      (action === 'validate_token' && caller.roles.includes('service')) ||
+      target?.userId === caller.userId;
+    if (!allowed)
+      throw new DomainError(
+        'forbidden',
+        'Forbidden',
+        `You are not authorized to perform the requested action: identity:${action}.`,
+      );
     return target ?? (await validateSubject(request));
   };
-  r.add('GET', '/identity/v3/auth/tokens', async (request, reply) => {
-    const info = await authorizedSubject(request, 'validate_token');
-    reply.header('x-subject-token', subject(request));
-    return tokenBody(deps, info, baseUrl(request), (request.query as Record<string, string>).nocatalog === undefined);
-  }, { exposeHeadRoute: false });
+  r.add(
+    'GET',
+    '/identity/v3/auth/tokens',
+    async (request, reply) => {
+      const info = await authorizedSubject(request, 'validate_token');
+      reply.header('x-subject-token', subject(request));
+      return tokenBody(deps, info, baseUrl(request), (request.query as Record<string, string>).nocatalog === undefined);
+    },
+    { exposeHeadRoute: false },
+  );
   // HEAD is its own route, not Fastify's copy of GET: Keystone checks another rule for it.
   r.add('HEAD', '/identity/v3/auth/tokens', async (request, reply) => {
     await authorizedSubject(request, 'check_token');
@@ -127,7 +193,12 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: Deps, tokens:
       const caller = request.caller!;
       if (!caller.isAdmin) {
         const target = await validateSubject(request);
-        if (target.userId !== caller.userId) throw new DomainError('forbidden', 'Forbidden', 'You are not authorized to perform the requested action: identity:revoke_token.');
+        if (target.userId !== caller.userId)
+          throw new DomainError(
+            'forbidden',
+            'Forbidden',
+            'You are not authorized to perform the requested action: identity:revoke_token.',
+          );
       }
     }
     await tokens.revoke(s);
@@ -137,7 +208,10 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: Deps, tokens:
   r.add('GET', '/identity/v3/auth/projects', async (request) => {
     const c = request.caller!;
     const p = await repo.findProject(deps.db, { id: c.projectId });
-    return { projects: p ? [{ id: p.id, name: p.name, domain_id: p.domain_id, enabled: true, links: {} }] : [], links: {} };
+    return {
+      projects: p ? [{ id: p.id, name: p.name, domain_id: p.domain_id, enabled: true, links: {} }] : [],
+      links: {},
+    };
   });
   r.finish();
 }

@@ -4,7 +4,8 @@ import { LoginThrottle } from './lockout.js';
 
 test('locked after N failures within the duration, until the duration has passed since the last one', () => {
   const t = new LoginThrottle(3, 60000);
-  t.failed('k', 0); t.failed('k', 10000);
+  t.failed('k', 0);
+  t.failed('k', 10000);
   assert.equal(t.locked('k', 10000), false);
   t.failed('k', 20000);
   assert.equal(t.locked('k', 20000), true);
@@ -18,7 +19,8 @@ test('locked after N failures within the duration, until the duration has passed
 
 test('failures further apart than the duration do not add up; a success resets', () => {
   const t = new LoginThrottle(2, 1000);
-  t.failed('k', 0); t.failed('k', 1000);
+  t.failed('k', 0);
+  t.failed('k', 1000);
   assert.equal(t.locked('k', 1000), false);
   t.succeeded('k');
   t.failed('k', 1001);
@@ -34,7 +36,9 @@ test('0 attempts: off', () => {
 
 test('bounded: the least recently failed pair is evicted first', () => {
   const t = new LoginThrottle(1, 60000, 3);
-  t.failed('a', 0); t.failed('b', 0); t.failed('c', 0);
+  t.failed('a', 0);
+  t.failed('b', 0);
+  t.failed('c', 0);
   t.failed('a', 1); // a is now the most recent
   t.failed('d', 2);
   assert.equal(t.size, 3);

@@ -14,14 +14,21 @@ export class LoginThrottle {
   private failures = new Map<string, { count: number; lastMs: number }>();
 
   /** attempts 0: off. */
-  constructor(private attempts: number, private durationMs: number, private max = 10000) {}
+  constructor(
+    private attempts: number,
+    private durationMs: number,
+    private max = 10000,
+  ) {}
 
   /** True while `key` has had `attempts` failures, the last one less than the duration ago. */
   locked(key: string, nowMs: number): boolean {
     if (this.attempts === 0) return false;
     const e = this.failures.get(key);
     if (!e) return false;
-    if (nowMs - e.lastMs >= this.durationMs) { this.failures.delete(key); return false; }
+    if (nowMs - e.lastMs >= this.durationMs) {
+      this.failures.delete(key);
+      return false;
+    }
     return e.count >= this.attempts;
   }
 
@@ -39,5 +46,7 @@ export class LoginThrottle {
     this.failures.delete(key);
   }
 
-  get size(): number { return this.failures.size; }
+  get size(): number {
+    return this.failures.size;
+  }
 }

@@ -1,7 +1,12 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
-const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: { N: number; r: number; p: number }) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (
+  pw: string,
+  salt: Buffer,
+  len: number,
+  opts: { N: number; r: number; p: number },
+) => Promise<Buffer>;
 const PARAMS = { N: 16384, r: 8, p: 1 };
 
 /** scrypt with a random salt; the stored form names its parameters so they can change later. */
@@ -16,7 +21,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [, n, r, p, salt, key] = parts;
   const expected = Buffer.from(key, 'base64');
-  const got = await scryptAsync(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  const got = await scryptAsync(password, Buffer.from(salt, 'base64'), expected.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+  });
   return got.length === expected.length && timingSafeEqual(got, expected);
 }
 
@@ -42,7 +51,10 @@ export function dummyHash(): Promise<string> {
  * branch that skips `verifyPassword` — and the unit test pins what decides its cost: the dummy
  * hash carries the same scrypt parameters and key length as a real one.
  */
-export async function checkCredentials(user: { password_hash: string; enabled: number } | undefined, password: string): Promise<boolean> {
+export async function checkCredentials(
+  user: { password_hash: string; enabled: number } | undefined,
+  password: string,
+): Promise<boolean> {
   const usable = user !== undefined && Boolean(user.enabled);
   const ok = await verifyPassword(password, usable ? user.password_hash : await dummyHash());
   return usable && ok;

@@ -11,13 +11,24 @@ const IMPLIES: Record<string, string[]> = { admin: ['member', 'reader'], member:
 
 export function expandRoles(names: string[]): string[] {
   const out = new Set<string>();
-  for (const n of names) { out.add(n); for (const i of IMPLIES[n] ?? []) out.add(i); }
+  for (const n of names) {
+    out.add(n);
+    for (const i of IMPLIES[n] ?? []) out.add(i);
+  }
   return [...out];
 }
 
 export interface TokenInfo {
-  userId: string; userName: string; domainId: string; domainName: string;
-  projectId: string; projectName: string; roles: string[]; issuedAt: string; expiresAt: string; auditId: string;
+  userId: string;
+  userName: string;
+  domainId: string;
+  domainName: string;
+  projectId: string;
+  projectName: string;
+  roles: string[];
+  issuedAt: string;
+  expiresAt: string;
+  auditId: string;
 }
 
 export interface PasswordAuth {
@@ -25,7 +36,8 @@ export interface PasswordAuth {
   project?: { id?: string; name?: string; domain?: { id?: string; name?: string } };
 }
 
-const unauthorized = (msg = 'The request you have made requires authentication.') => new DomainError('unauthorized', 'Unauthorized', msg);
+const unauthorized = (msg = 'The request you have made requires authentication.') =>
+  new DomainError('unauthorized', 'Unauthorized', msg);
 
 /** Only a hash of a token is stored: a database dump yields no usable tokens. */
 export function hashToken(token: string): string {
@@ -35,18 +47,26 @@ export function hashToken(token: string): string {
 /** Validated tokens, cached briefly so a request costs no database round trip for auth. */
 class TokenCache {
   private map = new Map<string, { info: TokenInfo; until: number }>();
-  constructor(private ttlMs: number, private max = 10000) {}
+  constructor(
+    private ttlMs: number,
+    private max = 10000,
+  ) {}
   get(h: string, nowMs: number): TokenInfo | undefined {
     const e = this.map.get(h);
     if (!e) return undefined;
-    if (e.until < nowMs || Date.parse(e.info.expiresAt) <= nowMs) { this.map.delete(h); return undefined; }
+    if (e.until < nowMs || Date.parse(e.info.expiresAt) <= nowMs) {
+      this.map.delete(h);
+      return undefined;
+    }
     return e.info;
   }
   set(h: string, info: TokenInfo, nowMs: number): void {
     if (this.map.size >= this.max) this.map.clear();
     this.map.set(h, { info, until: nowMs + this.ttlMs });
   }
-  delete(h: string): void { this.map.delete(h); }
+  delete(h: string): void {
+    this.map.delete(h);
+  }
   /** Forgets every cached token of a user (its password changed). */
   forgetUser(userId: string): void {
     for (const [h, e] of this.map) if (e.info.userId === userId) this.map.delete(h);
@@ -71,11 +91,15 @@ export class TokenService {
   async issue(auth: PasswordAuth, source: string): Promise<{ token: string; info: TokenInfo }> {
     const { db, clock, config } = this.deps;
     const userDomain = await this.domain(auth.user.domain, !auth.user.id, false);
-    const user = auth.user.domain && !userDomain ? undefined
-      : await repo.findUser(db, { id: auth.user.id, name: auth.user.name, domainId: userDomain?.id });
+    const user =
+      auth.user.domain && !userDomain
+        ? undefined
+        : await repo.findUser(db, { id: auth.user.id, name: auth.user.name, domainId: userDomain?.id });
     // A known user is counted under its id, however it was named; an unknown one under the name
     // as given, so that unknown users lock out like known ones (no enumeration through it).
-    const who = user ? `user:${user.id}` : `ref:${auth.user.id ?? ''}\n${auth.user.domain?.id ?? ''}\n${auth.user.domain?.name ?? ''}\n${auth.user.name ?? ''}`;
+    const who = user
+      ? `user:${user.id}`
+      : `ref:${auth.user.id ?? ''}\n${auth.user.domain?.id ?? ''}\n${auth.user.domain?.name ?? ''}\n${auth.user.name ?? ''}`;
     const key = `${who}\n${source}`;
     const nowMs = clock.now().getTime();
     // Refused without checking the password: guesses made during a lockout learn nothing.
@@ -86,7 +110,8 @@ export class TokenService {
     if (!(await checkCredentials(user, auth.user.password))) throw unauthorized();
     this.throttle.succeeded(key);
     const u = user!;
-    let projectId = '', projectName = '';
+    let projectId = '',
+      projectName = '';
     let roles: string[] = [];
     if (auth.project) {
       const pd = await this.domain(auth.project.domain, !auth.project.id, true);
@@ -94,20 +119,40 @@ export class TokenService {
       if (!project || !project.enabled) throw unauthorized(); // Keystone does not say which part was wrong
       roles = expandRoles(await repo.roleNamesFor(db, u.id, project.id));
       if (roles.length === 0) throw unauthorized(`User ${u.id} has no access to project ${project.id}.`);
-      projectId = project.id; projectName = project.name;
+      projectId = project.id;
+      projectName = project.name;
     }
     const dom = await repo.findDomain(db, { id: u.domain_id });
     const now = clock.now();
     const token = 'stx' + randomBytes(32).toString('base64url');
     const info: TokenInfo = {
-      userId: u.id, userName: u.name, domainId: u.domain_id, domainName: dom?.name ?? u.domain_id,
-      projectId, projectName, roles, issuedAt: iso(now), expiresAt: iso(new Date(now.getTime() + config.tokenExpiration * 1000)),
+      userId: u.id,
+      userName: u.name,
+      domainId: u.domain_id,
+      domainName: dom?.name ?? u.domain_id,
+      projectId,
+      projectName,
+      roles,
+      issuedAt: iso(now),
+      expiresAt: iso(new Date(now.getTime() + config.tokenExpiration * 1000)),
       auditId: randomBytes(16).toString('base64url').slice(0, 22),
     };
     await repo.insertToken(db, {
-      token_hash: hashToken(token), user_id: u.id, project_id: projectId,
-      roles: JSON.stringify({ roles, userName: info.userName, domainId: info.domainId, domainName: info.domainName, projectName, auditId: info.auditId }),
-      issued_at: info.issuedAt, expires_at: info.expiresAt, revoked: 0, password_generation: u.password_generation,
+      token_hash: hashToken(token),
+      user_id: u.id,
+      project_id: projectId,
+      roles: JSON.stringify({
+        roles,
+        userName: info.userName,
+        domainId: info.domainId,
+        domainName: info.domainName,
+        projectName,
+        auditId: info.auditId,
+      }),
+      issued_at: info.issuedAt,
+      expires_at: info.expiresAt,
+      revoked: 0,
+      password_generation: u.password_generation,
     });
     return { token, info };
   }
@@ -131,10 +176,25 @@ export class TokenService {
     if (!row || row.revoked || Date.parse(row.expires_at) <= nowMs) throw unauthorized();
     // Issued under an older password: the password changed since (here, elsewhere or at a restart).
     if (row.password_generation !== row.user_password_generation) throw unauthorized();
-    const extra = JSON.parse(row.roles) as { roles: string[]; userName: string; domainId: string; domainName: string; projectName: string; auditId: string };
+    const extra = JSON.parse(row.roles) as {
+      roles: string[];
+      userName: string;
+      domainId: string;
+      domainName: string;
+      projectName: string;
+      auditId: string;
+    };
     const info: TokenInfo = {
-      userId: row.user_id, userName: extra.userName, domainId: extra.domainId, domainName: extra.domainName,
-      projectId: row.project_id, projectName: extra.projectName, roles: extra.roles, issuedAt: row.issued_at, expiresAt: row.expires_at, auditId: extra.auditId,
+      userId: row.user_id,
+      userName: extra.userName,
+      domainId: extra.domainId,
+      domainName: extra.domainName,
+      projectId: row.project_id,
+      projectName: extra.projectName,
+      roles: extra.roles,
+      issuedAt: row.issued_at,
+      expiresAt: row.expires_at,
+      auditId: extra.auditId,
     };
     this.cache.set(h, info, nowMs);
     return info;
@@ -153,7 +213,12 @@ export class TokenService {
    */
   private async domain(ref: { id?: string; name?: string } | undefined, required: boolean, mustExist: boolean) {
     if (!ref) {
-      if (required) throw new DomainError('invalid', 'ValidationError', 'Expecting to find domain in user. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
+      if (required)
+        throw new DomainError(
+          'invalid',
+          'ValidationError',
+          'Expecting to find domain in user. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.',
+        );
       return undefined;
     }
     const d = await repo.findDomain(this.deps.db, ref);

@@ -9,11 +9,26 @@ function renderImage(i: ImageRow) {
   // names, and rows written before it did are still rendered truthfully).
   return {
     ...JSON.parse(i.properties),
-    id: i.id, name: i.name, status: i.status, visibility: i.visibility, owner: i.owner, disk_format: i.disk_format,
-    container_format: i.container_format, size: i.size, virtual_size: null, min_disk: i.min_disk, min_ram: i.min_ram,
-    protected: i.protected === 1, checksum: null, os_hidden: false, tags: [],
-    created_at: i.created_at.replace(/\.\d{3}Z$/, 'Z'), updated_at: i.updated_at.replace(/\.\d{3}Z$/, 'Z'),
-    self: `/v2/images/${i.id}`, file: `/v2/images/${i.id}/file`, schema: '/v2/schemas/image',
+    id: i.id,
+    name: i.name,
+    status: i.status,
+    visibility: i.visibility,
+    owner: i.owner,
+    disk_format: i.disk_format,
+    container_format: i.container_format,
+    size: i.size,
+    virtual_size: null,
+    min_disk: i.min_disk,
+    min_ram: i.min_ram,
+    protected: i.protected === 1,
+    checksum: null,
+    os_hidden: false,
+    tags: [],
+    created_at: i.created_at.replace(/\.\d{3}Z$/, 'Z'),
+    updated_at: i.updated_at.replace(/\.\d{3}Z$/, 'Z'),
+    self: `/v2/images/${i.id}`,
+    file: `/v2/images/${i.id}/file`,
+    schema: '/v2/schemas/image',
   };
 }
 
@@ -24,11 +39,17 @@ const CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 
 const imageCreateSchema = {
   type: 'object',
   properties: {
-    name: { type: ['string', 'null'], maxLength: 255 }, visibility: { enum: ['public', 'private', 'shared', 'community'] },
-    min_disk: { type: 'integer', minimum: 0 }, min_ram: { type: 'integer', minimum: 0 }, protected: { type: 'boolean' },
-    disk_format: { enum: [null, ...DISK_FORMATS] }, container_format: { enum: [null, ...CONTAINER_FORMATS] },
-    owner: { type: ['string', 'null'], maxLength: 255 }, id: { type: 'string', maxLength: 64 },
-    tags: { type: 'array', maxItems: 128, items: { type: 'string', maxLength: 255 } }, os_hidden: { type: 'boolean' },
+    name: { type: ['string', 'null'], maxLength: 255 },
+    visibility: { enum: ['public', 'private', 'shared', 'community'] },
+    min_disk: { type: 'integer', minimum: 0 },
+    min_ram: { type: 'integer', minimum: 0 },
+    protected: { type: 'boolean' },
+    disk_format: { enum: [null, ...DISK_FORMATS] },
+    container_format: { enum: [null, ...CONTAINER_FORMATS] },
+    owner: { type: ['string', 'null'], maxLength: 255 },
+    id: { type: 'string', maxLength: 64 },
+    tags: { type: 'array', maxItems: 128, items: { type: 'string', maxLength: 255 } },
+    os_hidden: { type: 'boolean' },
   },
   // Extra properties are strings in Glance (its schema's additionalProperties).
   additionalProperties: { type: 'string', maxLength: 65535 },
@@ -36,21 +57,35 @@ const imageCreateSchema = {
 
 export function registerImageRoutes(app: FastifyInstance, deps: Deps): void {
   const r = new RouteTable(app);
-  const versions = async (request: FastifyRequest) => ({ versions: [{ id: 'v2.9', status: 'CURRENT', links: [{ rel: 'self', href: `${baseUrl(request)}/image/v2/` }] }] });
+  const versions = async (request: FastifyRequest) => ({
+    versions: [{ id: 'v2.9', status: 'CURRENT', links: [{ rel: 'self', href: `${baseUrl(request)}/image/v2/` }] }],
+  });
   r.add('GET', '/image', versions, { public: true });
   r.add('GET', '/image/versions', versions, { public: true });
   r.add('GET', '/image/v2/images', async (request) => {
     const q = request.query as Record<string, string | undefined>;
-    const images = await listImages(deps, callerOf(request), { name: q.name, status: q.status, visibility: q.visibility, id: q.id });
+    const images = await listImages(deps, callerOf(request), {
+      name: q.name,
+      status: q.status,
+      visibility: q.visibility,
+      id: q.id,
+    });
     return { images: images.map(renderImage), schema: '/v2/schemas/images', first: '/v2/images' };
   });
   const imageId = (request: FastifyRequest) => (request.params as { id: string }).id;
-  r.add('GET', '/image/v2/images/:id', async (request) => renderImage(await showImage(deps, callerOf(request), imageId(request))));
-  r.add('POST', '/image/v2/images', async (request, reply) => {
-    const image = await createImage(deps, callerOf(request), (request.body ?? {}) as Record<string, unknown>);
-    reply.code(201);
-    return renderImage(image);
-  }, { schema: { body: imageCreateSchema } });
+  r.add('GET', '/image/v2/images/:id', async (request) =>
+    renderImage(await showImage(deps, callerOf(request), imageId(request))),
+  );
+  r.add(
+    'POST',
+    '/image/v2/images',
+    async (request, reply) => {
+      const image = await createImage(deps, callerOf(request), (request.body ?? {}) as Record<string, unknown>);
+      reply.code(201);
+      return renderImage(image);
+    },
+    { schema: { body: imageCreateSchema } },
+  );
   r.add('DELETE', '/image/v2/images/:id', async (request, reply) => {
     await deleteImage(deps, callerOf(request), imageId(request));
     reply.code(204);

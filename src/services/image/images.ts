@@ -56,8 +56,18 @@ const KNOWN_FIELDS = new Set([
  * ImageFactory): server-computed fields are read-only, these others reserved.
  */
 const READ_ONLY = [
-  'created_at', 'updated_at', 'status', 'checksum', 'os_hash_algo', 'os_hash_value', 'size', 'virtual_size',
-  'direct_url', 'self', 'file', 'schema',
+  'created_at',
+  'updated_at',
+  'status',
+  'checksum',
+  'os_hash_algo',
+  'os_hash_value',
+  'size',
+  'virtual_size',
+  'direct_url',
+  'self',
+  'file',
+  'schema',
 ];
 const RESERVED = ['location', 'locations', 'deleted', 'deleted_at'];
 
@@ -65,10 +75,12 @@ const RESERVED = ['location', 'locations', 'deleted', 'deleted_at'];
 export async function createImage(deps: Deps, caller: Caller, b: Record<string, unknown>): Promise<ImageRow> {
   authorize(deps, caller, 'stratus:image:create', { project_id: caller.projectId });
   for (const key of READ_ONLY) {
-    if (Object.hasOwn(b, key)) throw new DomainError('forbidden', 'ReadonlyProperty', `Attribute '${key}' is read-only.`);
+    if (Object.hasOwn(b, key))
+      throw new DomainError('forbidden', 'ReadonlyProperty', `Attribute '${key}' is read-only.`);
   }
   for (const key of RESERVED) {
-    if (Object.hasOwn(b, key)) throw new DomainError('forbidden', 'ReservedProperty', `Attribute '${key}' is reserved.`);
+    if (Object.hasOwn(b, key))
+      throw new DomainError('forbidden', 'ReservedProperty', `Attribute '${key}' is reserved.`);
   }
   // Glance: only an admin may create an image owned by another project.
   const owner = typeof b.owner === 'string' ? b.owner : caller.projectId;

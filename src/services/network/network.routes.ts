@@ -10,10 +10,26 @@ const neutronTime = (s: string) => s.replace(/\.\d{3}Z$/, 'Z');
 
 function renderNetwork(n: NetworkRow, subnets: string[]) {
   return {
-    id: n.id, name: n.name, tenant_id: n.project_id, project_id: n.project_id, shared: n.shared === 1, 'router:external': n.external === 1,
-    status: n.status, admin_state_up: true, subnets, mtu: n.mtu, description: '', 'provider:network_type': 'flat',
-    availability_zones: ['nova'], ipv4_address_scope: null, ipv6_address_scope: null, port_security_enabled: true, tags: [],
-    created_at: neutronTime(n.created_at), updated_at: neutronTime(n.updated_at), revision_number: 1,
+    id: n.id,
+    name: n.name,
+    tenant_id: n.project_id,
+    project_id: n.project_id,
+    shared: n.shared === 1,
+    'router:external': n.external === 1,
+    status: n.status,
+    admin_state_up: true,
+    subnets,
+    mtu: n.mtu,
+    description: '',
+    'provider:network_type': 'flat',
+    availability_zones: ['nova'],
+    ipv4_address_scope: null,
+    ipv6_address_scope: null,
+    port_security_enabled: true,
+    tags: [],
+    created_at: neutronTime(n.created_at),
+    updated_at: neutronTime(n.updated_at),
+    revision_number: 1,
   };
 }
 
@@ -21,30 +37,89 @@ function renderSubnet(s: SubnetRow) {
   const [base, bits] = s.cidr.split('/');
   const prefix = base.split('.').slice(0, 3).join('.');
   return {
-    id: s.id, name: s.name, network_id: s.network_id, tenant_id: s.project_id, project_id: s.project_id, cidr: s.cidr,
-    gateway_ip: s.gateway_ip, ip_version: s.ip_version, enable_dhcp: true, dns_nameservers: [], host_routes: [],
-    allocation_pools: bits === '24' ? [{ start: `${prefix}.2`, end: `${prefix}.254` }] : [], description: '', tags: [],
-    created_at: neutronTime(s.created_at), updated_at: neutronTime(s.updated_at), revision_number: 0,
+    id: s.id,
+    name: s.name,
+    network_id: s.network_id,
+    tenant_id: s.project_id,
+    project_id: s.project_id,
+    cidr: s.cidr,
+    gateway_ip: s.gateway_ip,
+    ip_version: s.ip_version,
+    enable_dhcp: true,
+    dns_nameservers: [],
+    host_routes: [],
+    allocation_pools: bits === '24' ? [{ start: `${prefix}.2`, end: `${prefix}.254` }] : [],
+    description: '',
+    tags: [],
+    created_at: neutronTime(s.created_at),
+    updated_at: neutronTime(s.updated_at),
+    revision_number: 0,
   };
 }
 
 export function renderPort(p: PortRow) {
   return {
-    id: p.id, name: p.name, network_id: p.network_id, tenant_id: p.project_id, project_id: p.project_id, mac_address: p.mac_address,
-    fixed_ips: JSON.parse(p.fixed_ips), device_id: p.device_id, device_owner: p.device_owner, status: p.status,
-    admin_state_up: p.admin_state_up === 1, 'binding:host_id': p.binding_host_id, 'binding:vif_type': p.binding_host_id ? 'ovs' : 'unbound',
-    'binding:vnic_type': 'normal', 'binding:profile': {}, 'binding:vif_details': {}, security_groups: [], allowed_address_pairs: [],
-    extra_dhcp_opts: [], description: '', tags: [], port_security_enabled: true,
-    created_at: neutronTime(p.created_at), updated_at: neutronTime(p.updated_at), revision_number: 1,
+    id: p.id,
+    name: p.name,
+    network_id: p.network_id,
+    tenant_id: p.project_id,
+    project_id: p.project_id,
+    mac_address: p.mac_address,
+    fixed_ips: JSON.parse(p.fixed_ips),
+    device_id: p.device_id,
+    device_owner: p.device_owner,
+    status: p.status,
+    admin_state_up: p.admin_state_up === 1,
+    'binding:host_id': p.binding_host_id,
+    'binding:vif_type': p.binding_host_id ? 'ovs' : 'unbound',
+    'binding:vnic_type': 'normal',
+    'binding:profile': {},
+    'binding:vif_details': {},
+    security_groups: [],
+    allowed_address_pairs: [],
+    extra_dhcp_opts: [],
+    description: '',
+    tags: [],
+    port_security_enabled: true,
+    created_at: neutronTime(p.created_at),
+    updated_at: neutronTime(p.updated_at),
+    revision_number: 1,
   };
 }
 
-const portFields = { name: { type: 'string', maxLength: 255 }, device_id: { type: 'string', maxLength: 255 }, device_owner: { type: 'string', maxLength: 255 }, admin_state_up: { type: 'boolean' }, description: { type: 'string' }, 'binding:host_id': { type: 'string' } };
+const portFields = {
+  name: { type: 'string', maxLength: 255 },
+  device_id: { type: 'string', maxLength: 255 },
+  device_owner: { type: 'string', maxLength: 255 },
+  admin_state_up: { type: 'boolean' },
+  description: { type: 'string' },
+  'binding:host_id': { type: 'string' },
+};
 
 export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
   const r = new RouteTable(app);
-  r.add('GET', '/networking', async (request) => ({ versions: [{ id: 'v2.0', status: 'CURRENT', links: [{ href: `${baseUrl(request)}/networking/v2.0/`, rel: 'self' }] }] }), { public: true });
-  r.add('GET', '/networking/v2.0', async (request) => ({ resources: ['networks', 'subnets', 'ports'].map((n) => ({ name: n.slice(0, -1), collection: n, links: [{ href: `${baseUrl(request)}/networking/v2.0/${n}`, rel: 'self' }] })) }), { public: true });
+  r.add(
+    'GET',
+    '/networking',
+    async (request) => ({
+      versions: [
+        { id: 'v2.0', status: 'CURRENT', links: [{ href: `${baseUrl(request)}/networking/v2.0/`, rel: 'self' }] },
+      ],
+    }),
+    { public: true },
+  );
+  r.add(
+    'GET',
+    '/networking/v2.0',
+    async (request) => ({
+      resources: ['networks', 'subnets', 'ports'].map((n) => ({
+        name: n.slice(0, -1),
+        collection: n,
+        links: [{ href: `${baseUrl(request)}/networking/v2.0/${n}`, rel: 'self' }],
+      })),
+    }),
+    { public: true },
+  );
   r.add('GET', '/networking/v2.0/extensions', async () => ({ extensions: [] }));
 
   // Neutron: every filter is a list of accepted values (`?id=a&id=b` is either), so these
@@ -52,42 +127,104 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
   const q = (request: FastifyRequest) => request.query as Query;
   const filters = { listQuery: 'all' } as const;
 
-  r.add('GET', '/networking/v2.0/networks', async (request) => {
-    const f = q(request);
-    const nets = await listNetworks(deps, callerOf(request), { name: list(f, 'name'), id: list(f, 'id') });
-    return { networks: nets.map((n) => renderNetwork(n.network, n.subnetIds)) };
-  }, filters);
+  r.add(
+    'GET',
+    '/networking/v2.0/networks',
+    async (request) => {
+      const f = q(request);
+      const nets = await listNetworks(deps, callerOf(request), { name: list(f, 'name'), id: list(f, 'id') });
+      return { networks: nets.map((n) => renderNetwork(n.network, n.subnetIds)) };
+    },
+    filters,
+  );
   r.add('GET', '/networking/v2.0/networks/:id', async (request) => {
     const n = await showNetwork(deps, callerOf(request), (request.params as { id: string }).id);
     return { network: renderNetwork(n.network, n.subnetIds) };
   });
   r.add('GET', '/networking/v2.0/subnets', async (request) => {
     const f = q(request);
-    return { subnets: (await listSubnets(deps, callerOf(request), { name: list(f, 'name'), networkId: list(f, 'network_id') })).map(renderSubnet) };
+    return {
+      subnets: (
+        await listSubnets(deps, callerOf(request), { name: list(f, 'name'), networkId: list(f, 'network_id') })
+      ).map(renderSubnet),
+    };
   });
   r.add('GET', '/networking/v2.0/subnets/:id', async (request) => ({
     subnet: renderSubnet(await showSubnet(deps, callerOf(request), (request.params as { id: string }).id)),
   }));
 
-  r.add('GET', '/networking/v2.0/ports', async (request) => {
-    const f = q(request);
-    const ports = await listPorts(deps, callerOf(request), {
-      deviceId: list(f, 'device_id'), deviceOwner: list(f, 'device_owner'), networkId: list(f, 'network_id'),
-      id: list(f, 'id'), name: list(f, 'name'), macAddress: list(f, 'mac_address'),
-    });
-    return { ports: ports.map(renderPort) };
-  }, filters);
+  r.add(
+    'GET',
+    '/networking/v2.0/ports',
+    async (request) => {
+      const f = q(request);
+      const ports = await listPorts(deps, callerOf(request), {
+        deviceId: list(f, 'device_id'),
+        deviceOwner: list(f, 'device_owner'),
+        networkId: list(f, 'network_id'),
+        id: list(f, 'id'),
+        name: list(f, 'name'),
+        macAddress: list(f, 'mac_address'),
+      });
+      return { ports: ports.map(renderPort) };
+    },
+    filters,
+  );
   const portId = (request: FastifyRequest) => (request.params as { id: string }).id;
-  r.add('GET', '/networking/v2.0/ports/:id', async (request) => ({ port: renderPort(await showPort(deps, callerOf(request), portId(request))) }));
-  r.add('POST', '/networking/v2.0/ports', async (request, reply) => {
-    const port = await requestPort(deps, callerOf(request), (request.body as { port: PortRequest }).port);
-    reply.code(201);
-    return { port: renderPort(port) };
-  }, { schema: { body: { type: 'object', required: ['port'], additionalProperties: false, properties: { port: { type: 'object', required: ['network_id'], additionalProperties: false, properties: { network_id: { type: 'string', maxLength: 64 }, project_id: { type: 'string' }, tenant_id: { type: 'string' }, fixed_ips: { type: 'array' }, security_groups: { type: 'array' }, ...portFields } } } } } });
-  r.add('PUT', '/networking/v2.0/ports/:id', async (request) => {
-    const changes = (request.body as { port: Record<string, unknown> }).port;
-    return { port: renderPort(await updatePort(deps, callerOf(request), portId(request), changes)) };
-  }, { schema: { body: { type: 'object', required: ['port'], additionalProperties: false, properties: { port: { type: 'object', additionalProperties: false, properties: portFields } } } } });
+  r.add('GET', '/networking/v2.0/ports/:id', async (request) => ({
+    port: renderPort(await showPort(deps, callerOf(request), portId(request))),
+  }));
+  r.add(
+    'POST',
+    '/networking/v2.0/ports',
+    async (request, reply) => {
+      const port = await requestPort(deps, callerOf(request), (request.body as { port: PortRequest }).port);
+      reply.code(201);
+      return { port: renderPort(port) };
+    },
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['port'],
+          additionalProperties: false,
+          properties: {
+            port: {
+              type: 'object',
+              required: ['network_id'],
+              additionalProperties: false,
+              properties: {
+                network_id: { type: 'string', maxLength: 64 },
+                project_id: { type: 'string' },
+                tenant_id: { type: 'string' },
+                fixed_ips: { type: 'array' },
+                security_groups: { type: 'array' },
+                ...portFields,
+              },
+            },
+          },
+        },
+      },
+    },
+  );
+  r.add(
+    'PUT',
+    '/networking/v2.0/ports/:id',
+    async (request) => {
+      const changes = (request.body as { port: Record<string, unknown> }).port;
+      return { port: renderPort(await updatePort(deps, callerOf(request), portId(request), changes)) };
+    },
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['port'],
+          additionalProperties: false,
+          properties: { port: { type: 'object', additionalProperties: false, properties: portFields } },
+        },
+      },
+    },
+  );
   r.add('DELETE', '/networking/v2.0/ports/:id', async (request, reply) => {
     await deletePort(deps, callerOf(request), portId(request));
     reply.code(204);

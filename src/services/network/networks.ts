@@ -46,9 +46,7 @@ export async function listSubnets(
     deps.db,
     nets.map((n) => n.id),
   );
-  return subnets.filter(
-    (s) => matches(filter.name, s.name) && matches(filter.networkId, s.network_id),
-  );
+  return subnets.filter((s) => matches(filter.name, s.name) && matches(filter.networkId, s.network_id));
 }
 
 export async function showSubnet(deps: Deps, caller: Caller, id: string): Promise<SubnetRow> {

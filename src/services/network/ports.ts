@@ -8,8 +8,12 @@ import { iso, type Clock } from '../../domain/clock.js';
 
 export type PortRow = net.PortRow;
 
-function ipToInt(ip: string): number { return ip.split('.').reduce((a, o) => a * 256 + Number(o), 0); }
-function intToIp(n: number): string { return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.'); }
+function ipToInt(ip: string): number {
+  return ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+}
+function intToIp(n: number): string {
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+}
 
 /** A locally administered, unicast MAC in OpenStack's usual fa:16:3e prefix. */
 export function macFor(uuid: string): string {
@@ -22,7 +26,11 @@ export function macFor(uuid: string): string {
  * broadcast) for `portId`. The claim is a row in ip_allocations, so two concurrent boots never
  * get the same address, whatever the isolation level.
  */
-export async function allocateFixedIp(ex: Executor, networkId: string, portId: string): Promise<Array<{ subnet_id: string; ip_address: string }>> {
+export async function allocateFixedIp(
+  ex: Executor,
+  networkId: string,
+  portId: string,
+): Promise<Array<{ subnet_id: string; ip_address: string }>> {
   const subnets = await net.listSubnets(ex, [networkId]);
   const subnet = subnets[0];
   if (!subnet) return [];
@@ -36,19 +44,41 @@ export async function allocateFixedIp(ex: Executor, networkId: string, portId: s
     if (used.has(ip)) continue;
     if (await net.claimAddress(ex, networkId, ip, portId)) return [{ subnet_id: subnet.id, ip_address: ip }];
   }
-  throw new DomainError('conflict', 'IpAddressGenerationFailure', `No more IP addresses available on network ${networkId}.`);
+  throw new DomainError(
+    'conflict',
+    'IpAddressGenerationFailure',
+    `No more IP addresses available on network ${networkId}.`,
+  );
 }
 
-export interface NewPort { networkId: string; projectId: string; name?: string; deviceId?: string; deviceOwner?: string; createdForServer: boolean; host?: string }
+export interface NewPort {
+  networkId: string;
+  projectId: string;
+  name?: string;
+  deviceId?: string;
+  deviceOwner?: string;
+  createdForServer: boolean;
+  host?: string;
+}
 
 export async function createPort(deps: Deps, ex: Executor, p: NewPort): Promise<PortRow> {
   const id = deps.ids.uuid();
   const now = iso(deps.clock.now());
   const row = {
-    id, network_id: p.networkId, project_id: p.projectId, name: p.name ?? '', mac_address: macFor(id),
-    fixed_ips: JSON.stringify(await allocateFixedIp(ex, p.networkId, id)), device_id: p.deviceId ?? '', device_owner: p.deviceOwner ?? '',
-    binding_host_id: p.host ?? '', status: p.deviceId ? 'ACTIVE' : 'DOWN', admin_state_up: 1, created_for_server: p.createdForServer ? 1 : 0,
-    created_at: now, updated_at: now,
+    id,
+    network_id: p.networkId,
+    project_id: p.projectId,
+    name: p.name ?? '',
+    mac_address: macFor(id),
+    fixed_ips: JSON.stringify(await allocateFixedIp(ex, p.networkId, id)),
+    device_id: p.deviceId ?? '',
+    device_owner: p.deviceOwner ?? '',
+    binding_host_id: p.host ?? '',
+    status: p.deviceId ? 'ACTIVE' : 'DOWN',
+    admin_state_up: 1,
+    created_for_server: p.createdForServer ? 1 : 0,
+    created_at: now,
+    updated_at: now,
   };
   await net.insertPort(ex, row);
   return row;
@@ -58,19 +88,32 @@ export async function createPort(deps: Deps, ex: Executor, p: NewPort): Promise<
  * Nova's deallocate_for_instance: ports Stratus created for the server are deleted, ports the
  * user passed in are unbound (device_id, device_owner and binding cleared) and kept.
  */
-export async function releaseServerPorts(deps: { clock: Clock }, ex: Executor, serverId: string): Promise<{ deleted: number; unbound: number }> {
+export async function releaseServerPorts(
+  deps: { clock: Clock },
+  ex: Executor,
+  serverId: string,
+): Promise<{ deleted: number; unbound: number }> {
   return net.releasePortsOfServer(ex, serverId, iso(deps.clock.now()));
 }
 
 /** Binds every port of a server to the host it runs on. */
-export async function bindServerPorts(deps: { clock: Clock }, ex: Executor, serverId: string, host: string): Promise<void> {
+export async function bindServerPorts(
+  deps: { clock: Clock },
+  ex: Executor,
+  serverId: string,
+  host: string,
+): Promise<void> {
   await net.setServerPortsHost(ex, serverId, host, iso(deps.clock.now()));
 }
 
 // --- the Neutron API's port requests ---------------------------------------------------------
 
 /** Ports the caller sees (their project's; every project's for an admin), filtered as Neutron does. */
-export async function listPorts(deps: Deps, caller: Caller, filter: Omit<net.PortFilter, 'projectId'>): Promise<PortRow[]> {
+export async function listPorts(
+  deps: Deps,
+  caller: Caller,
+  filter: Omit<net.PortFilter, 'projectId'>,
+): Promise<PortRow[]> {
   return net.listPorts(deps.db, { projectId: visibleProject(caller), ...filter });
 }
 
@@ -82,7 +125,13 @@ export async function showPort(deps: Deps, caller: Caller, id: string): Promise<
   return p;
 }
 
-export interface PortRequest { network_id: string; name?: string; device_id?: string; device_owner?: string; project_id?: string }
+export interface PortRequest {
+  network_id: string;
+  name?: string;
+  device_id?: string;
+  device_owner?: string;
+  project_id?: string;
+}
 
 /** POST /ports: an admin may create a port for another project; the network must be the caller's or shared. */
 export async function requestPort(deps: Deps, caller: Caller, body: PortRequest): Promise<PortRow> {
@@ -90,11 +139,25 @@ export async function requestPort(deps: Deps, caller: Caller, body: PortRequest)
   authorize(deps, caller, 'stratus:network:port:create', { project_id: projectId });
   const nid = canonicalUuid(body.network_id);
   const n = nid ? await net.getNetwork(deps.db, nid) : undefined;
-  if (!n || (!caller.isAdmin && n.project_id !== caller.projectId && !n.shared)) throw neutronNotFound('Network', body.network_id);
-  return createPort(deps, deps.db, { networkId: n.id, projectId, name: body.name, deviceId: body.device_id, deviceOwner: body.device_owner, createdForServer: false });
+  if (!n || (!caller.isAdmin && n.project_id !== caller.projectId && !n.shared))
+    throw neutronNotFound('Network', body.network_id);
+  return createPort(deps, deps.db, {
+    networkId: n.id,
+    projectId,
+    name: body.name,
+    deviceId: body.device_id,
+    deviceOwner: body.device_owner,
+    createdForServer: false,
+  });
 }
 
-export interface PortChanges { name?: unknown; device_id?: unknown; device_owner?: unknown; admin_state_up?: unknown; 'binding:host_id'?: unknown }
+export interface PortChanges {
+  name?: unknown;
+  device_id?: unknown;
+  device_owner?: unknown;
+  admin_state_up?: unknown;
+  'binding:host_id'?: unknown;
+}
 
 export async function updatePort(deps: Deps, caller: Caller, id: string, changes: PortChanges): Promise<PortRow> {
   const p = await showPort(deps, caller, id);

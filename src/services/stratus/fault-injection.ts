@@ -7,7 +7,14 @@ import { DomainError } from '../../domain/errors.js';
 /** Policy rule of the fault-injection control API (admin by default). */
 const RULE = 'stratus:control:faults';
 
-export interface FaultInput { host: string; server_id?: string | null; operation: string; mode: string; count?: number | null; delay_ms?: number }
+export interface FaultInput {
+  host: string;
+  server_id?: string | null;
+  operation: string;
+  mode: string;
+  count?: number | null;
+  delay_ms?: number;
+}
 
 export async function listFaults(deps: Deps, caller: Caller, host: string | undefined) {
   authorize(deps, caller, RULE, { project_id: caller.projectId });
@@ -17,8 +24,14 @@ export async function listFaults(deps: Deps, caller: Caller, host: string | unde
 export async function addFault(deps: Deps, caller: Caller, f: FaultInput) {
   authorize(deps, caller, RULE, { project_id: caller.projectId });
   const row = {
-    id: deps.ids.uuid(), host: f.host, server_id: f.server_id ?? null, operation: f.operation, mode: f.mode,
-    remaining: f.count ?? null, delay_ms: f.delay_ms ?? 0, created_at: iso(deps.clock.now()),
+    id: deps.ids.uuid(),
+    host: f.host,
+    server_id: f.server_id ?? null,
+    operation: f.operation,
+    mode: f.mode,
+    remaining: f.count ?? null,
+    delay_ms: f.delay_ms ?? 0,
+    created_at: iso(deps.clock.now()),
   };
   await faults.insertFault(deps.db, row);
   await faultsChanged(deps, row.host);
@@ -34,7 +47,8 @@ export async function clearFaults(deps: Deps, caller: Caller, host: string | und
 
 export async function removeFault(deps: Deps, caller: Caller, id: string): Promise<void> {
   authorize(deps, caller, RULE, { project_id: caller.projectId });
-  if ((await faults.deleteFaults(deps.db, { id })) === 0) throw new DomainError('not-found', 'FaultNotFound', 'Fault could not be found.');
+  if ((await faults.deleteFaults(deps.db, { id })) === 0)
+    throw new DomainError('not-found', 'FaultNotFound', 'Fault could not be found.');
   await faultsChanged(deps, null);
 }
 

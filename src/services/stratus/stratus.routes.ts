@@ -11,35 +11,68 @@ import { scalar, type Query } from '../../http/query.js';
 export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics: Metrics): void {
   const r = new RouteTable(app);
   r.add('GET', '/stratus/health', async () => checkHealth(deps), { public: true });
-  r.add('GET', '/stratus/metrics', async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  }, { public: true });
+  r.add(
+    'GET',
+    '/stratus/metrics',
+    async (_request, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    },
+    { public: true },
+  );
 
   r.add('GET', '/stratus/v1/faults', async (request) => ({
     faults: await listFaults(deps, callerOf(request), scalar(request.query as Query, 'host')),
   }));
-  r.add('POST', '/stratus/v1/faults', async (request, reply) => {
-    const fault = await addFault(deps, callerOf(request), (request.body as { fault: FaultInput }).fault);
-    reply.code(201);
-    return { fault };
-  }, {
-    schema: {
-      body: {
-        type: 'object', required: ['fault'], additionalProperties: false,
-        properties: {
-          fault: {
-            type: 'object', required: ['host', 'operation', 'mode'], additionalProperties: false,
-            properties: {
-              host: { type: 'string', minLength: 1, maxLength: 255 }, server_id: { type: ['string', 'null'], maxLength: 64 },
-              operation: { enum: ['destroy', 'spawn', 'power_off', 'power_on', 'reboot', 'pause', 'unpause', 'suspend', 'resume', 'shelve', 'restore', 'soft_delete', 'lease'] },
-              mode: { enum: ['fail', 'delay', 'hang'] }, count: { type: ['integer', 'null'], minimum: 1 }, delay_ms: { type: 'integer', minimum: 0, maximum: 600000 },
+  r.add(
+    'POST',
+    '/stratus/v1/faults',
+    async (request, reply) => {
+      const fault = await addFault(deps, callerOf(request), (request.body as { fault: FaultInput }).fault);
+      reply.code(201);
+      return { fault };
+    },
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['fault'],
+          additionalProperties: false,
+          properties: {
+            fault: {
+              type: 'object',
+              required: ['host', 'operation', 'mode'],
+              additionalProperties: false,
+              properties: {
+                host: { type: 'string', minLength: 1, maxLength: 255 },
+                server_id: { type: ['string', 'null'], maxLength: 64 },
+                operation: {
+                  enum: [
+                    'destroy',
+                    'spawn',
+                    'power_off',
+                    'power_on',
+                    'reboot',
+                    'pause',
+                    'unpause',
+                    'suspend',
+                    'resume',
+                    'shelve',
+                    'restore',
+                    'soft_delete',
+                    'lease',
+                  ],
+                },
+                mode: { enum: ['fail', 'delay', 'hang'] },
+                count: { type: ['integer', 'null'], minimum: 1 },
+                delay_ms: { type: 'integer', minimum: 0, maximum: 600000 },
+              },
             },
           },
         },
       },
     },
-  });
+  );
   r.add('DELETE', '/stratus/v1/faults', async (request, reply) => {
     await clearFaults(deps, callerOf(request), scalar(request.query as Query, 'host'));
     reply.code(204);
@@ -52,4 +85,3 @@ export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics:
   });
   r.finish();
 }
-
