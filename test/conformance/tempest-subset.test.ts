@@ -16,9 +16,10 @@ const TIME_LIMIT_MS = 5 * 60 * 1000;
 test('Tempest conformance subset (tempest.api.compute, the tests Stratus passes)', {
   timeout: TIME_LIMIT_MS,
   skip: !installed && !process.env.CI ? `${TEMPEST_BIN} is not installed (apt-get install tempest)` : false,
-}, async () => {
+}, async (t) => {
   assert.ok(installed, `CI is set but ${TEMPEST_BIN} is not installed: .ci/run installs the Debian package tempest`);
   const r = await conformanceRun({ tests: CI_SUBSET }, { concurrency: 1, timeoutMs: TIME_LIMIT_MS - 45000, buildTimeout: 30 });
+  t.diagnostic(`tempest: ${r.passed.length} passed, ${r.failed.length} failed, ${r.skipped.length} skipped of ${CI_SUBSET.length} chosen, ${r.seconds.toFixed(1)} s`);
   const failures = r.failed.map((t) => `FAIL ${t.name}: ${firstErrorLine(t.reason)}`);
   const passed = new Set(r.passed.map((t) => t.name));
   const skipped = new Map(r.skipped.map((t) => [t.name, t.reason.split('\n')[0]]));

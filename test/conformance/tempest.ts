@@ -132,7 +132,10 @@ export function tempestConf(cloud: Cloud, ws: string, opts: { buildTimeout?: num
     DEFAULT: { log_file: 'tempest.log', log_dir: join(ws, 'logs'), debug: false },
     auth: {
       use_dynamic_credentials: false, test_accounts_file: join(ws, 'etc', 'accounts.yaml'),
-      default_credentials_domain_name: 'Default', admin_domain_name: 'Default', create_isolated_networks: false,
+      default_credentials_domain_name: 'Default', create_isolated_networks: false,
+      // Tests with force_tenant_isolation create their own project and user with these (Keystone's
+      // admin API); without them Tempest fails them with "Password is not defined".
+      admin_username: 'admin', admin_password: PASSWORD, admin_project_name: 'admin', admin_domain_name: 'Default',
     },
     identity: {
       uri_v3: `${cloud.url}/identity/v3`, auth_version: 'v3', region: 'RegionOne', v3_endpoint_type: 'public',
@@ -143,6 +146,8 @@ export function tempestConf(cloud: Cloud, ws: string, opts: { buildTimeout?: num
       image_ref: cloud.imageId, image_ref_alt: cloud.imageId, flavor_ref: cloud.flavorId, flavor_ref_alt: cloud.flavorAltId,
       fixed_network_name: 'private', build_timeout: buildTimeout, build_interval: 1, ready_wait: 0,
       min_microversion: '2.1', max_microversion: '2.96', min_compute_nodes: 1, endpoint_type: 'publicURL',
+      // Stratus never offloads a shelved server by itself (Nova: shelved_offload_time = -1)
+      shelved_offload_time: -1,
     },
     'compute-feature-enabled': COMPUTE_FEATURES,
     network: {
