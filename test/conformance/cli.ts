@@ -10,7 +10,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { conformanceRun, firstErrorLine, tempestInstalled, TEMPEST_BIN, type RunResult, type TestResult } from './tempest.js';
+import {
+  conformanceRun,
+  firstErrorLine,
+  tempestInstalled,
+  TEMPEST_BIN,
+  type RunResult,
+  type TestResult,
+} from './tempest.js';
 
 /** dist/test/conformance -> test/conformance/results in the source tree. */
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'conformance', 'results');
@@ -22,7 +29,11 @@ function arg(name: string): string | undefined {
 }
 
 function commit(): string {
-  try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { return 'unknown'; }
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Skip reasons, with how many tests (or whole classes) each one skipped. */
@@ -32,7 +43,9 @@ function skipGroups(skipped: TestResult[]): Array<{ reason: string; tests: strin
     const reason = t.reason.split('\n')[0] || '(no reason given)';
     m.set(reason, [...(m.get(reason) ?? []), t.name]);
   }
-  return [...m.entries()].map(([reason, tests]) => ({ reason, tests })).sort((a, b) => b.tests.length - a.tests.length || a.reason.localeCompare(b.reason));
+  return [...m.entries()]
+    .map(([reason, tests]) => ({ reason, tests }))
+    .sort((a, b) => b.tests.length - a.tests.length || a.reason.localeCompare(b.reason));
 }
 
 function markdown(r: RunResult, meta: { commit: string; date: string; regex: string }): string {
@@ -61,22 +74,33 @@ async function main(): Promise<number> {
   const write = !process.argv.includes('--no-write') && regex === FULL_REGEX;
   const date = new Date().toISOString();
   console.log(`tempest run --regex '${regex}' --concurrency ${concurrency} against a fresh Stratus…`);
-  const r = await conformanceRun({ regex }, {
-    concurrency, timeoutMs: Number(arg('--timeout-min') ?? 120) * 60000, keep: process.argv.includes('--keep'),
-    onOutput: process.argv.includes('--verbose') ? (s) => process.stdout.write(s) : undefined,
-  });
+  const r = await conformanceRun(
+    { regex },
+    {
+      concurrency,
+      timeoutMs: Number(arg('--timeout-min') ?? 120) * 60000,
+      keep: process.argv.includes('--keep'),
+      onOutput: process.argv.includes('--verbose') ? (s) => process.stdout.write(s) : undefined,
+    },
+  );
   if (r.timedOut) console.log('(the run hit its time limit: the counts cover what ran)');
   console.log(`\n${r.failed.length} failed:`);
   for (const t of r.failed) console.log(`  FAIL ${t.name}\n       ${firstErrorLine(t.reason)}`);
   console.log(`\n${r.skipped.length} skipped:`);
   for (const t of r.skipped) console.log(`  SKIP ${t.name}: ${t.reason.split('\n')[0]}`);
-  console.log(`\npassed ${r.passed.length}, failed ${r.failed.length}, skipped ${r.skipped.length} (${r.seconds.toFixed(0)} s)`);
+  console.log(
+    `\npassed ${r.passed.length}, failed ${r.failed.length}, skipped ${r.skipped.length} (${r.seconds.toFixed(0)} s)`,
+  );
   if (process.argv.includes('--keep')) console.log(`workspace kept: ${r.workspace}`);
   if (write) {
     await mkdir(RESULTS_DIR, { recursive: true });
     const meta = { commit: commit(), date, regex };
     const summary = {
-      ...meta, tempest: '1:33.0.0', concurrency, seconds: Math.round(r.seconds), timedOut: r.timedOut,
+      ...meta,
+      tempest: '1:33.0.0',
+      concurrency,
+      seconds: Math.round(r.seconds),
+      timedOut: r.timedOut,
       counts: { passed: r.passed.length, failed: r.failed.length, skipped: r.skipped.length },
       failed: r.failed.map((t) => ({ name: t.name, error: firstErrorLine(t.reason) })),
       skipped: r.skipped.map((t) => ({ name: t.name, reason: t.reason.split('\n')[0] })),
@@ -91,8 +115,13 @@ async function main(): Promise<number> {
 
 // `node --test dist/test` runs every file under a test/ directory: this one is not a test.
 if (!process.env.NODE_TEST_CONTEXT) {
-  main().then((code) => { process.exitCode = code; }, (err) => {
-    console.error(`harness error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    process.exitCode = 2;
-  });
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(`harness error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exitCode = 2;
+    },
+  );
 }

@@ -18,8 +18,13 @@ test('Tempest conformance subset (tempest.api.compute, the tests Stratus passes)
   skip: !installed && !process.env.CI ? `${TEMPEST_BIN} is not installed (apt-get install tempest)` : false,
 }, async (t) => {
   assert.ok(installed, `CI is set but ${TEMPEST_BIN} is not installed: .ci/run installs the Debian package tempest`);
-  const r = await conformanceRun({ tests: CI_SUBSET }, { concurrency: 1, timeoutMs: TIME_LIMIT_MS - 45000, buildTimeout: 30 });
-  t.diagnostic(`tempest: ${r.passed.length} passed, ${r.failed.length} failed, ${r.skipped.length} skipped of ${CI_SUBSET.length} chosen, ${r.seconds.toFixed(1)} s`);
+  const r = await conformanceRun(
+    { tests: CI_SUBSET },
+    { concurrency: 1, timeoutMs: TIME_LIMIT_MS - 45000, buildTimeout: 30 },
+  );
+  t.diagnostic(
+    `tempest: ${r.passed.length} passed, ${r.failed.length} failed, ${r.skipped.length} skipped of ${CI_SUBSET.length} chosen, ${r.seconds.toFixed(1)} s`,
+  );
   const failures = r.failed.map((t) => `FAIL ${t.name}: ${firstErrorLine(t.reason)}`);
   const passed = new Set(r.passed.map((t) => t.name));
   const skipped = new Map(r.skipped.map((t) => [t.name, t.reason.split('\n')[0]]));
@@ -29,6 +34,10 @@ test('Tempest conformance subset (tempest.api.compute, the tests Stratus passes)
     else if (!r.failed.some((t) => t.name === name)) failures.push(`DID NOT RUN ${name}`);
   }
   assert.equal(r.timedOut, false, `tempest did not finish in ${(TIME_LIMIT_MS - 45000) / 1000} s`);
-  assert.deepEqual(failures, [], `${failures.length} of ${CI_SUBSET.length} Tempest tests did not pass:\n${failures.join('\n')}`);
+  assert.deepEqual(
+    failures,
+    [],
+    `${failures.length} of ${CI_SUBSET.length} Tempest tests did not pass:\n${failures.join('\n')}`,
+  );
   assert.equal(passed.size >= CI_SUBSET.length, true);
 });
