@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../compute/context.js';
 import { DomainError } from '../../domain/errors.js';
 import type { PasswordAuth, TokenInfo, TokenService } from './tokens.js';
-import * as repo from '../../db/repositories/identity.repository.js';
+import { callerProjects } from './projects.js';
 import { baseUrl } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';
 
@@ -40,9 +40,7 @@ export function catalog(base: string) {
   }));
 }
 
-async function tokenBody(deps: Deps, info: TokenInfo, base: string, withCatalog: boolean) {
-  const roles = await repo.allRoles(deps.db);
-  const byName = new Map(roles.map((r) => [r.name, r.id]));
+async function tokenBody(tokens: TokenService, info: TokenInfo, base: string, withCatalog: boolean) {
   const token: Record<string, unknown> = {
     methods: ['password'],
     user: {
@@ -58,7 +56,7 @@ async function tokenBody(deps: Deps, info: TokenInfo, base: string, withCatalog:
   if (info.projectId) {
     token.project = { domain: { id: 'default', name: 'Default' }, id: info.projectId, name: info.projectName };
     token.is_domain = false;
-    token.roles = info.roles.map((r) => ({ id: byName.get(r) ?? r, name: r }));
+    token.roles = await tokens.roleRefs(info.roles);
     if (withCatalog) token.catalog = catalog(base);
   }
   return { token };
@@ -130,7 +128,7 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: Deps, tokens:
       const { token, info } = await tokens.issue({ user: ident.password.user, project: scope }, request.ip);
       const noCatalog = (request.query as Record<string, string>).nocatalog !== undefined;
       reply.code(201).header('x-subject-token', token);
-      return tokenBody(deps, info, baseUrl(request), !noCatalog);
+      return tokenBody(tokens, info, baseUrl(request), !noCatalog);
     },
     { public: true, schema: { body: authSchema } },
   );
@@ -178,7 +176,12 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: Deps, tokens:
     async (request, reply) => {
       const info = await authorizedSubject(request, 'validate_token');
       reply.header('x-subject-token', subject(request));
-      return tokenBody(deps, info, baseUrl(request), (request.query as Record<string, string>).nocatalog === undefined);
+      return tokenBody(
+        tokens,
+        info,
+        baseUrl(request),
+        (request.query as Record<string, string>).nocatalog === undefined,
+      );
     },
     { exposeHeadRoute: false },
   );
@@ -206,12 +209,8 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: Deps, tokens:
     return null;
   });
   r.add('GET', '/identity/v3/auth/projects', async (request) => {
-    const c = request.caller!;
-    const p = await repo.findProject(deps.db, { id: c.projectId });
-    return {
-      projects: p ? [{ id: p.id, name: p.name, domain_id: p.domain_id, enabled: true, links: {} }] : [],
-      links: {},
-    };
+    const projects = await callerProjects(deps, request.caller!);
+    return { projects: projects.map((p) => ({ ...p, enabled: true, links: {} })), links: {} };
   });
   r.finish();
 }

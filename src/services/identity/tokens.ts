@@ -200,6 +200,12 @@ export class TokenService {
     return info;
   }
 
+  /** Keystone's role references (id and name) for the role names a token carries; an unknown name is its own id. */
+  async roleRefs(names: string[]): Promise<Array<{ id: string; name: string }>> {
+    const byName = new Map((await repo.allRoles(this.deps.db)).map((r) => [r.name, r.id]));
+    return names.map((name) => ({ id: byName.get(name) ?? name, name }));
+  }
+
   async revoke(token: string): Promise<void> {
     const h = hashToken(token);
     this.cache.delete(h);
