@@ -144,6 +144,27 @@ export function projectIdMismatch(urlProjectId: string, contextProjectId: string
 }
 
 // ---------------------------------------------------------------------------
+// identity (Keystone's messages, keystone/exception.py)
+// ---------------------------------------------------------------------------
+
+/** 403 `ForbiddenAction`: a token rule (`identity:validate_token`…) refused the caller. */
+export function actionForbidden(rule: string): DomainError {
+  return new DomainError('forbidden', 'Forbidden', `You are not authorized to perform the requested action: ${rule}.`, {
+    rule,
+  });
+}
+
+/** 404 for a token request without an X-Subject-Token header. */
+export function noSubjectToken(): DomainError {
+  return new DomainError('not-found', 'TokenNotFound', 'No token in the request');
+}
+
+/** 404 for an X-Subject-Token that is unknown, revoked or expired. */
+export function subjectTokenInvalid(): DomainError {
+  return new DomainError('not-found', 'TokenNotFound', 'Failed to validate token');
+}
+
+// ---------------------------------------------------------------------------
 // unavailable (503) / unauthorized (401)
 // ---------------------------------------------------------------------------
 

@@ -137,6 +137,23 @@ export const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-flavor-manage:delete', ADMIN, 'Delete a flavor.'),
 ];
 
+/**
+ * Keystone's token rules (keystone/common/policies/base.py and token.py). Keystone lets a system
+ * reader (`role:reader and system_scope:all`) validate and check any token and a system admin
+ * revoke one; Stratus has no system scope, so its admin persona takes that place.
+ */
+export const KEYSTONE_RULES: PolicyRule[] = [
+  rule('service_role', 'role:service', 'A service user (Keystone: role:service).'),
+  rule('token_subject', 'user_id:%(target.token.user_id)s', "The caller is the subject token's user."),
+  rule('identity:check_token', `${ADMIN} or rule:token_subject`, 'Check a token (HEAD /v3/auth/tokens).'),
+  rule(
+    'identity:validate_token',
+    `${ADMIN} or rule:service_role or rule:token_subject`,
+    'Validate a token (GET /v3/auth/tokens).',
+  ),
+  rule('identity:revoke_token', `${ADMIN} or rule:token_subject`, 'Revoke a token (DELETE /v3/auth/tokens).'),
+];
+
 export const STRATUS_RULES: PolicyRule[] = [
   rule('stratus:control:faults', ADMIN, 'Use the fault-injection control API.'),
   rule('stratus:image:create', ADMIN, 'Register an image.'),
@@ -147,4 +164,4 @@ export const STRATUS_RULES: PolicyRule[] = [
 ];
 
 /** Every default rule, base rules first. Names are unique. */
-export const DEFAULT_RULES: PolicyRule[] = [...BASE_RULES, ...NOVA_RULES, ...STRATUS_RULES];
+export const DEFAULT_RULES: PolicyRule[] = [...BASE_RULES, ...NOVA_RULES, ...KEYSTONE_RULES, ...STRATUS_RULES];
