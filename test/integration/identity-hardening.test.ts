@@ -167,6 +167,29 @@ describe('tokens end with a password change', () => {
   });
 });
 
+describe('tokens of a disabled user do not validate (Keystone)', () => {
+  test('a token issued before its user was disabled is 401 as X-Auth-Token and 404 as X-Subject-Token', async () => {
+    const cloud = await TestCloud.start({ agents: 0 });
+    try {
+      const { token } = await cloud.issueToken('alt_demo', 'alt_demo'); // issued, not yet validated (so not cached)
+      await cloud.stack.deps.db.updateTable('users').set({ enabled: 0 }).where('name', '=', 'alt_demo').execute();
+      const own = await cloud.request('GET', '/identity/v3/auth/projects', { token });
+      assert.equal(own.status, 401);
+      assert.deepEqual(own.body, UNAUTHORIZED);
+      const validated = await cloud.request('GET', T, { as: 'admin', headers: { 'x-subject-token': token } });
+      assert.equal(validated.status, 404);
+      assert.deepEqual(validated.body, keystone(404, 'Not Found', 'Failed to validate token'));
+      const login = await cloud.request('POST', T, { body: pwAuth({ name: 'alt_demo' }, 'secret') });
+      assert.equal(login.status, 401);
+      assert.deepEqual(login.body, UNAUTHORIZED);
+      // Other users' tokens are not affected.
+      assert.equal((await cloud.request('GET', '/identity/v3/auth/projects', { as: 'member' })).status, 200);
+    } finally {
+      await cloud.close();
+    }
+  });
+});
+
 describe('who may validate (GET) and check (HEAD) a token', () => {
   let cloud: TestCloud;
   before(async () => {

@@ -176,6 +176,9 @@ export class TokenService {
     if (!row || row.revoked || Date.parse(row.expires_at) <= nowMs) throw unauthorized();
     // Issued under an older password: the password changed since (here, elsewhere or at a restart).
     if (row.password_generation !== row.user_password_generation) throw unauthorized();
+    // Keystone parity: a disabled user's tokens do not validate. (Keystone revokes them when the user
+    // is disabled; Stratus has no user API, so the flag is read here, and a cached token lasts CACHE_TTL_MS.)
+    if (!row.user_enabled) throw unauthorized();
     const extra = JSON.parse(row.roles) as {
       roles: string[];
       userName: string;
