@@ -2,7 +2,7 @@ import type { Caller, Deps } from './context.js';
 import { authorize, findServer, serviceIsUp } from './access.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import * as tasksRepo from '../../db/repositories/tasks.repository.js';
-import { DomainError, conflict, serverNotReady } from '../../domain/errors.js';
+import { conflict, consoleNotAvailable, serverNotReady } from '../../domain/errors.js';
 import { LIFECYCLE, checkAction } from '../../domain/lifecycle.js';
 
 const WAIT_MS = 10000;
@@ -50,7 +50,7 @@ export async function consoleOutput(
     if (t && t.state === 'dead') {
       // Nova parity: the hypervisor could not read the guest's console (ConsoleNotAvailable) → 404.
       await tasksRepo.deleteTask(deps.db, taskId);
-      throw new DomainError('not-found', 'ConsoleNotAvailable', 'Guest does not have a console available.');
+      throw consoleNotAvailable();
     }
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../compute/context.js';
-import { DomainError } from '../../domain/errors.js';
+import { unauthorized } from '../../domain/errors.js';
 import type { PasswordAuth, TokenInfo, TokenService } from './tokens.js';
 import { callerProjects } from './projects.js';
 import { inspectToken, revokeSubjectToken } from './subject-tokens.js';
@@ -122,9 +122,8 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: Deps, tokens:
       };
       const ident = body.auth.identity;
       if (!ident.methods.includes('password'))
-        throw new DomainError('unauthorized', 'Unauthorized', 'Attempted to authenticate with an unsupported method.');
-      if (!ident.password)
-        throw new DomainError('unauthorized', 'Unauthorized', 'The request you have made requires authentication.');
+        throw unauthorized('Attempted to authenticate with an unsupported method.');
+      if (!ident.password) throw unauthorized();
       const scope = typeof body.auth.scope === 'object' ? body.auth.scope.project : undefined;
       const { token, info } = await tokens.issue({ user: ident.password.user, project: scope }, request.ip);
       const noCatalog = (request.query as Record<string, string>).nocatalog !== undefined;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Deps } from '../compute/context.js';
-import { DomainError } from '../../domain/errors.js';
+import { attributeExpected, tokenNotFound, unauthorized } from '../../domain/errors.js';
 import { iso } from '../../domain/clock.js';
 import * as repo from '../../db/repositories/identity.repository.js';
 import { checkCredentials, hashPassword } from './passwords.js';
@@ -35,9 +35,6 @@ export interface PasswordAuth {
   user: { id?: string; name?: string; domain?: { id?: string; name?: string }; password: string };
   project?: { id?: string; name?: string; domain?: { id?: string; name?: string } };
 }
-
-const unauthorized = (msg = 'The request you have made requires authentication.') =>
-  new DomainError('unauthorized', 'Unauthorized', msg);
 
 /** Only a hash of a token is stored: a database dump yields no usable tokens. */
 export function hashToken(token: string): string {
@@ -213,7 +210,7 @@ export class TokenService {
     const h = hashToken(token);
     this.cache.delete(h);
     const n = await repo.revokeToken(this.deps.db, h);
-    if (n === 0) throw new DomainError('not-found', 'TokenNotFound', `Could not find token: ${token}.`);
+    if (n === 0) throw tokenNotFound(token);
   }
 
   /**
@@ -222,12 +219,7 @@ export class TokenService {
    */
   private async domain(ref: { id?: string; name?: string } | undefined, required: boolean, mustExist: boolean) {
     if (!ref) {
-      if (required)
-        throw new DomainError(
-          'invalid',
-          'ValidationError',
-          'Expecting to find domain in user. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.',
-        );
+      if (required) throw attributeExpected('domain', 'user');
       return undefined;
     }
     const d = await repo.findDomain(this.deps.db, ref);
