@@ -5,7 +5,7 @@
  * style `code` (the exception class name, for logs and tests) and the message
  * that goes into the fault body verbatim. Message texts come from
  * nova/exception.py and nova/api/openstack/common.py (see docs/delete-server.md
- * §2, §6.1 and §6.2).
+ * §2, §6.1 and §6.2; the B rows cited below are the behaviour table in its §7).
  *
  * Pure module: no I/O.
  */

@@ -18,7 +18,7 @@ export const DEMO_FLAVORS = [
 
 export const DEMO_IMAGE_NAME = 'cirros-0.6.2-x86_64-disk';
 
-/** Seeds the demo cloud of interface.md once (a no-op when the Default domain exists). */
+/** Seeds the demo cloud (the users and projects README.md lists) once (a no-op when the Default domain exists). */
 export async function seedDemoCloud(
   db: Kysely<Database>,
   opts: { password: string; clock: Clock; ids: Ids },

@@ -3,7 +3,7 @@ import { authorize, allowed, findServer } from './access.js';
 import * as actions from '../../db/repositories/actions.repository.js';
 import { instanceActionNotFound } from '../../domain/errors.js';
 
-/** os-instance-actions: from 2.21 the actions of a deleted server stay readable (B48). */
+/** os-instance-actions: from 2.21 the actions of a deleted server stay readable (docs/delete-server.md B48). */
 export async function listInstanceActions(deps: Deps, caller: Caller, serverId: string, readDeleted: boolean) {
   const row = await findServer(deps.db, caller, serverId, { readDeleted });
   authorize(deps, caller, 'os_compute_api:os-instance-actions:list', {
