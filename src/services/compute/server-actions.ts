@@ -182,7 +182,8 @@ async function restoreRaceLost(tx: Executor, id: string) {
   return invalidState('restore', id, 'task_state', current?.task_state ?? null);
 }
 
-function serverForCheck(row: servers.ServerRow): ServerForCheck {
+/** The part of a server row the lifecycle checks read. */
+export function serverForCheck(row: servers.ServerRow): ServerForCheck {
   return {
     id: row.id,
     vmState: row.vm_state,
