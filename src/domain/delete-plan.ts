@@ -65,8 +65,6 @@ export type DeletePlan =
    */
   | { kind: 'soft'; taskState: 'soft-deleting' };
 
-export type DeletePlanKind = DeletePlan['kind'];
-
 /** `compute_utils.may_have_ports_or_volumes`: such servers are deleted locally even without a host. */
 export function mayHavePortsOrVolumes(vmState: VmState): boolean {
   return vmState === 'error' || vmState === 'shelved_offloaded';

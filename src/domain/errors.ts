@@ -32,7 +32,7 @@ export class DomainError extends Error {
 }
 
 /** Python's `%s` rendering of an optional value: null/undefined print as `None`. */
-export function pyStr(value: unknown): string {
+function pyStr(value: unknown): string {
   return value === null || value === undefined ? 'None' : String(value);
 }
 

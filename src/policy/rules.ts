@@ -22,7 +22,7 @@ const rule = (name: string, checkStr: string, description: string): PolicyRule =
 
 const SERVERS = (action: string): string => `os_compute_api:servers:${action}`;
 
-export const BASE_RULES: PolicyRule[] = [
+const BASE_RULES: PolicyRule[] = [
   rule('context_is_admin', 'role:admin', "Decides what is required for the 'is_admin:True' check to succeed."),
   rule(
     'admin_or_owner',
@@ -42,7 +42,7 @@ export const BASE_RULES: PolicyRule[] = [
   rule('project_reader_or_admin', 'rule:project_reader_api or rule:context_is_admin', 'Project reader or admin APIs.'),
 ];
 
-export const NOVA_RULES: PolicyRule[] = [
+const NOVA_RULES: PolicyRule[] = [
   // nova/policies/servers.py
   rule(SERVERS('index'), PROJECT_READER_OR_ADMIN, 'List all servers.'),
   rule(SERVERS('detail'), PROJECT_READER_OR_ADMIN, 'List all servers with detailed information.'),
@@ -142,7 +142,7 @@ export const NOVA_RULES: PolicyRule[] = [
  * reader (`role:reader and system_scope:all`) validate and check any token and a system admin
  * revoke one; Stratus has no system scope, so its admin persona takes that place.
  */
-export const KEYSTONE_RULES: PolicyRule[] = [
+const KEYSTONE_RULES: PolicyRule[] = [
   rule('service_role', 'role:service', 'A service user (Keystone: role:service).'),
   rule('token_subject', 'user_id:%(target.token.user_id)s', "The caller is the subject token's user."),
   rule('identity:check_token', `${ADMIN} or rule:token_subject`, 'Check a token (HEAD /v3/auth/tokens).'),
@@ -154,7 +154,7 @@ export const KEYSTONE_RULES: PolicyRule[] = [
   rule('identity:revoke_token', `${ADMIN} or rule:token_subject`, 'Revoke a token (DELETE /v3/auth/tokens).'),
 ];
 
-export const STRATUS_RULES: PolicyRule[] = [
+const STRATUS_RULES: PolicyRule[] = [
   rule('stratus:control:faults', ADMIN, 'Use the fault-injection control API.'),
   rule('stratus:image:create', ADMIN, 'Register an image.'),
   rule('stratus:image:delete', ADMIN, 'Delete an image.'),

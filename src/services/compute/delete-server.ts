@@ -119,13 +119,7 @@ export async function deleteServer(
 }
 
 /** Deletes the record and releases ports at once (Nova's _local_delete / _delete_while_booting). */
-export async function localDelete(
-  deps: Deps,
-  tx: Executor,
-  serverId: string,
-  now: string,
-  vmState: VmState,
-): Promise<void> {
+async function localDelete(deps: Deps, tx: Executor, serverId: string, now: string, vmState: VmState): Promise<void> {
   // Server row, then ports: one lock order everywhere (the agent's terminate does the same).
   await servers.markServerDeleted(tx, serverId, now, vmState);
   await releaseServerPorts(deps, tx, serverId);

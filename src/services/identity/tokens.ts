@@ -9,7 +9,7 @@ import { LoginThrottle } from './lockout.js';
 /** Keystone's role implications in the demo cloud: admin ⊃ member ⊃ reader. */
 const IMPLIES: Record<string, string[]> = { admin: ['member', 'reader'], member: ['reader'] };
 
-export function expandRoles(names: string[]): string[] {
+function expandRoles(names: string[]): string[] {
   const out = new Set<string>();
   for (const n of names) {
     out.add(n);
@@ -37,7 +37,7 @@ export interface PasswordAuth {
 }
 
 /** Only a hash of a token is stored: a database dump yields no usable tokens. */
-export function hashToken(token: string): string {
+function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 

@@ -26,7 +26,7 @@ export function macFor(uuid: string): string {
  * broadcast) for `portId`. The claim is a row in ip_allocations, so two concurrent boots never
  * get the same address, whatever the isolation level.
  */
-export async function allocateFixedIp(
+async function allocateFixedIp(
   ex: Executor,
   networkId: string,
   portId: string,
