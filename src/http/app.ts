@@ -44,7 +44,7 @@ export interface AppOptions {
 
 const PROJECT_ID_RE = /^[0-9a-f-]+$/;
 
-export function formatSchemaErrors(
+function formatSchemaErrors(
   errors: Array<{ instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }>,
   dataVar: string,
 ): Error {

@@ -30,7 +30,7 @@ const NOVA_FAULT_NAMES: Record<number, string> = {
   501: 'notImplemented',
   503: 'serviceUnavailable',
 };
-export const novaFaultName = (status: number) => NOVA_FAULT_NAMES[status] ?? 'computeFault';
+const novaFaultName = (status: number) => NOVA_FAULT_NAMES[status] ?? 'computeFault';
 
 const KIND_STATUS: Record<DomainError['kind'], number> = {
   'not-found': 404,
@@ -70,8 +70,8 @@ const KEYSTONE_TITLES: Record<number, string> = {
 };
 
 /** Which wire family a path belongs to; each speaks its own error format. */
-export type ApiFamily = 'compute' | 'identity' | 'network' | 'image' | 'stratus';
-export function familyOf(url: string): ApiFamily {
+type ApiFamily = 'compute' | 'identity' | 'network' | 'image' | 'stratus';
+function familyOf(url: string): ApiFamily {
   const first = firstSegment(url);
   if (first === 'identity') return 'identity';
   if (first === 'networking') return 'network';
@@ -97,7 +97,7 @@ export interface Fault {
 }
 
 /** Classifies any thrown value. Unknown errors are 500 with a generic message (logged with the request id). */
-export function classify(err: unknown): Fault & { unexpected: boolean } {
+function classify(err: unknown): Fault & { unexpected: boolean } {
   if (err instanceof DomainError) {
     const status = KIND_STATUS[err.kind];
     const headers: Record<string, string> = {};

@@ -22,7 +22,7 @@ const rule = (name: string, checkStr: string, description: string): PolicyRule =
 
 const SERVERS = (action: string): string => `os_compute_api:servers:${action}`;
 
-export const BASE_RULES: PolicyRule[] = [
+const BASE_RULES: PolicyRule[] = [
   rule('context_is_admin', 'role:admin', "Decides what is required for the 'is_admin:True' check to succeed."),
   rule(
     'admin_or_owner',
@@ -42,7 +42,7 @@ export const BASE_RULES: PolicyRule[] = [
   rule('project_reader_or_admin', 'rule:project_reader_api or rule:context_is_admin', 'Project reader or admin APIs.'),
 ];
 
-export const NOVA_RULES: PolicyRule[] = [
+const NOVA_RULES: PolicyRule[] = [
   // nova/policies/servers.py
   rule(SERVERS('index'), PROJECT_READER_OR_ADMIN, 'List all servers.'),
   rule(SERVERS('detail'), PROJECT_READER_OR_ADMIN, 'List all servers with detailed information.'),
@@ -137,7 +137,24 @@ export const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-flavor-manage:delete', ADMIN, 'Delete a flavor.'),
 ];
 
-export const STRATUS_RULES: PolicyRule[] = [
+/**
+ * Keystone's token rules (keystone/common/policies/base.py and token.py). Keystone lets a system
+ * reader (`role:reader and system_scope:all`) validate and check any token and a system admin
+ * revoke one; Stratus has no system scope, so its admin persona takes that place.
+ */
+const KEYSTONE_RULES: PolicyRule[] = [
+  rule('service_role', 'role:service', 'A service user (Keystone: role:service).'),
+  rule('token_subject', 'user_id:%(target.token.user_id)s', "The caller is the subject token's user."),
+  rule('identity:check_token', `${ADMIN} or rule:token_subject`, 'Check a token (HEAD /v3/auth/tokens).'),
+  rule(
+    'identity:validate_token',
+    `${ADMIN} or rule:service_role or rule:token_subject`,
+    'Validate a token (GET /v3/auth/tokens).',
+  ),
+  rule('identity:revoke_token', `${ADMIN} or rule:token_subject`, 'Revoke a token (DELETE /v3/auth/tokens).'),
+];
+
+const STRATUS_RULES: PolicyRule[] = [
   rule('stratus:control:faults', ADMIN, 'Use the fault-injection control API.'),
   rule('stratus:image:create', ADMIN, 'Register an image.'),
   rule('stratus:image:delete', ADMIN, 'Delete an image.'),
@@ -147,4 +164,4 @@ export const STRATUS_RULES: PolicyRule[] = [
 ];
 
 /** Every default rule, base rules first. Names are unique. */
-export const DEFAULT_RULES: PolicyRule[] = [...BASE_RULES, ...NOVA_RULES, ...STRATUS_RULES];
+export const DEFAULT_RULES: PolicyRule[] = [...BASE_RULES, ...NOVA_RULES, ...KEYSTONE_RULES, ...STRATUS_RULES];

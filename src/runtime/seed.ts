@@ -8,7 +8,7 @@ import { setUserPassword } from '../db/repositories/identity.repository.js';
 const hex = (ids: Ids) => ids.uuid().replace(/-/g, '');
 
 /** Nova's classic flavor sizes (ram MB, disk GB). */
-export const DEMO_FLAVORS = [
+const DEMO_FLAVORS = [
   { id: '1', name: 'm1.tiny', vcpus: 1, ram: 512, disk: 1 },
   { id: '2', name: 'm1.small', vcpus: 1, ram: 2048, disk: 20 },
   { id: '3', name: 'm1.medium', vcpus: 2, ram: 4096, disk: 40 },
@@ -18,7 +18,7 @@ export const DEMO_FLAVORS = [
 
 export const DEMO_IMAGE_NAME = 'cirros-0.6.2-x86_64-disk';
 
-/** Seeds the demo cloud of interface.md once (a no-op when the Default domain exists). */
+/** Seeds the demo cloud (the users and projects README.md lists) once (a no-op when the Default domain exists). */
 export async function seedDemoCloud(
   db: Kysely<Database>,
   opts: { password: string; clock: Clock; ids: Ids },

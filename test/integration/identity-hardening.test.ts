@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -167,6 +167,29 @@ describe('tokens end with a password change', () => {
   });
 });
 
+describe('tokens of a disabled user do not validate (Keystone)', () => {
+  test('a token issued before its user was disabled is 401 as X-Auth-Token and 404 as X-Subject-Token', async () => {
+    const cloud = await TestCloud.start({ agents: 0 });
+    try {
+      const { token } = await cloud.issueToken('alt_demo', 'alt_demo'); // issued, not yet validated (so not cached)
+      await cloud.stack.deps.db.updateTable('users').set({ enabled: 0 }).where('name', '=', 'alt_demo').execute();
+      const own = await cloud.request('GET', '/identity/v3/auth/projects', { token });
+      assert.equal(own.status, 401);
+      assert.deepEqual(own.body, UNAUTHORIZED);
+      const validated = await cloud.request('GET', T, { as: 'admin', headers: { 'x-subject-token': token } });
+      assert.equal(validated.status, 404);
+      assert.deepEqual(validated.body, keystone(404, 'Not Found', 'Failed to validate token'));
+      const login = await cloud.request('POST', T, { body: pwAuth({ name: 'alt_demo' }, 'secret') });
+      assert.equal(login.status, 401);
+      assert.deepEqual(login.body, UNAUTHORIZED);
+      // Other users' tokens are not affected.
+      assert.equal((await cloud.request('GET', '/identity/v3/auth/projects', { as: 'member' })).status, 200);
+    } finally {
+      await cloud.close();
+    }
+  });
+});
+
 describe('who may validate (GET) and check (HEAD) a token', () => {
   let cloud: TestCloud;
   before(async () => {
@@ -281,6 +304,62 @@ describe('who may validate (GET) and check (HEAD) a token', () => {
     const none = await cloud.request('HEAD', T, { as: 'other' });
     assert.equal(none.status, 403);
     assert.equal(none.text, '');
+  });
+});
+
+describe('the token rules are policy data: a policy file overrides them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-token-policy-'));
+  let cloud: TestCloud;
+  before(async () => {
+    const file = join(dir, 'policy.yaml');
+    writeFileSync(
+      file,
+      [
+        '"identity:validate_token": "rule:token_subject"',
+        '"identity:check_token": "role:reader"',
+        '"identity:revoke_token": "rule:context_is_admin"',
+      ].join('\n'),
+    );
+    cloud = await TestCloud.start({ agents: 0, policyFile: file });
+  });
+  after(async () => {
+    await cloud.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("validate_token without the admin clause: an admin may no longer validate another user's token, its owner still may", async () => {
+    const subject = (await cloud.issueToken('demo', 'demo')).token;
+    const admin = await cloud.request('GET', T, { as: 'admin', headers: { 'x-subject-token': subject } });
+    assert.equal(admin.status, 403);
+    assert.deepEqual(
+      admin.body,
+      keystone(403, 'Forbidden', 'You are not authorized to perform the requested action: identity:validate_token.'),
+    );
+    assert.equal(
+      (await cloud.request('GET', T, { as: 'member', headers: { 'x-subject-token': subject } })).status,
+      200,
+    );
+  });
+
+  test('check_token for any reader: the reader may check the member token, HEAD 200', async () => {
+    const subject = (await cloud.issueToken('demo', 'demo')).token;
+    const res = await cloud.request('HEAD', T, { as: 'reader', headers: { 'x-subject-token': subject } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-subject-token'), subject);
+  });
+
+  test('revoke_token for admins only: a user may not revoke even its own token', async () => {
+    const { token } = await cloud.issueToken('demo', 'demo');
+    const own = await cloud.request('DELETE', T, { token, headers: { 'x-subject-token': token } });
+    assert.equal(own.status, 403);
+    assert.deepEqual(
+      own.body,
+      keystone(403, 'Forbidden', 'You are not authorized to perform the requested action: identity:revoke_token.'),
+    );
+    assert.equal(
+      (await cloud.request('DELETE', T, { as: 'admin', headers: { 'x-subject-token': token } })).status,
+      204,
+    );
   });
 });
 

@@ -3,7 +3,6 @@ import type { Database } from '../schema.js';
 import type { Executor } from '../executor.js';
 import { makeTransact, type DialectName, type Transact } from './transact.js';
 
-export type { DialectName };
 import { TaskListener, notifyChannel, type TaskEvents, type TaskSignal } from './notify.js';
 
 /**

@@ -16,10 +16,9 @@ import { listServices, updateService, type ServiceView } from './services.js';
 import { consoleOutput } from './console.js';
 import { listFlavors, showFlavor, type FlavorRow } from './flavors.js';
 import { serverDetails } from './server-details.js';
-import { invalid, noSuchAction } from '../../domain/errors.js';
+import { invalid, noSuchAction, unknownServiceAction } from '../../domain/errors.js';
 import { novaUsecTime } from '../../domain/clock.js';
 import { baseUrl, callerOf } from '../../http/request.js';
-import { HttpFault } from '../../http/fault-mapper.js';
 import { atLeast, MAX_VERSION_STRING } from '../../http/microversion.js';
 import { RouteTable } from '../../http/route-table.js';
 import { renderServer, renderServerBrief, serverLinks, type ViewContext } from './servers.view.js';
@@ -470,7 +469,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
               : id === 'force-down' && atLeast(request.mv, 11)
                 ? { forcedDown: b.forced_down === true }
                 : null;
-      if (!changes) throw new HttpFault(404, 'itemNotFound', 'Unknown action');
+      if (!changes) throw unknownServiceAction(id);
       const res = await updateService(deps, caller, { host: b.host, binary: b.binary }, changes);
       const out: Record<string, unknown> = { host: res.row.host, binary: res.row.binary };
       if ('status' in changes) out.status = changes.status;

@@ -17,7 +17,7 @@ import type { ServersTable } from '../../db/schema.js';
 
 export type { ServerRow } from '../../db/repositories/servers.repository.js';
 
-export const MAX_SERVERS_PER_REQUEST = 1000;
+const MAX_SERVERS_PER_REQUEST = 1000;
 
 export type RequestedNetworks =
   | 'auto'

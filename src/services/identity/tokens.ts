@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Deps } from '../compute/context.js';
-import { DomainError } from '../../domain/errors.js';
+import { attributeExpected, tokenNotFound, unauthorized } from '../../domain/errors.js';
 import { iso } from '../../domain/clock.js';
 import * as repo from '../../db/repositories/identity.repository.js';
 import { checkCredentials, hashPassword } from './passwords.js';
@@ -9,7 +9,7 @@ import { LoginThrottle } from './lockout.js';
 /** Keystone's role implications in the demo cloud: admin ⊃ member ⊃ reader. */
 const IMPLIES: Record<string, string[]> = { admin: ['member', 'reader'], member: ['reader'] };
 
-export function expandRoles(names: string[]): string[] {
+function expandRoles(names: string[]): string[] {
   const out = new Set<string>();
   for (const n of names) {
     out.add(n);
@@ -36,11 +36,8 @@ export interface PasswordAuth {
   project?: { id?: string; name?: string; domain?: { id?: string; name?: string } };
 }
 
-const unauthorized = (msg = 'The request you have made requires authentication.') =>
-  new DomainError('unauthorized', 'Unauthorized', msg);
-
 /** Only a hash of a token is stored: a database dump yields no usable tokens. */
-export function hashToken(token: string): string {
+function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
@@ -176,6 +173,9 @@ export class TokenService {
     if (!row || row.revoked || Date.parse(row.expires_at) <= nowMs) throw unauthorized();
     // Issued under an older password: the password changed since (here, elsewhere or at a restart).
     if (row.password_generation !== row.user_password_generation) throw unauthorized();
+    // Keystone parity: a disabled user's tokens do not validate. (Keystone revokes them when the user
+    // is disabled; Stratus has no user API, so the flag is read here, and a cached token lasts CACHE_TTL_MS.)
+    if (!row.user_enabled) throw unauthorized();
     const extra = JSON.parse(row.roles) as {
       roles: string[];
       userName: string;
@@ -200,11 +200,17 @@ export class TokenService {
     return info;
   }
 
+  /** Keystone's role references (id and name) for the role names a token carries; an unknown name is its own id. */
+  async roleRefs(names: string[]): Promise<Array<{ id: string; name: string }>> {
+    const byName = new Map((await repo.allRoles(this.deps.db)).map((r) => [r.name, r.id]));
+    return names.map((name) => ({ id: byName.get(name) ?? name, name }));
+  }
+
   async revoke(token: string): Promise<void> {
     const h = hashToken(token);
     this.cache.delete(h);
     const n = await repo.revokeToken(this.deps.db, h);
-    if (n === 0) throw new DomainError('not-found', 'TokenNotFound', `Could not find token: ${token}.`);
+    if (n === 0) throw tokenNotFound(token);
   }
 
   /**
@@ -213,12 +219,7 @@ export class TokenService {
    */
   private async domain(ref: { id?: string; name?: string } | undefined, required: boolean, mustExist: boolean) {
     if (!ref) {
-      if (required)
-        throw new DomainError(
-          'invalid',
-          'ValidationError',
-          'Expecting to find domain in user. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.',
-        );
+      if (required) throw attributeExpected('domain', 'user');
       return undefined;
     }
     const d = await repo.findDomain(this.deps.db, ref);

@@ -57,7 +57,7 @@ function renderSubnet(s: SubnetRow) {
   };
 }
 
-export function renderPort(p: PortRow) {
+function renderPort(p: PortRow) {
   return {
     id: p.id,
     name: p.name,
