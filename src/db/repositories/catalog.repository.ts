@@ -12,11 +12,14 @@ export async function listImages(ex: Executor, projectId?: string) {
   let q = ex.selectFrom('images').selectAll();
   if (projectId !== undefined)
     q = q.where((eb) => eb.or([eb('visibility', 'in', ['public', 'community']), eb('owner', '=', projectId)]));
-  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  return (await q.orderBy('created_at', 'desc').orderBy('id', 'desc').execute()).map(numericSize);
 }
 export async function getImage(ex: Executor, id: string) {
-  return ex.selectFrom('images').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await ex.selectFrom('images').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && numericSize(row);
 }
+/** `size` is a bigint column: PostgreSQL's driver reads it as text, SQLite's as a number. */
+const numericSize = (r: ImagesTable): ImagesTable => (typeof r.size === 'string' ? { ...r, size: Number(r.size) } : r);
 export async function insertImage(ex: Executor, row: ImagesTable): Promise<void> {
   await ex.insertInto('images').values(row).execute();
 }

@@ -192,18 +192,49 @@ export async function listServers(ex: Executor, f: ServerListFilter): Promise<Se
   if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
   if (f.locked !== undefined) q = q.where('locked_by', f.locked ? 'is not' : 'is', null);
   const key = f.sortKey;
-  const cmp = f.sortDir === 'desc' ? '<' : '>';
+  const desc = f.sortDir === 'desc';
+  const cmp = desc ? '<' : '>';
+  // NULL sorts below every value on both dialects, as on MySQL (Nova's reference database) and
+  // SQLite: first ascending, last descending. The marker's page continues past the NULL group.
   if (f.marker) {
     const mv = f.marker[key] as string | number | null;
     const mid = f.marker.id;
     if (mv === null) {
-      q = q.where((eb) => eb.and([eb(key, 'is', null), eb('id', cmp, mid)]));
+      q = q.where((eb) =>
+        eb.or([eb.and([eb(key, 'is', null), eb('id', cmp, mid)]), ...(desc ? [] : [eb(key, 'is not', null)])]),
+      );
     } else {
-      q = q.where((eb) => eb.or([eb(key, cmp, mv), eb.and([eb(key, '=', mv), eb('id', cmp, mid)])]));
+      q = q.where((eb) =>
+        eb.or([
+          eb(key, cmp, mv),
+          eb.and([eb(key, '=', mv), eb('id', cmp, mid)]),
+          ...(desc && NULLABLE_SORT_KEYS.has(key) ? [eb(key, 'is', null)] : []),
+        ]),
+      );
     }
   }
-  return q.orderBy(key, f.sortDir).orderBy('id', f.sortDir).limit(f.limit).execute() as Promise<ServerRow[]>;
+  // PostgreSQL's default is the opposite (NULL above every value); said only for nullable keys,
+  // so the listing of a NOT NULL key still reads its index in order.
+  const ordered = NULLABLE_SORT_KEYS.has(key)
+    ? q.orderBy(key, (ob) => (desc ? ob.desc().nullsLast() : ob.asc().nullsFirst()))
+    : q.orderBy(key, f.sortDir);
+  return ordered.orderBy('id', f.sortDir).limit(f.limit).execute() as Promise<ServerRow[]>;
 }
+
+/** The nullable columns of servers (schema.ts): a listing sorted by one places its NULLs explicitly. */
+const NULLABLE_SORT_KEYS = new Set<keyof ServersTable>([
+  'description',
+  'task_state',
+  'host',
+  'launched_at',
+  'terminated_at',
+  'locked_by',
+  'locked_reason',
+  'key_name',
+  'user_data',
+  'fault',
+  'deleted_at',
+]);
 
 /** Servers on a host that the database says are gone but whose guests may still run (orphans). */
 export async function deletedServerIdsOnHost(ex: Executor, host: string, ids: string[]): Promise<string[]> {

@@ -1,6 +1,5 @@
 import type { Executor } from '../executor.js';
 import type { ServicesTable } from '../schema.js';
-import { dialectOf } from '../dialects/dialect.js';
 
 /** Registers a node, or takes the host name over from a previous incarnation (its `owner` changes). */
 export async function upsertService(ex: Executor, row: ServicesTable): Promise<void> {
@@ -25,11 +24,13 @@ export async function upsertService(ex: Executor, row: ServicesTable): Promise<v
       .execute();
     return;
   }
-  try {
-    await ex.insertInto('services').values(row).execute();
-  } catch (e) {
-    if (!dialectOf(ex).isUniqueViolation(e)) throw e;
-  }
+  // Lost a race with another registration: that one holds the name. ON CONFLICT rather than a
+  // caught unique violation, which would leave a PostgreSQL transaction aborted.
+  await ex
+    .insertInto('services')
+    .values(row)
+    .onConflict((oc) => oc.doNothing())
+    .execute();
 }
 
 /** Records a heartbeat; false when another agent has taken this host name over (this one is fenced). */

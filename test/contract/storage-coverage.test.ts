@@ -1,0 +1,26 @@
+// The storage contract covers every function of the repositories it names: a function added to
+// one of them without a contract case (run on both dialects) fails here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPOSITORIES = ['actions', 'catalog', 'faults', 'identity', 'network', 'servers', 'services', 'tasks'];
+
+test('every exported repository function is called by a storage contract case', async () => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const suites = readdirSync(here)
+    .filter((f) => /^storage-.*\.test\.js$/.test(f))
+    .map((f) => readFileSync(join(here, f), 'utf8'))
+    .join('\n');
+  const missing: string[] = [];
+  for (const repo of REPOSITORIES) {
+    const mod = (await import(`../../src/db/repositories/${repo}.repository.js`)) as Record<string, unknown>;
+    const functions = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
+    assert.ok(functions.length > 0, `${repo}: no functions found`);
+    // The suites import each repository as a namespace named after it (`import * as servers …`).
+    for (const fn of functions) if (!new RegExp(`\\b${repo}\\.${fn}\\(`).test(suites)) missing.push(`${repo}.${fn}`);
+  }
+  assert.deepEqual(missing, [], 'add a case to test/contract/storage-<repository>.test.ts for each');
+});
