@@ -143,12 +143,12 @@ storageSuite('identity storage', (s) => {
     );
   });
 
-  test('insertToken / findToken: the token with its user current password generation; a duplicate hash is a unique violation', async () => {
+  test("insertToken / findToken: the token with its user's current password generation and enabled flag; a duplicate hash is a unique violation", async () => {
     const db = s.database.db;
     await identity.insertToken(db, token('ci-t1'));
     assert.deepEqual(
       { ...(await identity.findToken(db, 'ci-t1')) },
-      { ...token('ci-t1'), user_password_generation: 0 },
+      { ...token('ci-t1'), user_password_generation: 0, user_enabled: 1 },
     );
     await assertUniqueViolation(identity.insertToken(db, token('ci-t1')));
     assert.equal(await identity.findToken(db, 'ci-none'), undefined);
