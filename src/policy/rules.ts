@@ -158,6 +158,8 @@ const STRATUS_RULES: PolicyRule[] = [
   rule('stratus:control:faults', ADMIN, 'Use the fault-injection control API.'),
   rule('stratus:image:create', ADMIN, 'Register an image.'),
   rule('stratus:image:delete', ADMIN, 'Delete an image.'),
+  // Glance's publicize_image: a public image is seen by every project, so only admins make one.
+  rule('stratus:image:publicize', ADMIN, 'Create an image with visibility public.'),
   rule('stratus:network:port:create', PROJECT_MEMBER_OR_ADMIN, 'Create a port.'),
   rule('stratus:network:port:update', PROJECT_MEMBER_OR_ADMIN, 'Update a port.'),
   rule('stratus:network:port:delete', PROJECT_MEMBER_OR_ADMIN, 'Delete a port.'),

@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.js';
 import type { Clock, Ids } from '../domain/clock.js';
 import { iso } from '../domain/clock.js';
 import { hashPassword, verifyPassword } from '../services/identity/passwords.js';
-import { setUserPassword } from '../db/repositories/identity.repository.js';
+import { resaltUserPassword, setUserPassword } from '../db/repositories/identity.repository.js';
 
 const hex = (ids: Ids) => ids.uuid().replace(/-/g, '');
 
@@ -175,10 +175,17 @@ export async function syncDemoPasswords(db: Kysely<Database>, password: string):
   const stale = (
     await Promise.all(users.map(async (u) => ((await verifyPassword(password, u.password_hash)) ? null : u.id)))
   ).filter((id) => id !== null);
-  if (stale.length === 0) return false;
-  const hashes = await Promise.all(stale.map(() => hashPassword(password)));
+  // Clouds seeded before salts were per user share one: give each its own, without ending tokens.
+  const saltOf = (hash: string) => hash.split('$')[4];
+  const current = users.filter((u) => !stale.includes(u.id));
+  const shared = current.filter((u) =>
+    current.some((o) => o.id !== u.id && saltOf(o.password_hash) === saltOf(u.password_hash)),
+  );
+  if (stale.length === 0 && shared.length === 0) return false;
+  const hashes = await Promise.all([...stale, ...shared].map(() => hashPassword(password)));
   await db.transaction().execute(async (tx) => {
     for (const [i, id] of stale.entries()) await setUserPassword(tx, id, hashes[i]);
+    for (const [i, u] of shared.entries()) await resaltUserPassword(tx, u.id, hashes[stale.length + i]);
   });
-  return true;
+  return stale.length > 0;
 }

@@ -170,6 +170,13 @@ storageSuite('identity storage', (s) => {
       { issued: 0, now: 2 },
       'the token shows it was issued under an older generation',
     );
+    // A new salt for the same password keeps the generation: tokens issued before stay valid.
+    await identity.resaltUserPassword(db, 'ci-u3', 'resalted-hash');
+    const resalted = await identity.findUser(db, { id: 'ci-u3' });
+    assert.deepEqual(
+      { hash: resalted?.password_hash, gen: resalted?.password_generation },
+      { hash: 'resalted-hash', gen: 2 },
+    );
     // Concurrent changes each move the generation on: none is lost.
     await Promise.all(Array.from({ length: 5 }, (_, i) => identity.setUserPassword(db, 'ci-u3', `h${i}`)));
     assert.equal((await identity.findUser(db, { id: 'ci-u3' }))?.password_generation, 7);

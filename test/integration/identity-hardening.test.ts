@@ -58,6 +58,36 @@ describe('demo users: one salt each, re-hashed on every password change', () => 
     }
   });
 
+  test('a cloud seeded with one salt for all demo users gets one salt each at the next start; tokens survive', async () => {
+    const cloud = await start();
+    const db = () => cloud.stack.deps.db;
+    const generations = async (c: TestCloud) =>
+      (
+        await c.stack.deps.db
+          .selectFrom('users')
+          .select(['name', 'password_generation'])
+          .where('name', 'in', DEMO_USERS)
+          .orderBy('name')
+          .execute()
+      ).map((u) => [u.name, u.password_generation]);
+    await db()
+      .updateTable('users')
+      .set({ password_hash: await hashPassword('secret') })
+      .where('name', 'in', DEMO_USERS)
+      .execute();
+    const before = await generations(cloud);
+    const token = cloud.tokens.member;
+    await cloud.close();
+    const again = await start();
+    try {
+      assertOwnSalts(await demoHashes(again));
+      assert.deepEqual(await generations(again), before, 'a new salt for the same password is no password change');
+      assert.equal((await again.request('GET', '/v2.1/servers', { token })).status, 200);
+    } finally {
+      await again.close();
+    }
+  });
+
   test('a restart checks every demo user, not only admin: one that drifted is re-hashed', async () => {
     const cloud = await start();
     await cloud.stack.deps.db
@@ -478,5 +508,47 @@ describe('failed logins are throttled per user and source address', () => {
     assert.equal(locked.status, 401);
     assert.deepEqual(locked.body, UNAUTHORIZED);
     assert.equal((await login({ id }, 'secret', '127.0.0.4')).status, 201);
+  });
+
+  test('a burst of logins with the right password all succeed (pending checks are not failures)', async () => {
+    const burst = await Promise.all(Array.from({ length: 12 }, () => login({ name: 'admin' }, 'secret', '127.0.0.5')));
+    assert.deepEqual(
+      burst.map((r) => r.status),
+      Array(12).fill(201),
+    );
+  });
+
+  test('a burst of guesses runs no more checks than the limit, then the pair is locked', async () => {
+    const burst = await Promise.all(Array.from({ length: 8 }, () => login({ name: 'admin' }, 'wrong', '127.0.0.6')));
+    assert.deepEqual(
+      burst.map((r) => r.status),
+      Array(8).fill(401),
+    );
+    assert.equal((await login({ name: 'admin' }, 'secret', '127.0.0.6')).status, 401, 'locked after the burst');
+  });
+});
+
+describe('behind a declared proxy (--trust-proxy 1), the lockout keys on the address the proxy saw', () => {
+  let cloud: TestCloud;
+  before(async () => {
+    cloud = await TestCloud.start({ agents: 0, trustProxy: 1, lockoutFailureAttempts: 3, lockoutDuration: 60 });
+  });
+  after(async () => {
+    await cloud.close();
+  });
+  const login = (password: string, forwardedFor: string) =>
+    cloud.request('POST', T, {
+      body: pwAuth({ name: 'alt_demo' }, password),
+      headers: { 'x-forwarded-for': forwardedFor },
+    });
+
+  test('an X-Forwarded-For entry the client wrote itself does not escape the lockout', async () => {
+    for (let i = 1; i <= 3; i++) assert.equal((await login('wrong', `198.51.100.${i}, 203.0.113.7`)).status, 401);
+    assert.equal(
+      (await login('secret', '198.51.100.9, 203.0.113.7')).status,
+      401,
+      'same client behind the proxy: locked',
+    );
+    assert.equal((await login('secret', '203.0.113.8')).status, 201, 'another client behind the proxy is not');
   });
 });

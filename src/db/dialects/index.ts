@@ -8,7 +8,7 @@ import type { Database } from '../schema.js';
 import { attachDialect, postgresDialect, sqliteDialect, type Dialect } from './dialect.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export { isUnavailableError, isUniqueViolation, type Dialect } from './dialect.js';
+export { isInvalidValue, isUnavailableError, isUniqueViolation, type Dialect } from './dialect.js';
 
 export interface OpenedDb {
   db: Kysely<Database>;

@@ -64,6 +64,11 @@ export async function setUserPassword(ex: Executor, userId: string, passwordHash
     .execute();
 }
 
+/** A new hash of the same password (a new salt): tokens stay valid, the generation does not move. */
+export async function resaltUserPassword(ex: Executor, userId: string, passwordHash: string): Promise<void> {
+  await ex.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+}
+
 export async function revokeToken(ex: Executor, tokenHash: string): Promise<number> {
   const r = await ex
     .updateTable('tokens')

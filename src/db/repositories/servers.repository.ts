@@ -170,7 +170,8 @@ export async function listServers(ex: Executor, f: ServerListFilter): Promise<Se
     q = q.where((eb) => eb.or([eb('deleted', '=', 1), eb('vm_state', '=', 'soft-delete')]));
   if (f.name !== undefined) {
     const pattern = `%${f.name.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-    q = q.where(sql<boolean>`name like ${pattern} escape '\\'`);
+    // Case-insensitive on both dialects (SQLite's LIKE ignores ASCII case, PostgreSQL's does not).
+    q = q.where(sql<boolean>`lower(name) like lower(${pattern}) escape '\\'`);
   }
   if (f.vmStates) q = q.where('vm_state', 'in', f.vmStates.length ? f.vmStates : ['-none-']);
   if (f.taskStates) {

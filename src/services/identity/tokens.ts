@@ -44,6 +44,11 @@ function hashToken(token: string): string {
 /** Validated tokens, cached briefly so a request costs no database round trip for auth. */
 class TokenCache {
   private map = new Map<string, { info: TokenInfo; until: number }>();
+  /**
+   * Moves on at every revocation or password change. A validation that read the database before
+   * one and finishes after it does not cache what it read (it may be the state before).
+   */
+  epoch = 0;
   constructor(
     private ttlMs: number,
     private max = 10000,
@@ -62,10 +67,12 @@ class TokenCache {
     this.map.set(h, { info, until: nowMs + this.ttlMs });
   }
   delete(h: string): void {
+    this.epoch++;
     this.map.delete(h);
   }
   /** Forgets every cached token of a user (its password changed). */
   forgetUser(userId: string): void {
+    this.epoch++;
     for (const [h, e] of this.map) if (e.info.userId === userId) this.map.delete(h);
   }
 }
@@ -98,14 +105,15 @@ export class TokenService {
       ? `user:${user.id}`
       : `ref:${auth.user.id ?? ''}\n${auth.user.domain?.id ?? ''}\n${auth.user.domain?.name ?? ''}\n${auth.user.name ?? ''}`;
     const key = `${who}\n${source}`;
-    const nowMs = clock.now().getTime();
-    // Refused without checking the password: guesses made during a lockout learn nothing.
-    if (this.throttle.locked(key, nowMs)) throw unauthorized();
-    // Counted as a failure before the check (synchronously with the locked() test above), so a
-    // burst of parallel guesses cannot all get past locked() while their scrypts run.
-    this.throttle.failed(key, nowMs);
-    if (!(await checkCredentials(user, auth.user.password))) throw unauthorized();
-    this.throttle.succeeded(key);
+    const outcome = await this.throttle.attempt(
+      key,
+      () => clock.now().getTime(),
+      () => checkCredentials(user, auth.user.password),
+    );
+    // A locked pair still costs one scrypt (against the dummy hash): its answer time tells
+    // nothing about whether the user exists, and guesses made meanwhile learn nothing.
+    if (outcome === 'locked') await checkCredentials(undefined, auth.user.password);
+    if (outcome !== 'ok') throw unauthorized();
     const u = user!;
     let projectId = '',
       projectName = '';
@@ -159,8 +167,9 @@ export class TokenService {
    * other API processes sharing the database within CACHE_TTL_MS.
    */
   async changePassword(userId: string, password: string): Promise<void> {
-    await repo.setUserPassword(this.deps.db, userId, await hashPassword(password));
     this.cache.forgetUser(userId);
+    await repo.setUserPassword(this.deps.db, userId, await hashPassword(password));
+    this.cache.forgetUser(userId); // and again: a validation may have cached the old state meanwhile
   }
 
   /** The token's owner and scope, or a 401 DomainError for an unknown, revoked or expired token. */
@@ -169,6 +178,7 @@ export class TokenService {
     const nowMs = this.deps.clock.now().getTime();
     const cached = this.cache.get(h, nowMs);
     if (cached) return cached;
+    const epoch = this.cache.epoch;
     const row = await repo.findToken(this.deps.db, h);
     if (!row || row.revoked || Date.parse(row.expires_at) <= nowMs) throw unauthorized();
     // Issued under an older password: the password changed since (here, elsewhere or at a restart).
@@ -196,7 +206,7 @@ export class TokenService {
       expiresAt: row.expires_at,
       auditId: extra.auditId,
     };
-    this.cache.set(h, info, nowMs);
+    if (this.cache.epoch === epoch) this.cache.set(h, info, nowMs);
     return info;
   }
 
@@ -210,6 +220,7 @@ export class TokenService {
     const h = hashToken(token);
     this.cache.delete(h);
     const n = await repo.revokeToken(this.deps.db, h);
+    this.cache.delete(h); // and again: a validation may have cached the row while the write ran
     if (n === 0) throw tokenNotFound(token);
   }
 

@@ -79,19 +79,23 @@ const READ_ONLY = [
 const RESERVED = ['location', 'locations', 'deleted', 'deleted_at'];
 
 /** POST /v2/images: a record only (Stratus stores no image data); the image is active at once. */
+/**
+ * Glance refuses fields a client may not set before it looks at their values (its request
+ * deserializer runs ahead of the schema), so the route calls this before schema validation too.
+ */
+export function refuseServerSetFields(b: unknown): void {
+  if (!b || typeof b !== 'object') return;
+  for (const key of READ_ONLY) if (Object.hasOwn(b, key)) throw readonlyProperty(key);
+  for (const key of RESERVED) if (Object.hasOwn(b, key)) throw reservedProperty(key);
+}
+
 export async function createImage(deps: Deps, caller: Caller, b: Record<string, unknown>): Promise<ImageRow> {
   authorize(deps, caller, 'stratus:image:create', { project_id: caller.projectId });
-  for (const key of READ_ONLY) {
-    if (Object.hasOwn(b, key)) throw readonlyProperty(key);
-  }
-  for (const key of RESERVED) {
-    if (Object.hasOwn(b, key)) throw reservedProperty(key);
-  }
-  // Glance: only an admin may create an image owned by another project.
-  const owner = typeof b.owner === 'string' ? b.owner : caller.projectId;
-  if (owner !== caller.projectId && !caller.isAdmin) {
-    throw imageOwnerForbidden(owner);
-  }
+  refuseServerSetFields(b);
+  // Glance: only an admin may create an image owned by another project (or by none: null).
+  const owner = b.owner === undefined ? caller.projectId : (b.owner as string | null);
+  if (owner !== caller.projectId && !caller.isAdmin) throw imageOwnerForbidden(owner ?? 'None');
+  if (b.visibility === 'public') authorize(deps, caller, 'stratus:image:publicize', { project_id: caller.projectId });
   const now = iso(deps.clock.now());
   const props = Object.fromEntries(Object.entries(b).filter(([k]) => !KNOWN_FIELDS.has(k)));
   const id = typeof b.id === 'string' && canonicalUuid(b.id) ? canonicalUuid(b.id)! : deps.ids.uuid();
