@@ -3,6 +3,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate, createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TestCloud, type HttpResult, type Persona } from '../../src/testing/kit.js';
 import { databaseTargets } from '../../src/testing/databases.js';
 import { countKeypairs } from '../../src/services/compute/keypairs.js';
@@ -149,6 +153,24 @@ for (const target of databaseTargets()) {
         assert.match(cert.subjectAltName ?? '', new RegExp(`${users.member}@localhost`));
         assert.equal(k.fingerprint, cert.fingerprint.toLowerCase());
         assert.equal(Buffer.from(k.private_key, 'base64')[0], 0x30); // a DER PFX
+        if (existsSync('/usr/bin/openssl')) {
+          // OpenSSL opens the PKCS#12 with the empty password (its MAC checks) and finds both halves.
+          const dir = mkdtempSync(join(tmpdir(), 'stratus-p12-'));
+          try {
+            writeFileSync(join(dir, 'k.p12'), Buffer.from(k.private_key, 'base64'));
+            const out = execFileSync(
+              '/usr/bin/openssl',
+              ['pkcs12', '-in', join(dir, 'k.p12'), '-passin', 'pass:', '-nodes'],
+              {
+                stdio: ['ignore', 'pipe', 'pipe'],
+              },
+            ).toString();
+            assert.match(out, /-----BEGIN PRIVATE KEY-----/);
+            assert.ok(out.includes(k.public_key.trim().split('\n')[1]));
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
+        }
         const imported = await kp('POST', '', {
           body: { keypair: { name: 'winrm-imported', type: 'x509', public_key: k.public_key } },
         });
