@@ -34,7 +34,7 @@ export type KeypairType = 'ssh' | 'x509';
 // Errors (nova/exception.py)
 
 /** 400 `Keypair data is invalid: <reason>` (InvalidKeypair). */
-export function invalidKeypair(reason: string): DomainError {
+function invalidKeypair(reason: string): DomainError {
   return new DomainError('invalid', 'InvalidKeypair', `Keypair data is invalid: ${reason}`);
 }
 

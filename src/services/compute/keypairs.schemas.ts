@@ -16,7 +16,7 @@ export interface KeypairBody {
 }
 
 /** Python's repr, which Nova's messages print values with. */
-export function pyRepr(v: unknown): string {
+function pyRepr(v: unknown): string {
   if (v === null || v === undefined) return 'None';
   if (v === true) return 'True';
   if (v === false) return 'False';
