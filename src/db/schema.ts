@@ -223,6 +223,17 @@ export interface DriverFaultsTable {
   created_at: string;
 }
 
+/** Nova's keypairs: a user's (not a project's), unique per (user_id, name). */
+export interface KeyPairsTable {
+  id: Generated<number>;
+  user_id: string;
+  name: string;
+  /** 'ssh' or 'x509'. */
+  type: string;
+  fingerprint: string;
+  public_key: string;
+  created_at: string;
+}
 export interface Database {
   domains: DomainsTable;
   projects: ProjectsTable;
@@ -242,4 +253,5 @@ export interface Database {
   services: ServicesTable;
   driver_faults: DriverFaultsTable;
   ip_allocations: IpAllocationsTable;
+  key_pairs: KeyPairsTable;
 }

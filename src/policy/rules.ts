@@ -135,6 +135,12 @@ const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-flavor-manage:create', ADMIN, 'Create a flavor.'),
   rule('os_compute_api:os-flavor-manage:update', ADMIN, 'Update a flavor description.'),
   rule('os_compute_api:os-flavor-manage:delete', ADMIN, 'Delete a flavor.'),
+
+  // nova/policies/keypairs.py: keypairs are a user's, so the owner check is on user_id.
+  rule('os_compute_api:os-keypairs:index', `(${ADMIN}) or user_id:%(user_id)s`, 'List all keypairs'),
+  rule('os_compute_api:os-keypairs:create', `(${ADMIN}) or user_id:%(user_id)s`, 'Create a keypair'),
+  rule('os_compute_api:os-keypairs:delete', `(${ADMIN}) or user_id:%(user_id)s`, 'Delete a keypair'),
+  rule('os_compute_api:os-keypairs:show', `(${ADMIN}) or user_id:%(user_id)s`, 'Show details of a keypair'),
 ];
 
 /**

@@ -821,6 +821,19 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { noSuchAction: null },
         { lock: null, unlock: null },
       ];
+    case 'POST /v2.1/os-keypairs':
+      return [
+        { keypair: { name: 'fz-key' } },
+        { keypair: { name: 'fz-x509', type: 'x509' } },
+        {
+          keypair: {
+            name: 'fz-import',
+            type: 'ssh',
+            public_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMADwVgPrGBCD8qom+z6qd/ciHL131+JNCH2WBA+Gwu5 fz',
+          },
+        },
+        { keypair: { name: 'fz-other', public_key: 'ssh-rsa AAAA', user_id: 'someone' } },
+      ];
     case 'PUT /v2.1/os-services/:id':
       return [
         { status: 'disabled', disabled_reason: 'fz' },

@@ -16,6 +16,7 @@ import { listServices, updateService, type ServiceView } from './services.js';
 import { consoleOutput } from './console.js';
 import { listFlavors, showFlavor, type FlavorRow } from './flavors.js';
 import { serverDetails } from './server-details.js';
+import { registerKeypairRoutes } from './keypairs.routes.js';
 import { invalid, noSuchAction, unknownServiceAction } from '../../domain/errors.js';
 import { novaUsecTime } from '../../domain/clock.js';
 import { baseUrl, callerOf } from '../../http/request.js';
@@ -509,4 +510,5 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   }));
 
   r.finish();
+  registerKeypairRoutes(app, deps);
 }

@@ -77,7 +77,7 @@ export const createServer = {
         min_count: count,
         max_count: count,
         return_reservation_id: { type: 'boolean' },
-        key_name: { type: ['string', 'null'], maxLength: 255 },
+        key_name: { type: 'string', minLength: 1, maxLength: 255 },
         availability_zone: { type: ['string', 'null'], maxLength: 255 },
         user_data: { type: 'string', maxLength: 65535 },
         adminPass: { type: 'string', maxLength: 255 },

@@ -6,6 +6,7 @@ import * as servers from '../../db/repositories/servers.repository.js';
 import * as net from '../../db/repositories/network.repository.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
 import { upComputeServices } from './services.js';
+import { keypairForServer } from './keypairs.js';
 import { createPort } from '../network/ports.js';
 import type { TaskRow } from '../../tasks/queue.js';
 import { iso } from '../../domain/clock.js';
@@ -86,6 +87,8 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
   const flavor = await catalog.getFlavor(deps.db, flavorId);
   if (!flavor) throw invalid(`Flavor ${flavorId} could not be found.`);
   if (image.min_ram > flavor.ram) throw invalid("Flavor's memory is too small for requested image.");
+  // Nova parity: the key is the caller's own (looked up under context.user_id), else 400.
+  if (input.keyName !== undefined) await keypairForServer(deps, caller, input.keyName);
 
   // Resolve the requested networks before writing anything (Nova validates them in the API).
   const visibleNets = await net.listNetworks(deps.db, caller.isAdmin ? undefined : caller.projectId);
