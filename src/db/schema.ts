@@ -222,6 +222,11 @@ export interface DriverFaultsTable {
   delay_ms: number;
   created_at: string;
 }
+/** A server's tags (Nova's `tags` table): unique per server. */
+export interface ServerTagsTable {
+  server_id: string;
+  tag: string;
+}
 
 export interface Database {
   domains: DomainsTable;
@@ -242,4 +247,5 @@ export interface Database {
   services: ServicesTable;
   driver_faults: DriverFaultsTable;
   ip_allocations: IpAllocationsTable;
+  server_tags: ServerTagsTable;
 }
