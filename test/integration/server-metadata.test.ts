@@ -182,6 +182,8 @@ for (const target of databaseTargets()) {
         assert.equal(same.status, 200);
         assert.equal(same.body.metadata.k0, 'changed');
         await req('PUT', `/servers/${id}/metadata`, { body: { metadata: {} } });
+        // GET /limits reports the same limit.
+        assert.equal((await req('GET', '/limits')).body.limits.absolute.maxServerMeta, 128);
       });
 
       test('persona matrix: readers read, members and admins write, another project sees 404, no token 401', async () => {

@@ -17,6 +17,7 @@ import { consoleOutput } from './console.js';
 import { listFlavors, showFlavor, type FlavorRow } from './flavors.js';
 import { serverDetails } from './server-details.js';
 import { registerServerMetadataRoutes } from './server-metadata.routes.js';
+import { metadataItemsLimit } from './server-metadata.js';
 import { invalid, noSuchAction } from '../../domain/errors.js';
 import { novaUsecTime } from '../../domain/clock.js';
 import { baseUrl, callerOf } from '../../http/request.js';
@@ -502,11 +503,11 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   );
 
   // Limits are asked for by some clients before create; Stratus has no quotas (-1 = unlimited).
-  r.add('GET', '/limits', async () => ({
+  r.add('GET', '/limits', async (request) => ({
     limits: {
       rate: [],
       absolute: {
-        maxServerMeta: 128,
+        maxServerMeta: metadataItemsLimit(deps, callerOf(request).projectId),
         maxTotalInstances: -1,
         maxPersonality: 5,
         totalServerGroupsUsed: 0,
