@@ -222,6 +222,11 @@ export interface DriverFaultsTable {
   delay_ms: number;
   created_at: string;
 }
+/** A server's tags (Nova's `tags` table): unique per server. */
+export interface ServerTagsTable {
+  server_id: string;
+  tag: string;
+}
 
 /** Nova's keypairs: a user's (not a project's), unique per (user_id, name). */
 export interface KeyPairsTable {
@@ -254,4 +259,5 @@ export interface Database {
   driver_faults: DriverFaultsTable;
   ip_allocations: IpAllocationsTable;
   key_pairs: KeyPairsTable;
+  server_tags: ServerTagsTable;
 }

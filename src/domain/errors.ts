@@ -85,6 +85,21 @@ export function faultNotFound(): DomainError {
   return new DomainError('not-found', 'FaultNotFound', 'Fault could not be found.');
 }
 
+/** 404 `Metadata item was not found` (server_metadata.py show and delete). */
+export function metadataItemNotFound(): DomainError {
+  return new DomainError('not-found', 'MetadataItemNotFound', 'Metadata item was not found');
+}
+
+/** 404 `Server <id> has no tag '<tag>'` (server_tags.py show). */
+export function serverHasNoTag(id: string, tag: string): DomainError {
+  return new DomainError('not-found', 'TagNotFound', `Server ${id} has no tag '${tag}'`, { id, tag });
+}
+
+/** 404 `Instance <id> has no tag '<tag>'` (InstanceTagNotFound: server_tags.py delete). */
+export function instanceTagNotFound(id: string, tag: string): DomainError {
+  return new DomainError('not-found', 'InstanceTagNotFound', `Instance ${id} has no tag '${tag}'`, { id, tag });
+}
+
 // ---------------------------------------------------------------------------
 // conflict
 // ---------------------------------------------------------------------------
@@ -154,6 +169,16 @@ export function deletedListingForbidden(): DomainError {
   return new DomainError('forbidden', 'Forbidden', 'Only administrators may list deleted instances');
 }
 
+/**
+ * 403 `Maximum number of metadata items exceeds <allowed>` (MetadataLimitExceeded, an OverQuota
+ * the metadata and create controllers answer with HTTPForbidden).
+ */
+export function metadataLimitExceeded(allowed: number): DomainError {
+  return new DomainError('forbidden', 'MetadataLimitExceeded', `Maximum number of metadata items exceeds ${allowed}`, {
+    allowed,
+  });
+}
+
 // ---------------------------------------------------------------------------
 // invalid (400)
 // ---------------------------------------------------------------------------
@@ -161,6 +186,21 @@ export function deletedListingForbidden(): DomainError {
 /** 400 with a caller-supplied message. */
 export function invalid(message: string, details?: Record<string, unknown>): DomainError {
   return new DomainError('invalid', 'Invalid', message, details);
+}
+
+/** 400 `The number of tags exceeded the per-server limit <max>` (server_tags.py update). */
+export function tooManyTags(max: number): DomainError {
+  return new DomainError('invalid', 'TooManyTags', `The number of tags exceeded the per-server limit ${max}`, { max });
+}
+
+/** 400 for a tag parameter_types.tag refuses (server_tags.py update: the tag is the URL's). */
+export function invalidTag(tag: string, problem: string): DomainError {
+  return new DomainError(
+    'invalid',
+    'InvalidTag',
+    `Tag '${tag}' is invalid. It must be a non empty string without characters '/' and ','. Validation error message: ${problem}`,
+    { tag },
+  );
 }
 
 /** 400 `Invalid status value` (unknown `status=` list filter from 2.38). */

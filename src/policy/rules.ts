@@ -131,6 +131,22 @@ const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-services:update', ADMIN, 'Update a compute service.'),
   rule('os_compute_api:os-services:delete', ADMIN, 'Delete a compute service.'),
 
+  // nova/policies/server_metadata.py
+  rule('os_compute_api:server-metadata:index', PROJECT_READER_OR_ADMIN, 'List all metadata of a server.'),
+  rule('os_compute_api:server-metadata:show', PROJECT_READER_OR_ADMIN, 'Show metadata for a server.'),
+  rule('os_compute_api:server-metadata:create', PROJECT_MEMBER_OR_ADMIN, 'Create metadata for a server.'),
+  rule('os_compute_api:server-metadata:update_all', PROJECT_MEMBER_OR_ADMIN, 'Replace metadata for a server.'),
+  rule('os_compute_api:server-metadata:update', PROJECT_MEMBER_OR_ADMIN, 'Update metadata from a server.'),
+  rule('os_compute_api:server-metadata:delete', PROJECT_MEMBER_OR_ADMIN, 'Delete metadata from a server.'),
+
+  // nova/policies/server_tags.py
+  rule('os_compute_api:os-server-tags:delete_all', PROJECT_MEMBER_OR_ADMIN, 'Delete all the server tags.'),
+  rule('os_compute_api:os-server-tags:index', PROJECT_READER_OR_ADMIN, 'List all tags for given server.'),
+  rule('os_compute_api:os-server-tags:update_all', PROJECT_MEMBER_OR_ADMIN, 'Replace all tags on specified server.'),
+  rule('os_compute_api:os-server-tags:delete', PROJECT_MEMBER_OR_ADMIN, 'Delete a single tag from the server.'),
+  rule('os_compute_api:os-server-tags:update', PROJECT_MEMBER_OR_ADMIN, 'Add a single tag to the server.'),
+  rule('os_compute_api:os-server-tags:show', PROJECT_READER_OR_ADMIN, 'Check tag existence on the server.'),
+
   // nova/policies/flavor_manage.py
   rule('os_compute_api:os-flavor-manage:create', ADMIN, 'Create a flavor.'),
   rule('os_compute_api:os-flavor-manage:update', ADMIN, 'Update a flavor description.'),

@@ -283,6 +283,10 @@ function poolFor(fx: Fixtures, cloud: TestCloud, param: string, before: string):
       return Object.values(fx.ports).flat();
     case 'faults':
       return fx.faults;
+    case 'metadata':
+      return ['a', 'k.1', 'missing'];
+    case 'tags':
+      return ['a', 'b', 'missing'];
     default:
       return allIds(fx, cloud);
   }
@@ -834,6 +838,15 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         },
         { keypair: { name: 'fz-other', public_key: 'ssh-rsa AAAA', user_id: 'someone' } },
       ];
+    case 'POST /v2.1/servers/:id/metadata':
+    case 'PUT /v2.1/servers/:id/metadata':
+      return [{ metadata: { a: 'b' } }, { metadata: {} }, { metadata: { 'k.1': 'v', 'k:2': '' } }];
+    case 'PUT /v2.1/servers/:id/metadata/:key':
+      return [{ meta: { a: 'b' } }, { meta: { a: 'b', c: 'd' } }];
+    case 'PUT /v2.1/servers/:id/tags':
+      return [{ tags: ['a', 'b'] }, { tags: [] }, { tags: ['a,b'] }];
+    case 'PUT /v2.1/servers/:id/tags/:tag':
+      return [null];
     case 'PUT /v2.1/os-services/:id':
       return [
         { status: 'disabled', disabled_reason: 'fz' },

@@ -4,6 +4,7 @@ import { dialectOf } from '../dialects/dialect.js';
 import { prepared } from '../prepared.js';
 import type { ServersTable } from '../schema.js';
 import type { TaskState, VmState } from '../../domain/states.js';
+import { purgeOrphanTags, whereTags, type TagFilters } from './server-tags.repository.js';
 
 /**
  * A server as read: vm_state and task_state are the domain's unions. Only this module writes
@@ -156,6 +157,7 @@ export interface ServerListFilter {
   reservationId?: string;
   locked?: boolean;
   userId?: string;
+  tags?: TagFilters;
   sortKey: keyof ServersTable;
   sortDir: 'asc' | 'desc';
   limit: number;
@@ -192,6 +194,7 @@ export async function listServers(ex: Executor, f: ServerListFilter): Promise<Se
   if (f.reservationId !== undefined) q = q.where('reservation_id', '=', f.reservationId);
   if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
   if (f.locked !== undefined) q = q.where('locked_by', f.locked ? 'is not' : 'is', null);
+  q = whereTags(q, f.tags);
   const key = f.sortKey;
   const desc = f.sortDir === 'desc';
   const cmp = desc ? '<' : '>';
@@ -278,6 +281,7 @@ export async function purgeDeletedServers(ex: Executor, before: string): Promise
     .execute();
   await ex.deleteFrom('instance_actions').where('server_id', 'in', ids).execute();
   const r = await ex.deleteFrom('servers').where('deleted', '=', 1).where('deleted_at', '<', before).executeTakeFirst();
+  await purgeOrphanTags(ex);
   return Number(r.numDeletedRows);
 }
 

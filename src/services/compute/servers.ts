@@ -15,6 +15,8 @@ import { statesForStatus } from '../../domain/states.js';
 import { imageVisibleTo } from '../../domain/images.js';
 import { LIFECYCLE } from '../../domain/lifecycle.js';
 import type { ServersTable } from '../../db/schema.js';
+import { checkMetadataQuota } from './server-metadata.js';
+import { setInitialTags, type TagFilters } from './server-tags.js';
 
 export type { ServerRow } from '../../db/repositories/servers.repository.js';
 
@@ -32,6 +34,8 @@ export interface CreateServerInput {
   flavorRef: string;
   networks: RequestedNetworks;
   metadata?: Record<string, string>;
+  /** 2.52+ */
+  tags?: string[];
   description?: string | null;
   keyName?: string;
   availabilityZone?: string;
@@ -89,6 +93,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
   if (image.min_ram > flavor.ram) throw invalid("Flavor's memory is too small for requested image.");
   // Nova parity: the key is the caller's own (looked up under context.user_id), else 400.
   if (input.keyName !== undefined) await keypairForServer(deps, caller, input.keyName);
+  checkMetadataQuota(deps, caller.projectId, input.metadata ?? {});
 
   // Resolve the requested networks before writing anything (Nova validates them in the API).
   const visibleNets = await net.listNetworks(deps.db, caller.isAdmin ? undefined : caller.projectId);
@@ -185,6 +190,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
         deleted: 0,
       };
       await servers.insertServer(tx, row);
+      if (input.tags?.length) await setInitialTags(tx, id, input.tags);
       for (const p of plan) {
         if ('portId' in p) {
           if (!(await net.claimPort(tx, p.portId, id, now)))
@@ -243,6 +249,8 @@ export interface ListQuery {
   userId?: string;
   /** 2.38+: an unknown status is a 400 instead of an empty list. */
   strictStatus?: boolean;
+  /** 2.26+: tags, tags-any, not-tags, not-tags-any. */
+  tags?: TagFilters;
 }
 
 const SORT_KEYS: Record<string, keyof ServersTable> = {
@@ -352,6 +360,7 @@ export async function listServers(deps: Deps, caller: Caller, q: ListQuery) {
     reservationId: q.reservationId,
     locked: q.locked,
     userId: allFilters ? q.userId : undefined,
+    tags: q.tags,
     sortKey,
     sortDir,
     limit,
