@@ -222,6 +222,28 @@ export interface DriverFaultsTable {
   delay_ms: number;
   created_at: string;
 }
+/** Host aggregates (Nova's api-database aggregates); `id` comes from aggregate_sequence. */
+export interface AggregatesTable {
+  id: number;
+  uuid: string;
+  name: string;
+  created_at: string;
+  updated_at: string | null;
+}
+export interface AggregateHostsTable {
+  aggregate_id: number;
+  host: string;
+}
+export interface AggregateMetadataTable {
+  aggregate_id: number;
+  key: string;
+  value: string;
+}
+/** One row: the last aggregate id handed out (ids are never reused, as with Nova's autoincrement). */
+export interface AggregateSequenceTable {
+  name: string;
+  value: number;
+}
 
 export interface Database {
   domains: DomainsTable;
@@ -242,4 +264,8 @@ export interface Database {
   services: ServicesTable;
   driver_faults: DriverFaultsTable;
   ip_allocations: IpAllocationsTable;
+  aggregates: AggregatesTable;
+  aggregate_hosts: AggregateHostsTable;
+  aggregate_metadata: AggregateMetadataTable;
+  aggregate_sequence: AggregateSequenceTable;
 }

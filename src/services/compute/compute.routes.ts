@@ -16,6 +16,7 @@ import { listServices, updateService, type ServiceView } from './services.js';
 import { consoleOutput } from './console.js';
 import { listFlavors, showFlavor, type FlavorRow } from './flavors.js';
 import { serverDetails } from './server-details.js';
+import { registerZoneRoutes } from './zones.routes.js';
 import { invalid, noSuchAction } from '../../domain/errors.js';
 import { novaUsecTime } from '../../domain/clock.js';
 import { baseUrl, callerOf } from '../../http/request.js';
@@ -421,7 +422,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       id: atLeast(request.mv, 53) ? s.row.id : i + 1,
       binary: s.row.binary,
       host: s.row.host,
-      zone: s.row.zone,
+      zone: s.zone,
       status: s.row.disabled ? 'disabled' : 'enabled',
       state: s.up ? 'up' : 'down',
       updated_at: novaUsecTime(s.row.last_seen_at),
@@ -510,4 +511,5 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   }));
 
   r.finish();
+  registerZoneRoutes(app, deps);
 }
