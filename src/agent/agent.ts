@@ -79,7 +79,7 @@ export class ComputeAgent implements TaskReceiver {
       host: this.host,
       binary: 'nova-compute',
       topic: 'compute',
-      zone: 'nova',
+      zone: this.deps.config.zone,
       disabled: 0,
       disabled_reason: null,
       forced_down: 0,

@@ -17,6 +17,7 @@ function configFrom(flags: Flags): Config {
     driver: flags.driver,
     agents: flags.agents,
     agentName: flags.name,
+    zone: flags.zone,
     password: flags.password,
     policyFile: flags.policyFile,
     logLevel: flags.logLevel,
@@ -51,7 +52,8 @@ const common = (c: Command) =>
 const compute = (c: Command) =>
   c
     .option('--driver <name>', 'compute driver: fake|process')
-    .option('--service-down-time <s>', 'seconds without heartbeat before a compute node is down');
+    .option('--service-down-time <s>', 'seconds without heartbeat before a compute node is down')
+    .option('--zone <name>', 'availability zone of the compute node(s) (default nova; an aggregate zone wins)');
 
 compute(common(program.command('serve').description('run the API (and in-process compute agents)')))
   .option('--host <host>', 'address to listen on (default 127.0.0.1)')

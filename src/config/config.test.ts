@@ -34,3 +34,14 @@ test('--public-url must be a plain base URL', () => {
     'https://cloud.example:8443/base',
   );
 });
+
+test('zone: --zone / STRATUS_ZONE, default nova; a name with ":" or edge spaces is refused', () => {
+  assert.equal(defaults().zone, 'nova');
+  assert.equal(loadConfig({}, { STRATUS_ZONE: 'az1' }).zone, 'az1');
+  assert.equal(loadConfig({ zone: 'az2' }, { STRATUS_ZONE: 'az1' }).zone, 'az2');
+  for (const bad of ['a:b', ' az', 'az ', 'a\u0001b'])
+    assert.throws(
+      () => loadConfig({ zone: bad }, {}),
+      (e: Error) => e instanceof ConfigError && /zone/.test(e.message),
+    );
+});

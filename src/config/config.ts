@@ -15,6 +15,12 @@ export interface Config {
   agents: number;
   /** Name of the in-process compute node (Nova's `host`). */
   agentName: string;
+  /**
+   * Availability zone the compute nodes of this process register in (Nova's
+   * default_availability_zone, per node). An aggregate with `availability_zone` metadata that
+   * holds the node wins over it, as in Nova.
+   */
+  zone: string;
   /** Password of the seeded demo users; required when binding beyond loopback. */
   password: string;
   /** Optional oslo-style policy override file (YAML or JSON). */
@@ -71,6 +77,13 @@ export const OPTIONS: OptionSpec[] = [
   },
   { key: 'agents', flag: 'agents', env: 'STRATUS_AGENTS', kind: 'int', description: 'in-process compute agents' },
   { key: 'agentName', flag: 'name', env: 'STRATUS_NAME', kind: 'string', description: 'compute node name' },
+  {
+    key: 'zone',
+    flag: 'zone',
+    env: 'STRATUS_ZONE',
+    kind: 'string',
+    description: 'availability zone of the compute node (an aggregate zone wins)',
+  },
   { key: 'password', flag: 'password', env: 'STRATUS_PASSWORD', kind: 'string', description: 'demo users password' },
   {
     key: 'policyFile',
@@ -169,6 +182,7 @@ export function defaults(): Config {
     driver: 'fake',
     agents: 1,
     agentName: hostname(),
+    zone: 'nova',
     password: 'secret',
     policyFile: null,
     tokenExpiration: 3600,
@@ -245,6 +259,9 @@ export function loadConfig(
       throw new ConfigError('option public-url: a base URL has no query, fragment or credentials');
     }
   }
+  // Nova's az_name: printable, no ':' (it separates zone:host:node in server create), no edge spaces.
+  if (!/^[^\s:](?:[^:]{0,253}[^\s:])?$/u.test(cfg.zone) || /[\p{Cc}]/u.test(cfg.zone))
+    throw new ConfigError(`option zone: not a valid availability zone name: ${JSON.stringify(cfg.zone)}`);
   if (cfg.trustProxy > 1) throw new ConfigError('option trust-proxy: expected 0 or 1');
   return cfg;
 }

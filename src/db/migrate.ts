@@ -7,6 +7,7 @@ import * as m0003 from './migrations/0003_add_ip_allocations_and_service_owner.j
 import * as m0004 from './migrations/0004_add_password_generation.js';
 import * as m0005 from './migrations/0005_create_key_pairs.js';
 import * as m0006 from './migrations/0006_add_server_tags.js';
+import * as m0007 from './migrations/0007_create_aggregates.js';
 
 /** Migrations are listed here in order (bundled, so no file-system lookup at run time). */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_add_password_generation': m0004,
   '0005_create_key_pairs': m0005,
   '0006_add_server_tags': m0006,
+  '0007_create_aggregates': m0007,
 };
 
 class BundledProvider implements MigrationProvider {

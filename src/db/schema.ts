@@ -227,6 +227,28 @@ export interface ServerTagsTable {
   server_id: string;
   tag: string;
 }
+/** Host aggregates (Nova's api-database aggregates); `id` comes from aggregate_sequence. */
+export interface AggregatesTable {
+  id: number;
+  uuid: string;
+  name: string;
+  created_at: string;
+  updated_at: string | null;
+}
+export interface AggregateHostsTable {
+  aggregate_id: number;
+  host: string;
+}
+export interface AggregateMetadataTable {
+  aggregate_id: number;
+  key: string;
+  value: string;
+}
+/** One row: the last aggregate id handed out (ids are never reused, as with Nova's autoincrement). */
+export interface AggregateSequenceTable {
+  name: string;
+  value: number;
+}
 
 /** Nova's keypairs: a user's (not a project's), unique per (user_id, name). */
 export interface KeyPairsTable {
@@ -260,4 +282,8 @@ export interface Database {
   ip_allocations: IpAllocationsTable;
   key_pairs: KeyPairsTable;
   server_tags: ServerTagsTable;
+  aggregates: AggregatesTable;
+  aggregate_hosts: AggregateHostsTable;
+  aggregate_metadata: AggregateMetadataTable;
+  aggregate_sequence: AggregateSequenceTable;
 }

@@ -147,6 +147,37 @@ const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-server-tags:update', PROJECT_MEMBER_OR_ADMIN, 'Add a single tag to the server.'),
   rule('os_compute_api:os-server-tags:show', PROJECT_READER_OR_ADMIN, 'Check tag existence on the server.'),
 
+  // nova/policies/availability_zone.py
+  rule('os_compute_api:os-availability-zone:list', '@', 'List availability zones without host information.'),
+  rule('os_compute_api:os-availability-zone:detail', ADMIN, 'List availability zones with host information.'),
+
+  // nova/policies/aggregates.py
+  ...['index', 'create', 'show', 'update', 'delete', 'add_host', 'remove_host', 'set_metadata'].map((a) =>
+    rule(`os_compute_api:os-aggregates:${a}`, ADMIN, `Host aggregates: ${a}.`),
+  ),
+
+  // nova/policies/hypervisors.py
+  ...['list', 'list-detail', 'statistics', 'show', 'uptime', 'search', 'servers'].map((a) =>
+    rule(`os_compute_api:os-hypervisors:${a}`, ADMIN, `Hypervisors: ${a}.`),
+  ),
+
+  // nova/policies/hosts.py
+  ...['list', 'show', 'update', 'reboot', 'shutdown', 'start'].map((a) =>
+    rule(`os_compute_api:os-hosts:${a}`, ADMIN, `Hosts (deprecated API): ${a}.`),
+  ),
+
+  // nova/policies/simple_tenant_usage.py
+  rule('os_compute_api:os-simple-tenant-usage:show', PROJECT_READER_OR_ADMIN, "Show a project's usage statistics."),
+  rule('os_compute_api:os-simple-tenant-usage:list', ADMIN, 'List usage statistics of all projects.'),
+
+  // nova/policies/migrations.py
+  rule('os_compute_api:os-migrations:index', 'rule:project_manager_or_admin', 'List migrations.'),
+  rule('os_compute_api:os-migrations:index:all_projects', ADMIN, 'List migrations of all projects.'),
+  rule('os_compute_api:os-migrations:index:host', ADMIN, 'List migrations with host information.'),
+
+  // nova/policies/extensions.py
+  rule('os_compute_api:extensions', '@', 'List available extensions.'),
+
   // nova/policies/flavor_manage.py
   rule('os_compute_api:os-flavor-manage:create', ADMIN, 'Create a flavor.'),
   rule('os_compute_api:os-flavor-manage:update', ADMIN, 'Update a flavor description.'),

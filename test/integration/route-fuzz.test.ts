@@ -856,6 +856,17 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { host: 'fuzz-host', binary: 'nova-compute', disabled_reason: 'fz' },
         { host: fx.hosts[0] ?? 'x', binary: 'nova-compute', forced_down: false },
       ];
+    case 'POST /v2.1/os-aggregates':
+      return [{ aggregate: { name: 'fz' } }, { aggregate: { name: 'fz-az', availability_zone: 'fz-zone' } }];
+    case 'PUT /v2.1/os-aggregates/:id':
+      return [{ aggregate: { name: 'fz-renamed' } }, { aggregate: { availability_zone: 'fz-zone2' } }];
+    case 'POST /v2.1/os-aggregates/:id/action':
+      return [
+        { add_host: { host: fx.hosts[0] ?? 'x' } },
+        { remove_host: { host: fx.hosts[0] ?? 'x' } },
+        { set_metadata: { metadata: { a: 'b', availability_zone: 'fz-zone' } } },
+        { set_metadata: { metadata: { a: null } } },
+      ];
     case 'POST /identity/v3/auth/tokens':
       return [
         auth('demo', 'demo'),

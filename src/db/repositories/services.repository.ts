@@ -19,6 +19,8 @@ export async function upsertService(ex: Executor, row: ServicesTable): Promise<v
         memory_mb: row.memory_mb,
         disk_gb: row.disk_gb,
         owner: row.owner,
+        // A node restarted with another --zone moves there (an aggregate zone still wins).
+        zone: row.zone,
       })
       .where('id', '=', existing.id)
       .execute();

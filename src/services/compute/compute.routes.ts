@@ -19,6 +19,7 @@ import { serverDetails } from './server-details.js';
 import { registerKeypairRoutes } from './keypairs.routes.js';
 import { registerServerMetadataRoutes } from './server-metadata.routes.js';
 import { metadataItemsLimit } from './server-metadata.js';
+import { registerZoneRoutes } from './zones.routes.js';
 import { invalid, noSuchAction, unknownServiceAction } from '../../domain/errors.js';
 import { novaUsecTime } from '../../domain/clock.js';
 import { baseUrl, callerOf } from '../../http/request.js';
@@ -442,7 +443,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       id: atLeast(request.mv, 53) ? s.row.id : i + 1,
       binary: s.row.binary,
       host: s.row.host,
-      zone: s.row.zone,
+      zone: s.zone,
       status: s.row.disabled ? 'disabled' : 'enabled',
       state: s.up ? 'up' : 'down',
       updated_at: novaUsecTime(s.row.last_seen_at),
@@ -533,4 +534,5 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   r.finish();
   registerKeypairRoutes(app, deps);
   registerServerMetadataRoutes(app, deps);
+  registerZoneRoutes(app, deps);
 }

@@ -7,6 +7,7 @@ import * as net from '../../db/repositories/network.repository.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
 import { upComputeServices } from './services.js';
 import { keypairForServer } from './keypairs.js';
+import { placementCandidates, resolvePlacement, zoneOfHost, type Placement } from './zones.js';
 import { createPort } from '../network/ports.js';
 import type { TaskRow } from '../../tasks/queue.js';
 import { iso } from '../../domain/clock.js';
@@ -62,9 +63,16 @@ function sanitizeHostname(name: string): string {
   return h || 'server';
 }
 
-/** Stratus' placement rule: among enabled compute services that are up, the one with the most free RAM for the flavor. */
-async function pickHost(deps: Deps, flavor: { vcpus: number; ram: number; disk: number }): Promise<string | null> {
-  const svcs = await upComputeServices(deps);
+/**
+ * Stratus' placement rule: among enabled compute services that are up (in the requested zone, or
+ * the forced host), the one with the most free RAM for the flavor.
+ */
+async function pickHost(
+  deps: Deps,
+  flavor: { vcpus: number; ram: number; disk: number },
+  where: Placement = {},
+): Promise<string | null> {
+  const svcs = await placementCandidates(deps, await upComputeServices(deps), where);
   if (svcs.length === 0) return null;
   if (svcs.length === 1) return svcs[0].memory_mb === 0 || svcs[0].memory_mb >= flavor.ram ? svcs[0].host : null;
   const count = await servers.liveServerCounts(
@@ -81,6 +89,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
   if (input.minCount > input.maxCount) throw invalid('min_count must be <= max_count');
   // Stratus has no quotas; this bound keeps one request from holding the writer for long.
   if (input.maxCount > MAX_SERVERS_PER_REQUEST) throw invalid(`max_count may not exceed ${MAX_SERVERS_PER_REQUEST}`);
+  const where = await resolvePlacement(deps, caller, input.availabilityZone);
   const imageId = canonicalUuid(lastSegment(input.imageRef));
   if (!imageId) throw invalid('Invalid imageRef provided.');
   const image = await catalog.getImage(deps.db, imageId);
@@ -128,7 +137,8 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
     }
   }
 
-  const host = await pickHost(deps, flavor);
+  const host = await pickHost(deps, flavor, where);
+  const zone = host ? ((await zoneOfHost(deps.db, host)) ?? '') : (where.zone ?? '');
   const now = iso(deps.clock.now());
   const reservationId = `r-${randomBytes(4).toString('hex').slice(0, 8)}`;
   const flavorSnapshot = JSON.stringify({
@@ -173,7 +183,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
         hostname: sanitizeHostname(name),
         access_ipv4: input.accessIPv4 ?? '',
         access_ipv6: input.accessIPv6 ?? '',
-        availability_zone: input.availabilityZone ?? 'nova',
+        availability_zone: zone,
         user_data: input.userData ?? null,
         requested_networks: JSON.stringify(plan),
         fault: host

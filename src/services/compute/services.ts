@@ -2,10 +2,16 @@ import type { Caller, Deps } from './context.js';
 import { authorize, serviceIsUp } from './access.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import { iso } from '../../domain/clock.js';
-import { computeHostNotFound, invalid, serviceNotFound } from '../../domain/errors.js';
+import { INTERNAL_ZONE, zoneOfHost, zonedServices } from './zones.js';
+import { DomainError, computeHostNotFound, invalid, serviceNotFound } from '../../domain/errors.js';
 
 /** A service row with whether it counts as up (heartbeat within service_down_time, not forced down). */
-export type ServiceView = { row: NonNullable<Awaited<ReturnType<typeof svcRepo.getServiceById>>>; up: boolean };
+export type ServiceView = {
+  row: NonNullable<Awaited<ReturnType<typeof svcRepo.getServiceById>>>;
+  up: boolean;
+  /** The zone the service is in (an aggregate's wins over the agent's --zone; zones.ts). */
+  zone: string;
+};
 
 /** Compute services that may take work: enabled and up (Nova's ComputeFilter). */
 export async function upComputeServices(deps: Deps) {
@@ -16,8 +22,8 @@ export async function upComputeServices(deps: Deps) {
 
 export async function listServices(deps: Deps, caller: Caller, filter: { host?: string; binary?: string }) {
   authorize(deps, caller, 'os_compute_api:os-services:list', { project_id: caller.projectId });
-  const rows = await svcRepo.listServices(deps.db, filter);
-  return rows.map((r) => ({ row: r, up: serviceIsUp(deps, r) }));
+  const rows = await zonedServices(deps.db, filter);
+  return rows.map((r) => ({ row: r, up: serviceIsUp(deps, r), zone: r.availability_zone }));
 }
 
 /** PUT /os-services/{id} (2.53+) and the legacy force-down / enable / disable (2.11). */
@@ -43,5 +49,7 @@ export async function updateService(
   if (changes.forcedDown !== undefined) set.forced_down = changes.forcedDown ? 1 : 0;
   await svcRepo.updateService(deps.db, row.id, set);
   const updated = (await svcRepo.getServiceById(deps.db, row.id))!;
-  return { row: updated, up: serviceIsUp(deps, updated) };
+  const zone =
+    updated.topic === 'compute' ? ((await zoneOfHost(deps.db, updated.host)) ?? updated.zone) : INTERNAL_ZONE;
+  return { row: updated, up: serviceIsUp(deps, updated), zone };
 }

@@ -4,6 +4,7 @@ import { deletePort, listPorts, requestPort, showPort, updatePort, type PortRequ
 import { listNetworks, listSubnets, showNetwork, showSubnet, type NetworkRow, type SubnetRow } from './networks.js';
 import { baseUrl, callerOf } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';
+import { AVAILABILITY_ZONE_EXTENSION, registerNetworkZoneRoutes } from './availability-zones.routes.js';
 import { list, type Query } from '../../http/query.js';
 
 const neutronTime = (s: string) => s.replace(/\.\d{3}Z$/, 'Z');
@@ -120,7 +121,7 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
     }),
     { public: true },
   );
-  r.add('GET', '/networking/v2.0/extensions', async () => ({ extensions: [] }));
+  r.add('GET', '/networking/v2.0/extensions', async () => ({ extensions: [AVAILABILITY_ZONE_EXTENSION] }));
 
   // Neutron: every filter is a list of accepted values (`?id=a&id=b` is either), so these
   // routes read their query with `listQuery: 'all'`.
@@ -236,4 +237,5 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
     return null;
   });
   r.finish();
+  registerNetworkZoneRoutes(app);
 }
