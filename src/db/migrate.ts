@@ -5,6 +5,7 @@ import * as m0001 from './migrations/0001_create_tables.js';
 import * as m0002 from './migrations/0002_add_task_result.js';
 import * as m0003 from './migrations/0003_add_ip_allocations_and_service_owner.js';
 import * as m0004 from './migrations/0004_add_password_generation.js';
+import * as m0008 from './migrations/0008_create_quotas.js';
 
 /** Migrations are listed here in order (bundled, so no file-system lookup at run time). */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_add_task_result': m0002,
   '0003_add_ip_allocations_and_service_owner': m0003,
   '0004_add_password_generation': m0004,
+  '0008_create_quotas': m0008,
 };
 
 class BundledProvider implements MigrationProvider {

@@ -222,6 +222,25 @@ export interface DriverFaultsTable {
   delay_ms: number;
   created_at: string;
 }
+/** A limit that overrides a default: for a project (user_id '' = the whole project). */
+export interface QuotasTable {
+  project_id: string;
+  user_id: string;
+  resource: string;
+  hard_limit: number;
+  updated_at: string;
+}
+/** A limit of a quota class (the class `default` overrides the configured defaults). */
+export interface QuotaClassesTable {
+  class_name: string;
+  resource: string;
+  hard_limit: number;
+  updated_at: string;
+}
+/** One row per project, locked by quota checks so that concurrent creates serialise. */
+export interface QuotaLocksTable {
+  project_id: string;
+}
 
 export interface Database {
   domains: DomainsTable;
@@ -242,4 +261,7 @@ export interface Database {
   services: ServicesTable;
   driver_faults: DriverFaultsTable;
   ip_allocations: IpAllocationsTable;
+  quotas: QuotasTable;
+  quota_classes: QuotaClassesTable;
+  quota_locks: QuotaLocksTable;
 }

@@ -24,6 +24,7 @@ import { RouteTable } from '../../http/route-table.js';
 import { renderServer, renderServerBrief, serverLinks, type ViewContext } from './servers.view.js';
 import * as schemas from './compute.schemas.js';
 import { list, scalar, type Query } from '../../http/query.js';
+import { registerQuotaRoutes } from './quotas.routes.js';
 
 /** The v2.1 entry of the version list (`GET /`); `GET /v2.1` adds its describedby link and media types. */
 function versionV21Brief(request: FastifyRequest) {
@@ -480,33 +481,6 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     { schema: { body: schemas.updateService } },
   );
 
-  // Limits are asked for by some clients before create; Stratus has no quotas (-1 = unlimited).
-  r.add('GET', '/limits', async () => ({
-    limits: {
-      rate: [],
-      absolute: {
-        maxServerMeta: 128,
-        maxTotalInstances: -1,
-        maxPersonality: 5,
-        totalServerGroupsUsed: 0,
-        maxImageMeta: 128,
-        maxPersonalitySize: 10240,
-        maxTotalRAMSize: -1,
-        maxServerGroups: 10,
-        maxSecurityGroupRules: -1,
-        maxTotalKeypairs: 100,
-        totalCoresUsed: 0,
-        totalRAMUsed: 0,
-        maxSecurityGroups: -1,
-        totalFloatingIpsUsed: 0,
-        totalInstancesUsed: 0,
-        maxServerGroupMembers: 10,
-        maxTotalFloatingIps: -1,
-        totalSecurityGroupsUsed: 0,
-        maxTotalCores: -1,
-      },
-    },
-  }));
-
   r.finish();
+  registerQuotaRoutes(app, deps);
 }

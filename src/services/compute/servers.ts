@@ -6,6 +6,7 @@ import * as servers from '../../db/repositories/servers.repository.js';
 import * as net from '../../db/repositories/network.repository.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
 import { upComputeServices } from './services.js';
+import { reserveServers } from './quotas.js';
 import { createPort } from '../network/ports.js';
 import type { TaskRow } from '../../tasks/queue.js';
 import { iso } from '../../domain/clock.js';
@@ -74,7 +75,7 @@ async function pickHost(deps: Deps, flavor: { vcpus: number; ram: number; disk: 
 export async function createServer(deps: Deps, caller: Caller, input: CreateServerInput) {
   authorize(deps, caller, LIFECYCLE.create.rule, { project_id: caller.projectId, user_id: caller.userId });
   if (input.minCount > input.maxCount) throw invalid('min_count must be <= max_count');
-  // Stratus has no quotas; this bound keeps one request from holding the writer for long.
+  // On top of the quotas (unlimited by default), this bound keeps one request from holding the writer for long.
   if (input.maxCount > MAX_SERVERS_PER_REQUEST) throw invalid(`max_count may not exceed ${MAX_SERVERS_PER_REQUEST}`);
   const imageId = canonicalUuid(lastSegment(input.imageRef));
   if (!imageId) throw invalid('Invalid imageRef provided.');
@@ -138,9 +139,11 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
   const spawns: TaskRow[] = [];
   await deps.transact(async (tx) => {
     created.length = spawns.length = 0; // PostgreSQL may run this again after a deadlock
-    for (let i = 0; i < input.maxCount; i++) {
+    // Quota: counted and checked under the project's quota lock, in this transaction (quotas.ts).
+    const count = await reserveServers(deps, tx, caller.projectId, flavor, input.minCount, input.maxCount);
+    for (let i = 0; i < count; i++) {
       const id = deps.ids.uuid();
-      const name = input.maxCount > 1 ? `${input.name}-${i + 1}` : input.name;
+      const name = count > 1 ? `${input.name}-${i + 1}` : input.name;
       const row: servers.NewServer = {
         id,
         project_id: caller.projectId,

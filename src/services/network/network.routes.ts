@@ -5,6 +5,7 @@ import { listNetworks, listSubnets, showNetwork, showSubnet, type NetworkRow, ty
 import { baseUrl, callerOf } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';
 import { list, type Query } from '../../http/query.js';
+import { registerNetworkQuotaRoutes } from './quotas.routes.js';
 
 const neutronTime = (s: string) => s.replace(/\.\d{3}Z$/, 'Z');
 
@@ -231,4 +232,5 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
     return null;
   });
   r.finish();
+  registerNetworkQuotaRoutes(app, deps);
 }
