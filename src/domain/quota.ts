@@ -1,7 +1,9 @@
 /**
- * Over-quota errors with Nova's messages (nova/exception.py OverQuota and its subclasses). The
- * controllers of every API that checks a quota turn OverQuota into 403 (servers.py create,
- * deferred_delete.py restore, keypairs.py, server_groups.py…), so they are `forbidden` here.
+ * Quotas, the pure part: Nova's resource names, the plan of how many servers a create may make,
+ * and the over-quota errors with Nova's messages (nova/exception.py OverQuota and its
+ * subclasses). The controllers of every API that checks a quota turn OverQuota into 403
+ * (servers.py create, deferred_delete.py restore, keypairs.py, server_groups.py…), so they are
+ * `forbidden` here.
  *
  * Pure module: no I/O.
  */

@@ -6,6 +6,8 @@ import { TestCloud, type Persona } from '../../src/testing/kit.js';
 import { TEST_PG_URL, freshPostgres } from '../../src/testing/databases.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { DEMO_IMAGE_NAME } from '../../src/runtime/seed.js';
+import { checkQuota } from '../../src/services/compute/quotas.js';
+import { DomainError } from '../../src/domain/errors.js';
 
 const ALL = [
   'cores',
@@ -374,6 +376,34 @@ describe('enforcement on server create', () => {
     );
     for (const id of ids) await cloud.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' });
     await cloud.drain();
+    assert.equal((await cloud.request('DELETE', `/v2.1/os-quota-sets/${demo}`, { as: 'admin' })).status, 202);
+  });
+});
+
+describe('checkQuota, for the features that own the other resources', () => {
+  test('counts under the lock, refuses over the limit with Nova message, and skips unlimited resources', async () => {
+    const deps = cloud.stack.deps;
+    const check = (requested: number, used?: () => Promise<number>) =>
+      deps.transact((tx) => checkQuota(deps, tx, demo, 'key_pairs', requested, used));
+    let counted = 0;
+    await check(1, async () => {
+      counted++;
+      return 1000;
+    });
+    assert.equal(counted, 0, 'an unlimited resource counts nothing');
+    assert.equal((await setQuota(cloud, demo, { key_pairs: 2, metadata_items: 3 })).status, 200);
+    await check(1, async () => 1);
+    await assert.rejects(
+      check(1, async () => 2),
+      (e: unknown) =>
+        e instanceof DomainError && e.kind === 'forbidden' && e.message === 'Quota exceeded, too many key pairs.',
+    );
+    // A limit on one request (no counter): the request alone is measured.
+    await deps.transact((tx) => checkQuota(deps, tx, demo, 'metadata_items', 3));
+    await assert.rejects(
+      deps.transact((tx) => checkQuota(deps, tx, demo, 'metadata_items', 4)),
+      (e: unknown) => e instanceof DomainError && e.message === 'Maximum number of metadata items exceeds 3',
+    );
     assert.equal((await cloud.request('DELETE', `/v2.1/os-quota-sets/${demo}`, { as: 'admin' })).status, 202);
   });
 });
