@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DomainError } from './errors.js';
-import { overQuota, planServerQuota, type ServerCounts } from './quota.js';
+import { DomainError, overQuota } from './errors.js';
+import { planServerQuota, type ServerCounts } from './quota.js';
 
 const U = -1;
 const lim = (instances: number, cores: number, ram: number): ServerCounts => ({ instances, cores, ram });

@@ -5,11 +5,10 @@ import * as repo from '../../db/repositories/quotas.repository.js';
 import { authorize } from './access.js';
 import { projectExists } from '../identity/verify-project.js';
 import { iso } from '../../domain/clock.js';
-import { invalid } from '../../domain/errors.js';
+import { invalid, overQuota } from '../../domain/errors.js';
 import {
   QUOTA_RESOURCES,
   isQuotaResource,
-  overQuota,
   planServerQuota,
   type Limits,
   type QuotaResource,
