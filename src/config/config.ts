@@ -53,13 +53,25 @@ export interface Config {
   lockoutFailureAttempts: number;
   /** Seconds a user and source address stay refused after too many failed logins. */
   lockoutDuration: number;
+  /**
+   * Default quotas (Nova's [quota] options), for projects without a limit of their own; -1 is
+   * unlimited, the default, so the demo cloud holds as many servers as benchmarks need.
+   */
+  quotaInstances: number;
+  quotaCores: number;
+  quotaRam: number;
+  quotaKeyPairs: number;
+  quotaMetadataItems: number;
+  quotaServerGroups: number;
+  quotaServerGroupMembers: number;
 }
 
 interface OptionSpec {
   key: keyof Config;
   flag: string;
   env: string;
-  kind: 'string' | 'int';
+  /** int: a non-negative integer; limit: an integer >= -1 (-1: unlimited). */
+  kind: 'string' | 'int' | 'limit';
   description: string;
 }
 
@@ -171,6 +183,25 @@ export const OPTIONS: OptionSpec[] = [
     kind: 'int',
     description: 'lockout after failed logins (s)',
   },
+  ...(
+    [
+      ['quotaInstances', 'instances', 'servers'],
+      ['quotaCores', 'cores', 'vCPUs of servers'],
+      ['quotaRam', 'ram', 'MiB of RAM of servers'],
+      ['quotaKeyPairs', 'key-pairs', 'key pairs per user'],
+      ['quotaMetadataItems', 'metadata-items', 'metadata items per server'],
+      ['quotaServerGroups', 'server-groups', 'server groups'],
+      ['quotaServerGroupMembers', 'server-group-members', 'servers per server group'],
+    ] as const
+  ).map(
+    ([key, name, what]): OptionSpec => ({
+      key,
+      flag: `quota-${name}`,
+      env: `STRATUS_QUOTA_${name.toUpperCase().replace(/-/g, '_')}`,
+      kind: 'limit',
+      description: `default quota: ${what} per project (-1: unlimited)`,
+    }),
+  ),
 ];
 
 export function defaults(): Config {
@@ -198,6 +229,13 @@ export function defaults(): Config {
     trustProxy: 0,
     lockoutFailureAttempts: 10,
     lockoutDuration: 60,
+    quotaInstances: -1,
+    quotaCores: -1,
+    quotaRam: -1,
+    quotaKeyPairs: -1,
+    quotaMetadataItems: -1,
+    quotaServerGroups: -1,
+    quotaServerGroupMembers: -1,
   };
 }
 
@@ -233,10 +271,13 @@ export function loadConfig(
     for (const o of OPTIONS) {
       const v = layer[o.key];
       if (v === undefined || v === null) continue;
-      if (o.kind === 'int') {
+      if (o.kind === 'int' || o.kind === 'limit') {
         const n = typeof v === 'number' ? v : Number(String(v));
-        if (!Number.isInteger(n) || n < 0)
-          throw new ConfigError(`option ${o.flag}: expected a non-negative integer, got ${String(v)}`);
+        const min = o.kind === 'limit' ? -1 : 0;
+        if (!Number.isInteger(n) || n < min || (o.kind === 'limit' && n > 0x7fffffff))
+          throw new ConfigError(
+            `option ${o.flag}: expected ${min < 0 ? 'an integer >= -1' : 'a non-negative integer'}, got ${String(v)}`,
+          );
         out[o.key] = n;
       } else {
         out[o.key] = String(v);

@@ -249,6 +249,25 @@ export interface AggregateSequenceTable {
   name: string;
   value: number;
 }
+/** A limit that overrides a default: for a project (user_id '' = the whole project). */
+export interface QuotasTable {
+  project_id: string;
+  user_id: string;
+  resource: string;
+  hard_limit: number;
+  updated_at: string;
+}
+/** A limit of a quota class (the class `default` overrides the configured defaults). */
+export interface QuotaClassesTable {
+  class_name: string;
+  resource: string;
+  hard_limit: number;
+  updated_at: string;
+}
+/** One row per project, locked by quota checks so that concurrent creates serialise. */
+export interface QuotaLocksTable {
+  project_id: string;
+}
 
 /** Nova's keypairs: a user's (not a project's), unique per (user_id, name). */
 export interface KeyPairsTable {
@@ -286,4 +305,7 @@ export interface Database {
   aggregate_hosts: AggregateHostsTable;
   aggregate_metadata: AggregateMetadataTable;
   aggregate_sequence: AggregateSequenceTable;
+  quotas: QuotasTable;
+  quota_classes: QuotaClassesTable;
+  quota_locks: QuotaLocksTable;
 }

@@ -340,3 +340,57 @@ export function alreadyExists(): DomainError {
 export function unauthorized(message = 'The request you have made requires authentication.'): DomainError {
   return new DomainError('unauthorized', 'Unauthorized', message);
 }
+
+// ---------------------------------------------------------------------------
+// quotas (nova/exception.py OverQuota and its subclasses; every controller answers them 403)
+// ---------------------------------------------------------------------------
+
+/** One resource over its limit: what was asked for, what is held, the limit. */
+export interface Over {
+  resource: string;
+  requested: number | string;
+  used: number;
+  limit: number;
+}
+
+/**
+ * 403 `Quota exceeded for cores, ram: Requested 2, 1024, but already used 9, 512 of 10, 1024
+ * cores, ram` (TooManyInstances, as compute/utils.py check_num_instances_quota builds it).
+ */
+export function tooManyInstances(overs: Over[]): DomainError {
+  const list = (f: (o: Over) => unknown) => overs.map((o) => String(f(o))).join(', ');
+  const names = list((o) => o.resource);
+  return new DomainError(
+    'forbidden',
+    'TooManyInstances',
+    `Quota exceeded for ${names}: Requested ${list((o) => o.requested)}, but already used ${list((o) => o.used)} of ${list((o) => o.limit)} ${names}`,
+    { overs },
+  );
+}
+
+/** Nova's own exception (and message) for one resource over its limit. */
+export function overQuota(over: Over): DomainError {
+  const fail = (code: string, message: string) => new DomainError('forbidden', code, message, { over });
+  switch (over.resource) {
+    case 'instances':
+    case 'cores':
+    case 'ram':
+      return tooManyInstances([over]);
+    case 'key_pairs':
+      return fail('KeypairLimitExceeded', 'Quota exceeded, too many key pairs.');
+    case 'server_groups':
+      return fail('ServerGroupLimitExceeded', 'Quota exceeded, too many server groups.');
+    case 'server_group_members':
+      return fail('GroupMemberLimitExceeded', 'Quota exceeded, too many servers in group');
+    case 'metadata_items':
+      return fail('MetadataLimitExceeded', `Maximum number of metadata items exceeds ${over.limit}`);
+    case 'injected_files':
+      return fail('OnsetFileLimitExceeded', 'Personality file limit exceeded');
+    case 'injected_file_path_bytes':
+      return fail('OnsetFilePathLimitExceeded', `Personality file path exceeds maximum ${over.limit}`);
+    case 'injected_file_content_bytes':
+      return fail('OnsetFileContentLimitExceeded', `Personality file content exceeds maximum ${over.limit}`);
+    default:
+      return fail('OverQuota', `Quota exceeded for resources: ['${over.resource}']`);
+  }
+}

@@ -188,6 +188,17 @@ const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-keypairs:create', `(${ADMIN}) or user_id:%(user_id)s`, 'Create a keypair'),
   rule('os_compute_api:os-keypairs:delete', `(${ADMIN}) or user_id:%(user_id)s`, 'Delete a keypair'),
   rule('os_compute_api:os-keypairs:show', `(${ADMIN}) or user_id:%(user_id)s`, 'Show details of a keypair'),
+
+  // nova/policies/quota_sets.py, quota_class_sets.py, limits.py
+  rule('os_compute_api:os-quota-sets:update', ADMIN, 'Update the quotas.'),
+  rule('os_compute_api:os-quota-sets:defaults', '@', 'List default quotas.'),
+  rule('os_compute_api:os-quota-sets:show', PROJECT_READER_OR_ADMIN, 'Show a quota.'),
+  rule('os_compute_api:os-quota-sets:delete', ADMIN, 'Revert quotas to defaults.'),
+  rule('os_compute_api:os-quota-sets:detail', PROJECT_READER_OR_ADMIN, 'Show the detail of quota.'),
+  rule('os_compute_api:os-quota-class-sets:show', ADMIN, 'List quotas for specific quota classs.'),
+  rule('os_compute_api:os-quota-class-sets:update', ADMIN, 'Update quotas for specific quota class.'),
+  rule('os_compute_api:limits', '@', 'Show rate and absolute limits for the current user project.'),
+  rule('os_compute_api:limits:other_project', ADMIN, 'Show rate and absolute limits of another project.'),
 ];
 
 /**
@@ -216,6 +227,8 @@ const STRATUS_RULES: PolicyRule[] = [
   rule('stratus:network:port:create', PROJECT_MEMBER_OR_ADMIN, 'Create a port.'),
   rule('stratus:network:port:update', PROJECT_MEMBER_OR_ADMIN, 'Update a port.'),
   rule('stratus:network:port:delete', PROJECT_MEMBER_OR_ADMIN, 'Delete a port.'),
+  // Neutron's own rule name (neutron/conf/policies/quotas.py): another project's quotas.
+  rule('get_quota', ADMIN, "Get another project's network quotas."),
 ];
 
 /** Every default rule, base rules first. Names are unique. */

@@ -13,6 +13,7 @@ const REPOSITORIES = [
   'identity',
   'keypairs',
   'network',
+  'quotas',
   'servers',
   'services',
   'tasks',

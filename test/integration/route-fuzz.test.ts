@@ -801,6 +801,10 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
           },
         },
       ];
+    case 'PUT /v2.1/os-quota-sets/:id':
+      return [{ quota_set: { instances: -1, cores: '-1' } }, { quota_set: { metadata_items: 128, force: true } }];
+    case 'PUT /v2.1/os-quota-class-sets/:id':
+      return [{ quota_class_set: { instances: -1, ram: -1 } }];
     case 'PUT /v2.1/servers/:id':
       return [{ server: { name: 'fz-renamed' } }, { server: { description: 'fz' } }, { server: {} }];
     case 'POST /v2.1/servers/:id/action':

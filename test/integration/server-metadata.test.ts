@@ -26,7 +26,8 @@ for (const target of databaseTargets()) {
     let image: string;
     before(async () => {
       db = await target.url();
-      cloud = await TestCloud.start({ database: db.url });
+      // Nova's default metadata_items limit (the demo cloud has none).
+      cloud = await TestCloud.start({ database: db.url, quotaMetadataItems: 128 });
       image = (await cloud.request('GET', '/image/v2/images', { as: 'member' })).body.images[0].id;
     });
     after(async () => {

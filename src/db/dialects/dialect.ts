@@ -1,4 +1,4 @@
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Executor } from '../executor.js';
 import { makeTransact, type DialectName, type Transact } from './transact.js';
@@ -34,6 +34,8 @@ export interface Dialect {
   /** The transaction may be run again as a whole (PostgreSQL deadlock or serialization failure). */
   isRetryable(err: unknown): boolean;
   isUniqueViolation(err: unknown): boolean;
+  /** The number at `key` of a JSON text column (`table.column`), for sums in SQL (quota usage). */
+  jsonNumber(column: string, key: string): RawBuilder<number>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -112,6 +114,7 @@ export function postgresDialect(db: Kysely<Database>, url: string): Dialect {
     commitSoon: (fn) => fn(db),
     lockRows: (q, table) => q.forUpdate(table) as typeof q,
     lockRowsSkipLocked: (q) => q.forUpdate().skipLocked() as typeof q,
+    jsonNumber: (column, key) => sql<number>`((${sql.ref(column)})::json->>${sql.lit(key)})::bigint`,
     async notify(ex, signal) {
       await sql`select pg_notify(${notifyChannel}, ${signal})`.execute(ex);
     },
@@ -132,6 +135,7 @@ export function sqliteDialect(db: Kysely<Database>): Dialect {
     commitSoon: (fn) => transact(fn),
     lockRows: (q) => q,
     lockRowsSkipLocked: (q) => q,
+    jsonNumber: (column, key) => sql<number>`json_extract(${sql.ref(column)}, ${sql.lit(`$.${key}`)})`,
     notify: async () => {},
     listen: async () => null,
   };

@@ -18,7 +18,6 @@ import { listFlavors, showFlavor, type FlavorRow } from './flavors.js';
 import { serverDetails } from './server-details.js';
 import { registerKeypairRoutes } from './keypairs.routes.js';
 import { registerServerMetadataRoutes } from './server-metadata.routes.js';
-import { metadataItemsLimit } from './server-metadata.js';
 import { registerZoneRoutes } from './zones.routes.js';
 import { invalid, noSuchAction, unknownServiceAction } from '../../domain/errors.js';
 import { novaUsecTime } from '../../domain/clock.js';
@@ -28,6 +27,7 @@ import { RouteTable } from '../../http/route-table.js';
 import { renderServer, renderServerBrief, serverLinks, type ViewContext } from './servers.view.js';
 import * as schemas from './compute.schemas.js';
 import { list, scalar, type Query } from '../../http/query.js';
+import { registerQuotaRoutes } from './quotas.routes.js';
 
 /** The v2.1 entry of the version list (`GET /`); `GET /v2.1` adds its describedby link and media types. */
 function versionV21Brief(request: FastifyRequest) {
@@ -503,36 +503,9 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     { schema: { body: schemas.updateService } },
   );
 
-  // Limits are asked for by some clients before create; Stratus has no quotas (-1 = unlimited).
-  r.add('GET', '/limits', async (request) => ({
-    limits: {
-      rate: [],
-      absolute: {
-        maxServerMeta: metadataItemsLimit(deps, callerOf(request).projectId),
-        maxTotalInstances: -1,
-        maxPersonality: 5,
-        totalServerGroupsUsed: 0,
-        maxImageMeta: 128,
-        maxPersonalitySize: 10240,
-        maxTotalRAMSize: -1,
-        maxServerGroups: 10,
-        maxSecurityGroupRules: -1,
-        maxTotalKeypairs: 100,
-        totalCoresUsed: 0,
-        totalRAMUsed: 0,
-        maxSecurityGroups: -1,
-        totalFloatingIpsUsed: 0,
-        totalInstancesUsed: 0,
-        maxServerGroupMembers: 10,
-        maxTotalFloatingIps: -1,
-        totalSecurityGroupsUsed: 0,
-        maxTotalCores: -1,
-      },
-    },
-  }));
-
   r.finish();
   registerKeypairRoutes(app, deps);
   registerServerMetadataRoutes(app, deps);
   registerZoneRoutes(app, deps);
+  registerQuotaRoutes(app, deps);
 }

@@ -3,6 +3,7 @@ import { authorize, allowed, findServer, serviceIsUp } from './access.js';
 import { recordAction } from './record-action.js';
 import { deleteServer } from './delete-server.js';
 import { upComputeServices } from './services.js';
+import { reserveServers } from './quotas.js';
 import * as servers from '../../db/repositories/servers.repository.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import { iso } from '../../domain/clock.js';
@@ -142,6 +143,8 @@ export async function restoreServer(deps: Deps, caller: Caller, id: string): Pro
   const now = iso(deps.clock.now());
   const svc = row.host ? await svcRepo.getComputeService(deps.db, row.host) : undefined;
   const task = await deps.transact(async (tx) => {
+    // Nova parity (compute/api.py restore): a soft-deleted server holds no quota, so it must fit again.
+    await reserveServers(deps, tx, row.project_id, JSON.parse(row.flavor), 1, 1);
     if (row.host && serviceIsUp(deps, svc)) {
       const ok = await servers.casUpdateServer(tx, row.id, null, {
         task_state: LIFECYCLE.restore.setsTaskState,

@@ -3,6 +3,8 @@
  * update_instance_metadata / delete_instance_metadata): read by readers, written by members,
  * only in the states the lifecycle table's updateMetadata / deleteMetadata rows allow.
  */
+import type { Executor } from '../../db/executor.js';
+import { projectLimits } from './quotas.js';
 import type { Caller, Deps } from './context.js';
 import { authorize, findServer } from './access.js';
 import * as repo from '../../db/repositories/server-metadata.repository.js';
@@ -20,21 +22,18 @@ import { LIFECYCLE, checkAction, type ServerAction } from '../../domain/lifecycl
 
 const POLICY = (action: string) => `os_compute_api:server-metadata:${action}`;
 
-/** Nova's default metadata_items quota. */
-export const DEFAULT_METADATA_ITEMS = 128;
-
 /**
- * The metadata_items limit: the one place it is decided (a quota helper will make it
- * configurable per project), used by create, the metadata API and GET /limits.
+ * Nova's _check_metadata_properties_quota: more items than the project's metadata_items quota
+ * (Nova's default 128; -1 unlimited) is a 403.
  */
-export function metadataItemsLimit(_deps: Deps, _projectId: string): number {
-  return DEFAULT_METADATA_ITEMS;
-}
-
-/** Nova's _check_metadata_properties_quota: more items than the limit is a 403. */
-export function checkMetadataQuota(deps: Deps, projectId: string, metadata: Record<string, string>): void {
-  const allowed = metadataItemsLimit(deps, projectId);
-  if (Object.keys(metadata).length > allowed) throw metadataLimitExceeded(allowed);
+export async function checkMetadataQuota(
+  deps: Deps,
+  ex: Executor,
+  projectId: string,
+  metadata: Record<string, string>,
+): Promise<void> {
+  const allowed = (await projectLimits(deps, ex, projectId)).metadata_items;
+  if (allowed >= 0 && Object.keys(metadata).length > allowed) throw metadataLimitExceeded(allowed);
 }
 
 /**
@@ -105,7 +104,7 @@ export async function updateMetadata(
     if (!row) throw serverNotFound(id);
     checkServerState('updateMetadata', row, caller.isAdmin);
     const next = mode === 'update_all' ? { ...metadata } : { ...metadataOf(row), ...metadata };
-    checkMetadataQuota(deps, row.project_id, next);
+    await checkMetadataQuota(deps, tx, row.project_id, next);
     await repo.setServerMetadata(tx, row.id, next, iso(deps.clock.now()));
     return next;
   });

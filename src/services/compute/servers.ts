@@ -8,6 +8,7 @@ import * as catalog from '../../db/repositories/catalog.repository.js';
 import { upComputeServices } from './services.js';
 import { keypairForServer } from './keypairs.js';
 import { placementCandidates, resolvePlacement, zoneOfHost, type Placement } from './zones.js';
+import { reserveServers } from './quotas.js';
 import { createPort } from '../network/ports.js';
 import type { TaskRow } from '../../tasks/queue.js';
 import { iso } from '../../domain/clock.js';
@@ -87,7 +88,7 @@ async function pickHost(
 export async function createServer(deps: Deps, caller: Caller, input: CreateServerInput) {
   authorize(deps, caller, LIFECYCLE.create.rule, { project_id: caller.projectId, user_id: caller.userId });
   if (input.minCount > input.maxCount) throw invalid('min_count must be <= max_count');
-  // Stratus has no quotas; this bound keeps one request from holding the writer for long.
+  // On top of the quotas (unlimited by default), this bound keeps one request from holding the writer for long.
   if (input.maxCount > MAX_SERVERS_PER_REQUEST) throw invalid(`max_count may not exceed ${MAX_SERVERS_PER_REQUEST}`);
   const where = await resolvePlacement(deps, caller, input.availabilityZone);
   const imageId = canonicalUuid(lastSegment(input.imageRef));
@@ -102,7 +103,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
   if (image.min_ram > flavor.ram) throw invalid("Flavor's memory is too small for requested image.");
   // Nova parity: the key is the caller's own (looked up under context.user_id), else 400.
   if (input.keyName !== undefined) await keypairForServer(deps, caller, input.keyName);
-  checkMetadataQuota(deps, caller.projectId, input.metadata ?? {});
+  await checkMetadataQuota(deps, deps.db, caller.projectId, input.metadata ?? {});
 
   // Resolve the requested networks before writing anything (Nova validates them in the API).
   const visibleNets = await net.listNetworks(deps.db, caller.isAdmin ? undefined : caller.projectId);
@@ -156,9 +157,11 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
   const spawns: TaskRow[] = [];
   await deps.transact(async (tx) => {
     created.length = spawns.length = 0; // PostgreSQL may run this again after a deadlock
-    for (let i = 0; i < input.maxCount; i++) {
+    // Quota: counted and checked under the project's quota lock, in this transaction (quotas.ts).
+    const count = await reserveServers(deps, tx, caller.projectId, flavor, input.minCount, input.maxCount);
+    for (let i = 0; i < count; i++) {
       const id = deps.ids.uuid();
-      const name = input.maxCount > 1 ? `${input.name}-${i + 1}` : input.name;
+      const name = count > 1 ? `${input.name}-${i + 1}` : input.name;
       const row: servers.NewServer = {
         id,
         project_id: caller.projectId,

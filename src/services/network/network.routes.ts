@@ -6,6 +6,7 @@ import { baseUrl, callerOf } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';
 import { AVAILABILITY_ZONE_EXTENSION, registerNetworkZoneRoutes } from './availability-zones.routes.js';
 import { list, type Query } from '../../http/query.js';
+import { registerNetworkQuotaRoutes } from './quotas.routes.js';
 
 const neutronTime = (s: string) => s.replace(/\.\d{3}Z$/, 'Z');
 
@@ -238,4 +239,5 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
   });
   r.finish();
   registerNetworkZoneRoutes(app);
+  registerNetworkQuotaRoutes(app, deps);
 }
