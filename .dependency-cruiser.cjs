@@ -22,12 +22,7 @@ module.exports = {
         'Routes parse, call one use case and render; views turn domain objects into JSON. Neither reads or ' +
         'writes storage: that is the use case, which owns the transaction, scope and policy.',
       severity: 'error',
-      from: {
-        path: HTTP_FACING,
-        // Identity's routes are being rewritten on their own branch; their repository calls move to
-        // use cases when that lands.
-        pathNot: '^src/services/identity/identity[.]routes[.]ts$',
-      },
+      from: { path: HTTP_FACING },
       to: { path: '^src/db/' },
     },
     {

@@ -34,7 +34,8 @@ import {
 } from './servers.js';
 import { renderChart, type Panel } from './chart.js';
 import { hotFrames, type HotFrames } from './profile.js';
-import { closeHttp, median, removeTempDirs, request, round, sleep, summarize, tempDir, type Summary } from './util.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { closeHttp, median, removeTempDirs, request, round, summarize, tempDir, type Summary } from './util.js';
 
 // --- configuration -----------------------------------------------------------------------
 

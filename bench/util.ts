@@ -32,7 +32,6 @@ export function summarize(values: ArrayLike<number>): Summary {
 
 export const round = (x: number, digits = 2): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
 export const median = (xs: number[]): number => summarize(xs).p50;
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // --- HTTP (orchestrator side: tokens, polling, sanity checks) --------------------------------
 

@@ -18,6 +18,7 @@ import { InjectedFaults } from './injected-faults.js';
 import { PeriodicJobs } from './periodic-jobs.js';
 import { makeTaskHandlers, type TaskHandler } from './task-handlers.js';
 import type { TaskRow } from '../tasks/queue.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const POLL_MS = 500;
 /** Tasks a node runs at once (each is mostly waiting on its driver or the database). */
@@ -313,7 +314,7 @@ export class ComputeAgent implements TaskReceiver {
       const due = await tasksRepo.hasDueTask(this.deps.db, this.host, iso(this.deps.clock.now()));
       if (!due && this.inFlight.size === 0 && this.direct.length === 0) return;
       this.wake();
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
   }
 }

@@ -134,7 +134,7 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
             power_state: PowerState.NOSTATE,
           }),
       );
-      // Deleted while spawning (B5): Nova's UnexpectedDeletingTaskStateError; the terminate task finishes the job.
+      // Deleted while spawning (docs/delete-server.md B5): Nova's UnexpectedDeletingTaskStateError; the terminate task finishes the job.
       if (superseded) await driver.destroy(row.id);
       return finished;
     },
@@ -156,7 +156,7 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
         },
         (tx, err) => recordFault(tx, row.id, 'deleting', err, { vm_state: 'error', task_state: null }),
       );
-      // B42 on failure: ERROR with a fault; the row stays and a later DELETE starts again.
+      // docs/delete-server.md B42 on failure: ERROR with a fault; the row stays and a later DELETE starts again.
     },
 
     async shelve_offload(task, row) {

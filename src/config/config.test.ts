@@ -24,3 +24,13 @@ test('bad values are refused with the option named', () => {
   assert.throws(() => loadConfig({ driver: 'kvm' }, {}), /driver/);
   assert.throws(() => loadConfig({}, { STRATUS_AGENTS: '-1' }), /agents/);
 });
+
+test('--public-url must be a plain base URL', () => {
+  for (const bad of ['ftp://x', 'not a url', 'http://x/?a=1', 'http://x/#f', 'http://user:pw@x/']) {
+    assert.throws(() => loadConfig({ publicUrl: bad }, {}), ConfigError, bad);
+  }
+  assert.equal(
+    loadConfig({ publicUrl: 'https://cloud.example:8443/base' }, {}).publicUrl,
+    'https://cloud.example:8443/base',
+  );
+});

@@ -241,6 +241,9 @@ export function loadConfig(
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:')
       throw new ConfigError('option public-url: expected http:// or https://');
+    if (u.search || u.hash || u.username || u.password) {
+      throw new ConfigError('option public-url: a base URL has no query, fragment or credentials');
+    }
   }
   if (cfg.trustProxy > 1) throw new ConfigError('option trust-proxy: expected 0 or 1');
   return cfg;

@@ -5,6 +5,8 @@ import * as m0001 from './migrations/0001_create_tables.js';
 import * as m0002 from './migrations/0002_add_task_result.js';
 import * as m0003 from './migrations/0003_add_ip_allocations_and_service_owner.js';
 import * as m0004 from './migrations/0004_add_password_generation.js';
+import * as m0005 from './migrations/0005_create_key_pairs.js';
+import * as m0006 from './migrations/0006_add_server_tags.js';
 
 /** Migrations are listed here in order (bundled, so no file-system lookup at run time). */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +14,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_add_task_result': m0002,
   '0003_add_ip_allocations_and_service_owner': m0003,
   '0004_add_password_generation': m0004,
+  '0005_create_key_pairs': m0005,
+  '0006_add_server_tags': m0006,
 };
 
 class BundledProvider implements MigrationProvider {

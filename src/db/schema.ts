@@ -222,7 +222,23 @@ export interface DriverFaultsTable {
   delay_ms: number;
   created_at: string;
 }
+/** A server's tags (Nova's `tags` table): unique per server. */
+export interface ServerTagsTable {
+  server_id: string;
+  tag: string;
+}
 
+/** Nova's keypairs: a user's (not a project's), unique per (user_id, name). */
+export interface KeyPairsTable {
+  id: Generated<number>;
+  user_id: string;
+  name: string;
+  /** 'ssh' or 'x509'. */
+  type: string;
+  fingerprint: string;
+  public_key: string;
+  created_at: string;
+}
 export interface Database {
   domains: DomainsTable;
   projects: ProjectsTable;
@@ -242,4 +258,6 @@ export interface Database {
   services: ServicesTable;
   driver_faults: DriverFaultsTable;
   ip_allocations: IpAllocationsTable;
+  key_pairs: KeyPairsTable;
+  server_tags: ServerTagsTable;
 }

@@ -3,9 +3,9 @@
  *
  * Follows nova's `ServersController._delete()` (soft delete when
  * `reclaim_instance_interval` > 0, falling back to a hard delete when the
- * server never launched) and `compute.API._delete()` (nova-reference.md 1.2,
- * 2.1-2.3). The "B" numbers are rows of the behaviour table in
- * nova-reference.md, as cited by delete-server.md.
+ * server never launched) and `compute.API._delete()` (summarised in
+ * docs/delete-server.md §6.1 and §6.2). The "B" numbers are rows of the
+ * behaviour table in docs/delete-server.md §7.
  *
  * The plan says *what* to do; the caller does it (database writes, tasks,
  * ports, instance actions). Pure module: no I/O.
@@ -33,9 +33,9 @@ export type DeletePlan =
   /** B18, B38: locked and caller is not admin -> 409 "Instance <id> is locked". Nothing changes. */
   | { kind: 'locked' }
   /**
-   * B13 (and B36 "no-op if already deleting"): a delete is already under way
+   * B13 (and B36: "nothing new if already deleting on a live node"): a delete is already under way
    * and the compute host is up -> 204, no action, no new work. Stratus may
-   * re-queue the delete task if its lease expired (delete-server.md section 3.4);
+   * re-queue the delete task if its lease expired (docs/delete-server.md §3.4);
    * that is the caller's decision.
    */
   | { kind: 'noop' }
@@ -64,8 +64,6 @@ export type DeletePlan =
    * host powers the guest off and leaves vm_state `soft-delete`.
    */
   | { kind: 'soft'; taskState: 'soft-deleting' };
-
-export type DeletePlanKind = DeletePlan['kind'];
 
 /** `compute_utils.may_have_ports_or_volumes`: such servers are deleted locally even without a host. */
 export function mayHavePortsOrVolumes(vmState: VmState): boolean {

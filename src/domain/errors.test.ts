@@ -1,3 +1,4 @@
+// Case names starting "B<n>" cite the rows of the behaviour table in docs/delete-server.md §7.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 

@@ -5,7 +5,7 @@
  * style `code` (the exception class name, for logs and tests) and the message
  * that goes into the fault body verbatim. Message texts come from
  * nova/exception.py and nova/api/openstack/common.py (see docs/delete-server.md
- * §2, §6.1 and §6.2).
+ * §2, §6.1 and §6.2; the B rows cited below are the behaviour table in its §7).
  *
  * Pure module: no I/O.
  */
@@ -32,7 +32,7 @@ export class DomainError extends Error {
 }
 
 /** Python's `%s` rendering of an optional value: null/undefined print as `None`. */
-export function pyStr(value: unknown): string {
+function pyStr(value: unknown): string {
   return value === null || value === undefined ? 'None' : String(value);
 }
 
@@ -43,6 +43,61 @@ export function pyStr(value: unknown): string {
 /** 404 `Instance <id> could not be found.` (`common.get_instance`, B15-B17, B20, B37, B43). */
 export function serverNotFound(id: string): DomainError {
   return new DomainError('not-found', 'ServerNotFound', `Instance ${id} could not be found.`, { id });
+}
+
+/** 404 `Flavor <id> could not be found.` (`FlavorNotFound`). */
+export function flavorNotFound(id: string): DomainError {
+  return new DomainError('not-found', 'FlavorNotFound', `Flavor ${id} could not be found.`, { id });
+}
+
+/** 404 `Service <id> could not be found.` (`ServiceNotFound`). */
+export function serviceNotFound(id: string): DomainError {
+  return new DomainError('not-found', 'ServiceNotFound', `Service ${id} could not be found.`, { id });
+}
+
+/** 404 `Compute host <host> could not be found.` (`ComputeHostNotFound`, a service named by host and binary). */
+export function computeHostNotFound(host: string): DomainError {
+  return new DomainError('not-found', 'ServiceNotFound', `Compute host ${host} could not be found.`, { host });
+}
+
+/** 404 `Action <request id> on instance <id> could not be found.` (`InstanceActionNotFound`). */
+export function instanceActionNotFound(requestId: string, serverId: string): DomainError {
+  return new DomainError(
+    'not-found',
+    'InstanceActionNotFound',
+    `Action ${requestId} on instance ${serverId} could not be found.`,
+    { requestId, serverId },
+  );
+}
+
+/** 404 `Guest does not have a console available.` (`ConsoleNotAvailable`). */
+export function consoleNotAvailable(): DomainError {
+  return new DomainError('not-found', 'ConsoleNotAvailable', 'Guest does not have a console available.');
+}
+
+/** 404 `Unknown action` for a legacy (before 2.53) `PUT /os-services/<action>` naming no action Nova knows. */
+export function unknownServiceAction(action: string): DomainError {
+  return new DomainError('not-found', 'UnknownAction', 'Unknown action', { action });
+}
+
+/** 404 `Fault could not be found.` (Stratus' fault-injection API). */
+export function faultNotFound(): DomainError {
+  return new DomainError('not-found', 'FaultNotFound', 'Fault could not be found.');
+}
+
+/** 404 `Metadata item was not found` (server_metadata.py show and delete). */
+export function metadataItemNotFound(): DomainError {
+  return new DomainError('not-found', 'MetadataItemNotFound', 'Metadata item was not found');
+}
+
+/** 404 `Server <id> has no tag '<tag>'` (server_tags.py show). */
+export function serverHasNoTag(id: string, tag: string): DomainError {
+  return new DomainError('not-found', 'TagNotFound', `Server ${id} has no tag '${tag}'`, { id, tag });
+}
+
+/** 404 `Instance <id> has no tag '<tag>'` (InstanceTagNotFound: server_tags.py delete). */
+export function instanceTagNotFound(id: string, tag: string): DomainError {
+  return new DomainError('not-found', 'InstanceTagNotFound', `Instance ${id} has no tag '${tag}'`, { id, tag });
 }
 
 // ---------------------------------------------------------------------------
@@ -114,6 +169,16 @@ export function deletedListingForbidden(): DomainError {
   return new DomainError('forbidden', 'Forbidden', 'Only administrators may list deleted instances');
 }
 
+/**
+ * 403 `Maximum number of metadata items exceeds <allowed>` (MetadataLimitExceeded, an OverQuota
+ * the metadata and create controllers answer with HTTPForbidden).
+ */
+export function metadataLimitExceeded(allowed: number): DomainError {
+  return new DomainError('forbidden', 'MetadataLimitExceeded', `Maximum number of metadata items exceeds ${allowed}`, {
+    allowed,
+  });
+}
+
 // ---------------------------------------------------------------------------
 // invalid (400)
 // ---------------------------------------------------------------------------
@@ -121,6 +186,21 @@ export function deletedListingForbidden(): DomainError {
 /** 400 with a caller-supplied message. */
 export function invalid(message: string, details?: Record<string, unknown>): DomainError {
   return new DomainError('invalid', 'Invalid', message, details);
+}
+
+/** 400 `The number of tags exceeded the per-server limit <max>` (server_tags.py update). */
+export function tooManyTags(max: number): DomainError {
+  return new DomainError('invalid', 'TooManyTags', `The number of tags exceeded the per-server limit ${max}`, { max });
+}
+
+/** 400 for a tag parameter_types.tag refuses (server_tags.py update: the tag is the URL's). */
+export function invalidTag(tag: string, problem: string): DomainError {
+  return new DomainError(
+    'invalid',
+    'InvalidTag',
+    `Tag '${tag}' is invalid. It must be a non empty string without characters '/' and ','. Validation error message: ${problem}`,
+    { tag },
+  );
 }
 
 /** 400 `Invalid status value` (unknown `status=` list filter from 2.38). */
@@ -140,6 +220,102 @@ export function projectIdMismatch(urlProjectId: string, contextProjectId: string
     'Invalid',
     `Malformed request URL: URL's project_id '${urlProjectId}' doesn't match Context's project_id '${contextProjectId}'`,
     { urlProjectId, contextProjectId },
+  );
+}
+
+// ---------------------------------------------------------------------------
+// identity (Keystone's messages, keystone/exception.py)
+// ---------------------------------------------------------------------------
+
+/** 403 `ForbiddenAction`: a token rule (`identity:validate_token`…) refused the caller. */
+export function actionForbidden(rule: string): DomainError {
+  return new DomainError('forbidden', 'Forbidden', `You are not authorized to perform the requested action: ${rule}.`, {
+    rule,
+  });
+}
+
+/** 404 for a token request without an X-Subject-Token header. */
+export function noSubjectToken(): DomainError {
+  return new DomainError('not-found', 'TokenNotFound', 'No token in the request');
+}
+
+/** 404 for an X-Subject-Token that is unknown, revoked or expired. */
+export function subjectTokenInvalid(): DomainError {
+  return new DomainError('not-found', 'TokenNotFound', 'Failed to validate token');
+}
+
+/** 404 `Could not find token: <token>.` (`TokenNotFound`: revoking a token that is not there). */
+export function tokenNotFound(token: string): DomainError {
+  return new DomainError('not-found', 'TokenNotFound', `Could not find token: ${token}.`);
+}
+
+/** 400 Keystone's `ValidationError` for a missing attribute (`Expecting to find domain in user.` …). */
+export function attributeExpected(attribute: string, target: string): DomainError {
+  return new DomainError(
+    'invalid',
+    'ValidationError',
+    `Expecting to find ${attribute} in ${target}. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.`,
+    { attribute, target },
+  );
+}
+
+// ---------------------------------------------------------------------------
+// image (Glance's messages, glance/api/v2/images.py)
+// ---------------------------------------------------------------------------
+
+/** 404 `No image found with ID <id>`. */
+export function imageNotFound(id: string): DomainError {
+  return new DomainError('not-found', 'ImageNotFound', `No image found with ID ${id}`, { id });
+}
+
+/** 404 `Failed to find image <id> to delete` (Glance words a missing image differently when deleting). */
+export function imageToDeleteNotFound(id: string): DomainError {
+  return new DomainError('not-found', 'ImageNotFound', `Failed to find image ${id} to delete`, { id });
+}
+
+/** 403 `Attribute '<key>' is read-only.` */
+export function readonlyProperty(key: string): DomainError {
+  return new DomainError('forbidden', 'ReadonlyProperty', `Attribute '${key}' is read-only.`, { key });
+}
+
+/** 403 `Attribute '<key>' is reserved.` */
+export function reservedProperty(key: string): DomainError {
+  return new DomainError('forbidden', 'ReservedProperty', `Attribute '${key}' is reserved.`, { key });
+}
+
+/** 403 for a non-admin creating an image owned by another project. */
+export function imageOwnerForbidden(owner: string): DomainError {
+  return new DomainError('forbidden', 'Forbidden', `You are not permitted to create images owned by '${owner}'.`, {
+    owner,
+  });
+}
+
+/** 409 `Image ID <id> already exists!` */
+export function imageExists(id: string): DomainError {
+  return new DomainError('conflict', 'Duplicate', `Image ID ${id} already exists!`, { id });
+}
+
+/** 403 `Image <id> is protected and cannot be deleted.` */
+export function imageProtected(id: string): DomainError {
+  return new DomainError('forbidden', 'ImageProtected', `Image ${id} is protected and cannot be deleted.`, { id });
+}
+
+// ---------------------------------------------------------------------------
+// network (Neutron's messages; the code is the NeutronError type on the wire)
+// ---------------------------------------------------------------------------
+
+/** 404 `<Kind> <id> could not be found.` (`NetworkNotFound`, `SubnetNotFound`, `PortNotFound`). */
+export function neutronNotFound(kind: 'Network' | 'Subnet' | 'Port', id: string): DomainError {
+  return new DomainError('not-found', `${kind}NotFound`, `${kind} ${id} could not be found.`, { id });
+}
+
+/** 409 `No more IP addresses available on network <id>.` (`IpAddressGenerationFailure`). */
+export function ipAddressesExhausted(networkId: string): DomainError {
+  return new DomainError(
+    'conflict',
+    'IpAddressGenerationFailure',
+    `No more IP addresses available on network ${networkId}.`,
+    { networkId },
   );
 }
 

@@ -1,3 +1,4 @@
+// Case names starting "B<n>" cite the rows of the behaviour table in docs/delete-server.md §7.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -324,5 +325,44 @@ describe('lifecycle table', () => {
   it('the table is frozen', () => {
     assert.ok(Object.isFrozen(LIFECYCLE));
     assert.ok(Object.isFrozen(LIFECYCLE.stop.check));
+  });
+});
+
+describe('metadata and tag rows (compute API update/delete_instance_metadata, server_tags.py)', () => {
+  const metadataActions: ServerAction[] = ['updateMetadata', 'deleteMetadata'];
+  const tagActions: ServerAction[] = ['updateTag', 'updateTags', 'deleteTag', 'deleteTags'];
+  const allowedStates = ['active', 'paused', 'suspended', 'stopped'] as const;
+
+  it('accept ACTIVE, PAUSED, SUSPENDED and STOPPED; refuse the rest by vm_state', () => {
+    for (const a of [...metadataActions, ...tagActions]) {
+      for (const vmState of allowedStates) checkAction(a, server({ vmState }), false);
+      for (const vmState of ['building', 'error', 'shelved', 'shelved_offloaded', 'soft-delete'] as const)
+        assert.throws(() => checkAction(a, server({ vmState }), false), {
+          message: `Cannot '${LIFECYCLE[a].novaAction}' instance ${ID} while it is in vm_state ${vmState}`,
+        });
+    }
+  });
+
+  it('metadata: locked (admins excepted), task_state None and launched; tags: none of these', () => {
+    for (const a of metadataActions) {
+      assert.throws(() => checkAction(a, server({ locked: true }), false), { message: `Instance ${ID} is locked` });
+      checkAction(a, server({ locked: true }), true);
+      assert.throws(() => checkAction(a, server({ taskState: 'powering-off' }), false), {
+        message: `Cannot '${LIFECYCLE[a].novaAction}' instance ${ID} while it is in task_state powering-off`,
+      });
+      assert.throws(() => checkAction(a, server({ launchedAt: null }), false), DomainError);
+    }
+    for (const a of tagActions) {
+      checkAction(a, server({ locked: true, taskState: 'powering-off', launchedAt: null }), false);
+    }
+  });
+
+  it('the API does the work: no task, no task_state', () => {
+    for (const a of [...metadataActions, ...tagActions]) {
+      assert.equal(LIFECYCLE[a].task, null);
+      assert.equal(LIFECYCLE[a].setsTaskState, null);
+    }
+    assert.equal(LIFECYCLE.updateTags.rule, 'os_compute_api:os-server-tags:update_all');
+    assert.equal(LIFECYCLE.deleteMetadata.rule, 'os_compute_api:server-metadata:delete');
   });
 });

@@ -53,7 +53,13 @@ export type ServerAction =
   | 'getConsoleOutput'
   | 'lock'
   | 'unlock'
-  | 'resetState';
+  | 'resetState'
+  | 'updateMetadata'
+  | 'deleteMetadata'
+  | 'updateTag'
+  | 'updateTags'
+  | 'deleteTag'
+  | 'deleteTags';
 
 /**
  * Nova's `check_instance_lock` + `check_instance_host` + `check_instance_state(vm_state,
@@ -130,6 +136,23 @@ function check(c: Partial<StateCheck> & Pick<StateCheck, 'vmStates'>): StateChec
 }
 
 const SERVERS = 'os_compute_api:servers';
+
+const METADATA_VM_STATES: readonly VmState[] = ['active', 'paused', 'suspended', 'stopped'];
+
+/** A tag action: the API does it all, in the metadata vm_states, whatever the lock or task. */
+function tagRow(novaAction: string, policy: string): ActionLifecycle {
+  return {
+    novaAction,
+    requestKey: null,
+    rule: `os_compute_api:os-server-tags:${policy}`,
+    check: check({ vmStates: METADATA_VM_STATES, taskStates: null, lock: false, mustHaveLaunched: false }),
+    setsTaskState: null,
+    task: null,
+    runsWhile: [],
+    completion: null,
+    supersededByDelete: false,
+  };
+}
 
 /** The table. */
 export const LIFECYCLE: Readonly<Record<ServerAction, ActionLifecycle>> = deepFreeze({
@@ -383,6 +406,38 @@ export const LIFECYCLE: Readonly<Record<ServerAction, ActionLifecycle>> = deepFr
     completion: null,
     supersededByDelete: false,
   },
+  // API.update_instance_metadata / delete_instance_metadata: @check_instance_lock
+  // @check_instance_state(vm_state=[ACTIVE, PAUSED, SUSPENDED, STOPPED], task_state=None); the
+  // API writes the metadata itself. POST and PUT /metadata are checked by the :create and
+  // :update_all rules, PUT /metadata/{key} by :update (server-metadata.ts picks).
+  updateMetadata: {
+    novaAction: 'update metadata',
+    requestKey: null,
+    rule: 'os_compute_api:server-metadata:update',
+    check: check({ vmStates: METADATA_VM_STATES }),
+    setsTaskState: null,
+    task: null,
+    runsWhile: [],
+    completion: null,
+    supersededByDelete: false,
+  },
+  deleteMetadata: {
+    novaAction: 'delete metadata',
+    requestKey: null,
+    rule: 'os_compute_api:server-metadata:delete',
+    check: check({ vmStates: METADATA_VM_STATES }),
+    setsTaskState: null,
+    task: null,
+    runsWhile: [],
+    completion: null,
+    supersededByDelete: false,
+  },
+  // server_tags.py _check_instance_in_valid_state: the same vm_states, but no lock, task_state
+  // or launched_at check.
+  updateTag: tagRow('update tag', 'update'),
+  updateTags: tagRow('update tags', 'update_all'),
+  deleteTag: tagRow('delete tag', 'delete'),
+  deleteTags: tagRow('delete tags', 'delete_all'),
 });
 
 /** The action a `POST /servers/{id}/action` key asks for (reboot: by its type). */

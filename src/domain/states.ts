@@ -5,7 +5,7 @@
  * Sources (nova): nova/compute/vm_states.py, nova/compute/task_states.py
  * (`fields.InstanceTaskState`), nova/compute/power_state.py and
  * `_STATE_MAP` / `status_from_state()` / `task_and_vm_state_from_status()` in
- * nova/api/openstack/common.py. See nova-reference.md section 2.5.
+ * nova/api/openstack/common.py, summarised in docs/delete-server.md §6.3.
  *
  * Pure module: no I/O.
  */
@@ -186,7 +186,7 @@ function overrides(
  * The table behind `status`, one row per vm_state.
  * Mirrors nova's `_STATE_MAP`: `deleting`, `soft-deleting` and `restoring`
  * deliberately have no override anywhere, so during a delete the status keeps
- * the vm_state's default (nova-reference 2.5).
+ * the vm_state's default (docs/delete-server.md §6.3).
  */
 const STATUS_TABLE: Readonly<Record<VmState, StatusRow>> = {
   active: {
@@ -273,7 +273,7 @@ export const KNOWN_STATUSES: readonly ServerStatus[] = (() => {
  *   (e.g. `REBOOT` -> active + rebooting / reboot_pending / reboot_started).
  *
  * Both lists are sorted, like nova's. `DELETED` maps to `vm_state=deleted`;
- * that it is admin-only (B47) is the caller's business.
+ * that it is admin-only (docs/delete-server.md B47) is the caller's business.
  */
 export function statesForStatus(
   status: string | readonly string[],

@@ -5,7 +5,7 @@ import { projectIdMismatch, unauthorized, type DomainError } from '../domain/err
 import type { TokenService, TokenInfo } from '../services/identity/tokens.js';
 import { HttpFault, firstSegment, rawFault, sendFault } from './fault-mapper.js';
 import type { Socket } from 'node:net';
-import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-body.js';
+import { MAX_BODY_DEPTH, NUL_MESSAGE, containsNul, nestsDeeperThan } from './json-body.js';
 import { normalizeQuery, type ListQuery } from './query.js';
 import { negotiate, MIN_VERSION, type Microversion } from './microversion.js';
 import { registerIdentityRoutes } from '../services/identity/identity.routes.js';
@@ -28,8 +28,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The base URL clients reach the API at (Config.publicUrl, or the address bound). */
     publicUrl: string;
-    /** Config.trustProxy: X-Forwarded-* headers come from a proxy the operator declared. */
-    trustsProxy: boolean;
+    /** Behind a declared proxy (--trust-proxy) with no --public-url: links follow X-Forwarded-Host/-Proto. */
+    followsForwardedHost: boolean;
   }
 }
 
@@ -44,7 +44,7 @@ export interface AppOptions {
 
 const PROJECT_ID_RE = /^[0-9a-f-]+$/;
 
-export function formatSchemaErrors(
+function formatSchemaErrors(
   errors: Array<{ instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }>,
   dataVar: string,
 ): Error {
@@ -91,8 +91,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // While closing, requests already on open connections are served (the database closes after
     // the HTTP server), rather than answered by Fastify's own non-Nova 503 body.
     return503OnClosing: false,
-    // X-Forwarded-For/-Host/-Proto are believed only behind a proxy the operator declared.
-    trustProxy: deps.config.trustProxy === 1,
+    // X-Forwarded-For/-Host/-Proto are believed only behind a proxy the operator declared, and
+    // then only as that one proxy (the peer) wrote them: an X-Forwarded-For entry the client sent
+    // itself stands to the left of the proxy's and is not taken as the client's address.
+    trustProxy: deps.config.trustProxy === 1 ? (_address: string, hop: number) => hop === 0 : false,
     // Requests the HTTP parser refuses (a raw non-ASCII byte in the path, headers too large)
     // still get the fault body of the service they were addressed to.
     // Node would answer a missing Host with an empty 400 of its own; the auth hook answers it instead.
@@ -101,7 +103,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   } as never) as unknown as FastifyInstance;
 
   app.decorate('publicUrl', (deps.config.publicUrl ?? '').replace(/\/+$/, ''));
-  app.decorate('trustsProxy', deps.config.trustProxy === 1);
+  app.decorate('followsForwardedHost', deps.config.trustProxy === 1 && !deps.config.publicUrl);
 
   app.decorateRequest('caller', null);
   app.decorateRequest('token', null);
@@ -122,11 +124,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         undefined,
       );
     }
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch {
-      done(new HttpFault(400, 'badRequest', 'Malformed request body'), undefined);
+      return done(new HttpFault(400, 'badRequest', 'Malformed request body'), undefined);
     }
+    // JSON can carry a NUL only as the escape \u0000: look deeper only when the text has one.
+    if (/\\u0000/.test(text) && containsNul(parsed))
+      return done(new HttpFault(400, 'badRequest', NUL_MESSAGE), undefined);
+    done(null, parsed);
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -135,10 +142,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       throw new HttpFault(400, 'badRequest', 'Malformed request: an HTTP/1.1 request needs a Host header');
     }
-    request.query = normalizeQuery(request.query, request.routeOptions.config?.listQuery);
+    const config = request.routeOptions.config;
     const url = request.url;
+    if (url.includes('?')) request.query = normalizeQuery(request.query, config?.listQuery);
+    for (const v of Object.values(request.params ?? {})) {
+      if (typeof v === 'string' && v.includes('\0')) throw new HttpFault(400, 'badRequest', NUL_MESSAGE);
+    }
     const compute = firstSegment(url) === 'v2.1';
-    if (!request.routeOptions.config?.public) {
+    if (!config?.public) {
       const token = request.headers['x-auth-token'];
       if (typeof token !== 'string' || token === '') throw unauthorized();
       const info = await tokens.validate(token);

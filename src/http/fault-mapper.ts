@@ -30,7 +30,7 @@ const NOVA_FAULT_NAMES: Record<number, string> = {
   501: 'notImplemented',
   503: 'serviceUnavailable',
 };
-export const novaFaultName = (status: number) => NOVA_FAULT_NAMES[status] ?? 'computeFault';
+const novaFaultName = (status: number) => NOVA_FAULT_NAMES[status] ?? 'computeFault';
 
 const KIND_STATUS: Record<DomainError['kind'], number> = {
   'not-found': 404,
@@ -48,6 +48,7 @@ const NEUTRON_TYPES: Record<number, string> = {
   403: 'HTTPForbidden',
   404: 'HTTPNotFound',
   405: 'HTTPMethodNotAllowed',
+  408: 'HTTPRequestTimeout',
   409: 'Conflict',
   413: 'HTTPRequestEntityTooLarge',
   415: 'HTTPUnsupportedMediaType',
@@ -61,6 +62,7 @@ const KEYSTONE_TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Request Entity Too Large',
   415: 'Unsupported Media Type',
@@ -70,8 +72,8 @@ const KEYSTONE_TITLES: Record<number, string> = {
 };
 
 /** Which wire family a path belongs to; each speaks its own error format. */
-export type ApiFamily = 'compute' | 'identity' | 'network' | 'image' | 'stratus';
-export function familyOf(url: string): ApiFamily {
+type ApiFamily = 'compute' | 'identity' | 'network' | 'image' | 'stratus';
+function familyOf(url: string): ApiFamily {
   const first = firstSegment(url);
   if (first === 'identity') return 'identity';
   if (first === 'networking') return 'network';
@@ -85,6 +87,11 @@ export function familyOf(url: string): ApiFamily {
  * form `http://host/identity/…` (which HTTP/1.1 servers must accept) name their service too.
  */
 export function firstSegment(url: string): string {
+  // The common case, an origin-form target with one leading slash, without a regular expression.
+  if (url.charCodeAt(0) === 0x2f && url.charCodeAt(1) !== 0x2f) {
+    const end = url.slice(1).search(/[/?#]/);
+    return end === -1 ? url.slice(1) : url.slice(1, 1 + end);
+  }
   const path = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').split(/[?#]/, 1)[0];
   return path.split('/').find((s) => s !== '') ?? '';
 }
@@ -97,7 +104,7 @@ export interface Fault {
 }
 
 /** Classifies any thrown value. Unknown errors are 500 with a generic message (logged with the request id). */
-export function classify(err: unknown): Fault & { unexpected: boolean } {
+function classify(err: unknown): Fault & { unexpected: boolean } {
   if (err instanceof DomainError) {
     const status = KIND_STATUS[err.kind];
     const headers: Record<string, string> = {};
@@ -176,21 +183,32 @@ function faultBody(family: ApiFamily, f: Pick<Fault, 'status' | 'key' | 'message
  * service its path names, read from the raw bytes when they are there. The connection closes:
  * after a parse error the rest of the stream cannot be trusted.
  */
+/** What a refused request is answered, by the parser's error code (Node's own choices of status). */
+function rawStatus(code: string | undefined): { status: number; reason: string; message: string } {
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return { status: 431, reason: 'Request Header Fields Too Large', message: 'Request header fields too large' };
+  }
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return { status: 408, reason: 'Request Timeout', message: 'Request timeout' };
+  return { status: 400, reason: 'Bad Request', message: 'Malformed request' };
+}
+
 export function rawFault(err: Error & { code?: string; rawPacket?: Buffer }, socket: Socket): void {
-  if (!socket.writable) {
+  // Nothing to answer on a connection the client dropped, or under a response already started
+  // (Node's own rule): the rest of the stream cannot be trusted, so it only closes.
+  const pending = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || err.code === 'ECONNRESET' || pending?.headersSent) {
     socket.destroy();
     return;
   }
-  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-  const status = tooLarge ? 431 : 400;
-  const message = tooLarge ? 'Request header fields too large' : 'Malformed request';
+  const { status, reason, message } = rawStatus(err.code);
   const path = err.rawPacket?.toString('latin1').match(/^\S+ (\S+)/)?.[1] ?? '/';
   const family = familyOf(path);
   const body = JSON.stringify(faultBody(family, { status, key: novaFaultName(status), message }));
   const requestId = `req-${randomUUID()}`;
   socket.end(
     [
-      `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}`,
+      `HTTP/1.1 ${status} ${reason}`,
       `Content-Type: ${family === 'compute' || family === 'stratus' ? 'application/json; charset=UTF-8' : 'application/json'}`,
       `Content-Length: ${Buffer.byteLength(body)}`,
       `x-openstack-request-id: ${requestId}`,

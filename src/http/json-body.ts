@@ -5,6 +5,17 @@
  */
 export const MAX_BODY_DEPTH = 64;
 
+/** Why a NUL is refused: PostgreSQL text cannot hold one, and no OpenStack field needs it. */
+export const NUL_MESSAGE = 'Invalid input: NUL characters are not allowed';
+
+/** True when `value` (parsed JSON, at most MAX_BODY_DEPTH deep) has a NUL in a key or string. */
+export function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (value === null || typeof value !== 'object') return false;
+  for (const [k, v] of Object.entries(value)) if (k.includes('\0') || containsNul(v)) return true;
+  return false;
+}
+
 /**
  * True when `text`, read as JSON, opens more than `max` arrays or objects inside each other.
  * One pass over the characters, before JSON.parse, so depth is never reached recursively.

@@ -1,8 +1,8 @@
 import { HttpFault } from './fault-mapper.js';
 
 export const MIN_VERSION = { major: 2, minor: 1 };
-/** Highest compute microversion Stratus serves (docs/microversions.md says what each changes). */
-export const MAX_VERSION = { major: 2, minor: 96 };
+/** Highest compute microversion Stratus serves (what each changes: Nova's nova/api/openstack/compute/rest_api_version_history.rst). */
+const MAX_VERSION = { major: 2, minor: 96 };
 export const MAX_VERSION_STRING = `${MAX_VERSION.major}.${MAX_VERSION.minor}`;
 
 export interface Microversion {

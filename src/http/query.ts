@@ -5,6 +5,9 @@
  * `get` answers the last value, and take every value only for their list filters (Nova's
  * `status`); Neutron treats every filter as a list of accepted values (`'all'`).
  */
+import { HttpFault } from './fault-mapper.js';
+import { NUL_MESSAGE } from './json-body.js';
+
 export type ListQuery = readonly string[] | 'all';
 
 export type Query = Record<string, string | string[] | undefined>;
@@ -15,6 +18,7 @@ export function normalizeQuery(raw: unknown, lists: ListQuery = []): Query {
   if (!raw || typeof raw !== 'object') return out;
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     const values = (Array.isArray(value) ? value : [value]).map((v) => String(v ?? ''));
+    if (key.includes('\0') || values.some((v) => v.includes('\0'))) throw new HttpFault(400, 'badRequest', NUL_MESSAGE);
     const isList = lists === 'all' || lists.includes(key);
     out[key] = isList ? values : values[values.length - 1];
   }

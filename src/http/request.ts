@@ -11,9 +11,12 @@ export function callerOf(request: FastifyRequest): Caller {
 /**
  * The base URL for the catalog, links and WWW-Authenticate: the configured public URL, never
  * the client's Host header (a client could otherwise point everyone's catalog elsewhere).
- * Behind a proxy the operator declared (--trust-proxy), the X-Forwarded-Host/-Proto it sets.
+ * Behind a proxy the operator declared (--trust-proxy) and without --public-url, the
+ * X-Forwarded-Host/-Proto that proxy sets; a configured --public-url always wins.
  */
 export function baseUrl(request: FastifyRequest): string {
-  if (request.server.trustsProxy && request.headers['x-forwarded-host']) return `${request.protocol}://${request.host}`;
+  if (request.server.followsForwardedHost && request.headers['x-forwarded-host']) {
+    return `${request.protocol}://${request.host}`;
+  }
   return request.server.publicUrl;
 }

@@ -399,45 +399,6 @@ export function parse(checkStr: string): PolicyNode {
   return node;
 }
 
-/** Returns null when `checkStr` parses, otherwise the syntax error (never throws it). */
-export function validate(checkStr: string): PolicySyntaxError | null {
-  try {
-    parse(checkStr);
-    return null;
-  } catch (err) {
-    if (err instanceof PolicySyntaxError) return err;
-    throw err;
-  }
-}
-
-/** Renders an AST back to a fully parenthesised check string (for debugging and tests). */
-export function stringify(node: PolicyNode): string {
-  switch (node.type) {
-    case 'true':
-      return '@';
-    case 'false':
-      return '!';
-    case 'and':
-    case 'or':
-      return `(${node.children.map(stringify).join(` ${node.type} `)})`;
-    case 'not':
-      return `not ${stringify(node.child)}`;
-    case 'rule':
-      return `rule:${node.name}`;
-    case 'role':
-      return `role:${valueToString(node.match)}`;
-    case 'generic': {
-      const key = node.key.kind === 'path' ? node.key.path : `'${node.key.value}'`;
-      return `${key}:${valueToString(node.match)}`;
-    }
-  }
-}
-
-function valueToString(v: ValueSpec): string {
-  if (v.kind === 'literal') return `'${v.value}'`;
-  return v.parts.map((p) => ('key' in p ? `%(${p.key})s` : p.text.replace(/%/g, '%%'))).join('');
-}
-
 // ---------------------------------------------------------------------------
 // Evaluation
 
@@ -543,9 +504,4 @@ export function evaluate(
   const active = new Set<string>();
   if (activeRule !== undefined) active.add(activeRule);
   return evalNode(node, target, creds, resolve, active);
-}
-
-/** Parses (cached) and evaluates a check string. */
-export function check(checkStr: string, target: Target, creds: Credentials, resolve: RuleResolver = noRules): boolean {
-  return evaluate(parse(checkStr), target, creds, resolve);
 }

@@ -9,8 +9,6 @@ import YAML from 'yaml';
 import { evaluate, parse, PolicySyntaxError, type Credentials, type PolicyNode, type Target } from './evaluator.js';
 import { DEFAULT_RULES } from './rules.js';
 
-export { PolicySyntaxError } from './evaluator.js';
-
 export type { Credentials, Target } from './evaluator.js';
 
 interface CompiledRule {

@@ -22,7 +22,7 @@ const rule = (name: string, checkStr: string, description: string): PolicyRule =
 
 const SERVERS = (action: string): string => `os_compute_api:servers:${action}`;
 
-export const BASE_RULES: PolicyRule[] = [
+const BASE_RULES: PolicyRule[] = [
   rule('context_is_admin', 'role:admin', "Decides what is required for the 'is_admin:True' check to succeed."),
   rule(
     'admin_or_owner',
@@ -42,7 +42,7 @@ export const BASE_RULES: PolicyRule[] = [
   rule('project_reader_or_admin', 'rule:project_reader_api or rule:context_is_admin', 'Project reader or admin APIs.'),
 ];
 
-export const NOVA_RULES: PolicyRule[] = [
+const NOVA_RULES: PolicyRule[] = [
   // nova/policies/servers.py
   rule(SERVERS('index'), PROJECT_READER_OR_ADMIN, 'List all servers.'),
   rule(SERVERS('detail'), PROJECT_READER_OR_ADMIN, 'List all servers with detailed information.'),
@@ -131,20 +131,61 @@ export const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-services:update', ADMIN, 'Update a compute service.'),
   rule('os_compute_api:os-services:delete', ADMIN, 'Delete a compute service.'),
 
+  // nova/policies/server_metadata.py
+  rule('os_compute_api:server-metadata:index', PROJECT_READER_OR_ADMIN, 'List all metadata of a server.'),
+  rule('os_compute_api:server-metadata:show', PROJECT_READER_OR_ADMIN, 'Show metadata for a server.'),
+  rule('os_compute_api:server-metadata:create', PROJECT_MEMBER_OR_ADMIN, 'Create metadata for a server.'),
+  rule('os_compute_api:server-metadata:update_all', PROJECT_MEMBER_OR_ADMIN, 'Replace metadata for a server.'),
+  rule('os_compute_api:server-metadata:update', PROJECT_MEMBER_OR_ADMIN, 'Update metadata from a server.'),
+  rule('os_compute_api:server-metadata:delete', PROJECT_MEMBER_OR_ADMIN, 'Delete metadata from a server.'),
+
+  // nova/policies/server_tags.py
+  rule('os_compute_api:os-server-tags:delete_all', PROJECT_MEMBER_OR_ADMIN, 'Delete all the server tags.'),
+  rule('os_compute_api:os-server-tags:index', PROJECT_READER_OR_ADMIN, 'List all tags for given server.'),
+  rule('os_compute_api:os-server-tags:update_all', PROJECT_MEMBER_OR_ADMIN, 'Replace all tags on specified server.'),
+  rule('os_compute_api:os-server-tags:delete', PROJECT_MEMBER_OR_ADMIN, 'Delete a single tag from the server.'),
+  rule('os_compute_api:os-server-tags:update', PROJECT_MEMBER_OR_ADMIN, 'Add a single tag to the server.'),
+  rule('os_compute_api:os-server-tags:show', PROJECT_READER_OR_ADMIN, 'Check tag existence on the server.'),
+
   // nova/policies/flavor_manage.py
   rule('os_compute_api:os-flavor-manage:create', ADMIN, 'Create a flavor.'),
   rule('os_compute_api:os-flavor-manage:update', ADMIN, 'Update a flavor description.'),
   rule('os_compute_api:os-flavor-manage:delete', ADMIN, 'Delete a flavor.'),
+
+  // nova/policies/keypairs.py: keypairs are a user's, so the owner check is on user_id.
+  rule('os_compute_api:os-keypairs:index', `(${ADMIN}) or user_id:%(user_id)s`, 'List all keypairs'),
+  rule('os_compute_api:os-keypairs:create', `(${ADMIN}) or user_id:%(user_id)s`, 'Create a keypair'),
+  rule('os_compute_api:os-keypairs:delete', `(${ADMIN}) or user_id:%(user_id)s`, 'Delete a keypair'),
+  rule('os_compute_api:os-keypairs:show', `(${ADMIN}) or user_id:%(user_id)s`, 'Show details of a keypair'),
 ];
 
-export const STRATUS_RULES: PolicyRule[] = [
+/**
+ * Keystone's token rules (keystone/common/policies/base.py and token.py). Keystone lets a system
+ * reader (`role:reader and system_scope:all`) validate and check any token and a system admin
+ * revoke one; Stratus has no system scope, so its admin persona takes that place.
+ */
+const KEYSTONE_RULES: PolicyRule[] = [
+  rule('service_role', 'role:service', 'A service user (Keystone: role:service).'),
+  rule('token_subject', 'user_id:%(target.token.user_id)s', "The caller is the subject token's user."),
+  rule('identity:check_token', `${ADMIN} or rule:token_subject`, 'Check a token (HEAD /v3/auth/tokens).'),
+  rule(
+    'identity:validate_token',
+    `${ADMIN} or rule:service_role or rule:token_subject`,
+    'Validate a token (GET /v3/auth/tokens).',
+  ),
+  rule('identity:revoke_token', `${ADMIN} or rule:token_subject`, 'Revoke a token (DELETE /v3/auth/tokens).'),
+];
+
+const STRATUS_RULES: PolicyRule[] = [
   rule('stratus:control:faults', ADMIN, 'Use the fault-injection control API.'),
   rule('stratus:image:create', ADMIN, 'Register an image.'),
   rule('stratus:image:delete', ADMIN, 'Delete an image.'),
+  // Glance's publicize_image: a public image is seen by every project, so only admins make one.
+  rule('stratus:image:publicize', ADMIN, 'Create an image with visibility public.'),
   rule('stratus:network:port:create', PROJECT_MEMBER_OR_ADMIN, 'Create a port.'),
   rule('stratus:network:port:update', PROJECT_MEMBER_OR_ADMIN, 'Update a port.'),
   rule('stratus:network:port:delete', PROJECT_MEMBER_OR_ADMIN, 'Delete a port.'),
 ];
 
 /** Every default rule, base rules first. Names are unique. */
-export const DEFAULT_RULES: PolicyRule[] = [...BASE_RULES, ...NOVA_RULES, ...STRATUS_RULES];
+export const DEFAULT_RULES: PolicyRule[] = [...BASE_RULES, ...NOVA_RULES, ...KEYSTONE_RULES, ...STRATUS_RULES];

@@ -3,12 +3,12 @@ import type { Database } from '../db/schema.js';
 import type { Clock, Ids } from '../domain/clock.js';
 import { iso } from '../domain/clock.js';
 import { hashPassword, verifyPassword } from '../services/identity/passwords.js';
-import { setUserPassword } from '../db/repositories/identity.repository.js';
+import { resaltUserPassword, setUserPassword } from '../db/repositories/identity.repository.js';
 
 const hex = (ids: Ids) => ids.uuid().replace(/-/g, '');
 
 /** Nova's classic flavor sizes (ram MB, disk GB). */
-export const DEMO_FLAVORS = [
+const DEMO_FLAVORS = [
   { id: '1', name: 'm1.tiny', vcpus: 1, ram: 512, disk: 1 },
   { id: '2', name: 'm1.small', vcpus: 1, ram: 2048, disk: 20 },
   { id: '3', name: 'm1.medium', vcpus: 2, ram: 4096, disk: 40 },
@@ -18,7 +18,7 @@ export const DEMO_FLAVORS = [
 
 export const DEMO_IMAGE_NAME = 'cirros-0.6.2-x86_64-disk';
 
-/** Seeds the demo cloud of interface.md once (a no-op when the Default domain exists). */
+/** Seeds the demo cloud (the users and projects README.md lists) once (a no-op when the Default domain exists). */
 export async function seedDemoCloud(
   db: Kysely<Database>,
   opts: { password: string; clock: Clock; ids: Ids },
@@ -175,10 +175,17 @@ export async function syncDemoPasswords(db: Kysely<Database>, password: string):
   const stale = (
     await Promise.all(users.map(async (u) => ((await verifyPassword(password, u.password_hash)) ? null : u.id)))
   ).filter((id) => id !== null);
-  if (stale.length === 0) return false;
-  const hashes = await Promise.all(stale.map(() => hashPassword(password)));
+  // Clouds seeded before salts were per user share one: give each its own, without ending tokens.
+  const saltOf = (hash: string) => hash.split('$')[4];
+  const current = users.filter((u) => !stale.includes(u.id));
+  const shared = current.filter((u) =>
+    current.some((o) => o.id !== u.id && saltOf(o.password_hash) === saltOf(u.password_hash)),
+  );
+  if (stale.length === 0 && shared.length === 0) return false;
+  const hashes = await Promise.all([...stale, ...shared].map(() => hashPassword(password)));
   await db.transaction().execute(async (tx) => {
     for (const [i, id] of stale.entries()) await setUserPassword(tx, id, hashes[i]);
+    for (const [i, u] of shared.entries()) await resaltUserPassword(tx, u.id, hashes[stale.length + i]);
   });
-  return true;
+  return stale.length > 0;
 }

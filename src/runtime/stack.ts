@@ -31,7 +31,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export function makeDriver(name: Config['driver'], dataDir: string): ComputeDriver {
+function makeDriver(name: Config['driver'], dataDir: string): ComputeDriver {
   if (name === 'fake') return new FakeDriver();
   return new ProcessDriver({ dataDir });
 }

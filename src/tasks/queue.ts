@@ -1,7 +1,5 @@
 import type { TasksTable } from '../db/schema.js';
 
-export type { TaskKind } from '../domain/lifecycle.js';
-
 export interface TaskPayload {
   actionId?: string;
   requestId?: string;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { ComputeDriver, GuestSpec } from '../../src/drivers/driver.js';
 import { FakeDriver } from '../../src/drivers/fake/fake.driver.js';
 import { ProcessDriver } from '../../src/drivers/process/process.driver.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const GRACE_MS = 500;
 const tmp = mkdtempSync(join(tmpdir(), 'stratus-driver-'));
@@ -43,7 +44,7 @@ async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 50
   const end = Date.now() + ms;
   while (!(await fn())) {
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 

@@ -6,7 +6,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const REPOSITORIES = ['actions', 'catalog', 'faults', 'identity', 'network', 'servers', 'services', 'tasks'];
+const REPOSITORIES = [
+  'actions',
+  'catalog',
+  'faults',
+  'identity',
+  'keypairs',
+  'network',
+  'servers',
+  'services',
+  'tasks',
+];
 
 test('every exported repository function is called by a storage contract case', async () => {
   const here = dirname(fileURLToPath(import.meta.url));

@@ -143,12 +143,12 @@ storageSuite('identity storage', (s) => {
     );
   });
 
-  test('insertToken / findToken: the token with its user current password generation; a duplicate hash is a unique violation', async () => {
+  test("insertToken / findToken: the token with its user's current password generation and enabled flag; a duplicate hash is a unique violation", async () => {
     const db = s.database.db;
     await identity.insertToken(db, token('ci-t1'));
     assert.deepEqual(
       { ...(await identity.findToken(db, 'ci-t1')) },
-      { ...token('ci-t1'), user_password_generation: 0 },
+      { ...token('ci-t1'), user_password_generation: 0, user_enabled: 1 },
     );
     await assertUniqueViolation(identity.insertToken(db, token('ci-t1')));
     assert.equal(await identity.findToken(db, 'ci-none'), undefined);
@@ -169,6 +169,13 @@ storageSuite('identity storage', (s) => {
       { issued: t?.password_generation, now: t?.user_password_generation },
       { issued: 0, now: 2 },
       'the token shows it was issued under an older generation',
+    );
+    // A new salt for the same password keeps the generation: tokens issued before stay valid.
+    await identity.resaltUserPassword(db, 'ci-u3', 'resalted-hash');
+    const resalted = await identity.findUser(db, { id: 'ci-u3' });
+    assert.deepEqual(
+      { hash: resalted?.password_hash, gen: resalted?.password_generation },
+      { hash: 'resalted-hash', gen: 2 },
     );
     // Concurrent changes each move the generation on: none is lost.
     await Promise.all(Array.from({ length: 5 }, (_, i) => identity.setUserPassword(db, 'ci-u3', `h${i}`)));

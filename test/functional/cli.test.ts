@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { STRATUS_BIN, spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
 import { call, token } from '../../src/testing/http.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'stratus-cli-'));
@@ -41,7 +42,7 @@ test('serve with a policy file and a config file; purge removes old deleted rows
   });
   assert.equal((await call(proc.url, 'DELETE', `/v2.1/servers/${id}`, admin)).status, 204);
   for (let i = 0; i < 100 && (await call(proc.url, 'GET', `/v2.1/servers/${id}`, admin)).status !== 404; i++)
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   await stopProcess(proc.child);
   proc = null;
 

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const execFileP = promisify(execFile);
 
@@ -213,7 +214,7 @@ before(async () => {
   if (skip) return;
   baseUrl = await startStratus();
   const cloudsYaml = join(dataDir, 'clouds.yaml');
-  for (let i = 0; i < 50 && !existsSync(cloudsYaml); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && !existsSync(cloudsYaml); i++) await sleep(100);
   assert.ok(existsSync(cloudsYaml), `Stratus (${baseUrl}) did not write ${cloudsYaml}`);
 
   // The clients see only our clouds.yaml: no OS_* from the caller, no user config, no pyenv.

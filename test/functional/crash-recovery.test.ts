@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
 import { call, token } from '../../src/testing/http.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'stratus-crash-'));
 let proc: StratusProcess | null = null;
@@ -20,7 +21,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 300
     const v = await fn();
     if (v !== undefined) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { PostgresCluster, postgresBin } from '../../src/testing/postgres-cluster.js';
 import { spawnAgent, spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
 import { call, token } from '../../src/testing/http.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const bin = postgresBin();
 const root = mkdtempSync(join(tmpdir(), 'stratus-multi-'));
@@ -78,7 +79,7 @@ async function until(what: string, fn: () => Promise<boolean>, ms = 60000): Prom
   const start = Date.now();
   while (!(await fn())) {
     if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return Date.now() - start;
 }

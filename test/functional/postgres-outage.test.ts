@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { PostgresCluster, postgresBin } from '../../src/testing/postgres-cluster.js';
 import { spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
 import { call, token } from '../../src/testing/http.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const bin = postgresBin();
 const dataDir = mkdtempSync(join(tmpdir(), 'stratus-outage-'));
@@ -74,7 +75,7 @@ test('database outage: 503 + Retry-After, then recovery', {
   let status = 0;
   while (Date.now() < end && status !== 200) {
     status = (await call(url, 'GET', '/v2.1/servers', demo)).status;
-    if (status !== 200) await new Promise((r) => setTimeout(r, 200));
+    if (status !== 200) await sleep(200);
   }
   assert.equal(status, 200);
   const first = await call(url, 'GET', `/v2.1/servers/${ids[0]}`, demo);

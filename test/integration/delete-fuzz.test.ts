@@ -801,7 +801,7 @@ test("a locked server survives its member's DELETE (409 conflictingRequest)", { 
 /**
  * Regression cases the fuzzer found (kept deterministic so a fix shows up as a pass). Every
  * answer on /v2.1 must be a Nova fault with the request-id headers, whatever the router thinks
- * of the URL (docs/delete-server.md §2 "Every fault body is ...", §4 "Every response: x-openstack-request-id").
+ * of the URL (docs/delete-server.md §2 "Every fault is ... as JSON", §4 "Every response carries x-openstack-request-id").
  */
 test('URLs the router rejects still get Nova faults: bad percent-encoding, over-long ids, OPTIONS', {
   timeout: 60_000,

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -55,6 +55,36 @@ describe('demo users: one salt each, re-hashed on every password change', () => 
       assertOwnSalts(await demoHashes(cloud));
     } finally {
       await cloud.close();
+    }
+  });
+
+  test('a cloud seeded with one salt for all demo users gets one salt each at the next start; tokens survive', async () => {
+    const cloud = await start();
+    const db = () => cloud.stack.deps.db;
+    const generations = async (c: TestCloud) =>
+      (
+        await c.stack.deps.db
+          .selectFrom('users')
+          .select(['name', 'password_generation'])
+          .where('name', 'in', DEMO_USERS)
+          .orderBy('name')
+          .execute()
+      ).map((u) => [u.name, u.password_generation]);
+    await db()
+      .updateTable('users')
+      .set({ password_hash: await hashPassword('secret') })
+      .where('name', 'in', DEMO_USERS)
+      .execute();
+    const before = await generations(cloud);
+    const token = cloud.tokens.member;
+    await cloud.close();
+    const again = await start();
+    try {
+      assertOwnSalts(await demoHashes(again));
+      assert.deepEqual(await generations(again), before, 'a new salt for the same password is no password change');
+      assert.equal((await again.request('GET', '/v2.1/servers', { token })).status, 200);
+    } finally {
+      await again.close();
     }
   });
 
@@ -161,6 +191,29 @@ describe('tokens end with a password change', () => {
       assert.equal((await tokens.validate(cloud.tokens.member)).userName, 'demo');
       const fresh = await cloud.issueToken('alt_demo', 'alt_demo', 'alt-new-password');
       assert.equal((await tokens.validate(fresh.token)).userName, 'alt_demo');
+    } finally {
+      await cloud.close();
+    }
+  });
+});
+
+describe('tokens of a disabled user do not validate (Keystone)', () => {
+  test('a token issued before its user was disabled is 401 as X-Auth-Token and 404 as X-Subject-Token', async () => {
+    const cloud = await TestCloud.start({ agents: 0 });
+    try {
+      const { token } = await cloud.issueToken('alt_demo', 'alt_demo'); // issued, not yet validated (so not cached)
+      await cloud.stack.deps.db.updateTable('users').set({ enabled: 0 }).where('name', '=', 'alt_demo').execute();
+      const own = await cloud.request('GET', '/identity/v3/auth/projects', { token });
+      assert.equal(own.status, 401);
+      assert.deepEqual(own.body, UNAUTHORIZED);
+      const validated = await cloud.request('GET', T, { as: 'admin', headers: { 'x-subject-token': token } });
+      assert.equal(validated.status, 404);
+      assert.deepEqual(validated.body, keystone(404, 'Not Found', 'Failed to validate token'));
+      const login = await cloud.request('POST', T, { body: pwAuth({ name: 'alt_demo' }, 'secret') });
+      assert.equal(login.status, 401);
+      assert.deepEqual(login.body, UNAUTHORIZED);
+      // Other users' tokens are not affected.
+      assert.equal((await cloud.request('GET', '/identity/v3/auth/projects', { as: 'member' })).status, 200);
     } finally {
       await cloud.close();
     }
@@ -284,6 +337,62 @@ describe('who may validate (GET) and check (HEAD) a token', () => {
   });
 });
 
+describe('the token rules are policy data: a policy file overrides them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-token-policy-'));
+  let cloud: TestCloud;
+  before(async () => {
+    const file = join(dir, 'policy.yaml');
+    writeFileSync(
+      file,
+      [
+        '"identity:validate_token": "rule:token_subject"',
+        '"identity:check_token": "role:reader"',
+        '"identity:revoke_token": "rule:context_is_admin"',
+      ].join('\n'),
+    );
+    cloud = await TestCloud.start({ agents: 0, policyFile: file });
+  });
+  after(async () => {
+    await cloud.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("validate_token without the admin clause: an admin may no longer validate another user's token, its owner still may", async () => {
+    const subject = (await cloud.issueToken('demo', 'demo')).token;
+    const admin = await cloud.request('GET', T, { as: 'admin', headers: { 'x-subject-token': subject } });
+    assert.equal(admin.status, 403);
+    assert.deepEqual(
+      admin.body,
+      keystone(403, 'Forbidden', 'You are not authorized to perform the requested action: identity:validate_token.'),
+    );
+    assert.equal(
+      (await cloud.request('GET', T, { as: 'member', headers: { 'x-subject-token': subject } })).status,
+      200,
+    );
+  });
+
+  test('check_token for any reader: the reader may check the member token, HEAD 200', async () => {
+    const subject = (await cloud.issueToken('demo', 'demo')).token;
+    const res = await cloud.request('HEAD', T, { as: 'reader', headers: { 'x-subject-token': subject } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-subject-token'), subject);
+  });
+
+  test('revoke_token for admins only: a user may not revoke even its own token', async () => {
+    const { token } = await cloud.issueToken('demo', 'demo');
+    const own = await cloud.request('DELETE', T, { token, headers: { 'x-subject-token': token } });
+    assert.equal(own.status, 403);
+    assert.deepEqual(
+      own.body,
+      keystone(403, 'Forbidden', 'You are not authorized to perform the requested action: identity:revoke_token.'),
+    );
+    assert.equal(
+      (await cloud.request('DELETE', T, { as: 'admin', headers: { 'x-subject-token': token } })).status,
+      204,
+    );
+  });
+});
+
 describe('revocation and password changes reach every API process (two stacks, one PostgreSQL)', {
   skip: TEST_PG_URL ? false : 'STRATUS_TEST_DATABASE_URL is not set',
 }, () => {
@@ -399,5 +508,47 @@ describe('failed logins are throttled per user and source address', () => {
     assert.equal(locked.status, 401);
     assert.deepEqual(locked.body, UNAUTHORIZED);
     assert.equal((await login({ id }, 'secret', '127.0.0.4')).status, 201);
+  });
+
+  test('a burst of logins with the right password all succeed (pending checks are not failures)', async () => {
+    const burst = await Promise.all(Array.from({ length: 12 }, () => login({ name: 'admin' }, 'secret', '127.0.0.5')));
+    assert.deepEqual(
+      burst.map((r) => r.status),
+      Array(12).fill(201),
+    );
+  });
+
+  test('a burst of guesses runs no more checks than the limit, then the pair is locked', async () => {
+    const burst = await Promise.all(Array.from({ length: 8 }, () => login({ name: 'admin' }, 'wrong', '127.0.0.6')));
+    assert.deepEqual(
+      burst.map((r) => r.status),
+      Array(8).fill(401),
+    );
+    assert.equal((await login({ name: 'admin' }, 'secret', '127.0.0.6')).status, 401, 'locked after the burst');
+  });
+});
+
+describe('behind a declared proxy (--trust-proxy 1), the lockout keys on the address the proxy saw', () => {
+  let cloud: TestCloud;
+  before(async () => {
+    cloud = await TestCloud.start({ agents: 0, trustProxy: 1, lockoutFailureAttempts: 3, lockoutDuration: 60 });
+  });
+  after(async () => {
+    await cloud.close();
+  });
+  const login = (password: string, forwardedFor: string) =>
+    cloud.request('POST', T, {
+      body: pwAuth({ name: 'alt_demo' }, password),
+      headers: { 'x-forwarded-for': forwardedFor },
+    });
+
+  test('an X-Forwarded-For entry the client wrote itself does not escape the lockout', async () => {
+    for (let i = 1; i <= 3; i++) assert.equal((await login('wrong', `198.51.100.${i}, 203.0.113.7`)).status, 401);
+    assert.equal(
+      (await login('secret', '198.51.100.9, 203.0.113.7')).status,
+      401,
+      'same client behind the proxy: locked',
+    );
+    assert.equal((await login('secret', '203.0.113.8')).status, 201, 'another client behind the proxy is not');
   });
 });

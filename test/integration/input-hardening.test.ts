@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestCloud } from '../../src/testing/kit.js';
+import { databaseTargets } from '../../src/testing/databases.js';
 
 let cloud: TestCloud;
 before(async () => {
@@ -113,6 +114,10 @@ describe('request bodies nested too deeply', () => {
     assert.equal(token.status, 400);
     assert.deepEqual(token.body, { error: { code: 400, title: 'Bad Request', message: DEPTH_MESSAGE } });
   });
+  test('65 levels are refused, in a body of any route', async () => {
+    const res = await cloud.request('POST', '/v2.1/servers', { as: 'member', rawBody: `{"server": ${nested(64)}}` });
+    assert.deepEqual(res.body, { badRequest: { code: 400, message: DEPTH_MESSAGE } });
+  });
   test('64 levels are not refused for depth (the schema judges them)', async () => {
     const res = await cloud.request('POST', `/v2.1/servers/${UNKNOWN}/action`, {
       as: 'member',
@@ -178,6 +183,10 @@ describe('repeated query parameters: the last value, or every value for list fil
       either.body.ports.map((p: any) => p.id),
       [mine.body.ports[0].id],
     );
+    const subnets = await cloud.request('GET', '/networking/v2.0/subnets?name=private-subnet&name=public-subnet', {
+      as: 'admin',
+    });
+    assert.deepEqual(subnets.body.subnets.map((n: any) => n.name).sort(), ['private-subnet', 'public-subnet']);
     const nets = await cloud.request('GET', '/networking/v2.0/networks?name=private&name=public', { as: 'admin' });
     assert.deepEqual(nets.body.networks.map((n: any) => n.name).sort(), ['private', 'public']);
   });
@@ -185,6 +194,46 @@ describe('repeated query parameters: the last value, or every value for list fil
     const res = await cloud.request('GET', '/v2.1/servers?__proto__=x&constructor=y&toString=z', { as: 'member' });
     assert.equal(res.status, 200);
   });
+});
+
+describe('NUL characters and numbers no column holds: 400 on both databases', () => {
+  const NUL = { badRequest: { code: 400, message: 'Invalid input: NUL characters are not allowed' } };
+  for (const target of databaseTargets()) {
+    test(`on ${target.name}`, async () => {
+      const database = await target.url();
+      const c = target.name === 'sqlite' ? cloud : await TestCloud.start({ database: database.url });
+      try {
+        const login = await c.request('POST', '/identity/v3/auth/tokens', {
+          rawBody: JSON.stringify(tokenRequest).replace('"demo"', '"de\\u0000mo"'),
+        });
+        assert.equal(login.status, 400);
+        assert.deepEqual(login.body, { error: { code: 400, title: 'Bad Request', message: NUL.badRequest.message } });
+        const create = await c.request('POST', '/v2.1/servers', {
+          as: 'member',
+          rawBody: '{"server": {"name": "a\\u0000b", "flavorRef": "1", "imageRef": "x"}}',
+        });
+        assert.deepEqual(create.body, NUL);
+        assert.deepEqual((await c.request('GET', '/v2.1/os-services?host=%00', { as: 'admin' })).body, NUL);
+        assert.deepEqual((await c.request('GET', '/v2.1/flavors/%00', { as: 'member' })).body, NUL);
+        const port = await c.request('GET', '/networking/v2.0/ports/%00', { as: 'member' });
+        assert.deepEqual(port.body, {
+          NeutronError: { type: 'HTTPBadRequest', message: NUL.badRequest.message, detail: '' },
+        });
+        const big = await c.request('POST', '/image/v2/images', {
+          as: 'admin',
+          body: { name: 'big', min_disk: 3000000000 },
+        });
+        assert.equal(big.status, 400);
+        assert.equal(big.body.title, 'Bad Request');
+        // Escaped backslashes before "u0000" are no NUL.
+        const text = await c.request('POST', '/image/v2/images', { as: 'admin', body: { name: 'back\\u0000slash' } });
+        assert.equal(text.status, 201);
+      } finally {
+        if (c !== cloud) await c.close();
+        await database.drop();
+      }
+    });
+  }
 });
 
 describe('image create: field types and names Glance refuses', () => {
@@ -202,6 +251,14 @@ describe('image create: field types and names Glance refuses', () => {
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(res.body.title, 'Bad Request');
     }
+  });
+  test('a read-only name is 403 whatever its value (Glance checks names before the schema); a bad id is 400', async () => {
+    for (const body of [{ size: 5 }, { checksum: null }, { virtual_size: 'x' }]) {
+      const res = await cloud.request('POST', '/image/v2/images', { as: 'admin', body });
+      imageFault(res, 403, 'Forbidden', `Attribute '${Object.keys(body)[0]}' is read-only.`);
+    }
+    const badId = await cloud.request('POST', '/image/v2/images', { as: 'admin', body: { id: 'not-a-uuid' } });
+    assert.equal(badId.status, 400);
   });
   test('read-only and reserved names are 403 and create nothing', async () => {
     const before = (await cloud.request('GET', '/image/v2/images', { as: 'admin' })).body.images.length;
@@ -244,6 +301,14 @@ test('a member allowed to create images may not give one to another project', as
       body: { name: 'mine', owner: open.projects.member },
     });
     assert.equal(own.status, 201);
+    // Glance: owner null is "owned by None", also not the member's to give; public is an admin's call.
+    const none = await open.request('POST', '/image/v2/images', { as: 'member', body: { name: 'x', owner: null } });
+    imageFault(none, 403, 'Forbidden', "You are not permitted to create images owned by 'None'.");
+    const pub = await open.request('POST', '/image/v2/images', {
+      as: 'member',
+      body: { name: 'x', visibility: 'public' },
+    });
+    imageFault(pub, 403, 'Forbidden', "Policy doesn't allow stratus:image:publicize to be performed.");
   } finally {
     await open.close();
     rmSync(dir, { recursive: true, force: true });
@@ -268,7 +333,7 @@ describe("the catalog and links never follow the client's Host header", () => {
     });
     assert.ok(res.body.version.links[0].href.startsWith(cloud.url));
   });
-  test('--public-url and --trust-proxy', async () => {
+  test('--public-url wins, also over X-Forwarded-Host behind a declared proxy', async () => {
     const proxied = await TestCloud.start({ publicUrl: 'https://cloud.example:8443/', trustProxy: 1 });
     try {
       const plain = await proxied.request('GET', '/v2.1');
@@ -276,9 +341,21 @@ describe("the catalog and links never follow the client's Host header", () => {
       const forwarded = await proxied.request('GET', '/v2.1', {
         headers: { 'x-forwarded-host': 'proxy.example', 'x-forwarded-proto': 'https' },
       });
-      assert.equal(forwarded.body.version.links[0].href, 'https://proxy.example/v2.1/');
+      assert.equal(forwarded.body.version.links[0].href, 'https://cloud.example:8443/v2.1/');
       const unauth = await proxied.request('GET', '/v2.1/servers');
       assert.equal(unauth.headers.get('www-authenticate'), 'Keystone uri="https://cloud.example:8443/identity"');
+    } finally {
+      await proxied.close();
+    }
+  });
+  test("--trust-proxy without --public-url follows the proxy's X-Forwarded-Host/-Proto", async () => {
+    const proxied = await TestCloud.start({ trustProxy: 1 });
+    try {
+      const forwarded = await proxied.request('GET', '/v2.1', {
+        headers: { 'x-forwarded-host': 'proxy.example', 'x-forwarded-proto': 'https' },
+      });
+      assert.equal(forwarded.body.version.links[0].href, 'https://proxy.example/v2.1/');
+      assert.ok((await proxied.request('GET', '/v2.1')).body.version.links[0].href.startsWith(proxied.url));
     } finally {
       await proxied.close();
     }

@@ -58,6 +58,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { TestCloud, type Persona } from '../../src/testing/kit.js';
 import { discoverRoutes } from '../../src/testing/routes.js';
+import { databaseTargets } from '../../src/testing/databases.js';
 
 const RUNS = Number(process.env.STRATUS_FUZZ_RUNS ?? 2500);
 const SEED = process.env.STRATUS_FUZZ_SEED
@@ -282,6 +283,10 @@ function poolFor(fx: Fixtures, cloud: TestCloud, param: string, before: string):
       return Object.values(fx.ports).flat();
     case 'faults':
       return fx.faults;
+    case 'metadata':
+      return ['a', 'k.1', 'missing'];
+    case 'tags':
+      return ['a', 'b', 'missing'];
     default:
       return allIds(fx, cloud);
   }
@@ -820,6 +825,28 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { noSuchAction: null },
         { lock: null, unlock: null },
       ];
+    case 'POST /v2.1/os-keypairs':
+      return [
+        { keypair: { name: 'fz-key' } },
+        { keypair: { name: 'fz-x509', type: 'x509' } },
+        {
+          keypair: {
+            name: 'fz-import',
+            type: 'ssh',
+            public_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMADwVgPrGBCD8qom+z6qd/ciHL131+JNCH2WBA+Gwu5 fz',
+          },
+        },
+        { keypair: { name: 'fz-other', public_key: 'ssh-rsa AAAA', user_id: 'someone' } },
+      ];
+    case 'POST /v2.1/servers/:id/metadata':
+    case 'PUT /v2.1/servers/:id/metadata':
+      return [{ metadata: { a: 'b' } }, { metadata: {} }, { metadata: { 'k.1': 'v', 'k:2': '' } }];
+    case 'PUT /v2.1/servers/:id/metadata/:key':
+      return [{ meta: { a: 'b' } }, { meta: { a: 'b', c: 'd' } }];
+    case 'PUT /v2.1/servers/:id/tags':
+      return [{ tags: ['a', 'b'] }, { tags: [] }, { tags: ['a,b'] }];
+    case 'PUT /v2.1/servers/:id/tags/:tag':
+      return [null];
     case 'PUT /v2.1/os-services/:id':
       return [
         { status: 'disabled', disabled_reason: 'fz' },
@@ -1151,714 +1178,730 @@ function knownLabel(kind: string, sent: Sent | null, raw: boolean, got: Got | nu
   return '';
 }
 
-test('route fuzz: every route, every method; fault bodies per service; no 5xx; refused requests change nothing', {
-  timeout: 900_000,
-}, async () => {
-  const cloud = await TestCloud.start();
-  const started = Date.now();
-  const violations = new Map<string, { count: number; example: string; label: string }>();
-  const record = (v: Violation, key: string, example: string, label: string, got?: Got | null) => {
-    // Answers of the HTTP parser (Fastify's clientError body) are grouped by status alone, whatever the route.
-    const parser =
-      got && (got.status === 431 || (got.jsonOk && isObj(got.json) && 'statusCode' in got.json && 'error' in got.json));
-    const k = parser
-      ? `${v.kind} :: (rejected by the HTTP parser) -> ${got!.status}`
-      : example.match(/^[A-Z-]+ \/\//)
-        ? `${v.kind} :: (any path starting with //) -> ${got?.status}`
-        : `${v.kind} :: ${key}`;
-    const e = violations.get(k);
-    const ex = v.detail ? `${example}\n      (${v.detail})` : example;
-    if (!e) violations.set(k, { count: 1, example: ex, label });
-    else {
-      e.count++;
-      if (ex.length < e.example.length) e.example = ex;
-    }
-  };
-  const counts = new Map<string, number>();
-  const bump = (k: string) => counts.set(k, (counts.get(k) ?? 0) + 1);
-  try {
-    // --- fixtures -------------------------------------------------------------------------
-    const req = (m: string, p: string, as: Persona, body?: unknown, mv?: string) =>
-      cloud.request(m, p, { as, body, mv });
-    const need = async (res: Awaited<ReturnType<typeof req>>, status: number, what: string) => {
-      assert.equal(res.status, status, `${what}: ${res.text}`);
-      return res.body;
+// On both databases: a value one stores and the other refuses (a NUL, a number out of range)
+// must be a 400 on both, never a 500 on PostgreSQL only.
+for (const target of databaseTargets()) {
+  test(`route fuzz on ${target.name}: every route, every method; fault bodies per service; no 5xx; refused requests change nothing`, {
+    timeout: 900_000,
+  }, async () => {
+    const database = await target.url();
+    const cloud = await TestCloud.start(target.name === 'sqlite' ? {} : { database: database.url });
+    const started = Date.now();
+    const violations = new Map<string, { count: number; example: string; label: string }>();
+    const record = (v: Violation, key: string, example: string, label: string, got?: Got | null) => {
+      // Answers of the HTTP parser (Fastify's clientError body) are grouped by status alone, whatever the route.
+      const parser =
+        got &&
+        (got.status === 431 || (got.jsonOk && isObj(got.json) && 'statusCode' in got.json && 'error' in got.json));
+      const k = parser
+        ? `${v.kind} :: (rejected by the HTTP parser) -> ${got!.status}`
+        : example.match(/^[A-Z-]+ \/\//)
+          ? `${v.kind} :: (any path starting with //) -> ${got?.status}`
+          : `${v.kind} :: ${key}`;
+      const e = violations.get(k);
+      const ex = v.detail ? `${example}\n      (${v.detail})` : example;
+      if (!e) violations.set(k, { count: 1, example: ex, label });
+      else {
+        e.count++;
+        if (ex.length < e.example.length) e.example = ex;
+      }
     };
-    const servers: Record<string, string[]> = {};
-    for (const p of ['member', 'member', 'other', 'admin'] as Persona[]) {
-      servers[cloud.projects[p]] ??= [];
-      servers[cloud.projects[p]].push(await cloud.createServer(p));
-    }
-    const locked = servers[cloud.projects.member][1];
-    await need(await req('POST', `/v2.1/servers/${locked}/action`, 'member', { lock: null }), 202, 'lock');
-    const demoImage = (await need(await req('GET', '/image/v2/images', 'admin'), 200, 'images')).images[0].id as string;
-    const images: Fixtures['images'] = [{ id: demoImage, project: cloud.projects.admin, private: false }];
-    // Only admins may create images (stratus:image:create): the projects' private images are written directly.
-    for (const p of ['member', 'other'] as Persona[]) {
-      const id = cloud.stack.deps.ids.uuid();
-      const now = new Date().toISOString();
-      await cloud.stack.deps.db
-        .insertInto('images')
-        .values({
-          id,
-          name: `fz-${p}`,
-          status: 'active',
+    const counts = new Map<string, number>();
+    const bump = (k: string) => counts.set(k, (counts.get(k) ?? 0) + 1);
+    try {
+      // --- fixtures -------------------------------------------------------------------------
+      const req = (m: string, p: string, as: Persona, body?: unknown, mv?: string) =>
+        cloud.request(m, p, { as, body, mv });
+      const need = async (res: Awaited<ReturnType<typeof req>>, status: number, what: string) => {
+        assert.equal(res.status, status, `${what}: ${res.text}`);
+        return res.body;
+      };
+      const servers: Record<string, string[]> = {};
+      for (const p of ['member', 'member', 'other', 'admin'] as Persona[]) {
+        servers[cloud.projects[p]] ??= [];
+        servers[cloud.projects[p]].push(await cloud.createServer(p));
+      }
+      const locked = servers[cloud.projects.member][1];
+      await need(await req('POST', `/v2.1/servers/${locked}/action`, 'member', { lock: null }), 202, 'lock');
+      const demoImage = (await need(await req('GET', '/image/v2/images', 'admin'), 200, 'images')).images[0]
+        .id as string;
+      const images: Fixtures['images'] = [{ id: demoImage, project: cloud.projects.admin, private: false }];
+      // Only admins may create images (stratus:image:create): the projects' private images are written directly.
+      for (const p of ['member', 'other'] as Persona[]) {
+        const id = cloud.stack.deps.ids.uuid();
+        const now = new Date().toISOString();
+        await cloud.stack.deps.db
+          .insertInto('images')
+          .values({
+            id,
+            name: `fz-${p}`,
+            status: 'active',
+            visibility: 'private',
+            owner: cloud.projects[p],
+            disk_format: 'raw',
+            container_format: 'bare',
+            size: 0,
+            min_disk: 0,
+            min_ram: 0,
+            protected: 0,
+            properties: '{}',
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        images.push({ id, project: cloud.projects[p], private: true });
+      }
+      const prot = await need(
+        await req('POST', '/image/v2/images', 'admin', {
+          name: 'fz-protected',
           visibility: 'private',
-          owner: cloud.projects[p],
-          disk_format: 'raw',
-          container_format: 'bare',
-          size: 0,
-          min_disk: 0,
-          min_ram: 0,
-          protected: 0,
-          properties: '{}',
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      images.push({ id, project: cloud.projects[p], private: true });
-    }
-    const prot = await need(
-      await req('POST', '/image/v2/images', 'admin', { name: 'fz-protected', visibility: 'private', protected: true }),
-      201,
-      'image',
-    );
-    images.push({ id: prot.id, project: cloud.projects.admin, private: true });
-    const nets = (await need(await req('GET', '/networking/v2.0/networks', 'admin'), 200, 'networks'))
-      .networks as Array<{ id: string; name: string }>;
-    const privateNet = nets.find((n) => n.name === 'private')!.id;
-    const publicNet = nets.find((n) => n.name === 'public')!.id;
-    const subnets = (
-      (await need(await req('GET', '/networking/v2.0/subnets', 'admin'), 200, 'subnets')).subnets as Array<{
-        id: string;
-      }>
-    ).map((s) => s.id);
-    for (const p of ['member', 'other'] as Persona[])
-      await need(
-        await req('POST', '/networking/v2.0/ports', p, { port: { network_id: privateNet, name: `fz-${p}` } }),
-        201,
-        'port',
-      );
-    const ports: Record<string, string[]> = {};
-    for (const port of (await need(await req('GET', '/networking/v2.0/ports', 'admin'), 200, 'ports')).ports as Array<{
-      id: string;
-      project_id: string;
-    }>) {
-      ports[port.project_id] ??= [];
-      ports[port.project_id].push(port.id);
-    }
-    const fault = await need(
-      await req('POST', '/stratus/v1/faults', 'admin', {
-        fault: { host: 'fuzz-host', operation: 'reboot', mode: 'fail' },
-      }),
-      201,
-      'fault',
-    );
-    const svc = (await need(await req('GET', '/v2.1/os-services', 'admin', undefined, '2.53'), 200, 'services'))
-      .services as Array<{ id: string; host: string }>;
-    const actions = (
-      await need(
-        await req('GET', `/v2.1/servers/${servers[cloud.projects.member][0]}/os-instance-actions`, 'member'),
-        200,
-        'actions',
-      )
-    ).instanceActions as Array<{ request_id: string }>;
-    const revoked = (await cloud.issueToken('demo', 'demo')).token;
-    await need(
-      await cloud.request('DELETE', '/identity/v3/auth/tokens', {
-        as: 'member',
-        headers: { 'x-subject-token': revoked },
-      }),
-      204,
-      'revoke',
-    );
-    const subjects: string[] = [];
-    for (const [u, p] of [
-      ['demo', 'demo'],
-      ['alt_demo', 'alt_demo'],
-      ['admin', 'admin'],
-      ['demo_reader', 'demo'],
-    ])
-      subjects.push((await cloud.issueToken(u, p)).token);
-    const fx: Fixtures = {
-      servers,
-      images,
-      ports,
-      networks: nets.map((n) => n.id),
-      privateNet,
-      publicNet,
-      subnets,
-      faults: [fault.fault.id],
-      services: svc.map((s) => s.id),
-      hosts: svc.map((s) => s.host),
-      requestIds: actions.map((a) => a.request_id),
-      revoked,
-      subjects,
-      demoImage,
-      password: cloud.stack.deps.config.password,
-    };
-    const agentHosts = cloud.stack.agents.map((a) => a.host);
-    await cloud.drain();
-
-    // --- route discovery ------------------------------------------------------------------
-    const discovered = discoverRoutes(cloud.stack.app);
-    const routes: RouteInfo[] = [];
-    for (const d of discovered) {
-      const params = [...d.url.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1]);
-      const probeUrl = d.url.replace(/:([A-Za-z_]+)/g, (_m, n) =>
-        n === 'project_id' ? cloud.projects.member : 'probe',
-      );
-      const probe = await fetch(cloud.url + probeUrl, { method: 'OPTIONS' });
-      await probe.arrayBuffer();
-      const allow = probe.headers.get('allow');
-      const own =
-        probe.status === 405 && allow
-          ? allow
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : d.methods;
-      const prot = new Set<string>();
-      for (const m of own) {
-        const res = await fetch(cloud.url + probeUrl, { method: m });
-        await res.arrayBuffer();
-        if (res.status === 401) prot.add(m);
-      }
-      routes.push({ url: d.url, params, own, protected: prot, family: familyOfTarget(d.url) });
-    }
-    assert.ok(routes.length >= 20, `only ${routes.length} routes discovered`);
-    const staticSegments = new Set(discovered.flatMap((d) => d.url.split('/').filter((s) => s && !s.startsWith(':'))));
-
-    // --- privacy sets: what a non-admin of project p must not see -------------------------
-    const foreign = (project: string, family: Family): string[] => {
-      if (family === 'compute')
-        return Object.entries(fx.servers)
-          .filter(([p]) => p !== project)
-          .flatMap(([, ids]) => ids);
-      if (family === 'network')
-        return Object.entries(fx.ports)
-          .filter(([p]) => p !== project)
-          .flatMap(([, ids]) => ids);
-      if (family === 'image') return fx.images.filter((i) => i.private && i.project !== project).map((i) => i.id);
-      return [];
-    };
-
-    const tables = (await cloud.stack.deps.db.introspection.getTables())
-      .map((t) => t.name)
-      .filter((n) => !/kysely/i.test(n));
-    let dirty = true;
-    let before: Snapshot | null = null;
-    // The fingerprint sees a write (else the "nothing changed" check would be vacuous).
-    {
-      const a = await snapshot(cloud, tables);
-      const port0 = fx.ports[cloud.projects.member][0];
-      await need(
-        await cloud.request('PUT', `/networking/v2.0/ports/${port0}`, {
-          as: 'admin',
-          body: { port: { name: 'fz-fingerprint' } },
+          protected: true,
         }),
-        200,
-        'port rename',
+        201,
+        'image',
       );
-      assert.ok(diff(a, await snapshot(cloud, tables)), 'the database fingerprint did not see a port rename');
-    }
-
-    /** Sends one request, checks it, and keeps the fingerprint chain going. */
-    const exercise = async (
-      sent: Sent,
-      ctx: { route: RouteInfo | null; clean: boolean; own: boolean; badToken: boolean; persona: Persona | null },
-    ) => {
-      if (dirty || before === null) {
-        await cloud.drain();
-        before = await snapshot(cloud, tables);
-        dirty = false;
-      }
-      let got: Got;
-      const t0 = Date.now();
-      try {
-        got = await send(cloud.url, sent);
-        if (VERBOSE && Date.now() - t0 > 150)
-          console.log(`slow (${Date.now() - t0} ms): ${clip(describe(sent, got), 400)}`);
-      } catch (e) {
-        record(
-          { kind: 'no answer', detail: `${(e as Error).name}: ${(e as Error).message}` },
-          `${sent.method} ${ctx.route?.url ?? '?'}`,
-          describe(sent),
-          '',
+      images.push({ id: prot.id, project: cloud.projects.admin, private: true });
+      const nets = (await need(await req('GET', '/networking/v2.0/networks', 'admin'), 200, 'networks'))
+        .networks as Array<{ id: string; name: string }>;
+      const privateNet = nets.find((n) => n.name === 'private')!.id;
+      const publicNet = nets.find((n) => n.name === 'public')!.id;
+      const subnets = (
+        (await need(await req('GET', '/networking/v2.0/subnets', 'admin'), 200, 'subnets')).subnets as Array<{
+          id: string;
+        }>
+      ).map((s) => s.id);
+      for (const p of ['member', 'other'] as Persona[])
+        await need(
+          await req('POST', '/networking/v2.0/ports', p, { port: { network_id: privateNet, name: `fz-${p}` } }),
+          201,
+          'port',
         );
-        dirty = true;
-        return;
+      const ports: Record<string, string[]> = {};
+      for (const port of (await need(await req('GET', '/networking/v2.0/ports', 'admin'), 200, 'ports'))
+        .ports as Array<{
+        id: string;
+        project_id: string;
+      }>) {
+        ports[port.project_id] ??= [];
+        ports[port.project_id].push(port.id);
       }
-      const routeKey = `${sent.method} ${ctx.route?.url ?? '(no route)'}`;
-      bump(`${sent.method} ${got.status}`);
-      bump(`route ${ctx.route?.url ?? '-'}`);
-      const family = familyOfTarget(sent.path);
-      for (const v of checkResponse(sent.method, family, got))
-        record(v, `${routeKey} -> ${got.status}`, describe(sent, got), knownLabel(v.kind, sent, false, got), got);
-      if (ctx.clean && ctx.route && !ctx.own && (STD_METHODS as readonly string[]).includes(sent.method))
-        bump('oracle 405 applied');
-      if (ctx.route && ctx.own && ctx.badToken && ctx.route.protected.has(sent.method) && ctx.clean)
-        bump('oracle 401 applied');
-      if (
-        ctx.clean &&
-        ctx.route &&
-        !ctx.own &&
-        (STD_METHODS as readonly string[]).includes(sent.method) &&
-        got.status !== 405
-      ) {
-        record(
-          { kind: 'oracle: method the route lacks is not 405', detail: `own ${ctx.route.own.join(',')}` },
-          `${routeKey} -> ${got.status}`,
-          describe(sent, got),
-          '',
-        );
-      }
-      if (
-        ctx.route &&
-        ctx.own &&
-        ctx.badToken &&
-        ctx.route.protected.has(sent.method) &&
-        ctx.clean &&
-        got.status !== 401
-      ) {
-        record(
-          { kind: 'oracle: protected route without a valid token is not 401' },
-          `${routeKey} -> ${got.status}`,
-          describe(sent, got),
-          '',
-        );
-      }
-      if (got.status < 300 && ctx.persona && ctx.persona !== 'admin') {
-        const asked = sent.path + (sent.body ?? '') + JSON.stringify(sent.headers);
-        const leaked = foreign(cloud.projects[ctx.persona], family).filter(
-          (id) => got.text.includes(id) && !asked.toLowerCase().includes(id),
-        );
-        if (leaked.length)
-          record(
-            { kind: "isolation: another project's resource in a non-admin answer", detail: leaked.join(',') },
-            routeKey,
-            describe(sent, got),
-            '',
-          );
-      }
-      const safe =
-        ['GET', 'HEAD', 'OPTIONS'].includes(sent.method) || !(STD_METHODS as readonly string[]).includes(sent.method);
-      if (got.status >= 400 || safe) {
-        const after = await snapshot(cloud, tables);
-        const d = diff(before!, after);
-        if (d) {
-          record(
-            {
-              kind: got.status >= 400 ? 'state changed by a refused request' : 'state changed by a safe request',
-              detail: d,
-            },
-            routeKey,
-            describe(sent, got),
-            '',
-          );
-        }
-        before = after;
-      } else dirty = true;
-    };
+      const fault = await need(
+        await req('POST', '/stratus/v1/faults', 'admin', {
+          fault: { host: 'fuzz-host', operation: 'reboot', mode: 'fail' },
+        }),
+        201,
+        'fault',
+      );
+      const svc = (await need(await req('GET', '/v2.1/os-services', 'admin', undefined, '2.53'), 200, 'services'))
+        .services as Array<{ id: string; host: string }>;
+      const actions = (
+        await need(
+          await req('GET', `/v2.1/servers/${servers[cloud.projects.member][0]}/os-instance-actions`, 'member'),
+          200,
+          'actions',
+        )
+      ).instanceActions as Array<{ request_id: string }>;
+      const revoked = (await cloud.issueToken('demo', 'demo')).token;
+      await need(
+        await cloud.request('DELETE', '/identity/v3/auth/tokens', {
+          as: 'member',
+          headers: { 'x-subject-token': revoked },
+        }),
+        204,
+        'revoke',
+      );
+      const subjects: string[] = [];
+      for (const [u, p] of [
+        ['demo', 'demo'],
+        ['alt_demo', 'alt_demo'],
+        ['admin', 'admin'],
+        ['demo_reader', 'demo'],
+      ])
+        subjects.push((await cloud.issueToken(u, p)).token);
+      const fx: Fixtures = {
+        servers,
+        images,
+        ports,
+        networks: nets.map((n) => n.id),
+        privateNet,
+        publicNet,
+        subnets,
+        faults: [fault.fault.id],
+        services: svc.map((s) => s.id),
+        hosts: svc.map((s) => s.host),
+        requestIds: actions.map((a) => a.request_id),
+        revoked,
+        subjects,
+        demoImage,
+        password: cloud.stack.deps.config.password,
+      };
+      const agentHosts = cloud.stack.agents.map((a) => a.host);
+      await cloud.drain();
 
-    const tokenFor = (who: AuthChoice, garbage: string): string | null => {
-      switch (who) {
-        case 'none':
-          return null;
-        case 'empty':
-          return '';
-        case 'garbage':
-          return garbage;
-        case 'stxgarbage':
-          return 'stx' + Buffer.from(garbage).toString('base64url').padEnd(43, 'A').slice(0, 43);
-        case 'revoked':
-          return fx.revoked;
-        default:
-          return cloud.tokens[who];
+      // --- route discovery ------------------------------------------------------------------
+      const discovered = discoverRoutes(cloud.stack.app);
+      const routes: RouteInfo[] = [];
+      for (const d of discovered) {
+        const params = [...d.url.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1]);
+        const probeUrl = d.url.replace(/:([A-Za-z_]+)/g, (_m, n) =>
+          n === 'project_id' ? cloud.projects.member : 'probe',
+        );
+        const probe = await fetch(cloud.url + probeUrl, { method: 'OPTIONS' });
+        await probe.arrayBuffer();
+        const allow = probe.headers.get('allow');
+        const own =
+          probe.status === 405 && allow
+            ? allow
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : d.methods;
+        const prot = new Set<string>();
+        for (const m of own) {
+          const res = await fetch(cloud.url + probeUrl, { method: m });
+          await res.arrayBuffer();
+          if (res.status === 401) prot.add(m);
+        }
+        routes.push({ url: d.url, params, own, protected: prot, family: familyOfTarget(d.url) });
       }
-    };
+      assert.ok(routes.length >= 20, `only ${routes.length} routes discovered`);
+      const staticSegments = new Set(
+        discovered.flatMap((d) => d.url.split('/').filter((s) => s && !s.startsWith(':'))),
+      );
 
-    // --- phase 1: every route, every method, once each with and without a token -------------
-    for (const route of routes) {
-      let prev = '';
-      const realPath =
-        route.url
-          .split('/')
-          .map((seg) => {
-            const out = !seg.startsWith(':')
-              ? seg
-              : seg === ':project_id'
-                ? cloud.projects.admin
-                : (poolFor(fx, cloud, seg.slice(1), prev)[0] ?? 'x');
-            prev = seg;
-            return out;
-          })
-          .join('/') || '/';
-      for (const method of [...STD_METHODS]) {
-        for (const who of ['admin', 'none'] as const) {
-          const headers: Record<string, string> = {};
-          const token = tokenFor(who, '');
-          if (token !== null) headers['x-auth-token'] = token;
-          const own = route.own.includes(method);
-          let body: string | null = null;
-          if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
-            body = writeJson(sanitize(templatesFor(method, route.url, fx)[0], agentHosts));
-            headers['content-type'] = 'application/json';
-          }
-          await exercise(
-            { method, path: realPath, headers, body, who },
-            { route, clean: body === null, own, badToken: who === 'none', persona: who === 'none' ? null : who },
-          );
-        }
-      }
-    }
-    const phase1 = Date.now() - started;
+      // --- privacy sets: what a non-admin of project p must not see -------------------------
+      const foreign = (project: string, family: Family): string[] => {
+        if (family === 'compute')
+          return Object.entries(fx.servers)
+            .filter(([p]) => p !== project)
+            .flatMap(([, ids]) => ids);
+        if (family === 'network')
+          return Object.entries(fx.ports)
+            .filter(([p]) => p !== project)
+            .flatMap(([, ids]) => ids);
+        if (family === 'image') return fx.images.filter((i) => i.private && i.project !== project).map((i) => i.id);
+        return [];
+      };
 
-    // --- phase 2: random requests ---------------------------------------------------------
-    let runs = 0;
-    await fc.assert(
-      fc.asyncProperty(requestArb, async (r) => {
-        runs++;
-        const route = routes[r.route % routes.length];
-        let clean = true;
-        let paramIdx = 0;
-        let prev = '';
-        const segs: string[] = [];
-        for (const seg of route.url.split('/')) {
-          if (!seg.startsWith(':')) {
-            segs.push(seg);
-            prev = seg;
-            continue;
-          }
-          const name = seg.slice(1);
-          const c = r.params[paramIdx++ % r.params.length];
-          let value: string;
-          if (c.kind === 'pool') {
-            const pool = c.foreignPool ? allIds(fx, cloud) : poolFor(fx, cloud, name, prev);
-            value = pool.length ? ID_SPELLINGS[c.spelling](pool[c.pick % pool.length]) : 'x';
-          } else value = c.value;
-          if (!PLAIN_PARAM_RE.test(value) || staticSegments.has(value)) clean = false;
-          if (name === 'project_id' && !/^[0-9a-f]{32}$/.test(value)) clean = false;
-          segs.push(value);
-          prev = seg;
-        }
-        let path = segs.join('/') || '/';
-        switch (r.variation) {
-          case 'none':
-            break;
-          case 'trailing':
-            path += '/';
-            break;
-          case 'double':
-            path = '/' + path;
-            clean = false;
-            break;
-          case 'extra':
-            path += '/extra';
-            clean = false;
-            break;
-          case 'upper': {
-            const u = path.toUpperCase();
-            if (u !== path) clean = false;
-            path = u;
-            break;
-          }
-          case 'dot':
-            path = path.replace(/^\/([^/]*)/, '/$1/.');
-            clean = false;
-            break;
-        }
-        if (r.query.length) {
-          clean = false;
-          const parts: string[] = [];
-          for (const q of r.query) {
-            for (let i = 0; i < q.repeat; i++) {
-              const k = encodeURIComponent(q.key);
-              if (q.value.kind === 'novalue') parts.push(k);
-              else if (q.value.kind === 'raw') parts.push(`${k}=${q.value.value}`);
-              else {
-                const ids = [...allIds(fx, cloud), ...fx.hosts];
-                parts.push(`${k}=${encodeURIComponent(ids[(q.value.pick + i) % ids.length])}`);
-              }
-            }
-          }
-          path += '?' + parts.join('&');
-        }
-        const method = r.method === 'own' ? route.own[r.ownPick % route.own.length] : r.method;
-        const own = route.own.includes(method);
-        const headers: Record<string, string> = {};
-        const token = tokenFor(r.auth.who, r.auth.garbage);
-        if (token !== null) headers['x-auth-token'] = token;
-        const badToken = ['none', 'empty', 'garbage', 'revoked', 'stxgarbage'].includes(r.auth.who);
-        if (r.version.modern !== null) {
-          headers['openstack-api-version'] = r.version.modern;
-          clean = false;
-        }
-        if (r.version.legacy !== null) {
-          headers['x-openstack-nova-api-version'] = r.version.legacy;
-          clean = false;
-        }
-        if (r.subject)
-          headers['x-subject-token'] =
-            r.subject.kind === 'disposable'
-              ? fx.subjects[r.subject.n % fx.subjects.length]
-              : r.subject.kind === 'revoked'
-                ? fx.revoked
-                : r.auth.garbage;
-        if (r.accept !== null) headers.accept = r.accept;
-        let body: string | null = null;
-        if (method !== 'GET' && method !== 'HEAD' && r.body.kind !== 'none') {
-          const templates = templatesFor(method, route.url, fx);
-          switch (r.body.kind) {
-            case 'template':
-              body = writeJson(
-                sanitize(mutate(templates[r.body.pick % templates.length], r.body.mutations), agentHosts),
-              );
-              break;
-            case 'json':
-              body = writeJson(sanitize(structuredClone(r.body.value), agentHosts));
-              break;
-            case 'deep': {
-              const t = templates[r.body.pick % templates.length];
-              const key = isObj(t) && Object.keys(t).length ? Object.keys(t)[0] : 'lock';
-              const deep = writeJson({ __deep: r.body.depth, shape: r.body.shape } as unknown as J);
-              body = r.body.wrapInTemplateKey ? `{${JSON.stringify(key)}:${deep}}` : deep;
-              break;
-            }
-            case 'text':
-              body = r.body.text;
-              break;
-          }
-          if (r.contentType !== null) headers['content-type'] = r.contentType;
-        }
-        if (body !== null) clean = false;
-        const persona = PERSONAS.includes(r.auth.who as Persona) ? (r.auth.who as Persona) : null;
-        await exercise({ method, path, headers, body, who: r.auth.who }, { route, clean, own, badToken, persona });
-      }),
+      const tables = (await cloud.stack.deps.db.introspection.getTables())
+        .map((t) => t.name)
+        .filter((n) => !/kysely/i.test(n));
+      let dirty = true;
+      let before: Snapshot | null = null;
+      // The fingerprint sees a write (else the "nothing changed" check would be vacuous).
       {
-        numRuns: RUNS,
-        seed: SEED,
-        endOnFailure: true,
-        interruptAfterTimeLimit: process.env.STRATUS_FUZZ_RUNS ? 600_000 : 25_000,
-        markInterruptAsFailure: false,
-      },
-    );
-    const phase2 = Date.now() - started - phase1;
+        const a = await snapshot(cloud, tables);
+        const port0 = fx.ports[cloud.projects.member][0];
+        await need(
+          await cloud.request('PUT', `/networking/v2.0/ports/${port0}`, {
+            as: 'admin',
+            body: { port: { name: 'fz-fingerprint' } },
+          }),
+          200,
+          'port rename',
+        );
+        assert.ok(diff(a, await snapshot(cloud, tables)), 'the database fingerprint did not see a port rename');
+      }
 
-    // --- phase 2b: systematic edges (after the random phase: these may delete fixtures) ------
-    // Every own method of every route, as admin (the caller who gets furthest), with each place
-    // of each body template replaced by a hostile value, and each core query parameter repeated.
-    const HOSTILE: J[] = [null, {}, [1], 1, 'x'.repeat(300), { __deep: 5000, shape: 'array' } as unknown as J];
-    let systematic = 0;
-    for (const route of routes) {
-      let prev = '';
-      const path =
-        route.url
-          .split('/')
-          .map((seg) => {
-            const out = !seg.startsWith(':')
-              ? seg
-              : seg === ':project_id'
-                ? cloud.projects.admin
-                : (poolFor(fx, cloud, seg.slice(1), prev)[0] ?? 'x');
-            prev = seg;
-            return out;
-          })
-          .join('/') || '/';
-      const headers = (): Record<string, string> => ({
-        'x-auth-token': cloud.tokens.admin,
-        ...(route.family === 'compute' ? { 'openstack-api-version': 'compute latest' } : {}),
-      });
-      for (const method of route.own) {
-        if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
-          for (const t of templatesFor(method, route.url, fx)) {
-            const n = places(t).length;
-            for (let at = 1; at < n; at++) {
-              for (const value of HOSTILE) {
-                const body = writeJson(sanitize(mutate(t, [{ at, op: 'replace', key: '', value }]), agentHosts));
-                systematic++;
-                await exercise(
-                  { method, path, headers: { ...headers(), 'content-type': 'application/json' }, body, who: 'admin' },
-                  { route, clean: false, own: true, badToken: false, persona: 'admin' },
-                );
-              }
-            }
+      /** Sends one request, checks it, and keeps the fingerprint chain going. */
+      const exercise = async (
+        sent: Sent,
+        ctx: { route: RouteInfo | null; clean: boolean; own: boolean; badToken: boolean; persona: Persona | null },
+      ) => {
+        if (dirty || before === null) {
+          await cloud.drain();
+          before = await snapshot(cloud, tables);
+          dirty = false;
+        }
+        let got: Got;
+        const t0 = Date.now();
+        try {
+          got = await send(cloud.url, sent);
+          if (VERBOSE && Date.now() - t0 > 150)
+            console.log(`slow (${Date.now() - t0} ms): ${clip(describe(sent, got), 400)}`);
+        } catch (e) {
+          record(
+            { kind: 'no answer', detail: `${(e as Error).name}: ${(e as Error).message}` },
+            `${sent.method} ${ctx.route?.url ?? '?'}`,
+            describe(sent),
+            '',
+          );
+          dirty = true;
+          return;
+        }
+        const routeKey = `${sent.method} ${ctx.route?.url ?? '(no route)'}`;
+        bump(`${sent.method} ${got.status}`);
+        bump(`route ${ctx.route?.url ?? '-'}`);
+        const family = familyOfTarget(sent.path);
+        for (const v of checkResponse(sent.method, family, got))
+          record(v, `${routeKey} -> ${got.status}`, describe(sent, got), knownLabel(v.kind, sent, false, got), got);
+        if (ctx.clean && ctx.route && !ctx.own && (STD_METHODS as readonly string[]).includes(sent.method))
+          bump('oracle 405 applied');
+        if (ctx.route && ctx.own && ctx.badToken && ctx.route.protected.has(sent.method) && ctx.clean)
+          bump('oracle 401 applied');
+        if (
+          ctx.clean &&
+          ctx.route &&
+          !ctx.own &&
+          (STD_METHODS as readonly string[]).includes(sent.method) &&
+          got.status !== 405
+        ) {
+          record(
+            { kind: 'oracle: method the route lacks is not 405', detail: `own ${ctx.route.own.join(',')}` },
+            `${routeKey} -> ${got.status}`,
+            describe(sent, got),
+            '',
+          );
+        }
+        if (
+          ctx.route &&
+          ctx.own &&
+          ctx.badToken &&
+          ctx.route.protected.has(sent.method) &&
+          ctx.clean &&
+          got.status !== 401
+        ) {
+          record(
+            { kind: 'oracle: protected route without a valid token is not 401' },
+            `${routeKey} -> ${got.status}`,
+            describe(sent, got),
+            '',
+          );
+        }
+        if (got.status < 300 && ctx.persona && ctx.persona !== 'admin') {
+          const asked = sent.path + (sent.body ?? '') + JSON.stringify(sent.headers);
+          const leaked = foreign(cloud.projects[ctx.persona], family).filter(
+            (id) => got.text.includes(id) && !asked.toLowerCase().includes(id),
+          );
+          if (leaked.length)
+            record(
+              { kind: "isolation: another project's resource in a non-admin answer", detail: leaked.join(',') },
+              routeKey,
+              describe(sent, got),
+              '',
+            );
+        }
+        const safe =
+          ['GET', 'HEAD', 'OPTIONS'].includes(sent.method) || !(STD_METHODS as readonly string[]).includes(sent.method);
+        if (got.status >= 400 || safe) {
+          const after = await snapshot(cloud, tables);
+          const d = diff(before!, after);
+          if (d) {
+            record(
+              {
+                kind: got.status >= 400 ? 'state changed by a refused request' : 'state changed by a safe request',
+                detail: d,
+              },
+              routeKey,
+              describe(sent, got),
+              '',
+            );
           }
-        } else if (method !== 'HEAD') {
-          for (const key of CORE_QUERY_KEYS) {
-            systematic++;
+          before = after;
+        } else dirty = true;
+      };
+
+      const tokenFor = (who: AuthChoice, garbage: string): string | null => {
+        switch (who) {
+          case 'none':
+            return null;
+          case 'empty':
+            return '';
+          case 'garbage':
+            return garbage;
+          case 'stxgarbage':
+            return 'stx' + Buffer.from(garbage).toString('base64url').padEnd(43, 'A').slice(0, 43);
+          case 'revoked':
+            return fx.revoked;
+          default:
+            return cloud.tokens[who];
+        }
+      };
+
+      // --- phase 1: every route, every method, once each with and without a token -------------
+      for (const route of routes) {
+        let prev = '';
+        const realPath =
+          route.url
+            .split('/')
+            .map((seg) => {
+              const out = !seg.startsWith(':')
+                ? seg
+                : seg === ':project_id'
+                  ? cloud.projects.admin
+                  : (poolFor(fx, cloud, seg.slice(1), prev)[0] ?? 'x');
+              prev = seg;
+              return out;
+            })
+            .join('/') || '/';
+        for (const method of [...STD_METHODS]) {
+          for (const who of ['admin', 'none'] as const) {
+            const headers: Record<string, string> = {};
+            const token = tokenFor(who, '');
+            if (token !== null) headers['x-auth-token'] = token;
+            const own = route.own.includes(method);
+            let body: string | null = null;
+            if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+              body = writeJson(sanitize(templatesFor(method, route.url, fx)[0], agentHosts));
+              headers['content-type'] = 'application/json';
+            }
             await exercise(
-              { method, path: `${path}?${key}=x&${key}=y`, headers: headers(), body: null, who: 'admin' },
-              { route, clean: false, own: true, badToken: false, persona: 'admin' },
+              { method, path: realPath, headers, body, who },
+              { route, clean: body === null, own, badToken: who === 'none', persona: who === 'none' ? null : who },
             );
           }
         }
       }
-    }
-    const phase2b = Date.now() - started - phase1 - phase2;
+      const phase1 = Date.now() - started;
 
-    // --- phase 3: raw bytes below the HTTP parser -----------------------------------------
-    const port = Number(new URL(cloud.url).port);
-    const targets = [
-      '/v2.1/servers',
-      '/identity/v3/auth/tokens',
-      '/image/v2/images',
-      '/networking/v2.0/ports',
-      '/stratus/v1/faults',
-    ];
-    const tok = cloud.tokens.member;
-    const rawCases: Array<{ name: string; bytes: Buffer; target: string | null }> = [];
-    const line = (s: string) => Buffer.from(s, 'latin1');
-    for (const t of targets) {
-      const base = `Host: 127.0.0.1\r\nX-Auth-Token: ${tok}\r\nConnection: close\r\n`;
-      rawCases.push(
-        {
-          name: 'raw 0xff byte in path',
-          bytes: Buffer.concat([line(`GET ${t}/`), Buffer.from([0xff]), line(` HTTP/1.1\r\n${base}\r\n`)]),
-          target: t,
-        },
-        {
-          name: 'raw UTF-8 é in path',
-          bytes: Buffer.concat([line(`GET ${t}/`), Buffer.from('é', 'utf8'), line(` HTTP/1.1\r\n${base}\r\n`)]),
-          target: t,
-        },
-        { name: 'control byte 0x01 in path', bytes: line(`GET ${t}/\x01 HTTP/1.1\r\n${base}\r\n`), target: t },
-        {
-          name: 'over-long header (20 kB)',
-          bytes: line(`GET ${t} HTTP/1.1\r\n${base}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
-          target: t,
-        },
-        {
-          name: 'over-long path (20 kB)',
-          bytes: line(`GET ${t}/${'p'.repeat(20_000)} HTTP/1.1\r\n${base}\r\n`),
-          target: t,
-        },
-        { name: 'unknown HTTP version', bytes: line(`GET ${t} HTTP/9.9\r\n${base}\r\n`), target: t },
-        { name: 'space in path', bytes: line(`GET ${t}/a b HTTP/1.1\r\n${base}\r\n`), target: t },
-        {
-          name: 'bad Content-Length',
-          bytes: line(`POST ${t} HTTP/1.1\r\n${base}Content-Type: application/json\r\nContent-Length: abc\r\n\r\n{}`),
-          target: t,
-        },
-        {
-          name: 'Content-Length and Transfer-Encoding',
-          bytes: line(
-            `POST ${t} HTTP/1.1\r\n${base}Content-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
-          ),
-          target: t,
-        },
-        {
-          name: 'bad chunk size',
-          bytes: line(
-            `POST ${t} HTTP/1.1\r\n${base}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
-          ),
-          target: t,
-        },
-        {
-          name: 'header name with a space',
-          bytes: line(`GET ${t} HTTP/1.1\r\n${base}Bad Header: x\r\n\r\n`),
-          target: t,
-        },
-        { name: 'NUL in a header value', bytes: line(`GET ${t} HTTP/1.1\r\n${base}X-A: a\x00b\r\n\r\n`), target: t },
-        {
-          name: 'HTTP/1.1 without Host',
-          bytes: line(`GET ${t} HTTP/1.1\r\nX-Auth-Token: ${tok}\r\nConnection: close\r\n\r\n`),
-          target: t,
-        },
-        {
-          name: 'absolute-form target',
-          bytes: line(`GET http://127.0.0.1:${port}${t} HTTP/1.1\r\n${base}\r\n`),
-          target: `http://127.0.0.1:${port}${t}`,
-        },
-        { name: 'lower-case method', bytes: line(`get ${t} HTTP/1.1\r\n${base}\r\n`), target: t },
-        {
-          name: 'obsolete line folding',
-          bytes: line(`GET ${t} HTTP/1.1\r\n${base}X-Fold: a\r\n b\r\n\r\n`),
-          target: t,
-        },
-      );
-    }
-    rawCases.push(
-      { name: 'garbage request line', bytes: line('GARBAGE\r\n\r\n'), target: null },
-      { name: 'binary request line', bytes: Buffer.from([0, 1, 2, 0xfe, 13, 10, 13, 10]), target: null },
-      { name: 'request line without target', bytes: line('GET HTTP/1.1\r\nHost: x\r\n\r\n'), target: null },
-      {
-        name: 'request line with extra token',
-        bytes: line('GET /v2.1 HTTP/1.1 x\r\nHost: x\r\n\r\n'),
-        target: '/v2.1',
-      },
-    );
-    // Generated raw requests: a random byte string as the last path segment and as a header value.
-    const rawRuns = Math.max(10, Math.round(RUNS / 20));
-    fc.assert(
-      fc.property(
-        fc.constantFrom(...targets),
-        fc.uint8Array({ minLength: 1, maxLength: 16 }),
-        fc.uint8Array({ maxLength: 16 }),
-        (t, seg, hv) => {
-          const safeSeg = Buffer.from(
-            [...seg].filter((b) => b !== 0x20 && b !== 0x0d && b !== 0x0a && b !== 0x3f && b !== 0x23),
-          );
-          const safeHv = Buffer.from([...hv].filter((b) => b !== 0x0d && b !== 0x0a));
-          if (safeSeg.length === 0) return;
-          rawCases.push({
-            name: 'generated bytes in path / header',
-            bytes: Buffer.concat([
-              line(`GET ${t}/`),
-              safeSeg,
-              line(` HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Fuzz: `),
-              safeHv,
-              line('\r\n\r\n'),
-            ]),
-            target: t,
-          });
-        },
-      ),
-      { numRuns: rawRuns, seed: SEED },
-    );
-    for (let i = 0; i < rawCases.length; i += 8) {
-      await Promise.all(
-        rawCases.slice(i, i + 8).map(async (c) => {
-          const got = await rawExchange(port, c.bytes);
-          const shown = `raw ${c.name}: ${JSON.stringify(clip(c.bytes.toString('latin1'), 160))}`;
-          bump(`raw ${got?.status ?? 'none'}`);
-          if (!got) {
-            record({ kind: 'raw: no HTTP response' }, c.name, shown, '');
-            return;
+      // --- phase 2: random requests ---------------------------------------------------------
+      let runs = 0;
+      await fc.assert(
+        fc.asyncProperty(requestArb, async (r) => {
+          runs++;
+          const route = routes[r.route % routes.length];
+          let clean = true;
+          let paramIdx = 0;
+          let prev = '';
+          const segs: string[] = [];
+          for (const seg of route.url.split('/')) {
+            if (!seg.startsWith(':')) {
+              segs.push(seg);
+              prev = seg;
+              continue;
+            }
+            const name = seg.slice(1);
+            const c = r.params[paramIdx++ % r.params.length];
+            let value: string;
+            if (c.kind === 'pool') {
+              const pool = c.foreignPool ? allIds(fx, cloud) : poolFor(fx, cloud, name, prev);
+              value = pool.length ? ID_SPELLINGS[c.spelling](pool[c.pick % pool.length]) : 'x';
+            } else value = c.value;
+            if (!PLAIN_PARAM_RE.test(value) || staticSegments.has(value)) clean = false;
+            if (name === 'project_id' && !/^[0-9a-f]{32}$/.test(value)) clean = false;
+            segs.push(value);
+            prev = seg;
           }
-          const method = c.bytes.toString('latin1').split(' ')[0];
-          const ex = `${shown}\n      -> ${got.status} ${JSON.stringify(Object.fromEntries([...got.headers].filter(([k]) => k !== 'date')))} ${clip(got.text, 200)}`;
-          for (const v of checkResponse(method, c.target === null ? null : familyOfTarget(c.target), got)) {
-            record(v, `raw ${c.name} -> ${got.status}`, ex, knownLabel(v.kind, null, true, got), got);
+          let path = segs.join('/') || '/';
+          switch (r.variation) {
+            case 'none':
+              break;
+            case 'trailing':
+              path += '/';
+              break;
+            case 'double':
+              path = '/' + path;
+              clean = false;
+              break;
+            case 'extra':
+              path += '/extra';
+              clean = false;
+              break;
+            case 'upper': {
+              const u = path.toUpperCase();
+              if (u !== path) clean = false;
+              path = u;
+              break;
+            }
+            case 'dot':
+              path = path.replace(/^\/([^/]*)/, '/$1/.');
+              clean = false;
+              break;
           }
+          if (r.query.length) {
+            clean = false;
+            const parts: string[] = [];
+            for (const q of r.query) {
+              for (let i = 0; i < q.repeat; i++) {
+                const k = encodeURIComponent(q.key);
+                if (q.value.kind === 'novalue') parts.push(k);
+                else if (q.value.kind === 'raw') parts.push(`${k}=${q.value.value}`);
+                else {
+                  const ids = [...allIds(fx, cloud), ...fx.hosts];
+                  parts.push(`${k}=${encodeURIComponent(ids[(q.value.pick + i) % ids.length])}`);
+                }
+              }
+            }
+            path += '?' + parts.join('&');
+          }
+          const method = r.method === 'own' ? route.own[r.ownPick % route.own.length] : r.method;
+          const own = route.own.includes(method);
+          const headers: Record<string, string> = {};
+          const token = tokenFor(r.auth.who, r.auth.garbage);
+          if (token !== null) headers['x-auth-token'] = token;
+          const badToken = ['none', 'empty', 'garbage', 'revoked', 'stxgarbage'].includes(r.auth.who);
+          if (r.version.modern !== null) {
+            headers['openstack-api-version'] = r.version.modern;
+            clean = false;
+          }
+          if (r.version.legacy !== null) {
+            headers['x-openstack-nova-api-version'] = r.version.legacy;
+            clean = false;
+          }
+          if (r.subject)
+            headers['x-subject-token'] =
+              r.subject.kind === 'disposable'
+                ? fx.subjects[r.subject.n % fx.subjects.length]
+                : r.subject.kind === 'revoked'
+                  ? fx.revoked
+                  : r.auth.garbage;
+          if (r.accept !== null) headers.accept = r.accept;
+          let body: string | null = null;
+          if (method !== 'GET' && method !== 'HEAD' && r.body.kind !== 'none') {
+            const templates = templatesFor(method, route.url, fx);
+            switch (r.body.kind) {
+              case 'template':
+                body = writeJson(
+                  sanitize(mutate(templates[r.body.pick % templates.length], r.body.mutations), agentHosts),
+                );
+                break;
+              case 'json':
+                body = writeJson(sanitize(structuredClone(r.body.value), agentHosts));
+                break;
+              case 'deep': {
+                const t = templates[r.body.pick % templates.length];
+                const key = isObj(t) && Object.keys(t).length ? Object.keys(t)[0] : 'lock';
+                const deep = writeJson({ __deep: r.body.depth, shape: r.body.shape } as unknown as J);
+                body = r.body.wrapInTemplateKey ? `{${JSON.stringify(key)}:${deep}}` : deep;
+                break;
+              }
+              case 'text':
+                body = r.body.text;
+                break;
+            }
+            if (r.contentType !== null) headers['content-type'] = r.contentType;
+          }
+          if (body !== null) clean = false;
+          const persona = PERSONAS.includes(r.auth.who as Persona) ? (r.auth.who as Persona) : null;
+          await exercise({ method, path, headers, body, who: r.auth.who }, { route, clean, own, badToken, persona });
         }),
+        {
+          numRuns: RUNS,
+          seed: SEED,
+          endOnFailure: true,
+          interruptAfterTimeLimit: process.env.STRATUS_FUZZ_RUNS ? 600_000 : 25_000,
+          markInterruptAsFailure: false,
+        },
       );
-    }
-    await cloud.drain();
+      const phase2 = Date.now() - started - phase1;
 
-    // --- the process still answers --------------------------------------------------------
-    const health = await cloud.request('GET', '/stratus/health');
-    assert.equal(health.status, 200, `health after the fuzz: ${health.status} ${health.text}`);
-    assert.deepEqual(health.body, { status: 'ok' });
+      // --- phase 2b: systematic edges (after the random phase: these may delete fixtures) ------
+      // Every own method of every route, as admin (the caller who gets furthest), with each place
+      // of each body template replaced by a hostile value, and each core query parameter repeated.
+      const HOSTILE: J[] = [null, {}, [1], 1, 'x'.repeat(300), { __deep: 5000, shape: 'array' } as unknown as J];
+      let systematic = 0;
+      for (const route of routes) {
+        let prev = '';
+        const path =
+          route.url
+            .split('/')
+            .map((seg) => {
+              const out = !seg.startsWith(':')
+                ? seg
+                : seg === ':project_id'
+                  ? cloud.projects.admin
+                  : (poolFor(fx, cloud, seg.slice(1), prev)[0] ?? 'x');
+              prev = seg;
+              return out;
+            })
+            .join('/') || '/';
+        const headers = (): Record<string, string> => ({
+          'x-auth-token': cloud.tokens.admin,
+          ...(route.family === 'compute' ? { 'openstack-api-version': 'compute latest' } : {}),
+        });
+        for (const method of route.own) {
+          if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+            for (const t of templatesFor(method, route.url, fx)) {
+              const n = places(t).length;
+              for (let at = 1; at < n; at++) {
+                for (const value of HOSTILE) {
+                  const body = writeJson(sanitize(mutate(t, [{ at, op: 'replace', key: '', value }]), agentHosts));
+                  systematic++;
+                  await exercise(
+                    { method, path, headers: { ...headers(), 'content-type': 'application/json' }, body, who: 'admin' },
+                    { route, clean: false, own: true, badToken: false, persona: 'admin' },
+                  );
+                }
+              }
+            }
+          } else if (method !== 'HEAD') {
+            for (const key of CORE_QUERY_KEYS) {
+              systematic++;
+              await exercise(
+                { method, path: `${path}?${key}=x&${key}=y`, headers: headers(), body: null, who: 'admin' },
+                { route, clean: false, own: true, badToken: false, persona: 'admin' },
+              );
+            }
+          }
+        }
+      }
+      const phase2b = Date.now() - started - phase1 - phase2;
 
-    const elapsed = Date.now() - started;
-    if (VERBOSE) {
-      console.log(
-        `route fuzz: seed ${SEED}; ${routes.length} routes; phase 1 ${phase1} ms, phase 2 ${runs} runs ${phase2} ms, phase 2b ${systematic} requests ${phase2b} ms, ${rawCases.length} raw cases; total ${elapsed} ms`,
+      // --- phase 3: raw bytes below the HTTP parser -----------------------------------------
+      const port = Number(new URL(cloud.url).port);
+      const targets = [
+        '/v2.1/servers',
+        '/identity/v3/auth/tokens',
+        '/image/v2/images',
+        '/networking/v2.0/ports',
+        '/stratus/v1/faults',
+      ];
+      const tok = cloud.tokens.member;
+      const rawCases: Array<{ name: string; bytes: Buffer; target: string | null }> = [];
+      const line = (s: string) => Buffer.from(s, 'latin1');
+      for (const t of targets) {
+        const base = `Host: 127.0.0.1\r\nX-Auth-Token: ${tok}\r\nConnection: close\r\n`;
+        rawCases.push(
+          {
+            name: 'raw 0xff byte in path',
+            bytes: Buffer.concat([line(`GET ${t}/`), Buffer.from([0xff]), line(` HTTP/1.1\r\n${base}\r\n`)]),
+            target: t,
+          },
+          {
+            name: 'raw UTF-8 é in path',
+            bytes: Buffer.concat([line(`GET ${t}/`), Buffer.from('é', 'utf8'), line(` HTTP/1.1\r\n${base}\r\n`)]),
+            target: t,
+          },
+          { name: 'control byte 0x01 in path', bytes: line(`GET ${t}/\x01 HTTP/1.1\r\n${base}\r\n`), target: t },
+          {
+            name: 'over-long header (20 kB)',
+            bytes: line(`GET ${t} HTTP/1.1\r\n${base}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
+            target: t,
+          },
+          {
+            name: 'over-long path (20 kB)',
+            bytes: line(`GET ${t}/${'p'.repeat(20_000)} HTTP/1.1\r\n${base}\r\n`),
+            target: t,
+          },
+          { name: 'unknown HTTP version', bytes: line(`GET ${t} HTTP/9.9\r\n${base}\r\n`), target: t },
+          { name: 'space in path', bytes: line(`GET ${t}/a b HTTP/1.1\r\n${base}\r\n`), target: t },
+          {
+            name: 'bad Content-Length',
+            bytes: line(`POST ${t} HTTP/1.1\r\n${base}Content-Type: application/json\r\nContent-Length: abc\r\n\r\n{}`),
+            target: t,
+          },
+          {
+            name: 'Content-Length and Transfer-Encoding',
+            bytes: line(
+              `POST ${t} HTTP/1.1\r\n${base}Content-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+            ),
+            target: t,
+          },
+          {
+            name: 'bad chunk size',
+            bytes: line(
+              `POST ${t} HTTP/1.1\r\n${base}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
+            ),
+            target: t,
+          },
+          {
+            name: 'header name with a space',
+            bytes: line(`GET ${t} HTTP/1.1\r\n${base}Bad Header: x\r\n\r\n`),
+            target: t,
+          },
+          { name: 'NUL in a header value', bytes: line(`GET ${t} HTTP/1.1\r\n${base}X-A: a\x00b\r\n\r\n`), target: t },
+          {
+            name: 'HTTP/1.1 without Host',
+            bytes: line(`GET ${t} HTTP/1.1\r\nX-Auth-Token: ${tok}\r\nConnection: close\r\n\r\n`),
+            target: t,
+          },
+          {
+            name: 'absolute-form target',
+            bytes: line(`GET http://127.0.0.1:${port}${t} HTTP/1.1\r\n${base}\r\n`),
+            target: `http://127.0.0.1:${port}${t}`,
+          },
+          { name: 'lower-case method', bytes: line(`get ${t} HTTP/1.1\r\n${base}\r\n`), target: t },
+          {
+            name: 'obsolete line folding',
+            bytes: line(`GET ${t} HTTP/1.1\r\n${base}X-Fold: a\r\n b\r\n\r\n`),
+            target: t,
+          },
+        );
+      }
+      rawCases.push(
+        { name: 'garbage request line', bytes: line('GARBAGE\r\n\r\n'), target: null },
+        { name: 'binary request line', bytes: Buffer.from([0, 1, 2, 0xfe, 13, 10, 13, 10]), target: null },
+        { name: 'request line without target', bytes: line('GET HTTP/1.1\r\nHost: x\r\n\r\n'), target: null },
+        {
+          name: 'request line with extra token',
+          bytes: line('GET /v2.1 HTTP/1.1 x\r\nHost: x\r\n\r\n'),
+          target: '/v2.1',
+        },
       );
-      console.log(Object.fromEntries([...counts].sort()));
-      for (const r of routes) console.log(`  ${r.url} own=${r.own.join(',')} protected=${[...r.protected].join(',')}`);
+      // Generated raw requests: a random byte string as the last path segment and as a header value.
+      const rawRuns = Math.max(10, Math.round(RUNS / 20));
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...targets),
+          fc.uint8Array({ minLength: 1, maxLength: 16 }),
+          fc.uint8Array({ maxLength: 16 }),
+          (t, seg, hv) => {
+            const safeSeg = Buffer.from(
+              [...seg].filter((b) => b !== 0x20 && b !== 0x0d && b !== 0x0a && b !== 0x3f && b !== 0x23),
+            );
+            const safeHv = Buffer.from([...hv].filter((b) => b !== 0x0d && b !== 0x0a));
+            if (safeSeg.length === 0) return;
+            rawCases.push({
+              name: 'generated bytes in path / header',
+              bytes: Buffer.concat([
+                line(`GET ${t}/`),
+                safeSeg,
+                line(` HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Fuzz: `),
+                safeHv,
+                line('\r\n\r\n'),
+              ]),
+              target: t,
+            });
+          },
+        ),
+        { numRuns: rawRuns, seed: SEED },
+      );
+      for (let i = 0; i < rawCases.length; i += 8) {
+        await Promise.all(
+          rawCases.slice(i, i + 8).map(async (c) => {
+            const got = await rawExchange(port, c.bytes);
+            const shown = `raw ${c.name}: ${JSON.stringify(clip(c.bytes.toString('latin1'), 160))}`;
+            bump(`raw ${got?.status ?? 'none'}`);
+            if (!got) {
+              record({ kind: 'raw: no HTTP response' }, c.name, shown, '');
+              return;
+            }
+            const method = c.bytes.toString('latin1').split(' ')[0];
+            const ex = `${shown}\n      -> ${got.status} ${JSON.stringify(Object.fromEntries([...got.headers].filter(([k]) => k !== 'date')))} ${clip(got.text, 200)}`;
+            for (const v of checkResponse(method, c.target === null ? null : familyOfTarget(c.target), got)) {
+              record(v, `raw ${c.name} -> ${got.status}`, ex, knownLabel(v.kind, null, true, got), got);
+            }
+          }),
+        );
+      }
+      await cloud.drain();
+
+      // --- the process still answers --------------------------------------------------------
+      const health = await cloud.request('GET', '/stratus/health');
+      assert.equal(health.status, 200, `health after the fuzz: ${health.status} ${health.text}`);
+      assert.deepEqual(health.body, { status: 'ok' });
+
+      const elapsed = Date.now() - started;
+      if (VERBOSE) {
+        console.log(
+          `route fuzz: seed ${SEED}; ${routes.length} routes; phase 1 ${phase1} ms, phase 2 ${runs} runs ${phase2} ms, phase 2b ${systematic} requests ${phase2b} ms, ${rawCases.length} raw cases; total ${elapsed} ms`,
+        );
+        console.log(Object.fromEntries([...counts].sort()));
+        for (const r of routes)
+          console.log(`  ${r.url} own=${r.own.join(',')} protected=${[...r.protected].join(',')}`);
+      }
+      const report = [...violations]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `- ${k} x${v.count}${v.label}\n    e.g. ${v.example}`)
+        .join('\n');
+      assert.equal(
+        violations.size,
+        0,
+        `route fuzz (seed ${SEED}, STRATUS_FUZZ_SEED=${SEED} to reproduce): ${violations.size} kinds of violation:\n${report}`,
+      );
+    } finally {
+      await cloud.close();
+      await database.drop();
     }
-    const report = [...violations]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => `- ${k} x${v.count}${v.label}\n    e.g. ${v.example}`)
-      .join('\n');
-    assert.equal(
-      violations.size,
-      0,
-      `route fuzz (seed ${SEED}, STRATUS_FUZZ_SEED=${SEED} to reproduce): ${violations.size} kinds of violation:\n${report}`,
-    );
-  } finally {
-    await cloud.close();
-  }
-});
+  });
+}

@@ -1,4 +1,4 @@
-// Soft delete (reclaim_instance_interval > 0): behaviour rows B29–B38, with an injected clock.
+// Soft delete (reclaim_instance_interval > 0): behaviour rows B29–B38 (docs/delete-server.md §7), with an injected clock.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestCloud, type Persona } from '../../src/testing/kit.js';

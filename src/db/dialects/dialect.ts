@@ -3,7 +3,6 @@ import type { Database } from '../schema.js';
 import type { Executor } from '../executor.js';
 import { makeTransact, type DialectName, type Transact } from './transact.js';
 
-export type { DialectName };
 import { TaskListener, notifyChannel, type TaskEvents, type TaskSignal } from './notify.js';
 
 /**
@@ -87,6 +86,15 @@ const sqliteErrors = {
     return c === 'SQLITE_CONSTRAINT_UNIQUE' || c === 'SQLITE_CONSTRAINT_PRIMARYKEY';
   },
 };
+
+/**
+ * A value the database refuses to hold: PostgreSQL's NUL in text (22021, 22P05), a number out of
+ * its column's range (22003) or text it cannot read as the column's type (22P02). The input is at
+ * fault, not the service: SQLite stores such values, so the same request must not become a 500
+ * on PostgreSQL.
+ */
+const PG_INVALID_VALUE = new Set(['22021', '22P05', '22003', '22P02']);
+export const isInvalidValue = (err: unknown): boolean => PG_INVALID_VALUE.has(errorCode(err));
 
 /** Either dialect's "cannot reach the database" (for the HTTP fault mapper, which serves both). */
 export const isUnavailableError = (err: unknown): boolean =>

@@ -6,8 +6,9 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import { attachDialect, postgresDialect, sqliteDialect, type Dialect } from './dialect.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-export { dialectOf, isUnavailableError, isUniqueViolation, type Dialect, type DialectName } from './dialect.js';
+export { isInvalidValue, isUnavailableError, isUniqueViolation, type Dialect } from './dialect.js';
 
 export interface OpenedDb {
   db: Kysely<Database>;
@@ -95,14 +96,8 @@ function startCheckpointer(file: string): { stop(): Promise<void> } {
       // Held (ref) while it closes its connection, so the process waits for that and no longer.
       worker.ref();
       worker.postMessage('stop');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        exited,
-        new Promise((r) => {
-          timer = setTimeout(r, 2000);
-        }),
-      ]);
-      clearTimeout(timer);
+      // An unref'd timer: once the worker is gone it keeps nothing alive.
+      await Promise.race([exited, sleep(2000, undefined, { ref: false })]);
       await worker.terminate();
     },
   };

@@ -1,5 +1,6 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 /** The two SQL dialects Stratus runs on (the dialect object, dialect.ts, is built on this). */
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -35,7 +36,7 @@ export function makeTransact(
           return await db.transaction().execute(fn);
         } catch (e) {
           if (attempt >= 3 || !isRetryable(e)) throw e;
-          await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
+          await sleep(5 * attempt + Math.random() * 10);
         }
       }
     };

@@ -44,13 +44,13 @@ export async function insertToken(ex: Executor, row: TokensTable): Promise<void>
   await ex.insertInto('tokens').values(row).execute();
 }
 
-/** The token row with its user's current password generation (no row: unknown token or user gone). */
+/** The token row with its user's current password generation and enabled flag (no row: unknown token or user gone). */
 export async function findToken(ex: Executor, tokenHash: string) {
   return ex
     .selectFrom('tokens')
     .innerJoin('users', 'users.id', 'tokens.user_id')
     .selectAll('tokens')
-    .select('users.password_generation as user_password_generation')
+    .select(['users.password_generation as user_password_generation', 'users.enabled as user_enabled'])
     .where('tokens.token_hash', '=', tokenHash)
     .executeTakeFirst();
 }
@@ -62,6 +62,11 @@ export async function setUserPassword(ex: Executor, userId: string, passwordHash
     .set((eb) => ({ password_hash: passwordHash, password_generation: eb('password_generation', '+', 1) }))
     .where('id', '=', userId)
     .execute();
+}
+
+/** A new hash of the same password (a new salt): tokens stay valid, the generation does not move. */
+export async function resaltUserPassword(ex: Executor, userId: string, passwordHash: string): Promise<void> {
+  await ex.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
 }
 
 export async function revokeToken(ex: Executor, tokenHash: string): Promise<number> {

@@ -4,6 +4,7 @@ import { dialectOf } from '../dialects/dialect.js';
 import { prepared } from '../prepared.js';
 import type { ServersTable } from '../schema.js';
 import type { TaskState, VmState } from '../../domain/states.js';
+import { purgeOrphanTags, whereTags, type TagFilters } from './server-tags.repository.js';
 
 /**
  * A server as read: vm_state and task_state are the domain's unions. Only this module writes
@@ -156,6 +157,7 @@ export interface ServerListFilter {
   reservationId?: string;
   locked?: boolean;
   userId?: string;
+  tags?: TagFilters;
   sortKey: keyof ServersTable;
   sortDir: 'asc' | 'desc';
   limit: number;
@@ -170,7 +172,8 @@ export async function listServers(ex: Executor, f: ServerListFilter): Promise<Se
     q = q.where((eb) => eb.or([eb('deleted', '=', 1), eb('vm_state', '=', 'soft-delete')]));
   if (f.name !== undefined) {
     const pattern = `%${f.name.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-    q = q.where(sql<boolean>`name like ${pattern} escape '\\'`);
+    // Case-insensitive on both dialects (SQLite's LIKE ignores ASCII case, PostgreSQL's does not).
+    q = q.where(sql<boolean>`lower(name) like lower(${pattern}) escape '\\'`);
   }
   if (f.vmStates) q = q.where('vm_state', 'in', f.vmStates.length ? f.vmStates : ['-none-']);
   if (f.taskStates) {
@@ -191,6 +194,7 @@ export async function listServers(ex: Executor, f: ServerListFilter): Promise<Se
   if (f.reservationId !== undefined) q = q.where('reservation_id', '=', f.reservationId);
   if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
   if (f.locked !== undefined) q = q.where('locked_by', f.locked ? 'is not' : 'is', null);
+  q = whereTags(q, f.tags);
   const key = f.sortKey;
   const desc = f.sortDir === 'desc';
   const cmp = desc ? '<' : '>';
@@ -277,6 +281,7 @@ export async function purgeDeletedServers(ex: Executor, before: string): Promise
     .execute();
   await ex.deleteFrom('instance_actions').where('server_id', 'in', ids).execute();
   const r = await ex.deleteFrom('servers').where('deleted', '=', 1).where('deleted_at', '<', before).executeTakeFirst();
+  await purgeOrphanTags(ex);
   return Number(r.numDeletedRows);
 }
 

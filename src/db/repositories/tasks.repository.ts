@@ -128,7 +128,7 @@ export async function retryTask(
     .execute();
 }
 
-/** Re-queues an open task now (used by a repeated DELETE of a stuck delete, spec §3.4). */
+/** Re-queues an open task now (used by a repeated DELETE of a stuck delete, docs/delete-server.md §3.4). */
 export async function requeueTask(ex: Executor, id: string, nowIso: string): Promise<void> {
   await ex
     .updateTable('tasks')

@@ -1,5 +1,6 @@
 import type { Clock } from '../../domain/clock.js';
 import type { ComputeDriver, GuestPower, GuestSpec } from '../driver.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A fault injected through the control API, as the decorator needs it. */
 export interface InjectedFault {
@@ -67,7 +68,7 @@ export class FaultInjectingDriver implements ComputeDriver {
     for (;;) {
       const left = deadline - this.clock.now().getTime();
       if (left <= 0 || (await done())) return;
-      await new Promise((r) => setTimeout(r, Math.min(left, RECHECK_MS)));
+      await sleep(Math.min(left, RECHECK_MS));
     }
   }
 

@@ -16,10 +16,12 @@ import { listServices, updateService, type ServiceView } from './services.js';
 import { consoleOutput } from './console.js';
 import { listFlavors, showFlavor, type FlavorRow } from './flavors.js';
 import { serverDetails } from './server-details.js';
-import { invalid, noSuchAction } from '../../domain/errors.js';
+import { registerKeypairRoutes } from './keypairs.routes.js';
+import { registerServerMetadataRoutes } from './server-metadata.routes.js';
+import { metadataItemsLimit } from './server-metadata.js';
+import { invalid, noSuchAction, unknownServiceAction } from '../../domain/errors.js';
 import { novaUsecTime } from '../../domain/clock.js';
 import { baseUrl, callerOf } from '../../http/request.js';
-import { HttpFault } from '../../http/fault-mapper.js';
 import { atLeast, MAX_VERSION_STRING } from '../../http/microversion.js';
 import { RouteTable } from '../../http/route-table.js';
 import { renderServer, renderServerBrief, serverLinks, type ViewContext } from './servers.view.js';
@@ -93,7 +95,11 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     rows: Array<{ id: string }>,
     opts: { ports: boolean },
   ) {
-    const details = await serverDetails(deps, caller, rows, { ports: opts.ports, hostStatus: atLeast(request.mv, 16) });
+    const details = await serverDetails(deps, caller, rows, {
+      ports: opts.ports,
+      hostStatus: atLeast(request.mv, 16),
+      tags: atLeast(request.mv, 26),
+    });
     const ctx: ViewContext = {
       mv: request.mv,
       ...linkBases(request),
@@ -101,6 +107,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       showHostStatus: details.hostStatus !== undefined,
       networkNames: details.networkNames,
       hostStatus: details.hostStatus,
+      tagsOf: details.tagsOf,
     };
     return { ctx, portsOf: details.portsOf };
   }
@@ -174,6 +181,15 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       sortDir: last('sort_dir'),
       userId: last('user_id'),
       strictStatus: atLeast(request.mv, 38),
+      // 2.26: comma-separated tag filters (Nova's TAG_SEARCH_FILTERS).
+      tags: atLeast(request.mv, 26)
+        ? {
+            all: last('tags')?.split(','),
+            any: last('tags-any')?.split(','),
+            notAll: last('not-tags')?.split(','),
+            notAny: last('not-tags-any')?.split(','),
+          }
+        : undefined,
     });
     const { ctx, portsOf } = await viewContext(request, caller, rows, { ports: detail });
     let body: Record<string, unknown>;
@@ -208,6 +224,10 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
         throw invalid(
           "Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)",
         );
+      if (!atLeast(request.mv, 52) && s.tags !== undefined)
+        throw invalid(
+          "Invalid input for field/attribute server. Additional properties are not allowed ('tags' was unexpected)",
+        );
       const toCount = (v: unknown, d: number) => (v === undefined ? d : Number(v));
       const minCount = toCount(s.min_count, 1);
       const maxCount = toCount(s.max_count, minCount);
@@ -217,6 +237,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
         flavorRef: String(s.flavorRef),
         networks: s.networks as RequestedNetworks,
         metadata: s.metadata,
+        tags: s.tags,
         description: s.description,
         keyName: s.key_name ?? undefined,
         availabilityZone: s.availability_zone ?? undefined,
@@ -470,7 +491,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
               : id === 'force-down' && atLeast(request.mv, 11)
                 ? { forcedDown: b.forced_down === true }
                 : null;
-      if (!changes) throw new HttpFault(404, 'itemNotFound', 'Unknown action');
+      if (!changes) throw unknownServiceAction(id);
       const res = await updateService(deps, caller, { host: b.host, binary: b.binary }, changes);
       const out: Record<string, unknown> = { host: res.row.host, binary: res.row.binary };
       if ('status' in changes) out.status = changes.status;
@@ -482,11 +503,11 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   );
 
   // Limits are asked for by some clients before create; Stratus has no quotas (-1 = unlimited).
-  r.add('GET', '/limits', async () => ({
+  r.add('GET', '/limits', async (request) => ({
     limits: {
       rate: [],
       absolute: {
-        maxServerMeta: 128,
+        maxServerMeta: metadataItemsLimit(deps, callerOf(request).projectId),
         maxTotalInstances: -1,
         maxPersonality: 5,
         totalServerGroupsUsed: 0,
@@ -510,4 +531,6 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   }));
 
   r.finish();
+  registerKeypairRoutes(app, deps);
+  registerServerMetadataRoutes(app, deps);
 }

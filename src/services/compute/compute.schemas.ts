@@ -8,6 +8,7 @@ export interface CreateServerBody {
   flavorRef: string | number;
   networks?: unknown;
   metadata?: Record<string, string>;
+  tags?: string[];
   min_count?: number | string;
   max_count?: number | string;
   description?: string | null;
@@ -68,16 +69,16 @@ export const createServer = {
             },
           ],
         },
+        // Nova's parameter_types.metadata; more than metadata_items is the quota's 403, not a 400.
         metadata: {
           type: 'object',
-          maxProperties: 128,
-          additionalProperties: { type: 'string', maxLength: 255 },
-          propertyNames: { minLength: 1, maxLength: 255 },
+          patternProperties: { '^[a-zA-Z0-9_:. -]{1,255}$': { type: 'string', maxLength: 255 } },
+          additionalProperties: false,
         },
         min_count: count,
         max_count: count,
         return_reservation_id: { type: 'boolean' },
-        key_name: { type: ['string', 'null'], maxLength: 255 },
+        key_name: { type: 'string', minLength: 1, maxLength: 255 },
         availability_zone: { type: ['string', 'null'], maxLength: 255 },
         user_data: { type: 'string', maxLength: 65535 },
         adminPass: { type: 'string', maxLength: 255 },
@@ -87,7 +88,11 @@ export const createServer = {
         config_drive: { type: ['boolean', 'string'] },
         'OS-DCF:diskConfig': { enum: ['AUTO', 'MANUAL'] },
         block_device_mapping_v2: { type: 'array', maxItems: 0 },
-        tags: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 60 } },
+        tags: {
+          type: 'array',
+          maxItems: 50,
+          items: { type: 'string', pattern: '^[^,/]*$', minLength: 1, maxLength: 60 },
+        },
         hostname: { type: 'string', maxLength: 255 },
       },
     },

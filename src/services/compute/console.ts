@@ -1,9 +1,11 @@
 import type { Caller, Deps } from './context.js';
 import { authorize, findServer, serviceIsUp } from './access.js';
+import { serverForCheck } from './server-actions.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import * as tasksRepo from '../../db/repositories/tasks.repository.js';
-import { DomainError, conflict, serverNotReady } from '../../domain/errors.js';
+import { conflict, consoleNotAvailable, serverNotReady } from '../../domain/errors.js';
 import { LIFECYCLE, checkAction } from '../../domain/lifecycle.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const WAIT_MS = 10000;
 
@@ -21,18 +23,7 @@ export async function consoleOutput(
   const spec = LIFECYCLE.getConsoleOutput;
   authorize(deps, caller, spec.rule, { project_id: row.project_id, user_id: row.user_id });
   const svc = row.host ? await svcRepo.getComputeService(deps.db, row.host) : undefined;
-  checkAction(
-    'getConsoleOutput',
-    {
-      id: row.id,
-      vmState: row.vm_state,
-      taskState: row.task_state,
-      locked: row.locked_by !== null,
-      launchedAt: row.launched_at,
-      host: row.host,
-    },
-    caller.isAdmin,
-  );
+  checkAction('getConsoleOutput', serverForCheck(row), caller.isAdmin);
   // Nova parity: a guest on no host, or on a node that is down, "is not ready" (409).
   if (!row.host || !serviceIsUp(deps, svc)) throw serverNotReady(row.id);
   const task = await deps.transact((tx) =>
@@ -50,9 +41,9 @@ export async function consoleOutput(
     if (t && t.state === 'dead') {
       // Nova parity: the hypervisor could not read the guest's console (ConsoleNotAvailable) → 404.
       await tasksRepo.deleteTask(deps.db, taskId);
-      throw new DomainError('not-found', 'ConsoleNotAvailable', 'Guest does not have a console available.');
+      throw consoleNotAvailable();
     }
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
   await tasksRepo.deleteTask(deps.db, taskId);
   // Nova would fail with a 500 after its RPC timeout; a 409 naming the cause is more useful.

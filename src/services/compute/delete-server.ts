@@ -26,7 +26,7 @@ export interface DeleteOutcome {
 }
 
 /**
- * DELETE /servers/{id} and the forceDelete action (delete-server.md). One transaction: read
+ * DELETE /servers/{id} and the forceDelete action (docs/delete-server.md; the B rows cited below are its §7). One transaction: read
  * the row (locked for the transaction), decide with the pure plan, write with compare-and-set and
  * enqueue the terminate task; the agent does the rest.
  */
@@ -68,7 +68,7 @@ export async function deleteServer(
       case 'locked':
         throw serverLocked(row.id);
       case 'noop': {
-        // Stratus differs from Nova (spec §3.4): a repeated DELETE re-queues a delete whose task died or expired.
+        // Stratus differs from Nova (docs/delete-server.md §3.4): a repeated DELETE re-queues a delete whose task died or expired.
         const open = await tasks.openTasksForServer(tx, row.id);
         const del = open.find((t) => t.kind === TERMINATE || t.kind === SOFT_DELETE);
         const stuck = !del || (del.state === 'leased' && del.lease_expires_at !== null && del.lease_expires_at < now);
@@ -119,13 +119,7 @@ export async function deleteServer(
 }
 
 /** Deletes the record and releases ports at once (Nova's _local_delete / _delete_while_booting). */
-export async function localDelete(
-  deps: Deps,
-  tx: Executor,
-  serverId: string,
-  now: string,
-  vmState: VmState,
-): Promise<void> {
+async function localDelete(deps: Deps, tx: Executor, serverId: string, now: string, vmState: VmState): Promise<void> {
   // Server row, then ports: one lock order everywhere (the agent's terminate does the same).
   await servers.markServerDeleted(tx, serverId, now, vmState);
   await releaseServerPorts(deps, tx, serverId);

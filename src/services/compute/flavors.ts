@@ -1,6 +1,6 @@
 import type { Deps } from './context.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
-import { DomainError } from '../../domain/errors.js';
+import { flavorNotFound } from '../../domain/errors.js';
 
 export type FlavorRow = NonNullable<Awaited<ReturnType<typeof catalog.getFlavor>>>;
 
@@ -11,6 +11,6 @@ export async function listFlavors(deps: Deps): Promise<FlavorRow[]> {
 
 export async function showFlavor(deps: Deps, id: string): Promise<FlavorRow> {
   const f = await catalog.getFlavor(deps.db, id);
-  if (!f) throw new DomainError('not-found', 'FlavorNotFound', `Flavor ${id} could not be found.`);
+  if (!f) throw flavorNotFound(id);
   return f;
 }

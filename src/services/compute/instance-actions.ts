@@ -1,9 +1,9 @@
 import type { Caller, Deps } from './context.js';
 import { authorize, allowed, findServer } from './access.js';
 import * as actions from '../../db/repositories/actions.repository.js';
-import { DomainError } from '../../domain/errors.js';
+import { instanceActionNotFound } from '../../domain/errors.js';
 
-/** os-instance-actions: from 2.21 the actions of a deleted server stay readable (B48). */
+/** os-instance-actions: from 2.21 the actions of a deleted server stay readable (docs/delete-server.md B48). */
 export async function listInstanceActions(deps: Deps, caller: Caller, serverId: string, readDeleted: boolean) {
   const row = await findServer(deps.db, caller, serverId, { readDeleted });
   authorize(deps, caller, 'os_compute_api:os-instance-actions:list', {
@@ -24,12 +24,7 @@ export async function showInstanceAction(
   const target = { project_id: row.project_id, user_id: row.user_id };
   authorize(deps, caller, 'os_compute_api:os-instance-actions:show', target);
   const action = await actions.getActionByRequestId(deps.db, row.id, requestId);
-  if (!action)
-    throw new DomainError(
-      'not-found',
-      'InstanceActionNotFound',
-      `Action ${requestId} on instance ${row.id} could not be found.`,
-    );
+  if (!action) throw instanceActionNotFound(requestId, row.id);
   const events = await actions.listEvents(deps.db, action.id);
   return {
     server: row,

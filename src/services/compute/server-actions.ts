@@ -66,7 +66,7 @@ export async function powerAction(
   deps.tasks.dispatch([task]);
 }
 
-/** lock (B39): owner or admin; `locked_by` remembers who, so an owner cannot lift an admin's lock. */
+/** lock (docs/delete-server.md B39): owner or admin; `locked_by` remembers who, so an owner cannot lift an admin's lock. */
 export async function lockServer(deps: Deps, caller: Caller, id: string, reason: string | null): Promise<void> {
   const row = await findServer(deps.db, caller, id);
   authorize(deps, caller, LIFECYCLE.lock.rule, { project_id: row.project_id, user_id: row.user_id });
@@ -88,7 +88,7 @@ export async function lockServer(deps: Deps, caller: Caller, id: string, reason:
   });
 }
 
-/** unlock (B40, B41): an admin's lock needs unlock_override. */
+/** unlock (docs/delete-server.md B40, B41): an admin's lock needs unlock_override. */
 export async function unlockServer(deps: Deps, caller: Caller, id: string): Promise<void> {
   // The decision holds only for the lock it saw: if the lock changed meanwhile (an admin locked
   // it), decide again instead of lifting a lock the caller was never authorised to lift.
@@ -134,7 +134,7 @@ export async function resetState(deps: Deps, caller: Caller, id: string, state: 
   });
 }
 
-/** restore of a SOFT_DELETED server (B33–B35). */
+/** restore of a SOFT_DELETED server (docs/delete-server.md B33–B35). */
 export async function restoreServer(deps: Deps, caller: Caller, id: string): Promise<void> {
   const row = await findServer(deps.db, caller, id);
   authorize(deps, caller, LIFECYCLE.restore.rule, { project_id: row.project_id, user_id: row.user_id });
@@ -171,7 +171,7 @@ export async function restoreServer(deps: Deps, caller: Caller, id: string): Pro
   deps.tasks.dispatch([task]);
 }
 
-/** forceDelete (B36–B38): a hard delete from any state, whatever reclaim says. */
+/** forceDelete (docs/delete-server.md B36–B38): a hard delete from any state, whatever reclaim says. */
 export async function forceDeleteServer(deps: Deps, caller: Caller, id: string): Promise<void> {
   await deleteServer(deps, caller, id, { force: true });
 }
@@ -182,7 +182,8 @@ async function restoreRaceLost(tx: Executor, id: string) {
   return invalidState('restore', id, 'task_state', current?.task_state ?? null);
 }
 
-function serverForCheck(row: servers.ServerRow): ServerForCheck {
+/** The part of a server row the lifecycle checks read. */
+export function serverForCheck(row: servers.ServerRow): ServerForCheck {
   return {
     id: row.id,
     vmState: row.vm_state,

@@ -3,6 +3,7 @@ import { allowed, serviceIsUp } from './access.js';
 import * as net from '../../db/repositories/network.repository.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import type { PortRow } from '../network/ports.js';
+import { tagsOfServers } from './server-tags.js';
 
 /** What the server views show beside the rows: network names, ports, and each host's status. */
 export interface ServerDetails {
@@ -11,6 +12,8 @@ export interface ServerDetails {
   portsOf(server: { id: string; project_id: string }): PortRow[];
   /** Set when the caller may see host status (2.16+ and `servers:show:host_status`). */
   hostStatus?: (host: string | null) => string;
+  /** The tags of a server (empty unless tags were asked for). */
+  tagsOf(id: string): string[];
 }
 
 /**
@@ -21,7 +24,7 @@ export async function serverDetails(
   deps: Deps,
   caller: Caller,
   servers: Array<{ id: string }>,
-  opts: { ports: boolean; hostStatus: boolean },
+  opts: { ports: boolean; hostStatus: boolean; tags?: boolean },
 ): Promise<ServerDetails> {
   const nets = await net.listNetworks(deps.db);
   let hostStatus: ServerDetails['hostStatus'];
@@ -42,11 +45,18 @@ export async function serverDetails(
         servers.map((s) => s.id),
       )
     : [];
+  const tags = opts.tags
+    ? await tagsOfServers(
+        deps,
+        servers.map((s) => s.id),
+      )
+    : new Map<string, string[]>();
   return {
     networkNames: new Map(nets.map((n) => [n.id, n.name])),
     // Anyone may write any device_id on a port (as in Neutron), but that must not put an address
     // into another project's server: a server's addresses come from its own project's ports.
     portsOf: (server) => ports.filter((p) => p.device_id === server.id && p.project_id === server.project_id),
     hostStatus,
+    tagsOf: (id) => tags.get(id) ?? [],
   };
 }

@@ -6,6 +6,7 @@ import * as servers from '../../db/repositories/servers.repository.js';
 import * as net from '../../db/repositories/network.repository.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
 import { upComputeServices } from './services.js';
+import { keypairForServer } from './keypairs.js';
 import { createPort } from '../network/ports.js';
 import type { TaskRow } from '../../tasks/queue.js';
 import { iso } from '../../domain/clock.js';
@@ -14,10 +15,12 @@ import { statesForStatus } from '../../domain/states.js';
 import { imageVisibleTo } from '../../domain/images.js';
 import { LIFECYCLE } from '../../domain/lifecycle.js';
 import type { ServersTable } from '../../db/schema.js';
+import { checkMetadataQuota } from './server-metadata.js';
+import { setInitialTags, type TagFilters } from './server-tags.js';
 
 export type { ServerRow } from '../../db/repositories/servers.repository.js';
 
-export const MAX_SERVERS_PER_REQUEST = 1000;
+const MAX_SERVERS_PER_REQUEST = 1000;
 
 export type RequestedNetworks =
   | 'auto'
@@ -31,6 +34,8 @@ export interface CreateServerInput {
   flavorRef: string;
   networks: RequestedNetworks;
   metadata?: Record<string, string>;
+  /** 2.52+ */
+  tags?: string[];
   description?: string | null;
   keyName?: string;
   availabilityZone?: string;
@@ -86,6 +91,9 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
   const flavor = await catalog.getFlavor(deps.db, flavorId);
   if (!flavor) throw invalid(`Flavor ${flavorId} could not be found.`);
   if (image.min_ram > flavor.ram) throw invalid("Flavor's memory is too small for requested image.");
+  // Nova parity: the key is the caller's own (looked up under context.user_id), else 400.
+  if (input.keyName !== undefined) await keypairForServer(deps, caller, input.keyName);
+  checkMetadataQuota(deps, caller.projectId, input.metadata ?? {});
 
   // Resolve the requested networks before writing anything (Nova validates them in the API).
   const visibleNets = await net.listNetworks(deps.db, caller.isAdmin ? undefined : caller.projectId);
@@ -182,6 +190,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
         deleted: 0,
       };
       await servers.insertServer(tx, row);
+      if (input.tags?.length) await setInitialTags(tx, id, input.tags);
       for (const p of plan) {
         if ('portId' in p) {
           if (!(await net.claimPort(tx, p.portId, id, now)))
@@ -240,6 +249,8 @@ export interface ListQuery {
   userId?: string;
   /** 2.38+: an unknown status is a 400 instead of an empty list. */
   strictStatus?: boolean;
+  /** 2.26+: tags, tags-any, not-tags, not-tags-any. */
+  tags?: TagFilters;
 }
 
 const SORT_KEYS: Record<string, keyof ServersTable> = {
@@ -349,6 +360,7 @@ export async function listServers(deps: Deps, caller: Caller, q: ListQuery) {
     reservationId: q.reservationId,
     locked: q.locked,
     userId: allFilters ? q.userId : undefined,
+    tags: q.tags,
     sortKey,
     sortDir,
     limit,

@@ -15,6 +15,8 @@ export interface ViewContext {
   showHostStatus: boolean;
   networkNames: Map<string, string>;
   hostStatus?: (host: string | null) => string;
+  /** The tags of a server (2.26+). */
+  tagsOf?: (id: string) => string[];
 }
 
 export function serverLinks(ctx: ViewContext, id: string) {
@@ -132,7 +134,7 @@ export function renderServer(
   if (atLeast(mv, 9)) s.locked = row.locked_by !== null;
   if (atLeast(mv, 73)) s.locked_reason = row.locked_reason;
   if (atLeast(mv, 19)) s.description = row.description;
-  if (atLeast(mv, 26)) s.tags = [];
+  if (atLeast(mv, 26)) s.tags = ctx.tagsOf?.(row.id) ?? [];
   if (atLeast(mv, 63)) s.trusted_image_certificates = null;
   if (atLeast(mv, 16) && ctx.showHostStatus && ctx.hostStatus) s.host_status = ctx.hostStatus(row.host);
   if (atLeast(mv, 71) && opts.show) s.server_groups = [];

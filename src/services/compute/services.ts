@@ -2,7 +2,7 @@ import type { Caller, Deps } from './context.js';
 import { authorize, serviceIsUp } from './access.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import { iso } from '../../domain/clock.js';
-import { DomainError, invalid } from '../../domain/errors.js';
+import { computeHostNotFound, invalid, serviceNotFound } from '../../domain/errors.js';
 
 /** A service row with whether it counts as up (heartbeat within service_down_time, not forced down). */
 export type ServiceView = { row: NonNullable<Awaited<ReturnType<typeof svcRepo.getServiceById>>>; up: boolean };
@@ -32,12 +32,7 @@ export async function updateService(
   if (ref.id) row = await svcRepo.getServiceById(deps.db, ref.id);
   else if (ref.host && ref.binary)
     row = (await svcRepo.listServices(deps.db, { host: ref.host, binary: ref.binary }))[0];
-  if (!row)
-    throw new DomainError(
-      'not-found',
-      'ServiceNotFound',
-      ref.id ? `Service ${ref.id} could not be found.` : `Compute host ${ref.host} could not be found.`,
-    );
+  if (!row) throw ref.id ? serviceNotFound(ref.id) : computeHostNotFound(String(ref.host));
   if (row.binary !== 'nova-compute' && changes.forcedDown !== undefined)
     throw invalid('Updating a nova-compute service is only supported for forced_down.');
   const set: Record<string, unknown> = { updated_at: iso(deps.clock.now()) };

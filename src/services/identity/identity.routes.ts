@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../compute/context.js';
-import { DomainError } from '../../domain/errors.js';
+import { unauthorized } from '../../domain/errors.js';
 import type { PasswordAuth, TokenInfo, TokenService } from './tokens.js';
-import * as repo from '../../db/repositories/identity.repository.js';
+import { callerProjects } from './projects.js';
+import { inspectToken, revokeSubjectToken } from './subject-tokens.js';
 import { baseUrl } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';
 
@@ -40,9 +41,7 @@ export function catalog(base: string) {
   }));
 }
 
-async function tokenBody(deps: Deps, info: TokenInfo, base: string, withCatalog: boolean) {
-  const roles = await repo.allRoles(deps.db);
-  const byName = new Map(roles.map((r) => [r.name, r.id]));
+async function tokenBody(tokens: TokenService, info: TokenInfo, base: string, withCatalog: boolean) {
   const token: Record<string, unknown> = {
     methods: ['password'],
     user: {
@@ -58,7 +57,7 @@ async function tokenBody(deps: Deps, info: TokenInfo, base: string, withCatalog:
   if (info.projectId) {
     token.project = { domain: { id: 'default', name: 'Default' }, id: info.projectId, name: info.projectName };
     token.is_domain = false;
-    token.roles = info.roles.map((r) => ({ id: byName.get(r) ?? r, name: r }));
+    token.roles = await tokens.roleRefs(info.roles);
     if (withCatalog) token.catalog = catalog(base);
   }
   return { token };
@@ -123,95 +122,49 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: Deps, tokens:
       };
       const ident = body.auth.identity;
       if (!ident.methods.includes('password'))
-        throw new DomainError('unauthorized', 'Unauthorized', 'Attempted to authenticate with an unsupported method.');
-      if (!ident.password)
-        throw new DomainError('unauthorized', 'Unauthorized', 'The request you have made requires authentication.');
+        throw unauthorized('Attempted to authenticate with an unsupported method.');
+      if (!ident.password) throw unauthorized();
       const scope = typeof body.auth.scope === 'object' ? body.auth.scope.project : undefined;
       const { token, info } = await tokens.issue({ user: ident.password.user, project: scope }, request.ip);
       const noCatalog = (request.query as Record<string, string>).nocatalog !== undefined;
       reply.code(201).header('x-subject-token', token);
-      return tokenBody(deps, info, baseUrl(request), !noCatalog);
+      return tokenBody(tokens, info, baseUrl(request), !noCatalog);
     },
     { public: true, schema: { body: authSchema } },
   );
 
   const subject = (request: FastifyRequest) => {
     const s = request.headers['x-subject-token'];
-    if (typeof s !== 'string' || !s) throw new DomainError('not-found', 'TokenNotFound', 'No token in the request');
-    return s;
-  };
-  const validateSubject = async (request: FastifyRequest) => {
-    try {
-      return await tokens.validate(subject(request));
-    } catch (e) {
-      if (e instanceof DomainError && e.kind === 'unauthorized')
-        throw new DomainError('not-found', 'TokenNotFound', 'Failed to validate token');
-      throw e;
-    }
-  };
-  /**
-   * Keystone's identity:validate_token (GET) and identity:check_token (HEAD) defaults
-   * (keystone/common/policies/token.py): a system reader — in Stratus an admin — or the token's
-   * own user; validate_token also a service (role:service). As in Keystone's RBAC enforcer, the
-   * subject token is validated while building the policy target, before the rule is checked:
-   * an invalid subject token is 404 for any caller, and without one only callers the rule lets
-   * pass without a target (admins, services) get as far as Keystone's 404 "No token in the request".
-   */
-  const authorizedSubject = async (request: FastifyRequest, action: 'validate_token' | 'check_token') => {
-    const caller = request.caller!;
-    const target = request.headers['x-subject-token'] ? await validateSubject(request) : undefined;
-    const allowed =
-      caller.isAdmin ||
-      (action === 'validate_token' && caller.roles.includes('service')) ||
-      target?.userId === caller.userId;
-    if (!allowed)
-      throw new DomainError(
-        'forbidden',
-        'Forbidden',
-        `You are not authorized to perform the requested action: identity:${action}.`,
-      );
-    return target ?? (await validateSubject(request));
+    return typeof s === 'string' && s ? s : undefined;
   };
   r.add(
     'GET',
     '/identity/v3/auth/tokens',
     async (request, reply) => {
-      const info = await authorizedSubject(request, 'validate_token');
+      const info = await inspectToken(deps, tokens, request.caller!, subject(request), 'validate_token');
       reply.header('x-subject-token', subject(request));
-      return tokenBody(deps, info, baseUrl(request), (request.query as Record<string, string>).nocatalog === undefined);
+      return tokenBody(
+        tokens,
+        info,
+        baseUrl(request),
+        (request.query as Record<string, string>).nocatalog === undefined,
+      );
     },
     { exposeHeadRoute: false },
   );
   // HEAD is its own route, not Fastify's copy of GET: Keystone checks another rule for it.
   r.add('HEAD', '/identity/v3/auth/tokens', async (request, reply) => {
-    await authorizedSubject(request, 'check_token');
+    await inspectToken(deps, tokens, request.caller!, subject(request), 'check_token');
     return reply.code(200).header('x-subject-token', subject(request)).send();
   });
   r.add('DELETE', '/identity/v3/auth/tokens', async (request, reply) => {
-    const s = subject(request);
-    if (s !== request.headers['x-auth-token']) {
-      const caller = request.caller!;
-      if (!caller.isAdmin) {
-        const target = await validateSubject(request);
-        if (target.userId !== caller.userId)
-          throw new DomainError(
-            'forbidden',
-            'Forbidden',
-            'You are not authorized to perform the requested action: identity:revoke_token.',
-          );
-      }
-    }
-    await tokens.revoke(s);
+    await revokeSubjectToken(deps, tokens, request.caller!, subject(request));
     reply.code(204);
     return null;
   });
   r.add('GET', '/identity/v3/auth/projects', async (request) => {
-    const c = request.caller!;
-    const p = await repo.findProject(deps.db, { id: c.projectId });
-    return {
-      projects: p ? [{ id: p.id, name: p.name, domain_id: p.domain_id, enabled: true, links: {} }] : [],
-      links: {},
-    };
+    const projects = await callerProjects(deps, request.caller!);
+    return { projects: projects.map((p) => ({ ...p, enabled: true, links: {} })), links: {} };
   });
   r.finish();
 }

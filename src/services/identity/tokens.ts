@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Deps } from '../compute/context.js';
-import { DomainError } from '../../domain/errors.js';
+import { attributeExpected, tokenNotFound, unauthorized } from '../../domain/errors.js';
 import { iso } from '../../domain/clock.js';
 import * as repo from '../../db/repositories/identity.repository.js';
 import { checkCredentials, hashPassword } from './passwords.js';
@@ -9,7 +9,7 @@ import { LoginThrottle } from './lockout.js';
 /** Keystone's role implications in the demo cloud: admin ⊃ member ⊃ reader. */
 const IMPLIES: Record<string, string[]> = { admin: ['member', 'reader'], member: ['reader'] };
 
-export function expandRoles(names: string[]): string[] {
+function expandRoles(names: string[]): string[] {
   const out = new Set<string>();
   for (const n of names) {
     out.add(n);
@@ -36,17 +36,19 @@ export interface PasswordAuth {
   project?: { id?: string; name?: string; domain?: { id?: string; name?: string } };
 }
 
-const unauthorized = (msg = 'The request you have made requires authentication.') =>
-  new DomainError('unauthorized', 'Unauthorized', msg);
-
 /** Only a hash of a token is stored: a database dump yields no usable tokens. */
-export function hashToken(token: string): string {
+function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
 /** Validated tokens, cached briefly so a request costs no database round trip for auth. */
 class TokenCache {
   private map = new Map<string, { info: TokenInfo; until: number }>();
+  /**
+   * Moves on at every revocation or password change. A validation that read the database before
+   * one and finishes after it does not cache what it read (it may be the state before).
+   */
+  epoch = 0;
   constructor(
     private ttlMs: number,
     private max = 10000,
@@ -65,10 +67,12 @@ class TokenCache {
     this.map.set(h, { info, until: nowMs + this.ttlMs });
   }
   delete(h: string): void {
+    this.epoch++;
     this.map.delete(h);
   }
   /** Forgets every cached token of a user (its password changed). */
   forgetUser(userId: string): void {
+    this.epoch++;
     for (const [h, e] of this.map) if (e.info.userId === userId) this.map.delete(h);
   }
 }
@@ -101,14 +105,15 @@ export class TokenService {
       ? `user:${user.id}`
       : `ref:${auth.user.id ?? ''}\n${auth.user.domain?.id ?? ''}\n${auth.user.domain?.name ?? ''}\n${auth.user.name ?? ''}`;
     const key = `${who}\n${source}`;
-    const nowMs = clock.now().getTime();
-    // Refused without checking the password: guesses made during a lockout learn nothing.
-    if (this.throttle.locked(key, nowMs)) throw unauthorized();
-    // Counted as a failure before the check (synchronously with the locked() test above), so a
-    // burst of parallel guesses cannot all get past locked() while their scrypts run.
-    this.throttle.failed(key, nowMs);
-    if (!(await checkCredentials(user, auth.user.password))) throw unauthorized();
-    this.throttle.succeeded(key);
+    const outcome = await this.throttle.attempt(
+      key,
+      () => clock.now().getTime(),
+      () => checkCredentials(user, auth.user.password),
+    );
+    // A locked pair still costs one scrypt (against the dummy hash): its answer time tells
+    // nothing about whether the user exists, and guesses made meanwhile learn nothing.
+    if (outcome === 'locked') await checkCredentials(undefined, auth.user.password);
+    if (outcome !== 'ok') throw unauthorized();
     const u = user!;
     let projectId = '',
       projectName = '';
@@ -162,8 +167,9 @@ export class TokenService {
    * other API processes sharing the database within CACHE_TTL_MS.
    */
   async changePassword(userId: string, password: string): Promise<void> {
-    await repo.setUserPassword(this.deps.db, userId, await hashPassword(password));
     this.cache.forgetUser(userId);
+    await repo.setUserPassword(this.deps.db, userId, await hashPassword(password));
+    this.cache.forgetUser(userId); // and again: a validation may have cached the old state meanwhile
   }
 
   /** The token's owner and scope, or a 401 DomainError for an unknown, revoked or expired token. */
@@ -172,10 +178,14 @@ export class TokenService {
     const nowMs = this.deps.clock.now().getTime();
     const cached = this.cache.get(h, nowMs);
     if (cached) return cached;
+    const epoch = this.cache.epoch;
     const row = await repo.findToken(this.deps.db, h);
     if (!row || row.revoked || Date.parse(row.expires_at) <= nowMs) throw unauthorized();
     // Issued under an older password: the password changed since (here, elsewhere or at a restart).
     if (row.password_generation !== row.user_password_generation) throw unauthorized();
+    // Keystone parity: a disabled user's tokens do not validate. (Keystone revokes them when the user
+    // is disabled; Stratus has no user API, so the flag is read here, and a cached token lasts CACHE_TTL_MS.)
+    if (!row.user_enabled) throw unauthorized();
     const extra = JSON.parse(row.roles) as {
       roles: string[];
       userName: string;
@@ -196,15 +206,22 @@ export class TokenService {
       expiresAt: row.expires_at,
       auditId: extra.auditId,
     };
-    this.cache.set(h, info, nowMs);
+    if (this.cache.epoch === epoch) this.cache.set(h, info, nowMs);
     return info;
+  }
+
+  /** Keystone's role references (id and name) for the role names a token carries; an unknown name is its own id. */
+  async roleRefs(names: string[]): Promise<Array<{ id: string; name: string }>> {
+    const byName = new Map((await repo.allRoles(this.deps.db)).map((r) => [r.name, r.id]));
+    return names.map((name) => ({ id: byName.get(name) ?? name, name }));
   }
 
   async revoke(token: string): Promise<void> {
     const h = hashToken(token);
     this.cache.delete(h);
     const n = await repo.revokeToken(this.deps.db, h);
-    if (n === 0) throw new DomainError('not-found', 'TokenNotFound', `Could not find token: ${token}.`);
+    this.cache.delete(h); // and again: a validation may have cached the row while the write ran
+    if (n === 0) throw tokenNotFound(token);
   }
 
   /**
@@ -213,12 +230,7 @@ export class TokenService {
    */
   private async domain(ref: { id?: string; name?: string } | undefined, required: boolean, mustExist: boolean) {
     if (!ref) {
-      if (required)
-        throw new DomainError(
-          'invalid',
-          'ValidationError',
-          'Expecting to find domain in user. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.',
-        );
+      if (required) throw attributeExpected('domain', 'user');
       return undefined;
     }
     const d = await repo.findDomain(this.deps.db, ref);

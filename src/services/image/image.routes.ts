@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../compute/context.js';
-import { createImage, deleteImage, listImages, showImage, type ImageRow } from './images.js';
+import { createImage, deleteImage, refuseServerSetFields, listImages, showImage, type ImageRow } from './images.js';
 import { baseUrl, callerOf } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';
 
@@ -41,13 +41,17 @@ const imageCreateSchema = {
   properties: {
     name: { type: ['string', 'null'], maxLength: 255 },
     visibility: { enum: ['public', 'private', 'shared', 'community'] },
-    min_disk: { type: 'integer', minimum: 0 },
-    min_ram: { type: 'integer', minimum: 0 },
+    // Glance's columns are 4-byte integers.
+    min_disk: { type: 'integer', minimum: 0, maximum: 2147483647 },
+    min_ram: { type: 'integer', minimum: 0, maximum: 2147483647 },
     protected: { type: 'boolean' },
     disk_format: { enum: [null, ...DISK_FORMATS] },
     container_format: { enum: [null, ...CONTAINER_FORMATS] },
     owner: { type: ['string', 'null'], maxLength: 255 },
-    id: { type: 'string', maxLength: 64 },
+    id: {
+      type: 'string',
+      pattern: '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$',
+    },
     tags: { type: 'array', maxItems: 128, items: { type: 'string', maxLength: 255 } },
     os_hidden: { type: 'boolean' },
   },
@@ -84,7 +88,10 @@ export function registerImageRoutes(app: FastifyInstance, deps: Deps): void {
       reply.code(201);
       return renderImage(image);
     },
-    { schema: { body: imageCreateSchema } },
+    {
+      schema: { body: imageCreateSchema },
+      preValidation: async (request) => refuseServerSetFields(request.body),
+    },
   );
   r.add('DELETE', '/image/v2/images/:id', async (request, reply) => {
     await deleteImage(deps, callerOf(request), imageId(request));

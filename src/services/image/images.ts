@@ -1,13 +1,20 @@
 import type { Caller, Deps } from '../compute/context.js';
 import { authorize, canonicalUuid } from '../compute/access.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
-import { DomainError } from '../../domain/errors.js';
+import {
+  DomainError,
+  imageExists,
+  imageNotFound,
+  imageOwnerForbidden,
+  imageProtected,
+  imageToDeleteNotFound,
+  readonlyProperty,
+  reservedProperty,
+} from '../../domain/errors.js';
 import { iso } from '../../domain/clock.js';
 import { imageVisibleTo } from '../../domain/images.js';
 
 export type ImageRow = NonNullable<Awaited<ReturnType<typeof catalog.getImage>>>;
-
-const notFound = (id: string) => new DomainError('not-found', 'ImageNotFound', `No image found with ID ${id}`);
 
 /** The project whose private images a caller sees; admins see every image (undefined). */
 const scopeOf = (caller: Caller) => (caller.isAdmin ? undefined : caller.projectId);
@@ -32,7 +39,7 @@ export async function listImages(deps: Deps, caller: Caller, q: ImageFilter): Pr
 export async function showImage(deps: Deps, caller: Caller, id: string): Promise<ImageRow> {
   const uuid = canonicalUuid(id);
   const img = uuid ? await catalog.getImage(deps.db, uuid) : undefined;
-  if (!img || !imageVisibleTo(img, scopeOf(caller))) throw notFound(id);
+  if (!img || !imageVisibleTo(img, scopeOf(caller))) throw imageNotFound(id);
   return img;
 }
 
@@ -72,27 +79,28 @@ const READ_ONLY = [
 const RESERVED = ['location', 'locations', 'deleted', 'deleted_at'];
 
 /** POST /v2/images: a record only (Stratus stores no image data); the image is active at once. */
+/**
+ * Glance refuses fields a client may not set before it looks at their values (its request
+ * deserializer runs ahead of the schema), so the route calls this before schema validation too.
+ */
+export function refuseServerSetFields(b: unknown): void {
+  if (!b || typeof b !== 'object') return;
+  for (const key of READ_ONLY) if (Object.hasOwn(b, key)) throw readonlyProperty(key);
+  for (const key of RESERVED) if (Object.hasOwn(b, key)) throw reservedProperty(key);
+}
+
 export async function createImage(deps: Deps, caller: Caller, b: Record<string, unknown>): Promise<ImageRow> {
   authorize(deps, caller, 'stratus:image:create', { project_id: caller.projectId });
-  for (const key of READ_ONLY) {
-    if (Object.hasOwn(b, key))
-      throw new DomainError('forbidden', 'ReadonlyProperty', `Attribute '${key}' is read-only.`);
-  }
-  for (const key of RESERVED) {
-    if (Object.hasOwn(b, key))
-      throw new DomainError('forbidden', 'ReservedProperty', `Attribute '${key}' is reserved.`);
-  }
-  // Glance: only an admin may create an image owned by another project.
-  const owner = typeof b.owner === 'string' ? b.owner : caller.projectId;
-  if (owner !== caller.projectId && !caller.isAdmin) {
-    throw new DomainError('forbidden', 'Forbidden', `You are not permitted to create images owned by '${owner}'.`);
-  }
+  refuseServerSetFields(b);
+  // Glance: only an admin may create an image owned by another project (or by none: null).
+  const owner = b.owner === undefined ? caller.projectId : (b.owner as string | null);
+  if (owner !== caller.projectId && !caller.isAdmin) throw imageOwnerForbidden(owner ?? 'None');
+  if (b.visibility === 'public') authorize(deps, caller, 'stratus:image:publicize', { project_id: caller.projectId });
   const now = iso(deps.clock.now());
   const props = Object.fromEntries(Object.entries(b).filter(([k]) => !KNOWN_FIELDS.has(k)));
   const id = typeof b.id === 'string' && canonicalUuid(b.id) ? canonicalUuid(b.id)! : deps.ids.uuid();
   // Glance's wording; a create racing this one still gets the generic 409 from the unique key.
-  if (await catalog.getImage(deps.db, id))
-    throw new DomainError('conflict', 'Duplicate', `Image ID ${id} already exists!`);
+  if (await catalog.getImage(deps.db, id)) throw imageExists(id);
   await catalog.insertImage(deps.db, {
     id,
     name: String(b.name ?? ''),
@@ -115,12 +123,9 @@ export async function createImage(deps: Deps, caller: Caller, b: Record<string, 
 export async function deleteImage(deps: Deps, caller: Caller, id: string): Promise<void> {
   const img = await showImage(deps, caller, id).catch((e: unknown) => {
     // Glance words a missing image differently when deleting.
-    throw e instanceof DomainError && e.code === 'ImageNotFound'
-      ? new DomainError('not-found', 'ImageNotFound', `Failed to find image ${id} to delete`)
-      : e;
+    throw e instanceof DomainError && e.code === 'ImageNotFound' ? imageToDeleteNotFound(id) : e;
   });
   authorize(deps, caller, 'stratus:image:delete', { project_id: img.owner ?? caller.projectId });
-  if (img.protected)
-    throw new DomainError('forbidden', 'ImageProtected', `Image ${img.id} is protected and cannot be deleted.`);
+  if (img.protected) throw imageProtected(img.id);
   await catalog.deleteImage(deps.db, img.id);
 }

@@ -57,7 +57,7 @@ function renderSubnet(s: SubnetRow) {
   };
 }
 
-export function renderPort(p: PortRow) {
+function renderPort(p: PortRow) {
   return {
     id: p.id,
     name: p.name,
@@ -141,14 +141,19 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
     const n = await showNetwork(deps, callerOf(request), (request.params as { id: string }).id);
     return { network: renderNetwork(n.network, n.subnetIds) };
   });
-  r.add('GET', '/networking/v2.0/subnets', async (request) => {
-    const f = q(request);
-    return {
-      subnets: (
-        await listSubnets(deps, callerOf(request), { name: list(f, 'name'), networkId: list(f, 'network_id') })
-      ).map(renderSubnet),
-    };
-  });
+  r.add(
+    'GET',
+    '/networking/v2.0/subnets',
+    async (request) => {
+      const f = q(request);
+      return {
+        subnets: (
+          await listSubnets(deps, callerOf(request), { name: list(f, 'name'), networkId: list(f, 'network_id') })
+        ).map(renderSubnet),
+      };
+    },
+    filters,
+  );
   r.add('GET', '/networking/v2.0/subnets/:id', async (request) => ({
     subnet: renderSubnet(await showSubnet(deps, callerOf(request), (request.params as { id: string }).id)),
   }));

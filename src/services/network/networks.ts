@@ -1,13 +1,9 @@
 import type { Caller, Deps } from '../compute/context.js';
 import * as net from '../../db/repositories/network.repository.js';
-import { DomainError } from '../../domain/errors.js';
+import { neutronNotFound } from '../../domain/errors.js';
 
 export type NetworkRow = NonNullable<Awaited<ReturnType<typeof net.getNetwork>>>;
 export type SubnetRow = NonNullable<Awaited<ReturnType<typeof net.getSubnet>>>;
-
-/** Neutron's "not found" for a resource kind (`Network`, `Subnet`, `Port`). */
-export const neutronNotFound = (kind: string, id: string) =>
-  new DomainError('not-found', `${kind}NotFound`, `${kind} ${id} could not be found.`);
 
 /** The project whose resources a caller sees; admins see every project (undefined). */
 export const visibleProject = (caller: Caller) => (caller.isAdmin ? undefined : caller.projectId);

@@ -1,9 +1,9 @@
 import type { Caller, Deps } from '../compute/context.js';
 import { authorize, canonicalUuid } from '../compute/access.js';
-import { neutronNotFound, visibleProject } from './networks.js';
+import { visibleProject } from './networks.js';
 import type { Executor } from '../../db/executor.js';
 import * as net from '../../db/repositories/network.repository.js';
-import { DomainError } from '../../domain/errors.js';
+import { ipAddressesExhausted, neutronNotFound } from '../../domain/errors.js';
 import { iso, type Clock } from '../../domain/clock.js';
 
 export type PortRow = net.PortRow;
@@ -26,7 +26,7 @@ export function macFor(uuid: string): string {
  * broadcast) for `portId`. The claim is a row in ip_allocations, so two concurrent boots never
  * get the same address, whatever the isolation level.
  */
-export async function allocateFixedIp(
+async function allocateFixedIp(
   ex: Executor,
   networkId: string,
   portId: string,
@@ -44,11 +44,7 @@ export async function allocateFixedIp(
     if (used.has(ip)) continue;
     if (await net.claimAddress(ex, networkId, ip, portId)) return [{ subnet_id: subnet.id, ip_address: ip }];
   }
-  throw new DomainError(
-    'conflict',
-    'IpAddressGenerationFailure',
-    `No more IP addresses available on network ${networkId}.`,
-  );
+  throw ipAddressesExhausted(networkId);
 }
 
 export interface NewPort {

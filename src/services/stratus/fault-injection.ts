@@ -2,7 +2,7 @@ import type { Caller, Deps } from '../compute/context.js';
 import { authorize } from '../compute/access.js';
 import * as faults from '../../db/repositories/faults.repository.js';
 import { iso } from '../../domain/clock.js';
-import { DomainError } from '../../domain/errors.js';
+import { faultNotFound } from '../../domain/errors.js';
 
 /** Policy rule of the fault-injection control API (admin by default). */
 const RULE = 'stratus:control:faults';
@@ -47,8 +47,7 @@ export async function clearFaults(deps: Deps, caller: Caller, host: string | und
 
 export async function removeFault(deps: Deps, caller: Caller, id: string): Promise<void> {
   authorize(deps, caller, RULE, { project_id: caller.projectId });
-  if ((await faults.deleteFaults(deps.db, { id })) === 0)
-    throw new DomainError('not-found', 'FaultNotFound', 'Fault could not be found.');
+  if ((await faults.deleteFaults(deps.db, { id })) === 0) throw faultNotFound();
   await faultsChanged(deps, null);
 }
 
