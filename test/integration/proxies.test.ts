@@ -90,7 +90,7 @@ for (const target of databaseTargets()) {
       const p = cloud.projects.member;
       const scoped = await req('GET', `/v2.1/${p}/images/${id}`, { as: 'member' });
       assert.match(scoped.body.image.links[0].href, new RegExp(`/v2\\.1/${p}/images/${id}$`));
-      assert.match(scoped.body.image.links[1].href, new RegExp(`[^1]/${p}/images/${id}$`));
+      assert.equal(scoped.body.image.links[1].href, `${cloud.url}/${p}/images/${id}`);
     });
 
     test('images: filters (name, status, server, type, minRam, minDisk, property-*) and paging', async () => {
