@@ -224,6 +224,28 @@ const STRATUS_RULES: PolicyRule[] = [
   rule('stratus:image:delete', ADMIN, 'Delete an image.'),
   // Glance's publicize_image: a public image is seen by every project, so only admins make one.
   rule('stratus:image:publicize', ADMIN, 'Create an image with visibility public.'),
+  // Glance's modify_image default: an admin, or a member of the project owning the image.
+  rule('stratus:image:modify', PROJECT_MEMBER_OR_ADMIN, "Change an image's properties."),
+  // The 2.1 proxies and /servers/{id}/ips (nova/policies/ips.py, floating_ips.py,
+  // floating_ip_pools.py, tenant_networks.py, security_groups.py).
+  rule('os_compute_api:ips:index', PROJECT_READER_OR_ADMIN, 'List the addresses of a server.'),
+  rule('os_compute_api:ips:show', PROJECT_READER_OR_ADMIN, 'Show the addresses of a server on one network.'),
+  rule('os_compute_api:os-floating-ip-pools', '@', 'List floating IP pools (deprecated proxy).'),
+  ...['list', 'show'].map((a) =>
+    rule(`os_compute_api:os-floating-ips:${a}`, PROJECT_READER_OR_ADMIN, `Floating IPs: ${a} (deprecated proxy).`),
+  ),
+  ...['create', 'delete', 'add', 'remove'].map((a) =>
+    rule(`os_compute_api:os-floating-ips:${a}`, PROJECT_MEMBER_OR_ADMIN, `Floating IPs: ${a} (deprecated proxy).`),
+  ),
+  ...['list', 'show'].map((a) =>
+    rule(`os_compute_api:os-tenant-networks:${a}`, PROJECT_READER_OR_ADMIN, `Networks: ${a} (deprecated proxy).`),
+  ),
+  ...['get', 'show', 'list'].map((a) =>
+    rule(`os_compute_api:os-security-groups:${a}`, PROJECT_READER_OR_ADMIN, `Security groups: ${a}.`),
+  ),
+  ...['create', 'update', 'delete', 'rule:create', 'rule:delete', 'add', 'remove'].map((a) =>
+    rule(`os_compute_api:os-security-groups:${a}`, PROJECT_MEMBER_OR_ADMIN, `Security groups: ${a}.`),
+  ),
   rule('stratus:network:port:create', PROJECT_MEMBER_OR_ADMIN, 'Create a port.'),
   rule('stratus:network:port:update', PROJECT_MEMBER_OR_ADMIN, 'Update a port.'),
   rule('stratus:network:port:delete', PROJECT_MEMBER_OR_ADMIN, 'Delete a port.'),
