@@ -4,8 +4,9 @@
 // groups yet: what is served is what is true of it (no floating IP, every project's one
 // `default` group without rules).
 import { createHash } from 'node:crypto';
-import type { Caller, Deps } from './context.js';
-import { authorize, canonicalUuid, findServer } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize, canonicalUuid } from '../access.js';
+import { findServer } from './access.js';
 import { serverDetails } from './server-details.js';
 import { listNetworks, showNetwork } from '../network/networks.js';
 import {

@@ -1,7 +1,7 @@
 // The 2.1 image proxies (Nova's images.py and image_metadata.py): compute answers them by
 // calling the image service's use cases, as Nova calls Glance, and words the image service's
 // refusals as Nova does.
-import type { Caller, Deps } from './context.js';
+import type { Caller, Deps } from '../context.js';
 import { projectLimits } from './quotas.js';
 import { deleteImage, listImages, setImageProperties, showImage, type ImageRow } from '../image/images.js';
 import {
