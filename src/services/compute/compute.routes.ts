@@ -28,6 +28,7 @@ import { renderServer, renderServerBrief, serverLinks, type ViewContext } from '
 import * as schemas from './compute.schemas.js';
 import { list, scalar, type Query } from '../../http/query.js';
 import { registerQuotaRoutes } from './quotas.routes.js';
+import { registerAdminReadRoutes } from './hypervisors.routes.js';
 
 /** The v2.1 entry of the version list (`GET /`); `GET /v2.1` adds its describedby link and media types. */
 function versionV21Brief(request: FastifyRequest) {
@@ -508,4 +509,5 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerServerMetadataRoutes(app, deps);
   registerZoneRoutes(app, deps);
   registerQuotaRoutes(app, deps);
+  registerAdminReadRoutes(app, deps);
 }
