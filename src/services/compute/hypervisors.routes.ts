@@ -17,7 +17,6 @@ import {
   stringParam,
 } from './admin-reads.schemas.js';
 import { registerUsageRoutes } from './usage.routes.js';
-import { registerHostRoutes } from './hosts.routes.js';
 import { callerOf } from '../../http/request.js';
 import { atLeast } from '../../http/microversion.js';
 import { HttpFault } from '../../http/fault-mapper.js';
@@ -31,7 +30,7 @@ const notFound = () => new HttpFault(404, 'itemNotFound', 'The resource could no
 
 /**
  * os-hypervisors, built from the compute services' rows (Stratus' compute nodes), then the
- * other admin read APIs (os-simple-tenant-usage, os-hosts, os-migrations, extensions).
+ * other admin read APIs (os-simple-tenant-usage).
  */
 export function registerAdminReadRoutes(app: FastifyInstance, deps: Deps): void {
   const r = new RouteTable(app, ['/v2.1', '/v2.1/:project_id']);
@@ -124,5 +123,4 @@ export function registerAdminReadRoutes(app: FastifyInstance, deps: Deps): void 
 
   r.finish();
   registerUsageRoutes(app, deps);
-  registerHostRoutes(app, deps);
 }
