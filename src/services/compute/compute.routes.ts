@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Caller, Deps } from './context.js';
-import { canonicalUuid } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { canonicalUuid } from '../access.js';
 import { createServer, listServers, showServer, updateServer, MAX_LIMIT, type RequestedNetworks } from './servers.js';
 import { deleteServer } from './delete-server.js';
 import {

@@ -1,5 +1,6 @@
-import type { Caller, Deps } from './context.js';
-import { authorize, canonicalUuid, serviceIsUp } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize, canonicalUuid } from '../access.js';
+import { serviceIsUp } from './access.js';
 import { recordAction } from './record-action.js';
 import * as servers from '../../db/repositories/servers.repository.js';
 import * as tasks from '../../db/repositories/tasks.repository.js';

@@ -1,4 +1,4 @@
-import type { Deps } from './context.js';
+import type { Deps } from '../context.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
 import { flavorNotFound } from '../../domain/errors.js';
 

@@ -1,8 +1,8 @@
-import type { Caller, Deps } from './context.js';
+import type { Caller, Deps } from '../context.js';
 import type { Config } from '../../config/config.js';
 import type { Executor } from '../../db/executor.js';
 import * as repo from '../../db/repositories/quotas.repository.js';
-import { authorize } from './access.js';
+import { authorize } from '../access.js';
 import { projectExists } from '../identity/verify-project.js';
 import { iso } from '../../domain/clock.js';
 import { invalid, overQuota } from '../../domain/errors.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Caller, Deps } from './context.js';
-import { authorize, allowed, canonicalUuid, findServer } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize, allowed, canonicalUuid } from '../access.js';
+import { findServer } from './access.js';
 import { recordAction } from './record-action.js';
 import * as servers from '../../db/repositories/servers.repository.js';
 import * as net from '../../db/repositories/network.repository.js';

@@ -1,5 +1,5 @@
-import type { Caller, Deps } from '../compute/context.js';
-import { authorize, canonicalUuid } from '../compute/access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize, canonicalUuid } from '../access.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
 import {
   DomainError,
