@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Caller, Deps } from './context.js';
-import { authorize, canonicalUuid, serviceIsUp } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize, canonicalUuid } from '../access.js';
+import { serviceIsUp } from './access.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import * as usageRepo from '../../db/repositories/usage.repository.js';
 import { DomainError, invalid } from '../../domain/errors.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deps } from './context.js';
+import type { Deps } from '../context.js';
 import { listUsages, showUsage, type UsageQuery } from './usage.js';
 import { nextLinks, noOtherParams, nonNegativeInteger, stringParam } from './admin-reads.schemas.js';
 import { callerOf } from '../../http/request.js';

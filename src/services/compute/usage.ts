@@ -1,5 +1,5 @@
-import type { Caller, Deps } from './context.js';
-import { authorize } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize } from '../access.js';
 import { flavorOf } from './hypervisors.js';
 import * as usageRepo from '../../db/repositories/usage.repository.js';
 import { iso } from '../../domain/clock.js';
