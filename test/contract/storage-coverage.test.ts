@@ -17,6 +17,7 @@ const REPOSITORIES = [
   'servers',
   'services',
   'tasks',
+  'usage',
 ];
 
 test('every exported repository function is called by a storage contract case', async () => {

@@ -29,6 +29,7 @@ import * as schemas from './compute.schemas.js';
 import { list, scalar, type Query } from '../../http/query.js';
 import { registerQuotaRoutes } from './quotas.routes.js';
 import { registerProxyRoutes } from './proxies.routes.js';
+import { registerAdminReadRoutes } from './hypervisors.routes.js';
 
 /** The v2.1 entry of the version list (`GET /`); `GET /v2.1` adds its describedby link and media types. */
 function versionV21Brief(request: FastifyRequest) {
@@ -510,4 +511,5 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerZoneRoutes(app, deps);
   registerQuotaRoutes(app, deps);
   registerProxyRoutes(app, deps);
+  registerAdminReadRoutes(app, deps);
 }
