@@ -189,6 +189,13 @@ const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-keypairs:delete', `(${ADMIN}) or user_id:%(user_id)s`, 'Delete a keypair'),
   rule('os_compute_api:os-keypairs:show', `(${ADMIN}) or user_id:%(user_id)s`, 'Show details of a keypair'),
 
+  // nova/policies/server_groups.py
+  rule('os_compute_api:os-server-groups:create', PROJECT_MEMBER_OR_ADMIN, 'Create a new server group'),
+  rule('os_compute_api:os-server-groups:delete', PROJECT_MEMBER_OR_ADMIN, 'Delete a server group'),
+  rule('os_compute_api:os-server-groups:index', PROJECT_READER_OR_ADMIN, 'List all server groups'),
+  rule('os_compute_api:os-server-groups:index:all_projects', ADMIN, 'List all server groups for all projects'),
+  rule('os_compute_api:os-server-groups:show', PROJECT_READER_OR_ADMIN, 'Show details of a server group'),
+
   // nova/policies/quota_sets.py, quota_class_sets.py, limits.py
   rule('os_compute_api:os-quota-sets:update', ADMIN, 'Update the quotas.'),
   rule('os_compute_api:os-quota-sets:defaults', '@', 'List default quotas.'),

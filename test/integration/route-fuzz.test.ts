@@ -874,6 +874,12 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { host: 'fuzz-host', binary: 'nova-compute', disabled_reason: 'fz' },
         { host: fx.hosts[0] ?? 'x', binary: 'nova-compute', forced_down: false },
       ];
+    case 'POST /v2.1/os-server-groups':
+      return [
+        { server_group: { name: 'fz', policies: ['anti-affinity'] } },
+        { server_group: { name: 'fz-64', policy: 'anti-affinity', rules: { max_server_per_host: 2 } } },
+        { server_group: { name: 'fz-soft', policy: 'soft-affinity' } },
+      ];
     case 'POST /v2.1/os-aggregates':
       return [{ aggregate: { name: 'fz' } }, { aggregate: { name: 'fz-az', availability_zone: 'fz-zone' } }];
     case 'PUT /v2.1/os-aggregates/:id':
