@@ -43,5 +43,6 @@ function specOf(row: ServerRow, command: string | undefined): GuestSpec {
     diskGb: flavor.disk ?? 0,
     imageId: row.image_id,
     command,
+    personality: JSON.parse(row.personality ?? '[]') as GuestSpec['personality'],
   };
 }

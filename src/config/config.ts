@@ -42,6 +42,8 @@ export interface Config {
   logLevel: string;
   /** Prometheus metrics at /stratus/metrics (1) or off (0: the benchmark measures their cost). */
   metrics: number;
+  /** 1: server create and rebuild return the admin password (Nova's [api] enable_instance_password); 0: omit it. */
+  enableInstancePassword: number;
   /**
    * The base URL clients reach this API at (catalog, links, WWW-Authenticate). Default:
    * `http://<host>:<port>` as bound. The client's Host header is never used for it.
@@ -149,6 +151,13 @@ export const OPTIONS: OptionSpec[] = [
   },
   { key: 'logLevel', flag: 'log-level', env: 'STRATUS_LOG_LEVEL', kind: 'string', description: 'pino log level' },
   {
+    key: 'enableInstancePassword',
+    flag: 'enable-instance-password',
+    env: 'STRATUS_ENABLE_INSTANCE_PASSWORD',
+    kind: 'int',
+    description: 'return adminPass from server create (1) or not (0)',
+  },
+  {
     key: 'metrics',
     flag: 'metrics',
     env: 'STRATUS_METRICS',
@@ -225,6 +234,7 @@ export function defaults(): Config {
     maxBodySize: 114688,
     logLevel: 'info',
     metrics: 1,
+    enableInstancePassword: 1,
     publicUrl: null,
     trustProxy: 0,
     lockoutFailureAttempts: 10,

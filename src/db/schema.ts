@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Table types. Times are ISO-8601 UTC strings with milliseconds (they sort as text on both
@@ -140,6 +140,12 @@ export interface ServersTable {
   availability_zone: string;
   user_data: string | null;
   requested_networks: string;
+  /** JSON [{path, contents (base64)}]: the personality files (migration 0011). */
+  personality: Generated<string>;
+  /** 'True' when a config drive was asked for, else '' (Nova's instance.config_drive). */
+  config_drive: Generated<string>;
+  /** JSON array of certificate ids (2.63), null when none. */
+  trusted_image_certificates: ColumnType<string | null, string | null | undefined, string | null>;
   fault: string | null;
   created_at: string;
   updated_at: string;

@@ -8,6 +8,14 @@ export interface GuestSpec {
   imageId: string;
   /** The program the guest runs (process driver), from the image property `stratus_command`; absent: the default idle workload. */
   command?: string;
+  /** Files to inject (Nova's personality / injected_files): absolute guest paths, base64 contents. */
+  personality?: PersonalityFile[];
+}
+
+export interface PersonalityFile {
+  path: string;
+  /** base64 */
+  contents: string;
 }
 
 export type GuestPower = 'running' | 'paused' | 'suspended' | 'shutdown' | 'missing';
@@ -32,6 +40,8 @@ export interface ComputeDriver {
   listGuests(): Promise<string[]>;
   /** The guest's console log, last `lines` lines when given ('' when there is none). */
   consoleOutput(id: string, lines?: number): Promise<string>;
+  /** The personality files the guest was given, as the hypervisor holds them (rejects for a missing guest). */
+  injectedFiles(id: string): Promise<PersonalityFile[]>;
   /**
    * Only for drivers whose guests live inside the agent process (fake): at start, take over
    * the guests the database says this node runs, as a real hypervisor still would.

@@ -173,11 +173,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         request.mv = n.version;
         echo = n.echo;
       } catch (e) {
+        // Nova parity (wsgi.Resource.__call__): an unparsable version string leaves the request
+        // without a version, so its 400 carries no version headers; an out-of-range one (406) does.
         if (e instanceof HttpFault && e.headers.__echo) {
           echo = e.headers.__echo;
           delete e.headers.__echo;
+          setVersionHeaders(reply, echo);
         }
-        setVersionHeaders(reply, echo);
         throw e;
       }
       setVersionHeaders(reply, echo);
@@ -190,6 +192,19 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         }
       }
     }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const type = reply.getHeader('content-type');
+    const segment = firstSegment(request.url);
+    // Nova, Keystone, Neutron and Glance send JSON bodies as plain `application/json` (Nova's
+    // faults alone add `; charset=UTF-8`, set by the fault mapper); Fastify's default adds a charset.
+    if (type === 'application/json; charset=utf-8') reply.header('content-type', 'application/json');
+    // Nova's empty 202s (actions) still name their type: `Content-Type: application/json`.
+    else if (type === undefined && segment === 'v2.1' && reply.statusCode === 202) reply.type('application/json');
+    // Keystone's after_request hook adds `Vary: X-Auth-Token` to every response.
+    if (segment === 'identity') reply.header('vary', 'X-Auth-Token');
+    return payload;
   });
 
   const observe = deps.config.metrics !== 0;

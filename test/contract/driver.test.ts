@@ -150,9 +150,20 @@ for (const make of [() => new FakeDriver(), () => new ProcessDriver({ dataDir: t
         ['suspend', () => driver.suspend(id)],
         ['resume', () => driver.resume(id)],
         ['consoleOutput', () => driver.consoleOutput(id)],
+        ['injectedFiles', () => driver.injectedFiles(id)],
       ] as const) {
         await assert.rejects(run(), NOT_FOUND, op);
       }
+    });
+
+    test('personality: the guest holds the injected files (none when none were given)', async () => {
+      const files = [
+        { path: '/etc/motd', contents: Buffer.from('hello\n').toString('base64') },
+        { path: '/root/.ssh/authorized_keys', contents: Buffer.from([0, 1, 2, 255]).toString('base64') },
+      ];
+      const id = await boot({ personality: files });
+      assert.deepEqual(await driver.injectedFiles(id), files);
+      assert.deepEqual(await driver.injectedFiles(await boot()), []);
     });
 
     test('consoleOutput returns text; with lines, at most that many lines', async () => {
@@ -209,6 +220,20 @@ describe('process driver only', { timeout: 20000 }, () => {
     await Promise.all([driver.spawn(s), driver.spawn(s)]);
     assert.equal(pidOf(s.id), pid);
     assert.ok(!gone(pid));
+  });
+
+  test('personality files are written under <instance dir>/personality/<path>, never outside it', async () => {
+    const id = await boot({
+      personality: [
+        { path: '/etc/motd', contents: Buffer.from('welcome').toString('base64') },
+        { path: '/../../escape', contents: Buffer.from('x').toString('base64') },
+      ],
+    });
+    assert.equal(readFileSync(join(dir(id), 'personality', 'etc', 'motd'), 'utf8'), 'welcome');
+    assert.equal(readFileSync(join(dir(id), 'personality', 'escape'), 'utf8'), 'x');
+    assert.equal(existsSync(join(tmp, 'escape')), false);
+    const saved = JSON.parse(readFileSync(join(dir(id), 'spec.json'), 'utf8')) as GuestSpec;
+    assert.equal(saved.personality?.length, 2);
   });
 
   test('the disk is a sparse file of diskGb GiB', async () => {

@@ -46,6 +46,9 @@ storageSuite('servers storage', (s) => {
       locked_by: 'owner',
       locked_reason: 'why',
       task_state: 'rebooting',
+      personality: '[{"path":"/etc/motd","contents":"aGk="}]',
+      config_drive: 'True',
+      trusted_image_certificates: '["cert-1"]',
     });
     await servers.insertServer(db, row);
     assert.deepEqual({ ...(await servers.getServer(db, uuid(1, 1))) }, row);
@@ -53,6 +56,14 @@ storageSuite('servers storage', (s) => {
     assert.equal((await servers.getServer(db, uuid(1, 1), { projectId: 'p1' }))?.id, uuid(1, 1));
     assert.equal(await servers.getServer(db, uuid(1, 1), { projectId: 'p2' }), undefined, 'another project: none');
     assert.equal(await servers.getServer(db, uuid(1, 2)), undefined);
+  });
+
+  test('insertServer without the create options (migration 0011) stores their defaults', async () => {
+    const db = s.database.db;
+    const { personality: _p, config_drive: _c, trusted_image_certificates: _t, ...row } = serverRow(uuid(1, 9));
+    await servers.insertServer(db, row);
+    const got = await servers.getServer(db, uuid(1, 9));
+    assert.deepEqual([got?.personality, got?.config_drive, got?.trusted_image_certificates], ['[]', '', null]);
   });
 
   test('compare-and-set: exactly one of many concurrent writers wins', async () => {

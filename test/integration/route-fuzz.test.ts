@@ -800,6 +800,23 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
             networks: [{ port: Object.values(fx.ports).flat()[0] ?? '' }],
           },
         },
+        {
+          server: {
+            name: 'fz',
+            imageRef: fx.demoImage,
+            flavorRef: '1',
+            networks: 'none',
+            personality: [{ path: '/etc/fz', contents: 'Zno=' }],
+            security_groups: [{ name: 'default' }],
+            config_drive: true,
+            accessIPv4: '1.2.3.4',
+            accessIPv6: '::1',
+            block_device_mapping_v2: [
+              { source_type: 'image', destination_type: 'local', boot_index: 0, uuid: fx.demoImage },
+            ],
+          },
+          'os:scheduler_hints': { group: '00000000-0000-4000-8000-000000000000' },
+        },
       ];
     case 'PUT /v2.1/os-quota-sets/:id':
       return [{ quota_set: { instances: -1, cores: '-1' } }, { quota_set: { metadata_items: 128, force: true } }];

@@ -1,4 +1,4 @@
-import { sql, type Selectable, type Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Executor } from '../executor.js';
 import { dialectOf } from '../dialects/dialect.js';
 import { prepared } from '../prepared.js';
@@ -20,7 +20,7 @@ export type ServerChanges = Omit<Updateable<ServersTable>, 'vm_state' | 'task_st
   task_state?: TaskState | null;
 };
 
-export type NewServer = Omit<ServersTable, 'vm_state' | 'task_state'> & {
+export type NewServer = Omit<Insertable<ServersTable>, 'vm_state' | 'task_state'> & {
   vm_state: VmState;
   task_state: TaskState | null;
 };

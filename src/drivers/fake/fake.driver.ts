@@ -1,4 +1,4 @@
-import type { ComputeDriver, GuestPower, GuestSpec } from '../driver.js';
+import type { ComputeDriver, GuestPower, GuestSpec, PersonalityFile } from '../driver.js';
 
 /** An in-memory hypervisor: guests are map entries. Fast, deterministic, for tests and demos. */
 export class FakeDriver implements ComputeDriver {
@@ -48,6 +48,12 @@ export class FakeDriver implements ComputeDriver {
   async adopt(guests: Array<{ spec: GuestSpec; power: GuestPower }>): Promise<void> {
     for (const g of guests)
       if (!this.guests.has(g.spec.id)) this.guests.set(g.spec.id, { spec: g.spec, power: g.power });
+  }
+  /** The fake keeps the files in the spec it holds. */
+  async injectedFiles(id: string): Promise<PersonalityFile[]> {
+    const g = this.guests.get(id);
+    if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
+    return (g.spec.personality ?? []).map((f) => ({ path: f.path, contents: f.contents }));
   }
   async consoleOutput(id: string): Promise<string> {
     const g = this.guests.get(id);

@@ -116,6 +116,9 @@ export class FaultInjectingDriver implements ComputeDriver {
     await this.inject(id);
     return this.inner.consoleOutput(id, lines);
   }
+  injectedFiles(id: string) {
+    return this.inner.injectedFiles(id);
+  }
   listGuests(): Promise<string[]> {
     return this.inner.listGuests();
   }

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ComputeDriver, GuestPower, GuestSpec } from '../driver.js';
+import type { ComputeDriver, GuestPower, GuestSpec, PersonalityFile } from '../driver.js';
 
 export interface ProcessDriverOptions {
   /** Node data directory; guests live in `<dataDir>/instances/<uuid>/`. */
@@ -70,6 +70,11 @@ async function readEnviron(pid: number): Promise<string[] | null> {
   }
 }
 
+function personalityPath(dir: string, path: string): string {
+  const rel = posix.normalize(`/${path.replace(/\0/g, '')}`).replace(/^\/+/, '');
+  return join(dir, 'personality', rel || '_');
+}
+
 async function writeAtomic(path: string, data: string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
   await writeFile(tmp, data);
@@ -125,6 +130,7 @@ export class ProcessDriver implements ComputeDriver {
       await mkdir(dir, { recursive: true });
       await writeAtomic(join(dir, 'spec.json'), JSON.stringify(guest, null, 2) + '\n');
       await this.makeDisk(join(dir, 'disk'), guest.diskGb);
+      await this.injectFiles(dir, guest.personality ?? []);
       await this.start(guest);
     });
   }
@@ -233,6 +239,28 @@ export class ProcessDriver implements ComputeDriver {
       if (errCode(e) === 'ENOENT') return false;
       throw e;
     }
+  }
+
+  /**
+   * Nova's file injection, into the instance directory: each file at `personality/<its path>`.
+   * The path is normalised from `/`, so `..` cannot climb out of that directory.
+   */
+  private async injectFiles(dir: string, files: PersonalityFile[]): Promise<void> {
+    for (const f of files) {
+      const target = personalityPath(dir, f.path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, Buffer.from(f.contents, 'base64'));
+    }
+  }
+
+  async injectedFiles(id: string): Promise<PersonalityFile[]> {
+    await this.requireGuest(id);
+    const dir = this.instanceDir(id);
+    const spec = await this.readSpec(id);
+    const out: PersonalityFile[] = [];
+    for (const f of spec.personality ?? [])
+      out.push({ path: f.path, contents: (await readFile(personalityPath(dir, f.path))).toString('base64') });
+    return out;
   }
 
   private async requireGuest(id: string): Promise<void> {

@@ -33,6 +33,7 @@ import { registerAdminReadRoutes } from './hypervisors.routes.js';
 import { registerServerGroupRoutes } from './server-groups.routes.js';
 import { serverGroupsOf } from './server-groups.js';
 import { parseGroupHint } from './server-groups.schemas.js';
+import { parseCreateOptions, type CreateOptionsBody } from './server-create.schemas.js';
 
 /** The v2.1 entry of the version list (`GET /`); `GET /v2.1` adds its describedby link and media types. */
 function versionV21Brief(request: FastifyRequest) {
@@ -194,6 +195,8 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       sortKey: last('sort_key'),
       sortDir: last('sort_dir'),
       userId: last('user_id'),
+      ip: last('ip'),
+      ip6: last('ip6'),
       strictStatus: atLeast(request.mv, 38),
       // 2.26: comma-separated tag filters (Nova's TAG_SEARCH_FILTERS).
       tags: atLeast(request.mv, 26)
@@ -244,6 +247,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
         );
       const body = request.body as Record<string, unknown>;
       const group = parseGroupHint(body['os:scheduler_hints'] ?? body['OS-SCH-HNT:scheduler_hints']);
+      const options = parseCreateOptions(request.mv, s as CreateOptionsBody);
       const toCount = (v: unknown, d: number) => (v === undefined ? d : Number(v));
       const minCount = toCount(s.min_count, 1);
       const maxCount = toCount(s.max_count, minCount);
@@ -265,9 +269,12 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
         maxCount,
         returnReservationId: s.return_reservation_id === true,
         group,
+        options,
       });
       reply.code(202);
-      if (s.return_reservation_id === true) return { reservation_id: res.reservationId };
+      // Nova's parameter_types.boolean: 'true', '1', 'yes'… ask for the reservation id too.
+      if (['true', '1', 'on', 'yes'].includes(String(s.return_reservation_id).toLowerCase()))
+        return { reservation_id: res.reservationId };
       const { base, bookmarkBase } = linkBases(request);
       const id = res.ids[0];
       reply.header('location', `${base}/servers/${id}`);
@@ -276,8 +283,9 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
           id,
           links: serverLinks({ base, bookmarkBase } as ViewContext, id),
           'OS-DCF:diskConfig': 'MANUAL',
-          security_groups: [{ name: 'default' }],
-          adminPass: res.adminPass,
+          // Nova's view echoes the request's groups, else the default group.
+          security_groups: s.security_groups ?? [{ name: 'default' }],
+          ...(deps.config.enableInstancePassword === 0 ? {} : { adminPass: res.adminPass }),
         },
       };
     },
@@ -305,9 +313,13 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
         throw invalid(
           "Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)",
         );
-      const row = await updateServer(deps, caller, (request.params as { id: string }).id, s);
+      // accessIPv4/accessIPv6: Nova's ipv4/ipv6 formats, IPv6 stored compact (as on create).
+      const ips = parseCreateOptions(request.mv, { accessIPv4: s.accessIPv4, accessIPv6: s.accessIPv6 });
+      const changes = { ...s, accessIPv4: ips.accessIPv4, accessIPv6: ips.accessIPv6 };
+      const row = await updateServer(deps, caller, (request.params as { id: string }).id, changes);
       const { ctx, portsOf } = await viewContext(request, caller, [row], { ports: true });
-      return { server: renderServer(ctx, row, portsOf(row), { show: true }) };
+      // Nova: server_groups from 2.71 only (show_server_groups), the rest per update().
+      return { server: renderServer(ctx, row, portsOf(row), { show: atLeast(request.mv, 71), update: true }) };
     },
     { schema: { body: schemas.updateServer } },
   );

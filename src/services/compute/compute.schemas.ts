@@ -18,7 +18,8 @@ export interface CreateServerBody {
   adminPass?: string;
   accessIPv4?: string;
   accessIPv6?: string;
-  return_reservation_id?: boolean;
+  return_reservation_id?: boolean | string;
+  security_groups?: Array<{ name?: string }>;
 }
 
 const name = { type: 'string', minLength: 1, maxLength: 255, pattern: '^(?!\\s)[\\s\\S]*(?<!\\s)$' };
@@ -30,11 +31,67 @@ const count = {
   ],
 };
 const uuidish = { type: 'string', maxLength: 255 };
+/** Nova's parameter_types.boolean. */
+const novaBoolean = {
+  enum: [
+    ...[true, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes'],
+    ...[false, 'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no'],
+  ],
+};
+/** Nova's parameter_types.fqdn (host, hypervisor_hostname; hostname from 2.94). */
+const fqdn = { type: 'string', pattern: '^[a-zA-Z0-9-._]*$', minLength: 1, maxLength: 255 };
+/** Nova's _block_device_mapping_v2 item (legacy fields plus the v2 ones; tag from 2.42, volume_type from 2.67). */
+const blockDeviceMappingV2 = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    virtual_name: { type: 'string', maxLength: 255 },
+    volume_id: { type: 'string' },
+    snapshot_id: { type: 'string' },
+    volume_size: { type: ['integer', 'string', 'null'] },
+    device_name: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9._/-]*$' },
+    delete_on_termination: { type: ['boolean', 'string'] },
+    no_device: {},
+    connection_info: { type: 'string', maxLength: 16777215 },
+    source_type: { type: 'string', enum: ['volume', 'image', 'snapshot', 'blank'] },
+    uuid: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9._-]*$' },
+    image_id: { type: 'string' },
+    destination_type: { type: 'string', enum: ['local', 'volume'] },
+    guest_format: { type: 'string', maxLength: 255 },
+    device_type: { type: 'string', maxLength: 255 },
+    disk_bus: { type: 'string', maxLength: 255 },
+    boot_index: { type: ['integer', 'string', 'null'] },
+    tag: { type: 'string', minLength: 1, maxLength: 60, pattern: '^[^,/]*$' },
+    volume_type: { type: ['string', 'null'], maxLength: 255 },
+  },
+};
+/**
+ * Nova's scheduler hints: different_host and same_host (server uuids) are typed; `group` is
+ * checked where it is read (server-groups.schemas.ts parseGroupHint, in Nova's words); anything
+ * else passes (additionalProperties: true).
+ */
+const schedulerHints = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    different_host: {
+      anyOf: [
+        { type: 'string', format: 'uuid' },
+        { type: 'array', items: { type: 'string' } },
+      ],
+    },
+    same_host: { type: ['string', 'array'], items: { type: 'string' } },
+    query: { type: ['string', 'object'] },
+    target_cell: { type: 'string', minLength: 1, maxLength: 255 },
+    different_cell: { type: ['string', 'array'], items: { type: 'string' } },
+    cidr: { type: 'string', pattern: '^/[0-9a-f.:]+$' },
+  },
+};
 
 export const createServer = {
   type: 'object',
   required: ['server'],
-  additionalProperties: true,
+  additionalProperties: false,
   properties: {
     server: {
       type: 'object',
@@ -77,27 +134,49 @@ export const createServer = {
         },
         min_count: count,
         max_count: count,
-        return_reservation_id: { type: 'boolean' },
+        return_reservation_id: novaBoolean,
         key_name: { type: 'string', minLength: 1, maxLength: 255 },
         availability_zone: { type: ['string', 'null'], maxLength: 255 },
         user_data: { type: 'string', maxLength: 65535 },
         adminPass: { type: 'string', maxLength: 255 },
         accessIPv4: { type: 'string', maxLength: 64 },
         accessIPv6: { type: 'string', maxLength: 64 },
-        security_groups: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } } } },
+        security_groups: {
+          type: 'array',
+          items: { type: 'object', additionalProperties: false, properties: { name } },
+        },
+        // Nova's boolean: server-create.schemas.ts checks the values, with Nova's message.
         config_drive: { type: ['boolean', 'string'] },
+        // The microversion gates of these are in server-create.schemas.ts.
+        personality: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { path: { type: 'string' }, contents: { type: 'string' } },
+          },
+        },
+        trusted_image_certificates: {
+          type: ['array', 'null'],
+          minItems: 1,
+          maxItems: 50,
+          uniqueItems: true,
+          items: { type: 'string', minLength: 1 },
+        },
+        host: fqdn,
+        hypervisor_hostname: fqdn,
         'OS-DCF:diskConfig': { enum: ['AUTO', 'MANUAL'] },
-        block_device_mapping_v2: { type: 'array', maxItems: 0 },
+        block_device_mapping_v2: { type: 'array', items: blockDeviceMappingV2 },
         tags: {
           type: 'array',
           maxItems: 50,
           items: { type: 'string', pattern: '^[^,/]*$', minLength: 1, maxLength: 60 },
         },
-        hostname: { type: 'string', maxLength: 255 },
+        hostname: fqdn,
       },
     },
-    'os:scheduler_hints': { type: 'object' },
-    'OS-SCH-HNT:scheduler_hints': { type: 'object' },
+    'os:scheduler_hints': schedulerHints,
+    'OS-SCH-HNT:scheduler_hints': schedulerHints,
   },
 };
 

@@ -21,6 +21,7 @@ import type { ServersTable } from '../../db/schema.js';
 import { checkMetadataQuota } from './server-metadata.js';
 import { setInitialTags, type TagFilters } from './server-tags.js';
 import { groupForServer, joinGroup, placeInGroup } from './server-groups.js';
+import { checkCreateOptions, type CreateOptions } from './server-create.js';
 
 export type { ServerRow } from '../../db/repositories/servers.repository.js';
 
@@ -52,6 +53,8 @@ export interface CreateServerInput {
   returnReservationId: boolean;
   /** The `group` scheduler hint: the server group the servers join. */
   group?: string;
+  /** personality, config_drive, security groups, trusted certs, requested host, hostname, bdm v2 (server-create.ts). */
+  options?: CreateOptions;
 }
 
 /** Last path segment of an href, as Nova accepts `imageRef`/`flavorRef` as links too. */
@@ -96,6 +99,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
   // On top of the quotas (unlimited by default), this bound keeps one request from holding the writer for long.
   if (input.maxCount > MAX_SERVERS_PER_REQUEST) throw invalid(`max_count may not exceed ${MAX_SERVERS_PER_REQUEST}`);
   const where = await resolvePlacement(deps, caller, input.availabilityZone);
+  const extra = await checkCreateOptions(deps, caller, input.options, where);
   const imageId = canonicalUuid(lastSegment(input.imageRef));
   if (!imageId) throw invalid('Invalid imageRef provided.');
   const image = await catalog.getImage(deps.db, imageId);
@@ -144,7 +148,8 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
     }
   }
 
-  const ranked = await rankHosts(deps, flavor, where);
+  await extra.checkQuotas();
+  const ranked = await rankHosts(deps, flavor, extra.where);
   const now = iso(deps.clock.now());
   const reservationId = `r-${randomBytes(4).toString('hex').slice(0, 8)}`;
   const flavorSnapshot = JSON.stringify({
@@ -197,9 +202,12 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
         key_name: input.keyName ?? null,
         reservation_id: reservationId,
         launch_index: i,
-        hostname: sanitizeHostname(name),
-        access_ipv4: input.accessIPv4 ?? '',
-        access_ipv6: input.accessIPv6 ?? '',
+        hostname: extra.hostname ?? sanitizeHostname(name),
+        personality: extra.personality,
+        config_drive: extra.configDrive,
+        trusted_image_certificates: extra.trustedImageCertificates,
+        access_ipv4: input.options?.accessIPv4 ?? input.accessIPv4 ?? '',
+        access_ipv6: input.options?.accessIPv6 ?? input.accessIPv6 ?? '',
         availability_zone: zone,
         user_data: input.userData ?? null,
         requested_networks: JSON.stringify(plan),
@@ -247,7 +255,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
     }
   });
   deps.tasks.dispatch(spawns);
-  return { ids: created, adminPass, reservationId };
+  return { ids: created, adminPass, reservationId, securityGroups: extra.securityGroups };
 }
 
 export async function showServer(deps: Deps, caller: Caller, id: string) {
@@ -279,6 +287,18 @@ export interface ListQuery {
   strictStatus?: boolean;
   /** 2.26+: tags, tags-any, not-tags, not-tags-any. */
   tags?: TagFilters;
+  /** Regular expressions matched at the start of a fixed IPv4 / IPv6 address (Nova's _ip_filter). */
+  ip?: string;
+  ip6?: string;
+}
+
+function ipPattern(value: string | undefined, field: string): RegExp | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return new RegExp(`^(?:${value})`);
+  } catch {
+    throw invalid(`Invalid filter field: ${field}.`);
+  }
 }
 
 const SORT_KEYS: Record<string, keyof ServersTable> = {
@@ -328,9 +348,8 @@ export async function listServers(deps: Deps, caller: Caller, q: ListQuery) {
       { project_id: caller.projectId },
     );
     projectId = allFilters && q.projectId ? q.projectId : undefined;
-  } else if (allFilters && q.projectId) {
-    projectId = q.projectId;
   }
+  // Nova parity (lp:#1185290): without all_tenants, tenant_id/project_id are ignored, even for an admin.
   let deleted: 'no' | 'only' | 'any' = 'no';
   let vmStates: string[] | undefined;
   let taskStates: Array<string | null> | undefined;
@@ -366,6 +385,8 @@ export async function listServers(deps: Deps, caller: Caller, q: ListQuery) {
   if (sortDir !== 'asc' && sortDir !== 'desc')
     throw invalid(`Invalid input for field/attribute sort_dir. Value: ${q.sortDir}.`);
   const limit = Math.min(q.limit ?? MAX_LIMIT, MAX_LIMIT);
+  const ip4 = ipPattern(q.ip, 'ip');
+  const ip6 = ipPattern(q.ip6, 'ip6');
   let marker: servers.ServerRow | undefined;
   if (q.marker !== undefined) {
     const mid = canonicalUuid(q.marker);
@@ -391,10 +412,22 @@ export async function listServers(deps: Deps, caller: Caller, q: ListQuery) {
     tags: q.tags,
     sortKey,
     sortDir,
-    limit,
+    // Nova filters by IP after the database query, then applies the limit.
+    limit: ip4 || ip6 ? MAX_LIMIT : limit,
     marker,
   });
-  return { rows, limit };
+  if (!ip4 && !ip6) return { rows, limit };
+  const ports = await net.portsOfServers(
+    deps.db,
+    rows.map((r) => r.id),
+  );
+  const matching = new Set<string>();
+  for (const p of ports) {
+    for (const { ip_address: a } of JSON.parse(p.fixed_ips) as Array<{ ip_address: string }>) {
+      if (a.includes(':') ? ip6?.test(a) : ip4?.test(a)) matching.add(p.device_id ?? '');
+    }
+  }
+  return { rows: rows.filter((r) => matching.has(r.id)).slice(0, limit), limit };
 }
 
 export async function updateServer(

@@ -37,18 +37,18 @@ function hostId(row: ServerRow): string {
     : '';
 }
 
-function addresses(ctx: ViewContext, ports: PortRow[]) {
+function addresses(ctx: ViewContext, ports: PortRow[], extended = true) {
   const out: Record<string, Array<Record<string, unknown>>> = {};
   for (const p of ports) {
     const net = ctx.networkNames.get(p.network_id) ?? p.network_id;
     for (const ip of JSON.parse(p.fixed_ips) as Array<{ ip_address: string }>) {
       out[net] ??= [];
-      out[net].push({
-        version: ip.ip_address.includes(':') ? 6 : 4,
-        addr: ip.ip_address,
-        'OS-EXT-IPS:type': 'fixed',
-        'OS-EXT-IPS-MAC:mac_addr': p.mac_address,
-      });
+      const a: Record<string, unknown> = { version: ip.ip_address.includes(':') ? 6 : 4, addr: ip.ip_address };
+      if (extended) {
+        a['OS-EXT-IPS:type'] = 'fixed';
+        a['OS-EXT-IPS-MAC:mac_addr'] = p.mac_address;
+      }
+      out[net].push(a);
     }
   }
   return out;
@@ -61,9 +61,11 @@ export function renderServer(
   ctx: ViewContext,
   row: ServerRow,
   ports: PortRow[],
-  opts: { show: boolean },
+  opts: { show: boolean; update?: boolean },
 ): Record<string, unknown> {
   const mv = ctx.mv;
+  // Nova's update() before 2.75 renders show() without the extension attributes (servers.py update).
+  const all = !opts.update || atLeast(mv, 75);
   const status = serverStatus(row.vm_state, row.task_state, row.deleted === 1);
   const flavor = JSON.parse(row.flavor) as {
     id: string;
@@ -97,7 +99,7 @@ export function renderServer(
       : { id: flavor.id, links: [{ rel: 'bookmark', href: `${ctx.bookmarkBase}/flavors/${flavor.id}` }] },
     created: novaTime(row.created_at),
     updated: novaTime(row.updated_at),
-    addresses: addresses(ctx, ports),
+    addresses: addresses(ctx, ports, all),
     accessIPv4: row.access_ipv4,
     accessIPv6: row.access_ipv6,
     links: serverLinks(ctx, row.id),
@@ -105,12 +107,14 @@ export function renderServer(
   };
   // Stratus does not track build progress: Nova's views show 0 until the driver reports some.
   if (PROGRESS_STATUSES.has(status)) s.progress = 0;
-  s['OS-EXT-AZ:availability_zone'] = row.availability_zone;
-  s.config_drive = '';
-  s.key_name = row.key_name;
-  s['OS-SRV-USG:launched_at'] = novaUsecTime(row.launched_at);
-  s['OS-SRV-USG:terminated_at'] = novaUsecTime(row.terminated_at);
-  if (ctx.isAdmin) {
+  if (all) {
+    s['OS-EXT-AZ:availability_zone'] = row.availability_zone;
+    s.config_drive = row.config_drive ?? '';
+    s.key_name = row.key_name;
+    s['OS-SRV-USG:launched_at'] = novaUsecTime(row.launched_at);
+    s['OS-SRV-USG:terminated_at'] = novaUsecTime(row.terminated_at);
+  }
+  if (ctx.isAdmin && all) {
     s['OS-EXT-SRV-ATTR:host'] = row.host;
     s['OS-EXT-SRV-ATTR:instance_name'] = `instance-${row.id.slice(0, 8)}`;
     s['OS-EXT-SRV-ATTR:hypervisor_hostname'] = row.host;
@@ -125,20 +129,23 @@ export function renderServer(
         'OS-EXT-SRV-ATTR:user_data': row.user_data,
       });
     }
-  } else if (atLeast(mv, 90)) {
+  } else if (atLeast(mv, 90) && all) {
     s['OS-EXT-SRV-ATTR:hostname'] = row.hostname;
   }
-  s['OS-EXT-STS:task_state'] = row.task_state;
-  s['OS-EXT-STS:vm_state'] = row.vm_state;
-  s['OS-EXT-STS:power_state'] = row.power_state;
-  s['os-extended-volumes:volumes_attached'] = [];
-  if (ports.length) s.security_groups = [{ name: 'default' }];
+  if (all) {
+    s['OS-EXT-STS:task_state'] = row.task_state;
+    s['OS-EXT-STS:vm_state'] = row.vm_state;
+    s['OS-EXT-STS:power_state'] = row.power_state;
+    s['os-extended-volumes:volumes_attached'] = [];
+    if (ports.length) s.security_groups = [{ name: 'default' }];
+  }
   if (atLeast(mv, 9)) s.locked = row.locked_by !== null;
   if (atLeast(mv, 73)) s.locked_reason = row.locked_reason;
   if (atLeast(mv, 19)) s.description = row.description;
   if (atLeast(mv, 26)) s.tags = ctx.tagsOf?.(row.id) ?? [];
-  if (atLeast(mv, 63)) s.trusted_image_certificates = null;
-  if (atLeast(mv, 16) && ctx.showHostStatus && ctx.hostStatus) s.host_status = ctx.hostStatus(row.host);
+  if (atLeast(mv, 63))
+    s.trusted_image_certificates = row.trusted_image_certificates ? JSON.parse(row.trusted_image_certificates) : null;
+  if (atLeast(mv, 16) && all && ctx.showHostStatus && ctx.hostStatus) s.host_status = ctx.hostStatus(row.host);
   if (atLeast(mv, 71) && opts.show) s.server_groups = ctx.serverGroupsOf?.(row.id) ?? [];
   if (atLeast(mv, 96)) s.pinned_availability_zone = null;
   if (row.fault && (status === 'ERROR' || status === 'DELETED')) {
