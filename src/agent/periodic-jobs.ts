@@ -3,6 +3,7 @@ import type { ComputeDriver } from '../drivers/driver.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import * as tasksRepo from '../db/repositories/tasks.repository.js';
 import { releaseServerPorts } from '../services/network/ports.js';
+import { removeMember } from '../db/repositories/server-groups.repository.js';
 import { iso } from '../domain/clock.js';
 import type { AgentDeps } from './agent-deps.js';
 
@@ -89,7 +90,10 @@ export class PeriodicJobs {
           continue;
         await this.driver.destroy(row.id);
         await this.deps.transact(async (tx) => {
-          if (await servers.markReclaimed(tx, row.id, this.now())) await releaseServerPorts(this.deps, tx, row.id);
+          if (await servers.markReclaimed(tx, row.id, this.now())) {
+            await releaseServerPorts(this.deps, tx, row.id);
+            await removeMember(tx, row.id); // reclaimed: it leaves its server group
+          }
         });
       } catch (err) {
         this.deps.log.warn({ server: row.id, err: (err as Error).message }, 'reclaim failed');

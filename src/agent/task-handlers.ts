@@ -6,6 +6,7 @@ import type { Executor } from '../db/executor.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import { finishTask, setTaskResult } from '../db/repositories/tasks.repository.js';
 import { setServerPortsHost } from '../db/repositories/network.repository.js';
+import { removeMember } from '../db/repositories/server-groups.repository.js';
 import { bindServerPorts, releaseServerPorts } from '../services/network/ports.js';
 import { iso } from '../domain/clock.js';
 import { PowerState, type TaskState } from '../domain/states.js';
@@ -150,8 +151,10 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
           // Server row first, then ports: the same lock order as the API's delete (no deadlock), and
           // only if the delete is still ours (a local delete may have finished it meanwhile).
           return async (tx) => {
-            if (await servers.markServerDeleted(tx, row.id, now(), completion!.vmState, 'deleting'))
+            if (await servers.markServerDeleted(tx, row.id, now(), completion!.vmState, 'deleting')) {
               await releaseServerPorts(deps, tx, row.id);
+              await removeMember(tx, row.id); // the deleted server leaves its server group
+            }
           };
         },
         (tx, err) => recordFault(tx, row.id, 'deleting', err, { vm_state: 'error', task_state: null }),

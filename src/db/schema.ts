@@ -285,6 +285,26 @@ export interface KeyPairsTable {
   public_key: string;
   created_at: string;
 }
+/** Nova's instance groups: a project's, with one policy and its rules (JSON). */
+export interface ServerGroupsTable {
+  seq: Generated<number>;
+  id: string;
+  name: string;
+  project_id: string;
+  user_id: string;
+  /** affinity, anti-affinity, soft-affinity or soft-anti-affinity. */
+  policy: string;
+  /** JSON object: `max_server_per_host` (2.64, anti-affinity only). */
+  rules: string;
+  created_at: string;
+}
+/** A server in a group, and the host chosen for it at create (null: none was found). */
+export interface ServerGroupMembersTable {
+  group_id: string;
+  server_id: string;
+  host: string | null;
+  created_at: string;
+}
 export interface Database {
   domains: DomainsTable;
   projects: ProjectsTable;
@@ -314,4 +334,6 @@ export interface Database {
   quotas: QuotasTable;
   quota_classes: QuotaClassesTable;
   quota_locks: QuotaLocksTable;
+  server_groups: ServerGroupsTable;
+  server_group_members: ServerGroupMembersTable;
 }

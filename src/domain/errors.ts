@@ -394,3 +394,96 @@ export function overQuota(over: Over): DomainError {
       return fail('OverQuota', `Quota exceeded for resources: ['${over.resource}']`);
   }
 }
+
+// ---------------------------------------------------------------------------
+// the 2.1 proxies (images, image metadata, network proxies) and /servers/{id}/ips
+// ---------------------------------------------------------------------------
+
+/** 404 `Image not found.` (images.py and image_metadata.py, whatever the image service said). */
+export function proxyImageNotFound(id: string): DomainError {
+  return new DomainError('not-found', 'ImageNotFound', 'Image not found.', { id });
+}
+
+/** 403 `You are not allowed to delete the image.` (images.py delete: Glance's 403, protected or not permitted). */
+export function imageDeleteNotAllowed(id: string): DomainError {
+  return new DomainError('forbidden', 'ImageNotAuthorized', 'You are not allowed to delete the image.', { id });
+}
+
+/** 403 `Not authorized for image <id>.` (ImageNotAuthorized: Glance refused an update). */
+export function imageNotAuthorized(id: string): DomainError {
+  return new DomainError('forbidden', 'ImageNotAuthorized', `Not authorized for image ${id}.`, { id });
+}
+
+/** 403 `Image metadata limit exceeded` (common.check_img_metadata_properties_quota). */
+export function imageMetadataLimitExceeded(): DomainError {
+  return new DomainError('forbidden', 'OverQuota', 'Image metadata limit exceeded');
+}
+
+/** 404 `Invalid metadata key` (image_metadata.py delete of a missing key). */
+export function invalidMetadataKey(): DomainError {
+  return new DomainError('not-found', 'InvalidMetadataKey', 'Invalid metadata key');
+}
+
+/** 404 `The resource could not be found.` (webob's default, as image_metadata.py show of a missing key). */
+export function resourceNotFound(): DomainError {
+  return new DomainError('not-found', 'NotFound', 'The resource could not be found.');
+}
+
+/** 400 `Marker <marker> could not be found.` (MarkerNotFound). */
+export function markerNotFound(marker: string): DomainError {
+  return new DomainError('invalid', 'MarkerNotFound', `Marker ${marker} could not be found.`, { marker });
+}
+
+/** 404 `Instance is not a member of specified network` (ips.py show). */
+export function notMemberOfNetwork(label: string): DomainError {
+  return new DomainError('not-found', 'NetworkNotFound', 'Instance is not a member of specified network', { label });
+}
+
+/** 404 `Network not found` (tenant_networks.py show). */
+export function tenantNetworkNotFound(id: string): DomainError {
+  return new DomainError('not-found', 'NetworkNotFound', 'Network not found', { id });
+}
+
+/** 404 `Floating IP not found for ID <id>` (floating_ips.py show and delete). */
+export function floatingIpNotFound(id: string): DomainError {
+  return new DomainError('not-found', 'FloatingIpNotFound', `Floating IP not found for ID ${id}`, { id });
+}
+
+/** 404 `Floating IP pool not found.` (FloatingIpPoolNotFound). */
+export function floatingIpPoolNotFound(): DomainError {
+  return new DomainError('not-found', 'FloatingIpPoolNotFound', 'Floating IP pool not found.');
+}
+
+/** 404 `No more floating IPs in pool <pool>.` (floating_ips.py create on NoMoreFloatingIps). */
+export function noMoreFloatingIps(pool: string): DomainError {
+  return new DomainError('not-found', 'NoMoreFloatingIps', `No more floating IPs in pool ${pool}.`, { pool });
+}
+
+/** 400 `Security group id should be uuid` (security_group_api.validate_id). */
+export function securityGroupIdNotUuid(): DomainError {
+  return new DomainError('invalid', 'Invalid', 'Security group id should be uuid');
+}
+
+/** 404 `Security group <id> does not exist` (Neutron's SecurityGroupNotFound, passed on by Nova). */
+export function securityGroupNotFound(id: string): DomainError {
+  return new DomainError('not-found', 'SecurityGroupNotFound', `Security group ${id} does not exist`, { id });
+}
+
+/** 404 `Security group rule <id> does not exist` (Neutron's SecurityGroupRuleNotFound, passed on by Nova). */
+export function securityGroupRuleNotFound(id: string): DomainError {
+  return new DomainError('not-found', 'SecurityGroupNotFound', `Security group rule ${id} does not exist`, { id });
+}
+
+/** 400 `Insufficient rights for removing default security group.` (Neutron's 409, Nova's Invalid: 400). */
+export function defaultSecurityGroupUndeletable(): DomainError {
+  return new DomainError(
+    'invalid',
+    'SecurityGroupCannotRemoveDefault',
+    'Insufficient rights for removing default security group.',
+  );
+}
+
+/** 403 for a rule on the default group: Stratus stores no security group rules (yet). */
+export function securityGroupRulesUnsupported(): DomainError {
+  return new DomainError('forbidden', 'SecurityGroupRulesUnsupported', 'Security group rules are not supported.');
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { Caller, Deps } from '../services/compute/context.js';
+import type { Caller, Deps } from '../services/context.js';
 import { projectIdMismatch, unauthorized, type DomainError } from '../domain/errors.js';
 import type { TokenService, TokenInfo } from '../services/identity/tokens.js';
 import { HttpFault, firstSegment, rawFault, sendFault } from './fault-mapper.js';

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Caller } from '../services/compute/context.js';
+import type { Caller } from '../services/context.js';
 import { unauthorized } from '../domain/errors.js';
 
 /** The caller of an authenticated route (the auth hook guarantees it). */

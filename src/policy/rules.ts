@@ -199,6 +199,13 @@ const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-keypairs:delete', `(${ADMIN}) or user_id:%(user_id)s`, 'Delete a keypair'),
   rule('os_compute_api:os-keypairs:show', `(${ADMIN}) or user_id:%(user_id)s`, 'Show details of a keypair'),
 
+  // nova/policies/server_groups.py
+  rule('os_compute_api:os-server-groups:create', PROJECT_MEMBER_OR_ADMIN, 'Create a new server group'),
+  rule('os_compute_api:os-server-groups:delete', PROJECT_MEMBER_OR_ADMIN, 'Delete a server group'),
+  rule('os_compute_api:os-server-groups:index', PROJECT_READER_OR_ADMIN, 'List all server groups'),
+  rule('os_compute_api:os-server-groups:index:all_projects', ADMIN, 'List all server groups for all projects'),
+  rule('os_compute_api:os-server-groups:show', PROJECT_READER_OR_ADMIN, 'Show details of a server group'),
+
   // nova/policies/quota_sets.py, quota_class_sets.py, limits.py
   rule('os_compute_api:os-quota-sets:update', ADMIN, 'Update the quotas.'),
   rule('os_compute_api:os-quota-sets:defaults', '@', 'List default quotas.'),
@@ -234,6 +241,28 @@ const STRATUS_RULES: PolicyRule[] = [
   rule('stratus:image:delete', ADMIN, 'Delete an image.'),
   // Glance's publicize_image: a public image is seen by every project, so only admins make one.
   rule('stratus:image:publicize', ADMIN, 'Create an image with visibility public.'),
+  // Glance's modify_image default: an admin, or a member of the project owning the image.
+  rule('stratus:image:modify', PROJECT_MEMBER_OR_ADMIN, "Change an image's properties."),
+  // The 2.1 proxies and /servers/{id}/ips (nova/policies/ips.py, floating_ips.py,
+  // floating_ip_pools.py, tenant_networks.py, security_groups.py).
+  rule('os_compute_api:ips:index', PROJECT_READER_OR_ADMIN, 'List the addresses of a server.'),
+  rule('os_compute_api:ips:show', PROJECT_READER_OR_ADMIN, 'Show the addresses of a server on one network.'),
+  rule('os_compute_api:os-floating-ip-pools', '@', 'List floating IP pools (deprecated proxy).'),
+  ...['list', 'show'].map((a) =>
+    rule(`os_compute_api:os-floating-ips:${a}`, PROJECT_READER_OR_ADMIN, `Floating IPs: ${a} (deprecated proxy).`),
+  ),
+  ...['create', 'delete', 'add', 'remove'].map((a) =>
+    rule(`os_compute_api:os-floating-ips:${a}`, PROJECT_MEMBER_OR_ADMIN, `Floating IPs: ${a} (deprecated proxy).`),
+  ),
+  ...['list', 'show'].map((a) =>
+    rule(`os_compute_api:os-tenant-networks:${a}`, PROJECT_READER_OR_ADMIN, `Networks: ${a} (deprecated proxy).`),
+  ),
+  ...['get', 'show', 'list'].map((a) =>
+    rule(`os_compute_api:os-security-groups:${a}`, PROJECT_READER_OR_ADMIN, `Security groups: ${a}.`),
+  ),
+  ...['create', 'update', 'delete', 'rule:create', 'rule:delete', 'add', 'remove'].map((a) =>
+    rule(`os_compute_api:os-security-groups:${a}`, PROJECT_MEMBER_OR_ADMIN, `Security groups: ${a}.`),
+  ),
   rule('stratus:network:port:create', PROJECT_MEMBER_OR_ADMIN, 'Create a port.'),
   rule('stratus:network:port:update', PROJECT_MEMBER_OR_ADMIN, 'Update a port.'),
   rule('stratus:network:port:delete', PROJECT_MEMBER_OR_ADMIN, 'Delete a port.'),

@@ -9,7 +9,7 @@ import { openDatabase, type OpenedDb } from '../db/dialects/index.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { Policy } from '../policy/policy.js';
 import { randomIds, systemClock, type Clock, type Ids } from '../domain/clock.js';
-import type { Deps } from '../services/compute/context.js';
+import type { Deps } from '../services/context.js';
 import { TokenService } from '../services/identity/tokens.js';
 import { buildApp } from '../http/app.js';
 import { storageErrorAsDomainError } from '../db/storage-errors.js';

@@ -71,4 +71,14 @@ storageSuite('catalog storage', (s) => {
     assert.equal(props.get(uuid(3, 2)), '{}');
     assert.equal(props.has(uuid(3, 3)), false);
   });
+
+  test('setImageProperties: replaces the properties and updated_at; false for a missing image', async () => {
+    const db = s.database.db;
+    await catalog.insertImage(db, imageRow(uuid(4, 1), { properties: '{"a":"1","b":"2"}' }));
+    assert.equal(await catalog.setImageProperties(db, uuid(4, 1), '{"c":"3"}', T(9)), true);
+    const row = await catalog.getImage(db, uuid(4, 1));
+    assert.equal(row?.properties, '{"c":"3"}');
+    assert.equal(row?.updated_at, T(9));
+    assert.equal(await catalog.setImageProperties(db, uuid(4, 2), '{}', T(9)), false);
+  });
 });

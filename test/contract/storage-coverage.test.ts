@@ -15,9 +15,11 @@ const REPOSITORIES = [
   'keypairs',
   'network',
   'quotas',
+  'server-groups',
   'servers',
   'services',
   'tasks',
+  'usage',
 ];
 
 test('every exported repository function is called by a storage contract case', async () => {
@@ -32,7 +34,9 @@ test('every exported repository function is called by a storage contract case', 
     const functions = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
     assert.ok(functions.length > 0, `${repo}: no functions found`);
     // The suites import each repository as a namespace named after it (`import * as servers …`).
-    for (const fn of functions) if (!new RegExp(`\\b${repo}\\.${fn}\\(`).test(suites)) missing.push(`${repo}.${fn}`);
+    // (camelCase for a hyphenated name: server-groups → serverGroups).
+    const ns = repo.replace(/-(.)/g, (_, c: string) => c.toUpperCase());
+    for (const fn of functions) if (!new RegExp(`\\b${ns}\\.${fn}\\(`).test(suites)) missing.push(`${repo}.${fn}`);
   }
   assert.deepEqual(missing, [], 'add a case to test/contract/storage-<repository>.test.ts for each');
 });

@@ -849,6 +849,20 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
       return [{ metadata: { a: 'b' } }, { metadata: {} }, { metadata: { 'k.1': 'v', 'k:2': '' } }];
     case 'PUT /v2.1/servers/:id/metadata/:key':
       return [{ meta: { a: 'b' } }, { meta: { a: 'b', c: 'd' } }];
+    case 'POST /v2.1/images/:id/metadata':
+    case 'PUT /v2.1/images/:id/metadata':
+      return [{ metadata: { a: 'b' } }, { metadata: {} }];
+    case 'PUT /v2.1/images/:id/metadata/:key':
+      return [{ meta: { a: 'b' } }, { meta: { a: 'b', c: 'd' } }];
+    case 'POST /v2.1/os-floating-ips':
+      return [{ pool: 'public' }, {}, null, { pool: null }];
+    case 'POST /v2.1/os-security-group-rules':
+      return [
+        { security_group_rule: { parent_group_id: '6f9b1b8c-0000-4000-8000-000000000000', ip_protocol: 'tcp' } },
+        { security_group_rule: {} },
+      ];
+    case 'POST /v2.1/os-tenant-networks':
+      return [{ network: { label: 'fz', cidr: '10.0.0.0/24' } }];
     case 'PUT /v2.1/servers/:id/tags':
       return [{ tags: ['a', 'b'] }, { tags: [] }, { tags: ['a,b'] }];
     case 'PUT /v2.1/servers/:id/tags/:tag':
@@ -881,6 +895,12 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
       return [{ extra_specs: { 'hw:cpu_policy': 'dedicated', n: 1 } }, { extra_specs: {} }];
     case 'PUT /v2.1/flavors/:id/os-extra_specs/:key':
       return [{ 'hw:cpu_policy': 'shared' }, { a: 'b' }];
+    case 'POST /v2.1/os-server-groups':
+      return [
+        { server_group: { name: 'fz', policies: ['anti-affinity'] } },
+        { server_group: { name: 'fz-64', policy: 'anti-affinity', rules: { max_server_per_host: 2 } } },
+        { server_group: { name: 'fz-soft', policy: 'soft-affinity' } },
+      ];
     case 'POST /v2.1/os-aggregates':
       return [{ aggregate: { name: 'fz' } }, { aggregate: { name: 'fz-az', availability_zone: 'fz-zone' } }];
     case 'PUT /v2.1/os-aggregates/:id':

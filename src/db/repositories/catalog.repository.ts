@@ -31,3 +31,18 @@ export async function imageProperties(ex: Executor): Promise<Map<string, string>
   const rows = await ex.selectFrom('images').select(['id', 'properties']).execute();
   return new Map(rows.map((r) => [r.id, r.properties]));
 }
+
+/** Replaces an image's properties (a JSON object's text); false when no such image. */
+export async function setImageProperties(
+  ex: Executor,
+  id: string,
+  properties: string,
+  updatedAt: string,
+): Promise<boolean> {
+  const res = await ex
+    .updateTable('images')
+    .set({ properties, updated_at: updatedAt })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}

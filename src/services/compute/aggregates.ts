@@ -1,5 +1,5 @@
-import type { Caller, Deps } from './context.js';
-import { authorize } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize } from '../access.js';
 import * as aggRepo from '../../db/repositories/aggregates.repository.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import * as servers from '../../db/repositories/servers.repository.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Caller, Deps } from './context.js';
-import { canonicalUuid } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { canonicalUuid } from '../access.js';
 import { createServer, listServers, showServer, updateServer, MAX_LIMIT, type RequestedNetworks } from './servers.js';
 import { deleteServer } from './delete-server.js';
 import {
@@ -28,6 +28,11 @@ import { renderServer, renderServerBrief, serverLinks, type ViewContext } from '
 import * as schemas from './compute.schemas.js';
 import { list, scalar, type Query } from '../../http/query.js';
 import { registerQuotaRoutes } from './quotas.routes.js';
+import { registerProxyRoutes } from './proxies.routes.js';
+import { registerAdminReadRoutes } from './hypervisors.routes.js';
+import { registerServerGroupRoutes } from './server-groups.routes.js';
+import { serverGroupsOf } from './server-groups.js';
+import { parseGroupHint } from './server-groups.schemas.js';
 
 /** The v2.1 entry of the version list (`GET /`); `GET /v2.1` adds its describedby link and media types. */
 function versionV21Brief(request: FastifyRequest) {
@@ -110,6 +115,14 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       hostStatus: details.hostStatus,
       tagsOf: details.tagsOf,
     };
+    // 2.71: the show/update views list the server's group.
+    if (atLeast(request.mv, 71)) {
+      const groups = await serverGroupsOf(
+        deps,
+        rows.map((r) => r.id),
+      );
+      ctx.serverGroupsOf = (id) => groups.get(id) ?? [];
+    }
     return { ctx, portsOf: details.portsOf };
   }
 
@@ -192,6 +205,8 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
         throw invalid(
           "Invalid input for field/attribute server. Additional properties are not allowed ('tags' was unexpected)",
         );
+      const body = request.body as Record<string, unknown>;
+      const group = parseGroupHint(body['os:scheduler_hints'] ?? body['OS-SCH-HNT:scheduler_hints']);
       const toCount = (v: unknown, d: number) => (v === undefined ? d : Number(v));
       const minCount = toCount(s.min_count, 1);
       const maxCount = toCount(s.max_count, minCount);
@@ -212,6 +227,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
         minCount,
         maxCount,
         returnReservationId: s.return_reservation_id === true,
+        group,
       });
       reply.code(202);
       if (s.return_reservation_id === true) return { reservation_id: res.reservationId };
@@ -471,4 +487,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerServerMetadataRoutes(app, deps);
   registerZoneRoutes(app, deps);
   registerQuotaRoutes(app, deps);
+  registerProxyRoutes(app, deps);
+  registerAdminReadRoutes(app, deps);
+  registerServerGroupRoutes(app, deps);
 }

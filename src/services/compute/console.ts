@@ -1,5 +1,6 @@
-import type { Caller, Deps } from './context.js';
-import { authorize, findServer, serviceIsUp } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize } from '../access.js';
+import { findServer, serviceIsUp } from './access.js';
 import { serverForCheck } from './server-actions.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import * as tasksRepo from '../../db/repositories/tasks.repository.js';

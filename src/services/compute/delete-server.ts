@@ -1,9 +1,11 @@
-import type { Caller, Deps } from './context.js';
-import { authorize, canonicalUuid, serviceIsUp } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize, canonicalUuid } from '../access.js';
+import { serviceIsUp } from './access.js';
 import { recordAction } from './record-action.js';
 import * as servers from '../../db/repositories/servers.repository.js';
 import * as tasks from '../../db/repositories/tasks.repository.js';
 import { releaseServerPorts } from '../network/ports.js';
+import { leaveServerGroup } from './server-groups.js';
 import type { TaskRow } from '../../tasks/queue.js';
 import { iso } from '../../domain/clock.js';
 import { planDelete, type DeletePlan } from '../../domain/delete-plan.js';
@@ -123,5 +125,6 @@ async function localDelete(deps: Deps, tx: Executor, serverId: string, now: stri
   // Server row, then ports: one lock order everywhere (the agent's terminate does the same).
   await servers.markServerDeleted(tx, serverId, now, vmState);
   await releaseServerPorts(deps, tx, serverId);
+  await leaveServerGroup(tx, serverId); // the deleted server leaves its server group
   await tasks.closeTasksForServer(tx, serverId, SUPERSEDED_BY_LOCAL_DELETE);
 }

@@ -3,8 +3,8 @@
  * 2.55 description), os-flavor-access and os-flavor-extra-specs (nova/api/openstack/compute/
  * flavors.py, flavor_manage.py, flavor_access.py, flavors_extraspecs.py).
  */
-import type { Caller, Deps } from './context.js';
-import { allowed, authorize } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { allowed, authorize } from '../access.js';
 import * as flavors from '../../db/repositories/flavors.repository.js';
 import { isUniqueViolation } from '../../db/dialects/index.js';
 import { flavorNotFound, invalid } from '../../domain/errors.js';

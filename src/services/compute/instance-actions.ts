@@ -1,5 +1,6 @@
-import type { Caller, Deps } from './context.js';
-import { authorize, allowed, findServer } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize, allowed } from '../access.js';
+import { findServer } from './access.js';
 import * as actions from '../../db/repositories/actions.repository.js';
 import { instanceActionNotFound } from '../../domain/errors.js';
 

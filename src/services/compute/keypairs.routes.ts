@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deps } from './context.js';
+import type { Deps } from '../context.js';
 import { createKeypair, deleteKeypair, listKeypairs, showKeypair, MAX_KEYPAIR_LIMIT } from './keypairs.js';
 import { parseCreateKeypair, parseKeypairQuery } from './keypairs.schemas.js';
 import { renderKeypairBrief, renderKeypairCreated, renderKeypairDetail } from './keypairs.view.js';

@@ -1,5 +1,5 @@
-import type { Caller, Deps } from './context.js';
-import { authorize } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize } from '../access.js';
 import * as keypairs from '../../db/repositories/keypairs.repository.js';
 import { isUniqueViolation } from '../../db/dialects/index.js';
 import { iso } from '../../domain/clock.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deps } from './context.js';
+import type { Deps } from '../context.js';
 import {
   absoluteLimits,
   deleteQuotaSet,

@@ -1,8 +1,9 @@
-import type { Caller, Deps } from './context.js';
+import type { Caller, Deps } from '../context.js';
 import type { Config } from '../../config/config.js';
 import type { Executor } from '../../db/executor.js';
 import * as repo from '../../db/repositories/quotas.repository.js';
-import { authorize } from './access.js';
+import * as groupsRepo from '../../db/repositories/server-groups.repository.js';
+import { authorize } from '../access.js';
 import { projectExists } from '../identity/verify-project.js';
 import { iso } from '../../domain/clock.js';
 import { invalid, overQuota } from '../../domain/errors.js';
@@ -38,7 +39,9 @@ const CONFIG_KEYS: Partial<Record<QuotaResource, keyof Config>> = {
  * its counter here (server groups: `server_groups`). key_pairs and server_group_members are per
  * user or per group; Nova reports their usage as 0 in the quota views, and so does Stratus.
  */
-export const USAGE_COUNTERS: Partial<Record<QuotaResource, (ex: Executor, projectId: string) => Promise<number>>> = {};
+export const USAGE_COUNTERS: Partial<Record<QuotaResource, (ex: Executor, projectId: string) => Promise<number>>> = {
+  server_groups: (ex, projectId) => groupsRepo.countGroups(ex, projectId),
+};
 
 function withOverrides(base: Limits, overrides: Map<string, number>): Limits {
   const out = { ...base };

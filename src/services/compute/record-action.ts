@@ -1,4 +1,4 @@
-import type { Caller, Deps } from './context.js';
+import type { Caller, Deps } from '../context.js';
 import type { Executor } from '../../db/executor.js';
 import * as actions from '../../db/repositories/actions.repository.js';
 import { iso } from '../../domain/clock.js';

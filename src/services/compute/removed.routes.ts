@@ -9,7 +9,8 @@ type M = 'GET' | 'POST' | 'PUT' | 'DELETE';
  * *_removed handlers raise webob's HTTPGone, whose status Fault._fault_names does not name, so
  * the body is `computeFault` with webob's explanation (two spaces and all). The paths and
  * methods are those of nova/api/openstack/compute/routes.py; the nova-network proxies that
- * still answer GET up to 2.35 (os-networks, os-tenant-networks) are not served here.
+ * still answer GET up to 2.35 (os-networks) are not served here; os-tenant-networks' 410s sit
+ * with its GETs in proxies.routes.ts (one route table per path).
  */
 const REMOVED: Array<[string, M[]]> = [
   ['/os-agents', ['GET', 'POST']],
@@ -40,8 +41,6 @@ const REMOVED: Array<[string, M[]]> = [
   ['/os-networks/:id/action', ['POST']],
   ['/os-security-group-default-rules', ['GET', 'POST']],
   ['/os-security-group-default-rules/:id', ['GET', 'DELETE']],
-  ['/os-tenant-networks', ['POST']],
-  ['/os-tenant-networks/:id', ['DELETE']],
   ['/servers/:id/os-virtual-interfaces', ['GET']],
 ];
 

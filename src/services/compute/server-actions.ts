@@ -1,5 +1,6 @@
-import type { Caller, Deps } from './context.js';
-import { authorize, allowed, findServer, serviceIsUp } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize, allowed } from '../access.js';
+import { findServer, serviceIsUp } from './access.js';
 import { recordAction } from './record-action.js';
 import { deleteServer } from './delete-server.js';
 import { upComputeServices } from './services.js';

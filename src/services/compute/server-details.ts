@@ -1,5 +1,6 @@
-import type { Caller, Deps } from './context.js';
-import { allowed, serviceIsUp } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { allowed } from '../access.js';
+import { serviceIsUp } from './access.js';
 import * as net from '../../db/repositories/network.repository.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import type { PortRow } from '../network/ports.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Deps } from './context.js';
+import type { Deps } from '../context.js';
 import { deleteMetadataItem, listMetadata, showMetadataItem, updateMetadata } from './server-metadata.js';
 import { addTag, checkTag, deleteAllTags, deleteTag, listTags, replaceTags } from './server-tags.js';
 import { metaItemBody, metadataBody, noBody, tagsBody } from './server-metadata.schemas.js';

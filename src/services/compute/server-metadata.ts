@@ -5,8 +5,9 @@
  */
 import type { Executor } from '../../db/executor.js';
 import { projectLimits } from './quotas.js';
-import type { Caller, Deps } from './context.js';
-import { authorize, findServer } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize } from '../access.js';
+import { findServer } from './access.js';
 import * as repo from '../../db/repositories/server-metadata.repository.js';
 import type { ServerRow } from '../../db/repositories/servers.repository.js';
 import { iso } from '../../domain/clock.js';

@@ -2,8 +2,9 @@
  * Server tags (nova/api/openstack/compute/server_tags.py, 2.26+): read by readers, written by
  * members in the vm_states of the lifecycle table's tag rows; at most 50 per server.
  */
-import type { Caller, Deps } from './context.js';
-import { authorize, findServer } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize } from '../access.js';
+import { findServer } from './access.js';
 import { checkServerState } from './server-metadata.js';
 import { MAX_TAG_COUNT, tagProblem } from './server-metadata.schemas.js';
 import * as tagsRepo from '../../db/repositories/server-tags.repository.js';

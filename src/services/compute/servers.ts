@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Caller, Deps } from './context.js';
-import { authorize, allowed, canonicalUuid, findServer } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize, allowed, canonicalUuid } from '../access.js';
+import { findServer } from './access.js';
 import { recordAction } from './record-action.js';
 import * as servers from '../../db/repositories/servers.repository.js';
 import * as net from '../../db/repositories/network.repository.js';
@@ -20,6 +21,7 @@ import { LIFECYCLE } from '../../domain/lifecycle.js';
 import type { ServersTable } from '../../db/schema.js';
 import { checkMetadataQuota } from './server-metadata.js';
 import { setInitialTags, type TagFilters } from './server-tags.js';
+import { groupForServer, joinGroup, placeInGroup } from './server-groups.js';
 
 export type { ServerRow } from '../../db/repositories/servers.repository.js';
 
@@ -49,6 +51,8 @@ export interface CreateServerInput {
   minCount: number;
   maxCount: number;
   returnReservationId: boolean;
+  /** The `group` scheduler hint: the server group the servers join. */
+  group?: string;
 }
 
 /** Last path segment of an href, as Nova accepts `imageRef`/`flavorRef` as links too. */
@@ -67,23 +71,24 @@ function sanitizeHostname(name: string): string {
 
 /**
  * Stratus' placement rule: among enabled compute services that are up (in the requested zone, or
- * the forced host), the one with the most free RAM for the flavor.
+ * the forced host) with room for the flavor, the least loaded first (a server group's policy
+ * then chooses among these, server-groups.ts).
  */
-async function pickHost(
+async function rankHosts(
   deps: Deps,
   flavor: { vcpus: number; ram: number; disk: number },
   where: Placement = {},
-): Promise<string | null> {
+): Promise<string[]> {
   const svcs = await placementCandidates(deps, await upComputeServices(deps), where);
-  if (svcs.length === 0) return null;
-  if (svcs.length === 1) return svcs[0].memory_mb === 0 || svcs[0].memory_mb >= flavor.ram ? svcs[0].host : null;
+  if (svcs.length === 0) return [];
+  if (svcs.length === 1) return svcs[0].memory_mb === 0 || svcs[0].memory_mb >= flavor.ram ? [svcs[0].host] : [];
   const count = await servers.liveServerCounts(
     deps.db,
     svcs.map((s) => s.host),
   );
   const fits = svcs.filter((s) => s.memory_mb === 0 || s.memory_mb >= flavor.ram);
   fits.sort((a, b) => (count.get(a.host) ?? 0) - (count.get(b.host) ?? 0));
-  return fits[0]?.host ?? null;
+  return fits.map((s) => s.host);
 }
 
 export async function createServer(deps: Deps, caller: Caller, input: CreateServerInput) {
@@ -106,6 +111,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
   // Nova parity: the key is the caller's own (looked up under context.user_id), else 400.
   if (input.keyName !== undefined) await keypairForServer(deps, caller, input.keyName);
   await checkMetadataQuota(deps, deps.db, caller.projectId, input.metadata ?? {});
+  const group = input.group !== undefined ? await groupForServer(deps, caller, input.group) : undefined;
 
   // Resolve the requested networks before writing anything (Nova validates them in the API).
   const visibleNets = await net.listNetworks(deps.db, caller.isAdmin ? undefined : caller.projectId);
@@ -140,8 +146,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
     }
   }
 
-  const host = await pickHost(deps, flavor, where);
-  const zone = host ? ((await zoneOfHost(deps.db, host)) ?? '') : (where.zone ?? '');
+  const ranked = await rankHosts(deps, flavor, where);
   const now = iso(deps.clock.now());
   const reservationId = `r-${randomBytes(4).toString('hex').slice(0, 8)}`;
   const flavorSnapshot = JSON.stringify({
@@ -161,7 +166,16 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
     created.length = spawns.length = 0; // PostgreSQL may run this again after a deadlock
     // Quota: counted and checked under the project's quota lock, in this transaction (quotas.ts).
     const count = await reserveServers(deps, tx, caller.projectId, flavor, input.minCount, input.maxCount);
+    // Without a group every server goes to the best host; a group's policy places each one
+    // (none placed: all of them are in ERROR with NoValidHost, as below).
+    const hosts: Array<string | null> = group
+      ? await placeInGroup(deps, tx, caller, group.id, ranked, count)
+      : Array.from({ length: count }, () => ranked[0] ?? null);
+    const zones = new Map<string, string>();
+    for (const h of new Set(hosts)) if (h) zones.set(h, (await zoneOfHost(tx, h)) ?? '');
     for (let i = 0; i < count; i++) {
+      const host = hosts[i];
+      const zone = host ? (zones.get(host) ?? '') : (where.zone ?? '');
       const id = deps.ids.uuid();
       const name = count > 1 ? `${input.name}-${i + 1}` : input.name;
       const row: servers.NewServer = {
@@ -206,6 +220,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
       };
       await servers.insertServer(tx, row);
       if (input.tags?.length) await setInitialTags(tx, id, input.tags);
+      if (group) await joinGroup(deps, tx, group.id, id, host);
       for (const p of plan) {
         if ('portId' in p) {
           if (!(await net.claimPort(tx, p.portId, id, now)))

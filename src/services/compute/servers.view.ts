@@ -17,6 +17,8 @@ export interface ViewContext {
   hostStatus?: (host: string | null) => string;
   /** The tags of a server (2.26+). */
   tagsOf?: (id: string) => string[];
+  /** The group of a server, as a list (2.71+). */
+  serverGroupsOf?: (id: string) => string[];
 }
 
 export function serverLinks(ctx: ViewContext, id: string) {
@@ -137,7 +139,7 @@ export function renderServer(
   if (atLeast(mv, 26)) s.tags = ctx.tagsOf?.(row.id) ?? [];
   if (atLeast(mv, 63)) s.trusted_image_certificates = null;
   if (atLeast(mv, 16) && ctx.showHostStatus && ctx.hostStatus) s.host_status = ctx.hostStatus(row.host);
-  if (atLeast(mv, 71) && opts.show) s.server_groups = [];
+  if (atLeast(mv, 71) && opts.show) s.server_groups = ctx.serverGroupsOf?.(row.id) ?? [];
   if (atLeast(mv, 96)) s.pinned_availability_zone = null;
   if (row.fault && (status === 'ERROR' || status === 'DELETED')) {
     const f = JSON.parse(row.fault) as { code: number; message: string; details: string; created: string };

@@ -1,5 +1,6 @@
-import type { Caller, Deps } from './context.js';
-import { authorize, serviceIsUp } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize } from '../access.js';
+import { serviceIsUp } from './access.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import { iso } from '../../domain/clock.js';
 import { INTERNAL_ZONE, zoneOfHost, zonedServices } from './zones.js';

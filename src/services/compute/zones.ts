@@ -1,5 +1,6 @@
-import type { Caller, Deps } from './context.js';
-import { authorize, serviceIsUp } from './access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize } from '../access.js';
+import { serviceIsUp } from './access.js';
 import type { Executor } from '../../db/executor.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import * as aggRepo from '../../db/repositories/aggregates.repository.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deps } from '../compute/context.js';
+import type { Deps } from '../context.js';
 import { unauthorized } from '../../domain/errors.js';
 import type { PasswordAuth, TokenInfo, TokenService } from './tokens.js';
 import { callerProjects } from './projects.js';

@@ -1,4 +1,4 @@
-import type { Caller, Deps } from '../compute/context.js';
+import type { Caller, Deps } from '../context.js';
 import * as repo from '../../db/repositories/identity.repository.js';
 
 export interface ProjectRef {

@@ -1,5 +1,5 @@
-import type { Caller, Deps } from '../compute/context.js';
-import { credentialsOf } from '../compute/context.js';
+import type { Caller, Deps } from '../context.js';
+import { credentialsOf } from '../context.js';
 import { actionForbidden, DomainError, noSubjectToken, subjectTokenInvalid } from '../../domain/errors.js';
 import type { TokenInfo, TokenService } from './tokens.js';
 

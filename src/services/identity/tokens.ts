@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Deps } from '../compute/context.js';
+import type { Deps } from '../context.js';
 import { attributeExpected, tokenNotFound, unauthorized } from '../../domain/errors.js';
 import { iso } from '../../domain/clock.js';
 import * as repo from '../../db/repositories/identity.repository.js';

@@ -1,4 +1,4 @@
-import type { Deps } from '../compute/context.js';
+import type { Deps } from '../context.js';
 import * as identity from '../../db/repositories/identity.repository.js';
 
 /** Whether a project exists (what Nova asks Keystone, GET /v3/projects/{id}, before quota calls). */

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deps } from '../compute/context.js';
+import type { Deps } from '../context.js';
 import { createImage, deleteImage, refuseServerSetFields, listImages, showImage, type ImageRow } from './images.js';
 import { baseUrl, callerOf } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';

@@ -1,5 +1,5 @@
-import type { Caller, Deps } from '../compute/context.js';
-import { authorize, canonicalUuid } from '../compute/access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize, canonicalUuid } from '../access.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
 import {
   DomainError,
@@ -128,4 +128,24 @@ export async function deleteImage(deps: Deps, caller: Caller, id: string): Promi
   authorize(deps, caller, 'stratus:image:delete', { project_id: img.owner ?? caller.projectId });
   if (img.protected) throw imageProtected(img.id);
   await catalog.deleteImage(deps.db, img.id);
+}
+
+/**
+ * Replaces an image's properties (Glance's PATCH of every extra property, as Nova's image
+ * metadata proxy does with purge_props): Glance's modify_image default (an admin, or a member
+ * of the owning project), and the same refusal of server-set and reserved names as create.
+ */
+export async function setImageProperties(
+  deps: Deps,
+  caller: Caller,
+  id: string,
+  properties: Record<string, string>,
+): Promise<ImageRow> {
+  const img = await showImage(deps, caller, id);
+  authorize(deps, caller, 'stratus:image:modify', { project_id: img.owner ?? '' });
+  refuseServerSetFields(properties);
+  for (const key of Object.keys(properties)) if (KNOWN_FIELDS.has(key)) throw reservedProperty(key);
+  if (!(await catalog.setImageProperties(deps.db, img.id, JSON.stringify(properties), iso(deps.clock.now()))))
+    throw imageNotFound(id);
+  return (await catalog.getImage(deps.db, img.id))!;
 }

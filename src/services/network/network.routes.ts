@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deps } from '../compute/context.js';
+import type { Deps } from '../context.js';
 import { deletePort, listPorts, requestPort, showPort, updatePort, type PortRequest, type PortRow } from './ports.js';
 import { listNetworks, listSubnets, showNetwork, showSubnet, type NetworkRow, type SubnetRow } from './networks.js';
 import { baseUrl, callerOf } from '../../http/request.js';

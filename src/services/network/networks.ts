@@ -1,4 +1,4 @@
-import type { Caller, Deps } from '../compute/context.js';
+import type { Caller, Deps } from '../context.js';
 import * as net from '../../db/repositories/network.repository.js';
 import { neutronNotFound } from '../../domain/errors.js';
 

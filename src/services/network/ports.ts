@@ -1,5 +1,5 @@
-import type { Caller, Deps } from '../compute/context.js';
-import { authorize, canonicalUuid } from '../compute/access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize, canonicalUuid } from '../access.js';
 import { visibleProject } from './networks.js';
 import type { Executor } from '../../db/executor.js';
 import * as net from '../../db/repositories/network.repository.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deps } from '../compute/context.js';
+import type { Deps } from '../context.js';
 import { listNetworkQuotas, showNetworkQuota, showNetworkQuotaDefault, showNetworkQuotaDetails } from './quotas.js';
 import { callerOf } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';

@@ -1,5 +1,5 @@
-import type { Caller, Deps } from '../compute/context.js';
-import { authorize } from '../compute/access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize } from '../access.js';
 import * as repo from '../../db/repositories/quotas.repository.js';
 
 /** Neutron's quota resources (core, l3, securitygroup and rbac extensions). */

@@ -1,5 +1,5 @@
-import type { Caller, Deps } from '../compute/context.js';
-import { authorize } from '../compute/access.js';
+import type { Caller, Deps } from '../context.js';
+import { authorize } from '../access.js';
 import * as faults from '../../db/repositories/faults.repository.js';
 import { iso } from '../../domain/clock.js';
 import { faultNotFound } from '../../domain/errors.js';

@@ -1,4 +1,4 @@
-import type { Deps } from '../compute/context.js';
+import type { Deps } from '../context.js';
 import { ping } from '../../db/repositories/identity.repository.js';
 
 /** Healthy means the database answers; a failure surfaces as the fault mapper's 503. */

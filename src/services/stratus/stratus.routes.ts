@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Deps } from '../compute/context.js';
+import type { Deps } from '../context.js';
 import { addFault, clearFaults, listFaults, removeFault, type FaultInput } from './fault-injection.js';
 import { checkHealth } from './health.js';
 import { callerOf } from '../../http/request.js';

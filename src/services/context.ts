@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Config } from '../../config/config.js';
-import type { Database } from '../../db/schema.js';
-import type { Policy } from '../../policy/policy.js';
-import type { Clock, Ids } from '../../domain/clock.js';
-import type { Transact } from '../../db/dialects/transact.js';
-import type { TaskDispatcher } from '../../tasks/dispatcher.js';
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/schema.js';
+import type { Policy } from '../policy/policy.js';
+import type { Clock, Ids } from '../domain/clock.js';
+import type { Transact } from '../db/dialects/transact.js';
+import type { TaskDispatcher } from '../tasks/dispatcher.js';
 
 /** What every use case needs, built once at start-up and passed in. */
 export interface Deps {
