@@ -10,6 +10,7 @@ import * as m0006 from './migrations/0006_add_server_tags.js';
 import * as m0007 from './migrations/0007_create_aggregates.js';
 import * as m0008 from './migrations/0008_create_quotas.js';
 import * as m0009 from './migrations/0009_create_server_groups.js';
+import * as m0010 from './migrations/0010_create_flavor_projects.js';
 import * as m0011 from './migrations/0011_add_server_create_options.js';
 
 /** Migrations are listed here in order (bundled, so no file-system lookup at run time). */
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_create_aggregates': m0007,
   '0008_create_quotas': m0008,
   '0009_create_server_groups': m0009,
+  '0010_create_flavor_projects': m0010,
   '0011_add_server_create_options': m0011,
 };
 

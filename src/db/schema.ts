@@ -58,6 +58,11 @@ export interface FlavorsTable {
   description: string | null;
   extra_specs: string;
 }
+/** os-flavor-access: a project a private flavor is shared with. */
+export interface FlavorProjectsTable {
+  flavor_id: string;
+  project_id: string;
+}
 export interface ImagesTable {
   id: string;
   name: string;
@@ -314,6 +319,7 @@ export interface Database {
   role_assignments: RoleAssignmentsTable;
   tokens: TokensTable;
   flavors: FlavorsTable;
+  flavor_projects: FlavorProjectsTable;
   images: ImagesTable;
   networks: NetworksTable;
   subnets: SubnetsTable;

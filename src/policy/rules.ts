@@ -183,6 +183,16 @@ const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-flavor-manage:update', ADMIN, 'Update a flavor description.'),
   rule('os_compute_api:os-flavor-manage:delete', ADMIN, 'Delete a flavor.'),
 
+  // nova/policies/flavor_access.py, flavor_extra_specs.py
+  rule('os_compute_api:os-flavor-access', ADMIN, 'List the projects a private flavor is shared with.'),
+  rule('os_compute_api:os-flavor-access:add_tenant_access', ADMIN, 'Share a private flavor with a project.'),
+  rule('os_compute_api:os-flavor-access:remove_tenant_access', ADMIN, 'Stop sharing a private flavor with a project.'),
+  rule('os_compute_api:os-flavor-extra-specs:index', PROJECT_READER_OR_ADMIN, 'List the extra specs of a flavor.'),
+  rule('os_compute_api:os-flavor-extra-specs:show', PROJECT_READER_OR_ADMIN, 'Show an extra spec of a flavor.'),
+  ...['create', 'update', 'delete'].map((a) =>
+    rule(`os_compute_api:os-flavor-extra-specs:${a}`, ADMIN, `Flavor extra specs: ${a}.`),
+  ),
+
   // nova/policies/keypairs.py: keypairs are a user's, so the owner check is on user_id.
   rule('os_compute_api:os-keypairs:index', `(${ADMIN}) or user_id:%(user_id)s`, 'List all keypairs'),
   rule('os_compute_api:os-keypairs:create', `(${ADMIN}) or user_id:%(user_id)s`, 'Create a keypair'),

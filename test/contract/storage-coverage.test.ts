@@ -10,6 +10,7 @@ const REPOSITORIES = [
   'actions',
   'catalog',
   'faults',
+  'flavors',
   'identity',
   'keypairs',
   'network',

@@ -287,6 +287,8 @@ function poolFor(fx: Fixtures, cloud: TestCloud, param: string, before: string):
       return ['a', 'k.1', 'missing'];
     case 'tags':
       return ['a', 'b', 'missing'];
+    case 'os-extra_specs':
+      return ['hw:cpu_policy', 'a', 'missing'];
     default:
       return allIds(fx, cloud);
   }
@@ -891,6 +893,25 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { host: 'fuzz-host', binary: 'nova-compute', disabled_reason: 'fz' },
         { host: fx.hosts[0] ?? 'x', binary: 'nova-compute', forced_down: false },
       ];
+    case 'POST /v2.1/flavors':
+      return [
+        { flavor: { name: 'fz-flavor', ram: 64, vcpus: 1, disk: 0 } },
+        {
+          flavor: { name: 'fz-priv', id: 'fz-priv', ram: '64', vcpus: 1, disk: 1, 'os-flavor-access:is_public': false },
+        },
+        { flavor: { name: 'fz-desc', ram: 64, vcpus: 1, disk: 0, swap: 1, rxtx_factor: 1.5, description: 'fz' } },
+      ];
+    case 'PUT /v2.1/flavors/:id':
+      return [{ flavor: { description: 'fz' } }, { flavor: { description: null } }];
+    case 'POST /v2.1/flavors/:id/action':
+      return [
+        { addTenantAccess: { tenant: Object.keys(fx.servers)[0] ?? 'fz' } },
+        { removeTenantAccess: { tenant: Object.keys(fx.servers)[0] ?? 'fz' } },
+      ];
+    case 'POST /v2.1/flavors/:id/os-extra_specs':
+      return [{ extra_specs: { 'hw:cpu_policy': 'dedicated', n: 1 } }, { extra_specs: {} }];
+    case 'PUT /v2.1/flavors/:id/os-extra_specs/:key':
+      return [{ 'hw:cpu_policy': 'shared' }, { a: 'b' }];
     case 'POST /v2.1/os-server-groups':
       return [
         { server_group: { name: 'fz', policies: ['anti-affinity'] } },

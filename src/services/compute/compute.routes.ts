@@ -14,7 +14,7 @@ import {
 import { listInstanceActions, showInstanceAction } from './instance-actions.js';
 import { listServices, updateService, type ServiceView } from './services.js';
 import { consoleOutput } from './console.js';
-import { listFlavors, showFlavor, type FlavorRow } from './flavors.js';
+import { registerFlavorRoutes } from './flavors.routes.js';
 import { serverDetails } from './server-details.js';
 import { registerKeypairRoutes } from './keypairs.routes.js';
 import { registerServerMetadataRoutes } from './server-metadata.routes.js';
@@ -127,44 +127,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     return { ctx, portsOf: details.portsOf };
   }
 
-  // --- flavors -------------------------------------------------------------------------
-  const flavorBrief = (request: FastifyRequest, f: { id: string; name: string }) => {
-    const { base, bookmarkBase } = linkBases(request);
-    return {
-      id: f.id,
-      name: f.name,
-      links: [
-        { rel: 'self', href: `${base}/flavors/${f.id}` },
-        { rel: 'bookmark', href: `${bookmarkBase}/flavors/${f.id}` },
-      ],
-    };
-  };
-  const flavorDetail = (request: FastifyRequest, f: FlavorRow) => {
-    const out: Record<string, unknown> = {
-      ...flavorBrief(request, f),
-      ram: f.ram,
-      disk: f.disk,
-      vcpus: f.vcpus,
-      'OS-FLV-EXT-DATA:ephemeral': f.ephemeral,
-      'OS-FLV-DISABLED:disabled': false,
-      swap: atLeast(request.mv, 75) ? f.swap : f.swap || '',
-      rxtx_factor: f.rxtx_factor,
-      'os-flavor-access:is_public': f.is_public === 1,
-    };
-    if (atLeast(request.mv, 55)) out.description = f.description;
-    if (atLeast(request.mv, 61)) out.extra_specs = JSON.parse(f.extra_specs);
-    return out;
-  };
-  r.add('GET', '/flavors', async (request) => ({
-    flavors: (await listFlavors(deps)).map((f) => flavorBrief(request, f)),
-  }));
-  r.add('GET', '/flavors/detail', async (request) => ({
-    flavors: (await listFlavors(deps)).map((f) => flavorDetail(request, f)),
-  }));
-  r.add('GET', '/flavors/:id', async (request) => {
-    const { id } = request.params as { id: string };
-    return { flavor: flavorDetail(request, await showFlavor(deps, id)) };
-  });
+  registerFlavorRoutes(app, deps);
 
   // --- servers -------------------------------------------------------------------------
   const listRoute = (detail: boolean) => async (request: FastifyRequest) => {

@@ -5,6 +5,7 @@ import { findServer } from './access.js';
 import { recordAction } from './record-action.js';
 import * as servers from '../../db/repositories/servers.repository.js';
 import * as net from '../../db/repositories/network.repository.js';
+import { usableFlavor } from './flavors.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
 import { upComputeServices } from './services.js';
 import { keypairForServer } from './keypairs.js';
@@ -107,7 +108,8 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
     throw invalid('Can not find requested image');
   if (image.status !== 'active') throw invalid(`Image ${imageId} is not active.`);
   const flavorId = lastSegment(input.flavorRef);
-  const flavor = await catalog.getFlavor(deps.db, flavorId);
+  // A private flavor the project has no access to is not found (Nova's context-filtered lookup).
+  const flavor = await usableFlavor(deps, caller, flavorId);
   if (!flavor) throw invalid(`Flavor ${flavorId} could not be found.`);
   if (image.min_ram > flavor.ram) throw invalid("Flavor's memory is too small for requested image.");
   // Nova parity: the key is the caller's own (looked up under context.user_id), else 400.
