@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -23,6 +25,41 @@ export async function spawnStratus(
     env,
     timeoutMs,
   );
+}
+
+export interface FreshStratus extends StratusProcess {
+  /** The `--data` directory, made for this server and removed by stop(). */
+  dataDir: string;
+  /** Stops the server (SIGTERM, SIGKILL after 10 s) and removes its data directory. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * `stratus serve --data <a new temporary directory> ...args`: a server of its own with a fresh
+ * demo cloud (and the clouds.yaml it writes there), for suites that start one and drop it after.
+ */
+export async function spawnFreshStratus(
+  prefix: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<FreshStratus> {
+  const dataDir = mkdtempSync(join(tmpdir(), `stratus-${prefix}-`));
+  const remove = () => rmSync(dataDir, { recursive: true, force: true });
+  let proc: StratusProcess;
+  try {
+    proc = await spawnStratus(['--data', dataDir, ...args], env);
+  } catch (err) {
+    remove();
+    throw err;
+  }
+  return {
+    ...proc,
+    dataDir,
+    stop: async () => {
+      await stopProcess(proc.child);
+      remove();
+    },
+  };
 }
 
 /** Starts `stratus agent` (a compute node process) and waits until it is up. */
@@ -52,7 +89,10 @@ async function spawnCommand(
     out += d;
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`stratus did not start in ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // a server that never came up is nobody's to stop later
+      reject(new Error(`stratus did not start in ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
     const check = () => {
       const m = out.match(banner);
       if (m) {

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
+import { spawnFreshStratus, type StratusProcess } from '../../src/testing/process.js';
 
 export const TEMPEST_BIN = '/usr/bin/tempest';
 /** Debian's interpreter (the one tempest's modules are installed for), not a pyenv one on PATH. */
@@ -118,13 +118,8 @@ async function adminToken(url: string): Promise<string> {
 
 /** Starts a Stratus with its demo cloud on a free loopback port and reads the ids Tempest needs. */
 export async function startCloud(): Promise<Cloud> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'stratus-tempest-data-'));
-  const stratus = await spawnStratus(['--host', '127.0.0.1', '--data', dataDir], { STRATUS_PASSWORD: PASSWORD });
-  const url = stratus.url;
-  const stop = async () => {
-    await stopProcess(stratus.child);
-    await rm(dataDir, { recursive: true, force: true });
-  };
+  const stratus = await spawnFreshStratus('tempest-data', ['--host', '127.0.0.1'], { STRATUS_PASSWORD: PASSWORD });
+  const { url, dataDir, stop } = stratus;
   try {
     const token = await adminToken(url);
     const h = { headers: { 'x-auth-token': token } };

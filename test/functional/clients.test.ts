@@ -8,124 +8,29 @@
  * server, a member delete, and the same through openstacksdk. After each delete the server
  * must be gone from the list and the port Stratus created for it must be gone too.
  *
- * The whole file is skipped when /usr/bin/openstack is absent (CI installs the clients).
+ * The whole file is skipped when /usr/bin/openstack is absent, except under CI (which installs
+ * the clients: a missing one fails there). The harness is src/testing/openstack-cli.ts.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BOOT,
+  FLAVOR,
+  IMAGE,
+  NETWORK,
+  OPENSTACK_SKIP as skip,
+  useOpenstackCli,
+  SDK_SKIP as skipSdk,
+  TEST_TIMEOUT_MS,
+} from '../../src/testing/openstack-cli.js';
 
-const execFileP = promisify(execFile);
-
-const OPENSTACK = '/usr/bin/openstack';
-const PYTHON = '/usr/bin/python3';
-const CLIENT_TIMEOUT_MS = 60_000;
-const WAIT_TIMEOUT_MS = 180_000; // commands with --wait poll every few seconds
-const STARTUP_TIMEOUT_MS = 30_000;
-const TEST_TIMEOUT_MS = 600_000;
-
-const FLAVOR = 'm1.tiny';
-const IMAGE = 'cirros-0.6.2-x86_64-disk';
-const NETWORK = 'private';
-
-/** dist/test/functional/clients.test.js -> dist/src/bin/stratus.js */
-const STRATUS_BIN = fileURLToPath(new URL('../../src/bin/stratus.js', import.meta.url));
-
-const skip: string | false = !existsSync(OPENSTACK)
-  ? `${OPENSTACK} is not installed (apt-get install python3-openstackclient)`
-  : false;
-const skipSdk: string | false = skip || (!existsSync(PYTHON) ? `${PYTHON} is not installed` : false);
-
-let server: ChildProcess | undefined;
-let serverExited: Promise<void> | undefined;
-let serverOutput = '';
-let dataDir = '';
-let baseUrl = '';
-let clientEnv: NodeJS.ProcessEnv = {};
+const cli = useOpenstackCli({ name: 'clients' });
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-interface RunResult {
-  cmd: string;
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program; never rejects on a non-zero exit (the result says how it ended). */
-async function run(file: string, args: string[], timeout = CLIENT_TIMEOUT_MS): Promise<RunResult> {
-  const cmd = [file, ...args].map((a) => (/[\s'"]/.test(a) ? JSON.stringify(a) : a)).join(' ');
-  try {
-    const { stdout, stderr } = await execFileP(file, args, {
-      env: clientEnv,
-      timeout,
-      killSignal: 'SIGKILL',
-      maxBuffer: 32 * 1024 * 1024,
-      cwd: dataDir,
-    });
-    return { cmd, code: 0, signal: null, stdout: String(stdout), stderr: String(stderr) };
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & {
-      code?: number | string;
-      signal?: string | null;
-      killed?: boolean;
-      stdout?: string;
-      stderr?: string;
-    };
-    if (typeof e.code === 'string') throw err; // spawn failure (ENOENT, ...), not an exit status
-    const timedOut = e.killed ? `\n[killed after ${timeout} ms timeout]` : '';
-    return {
-      cmd,
-      code: typeof e.code === 'number' ? e.code : null,
-      signal: e.signal ?? null,
-      stdout: String(e.stdout ?? ''),
-      stderr: String(e.stderr ?? '') + timedOut,
-    };
-  }
-}
-
-function describe(r: RunResult): string {
-  return (
-    `${r.cmd}\n  exit: ${r.code ?? r.signal}\n  stdout: ${r.stdout.trim()}\n  stderr: ${r.stderr.trim()}` +
-    `\n  stratus output (tail): ${serverOutput.slice(-2000).trim()}`
-  );
-}
-
-function osc(cloud: string, args: string[], timeout = CLIENT_TIMEOUT_MS): Promise<RunResult> {
-  return run(OPENSTACK, ['--os-cloud', cloud, ...args], timeout);
-}
-
-/** Runs an openstack command that must succeed; returns its stdout. */
-async function oscOk(cloud: string, args: string[], timeout = CLIENT_TIMEOUT_MS): Promise<string> {
-  const r = await osc(cloud, args, timeout);
-  assert.equal(r.code, 0, `command failed:\n${describe(r)}`);
-  return r.stdout;
-}
-
-/** Runs an openstack command with `-f json` that must succeed; returns the parsed output. */
-async function oscJson<T = any>(cloud: string, args: string[], timeout = CLIENT_TIMEOUT_MS): Promise<T> {
-  const r = await osc(cloud, [...args, '-f', 'json'], timeout);
-  assert.equal(r.code, 0, `command failed:\n${describe(r)}`);
-  try {
-    return JSON.parse(r.stdout) as T;
-  } catch {
-    assert.fail(`output is not JSON:\n${describe(r)}`);
-  }
-}
-
 async function createServer(cloud: string, name: string): Promise<any> {
-  const created = await oscJson(
-    cloud,
-    ['server', 'create', '--flavor', FLAVOR, '--image', IMAGE, '--network', NETWORK, '--wait', name],
-    WAIT_TIMEOUT_MS,
-  );
+  const created = await cli.json(cloud, ['server', 'create', ...BOOT, '--wait', name]);
   assert.equal(typeof created.id, 'string', `server create: no id in ${JSON.stringify(created)}`);
   assert.equal(created.name, name);
   assert.equal(created.status, 'ACTIVE', `server create --wait: ${JSON.stringify(created)}`);
@@ -133,13 +38,13 @@ async function createServer(cloud: string, name: string): Promise<any> {
 }
 
 async function listServers(cloud: string): Promise<Array<Record<string, any>>> {
-  const list = await oscJson<Array<Record<string, any>>>(cloud, ['server', 'list']);
+  const list = await cli.json<Array<Record<string, any>>>(cloud, ['server', 'list']);
   assert.ok(Array.isArray(list), `server list: ${JSON.stringify(list)}`);
   return list;
 }
 
 async function portsOf(cloud: string, deviceId: string): Promise<Array<Record<string, any>>> {
-  const ports = await oscJson<Array<Record<string, any>>>(cloud, ['port', 'list', '--device-id', deviceId]);
+  const ports = await cli.json<Array<Record<string, any>>>(cloud, ['port', 'list', '--device-id', deviceId]);
   assert.ok(Array.isArray(ports), `port list: ${JSON.stringify(ports)}`);
   return ports;
 }
@@ -149,93 +54,9 @@ async function assertGone(id: string): Promise<void> {
   assert.ok(!list.some((s) => s.ID === id), `deleted server ${id} still listed: ${JSON.stringify(list)}`);
   const ports = await portsOf('stratus-demo', id);
   assert.deepEqual(ports, [], `ports of deleted server ${id} remain: ${JSON.stringify(ports)}`);
-  const show = await osc('stratus-demo', ['server', 'show', id, '-f', 'json']);
-  assert.notEqual(show.code, 0, `server show of deleted server ${id} succeeded:\n${describe(show)}`);
+  const show = await cli.osc('stratus-demo', ['server', 'show', id, '-f', 'json']);
+  assert.notEqual(show.code, 0, `server show of deleted server ${id} succeeded:\n${cli.describe(show)}`);
 }
-
-// ---------------------------------------------------------------------------------------------
-// Stratus as a child process
-
-function startStratus(): Promise<string> {
-  dataDir = mkdtempSync(join(tmpdir(), 'stratus-clients-'));
-  const child = spawn(process.execPath, [STRATUS_BIN, 'serve', '--port', '0', '--data', dataDir], {
-    env: { ...process.env, STRATUS_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server = child;
-  serverExited = new Promise((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(
-        new Error(
-          `Stratus did not report "Stratus is up at" within ${STARTUP_TIMEOUT_MS} ms; output:\n${serverOutput}`,
-        ),
-      );
-    }, STARTUP_TIMEOUT_MS);
-    const onData = (chunk: Buffer): void => {
-      serverOutput += chunk.toString();
-      if (serverOutput.length > 200_000) serverOutput = serverOutput.slice(-100_000);
-      const m = /Stratus is up at (http:\/\/127\.0\.0\.1:\d+)/.exec(serverOutput);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`Stratus exited during startup (${code ?? signal}); output:\n${serverOutput}`));
-    });
-  });
-}
-
-async function stopStratus(): Promise<void> {
-  const child = server;
-  if (child && child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    const killed = await Promise.race([
-      serverExited!.then(() => true),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 10_000).unref()),
-    ]);
-    if (!killed) {
-      child.kill('SIGKILL');
-      await serverExited;
-    }
-  }
-  server = undefined;
-}
-
-before(async () => {
-  if (skip) return;
-  baseUrl = await startStratus();
-  const cloudsYaml = join(dataDir, 'clouds.yaml');
-  for (let i = 0; i < 50 && !existsSync(cloudsYaml); i++) await sleep(100);
-  assert.ok(existsSync(cloudsYaml), `Stratus (${baseUrl}) did not write ${cloudsYaml}`);
-
-  // The clients see only our clouds.yaml: no OS_* from the caller, no user config, no pyenv.
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('OS_') || k.startsWith('PYTHON') || k.startsWith('PYENV')) continue;
-    env[k] = v;
-  }
-  env.HOME = dataDir;
-  env.XDG_CONFIG_HOME = join(dataDir, '.config');
-  env.XDG_CACHE_HOME = join(dataDir, '.cache');
-  env.OS_CLIENT_CONFIG_FILE = cloudsYaml;
-  env.PYTHONDONTWRITEBYTECODE = '1';
-  env.LC_ALL = 'C.UTF-8';
-  clientEnv = env;
-});
-
-after(async () => {
-  await stopStratus();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
 
 // ---------------------------------------------------------------------------------------------
 // The tests run in order and share s1.
@@ -243,7 +64,7 @@ after(async () => {
 let s1Id: string | undefined;
 
 test('openstack token issue (demo)', { skip, timeout: TEST_TIMEOUT_MS }, async () => {
-  const token = await oscJson('stratus-demo', ['token', 'issue']);
+  const token = await cli.json('stratus-demo', ['token', 'issue']);
   assert.equal(typeof token.id, 'string');
   assert.ok(token.id.length > 0, `token: ${JSON.stringify(token)}`);
   assert.equal(typeof token.project_id, 'string', `token: ${JSON.stringify(token)}`);
@@ -261,7 +82,7 @@ test('server create --wait, list, show, and its port (demo)', { skip, timeout: T
   assert.equal(row.Name, 's1');
   assert.equal(row.Status, 'ACTIVE');
 
-  const shown = await oscJson('stratus-demo', ['server', 'show', s1Id]);
+  const shown = await cli.json('stratus-demo', ['server', 'show', s1Id]);
   assert.equal(shown.id, s1Id);
   assert.equal(shown.name, 's1');
   assert.equal(shown.status, 'ACTIVE');
@@ -277,24 +98,24 @@ test('a locked server: member delete is 409, admin delete by ID succeeds', {
   assert.ok(s1Id, 's1 was not created by the previous test');
   const id = s1Id;
 
-  await oscOk('stratus-demo', ['server', 'lock', id]);
+  await cli.ok('stratus-demo', ['server', 'lock', id]);
 
-  const refused = await osc('stratus-demo', ['server', 'delete', id]);
-  assert.notEqual(refused.code, 0, `delete of a locked server by its owner succeeded:\n${describe(refused)}`);
+  const refused = await cli.osc('stratus-demo', ['server', 'delete', id]);
+  assert.notEqual(refused.code, 0, `delete of a locked server by its owner succeeded:\n${cli.describe(refused)}`);
   assert.ok(
     refused.stderr.includes(`Instance ${id} is locked (HTTP 409)`),
-    `expected "Instance ${id} is locked (HTTP 409)" on stderr:\n${describe(refused)}`,
+    `expected "Instance ${id} is locked (HTTP 409)" on stderr:\n${cli.describe(refused)}`,
   );
 
   // The refused delete changed nothing.
-  const still = await oscJson('stratus-demo', ['server', 'show', id]);
+  const still = await cli.json('stratus-demo', ['server', 'show', id]);
   assert.equal(still.id, id);
   assert.equal(still.status, 'ACTIVE');
 
-  await oscOk('stratus-demo', ['server', 'unlock', id]);
-  await oscOk('stratus-demo', ['server', 'lock', id]);
+  await cli.ok('stratus-demo', ['server', 'unlock', id]);
+  await cli.ok('stratus-demo', ['server', 'lock', id]);
 
-  await oscOk('stratus-admin', ['server', 'delete', '--wait', id], WAIT_TIMEOUT_MS);
+  await cli.ok('stratus-admin', ['server', 'delete', '--wait', id]);
 
   await assertGone(id);
 });
@@ -305,7 +126,7 @@ test('member deletes an unlocked server (by name, --wait)', { skip, timeout: TES
   const ports = await portsOf('stratus-demo', id);
   assert.equal(ports.length, 1, `expected one port on ${id}: ${JSON.stringify(ports)}`);
 
-  await oscOk('stratus-demo', ['server', 'delete', '--wait', 's2'], WAIT_TIMEOUT_MS);
+  await cli.ok('stratus-demo', ['server', 'delete', '--wait', 's2']);
 
   await assertGone(id);
 });
@@ -338,14 +159,14 @@ test('openstacksdk: create, wait, delete, wait_for_delete, no ports left', {
   skip: skipSdk,
   timeout: TEST_TIMEOUT_MS,
 }, async () => {
-  const r = await run(PYTHON, ['-c', SDK_SCRIPT, 's3-sdk'], WAIT_TIMEOUT_MS);
-  assert.equal(r.code, 0, `openstacksdk script failed:\n${describe(r)}`);
+  const r = await cli.python(SDK_SCRIPT, ['s3-sdk']);
+  assert.equal(r.code, 0, `openstacksdk script failed:\n${cli.describe(r)}`);
   const lines = r.stdout.trim().split('\n');
   let summary: any;
   try {
     summary = JSON.parse(lines[lines.length - 1] ?? '');
   } catch {
-    assert.fail(`openstacksdk script printed no JSON summary:\n${describe(r)}`);
+    assert.fail(`openstacksdk script printed no JSON summary:\n${cli.describe(r)}`);
   }
   assert.equal(typeof summary.id, 'string');
   assert.equal(summary.name, 's3-sdk');
