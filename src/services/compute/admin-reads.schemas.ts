@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { invalid } from '../../domain/errors.js';
 import { baseUrl } from '../../http/request.js';
 import type { Query } from '../../http/query.js';
-import { pyRepr } from './quotas.schemas.js';
+import { NOVA_BOOLEANS, pyRepr } from './nova-validation.js';
 
 const last = (q: Query, key: string) => {
   const v = q[key];
@@ -26,28 +26,7 @@ export function nonNegativeInteger(q: Query, name: string): number | undefined {
   return Number(v);
 }
 
-const BOOLEAN_ENUM = [
-  'True',
-  'TRUE',
-  'true',
-  '1',
-  'ON',
-  'On',
-  'on',
-  'YES',
-  'Yes',
-  'yes',
-  'False',
-  'FALSE',
-  'false',
-  '0',
-  'OFF',
-  'Off',
-  'off',
-  'NO',
-  'No',
-  'no',
-];
+const BOOLEAN_ENUM = NOVA_BOOLEANS.filter((v): v is string => typeof v === 'string');
 const TRUE_VALUES = new Set(['true', '1', 'on', 'yes']);
 
 /** parameter_types.boolean, then strutils.bool_from_string(strict=True). */

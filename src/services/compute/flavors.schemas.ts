@@ -5,7 +5,7 @@
  */
 import { invalid } from '../../domain/errors.js';
 import type { Query } from '../../http/query.js';
-import { pyRepr } from './server-metadata.schemas.js';
+import { NOVA_BOOLEANS, pyRepr } from './nova-validation.js';
 
 const pyStr = (v: unknown) => (typeof v === 'string' ? v : pyRepr(v));
 const fieldError = (field: string, value: unknown, message: string) =>
@@ -26,31 +26,6 @@ const ID_PATTERN = '^(?! )[a-zA-Z0-9. _-]+(?<! )$';
 const ID_RE = /^(?! )[a-zA-Z0-9. _-]+(?<! )$/;
 const INT_PATTERN = '^[0-9]*$';
 const RXTX_PATTERN = '^[0-9]+(\\.[0-9]+)?$';
-/** parameter_types.boolean's enum. */
-const BOOL_VALUES: unknown[] = [
-  true,
-  'True',
-  'TRUE',
-  'true',
-  '1',
-  'ON',
-  'On',
-  'on',
-  'YES',
-  'Yes',
-  'yes',
-  false,
-  'False',
-  'FALSE',
-  'false',
-  '0',
-  'OFF',
-  'Off',
-  'off',
-  'NO',
-  'No',
-  'no',
-];
 const TRUE_STRINGS = ['1', 't', 'true', 'on', 'y', 'yes'];
 
 export interface CreateFlavorBody {
@@ -120,8 +95,8 @@ function checkRxtx(value: unknown): number {
 function checkBoolean(field: string, value: unknown): boolean {
   if (!(typeof value === 'string' || typeof value === 'boolean'))
     throw fieldError(field, value, `${pyRepr(value)} is not of type 'boolean', 'string'`);
-  if (!BOOL_VALUES.includes(value))
-    throw fieldError(field, value, `${pyRepr(value)} is not one of ${pyRepr(BOOL_VALUES)}`);
+  if (!NOVA_BOOLEANS.includes(value))
+    throw fieldError(field, value, `${pyRepr(value)} is not one of ${pyRepr(NOVA_BOOLEANS)}`);
   return typeof value === 'boolean' ? value : TRUE_STRINGS.includes(value.toLowerCase());
 }
 

@@ -1,3 +1,4 @@
+import { pyRepr } from './nova-validation.js';
 /**
  * Request checks of os-keypairs, after nova/api/openstack/compute/schemas/keypairs.py. The body
  * schema changes with the microversion (2.1, 2.2 `type`, 2.10 `user_id`, 2.92 public_key
@@ -13,28 +14,6 @@ export interface KeypairBody {
   type: KeypairType;
   publicKey?: string;
   userId?: string;
-}
-
-/** Python's repr, which Nova's messages print values with. */
-function pyRepr(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(v);
-  if (typeof v === 'string') {
-    const q = v.includes("'") && !v.includes('"') ? '"' : "'";
-    const body = v
-      .replace(/\\/g, '\\\\')
-      .replace(/\n/g, '\\n')
-      .replace(/\r/g, '\\r')
-      .replace(/\t/g, '\\t')
-      .replace(new RegExp(q, 'g'), `\\${q}`);
-    return `${q}${body}${q}`;
-  }
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  return `{${Object.entries(v as Record<string, unknown>)
-    .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
-    .join(', ')}}`;
 }
 
 /** Python's str: a string as itself, anything else as its repr. */

@@ -1,3 +1,4 @@
+import { NOVA_BOOLEANS, pyRepr } from './nova-validation.js';
 /**
  * Request checks of os-quota-sets, os-quota-class-sets and limits, after
  * nova/api/openstack/compute/schemas/quota_sets.py, quota_classes.py and limits.py. The set of
@@ -29,30 +30,6 @@ const SCHEMA_ORDER: QuotaResource[] = [
 const NETWORK: QuotaResource[] = ['fixed_ips', 'floating_ips', 'security_groups', 'security_group_rules'];
 const INJECTED: QuotaResource[] = ['injected_files', 'injected_file_content_bytes', 'injected_file_path_bytes'];
 const MAX_LIMIT = 0x7fffffff;
-const BOOLEAN_ENUM: Array<boolean | string> = [
-  true,
-  'True',
-  'TRUE',
-  'true',
-  '1',
-  'ON',
-  'On',
-  'on',
-  'YES',
-  'Yes',
-  'yes',
-  false,
-  'False',
-  'FALSE',
-  'false',
-  '0',
-  'OFF',
-  'Off',
-  'off',
-  'NO',
-  'No',
-  'no',
-];
 
 /** Resources os-quota-sets hides at this microversion (2.36: nova-network's, 2.57: personality files). */
 export function hiddenQuotaSetResources(mv: Microversion): QuotaResource[] {
@@ -68,19 +45,6 @@ export function hiddenQuotaClassResources(mv: Microversion): QuotaResource[] {
   return ['server_groups', 'server_group_members'];
 }
 
-/** Python's repr, which Nova's validation messages print values with. */
-export function pyRepr(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'string') return v.includes("'") && !v.includes('"') ? `"${v}"` : `'${v.replace(/'/g, "\\'")}'`;
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  if (typeof v === 'object')
-    return `{${Object.entries(v as Record<string, unknown>)
-      .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
-      .join(', ')}}`;
-  return String(v);
-}
 /** Python's str: strings bare, everything else as repr. */
 const pyStr = (v: unknown) => (typeof v === 'string' ? v : pyRepr(v));
 
@@ -134,7 +98,7 @@ function parseLimitsBody(
     const f = s.force;
     if (typeof f !== 'boolean' && typeof f !== 'string')
       throw fieldError('force', f, `${pyRepr(f)} is not of type 'boolean', 'string'`);
-    if (!BOOLEAN_ENUM.includes(f)) throw fieldError('force', f, `${pyRepr(f)} is not one of ${pyRepr(BOOLEAN_ENUM)}`);
+    if (!NOVA_BOOLEANS.includes(f)) throw fieldError('force', f, `${pyRepr(f)} is not one of ${pyRepr(NOVA_BOOLEANS)}`);
     force = f === true || (typeof f === 'string' && ['true', '1', 'on', 'yes'].includes(f.toLowerCase()));
   }
   const extra = Object.keys(s).filter((k) => !(allowed as string[]).includes(k) && !(withForce && k === 'force'));

@@ -8,7 +8,7 @@
 import { invalid } from '../../domain/errors.js';
 import { GROUP_POLICIES, type GroupPolicy, type GroupRules } from '../../domain/server-groups.js';
 import type { Query } from '../../http/query.js';
-import { pyRepr } from './server-metadata.schemas.js';
+import { pyRepr } from './nova-validation.js';
 
 export interface CreateServerGroupBody {
   name: string;

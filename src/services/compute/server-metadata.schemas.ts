@@ -1,3 +1,4 @@
+import { pyRepr } from './nova-validation.js';
 /**
  * Request bodies of the server metadata and tags APIs, checked by hand so that each refusal
  * carries the text Nova's validator gives (nova/api/validation/validators.py formats the
@@ -18,35 +19,6 @@ export const MAX_TAG_LENGTH = 60;
 export const TAG_PATTERN = '^[^,/]*$';
 /** nova/objects/instance.py MAX_TAG_COUNT. */
 export const MAX_TAG_COUNT = 50;
-
-/** Python's repr() of a JSON value, as jsonschema's messages print it. */
-export function pyRepr(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') {
-    const q = v.includes("'") && !v.includes('"') ? '"' : "'";
-    let out = '';
-    for (const ch of v) {
-      const c = ch.codePointAt(0)!;
-      if (ch === '\\') out += '\\\\';
-      else if (ch === q) out += `\\${q}`;
-      else if (ch === '\n') out += '\\n';
-      else if (ch === '\r') out += '\\r';
-      else if (ch === '\t') out += '\\t';
-      else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-      else out += ch;
-    }
-    return q + out + q;
-  }
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  if (typeof v === 'object')
-    return `{${Object.entries(v as Record<string, unknown>)
-      .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
-      .join(', ')}}`;
-  return String(v);
-}
 
 /** Python's str() of a value: a string as it is, anything else as repr. */
 const pyStrOf = (v: unknown) => (typeof v === 'string' ? v : pyRepr(v));
