@@ -5,7 +5,7 @@ import * as svcRepo from '../../db/repositories/services.repository.js';
 import * as servers from '../../db/repositories/servers.repository.js';
 import type { Executor } from '../../db/executor.js';
 import { iso } from '../../domain/clock.js';
-import { DomainError, conflict, invalid } from '../../domain/errors.js';
+import { DomainError, computeHostNotFound, conflict, invalid } from '../../domain/errors.js';
 import { isUniqueViolation } from '../../db/dialects/dialect.js';
 
 export type { AggregateRecord } from '../../db/repositories/aggregates.repository.js';
@@ -198,7 +198,7 @@ export async function addAggregateHost(deps: Deps, caller: Caller, rawId: string
   const id = await deps.transact(async (tx) => {
     // Nova looks the host up first: an unknown host is 404 even for an unknown aggregate.
     const svc = await svcRepo.getComputeService(tx, host);
-    if (!svc) throw new DomainError('not-found', 'ComputeHostNotFound', `Compute host ${host} could not be found.`);
+    if (!svc) throw computeHostNotFound(host);
     const agg = await aggRepo.getAggregate(tx, aggId);
     if (!agg) throw aggregateNotFound(rawId);
     // Nova's add_host maps InvalidAggregateAction to 409 (set_metadata and update map it to 400).
