@@ -65,8 +65,9 @@ export const COMPUTE_FEATURES: Record<string, boolean | string> = {
   xenapi_apis: false,
   ide_bus: false,
   unified_limits: false,
-  // no scheduler filters: Stratus has no server groups, availability zones or hints
-  scheduler_enabled_filters: '',
+  // the scheduler filters whose behaviour Stratus's placement has (zones, live nodes, server groups)
+  scheduler_enabled_filters:
+    'AvailabilityZoneFilter,ComputeFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter',
 };
 
 export const SERVICES_AVAILABLE: Record<string, boolean> = {
@@ -118,7 +119,9 @@ async function adminToken(url: string): Promise<string> {
 
 /** Starts a Stratus with its demo cloud on a free loopback port and reads the ids Tempest needs. */
 export async function startCloud(): Promise<Cloud> {
-  const stratus = await spawnFreshStratus('tempest-data', ['--host', '127.0.0.1'], { STRATUS_PASSWORD: PASSWORD });
+  const stratus = await spawnFreshStratus('tempest-data', ['--host', '127.0.0.1', '--agents', '2'], {
+    STRATUS_PASSWORD: PASSWORD,
+  });
   const { url, dataDir, stop } = stratus;
   try {
     const token = await adminToken(url);
@@ -207,7 +210,8 @@ export function tempestConf(cloud: Cloud, ws: string, opts: { buildTimeout?: num
       ready_wait: 0,
       min_microversion: '2.1',
       max_microversion: '2.96',
-      min_compute_nodes: 1,
+      // two in-process compute agents: the multi-node tests (server groups, migrations) run too
+      min_compute_nodes: 2,
       endpoint_type: 'publicURL',
       // Stratus never offloads a shelved server by itself (Nova: shelved_offload_time = -1)
       shelved_offload_time: -1,
