@@ -1,4 +1,9 @@
-import type { PolicyRule } from './rules.js';
+/** A rule as data (the shape of rules.ts's PolicyRule, not imported: rules.ts imports this file). */
+interface PolicyRule {
+  name: string;
+  checkStr: string;
+  description: string;
+}
 
 /**
  * Keystone's admin-API rules (keystone/common/policies/{domain,project,user,role,grant,

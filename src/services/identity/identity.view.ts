@@ -1,14 +1,45 @@
-import type { Selectable } from 'kysely';
-import type { DomainsTable, ProjectsTable, RolesTable, UsersTable } from '../../db/schema.js';
-import type { listAssignments } from '../../db/repositories/identity.repository.js';
-
 /** Keystone's wire form of domains, projects, users, roles and role assignments. */
 
-export type DomainRow = Selectable<DomainsTable>;
-export type ProjectRow = Selectable<ProjectsTable>;
-export type UserRow = Selectable<UsersTable>;
-export type RoleRow = Selectable<RolesTable>;
-export type AssignmentRow = Awaited<ReturnType<typeof listAssignments>>[number];
+// The rows as the use cases hand them over (the view knows no storage module).
+export interface DomainRow {
+  id: string;
+  name: string;
+  description: string;
+  enabled: number;
+}
+export interface ProjectRow {
+  id: string;
+  name: string;
+  domain_id: string;
+  description: string;
+  enabled: number;
+  parent_id: string | null;
+  extra: string;
+}
+export interface UserRow {
+  id: string;
+  name: string;
+  domain_id: string;
+  password_hash: string;
+  default_project_id: string | null;
+  enabled: number;
+  password_generation: number;
+  extra: string;
+}
+export interface RoleRow {
+  id: string;
+  name: string;
+}
+export interface AssignmentRow {
+  user_id: string;
+  project_id: string;
+  role_id: string;
+  user_name: string;
+  user_domain_id: string;
+  project_name: string;
+  project_domain_id: string;
+  role_name: string;
+}
 
 const extra = (json: string): Record<string, unknown> => {
   const v = JSON.parse(json) as unknown;
