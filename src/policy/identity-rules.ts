@@ -40,6 +40,8 @@ export const KEYSTONE_ADMIN_RULES: PolicyRule[] = [
   // role.py
   rule('identity:get_role', ADMIN, 'Show a role.'),
   rule('identity:list_roles', ADMIN, 'List roles.'),
+  rule('identity:create_role', ADMIN, 'Create a role.'),
+  rule('identity:delete_role', ADMIN, 'Delete a role.'),
   // grant.py and role_assignment.py
   rule('identity:check_grant', ADMIN, 'Check a role grant (HEAD).'),
   rule('identity:list_grants', ADMIN, "List a user's roles on a project."),

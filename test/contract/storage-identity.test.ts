@@ -331,6 +331,16 @@ storageSuite('identity storage', (s) => {
     assert.equal((await identity.findToken(db, 'ci-t-bob2'))?.revoked, 0);
   });
 
+  test('insertRole / deleteRole: a duplicate name is a unique violation; delete takes the assignments', async () => {
+    const db = s.database.db;
+    await identity.insertRole(db, { id: 'ci-a-r', name: 'ci-extra' });
+    await assertUniqueViolation(identity.insertRole(db, { id: 'ci-a-r2', name: 'ci-extra' }));
+    await identity.grantRole(db, { userId: 'ci-u2', projectId: 'ci-p2', roleId: 'ci-a-r' });
+    assert.equal(await identity.deleteRole(db, 'ci-a-r'), 1);
+    assert.deepEqual(await identity.listAssignments(db, { roleId: 'ci-a-r' }), []);
+    assert.equal(await identity.deleteRole(db, 'ci-a-r'), 0);
+  });
+
   test('ping: answers on a live database', async () => {
     await identity.ping(s.database.db);
   });

@@ -310,6 +310,40 @@ for (const target of databaseTargets()) {
         assertError(await ks('GET', '/roles', { as: 'member' }), 403, forbidden('identity:list_roles'));
         assertError(await ks('GET', '/roles/nope'), 404, 'Could not find role: nope.');
       });
+      test('roles: create 201, duplicate 409, 400, 403; delete 204 then 404', async () => {
+        const c = await ks('POST', '/roles', { body: { role: { name: 'ci-role' } } });
+        assert.equal(c.status, 201, c.text);
+        assert.equal(c.body.role.name, 'ci-role');
+        assertError(
+          await ks('POST', '/roles', { body: { role: { name: 'ci-role' } } }),
+          409,
+          'Conflict occurred attempting to store role - Duplicate entry found with name ci-role.',
+        );
+        assertError(await ks('POST', '/roles', { body: { role: {} } }), 400, "'name' is a required property");
+        assertError(
+          await ks('POST', '/roles', { as: 'member', body: { role: { name: 'x' } } }),
+          403,
+          forbidden('identity:create_role'),
+        );
+        assertError(
+          await ks('DELETE', `/roles/${c.body.role.id}`, { as: 'member' }),
+          403,
+          forbidden('identity:delete_role'),
+        );
+        assert.equal((await ks('DELETE', `/roles/${c.body.role.id}`)).status, 204);
+        assertError(await ks('DELETE', `/roles/${c.body.role.id}`), 404, `Could not find role: ${c.body.role.id}.`);
+      });
+      test('project tags: stored and shown; a bad tag is 400', async () => {
+        const c = await ks('POST', '/projects', { body: { project: { name: 'ci-tagged', tags: ['a', 'b'] } } });
+        assert.equal(c.status, 201, c.text);
+        assert.deepEqual((await ks('GET', `/projects/${c.body.project.id}`)).body.project.tags, ['a', 'b']);
+        assertError(
+          await ks('POST', '/projects', { body: { project: { name: 'ci-tagged2', tags: ['a/b'] } } }),
+          400,
+          "Invalid input for field 'tags/0': 'a/b' does not match '^[^,/]*$'",
+        );
+        assert.equal((await ks('DELETE', `/projects/${c.body.project.id}`)).status, 204);
+      });
       test('grant: PUT 204 (twice), HEAD 204, list; the user logs in; role_assignments with names', async () => {
         const path = `/projects/${proj}/users/${uid}/roles/${roles.member}`;
         assert.equal((await ks('HEAD', path)).status, 404); // HEAD: no body

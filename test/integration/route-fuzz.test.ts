@@ -967,6 +967,8 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
       return [{ user: { email: 'fz@example.org' } }, { user: { name: 'fz-renamed' } }];
     case 'POST /identity/v3/users/:user_id/password':
       return [{ user: { original_password: fx.password, password: fx.password } }];
+    case 'POST /identity/v3/roles':
+      return [{ role: { name: 'fz' } }];
     case 'POST /identity/v3/domains':
       return [{ domain: { name: 'fz' } }];
     case 'PATCH /identity/v3/domains/:domain_id':

@@ -284,3 +284,14 @@ export async function revokeProjectTokensOf(ex: Executor, userId: string, projec
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
+
+export async function insertRole(ex: Executor, row: { id: string; name: string }): Promise<void> {
+  await ex.insertInto('roles').values(row).execute();
+}
+
+/** Deletes a role and every assignment of it; the number of roles deleted. */
+export async function deleteRole(ex: Executor, id: string): Promise<number> {
+  await ex.deleteFrom('role_assignments').where('role_id', '=', id).execute();
+  const r = await ex.deleteFrom('roles').where('id', '=', id).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -67,6 +67,7 @@ const projectProps: Record<string, Schema> = {
   enabled: types.boolean,
   is_domain: types.boolean,
   parent_id: types.nullableIdString,
+  tags: types.tags,
 };
 const projectCreate: Schema = { type: 'object', properties: projectProps, required: ['name'] };
 const projectUpdate: Schema = { type: 'object', properties: projectProps, minProperties: 1 };
@@ -93,6 +94,9 @@ const passwordChange: Schema = {
   required: ['original_password', 'password'],
   additionalProperties: false,
 };
+
+// keystone/assignment/schema.py (name only: Stratus roles have no domain, description or options)
+const roleCreate: Schema = { type: 'object', properties: { name: types.name }, required: ['name'] };
 
 const noContent = (reply: FastifyReply) => reply.code(204).send();
 
@@ -157,7 +161,7 @@ export function registerIdentityAdminRoutes(app: FastifyInstance, deps: Deps, to
       parent_id: nullableStr(p.parent_id),
       enabled: bool(p.enabled),
       is_domain: bool(p.is_domain),
-      extra: extraOf(p, projectCreate),
+      extra: { ...extraOf(p, projectCreate), ...(p.tags ? { tags: p.tags } : {}) },
     });
     reply.code(201);
     return { project: projectView(row, v3(request)) };
@@ -175,7 +179,7 @@ export function registerIdentityAdminRoutes(app: FastifyInstance, deps: Deps, to
       domain_id: str(p.domain_id ?? undefined),
       parent_id: nullableStr(p.parent_id),
       is_domain: bool(p.is_domain),
-      extra: extraOf(p, projectUpdate),
+      extra: { ...extraOf(p, projectUpdate), ...(p.tags ? { tags: p.tags } : {}) },
     });
     return { project: projectView(row, v3(request)) };
   });
@@ -256,6 +260,16 @@ export function registerIdentityAdminRoutes(app: FastifyInstance, deps: Deps, to
   r.add('GET', `${V3}/roles`, async (request) => {
     const rows = await grants.listRoles(deps, caller(request), { name: param(request, 'name') });
     return { roles: rows.map((x) => roleView(x, v3(request))), links: collectionLinks(selfLink(request)) };
+  });
+  r.add('POST', `${V3}/roles`, async (request, reply) => {
+    const role = entity(request, 'role', roleCreate);
+    const row = await grants.createRole(deps, caller(request), role.name as string);
+    reply.code(201);
+    return { role: roleView(row, v3(request)) };
+  });
+  r.add('DELETE', `${V3}/roles/:role_id`, async (request, reply) => {
+    await grants.deleteRole(deps, tokens, caller(request), (request.params as P).role_id);
+    return noContent(reply);
   });
   r.add('GET', `${V3}/roles/:role_id`, async (request) => {
     const row = await grants.showRole(deps, caller(request), (request.params as P).role_id);

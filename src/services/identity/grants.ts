@@ -1,6 +1,13 @@
 import type { Caller, Deps } from '../context.js';
 import * as repo from '../../db/repositories/identity.repository.js';
-import { projectNotFound, roleAssignmentNotFound, roleNotFound, userNotFound } from '../../domain/identity-errors.js';
+import { isUniqueViolation } from '../../db/dialects/index.js';
+import {
+  duplicateName,
+  projectNotFound,
+  roleAssignmentNotFound,
+  roleNotFound,
+  userNotFound,
+} from '../../domain/identity-errors.js';
 import { authorizeIdentity } from './admin-access.js';
 import type { AssignmentRow, RoleRow } from './identity.view.js';
 import type { TokenService } from './tokens.js';
@@ -18,6 +25,30 @@ export async function showRole(deps: Deps, caller: Caller, id: string): Promise<
   if (!r) throw roleNotFound(id);
   await authorizeIdentity(deps, caller, 'identity:get_role', { 'target.role.id': r.id, 'target.role.name': r.name });
   return r;
+}
+
+export async function createRole(deps: Deps, caller: Caller, name: string): Promise<RoleRow> {
+  await authorizeIdentity(deps, caller, 'identity:create_role');
+  const id = deps.ids.uuid().replace(/-/g, '');
+  try {
+    await repo.insertRole(deps.db, { id, name });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw duplicateName('role', name);
+    throw err;
+  }
+  return { id, name };
+}
+
+/** Deleting a role takes it from everyone; the tokens carrying it stop validating (all, for simplicity). */
+export async function deleteRole(deps: Deps, tokens: TokenService, caller: Caller, id: string): Promise<void> {
+  const r = await repo.findRole(deps.db, { id });
+  if (!r) throw roleNotFound(id);
+  await authorizeIdentity(deps, caller, 'identity:delete_role', { 'target.role.id': r.id });
+  const n = await tokens.invalidating(
+    (i) => i.roles.includes(r.name),
+    () => deps.transact((tx) => repo.deleteRole(tx, id)),
+  );
+  if (n === 0) throw roleNotFound(id);
 }
 
 /**

@@ -60,8 +60,9 @@ export function domainView(d: DomainRow, v3: string) {
 
 /** A top-level project's parent is its domain, as Keystone shows it (projects act as domains there). */
 export function projectView(p: ProjectRow, v3: string) {
+  const ex = extra(p.extra);
   return {
-    ...extra(p.extra),
+    ...ex,
     id: p.id,
     name: p.name,
     domain_id: p.domain_id,
@@ -69,7 +70,7 @@ export function projectView(p: ProjectRow, v3: string) {
     enabled: p.enabled === 1,
     parent_id: p.parent_id ?? p.domain_id,
     is_domain: false,
-    tags: [],
+    tags: Array.isArray(ex.tags) ? ex.tags : [],
     options: {},
     links: { self: `${v3}/projects/${p.id}` },
   };

@@ -8,7 +8,9 @@ import { schemaInvalid } from '../../domain/identity-errors.js';
  * was wrong. Only the keywords the identity schemas use are implemented.
  */
 export interface Schema {
-  type?: 'object' | 'string' | 'boolean' | Array<'string' | 'null' | 'boolean' | 'object'>;
+  type?: 'object' | 'string' | 'boolean' | 'array' | Array<'string' | 'null' | 'boolean' | 'object'>;
+  items?: Schema;
+  maxItems?: number;
   properties?: Record<string, Schema>;
   required?: string[];
   additionalProperties?: boolean;
@@ -51,6 +53,14 @@ function firstError(schema: Schema, value: unknown, path: string[]): [string[], 
     if (schema.maxLength !== undefined && len > schema.maxLength) return [path, `${pyRepr(value)} is too long`];
     if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value))
       return [path, `${pyRepr(value)} does not match '${schema.pattern}'`];
+  }
+  if (Array.isArray(value)) {
+    if (schema.maxItems !== undefined && value.length > schema.maxItems) return [path, `${pyRepr(value)} is too long`];
+    if (schema.items)
+      for (const [i, item] of value.entries()) {
+        const e = firstError(schema.items, item, [...path, String(i)]);
+        if (e) return e;
+      }
   }
   if (typeOf(value) === 'object') {
     const obj = value as Record<string, unknown>;
@@ -97,4 +107,10 @@ export const types = {
   description: { type: ['string', 'null'] } as Schema,
   boolean: { type: 'boolean' } as Schema,
   password: { type: ['string', 'null'] } as Schema,
+  // Keystone's project tags: at most 80, each 1..255 characters without '/' or ','.
+  tags: {
+    type: 'array',
+    maxItems: 80,
+    items: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^,/]*$' },
+  } as Schema,
 };
