@@ -7,6 +7,8 @@ import type { ColumnType, Generated } from 'kysely';
 export interface DomainsTable {
   id: string;
   name: string;
+  description: Generated<string>;
+  enabled: Generated<number>;
 }
 export interface ProjectsTable {
   id: string;
@@ -14,6 +16,10 @@ export interface ProjectsTable {
   domain_id: string;
   description: string;
   enabled: number;
+  /** Keystone's parent_id; null for a top-level project (Keystone shows its domain there). */
+  parent_id: Generated<string | null>;
+  /** Keystone's extra attributes (unknown keys of a create or update), a JSON object. */
+  extra: Generated<string>;
 }
 export interface UsersTable {
   id: string;
@@ -24,6 +30,8 @@ export interface UsersTable {
   enabled: number;
   /** Bumped on every password change; tokens issued under an older generation no longer validate. */
   password_generation: Generated<number>;
+  /** Keystone's extra attributes (email, description…), a JSON object. */
+  extra: Generated<string>;
 }
 export interface RolesTable {
   id: string;

@@ -7,6 +7,8 @@
  * Operators override any of these by name with a policy file.
  */
 
+import { KEYSTONE_ADMIN_RULES } from './identity-rules.js';
+
 export interface PolicyRule {
   name: string;
   checkStr: string;
@@ -271,4 +273,10 @@ const STRATUS_RULES: PolicyRule[] = [
 ];
 
 /** Every default rule, base rules first. Names are unique. */
-export const DEFAULT_RULES: PolicyRule[] = [...BASE_RULES, ...NOVA_RULES, ...KEYSTONE_RULES, ...STRATUS_RULES];
+export const DEFAULT_RULES: PolicyRule[] = [
+  ...BASE_RULES,
+  ...NOVA_RULES,
+  ...KEYSTONE_RULES,
+  ...KEYSTONE_ADMIN_RULES,
+  ...STRATUS_RULES,
+];

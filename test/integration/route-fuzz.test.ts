@@ -957,6 +957,22 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { port: { admin_state_up: false } },
         { port: { device_id: Object.values(fx.servers).flat()[0] ?? '' } },
       ];
+    case 'POST /identity/v3/projects':
+      return [{ project: { name: 'fz' } }, { project: { name: 'fz2', description: 'd', enabled: false, x: 1 } }];
+    case 'PATCH /identity/v3/projects/:project_id':
+      return [{ project: { description: 'fz' } }, { project: { name: 'fz-renamed' } }];
+    case 'POST /identity/v3/users':
+      return [{ user: { name: 'fz', password: 'fz' } }, { user: { name: 'fz2', email: 'fz@example.org' } }];
+    case 'PATCH /identity/v3/users/:user_id':
+      return [{ user: { email: 'fz@example.org' } }, { user: { name: 'fz-renamed' } }];
+    case 'POST /identity/v3/users/:user_id/password':
+      return [{ user: { original_password: fx.password, password: fx.password } }];
+    case 'POST /identity/v3/roles':
+      return [{ role: { name: 'fz' } }];
+    case 'POST /identity/v3/domains':
+      return [{ domain: { name: 'fz' } }];
+    case 'PATCH /identity/v3/domains/:domain_id':
+      return [{ domain: { description: 'fz' } }];
     case 'POST /stratus/v1/faults':
       return [
         { fault: { host: 'fuzz-host', operation: 'spawn', mode: 'fail' } },
