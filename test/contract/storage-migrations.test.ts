@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as migrations from '../../src/db/repositories/migrations.repository.js';
-import { T, assertUniqueViolation, storageSuite, uuid } from '../../src/testing/storage.js';
+import * as servers from '../../src/db/repositories/servers.repository.js';
+import { T, assertUniqueViolation, serverRow, storageSuite, uuid } from '../../src/testing/storage.js';
 
 const row = (ns: number, n: number, over: Partial<migrations.NewMigration> = {}): migrations.NewMigration => ({
   uuid: uuid(ns, n),
@@ -123,5 +124,49 @@ storageSuite('migrations storage', (s) => {
     assert.deepEqual(await ids({ limit: 2 }), [m3.id, m2.id]);
     assert.deepEqual(await ids({ before: { createdAt: m2.created_at, id: m2.id } }), [m1.id]);
     assert.ok((await migrations.listMigrations(db)).length >= 3);
+  });
+
+  test('unconfirmedResizes: finished on that destination, last changed at or before the time', async () => {
+    const db = s.database.db;
+    const old = await migrations.insertMigration(
+      db,
+      row(0x76, 1, { status: 'finished', dest_compute: 'hu', updated_at: T(10) }),
+    );
+    await migrations.insertMigration(db, row(0x76, 2, { status: 'finished', dest_compute: 'hu', updated_at: T(100) }));
+    await migrations.insertMigration(db, row(0x76, 3, { status: 'confirmed', dest_compute: 'hu', updated_at: T(5) }));
+    await migrations.insertMigration(db, row(0x76, 4, { status: 'finished', dest_compute: 'hv', updated_at: T(5) }));
+    assert.deepEqual(
+      (await migrations.unconfirmedResizes(db, 'hu', T(50))).map((m) => m.id),
+      [old.id],
+    );
+    assert.deepEqual(await migrations.unconfirmedResizes(db, 'hz', T(50)), []);
+  });
+
+  test('movingServerIds: live servers of the list with a move under way through the host', async () => {
+    const db = s.database.db;
+    const [a, b, c, d] = [1, 2, 3, 4].map((n) => uuid(0x77, n));
+    await servers.insertServer(db, serverRow(a, { host: 'hm-2' }));
+    await servers.insertServer(db, serverRow(b, { host: 'hm-2' }));
+    await servers.insertServer(db, serverRow(c, { host: 'hm-2', deleted: 1 }));
+    await servers.insertServer(db, serverRow(d, { host: 'hm-2' }));
+    await migrations.insertMigration(
+      db,
+      row(0x77, 11, { server_id: a, status: 'finished', source_compute: 'hm-1', dest_compute: 'hm-2' }),
+    );
+    await migrations.insertMigration(
+      db,
+      row(0x77, 12, { server_id: b, status: 'confirmed', source_compute: 'hm-1', dest_compute: 'hm-2' }),
+    );
+    await migrations.insertMigration(
+      db,
+      row(0x77, 13, { server_id: c, status: 'finished', source_compute: 'hm-1', dest_compute: 'hm-2' }),
+    );
+    await migrations.insertMigration(
+      db,
+      row(0x77, 14, { server_id: d, status: 'migrating', source_compute: 'hm-3', dest_compute: 'hm-2' }),
+    );
+    assert.deepEqual([...(await migrations.movingServerIds(db, 'hm-1', [a, b, c, d]))].sort(), [a]);
+    assert.deepEqual([...(await migrations.movingServerIds(db, 'hm-2', [a, b, c, d]))].sort(), [a, d].sort());
+    assert.deepEqual([...(await migrations.movingServerIds(db, 'hm-1', []))], []);
   });
 });

@@ -124,3 +124,41 @@ export async function failOpenMigrations(ex: Executor, serverId: string, now: st
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
+
+/** Resizes waiting in VERIFY_RESIZE on a destination node since before `finishedBefore` (Nova's _poll_unconfirmed_resizes). */
+export async function unconfirmedResizes(
+  ex: Executor,
+  destHost: string,
+  finishedBefore: string,
+): Promise<MigrationRow[]> {
+  const rows = await ex
+    .selectFrom('migrations')
+    .selectAll()
+    .where('dest_compute', '=', destHost)
+    .where('status', '=', 'finished')
+    .where('updated_at', '<=', finishedBefore)
+    .orderBy('id')
+    .execute();
+  return rows.map(normalise);
+}
+
+/**
+ * Of `ids` (guests a node holds), the live servers with a move under way that involves `host`:
+ * the orphan reaper leaves these alone (a resize source keeps its guest until confirm or revert).
+ */
+export async function movingServerIds(ex: Executor, host: string, ids: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await ex
+      .selectFrom('migrations')
+      .innerJoin('servers', 'servers.id', 'migrations.server_id')
+      .select('migrations.server_id')
+      .where('migrations.server_id', 'in', ids.slice(i, i + 500))
+      .where('servers.deleted', '=', 0)
+      .where('migrations.status', 'in', [...IN_PROGRESS_STATUSES])
+      .where((eb) => eb.or([eb('migrations.source_compute', '=', host), eb('migrations.dest_compute', '=', host)]))
+      .execute();
+    for (const r of rows) out.add(r.server_id);
+  }
+  return out;
+}
