@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestCloud, type Persona } from '../../src/testing/kit.js';
 import { ManualClock } from '../../src/domain/clock.js';
+import { freshPostgres, TEST_PG_URL } from '../../src/testing/databases.js';
 import type { FakeDriver } from '../../src/drivers/fake/fake.driver.js';
 
 const action = (cloud: TestCloud, id: string, body: unknown, as: Persona = 'member', mv?: string) =>
@@ -403,4 +404,33 @@ describe('resize between two nodes', () => {
       ['confirmed'],
     );
   });
+});
+
+test('on PostgreSQL: resize across two nodes, revert, resize again, delete in VERIFY_RESIZE', {
+  skip: TEST_PG_URL || process.env.CI ? false : 'STRATUS_TEST_DATABASE_URL is not set',
+}, async () => {
+  const pgdb = await freshPostgres();
+  const cloud = await TestCloud.start({ agents: 2, database: pgdb.url });
+  try {
+    const id = await cloud.createServer();
+    assert.equal((await action(cloud, id, { resize: { flavorRef: '2' } })).status, 202);
+    await settle(cloud);
+    assert.deepEqual(await vmTask(cloud, id), ['VERIFY_RESIZE', 'resized', null]);
+    assert.equal((await action(cloud, id, { revertResize: null })).status, 202);
+    await settle(cloud);
+    assert.deepEqual(await vmTask(cloud, id), ['ACTIVE', 'active', null]);
+    assert.equal((await action(cloud, id, { resize: { flavorRef: '3' } })).status, 202);
+    await settle(cloud);
+    assert.equal((await cloud.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' })).status, 204);
+    await settle(cloud);
+    assert.equal(await fake(cloud, 0).power(id), 'missing');
+    assert.equal(await fake(cloud, 1).power(id), 'missing');
+    assert.deepEqual(
+      (await migrationsOf(cloud, id)).map((m) => m.status),
+      ['reverted', 'confirmed'],
+    );
+  } finally {
+    await cloud.close();
+    await pgdb.drop();
+  }
 });
