@@ -40,6 +40,8 @@ storageSuite('migrations storage', (s) => {
       ...row(0x71, 2, { migration_type: 'migration' }),
     });
     assert.equal(await migrations.getMigration(db, 999999), undefined);
+    assert.equal((await migrations.getMigrationByUuid(db, uuid(0x71, 2)))?.id, b.id);
+    assert.equal(await migrations.getMigrationByUuid(db, uuid(0x71, 99)), undefined);
     await assertUniqueViolation(migrations.insertMigration(db, row(0x71, 1)));
   });
 

@@ -162,3 +162,8 @@ export async function movingServerIds(ex: Executor, host: string, ids: string[])
   }
   return out;
 }
+
+export async function getMigrationByUuid(ex: Executor, uuid: string): Promise<MigrationRow | undefined> {
+  const r = await ex.selectFrom('migrations').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+  return r ? normalise(r) : undefined;
+}

@@ -33,6 +33,7 @@ import { registerAdminReadRoutes } from './hypervisors.routes.js';
 import { registerServerGroupRoutes } from './server-groups.routes.js';
 import { confirmResize, resizeServer, revertResize } from './resize.js';
 import { parseResize } from './resize.schemas.js';
+import { registerMigrationRoutes } from './migrations.routes.js';
 import { serverGroupsOf } from './server-groups.js';
 import { parseGroupHint } from './server-groups.schemas.js';
 import { parseCreateOptions, type CreateOptionsBody } from './server-create.schemas.js';
@@ -515,4 +516,5 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerProxyRoutes(app, deps);
   registerAdminReadRoutes(app, deps);
   registerServerGroupRoutes(app, deps);
+  registerMigrationRoutes(app, deps);
 }
