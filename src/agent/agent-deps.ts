@@ -15,7 +15,7 @@ export interface AgentDeps {
   clock: Clock;
   ids: Ids;
   log: Logger;
-  config: Pick<Config, 'reportInterval' | 'taskLease' | 'reclaimInstanceInterval' | 'zone'>;
+  config: Pick<Config, 'reportInterval' | 'taskLease' | 'reclaimInstanceInterval' | 'zone' | 'resizeConfirmWindow'>;
   /** The agent registers with it to receive its tasks. */
   tasks: TaskDispatcher;
 }

@@ -14,6 +14,7 @@ import { lifecycleOfTask, type TaskKind } from '../domain/lifecycle.js';
 import type { AgentDeps } from './agent-deps.js';
 import { guestSpec } from './guests.js';
 import { runAsInstanceEvent, type Writer } from './instance-event.js';
+import { makeMigrationHandlers } from './migration-handlers.js';
 
 type ServerRow = servers.ServerRow;
 
@@ -89,6 +90,7 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
     };
 
   return {
+    ...makeMigrationHandlers(ctx),
     async spawn(task, row) {
       const spawning: TaskState = 'spawning';
       // Claim the server for this host; a delete that won the race leaves nothing to build.

@@ -319,6 +319,30 @@ export interface ServerGroupMembersTable {
   host: string | null;
   created_at: string;
 }
+/** Nova's Migration: one move of a server (migration 0015). Flavors are JSON snapshots. */
+export interface MigrationsTable {
+  id: Generated<number>;
+  uuid: string;
+  server_id: string;
+  project_id: string;
+  user_id: string;
+  /** resize, migration, live-migration or evacuation. */
+  migration_type: string;
+  /** pre-migrating, migrating, post-migrating, finished, confirming, confirmed, reverting, reverted, error… */
+  status: string;
+  source_compute: string | null;
+  source_node: string | null;
+  dest_compute: string | null;
+  dest_node: string | null;
+  dest_host: string | null;
+  old_flavor_id: string;
+  new_flavor_id: string;
+  old_flavor: string;
+  new_flavor: string;
+  old_vm_state: string;
+  created_at: string;
+  updated_at: string | null;
+}
 export interface Database {
   domains: DomainsTable;
   projects: ProjectsTable;
@@ -350,4 +374,5 @@ export interface Database {
   quota_locks: QuotaLocksTable;
   server_groups: ServerGroupsTable;
   server_group_members: ServerGroupMembersTable;
+  migrations: MigrationsTable;
 }

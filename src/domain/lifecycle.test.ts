@@ -304,6 +304,10 @@ describe('lifecycle table', () => {
       'unshelve',
       'restore',
       'soft_delete',
+      'resize',
+      'finish_resize',
+      'revert_resize',
+      'finish_revert_resize',
     ];
     assert.deepEqual(tasksSupersededBy('remote').sort(), [...all].sort());
     assert.deepEqual(tasksSupersededBy('local').sort(), [...all, 'terminate'].sort());

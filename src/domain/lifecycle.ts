@@ -31,7 +31,15 @@ export type TaskKind =
   | 'shelve'
   | 'shelve_offload'
   | 'unshelve'
-  | 'console';
+  | 'console'
+  // resize (nova/compute/manager.py resize_instance on the source, finish_resize on the
+  // destination, confirm_resize on the source, revert_resize on the destination,
+  // finish_revert_resize on the source)
+  | 'resize'
+  | 'finish_resize'
+  | 'confirm_resize'
+  | 'revert_resize'
+  | 'finish_revert_resize';
 
 export type ServerAction =
   | 'create'
@@ -51,6 +59,11 @@ export type ServerAction =
   | 'shelveOffload'
   | 'unshelve'
   | 'getConsoleOutput'
+  | 'resize'
+  | 'finishResize'
+  | 'confirmResize'
+  | 'revertResize'
+  | 'finishRevertResize'
   | 'lock'
   | 'unlock'
   | 'resetState'
@@ -370,6 +383,70 @@ export const LIFECYCLE: Readonly<Record<ServerAction, ActionLifecycle>> = deepFr
     runsWhile: [],
     completion: null,
     supersededByDelete: false,
+  },
+  // API.resize: @check_instance_lock @check_instance_host @check_instance_state(vm_state=[ACTIVE,
+  // STOPPED], task_state=[None]). The source node stops the guest (RESIZE_MIGRATING ->
+  // RESIZE_MIGRATED) and hands finish_resize to the destination; the move ends in VERIFY_RESIZE.
+  resize: {
+    novaAction: 'resize',
+    requestKey: 'resize',
+    rule: `${SERVERS}:resize`,
+    check: check({ vmStates: ['active', 'stopped'], requiresHost: true }),
+    setsTaskState: 'resize_prep',
+    task: 'resize',
+    runsWhile: ['resize_prep', 'resize_migrating'],
+    completion: { vmState: 'resized', powerState: PowerState.RUNNING, event: 'compute_resize_instance' },
+    supersededByDelete: 'any',
+  },
+  // The destination's half (manager.finish_resize): no request asks for it directly.
+  finishResize: {
+    novaAction: 'resize',
+    requestKey: null,
+    rule: `${SERVERS}:resize`,
+    check: null,
+    setsTaskState: 'resize_migrated',
+    task: 'finish_resize',
+    runsWhile: ['resize_migrated', 'resize_finish'],
+    completion: { vmState: 'resized', powerState: PowerState.RUNNING, event: 'compute_finish_resize' },
+    supersededByDelete: 'any',
+  },
+  // API.confirm_resize: @check_instance_lock @check_instance_state(vm_state=[RESIZED]); no
+  // task_state (the migration goes 'confirming'). A delete does not cancel it: a delete in
+  // VERIFY_RESIZE confirms the resize itself (compute/api.py _confirm_resize_on_deleting).
+  confirmResize: {
+    novaAction: 'confirmResize',
+    requestKey: 'confirmResize',
+    rule: `${SERVERS}:confirm_resize`,
+    check: check({ vmStates: ['resized'] }),
+    setsTaskState: null,
+    task: 'confirm_resize',
+    runsWhile: [],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_confirm_resize' },
+    supersededByDelete: false,
+  },
+  // API.revert_resize: lock, vm_state=[RESIZED]; RESIZE_REVERTING while the destination drops
+  // its guest and the source boots the old one again.
+  revertResize: {
+    novaAction: 'revertResize',
+    requestKey: 'revertResize',
+    rule: `${SERVERS}:revert_resize`,
+    check: check({ vmStates: ['resized'] }),
+    setsTaskState: 'resize_reverting',
+    task: 'revert_resize',
+    runsWhile: ['resize_reverting'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_revert_resize' },
+    supersededByDelete: 'any',
+  },
+  finishRevertResize: {
+    novaAction: 'revertResize',
+    requestKey: null,
+    rule: `${SERVERS}:revert_resize`,
+    check: null,
+    setsTaskState: 'resize_reverting',
+    task: 'finish_revert_resize',
+    runsWhile: ['resize_reverting'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_finish_revert_resize' },
+    supersededByDelete: 'any',
   },
   // API.lock / unlock: no lock or state decorators (who may unlock is policy); the API does it all.
   lock: {

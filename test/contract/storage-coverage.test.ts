@@ -13,6 +13,7 @@ const REPOSITORIES = [
   'flavors',
   'identity',
   'keypairs',
+  'migrations',
   'network',
   'quotas',
   'server-groups',

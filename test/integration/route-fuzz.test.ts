@@ -845,6 +845,10 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { unshelve: null },
         { restore: null },
         { forceDelete: null },
+        { resize: { flavorRef: '2' } },
+        { resize: { flavorRef: 3, 'OS-DCF:diskConfig': 'AUTO' } },
+        { confirmResize: null },
+        { revertResize: null },
         { noSuchAction: null },
         { lock: null, unlock: null },
       ];

@@ -8,7 +8,9 @@ export class FakeDriver implements ComputeDriver {
   destroyedCount = new Map<string, number>();
 
   async spawn(guest: GuestSpec): Promise<void> {
-    if (!this.guests.has(guest.id)) this.guests.set(guest.id, { spec: guest, power: 'running' });
+    // As the process driver: a guest that is not running boots from the spec it is given (a resize records its new flavor).
+    const g = this.guests.get(guest.id);
+    if (!g || g.power === 'shutdown') this.guests.set(guest.id, { spec: guest, power: 'running' });
   }
   async destroy(id: string): Promise<void> {
     if (this.guests.delete(id)) this.destroyedCount.set(id, (this.destroyedCount.get(id) ?? 0) + 1);
@@ -41,6 +43,10 @@ export class FakeDriver implements ComputeDriver {
   }
   async power(id: string): Promise<GuestPower> {
     return this.guests.get(id)?.power ?? 'missing';
+  }
+  /** The spec a guest runs with (tests: the flavor a resize gave it). */
+  specOf(id: string): GuestSpec | undefined {
+    return this.guests.get(id)?.spec;
   }
   async listGuests(): Promise<string[]> {
     return [...this.guests.keys()];

@@ -31,6 +31,9 @@ import { registerQuotaRoutes } from './quotas.routes.js';
 import { registerProxyRoutes } from './proxies.routes.js';
 import { registerAdminReadRoutes } from './hypervisors.routes.js';
 import { registerServerGroupRoutes } from './server-groups.routes.js';
+import { confirmResize, resizeServer, revertResize } from './resize.js';
+import { parseResize } from './resize.schemas.js';
+import { registerMigrationRoutes } from './migrations.routes.js';
 import { serverGroupsOf } from './server-groups.js';
 import { parseGroupHint } from './server-groups.schemas.js';
 import { parseCreateOptions, type CreateOptionsBody } from './server-create.schemas.js';
@@ -349,6 +352,17 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
         reply.code(200);
         return { output };
       }
+      case 'resize':
+        await resizeServer(deps, caller, id, parseResize(value).flavorRef);
+        break;
+      case 'confirmResize':
+        // Nova: confirmResize answers 204, revertResize 202.
+        await confirmResize(deps, caller, id);
+        reply.code(204);
+        return reply.send();
+      case 'revertResize':
+        await revertResize(deps, caller, id);
+        break;
       case 'os-stop':
       case 'os-start':
       case 'pause':
@@ -502,4 +516,5 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerProxyRoutes(app, deps);
   registerAdminReadRoutes(app, deps);
   registerServerGroupRoutes(app, deps);
+  registerMigrationRoutes(app, deps);
 }
