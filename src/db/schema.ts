@@ -311,6 +311,12 @@ export interface ServerGroupMembersTable {
   host: string | null;
   created_at: string;
 }
+/** os-server-password: the password a guest posted (Nova's system_metadata password_0..3). */
+export interface ServerPasswordsTable {
+  server_id: string;
+  password: string;
+  updated_at: string;
+}
 export interface Database {
   domains: DomainsTable;
   projects: ProjectsTable;
@@ -342,4 +348,5 @@ export interface Database {
   quota_locks: QuotaLocksTable;
   server_groups: ServerGroupsTable;
   server_group_members: ServerGroupMembersTable;
+  server_passwords: ServerPasswordsTable;
 }

@@ -16,6 +16,7 @@ const REPOSITORIES = [
   'network',
   'quotas',
   'server-groups',
+  'server-passwords',
   'servers',
   'services',
   'tasks',

@@ -34,6 +34,7 @@ import { registerServerGroupRoutes } from './server-groups.routes.js';
 import { serverGroupsOf } from './server-groups.js';
 import { parseGroupHint } from './server-groups.schemas.js';
 import { parseCreateOptions, type CreateOptionsBody } from './server-create.schemas.js';
+import { registerRescueRoutes, rescueAction } from './rescue.routes.js';
 
 /** The v2.1 entry of the version list (`GET /`); `GET /v2.1` adds its describedby link and media types. */
 function versionV21Brief(request: FastifyRequest) {
@@ -360,6 +361,10 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       case 'unshelve':
         await powerAction(deps, caller, id, key, {});
         break;
+      case 'rescue':
+      case 'unrescue':
+      case 'changePassword':
+        return rescueAction(deps, request, reply, id, key, value);
       default:
         throw noSuchAction(key);
     }
@@ -502,4 +507,5 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerProxyRoutes(app, deps);
   registerAdminReadRoutes(app, deps);
   registerServerGroupRoutes(app, deps);
+  registerRescueRoutes(app, deps);
 }
