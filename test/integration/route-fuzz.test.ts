@@ -845,6 +845,10 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { unshelve: null },
         { restore: null },
         { forceDelete: null },
+        { rescue: null },
+        { rescue: { adminPass: 'fz-pass' } },
+        { unrescue: null },
+        { changePassword: { adminPass: 'fz-pass' } },
         { noSuchAction: null },
         { lock: null, unlock: null },
       ];
