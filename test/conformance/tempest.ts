@@ -36,9 +36,9 @@ export const COMPUTE_FEATURES: Record<string, boolean | string> = {
   enable_instance_password: true,
   // not served (no endpoint or action for them)
   resize: false,
-  rescue: false,
+  rescue: true,
   stable_rescue: false,
-  change_password: false,
+  change_password: true,
   snapshot: false,
   shelve_migrate: false,
   cold_migration: false,

@@ -48,17 +48,17 @@ for (const target of databaseTargets()) {
       assert.equal(res.status, 201, res.text);
     }
 
-    test('rescue: 202 with the generated adminPass, RESCUE, the guest runs the rescue image; unrescue: ACTIVE', async () => {
+    test('rescue: 200 with the generated adminPass, RESCUE, the guest runs the rescue image; unrescue: ACTIVE', async () => {
       const id = await cloud.createServer();
       const res = await action(id, { rescue: null });
-      assert.equal(res.status, 202, res.text);
+      assert.equal(res.status, 200, res.text);
       assert.equal(typeof res.body.adminPass, 'string');
       assert.equal(res.body.adminPass.length, 12);
       await cloud.drain();
       assert.equal(await status(id), 'RESCUE');
       assert.equal((await cloud.server(id)).body.server['OS-EXT-STS:power_state'], 1);
       assert.equal(driver().rescueOf(id)?.imageId, image, 'Nova: without rescue_image_ref, the server image');
-      const un = await action(id, { unrescue: null });
+      const un = await action(id, { unrescue: {} }); // Nova has no unrescue schema: {} as null
       assert.equal(un.status, 202, un.text);
       assert.equal(un.text, '');
       await cloud.drain();
@@ -81,7 +81,7 @@ for (const target of databaseTargets()) {
         'member',
         '2.87',
       );
-      assert.equal(res.status, 202, res.text);
+      assert.equal(res.status, 200, res.text);
       assert.deepEqual(res.body, { adminPass: 'MySecret1' });
       await cloud.drain();
       assert.equal(await status(stopped), 'RESCUE');
@@ -89,7 +89,7 @@ for (const target of databaseTargets()) {
       const broken = await cloud.createServer();
       await action(broken, { 'os-resetState': { state: 'error' } }, 'admin');
       const r2 = await action(broken, { rescue: {} });
-      assert.equal(r2.status, 202, r2.text);
+      assert.equal(r2.status, 200, r2.text);
       await cloud.drain();
       assert.equal(await status(broken), 'RESCUE');
     });
@@ -120,11 +120,6 @@ for (const target of databaseTargets()) {
         await action(id, { rescue: { rescue_image_ref: MISSING } }),
         400,
         `Requested rescue image '${MISSING}' is not supported`,
-      );
-      expectFault(
-        await action(id, { unrescue: {} }),
-        400,
-        "Invalid input for field/attribute unrescue. Value: {}. {} is not of type 'null'",
       );
       assert.equal(await status(id), 'ACTIVE', 'nothing changed');
     });
@@ -165,14 +160,14 @@ for (const target of databaseTargets()) {
       );
     });
 
-    test('rescue / unrescue persona matrix: reader 403, other project 404, no token 401, admin 202', async () => {
+    test('rescue / unrescue persona matrix: reader 403, other project 404, no token 401, admin 200', async () => {
       const id = await cloud.createServer();
       expectFault(await action(id, { rescue: null }, 'reader'), 403, policy('os_compute_api:os-rescue'));
       expectFault(await action(id, { rescue: null }, 'other'), 404, `Instance ${id} could not be found.`);
       const anon = await cloud.request('POST', `/v2.1/servers/${id}/action`, { body: { rescue: null } });
       assert.equal(anon.status, 401);
       expectFault(await action(MISSING, { rescue: null }), 404, `Instance ${MISSING} could not be found.`);
-      assert.equal((await action(id, { rescue: null }, 'admin')).status, 202);
+      assert.equal((await action(id, { rescue: null }, 'admin')).status, 200);
       await cloud.drain();
       expectFault(await action(id, { unrescue: null }, 'reader'), 403, policy('os_compute_api:os-unrescue'));
       expectFault(await action(id, { unrescue: null }, 'other'), 404, `Instance ${id} could not be found.`);
@@ -187,7 +182,7 @@ for (const target of databaseTargets()) {
       cfg.enableInstancePassword = 0;
       try {
         const res = await action(id, { rescue: null });
-        assert.equal(res.status, 202);
+        assert.equal(res.status, 200);
         assert.deepEqual(res.body, {});
       } finally {
         cfg.enableInstancePassword = 1;
@@ -198,12 +193,12 @@ for (const target of databaseTargets()) {
     test('a failed rescue is ERROR with a fault; a failed unrescue stays RESCUED (the injected driver fault)', async () => {
       const id = await cloud.createServer();
       await fault({ server_id: id, operation: 'rescue', mode: 'fail', count: 1 });
-      assert.equal((await action(id, { rescue: null })).status, 202);
+      assert.equal((await action(id, { rescue: null })).status, 200);
       await cloud.drain();
       const s = (await cloud.server(id)).body.server;
       assert.equal(s.status, 'ERROR');
       assert.match(s.fault.message, /Injected fault: rescue failed/);
-      assert.equal((await action(id, { rescue: null })).status, 202, 'an ERROR server may be rescued');
+      assert.equal((await action(id, { rescue: null })).status, 200, 'an ERROR server may be rescued');
       await cloud.drain();
       await fault({ server_id: id, operation: 'unrescue', mode: 'fail', count: 1 });
       assert.equal((await action(id, { unrescue: null })).status, 202);

@@ -11,13 +11,13 @@ import {
   showServerPassword,
   unrescueServer,
 } from './rescue.js';
-import { parseChangePassword, parseRescue, parseUnrescue } from './rescue.schemas.js';
+import { parseChangePassword, parseRescue } from './rescue.schemas.js';
 import { renderDiagnostics, renderLegacyDiagnostics } from './rescue.view.js';
 
 /** The `POST /servers/{id}/action` keys this module answers (compute.routes.ts hands them over). */
 export const RESCUE_ACTION_KEYS = ['rescue', 'unrescue', 'changePassword'] as const;
 
-/** rescue (202 with adminPass), unrescue and changePassword (202, no body). */
+/** rescue (200 with adminPass: rescue.py has no @wsgi.response(202)), unrescue and changePassword (202, no body). */
 export async function rescueAction(
   deps: Deps,
   request: FastifyRequest,
@@ -27,14 +27,15 @@ export async function rescueAction(
   value: unknown,
 ) {
   const caller = callerOf(request);
-  reply.code(202);
   if (key === 'rescue') {
+    reply.code(200);
     const password = await rescueServer(deps, caller, id, parseRescue(value));
     // Nova parity: the password is returned unless [api] enable_instance_password is off.
     return deps.config.enableInstancePassword === 0 ? {} : { adminPass: password };
   }
+  reply.code(202);
+  // Nova has no schema for unrescue: any value (null, {}) is accepted (Tempest sends {}).
   if (key === 'unrescue') {
-    parseUnrescue(value);
     await unrescueServer(deps, caller, id);
   } else {
     await changePassword(deps, caller, id, parseChangePassword(value));

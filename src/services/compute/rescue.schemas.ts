@@ -46,11 +46,6 @@ export function parseRescue(value: unknown): RescueInput {
   return out;
 }
 
-/** `{"unrescue": null}` */
-export function parseUnrescue(value: unknown): void {
-  if (value !== null) throw refuse('unrescue', value, `${pyRepr(value)} is not of type 'null'`);
-}
-
 /** `{"changePassword": {"adminPass": string}}` */
 export function parseChangePassword(value: unknown): string {
   if (!typeIs(value, 'object')) throw refuse('changePassword', value, `${pyRepr(value)} is not of type 'object'`);
