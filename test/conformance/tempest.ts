@@ -36,9 +36,9 @@ export const COMPUTE_FEATURES: Record<string, boolean | string> = {
   enable_instance_password: true,
   // not served (no endpoint or action for them)
   resize: false,
-  rescue: true,
+  rescue: false,
   stable_rescue: false,
-  change_password: true,
+  change_password: false,
   snapshot: false,
   shelve_migrate: false,
   cold_migration: false,
