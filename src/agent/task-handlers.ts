@@ -15,6 +15,7 @@ import type { AgentDeps } from './agent-deps.js';
 import { guestSpec } from './guests.js';
 import { runAsInstanceEvent, type Writer } from './instance-event.js';
 import { makeMigrationHandlers } from './migration-handlers.js';
+import { makeRescueHandlers } from './rescue-handlers.js';
 
 type ServerRow = servers.ServerRow;
 
@@ -235,5 +236,7 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
     soft_delete: power('soft_delete', async (d, id) => {
       if ((await d.power(id)) !== 'missing') await d.powerOff(id);
     }),
+    // rescue, unrescue, changePassword, diagnostics: src/agent/rescue-handlers.ts
+    ...makeRescueHandlers(ctx),
   };
 }

@@ -343,6 +343,13 @@ export interface MigrationsTable {
   created_at: string;
   updated_at: string | null;
 }
+
+/** os-server-password: the password a guest posted (Nova's system_metadata password_0..3). */
+export interface ServerPasswordsTable {
+  server_id: string;
+  password: string;
+  updated_at: string;
+}
 export interface Database {
   domains: DomainsTable;
   projects: ProjectsTable;
@@ -375,4 +382,5 @@ export interface Database {
   server_groups: ServerGroupsTable;
   server_group_members: ServerGroupMembersTable;
   migrations: MigrationsTable;
+  server_passwords: ServerPasswordsTable;
 }

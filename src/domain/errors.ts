@@ -487,3 +487,29 @@ export function defaultSecurityGroupUndeletable(): DomainError {
 export function securityGroupRulesUnsupported(): DomainError {
   return new DomainError('forbidden', 'SecurityGroupRulesUnsupported', 'Security group rules are not supported.');
 }
+
+// ---------------------------------------------------------------------------
+// rescue, changePassword (nova/exception.py)
+// ---------------------------------------------------------------------------
+
+/** 400 `Requested rescue image '<ref>' is not supported` (`UnsupportedRescueImage`: an unknown rescue_image_ref). */
+export function unsupportedRescueImage(ref: string): DomainError {
+  return new DomainError('invalid', 'UnsupportedRescueImage', `Requested rescue image '${ref}' is not supported`, {
+    ref,
+  });
+}
+
+/** 409 `Set admin password is not supported` (`SetAdminPasswdNotSupported`: the hypervisor cannot). */
+export function setAdminPasswdNotSupported(): DomainError {
+  return new DomainError('conflict', 'SetAdminPasswdNotSupported', 'Set admin password is not supported');
+}
+
+/** 409 `Failed to set admin password on <id> because <reason>` (`InstancePasswordSetFailed`). */
+export function instancePasswordSetFailed(id: string, reason: string): DomainError {
+  return new DomainError(
+    'conflict',
+    'InstancePasswordSetFailed',
+    `Failed to set admin password on ${id} because ${reason}`,
+    { id },
+  );
+}

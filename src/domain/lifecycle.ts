@@ -39,7 +39,11 @@ export type TaskKind =
   | 'finish_resize'
   | 'confirm_resize'
   | 'revert_resize'
-  | 'finish_revert_resize';
+  | 'finish_revert_resize'
+  | 'rescue'
+  | 'unrescue'
+  | 'set_password'
+  | 'diagnostics';
 
 export type ServerAction =
   | 'create'
@@ -64,6 +68,10 @@ export type ServerAction =
   | 'confirmResize'
   | 'revertResize'
   | 'finishRevertResize'
+  | 'rescue'
+  | 'unrescue'
+  | 'changePassword'
+  | 'getDiagnostics'
   | 'lock'
   | 'unlock'
   | 'resetState'
@@ -447,6 +455,59 @@ export const LIFECYCLE: Readonly<Record<ServerAction, ActionLifecycle>> = deepFr
     runsWhile: ['resize_reverting'],
     completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_finish_revert_resize' },
     supersededByDelete: 'any',
+  },
+  // API.rescue: lock, vm_state=[ACTIVE, STOPPED, ERROR], no task, launched; the manager boots
+  // the rescue image with the original disk kept and leaves RESCUED (running). A failed rescue
+  // is ERROR with a fault (manager.rescue_instance: _set_instance_obj_error_state).
+  rescue: {
+    novaAction: 'rescue',
+    requestKey: 'rescue',
+    rule: 'os_compute_api:os-rescue',
+    check: check({ vmStates: ['active', 'stopped', 'error'] }),
+    setsTaskState: 'rescuing',
+    task: 'rescue',
+    runsWhile: ['rescuing'],
+    completion: { vmState: 'rescued', powerState: PowerState.RUNNING, event: 'compute_rescue_instance' },
+    supersededByDelete: 'any',
+  },
+  // API.unrescue: lock, vm_state=[RESCUED]; back to ACTIVE on the original disk (a failure
+  // reverts the task state: manager.unrescue_instance is @reverts_task_state).
+  unrescue: {
+    novaAction: 'unrescue',
+    requestKey: 'unrescue',
+    rule: 'os_compute_api:os-unrescue',
+    check: check({ vmStates: ['rescued'] }),
+    setsTaskState: 'unrescuing',
+    task: 'unrescue',
+    runsWhile: ['unrescuing'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_unrescue_instance' },
+    supersededByDelete: 'any',
+  },
+  // API.set_admin_password: lock, vm_state=[ACTIVE], no task; an RPC call the API waits on
+  // (admin_password.py), so a delete does not cancel it: it finishes within the request.
+  changePassword: {
+    novaAction: 'changePassword',
+    requestKey: 'changePassword',
+    rule: 'os_compute_api:os-admin-password',
+    check: check({ vmStates: ['active'] }),
+    setsTaskState: 'updating_password',
+    task: 'set_password',
+    runsWhile: ['updating_password'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_set_admin_password' },
+    supersededByDelete: false,
+  },
+  // API.get_instance_diagnostics: @check_instance_host only; the manager answers for a RUNNING
+  // guest, else InstanceInvalidState on power_state (the use case checks both). A question.
+  getDiagnostics: {
+    novaAction: 'get_diagnostics',
+    requestKey: null,
+    rule: 'os_compute_api:os-server-diagnostics',
+    check: check({ vmStates: null, taskStates: null, lock: false, requiresHost: true, mustHaveLaunched: false }),
+    setsTaskState: null,
+    task: 'diagnostics',
+    runsWhile: [],
+    completion: null,
+    supersededByDelete: false,
   },
   // API.lock / unlock: no lock or state decorators (who may unlock is policy); the API does it all.
   lock: {

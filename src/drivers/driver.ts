@@ -46,5 +46,52 @@ export interface ComputeDriver {
    * Only for drivers whose guests live inside the agent process (fake): at start, take over
    * the guests the database says this node runs, as a real hypervisor still would.
    */
+  /**
+   * Nova's rescue: the guest restarts running `rescue`'s image (its command) with its own disk
+   * kept beside it; `unrescue` boots the original again. Both idempotent.
+   */
+  rescue(id: string, rescue: RescueSpec): Promise<void>;
+  unrescue(id: string): Promise<void>;
+  /**
+   * Sets the guest's administrator password; absent on a driver that cannot (Nova's
+   * SetAdminPasswdNotSupported).
+   */
+  setAdminPassword?(id: string, password: string): Promise<void>;
+  /** Nova's get_instance_diagnostics: what the hypervisor measures of a guest (rejects for a missing guest). */
+  diagnostics(id: string): Promise<GuestDiagnostics>;
   adopt?(guests: Array<{ spec: GuestSpec; power: GuestPower }>): Promise<void>;
+}
+
+/** The image a rescue boots instead of the guest's own (Nova: rescue_image_ref, else the server's image). */
+export interface RescueSpec {
+  imageId: string;
+  /** The rescue image's `stratus_command`; absent: the default idle workload. */
+  command?: string;
+}
+
+/** Nova's Diagnostics object (the 2.48 format), as one hypervisor reports it. */
+export interface GuestDiagnostics {
+  /** power_state.STATE_MAP: pending, running, paused, shutdown, crashed, suspended. */
+  state: string;
+  /** Nova's Diagnostics.driver only admits its own drivers' names (its fake driver says 'libvirt'). */
+  driver: string;
+  hypervisor: string | null;
+  hypervisorOs: string | null;
+  /** Seconds since the guest started. */
+  uptime: number | null;
+  configDrive: boolean;
+  numCpus: number;
+  /** One entry per vCPU; `time` in nanoseconds. */
+  cpuDetails: Array<{ id: number | null; time: number | null; utilisation: number | null }>;
+  diskDetails: DiskDiagnostics[];
+  /** MiB. */
+  memoryDetails: { maximum: number | null; used: number | null };
+}
+
+export interface DiskDiagnostics {
+  readBytes: number | null;
+  readRequests: number | null;
+  writeBytes: number | null;
+  writeRequests: number | null;
+  errorsCount: number | null;
 }

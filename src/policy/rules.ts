@@ -128,6 +128,14 @@ const NOVA_RULES: PolicyRule[] = [
   // nova/policies/console_output.py
   rule('os_compute_api:os-console-output', PROJECT_MEMBER_OR_ADMIN, 'Show console output for a server.'),
 
+  // nova/policies/rescue.py, admin_password.py, server_password.py, server_diagnostics.py
+  rule('os_compute_api:os-rescue', PROJECT_MEMBER_OR_ADMIN, 'Rescue a server.'),
+  rule('os_compute_api:os-unrescue', PROJECT_MEMBER_OR_ADMIN, 'Unrescue a server.'),
+  rule('os_compute_api:os-admin-password', PROJECT_MEMBER_OR_ADMIN, 'Change the administrative password of a server.'),
+  rule('os_compute_api:os-server-password:show', PROJECT_READER_OR_ADMIN, 'Show the encrypted password of a server.'),
+  rule('os_compute_api:os-server-password:clear', PROJECT_MEMBER_OR_ADMIN, 'Clear the encrypted password of a server.'),
+  rule('os_compute_api:os-server-diagnostics', ADMIN, 'Show the usage data of a server.'),
+
   // nova/policies/services.py
   rule('os_compute_api:os-services:list', ADMIN, 'List compute services.'),
   rule('os_compute_api:os-services:update', ADMIN, 'Update a compute service.'),

@@ -17,6 +17,7 @@ const REPOSITORIES = [
   'network',
   'quotas',
   'server-groups',
+  'server-passwords',
   'servers',
   'services',
   'tasks',

@@ -849,6 +849,10 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { resize: { flavorRef: 3, 'OS-DCF:diskConfig': 'AUTO' } },
         { confirmResize: null },
         { revertResize: null },
+        { rescue: null },
+        { rescue: { adminPass: 'fz-pass' } },
+        { unrescue: null },
+        { changePassword: { adminPass: 'fz-pass' } },
         { noSuchAction: null },
         { lock: null, unlock: null },
       ];

@@ -1,9 +1,9 @@
-import type { ComputeDriver, GuestPower, GuestSpec, PersonalityFile } from '../driver.js';
+import type { ComputeDriver, GuestDiagnostics, GuestPower, GuestSpec, PersonalityFile, RescueSpec } from '../driver.js';
 
 /** An in-memory hypervisor: guests are map entries. Fast, deterministic, for tests and demos. */
 export class FakeDriver implements ComputeDriver {
   readonly name = 'fake';
-  private guests = new Map<string, { spec: GuestSpec; power: GuestPower }>();
+  private guests = new Map<string, { spec: GuestSpec; power: GuestPower; rescue?: RescueSpec; password?: string }>();
   /** How many times destroy removed a guest (tests assert "destroyed once"). */
   destroyedCount = new Map<string, number>();
 
@@ -65,5 +65,50 @@ export class FakeDriver implements ComputeDriver {
     const g = this.guests.get(id);
     if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
     return `fake console of ${g.spec.name}\n`;
+  }
+  async rescue(id: string, rescue: RescueSpec): Promise<void> {
+    const g = this.require(id);
+    g.rescue = rescue;
+    g.power = 'running';
+  }
+  async unrescue(id: string): Promise<void> {
+    const g = this.require(id);
+    g.rescue = undefined;
+    g.power = 'running';
+  }
+  /** The image a guest runs: its rescue image while rescued (tests look). */
+  rescueOf(id: string): RescueSpec | undefined {
+    return this.guests.get(id)?.rescue;
+  }
+  async setAdminPassword(id: string, password: string): Promise<void> {
+    this.require(id).password = password;
+  }
+  /** The password the guest was last given (tests look). */
+  passwordOf(id: string): string | undefined {
+    return this.guests.get(id)?.password;
+  }
+  /** Fixed, plausible values (as Nova's fake driver). */
+  async diagnostics(id: string): Promise<GuestDiagnostics> {
+    const g = this.require(id);
+    const state = { running: 'running', paused: 'paused', suspended: 'suspended', shutdown: 'shutdown' }[
+      g.power as 'running'
+    ];
+    return {
+      state: state ?? 'pending',
+      driver: 'libvirt',
+      hypervisor: 'fake',
+      hypervisorOs: 'linux',
+      uptime: 46664,
+      configDrive: false,
+      numCpus: g.spec.vcpus,
+      cpuDetails: Array.from({ length: g.spec.vcpus }, (_, i) => ({ id: i, time: 17300000000, utilisation: 15 })),
+      diskDetails: [{ readBytes: 262144, readRequests: 112, writeBytes: 5778432, writeRequests: 488, errorsCount: 1 }],
+      memoryDetails: { maximum: g.spec.ramMb, used: Math.floor(g.spec.ramMb / 2) },
+    };
+  }
+  private require(id: string) {
+    const g = this.guests.get(id);
+    if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
+    return g;
   }
 }

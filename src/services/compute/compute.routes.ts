@@ -37,6 +37,7 @@ import { registerMigrationRoutes } from './migrations.routes.js';
 import { serverGroupsOf } from './server-groups.js';
 import { parseGroupHint } from './server-groups.schemas.js';
 import { parseCreateOptions, type CreateOptionsBody } from './server-create.schemas.js';
+import { registerRescueRoutes, rescueAction } from './rescue.routes.js';
 
 /** The v2.1 entry of the version list (`GET /`); `GET /v2.1` adds its describedby link and media types. */
 function versionV21Brief(request: FastifyRequest) {
@@ -374,6 +375,10 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       case 'unshelve':
         await powerAction(deps, caller, id, key, {});
         break;
+      case 'rescue':
+      case 'unrescue':
+      case 'changePassword':
+        return rescueAction(deps, request, reply, id, key, value);
       default:
         throw noSuchAction(key);
     }
@@ -517,4 +522,5 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerAdminReadRoutes(app, deps);
   registerServerGroupRoutes(app, deps);
   registerMigrationRoutes(app, deps);
+  registerRescueRoutes(app, deps);
 }
