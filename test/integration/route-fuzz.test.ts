@@ -271,6 +271,8 @@ function poolFor(fx: Fixtures, cloud: TestCloud, param: string, before: string):
       return fx.requestIds;
     case 'os-services':
       return [...fx.services, 'enable', 'disable', 'disable-log-reason', 'force-down'];
+    case 'os-hosts':
+      return [...fx.hosts, 'fuzz-host'];
     case 'flavors':
       return ['1', '2', '3', '4', '5'];
     case 'images':
@@ -912,6 +914,15 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
       return [{ extra_specs: { 'hw:cpu_policy': 'dedicated', n: 1 } }, { extra_specs: {} }];
     case 'PUT /v2.1/flavors/:id/os-extra_specs/:key':
       return [{ 'hw:cpu_policy': 'shared' }, { a: 'b' }];
+    case 'PUT /v2.1/os-hosts/:id':
+      return [{ status: 'enable' }, { status: 'DISABLE' }, { maintenance_mode: 'enable' }];
+    case 'POST /v2.1/os-server-external-events':
+      return [
+        { events: [{ name: 'network-changed', server_uuid: Object.values(fx.servers).flat()[0] ?? 'x' }] },
+        {
+          events: [{ name: 'power-update', server_uuid: Object.values(fx.servers).flat()[0] ?? 'x', tag: 'POWER_ON' }],
+        },
+      ];
     case 'POST /v2.1/os-server-groups':
       return [
         { server_group: { name: 'fz', policies: ['anti-affinity'] } },

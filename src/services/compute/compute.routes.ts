@@ -30,6 +30,7 @@ import { list, scalar, type Query } from '../../http/query.js';
 import { registerQuotaRoutes } from './quotas.routes.js';
 import { registerProxyRoutes } from './proxies.routes.js';
 import { registerAdminReadRoutes } from './hypervisors.routes.js';
+import { registerHostRoutes } from './hosts.routes.js';
 import { registerServerGroupRoutes } from './server-groups.routes.js';
 import { serverGroupsOf } from './server-groups.js';
 import { parseGroupHint } from './server-groups.schemas.js';
@@ -501,5 +502,6 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerQuotaRoutes(app, deps);
   registerProxyRoutes(app, deps);
   registerAdminReadRoutes(app, deps);
+  registerHostRoutes(app, deps);
   registerServerGroupRoutes(app, deps);
 }
