@@ -219,14 +219,7 @@ const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:limits', '@', 'Show rate and absolute limits for the current user project.'),
   rule('os_compute_api:limits:other_project', ADMIN, 'Show rate and absolute limits of another project.'),
 
-  // nova/policies/hosts.py, extensions.py, instance_usage_audit_log.py, server_external_events.py
-  rule('os_compute_api:os-hosts:list', ADMIN, 'List physical hosts.'),
-  rule('os_compute_api:os-hosts:show', ADMIN, 'Show physical host.'),
-  rule('os_compute_api:os-hosts:update', ADMIN, 'Update physical host.'),
-  rule('os_compute_api:os-hosts:reboot', ADMIN, 'Reboot physical host.'),
-  rule('os_compute_api:os-hosts:shutdown', ADMIN, 'Shutdown physical host.'),
-  rule('os_compute_api:os-hosts:start', ADMIN, 'Start physical host.'),
-  rule('os_compute_api:extensions', '@', 'List available extensions and show information for an extension.'),
+  // nova/policies/instance_usage_audit_log.py, server_external_events.py
   rule('os_compute_api:os-instance-usage-audit-log:list', ADMIN, 'List all usage audits.'),
   rule(
     'os_compute_api:os-instance-usage-audit-log:show',
