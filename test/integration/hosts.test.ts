@@ -210,38 +210,38 @@ for (const target of databaseTargets()) {
       log: {},
     });
     test('audit log: no audit has run, so every compute host is not run; the period is the last whole month', async () => {
-      const list = await admin('GET', '/v2.1/os-instance-usage-audit-log');
+      const list = await admin('GET', '/v2.1/os-instance_usage_audit_log');
       assert.equal(list.status, 200);
       assert.equal(list.body.instance_usage_audit_logs.num_hosts, 2);
       assert.match(list.body.instance_usage_audit_logs.period_ending, /^\d{4}-\d{2}-01 00:00:00$/);
-      const show = await admin('GET', `/v2.1/os-instance-usage-audit-log/${encodeURIComponent('2024-03-15 10:20:30')}`);
+      const show = await admin('GET', `/v2.1/os-instance_usage_audit_log/${encodeURIComponent('2024-03-15 10:20:30')}`);
       assert.equal(show.status, 200);
       assert.deepEqual(show.body, { instance_usage_audit_log: noAudit('2024-02-01 00:00:00', '2024-03-01 00:00:00') });
       // The 1st at midnight ends the month before; January wraps to the year before; fractions are allowed.
       const first = await admin(
         'GET',
-        `/v2.1/os-instance-usage-audit-log/${encodeURIComponent('2024-03-01 00:00:00')}`,
+        `/v2.1/os-instance_usage_audit_log/${encodeURIComponent('2024-03-01 00:00:00')}`,
       );
       assert.deepEqual(first.body.instance_usage_audit_log, noAudit('2024-01-01 00:00:00', '2024-02-01 00:00:00'));
-      const jan = await admin('GET', `/v2.1/os-instance-usage-audit-log/${encodeURIComponent('2024-1-5 1:2:3.5')}`);
+      const jan = await admin('GET', `/v2.1/os-instance_usage_audit_log/${encodeURIComponent('2024-1-5 1:2:3.5')}`);
       assert.deepEqual(jan.body.instance_usage_audit_log, noAudit('2023-12-01 00:00:00', '2024-01-01 00:00:00'));
     });
 
     test('audit log: a bad timestamp is 400; admin only; 401 without a token', async () => {
       for (const id of ['invalid_time', '2024-02-30 00:00:00', '2024-01-01', '2024-01-01 00:00:00.']) {
-        const res = await admin('GET', `/v2.1/os-instance-usage-audit-log/${encodeURIComponent(id)}`);
+        const res = await admin('GET', `/v2.1/os-instance_usage_audit_log/${encodeURIComponent(id)}`);
         assert.equal(res.status, 400, id);
         assert.deepEqual(res.body, bad(`Invalid timestamp for date ${id}`));
       }
       for (const as of NON_ADMINS) {
-        const l = await cloud.request('GET', '/v2.1/os-instance-usage-audit-log', { as });
+        const l = await cloud.request('GET', '/v2.1/os-instance_usage_audit_log', { as });
         assert.equal(l.status, 403);
         assert.deepEqual(l.body, forbidden('os_compute_api:os-instance-usage-audit-log:list'));
-        const s = await cloud.request('GET', '/v2.1/os-instance-usage-audit-log/invalid', { as });
+        const s = await cloud.request('GET', '/v2.1/os-instance_usage_audit_log/invalid', { as });
         assert.equal(s.status, 403);
         assert.deepEqual(s.body, forbidden('os_compute_api:os-instance-usage-audit-log:show'));
       }
-      assert.equal((await cloud.request('GET', '/v2.1/os-instance-usage-audit-log')).status, 401);
+      assert.equal((await cloud.request('GET', '/v2.1/os-instance_usage_audit_log')).status, 401);
     });
 
     // --- os-server-external-events ------------------------------------------------------------

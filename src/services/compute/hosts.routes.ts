@@ -77,11 +77,11 @@ export function registerHostRoutes(app: FastifyInstance, deps: Deps): void {
     extension: showExtension(deps, callerOf(request), idOf(request)),
   }));
 
-  // --- os-instance-usage-audit-log ------------------------------------------------------
-  r.add('GET', '/os-instance-usage-audit-log', async (request) => ({
+  // --- os-instance_usage_audit_log (Nova's path has underscores; the policy names use dashes) ---
+  r.add('GET', '/os-instance_usage_audit_log', async (request) => ({
     instance_usage_audit_logs: await listAuditLogs(deps, callerOf(request)),
   }));
-  r.add('GET', '/os-instance-usage-audit-log/:id', async (request) => ({
+  r.add('GET', '/os-instance_usage_audit_log/:id', async (request) => ({
     instance_usage_audit_log: await showAuditLog(deps, callerOf(request), idOf(request)),
   }));
 

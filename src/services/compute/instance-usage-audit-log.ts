@@ -1,5 +1,5 @@
 /**
- * os-instance-usage-audit-log (nova/api/openstack/compute/instance_usage_audit_log.py). Nova's
+ * os-instance_usage_audit_log (nova/api/openstack/compute/instance_usage_audit_log.py). Nova's
  * compute hosts write a task log when their periodic usage audit runs; Stratus runs no such
  * task, so every compute host is "not run" for every period, which is exactly what Nova
  * reports before any audit has run.
