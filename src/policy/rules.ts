@@ -42,6 +42,8 @@ const BASE_RULES: PolicyRule[] = [
   ),
   rule('project_member_or_admin', 'rule:project_member_api or rule:context_is_admin', 'Project member or admin APIs.'),
   rule('project_reader_or_admin', 'rule:project_reader_api or rule:context_is_admin', 'Project reader or admin APIs.'),
+  rule('service_api', 'role:service', 'Default rule for service-to-service APIs.'),
+  rule('service_or_admin', 'rule:service_api or rule:context_is_admin', 'Default rule for service or admin APIs.'),
 ];
 
 const NOVA_RULES: PolicyRule[] = [
@@ -226,6 +228,19 @@ const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-quota-class-sets:update', ADMIN, 'Update quotas for specific quota class.'),
   rule('os_compute_api:limits', '@', 'Show rate and absolute limits for the current user project.'),
   rule('os_compute_api:limits:other_project', ADMIN, 'Show rate and absolute limits of another project.'),
+
+  // nova/policies/instance_usage_audit_log.py, server_external_events.py
+  rule('os_compute_api:os-instance-usage-audit-log:list', ADMIN, 'List all usage audits.'),
+  rule(
+    'os_compute_api:os-instance-usage-audit-log:show',
+    ADMIN,
+    'List all usage audits occurred before a specified time.',
+  ),
+  rule(
+    'os_compute_api:os-server-external-events:create',
+    'rule:service_or_admin',
+    'Create one or more external events.',
+  ),
 ];
 
 /**

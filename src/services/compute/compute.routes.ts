@@ -30,6 +30,7 @@ import { list, scalar, type Query } from '../../http/query.js';
 import { registerQuotaRoutes } from './quotas.routes.js';
 import { registerProxyRoutes } from './proxies.routes.js';
 import { registerAdminReadRoutes } from './hypervisors.routes.js';
+import { registerHostRoutes } from './hosts.routes.js';
 import { registerServerGroupRoutes } from './server-groups.routes.js';
 import { confirmResize, resizeServer, revertResize } from './resize.js';
 import { parseResize } from './resize.schemas.js';
@@ -520,6 +521,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerQuotaRoutes(app, deps);
   registerProxyRoutes(app, deps);
   registerAdminReadRoutes(app, deps);
+  registerHostRoutes(app, deps);
   registerServerGroupRoutes(app, deps);
   registerMigrationRoutes(app, deps);
   registerRescueRoutes(app, deps);
