@@ -234,6 +234,16 @@ export interface DriverFaultsTable {
   created_at: string;
 }
 /** A server's tags (Nova's `tags` table): unique per server. */
+/** A console's authorisation (Nova's console_auth_tokens): the token only as its SHA-256. */
+export interface ConsoleAuthTokensTable {
+  token_hash: string;
+  server_id: string;
+  console_type: string;
+  host: string;
+  port: number;
+  created_at: string;
+  expires_at: string;
+}
 export interface ServerTagsTable {
   server_id: string;
   tag: string;
@@ -342,4 +352,5 @@ export interface Database {
   quota_locks: QuotaLocksTable;
   server_groups: ServerGroupsTable;
   server_group_members: ServerGroupMembersTable;
+  console_auth_tokens: ConsoleAuthTokensTable;
 }
