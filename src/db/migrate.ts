@@ -15,6 +15,7 @@ import * as m0011 from './migrations/0011_add_server_create_options.js';
 import * as m0013 from './migrations/0013_add_identity_attributes.js';
 import * as m0015 from './migrations/0015_create_migrations.js';
 import * as m0016 from './migrations/0016_create_server_passwords.js';
+import * as m0017 from './migrations/0017_create_console_auth_tokens.js';
 
 /** Migrations are listed here in order (bundled, so no file-system lookup at run time). */
 const MIGRATIONS: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013_add_identity_attributes': m0013,
   '0015_create_migrations': m0015,
   '0016_create_server_passwords': m0016,
+  '0017_create_console_auth_tokens': m0017,
 };
 
 class BundledProvider implements MigrationProvider {

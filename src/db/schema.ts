@@ -242,6 +242,16 @@ export interface DriverFaultsTable {
   created_at: string;
 }
 /** A server's tags (Nova's `tags` table): unique per server. */
+/** A console's authorisation (Nova's console_auth_tokens): the token only as its SHA-256. */
+export interface ConsoleAuthTokensTable {
+  token_hash: string;
+  server_id: string;
+  console_type: string;
+  host: string;
+  port: number;
+  created_at: string;
+  expires_at: string;
+}
 export interface ServerTagsTable {
   server_id: string;
   tag: string;
@@ -383,4 +393,5 @@ export interface Database {
   server_group_members: ServerGroupMembersTable;
   migrations: MigrationsTable;
   server_passwords: ServerPasswordsTable;
+  console_auth_tokens: ConsoleAuthTokensTable;
 }

@@ -129,6 +129,13 @@ const NOVA_RULES: PolicyRule[] = [
 
   // nova/policies/console_output.py
   rule('os_compute_api:os-console-output', PROJECT_MEMBER_OR_ADMIN, 'Show console output for a server.'),
+  // nova/policies/remote_consoles.py, nova/policies/console_auth_tokens.py
+  rule('os_compute_api:os-remote-consoles', PROJECT_MEMBER_OR_ADMIN, 'Generate a URL to access remote server console.'),
+  rule(
+    'os_compute_api:os-console-auth-tokens',
+    ADMIN,
+    'Show console connection information for a given console authentication token',
+  ),
 
   // nova/policies/rescue.py, admin_password.py, server_password.py, server_diagnostics.py
   rule('os_compute_api:os-rescue', PROJECT_MEMBER_OR_ADMIN, 'Rescue a server.'),

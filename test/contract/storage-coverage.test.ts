@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 const REPOSITORIES = [
   'actions',
   'catalog',
+  'consoles',
   'faults',
   'flavors',
   'identity',

@@ -864,6 +864,16 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { changePassword: { adminPass: 'fz-pass' } },
         { noSuchAction: null },
         { lock: null, unlock: null },
+        { 'os-getVNCConsole': { type: 'novnc' } },
+        { 'os-getSerialConsole': { type: 'serial' } },
+        { 'os-getSPICEConsole': { type: 'spice-html5' } },
+        { 'os-getRDPConsole': { type: 'rdp-html5' } },
+      ];
+    case 'POST /v2.1/servers/:id/remote-consoles':
+      return [
+        { remote_console: { protocol: 'vnc', type: 'novnc' } },
+        { remote_console: { protocol: 'serial', type: 'serial' } },
+        { remote_console: { protocol: 'mks', type: 'webmks' } },
       ];
     case 'POST /v2.1/os-keypairs':
       return [

@@ -19,6 +19,7 @@ import { serverDetails } from './server-details.js';
 import { registerKeypairRoutes } from './keypairs.routes.js';
 import { registerServerMetadataRoutes } from './server-metadata.routes.js';
 import { registerZoneRoutes } from './zones.routes.js';
+import { isLegacyConsoleAction, legacyConsoleAction, registerRemoteConsoleRoutes } from './remote-consoles.routes.js';
 import { invalid, noSuchAction, unknownServiceAction } from '../../domain/errors.js';
 import { novaUsecTime } from '../../domain/clock.js';
 import { baseUrl, callerOf } from '../../http/request.js';
@@ -381,6 +382,8 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       case 'changePassword':
         return rescueAction(deps, request, reply, id, key, value);
       default:
+        if (isLegacyConsoleAction(key))
+          return reply.code(200).send(await legacyConsoleAction(deps, request, id, key, value));
         throw noSuchAction(key);
     }
     reply.code(202);
@@ -525,4 +528,5 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerServerGroupRoutes(app, deps);
   registerMigrationRoutes(app, deps);
   registerRescueRoutes(app, deps);
+  registerRemoteConsoleRoutes(app, deps);
 }
