@@ -78,6 +78,10 @@ export interface ImagesTable {
   protected: number;
   created_at: string;
   updated_at: string;
+  /** Glance's md5 of the data, and its multihash (sha512); null until data is uploaded. */
+  checksum?: string | null;
+  os_hash_algo?: string | null;
+  os_hash_value?: string | null;
 }
 export interface NetworksTable {
   id: string;

@@ -487,3 +487,16 @@ export function defaultSecurityGroupUndeletable(): DomainError {
 export function securityGroupRulesUnsupported(): DomainError {
   return new DomainError('forbidden', 'SecurityGroupRulesUnsupported', 'Security group rules are not supported.');
 }
+
+// ---------------------------------------------------------------------------
+// Image data and the server actions that make or use images (rebuild, createImage, shelve)
+
+/** 409 `Image status transition from <from> to <to> is not allowed` (Glance's InvalidImageStatusTransition). */
+export function imageStatusTransition(from: string, to: string): DomainError {
+  return new DomainError(
+    'conflict',
+    'InvalidImageStatusTransition',
+    `Image status transition from ${from} to ${to} is not allowed`,
+    { from, to },
+  );
+}
