@@ -33,6 +33,11 @@ export interface Config {
   reportInterval: number;
   /** > 0 turns DELETE into a soft delete, reclaimed after this many seconds (Nova's reclaim_instance_interval). */
   reclaimInstanceInterval: number;
+  /**
+   * Nova's shelved_offload_time: 0 offloads a shelved server at once (Nova's default), -1 never;
+   * N > 0 leaves it SHELVED on its node (Stratus has no periodic offload yet: as -1).
+   */
+  shelvedOffloadTime: number;
   /** Seconds a leased task may run before another worker may take it over. */
   taskLease: number;
   /** Attempts before a task is dead-lettered. */
@@ -134,6 +139,13 @@ export const OPTIONS: OptionSpec[] = [
     kind: 'int',
     description: 'soft delete reclaim (s)',
   },
+  {
+    key: 'shelvedOffloadTime',
+    flag: 'shelved-offload-time',
+    env: 'STRATUS_SHELVED_OFFLOAD_TIME',
+    kind: 'int',
+    description: 'offload shelved servers after (s; 0 at once, -1 never)',
+  },
   { key: 'taskLease', flag: 'task-lease', env: 'STRATUS_TASK_LEASE', kind: 'int', description: 'task lease (s)' },
   {
     key: 'taskMaxAttempts',
@@ -229,6 +241,7 @@ export function defaults(): Config {
     serviceDownTime: 60,
     reportInterval: 10,
     reclaimInstanceInterval: 0,
+    shelvedOffloadTime: 0,
     taskLease: 60,
     taskMaxAttempts: 5,
     maxBodySize: 114688,

@@ -178,6 +178,9 @@ export function imageRow(id: string, over: Partial<ImagesTable> = {}): ImagesTab
     protected: 0,
     created_at: T(0),
     updated_at: T(0),
+    checksum: null,
+    os_hash_algo: null,
+    os_hash_value: null,
     ...over,
   };
 }

@@ -31,6 +31,7 @@ import { registerQuotaRoutes } from './quotas.routes.js';
 import { registerProxyRoutes } from './proxies.routes.js';
 import { registerAdminReadRoutes } from './hypervisors.routes.js';
 import { registerServerGroupRoutes } from './server-groups.routes.js';
+import { serverImageAction } from './server-image-actions.routes.js';
 import { serverGroupsOf } from './server-groups.js';
 import { parseGroupHint } from './server-groups.schemas.js';
 import { parseCreateOptions, type CreateOptionsBody } from './server-create.schemas.js';
@@ -360,6 +361,12 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       case 'unshelve':
         await powerAction(deps, caller, id, key, {});
         break;
+      case 'rebuild':
+      case 'createImage':
+        return serverImageAction(deps, request, reply, key, value, async (req, row) => {
+          const { ctx, portsOf } = await viewContext(req, caller, [row], { ports: true });
+          return renderServer(ctx, row, portsOf(row), { show: true });
+        });
       default:
         throw noSuchAction(key);
     }

@@ -13,6 +13,7 @@ import { serverLocked, serverNotFound } from '../../domain/errors.js';
 import type { Executor } from '../../db/executor.js';
 import { LIFECYCLE, tasksSupersededBy } from '../../domain/lifecycle.js';
 import type { VmState } from '../../domain/states.js';
+import { discardImages, imagesObsoletedByDelete } from './server-image-actions.js';
 
 const TERMINATE = LIFECYCLE.delete.task!;
 const SOFT_DELETE = LIFECYCLE.softDelete.task!;
@@ -43,8 +44,10 @@ export async function deleteServer(
   if (!uuid) throw serverNotFound(id);
   const rule = LIFECYCLE[opts.force ? 'forceDelete' : 'delete'].rule;
   let task: TaskRow | undefined;
+  let images: string[] = [];
   const outcome = await deps.transact(async (tx): Promise<DeleteOutcome> => {
     task = undefined; // PostgreSQL may run this again after a deadlock
+    images = [];
     const found = await servers.getServerAndNodeForUpdate(tx, uuid);
     if (!found) throw serverNotFound(id);
     const row = found.server;
@@ -88,10 +91,12 @@ export async function deleteServer(
         return { plan: 'noop', requeued: true };
       }
       case 'while-booting':
+        images = await imagesObsoletedByDelete(tx, row);
         // B3/B4: no host yet: the record goes at once, the queued build is cancelled, no `delete` action.
         await localDelete(deps, tx, row.id, now, 'deleted');
         return { plan: plan.kind };
       case 'local':
+        images = await imagesObsoletedByDelete(tx, row);
         // B6, B7, B9, B14, B31: the node is down or there is none; the agent reaps the guest when it is back.
         await localDelete(deps, tx, row.id, now, plan.soft ? 'soft-delete' : 'deleted');
         await recordAction(deps, tx, caller, row.id, 'delete', { finished: true });
@@ -104,6 +109,7 @@ export async function deleteServer(
           ...(plan.kind === 'soft' ? { deleted_at: now } : {}),
         });
         if (!changed) throw serverNotFound(id);
+        images = await imagesObsoletedByDelete(tx, row);
         await tasks.closeTasksForServer(tx, row.id, SUPERSEDED_BY_REMOTE_DELETE);
         const actionId = await recordAction(deps, tx, caller, row.id, 'delete');
         task = await deps.tasks.enqueue(tx, {
@@ -117,6 +123,7 @@ export async function deleteServer(
     }
   });
   deps.tasks.dispatch([task]);
+  await discardImages(deps, images);
   return outcome;
 }
 

@@ -99,3 +99,12 @@ export async function openImageFile(dataDir: string, id: string): Promise<{ size
 export async function removeImageFile(dataDir: string, id: string): Promise<void> {
   await rm(imageDataPath(dataDir, id), { force: true });
 }
+
+/**
+ * The image service deleting an image for the compute service (a snapshot a delete or an
+ * unshelve makes obsolete; Nova deletes it through Glance with its own context): no policy.
+ */
+export async function discardImage(store: Pick<ImageStore, 'db' | 'dataDir'>, id: string): Promise<void> {
+  await catalog.deleteImage(store.db, id);
+  await removeImageFile(store.dataDir, id);
+}
