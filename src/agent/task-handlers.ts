@@ -147,18 +147,26 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
         async () => {
           // REBUILDING → REBUILD_BLOCK_DEVICE_MAPPING (the old guest goes) → REBUILD_SPAWNING.
           if (state === 'rebuilding') {
-            if (!(await step(row.id, 'rebuilding', 'rebuild_block_device_mapping'))) return void (superseded = true);
+            if (!(await step(row.id, 'rebuilding', 'rebuild_block_device_mapping'))) {
+              superseded = true;
+              return;
+            }
             state = 'rebuild_block_device_mapping';
           }
           await driver.destroy(row.id);
           if (state === 'rebuild_block_device_mapping') {
-            if (!(await step(row.id, 'rebuild_block_device_mapping', 'rebuild_spawning')))
-              return void (superseded = true);
+            if (!(await step(row.id, 'rebuild_block_device_mapping', 'rebuild_spawning'))) {
+              superseded = true;
+              return;
+            }
             state = 'rebuild_spawning';
           }
           // The row as the API left it: the new image, name, personality.
           const now2 = await servers.getServer(deps.db, row.id);
-          if (!now2) return void (superseded = true);
+          if (!now2) {
+            superseded = true;
+            return;
+          }
           await driver.spawn(await guestSpec(deps.db, now2));
           if (wasStopped) await driver.powerOff(row.id);
           return async (tx) => {
@@ -187,8 +195,10 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
         task,
         row,
         async () => {
-          if (!(await snapshotInto(row, imageId, ['image_snapshot', 'image_pending_upload', 'image_uploading'])))
-            return void (superseded = true);
+          if (!(await snapshotInto(row, imageId, ['image_snapshot', 'image_pending_upload', 'image_uploading']))) {
+            superseded = true;
+            return;
+          }
           return async (tx) => {
             superseded = !(await servers.casUpdateServer(tx, row.id, 'image_uploading', {
               task_state: null,
@@ -235,8 +245,10 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
               'shelving_image_pending_upload',
               'shelving_image_uploading',
             ]))
-          )
-            return void (superseded = true);
+          ) {
+            superseded = true;
+            return;
+          }
           const offloadNow = deps.config.shelvedOffloadTime === 0;
           const shelved = await deps.transact((tx) =>
             servers.casUpdateServer(tx, row.id, 'shelving_image_uploading', {
@@ -246,7 +258,10 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
               updated_at: now(),
             }),
           );
-          if (!shelved) return void (superseded = true);
+          if (!shelved) {
+            superseded = true;
+            return;
+          }
           if (offloadNow) return offload(row);
         },
         revertTask(row),
