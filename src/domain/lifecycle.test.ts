@@ -304,6 +304,8 @@ describe('lifecycle table', () => {
       'unshelve',
       'restore',
       'soft_delete',
+      'rebuild',
+      'snapshot',
     ];
     assert.deepEqual(tasksSupersededBy('remote').sort(), [...all].sort());
     assert.deepEqual(tasksSupersededBy('local').sort(), [...all, 'terminate'].sort());

@@ -112,6 +112,7 @@ export function serverRow(id: string, over: Partial<NewServer> = {}): NewServer 
     personality: '[]',
     config_drive: '',
     trusted_image_certificates: null,
+    shelved_image_id: null,
     fault: null,
     created_at: T(0),
     updated_at: T(0),

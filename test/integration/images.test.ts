@@ -3,6 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TestCloud, type Persona } from '../../src/testing/kit.js';
 
 let cloud: TestCloud;
@@ -388,5 +390,91 @@ describe('shelve with shelved_offload_time -1', () => {
     assert.equal((await kept.server(id)).status, 404);
     assert.deepEqual(await list(), []);
     assert.equal(await kept.stack.agents[0].driver.power(id), 'missing');
+  });
+});
+
+describe('with the process driver', () => {
+  let pc: TestCloud;
+  let flavor: string;
+  before(async () => {
+    pc = await TestCloud.start({ driver: 'process' });
+    // A flavor without disk: the snapshot then copies only what the guest wrote.
+    const f = await pc.request('POST', '/v2.1/flavors', {
+      as: 'admin',
+      body: { flavor: { name: 'tiny0', ram: 64, vcpus: 1, disk: 0, id: 'tiny0' } },
+    });
+    assert.equal(f.status, 200, f.text);
+    flavor = f.body.flavor.id;
+  });
+  after(async () => {
+    await pc?.close();
+  });
+  const imageWith = async (command: string) => {
+    const img = await pc.request('POST', '/image/v2/images', {
+      as: 'admin',
+      body: {
+        name: 'cmd',
+        visibility: 'public',
+        disk_format: 'raw',
+        container_format: 'bare',
+        stratus_command: command,
+      },
+    });
+    const put = await pc.request('PUT', `/image/v2/images/${img.body.id}/file`, {
+      as: 'admin',
+      rawBody: 'x',
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    assert.equal(put.status, 204);
+    return img.body.id as string;
+  };
+  const console = async (id: string) =>
+    (
+      await pc.request('POST', `/v2.1/servers/${id}/action`, {
+        as: 'member',
+        body: { 'os-getConsoleOutput': {} },
+      })
+    ).body.output as string;
+  const until = async (cond: () => Promise<boolean>) => {
+    for (let i = 0; i < 200 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(await cond());
+  };
+
+  test('createImage: the snapshot image holds a copy of the instance disk file', async () => {
+    const id = await pc.createServer('member', { flavorRef: flavor, networks: 'none' });
+    const disk = join(pc.stack.deps.config.data, pc.stack.agents[0].host, 'instances', id, 'disk');
+    writeFileSync(disk, 'what the guest wrote\n');
+    const res = await pc.request('POST', `/v2.1/servers/${id}/action`, {
+      as: 'member',
+      mv: '2.45',
+      body: { createImage: { name: 'pd-snap' } },
+    });
+    assert.equal(res.status, 202, res.text);
+    await pc.drain();
+    const data = await pc.request('GET', `/image/v2/images/${res.body.image_id}/file`, { as: 'member' });
+    assert.equal(data.status, 200);
+    assert.equal(data.text, readFileSync(disk, 'utf8'));
+    await pc.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' });
+    await pc.drain();
+  });
+
+  test('rebuild destroys the guest and starts it again with the new image command', async () => {
+    const first = await imageWith('echo first-image; exec sleep 60');
+    const second = await imageWith('echo second-image; exec sleep 60');
+    const id = await pc.createServer('member', { flavorRef: flavor, networks: 'none', imageRef: first });
+    await until(async () => (await console(id)).includes('first-image'));
+    const res = await pc.request('POST', `/v2.1/servers/${id}/action`, {
+      as: 'member',
+      body: { rebuild: { imageRef: second } },
+    });
+    assert.equal(res.status, 202, res.text);
+    await pc.drain();
+    assert.equal((await pc.server(id)).body.server.status, 'ACTIVE');
+    await until(async () => (await console(id)).includes('second-image'));
+    assert.ok(!(await console(id)).includes('first-image'), 'a new guest: the old console is gone');
+    assert.equal(await pc.stack.agents[0].driver.power(id), 'running');
+    await pc.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' });
+    await pc.drain();
+    assert.equal(await pc.stack.agents[0].driver.power(id), 'missing');
   });
 });
