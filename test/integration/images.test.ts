@@ -478,3 +478,28 @@ describe('with the process driver', () => {
     assert.equal(await pc.stack.agents[0].driver.power(id), 'missing');
   });
 });
+
+describe('views and metadata as Nova', () => {
+  test('rebuild before 2.75 answers the reduced view; from 2.75 the show view', async () => {
+    const img = await bootableImage();
+    const id = await cloud.createServer();
+    const old = await action(id, { rebuild: { imageRef: img } }, 'member', '2.74');
+    assert.equal(old.status, 202);
+    assert.ok(!('OS-EXT-STS:vm_state' in old.body.server));
+    assert.ok('key_name' in old.body.server, '2.54+ names the key');
+    await cloud.drain();
+    const full = await action(id, { rebuild: { imageRef: img } }, 'member', '2.75');
+    assert.equal(full.body.server['OS-EXT-STS:task_state'], 'rebuilding');
+    await cloud.drain();
+  });
+
+  test("createImage: the request's metadata wins over the snapshot's own properties; a bad key is 400", async () => {
+    const id = await cloud.createServer();
+    const res = await action(id, { createImage: { name: 's', metadata: { image_type: 'test' } } }, 'member', '2.45');
+    await cloud.drain();
+    assert.equal((await image(res.body.image_id)).image_type, 'test');
+    const bad = await action(id, { createImage: { name: 's', metadata: { ['k'.repeat(256)]: 'v' } } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.badRequest.message, /^Invalid input for field\/attribute metadata\./);
+  });
+});

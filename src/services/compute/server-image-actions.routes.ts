@@ -136,8 +136,29 @@ export function parseCreateImage(value: unknown): { name: string; metadata: Reco
   const md = b.metadata ?? {};
   if (!md || typeof md !== 'object' || Array.isArray(md))
     throw bad('metadata', md, `${pyRepr(md)} is not of type 'object'`);
-  for (const v of Object.values(md)) must(str('metadata', v, { max: 255 }));
+  for (const [k, v] of Object.entries(md)) {
+    if (k.length < 1 || k.length > 255)
+      throw bad('metadata', md, `${pyRepr(k)} does not match any of the regexes: '^[a-zA-Z0-9-_:. ]{1,255}$'`);
+    must(str('metadata', v, { max: 255 }));
+  }
   return { name, metadata: md as Record<string, string> };
+}
+
+/**
+ * Before 2.75 Nova's rebuild answers a reduced view (servers.py _action_rebuild: no extended
+ * attributes, AZ, usage, config drive, key, security groups or volumes); from 2.75 the show view.
+ */
+function rebuildView(mv: Microversion, server: Record<string, unknown>): Record<string, unknown> {
+  if (atLeast(mv, 75)) return server;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(server)) {
+    if (/^OS-EXT-(AZ|STS|SRV-ATTR):|^OS-SRV-USG:|^os-extended-volumes:/.test(k)) continue;
+    if (['config_drive', 'security_groups', 'host_status', 'server_groups'].includes(k)) continue;
+    if (k === 'key_name' && !atLeast(mv, 54)) continue;
+    if (k === 'user_data' && !atLeast(mv, 57)) continue;
+    out[k] = v;
+  }
+  return out;
 }
 
 /** The image-making server actions; undefined for any other key (compute.routes.ts goes on). */
@@ -153,7 +174,7 @@ export async function serverImageAction(
   const id = (request.params as { id: string }).id;
   if (key === 'rebuild') {
     const res = await rebuildServer(deps, caller, id, parseRebuild(request.mv, value));
-    const server = await view(request, res.row);
+    const server = rebuildView(request.mv, await view(request, res.row));
     if (deps.config.enableInstancePassword !== 0) server.adminPass = res.adminPass;
     reply.code(202);
     return { server };

@@ -139,7 +139,8 @@ export async function createServerImage(
         'task_state',
         (await servers.getServer(tx, row.id))?.task_state ?? null,
       );
-    await insertSnapshotImage(deps, tx, row, imageId, name, { ...metadata, image_type: 'snapshot' });
+    // Nova: the request's metadata is applied over the snapshot's own properties.
+    await insertSnapshotImage(deps, tx, row, imageId, name, { image_type: 'snapshot', ...metadata });
     const actionId = await recordAction(deps, tx, caller, row.id, spec.novaAction);
     return deps.tasks.enqueue(tx, {
       kind: spec.task!,
