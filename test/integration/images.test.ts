@@ -487,6 +487,8 @@ describe('views and metadata as Nova', () => {
     assert.equal(old.status, 202);
     assert.ok(!('OS-EXT-STS:vm_state' in old.body.server));
     assert.ok('key_name' in old.body.server, '2.54+ names the key');
+    for (const list of Object.values(old.body.server.addresses) as Array<Array<Record<string, unknown>>>)
+      for (const a of list) assert.deepEqual(Object.keys(a).sort(), ['addr', 'version']);
     await cloud.drain();
     const full = await action(id, { rebuild: { imageRef: img } }, 'member', '2.75');
     assert.equal(full.body.server['OS-EXT-STS:task_state'], 'rebuilding');

@@ -156,7 +156,16 @@ function rebuildView(mv: Microversion, server: Record<string, unknown>): Record<
     if (['config_drive', 'security_groups', 'host_status', 'server_groups'].includes(k)) continue;
     if (k === 'key_name' && !atLeast(mv, 54)) continue;
     if (k === 'user_data' && !atLeast(mv, 57)) continue;
-    out[k] = v;
+    // extend_address=False: the addresses without their OS-EXT-IPS type and MAC.
+    out[k] =
+      k === 'addresses' && v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v as Record<string, Array<Record<string, unknown>>>).map(([net, list]) => [
+              net,
+              list.map(({ version, addr }) => ({ version, addr })),
+            ]),
+          )
+        : v;
   }
   return out;
 }
