@@ -15,7 +15,10 @@ export interface AgentDeps {
   clock: Clock;
   ids: Ids;
   log: Logger;
-  config: Pick<Config, 'reportInterval' | 'taskLease' | 'reclaimInstanceInterval' | 'zone' | 'resizeConfirmWindow'>;
+  config: Pick<
+    Config,
+    'reportInterval' | 'taskLease' | 'reclaimInstanceInterval' | 'zone' | 'resizeConfirmWindow' | 'data' | 'shelvedOffloadTime'
+  >;
   /** The agent registers with it to receive its tasks. */
   tasks: TaskDispatcher;
 }

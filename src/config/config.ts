@@ -37,6 +37,11 @@ export interface Config {
   allowResizeToSameHost: number;
   /** Seconds after which the agent confirms a finished resize itself; 0 = never (Nova's resize_confirm_window). */
   resizeConfirmWindow: number;
+  /**
+   * Nova's shelved_offload_time: 0 offloads a shelved server at once (Nova's default), -1 never;
+   * N > 0 leaves it SHELVED on its node (Stratus has no periodic offload yet: as -1).
+   */
+  shelvedOffloadTime: number;
   /** Seconds a leased task may run before another worker may take it over. */
   taskLease: number;
   /** Attempts before a task is dead-lettered. */
@@ -152,6 +157,13 @@ export const OPTIONS: OptionSpec[] = [
     kind: 'int',
     description: 'auto-confirm resizes after (s), 0 never',
   },
+  {
+    key: 'shelvedOffloadTime',
+    flag: 'shelved-offload-time',
+    env: 'STRATUS_SHELVED_OFFLOAD_TIME',
+    kind: 'int',
+    description: 'offload shelved servers after (s; 0 at once, -1 never)',
+  },
   { key: 'taskLease', flag: 'task-lease', env: 'STRATUS_TASK_LEASE', kind: 'int', description: 'task lease (s)' },
   {
     key: 'taskMaxAttempts',
@@ -249,6 +261,7 @@ export function defaults(): Config {
     reclaimInstanceInterval: 0,
     allowResizeToSameHost: 1,
     resizeConfirmWindow: 0,
+    shelvedOffloadTime: 0,
     taskLease: 60,
     taskMaxAttempts: 5,
     maxBodySize: 114688,

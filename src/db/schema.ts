@@ -86,6 +86,10 @@ export interface ImagesTable {
   protected: number;
   created_at: string;
   updated_at: string;
+  /** Glance's md5 of the data, and its multihash (sha512); null until data is uploaded. */
+  checksum?: string | null;
+  os_hash_algo?: string | null;
+  os_hash_value?: string | null;
 }
 export interface NetworksTable {
   id: string;
@@ -159,6 +163,8 @@ export interface ServersTable {
   config_drive: Generated<string>;
   /** JSON array of certificate ids (2.63), null when none. */
   trusted_image_certificates: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The snapshot image a shelve made (Nova's system_metadata shelved_image_id; migration 0014). */
+  shelved_image_id?: string | null;
   fault: string | null;
   created_at: string;
   updated_at: string;

@@ -513,3 +513,16 @@ export function instancePasswordSetFailed(id: string, reason: string): DomainErr
     { id },
   );
 }
+
+// ---------------------------------------------------------------------------
+// Image data and the server actions that make or use images (rebuild, createImage, shelve)
+
+/** 409 `Image status transition from <from> to <to> is not allowed` (Glance's InvalidImageStatusTransition). */
+export function imageStatusTransition(from: string, to: string): DomainError {
+  return new DomainError(
+    'conflict',
+    'InvalidImageStatusTransition',
+    `Image status transition from ${from} to ${to} is not allowed`,
+    { from, to },
+  );
+}

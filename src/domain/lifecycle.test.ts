@@ -354,6 +354,8 @@ describe('lifecycle table', () => {
       'finish_revert_resize',
       'rescue',
       'unrescue',
+      'rebuild',
+      'snapshot',
     ];
     assert.deepEqual(tasksSupersededBy('remote').sort(), [...all].sort());
     assert.deepEqual(tasksSupersededBy('local').sort(), [...all, 'terminate'].sort());

@@ -43,7 +43,9 @@ export type TaskKind =
   | 'rescue'
   | 'unrescue'
   | 'set_password'
-  | 'diagnostics';
+  | 'diagnostics'
+  | 'rebuild'
+  | 'snapshot';
 
 export type ServerAction =
   | 'create'
@@ -62,6 +64,8 @@ export type ServerAction =
   | 'shelve'
   | 'shelveOffload'
   | 'unshelve'
+  | 'rebuild'
+  | 'createImage'
   | 'getConsoleOutput'
   | 'resize'
   | 'finishResize'
@@ -342,7 +346,8 @@ export const LIFECYCLE: Readonly<Record<ServerAction, ActionLifecycle>> = deepFr
     check: check({ vmStates: ['active', 'stopped', 'paused', 'suspended'] }),
     setsTaskState: 'shelving',
     task: 'shelve',
-    runsWhile: ['shelving'],
+    // The manager snapshots the guest (SHELVING_IMAGE_PENDING_UPLOAD → SHELVING_IMAGE_UPLOADING).
+    runsWhile: ['shelving', 'shelving_image_pending_upload', 'shelving_image_uploading'],
     completion: { vmState: 'shelved', powerState: PowerState.SHUTDOWN, event: 'compute_shelve_instance' },
     supersededByDelete: 'any',
   },
@@ -372,6 +377,34 @@ export const LIFECYCLE: Readonly<Record<ServerAction, ActionLifecycle>> = deepFr
     task: 'unshelve',
     runsWhile: ['unshelving'],
     completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_unshelve_instance' },
+    supersededByDelete: 'any',
+  },
+  // API.rebuild: @check_instance_lock @check_instance_state(vm_state=[ACTIVE, STOPPED, ERROR]);
+  // the manager walks REBUILDING → REBUILD_BLOCK_DEVICE_MAPPING → REBUILD_SPAWNING and leaves
+  // ACTIVE (a server that was STOPPED is stopped again: the agent reads that from the task).
+  rebuild: {
+    novaAction: 'rebuild',
+    requestKey: 'rebuild',
+    rule: `${SERVERS}:rebuild`,
+    check: check({ vmStates: ['active', 'stopped', 'error'] }),
+    setsTaskState: 'rebuilding',
+    task: 'rebuild',
+    runsWhile: ['rebuilding', 'rebuild_block_device_mapping', 'rebuild_spawning'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_rebuild_instance' },
+    supersededByDelete: 'any',
+  },
+  // API.snapshot: @check_instance_state(vm_state=[ACTIVE, STOPPED, PAUSED, SUSPENDED]) (no lock
+  // check: a locked server can be snapshotted); IMAGE_SNAPSHOT → IMAGE_PENDING_UPLOAD →
+  // IMAGE_UPLOADING → none, the vm_state unchanged (completion.vmState is not written).
+  createImage: {
+    novaAction: 'createImage',
+    requestKey: 'createImage',
+    rule: `${SERVERS}:create_image`,
+    check: check({ vmStates: ['active', 'stopped', 'paused', 'suspended'], lock: false }),
+    setsTaskState: 'image_snapshot',
+    task: 'snapshot',
+    runsWhile: ['image_snapshot', 'image_pending_upload', 'image_uploading'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_snapshot_instance' },
     supersededByDelete: 'any',
   },
   // os-getConsoleOutput: a question to the node, in any state that has a guest; its host and

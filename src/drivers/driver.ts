@@ -36,6 +36,11 @@ export interface ComputeDriver {
   suspend(id: string): Promise<void>;
   resume(id: string): Promise<void>;
   power(id: string): Promise<GuestPower>;
+  /**
+   * The guest's disk as it is now, for a snapshot (Nova's driver.snapshot): the process
+   * driver's disk file, the fake's few bytes. Rejects for a missing guest.
+   */
+  snapshot(id: string): Promise<AsyncIterable<Uint8Array>>;
   /** Ids of every guest this node holds (for the orphan reaper). */
   listGuests(): Promise<string[]>;
   /** The guest's console log, last `lines` lines when given ('' when there is none). */

@@ -120,7 +120,7 @@ test('required rule names are present with expected defaults', async (t) => {
     'os_compute_api:os-flavor-manage:delete': ADMIN,
     'stratus:control:faults': ADMIN,
     'stratus:image:create': ADMIN,
-    'stratus:image:delete': ADMIN,
+    'stratus:image:delete': 'rule:project_member_or_admin',
     'stratus:network:port:create': MEMBER,
     'stratus:network:port:update': MEMBER,
     'stratus:network:port:delete': MEMBER,

@@ -270,11 +270,15 @@ const KEYSTONE_RULES: PolicyRule[] = [
 const STRATUS_RULES: PolicyRule[] = [
   rule('stratus:control:faults', ADMIN, 'Use the fault-injection control API.'),
   rule('stratus:image:create', ADMIN, 'Register an image.'),
-  rule('stratus:image:delete', ADMIN, 'Delete an image.'),
+  // Glance's delete_image default: an admin, or a member of the project owning the image (a
+  // project deletes its own snapshots).
+  rule('stratus:image:delete', PROJECT_MEMBER_OR_ADMIN, 'Delete an image.'),
   // Glance's publicize_image: a public image is seen by every project, so only admins make one.
   rule('stratus:image:publicize', ADMIN, 'Create an image with visibility public.'),
   // Glance's modify_image default: an admin, or a member of the project owning the image.
   rule('stratus:image:modify', PROJECT_MEMBER_OR_ADMIN, "Change an image's properties."),
+  // Glance's upload_image default: an admin, or a member of the project owning the image.
+  rule('stratus:image:upload', PROJECT_MEMBER_OR_ADMIN, "Upload an image's data."),
   // The 2.1 proxies and /servers/{id}/ips (nova/policies/ips.py, floating_ips.py,
   // floating_ip_pools.py, tenant_networks.py, security_groups.py).
   rule('os_compute_api:ips:index', PROJECT_READER_OR_ADMIN, 'List the addresses of a server.'),

@@ -49,6 +49,7 @@ storageSuite('servers storage', (s) => {
       personality: '[{"path":"/etc/motd","contents":"aGk="}]',
       config_drive: 'True',
       trusted_image_certificates: '["cert-1"]',
+      shelved_image_id: uuid(1, 9),
     });
     await servers.insertServer(db, row);
     assert.deepEqual({ ...(await servers.getServer(db, uuid(1, 1))) }, row);

@@ -852,6 +852,8 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { resume: null },
         { shelve: null },
         { unshelve: null },
+        { rebuild: { imageRef: fx.demoImage, name: 'fz', metadata: { a: 'b' }, preserve_ephemeral: false } },
+        { createImage: { name: 'fz', metadata: { a: 'b' } } },
         { restore: null },
         { forceDelete: null },
         { resize: { flavorRef: '2' } },

@@ -61,6 +61,15 @@ export class FakeDriver implements ComputeDriver {
     if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
     return (g.spec.personality ?? []).map((f) => ({ path: f.path, contents: f.contents }));
   }
+  /** The fake's disk: a line naming the guest and its image, so a snapshot's data can be checked. */
+  async snapshot(id: string): Promise<AsyncIterable<Uint8Array>> {
+    const g = this.guests.get(id);
+    if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
+    const data = Buffer.from(`fake disk of ${g.spec.id} from image ${g.spec.imageId}\n`);
+    return (async function* () {
+      yield data;
+    })();
+  }
   async consoleOutput(id: string): Promise<string> {
     const g = this.guests.get(id);
     if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);

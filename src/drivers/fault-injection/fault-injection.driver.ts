@@ -137,6 +137,10 @@ export class FaultInjectingDriver implements ComputeDriver {
     await this.inject(id);
     return this.inner.diagnostics(id);
   }
+  async snapshot(id: string): Promise<AsyncIterable<Uint8Array>> {
+    await this.inject(id);
+    return this.inner.snapshot(id);
+  }
   injectedFiles(id: string) {
     return this.inner.injectedFiles(id);
   }

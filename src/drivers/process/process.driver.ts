@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync } from 'node:fs';
 import { chmod, type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -376,6 +376,12 @@ export class ProcessDriver implements ComputeDriver {
       await mkdir(dirname(target), { recursive: true });
       await writeFile(target, Buffer.from(f.contents, 'base64'));
     }
+  }
+
+  /** The guest's disk file, read as it is (a snapshot's data is a copy of it). */
+  async snapshot(id: string): Promise<AsyncIterable<Uint8Array>> {
+    await this.requireGuest(id);
+    return createReadStream(join(this.instanceDir(id), 'disk'));
   }
 
   async injectedFiles(id: string): Promise<PersonalityFile[]> {

@@ -36,6 +36,7 @@ import { registerServerGroupRoutes } from './server-groups.routes.js';
 import { confirmResize, resizeServer, revertResize } from './resize.js';
 import { parseResize } from './resize.schemas.js';
 import { registerMigrationRoutes } from './migrations.routes.js';
+import { serverImageAction } from './server-image-actions.routes.js';
 import { serverGroupsOf } from './server-groups.js';
 import { parseGroupHint } from './server-groups.schemas.js';
 import { parseCreateOptions, type CreateOptionsBody } from './server-create.schemas.js';
@@ -381,6 +382,12 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       case 'unrescue':
       case 'changePassword':
         return rescueAction(deps, request, reply, id, key, value);
+      case 'rebuild':
+      case 'createImage':
+        return serverImageAction(deps, request, reply, key, value, async (req, row) => {
+          const { ctx, portsOf } = await viewContext(req, caller, [row], { ports: true });
+          return renderServer(ctx, row, portsOf(row), { show: true });
+        });
       default:
         if (isLegacyConsoleAction(key))
           return reply.code(200).send(await legacyConsoleAction(deps, request, id, key, value));

@@ -15,6 +15,7 @@ import { serverLocked, serverNotFound } from '../../domain/errors.js';
 import type { Executor } from '../../db/executor.js';
 import { LIFECYCLE, tasksSupersededBy } from '../../domain/lifecycle.js';
 import type { VmState } from '../../domain/states.js';
+import { discardImages, imagesObsoletedByDelete } from './server-image-actions.js';
 
 const TERMINATE = LIFECYCLE.delete.task!;
 const SOFT_DELETE = LIFECYCLE.softDelete.task!;
@@ -46,9 +47,11 @@ export async function deleteServer(
   const rule = LIFECYCLE[opts.force ? 'forceDelete' : 'delete'].rule;
   let task: TaskRow | undefined;
   let moveTasks: TaskRow[] = [];
+  let images: string[] = [];
   const outcome = await deps.transact(async (tx): Promise<DeleteOutcome> => {
     task = undefined; // PostgreSQL may run this again after a deadlock
     moveTasks = [];
+    images = [];
     const found = await servers.getServerAndNodeForUpdate(tx, uuid);
     if (!found) throw serverNotFound(id);
     const row = found.server;
@@ -105,11 +108,13 @@ export async function deleteServer(
         return { plan: 'noop', requeued: true };
       }
       case 'while-booting':
+        images = await imagesObsoletedByDelete(tx, row);
         // B3/B4: no host yet: the record goes at once, the queued build is cancelled, no `delete` action.
         await localDelete(deps, tx, row.id, now, 'deleted');
         await settle();
         return { plan: plan.kind };
       case 'local':
+        images = await imagesObsoletedByDelete(tx, row);
         // B6, B7, B9, B14, B31: the node is down or there is none; the agent reaps the guest when it is back.
         await localDelete(deps, tx, row.id, now, plan.soft ? 'soft-delete' : 'deleted');
         await settle();
@@ -123,6 +128,7 @@ export async function deleteServer(
           ...(plan.kind === 'soft' ? { deleted_at: now } : {}),
         });
         if (!changed) throw serverNotFound(id);
+        images = await imagesObsoletedByDelete(tx, row);
         await tasks.closeTasksForServer(tx, row.id, SUPERSEDED_BY_REMOTE_DELETE);
         await settle();
         const actionId = await recordAction(deps, tx, caller, row.id, 'delete');
@@ -137,6 +143,7 @@ export async function deleteServer(
     }
   });
   deps.tasks.dispatch([task, ...moveTasks]);
+  await discardImages(deps, images);
   return outcome;
 }
 
