@@ -17,7 +17,13 @@ export interface AgentDeps {
   log: Logger;
   config: Pick<
     Config,
-    'reportInterval' | 'taskLease' | 'reclaimInstanceInterval' | 'zone' | 'resizeConfirmWindow' | 'data' | 'shelvedOffloadTime'
+    | 'reportInterval'
+    | 'taskLease'
+    | 'reclaimInstanceInterval'
+    | 'zone'
+    | 'resizeConfirmWindow'
+    | 'data'
+    | 'shelvedOffloadTime'
   >;
   /** The agent registers with it to receive its tasks. */
   tasks: TaskDispatcher;
