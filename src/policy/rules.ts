@@ -269,7 +269,8 @@ const KEYSTONE_RULES: PolicyRule[] = [
 
 const STRATUS_RULES: PolicyRule[] = [
   rule('stratus:control:faults', ADMIN, 'Use the fault-injection control API.'),
-  rule('stratus:image:create', ADMIN, 'Register an image.'),
+  // Glance's add_image default: an admin, or a member creating an image of their own project.
+  rule('stratus:image:create', PROJECT_MEMBER_OR_ADMIN, 'Register an image.'),
   // Glance's delete_image default: an admin, or a member of the project owning the image (a
   // project deletes its own snapshots).
   rule('stratus:image:delete', PROJECT_MEMBER_OR_ADMIN, 'Delete an image.'),

@@ -1353,7 +1353,7 @@ for (const target of databaseTargets()) {
       const demoImage = (await need(await req('GET', '/image/v2/images', 'admin'), 200, 'images')).images[0]
         .id as string;
       const images: Fixtures['images'] = [{ id: demoImage, project: cloud.projects.admin, private: false }];
-      // Only admins may create images (stratus:image:create): the projects' private images are written directly.
+      // The projects' private images are written directly: active at once, without uploading data.
       for (const p of ['member', 'other'] as Persona[]) {
         const id = cloud.stack.deps.ids.uuid();
         const now = new Date().toISOString();
