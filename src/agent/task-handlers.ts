@@ -11,6 +11,7 @@ import { removeMember } from '../db/repositories/server-groups.repository.js';
 import { bindServerPorts, releaseServerPorts } from '../services/network/ports.js';
 import { iso } from '../domain/clock.js';
 import { PowerState, type TaskState } from '../domain/states.js';
+import { tailLog } from '../domain/console-log.js';
 import { lifecycleOfTask, type TaskKind } from '../domain/lifecycle.js';
 import type { AgentDeps } from './agent-deps.js';
 import { guestSpec } from './guests.js';
@@ -384,8 +385,8 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
     // A question, not a state change: the API request is waiting for the answer, which stays
     // in the task row until it has been read.
     async console(task, row) {
-      const lines = Number((JSON.parse(task.payload) as { lines?: number }).lines ?? 0) || undefined;
-      const output = await ctx.driver.consoleOutput(row.id, lines);
+      const { lines } = JSON.parse(task.payload) as { lines?: number };
+      const output = tailLog(await ctx.driver.consoleOutput(row.id), typeof lines === 'number' ? lines : undefined);
       await deps.transact(async (tx) => {
         await setTaskResult(tx, task.id, output);
         await finishTask(tx, task.id, task.lease_owner ?? '', 'done', now(), null, true);

@@ -43,8 +43,8 @@ export interface ComputeDriver {
   snapshot(id: string): Promise<AsyncIterable<Uint8Array>>;
   /** Ids of every guest this node holds (for the orphan reaper). */
   listGuests(): Promise<string[]>;
-  /** The guest's console log, last `lines` lines when given ('' when there is none). */
-  consoleOutput(id: string, lines?: number): Promise<string>;
+  /** The guest's console log, or its recent end when long ('' when there is none); the agent tails it as Nova does. */
+  consoleOutput(id: string): Promise<string>;
   /** The personality files the guest was given, as the hypervisor holds them (rejects for a missing guest). */
   injectedFiles(id: string): Promise<PersonalityFile[]>;
   /**

@@ -6,13 +6,35 @@ export class FakeDriver implements ComputeDriver {
   private guests = new Map<string, { spec: GuestSpec; power: GuestPower; rescue?: RescueSpec; password?: string }>();
   /** How many times destroy removed a guest (tests assert "destroyed once"). */
   destroyedCount = new Map<string, number>();
+  /** Each guest's console: a boot log that grows as a real one does (clients tail it). */
+  private consoles = new Map<string, string[]>();
+
+  private log(id: string, ...lines: string[]): void {
+    const log = this.consoles.get(id) ?? [];
+    log.push(...lines);
+    this.consoles.set(id, log.slice(-500));
+  }
+  private boot(spec: GuestSpec): void {
+    this.log(
+      spec.id,
+      '[    0.000000] Linux version 6.1.0-stratus-fake (fake hypervisor)',
+      `[    0.000000] Command line: console=ttyS0 instance=${spec.id}`,
+      `[    0.100000] Memory: ${spec.ramMb}MB, CPUs: ${spec.vcpus}`,
+      `[    1.000000] Booting ${spec.name} from image ${spec.imageId}`,
+      `${spec.name} login:`,
+    );
+  }
 
   async spawn(guest: GuestSpec): Promise<void> {
     // As the process driver: a guest that is not running boots from the spec it is given (a resize records its new flavor).
     const g = this.guests.get(guest.id);
-    if (!g || g.power === 'shutdown') this.guests.set(guest.id, { spec: guest, power: 'running' });
+    if (!g || g.power === 'shutdown') {
+      this.guests.set(guest.id, { spec: guest, power: 'running' });
+      this.boot(guest);
+    }
   }
   async destroy(id: string): Promise<void> {
+    this.consoles.delete(id);
     if (this.guests.delete(id)) this.destroyedCount.set(id, (this.destroyedCount.get(id) ?? 0) + 1);
   }
   private set(id: string, power: GuestPower): void {
@@ -22,12 +44,16 @@ export class FakeDriver implements ComputeDriver {
   }
   async powerOff(id: string) {
     this.set(id, 'shutdown');
+    this.log(id, 'reboot: Power down');
   }
   async powerOn(id: string) {
     this.set(id, 'running');
+    this.boot(this.guests.get(id)!.spec);
   }
   async reboot(id: string) {
     this.set(id, 'running');
+    this.log(id, 'reboot: Restarting system');
+    this.boot(this.guests.get(id)!.spec);
   }
   async pause(id: string) {
     this.set(id, 'paused');
@@ -53,7 +79,10 @@ export class FakeDriver implements ComputeDriver {
   }
   async adopt(guests: Array<{ spec: GuestSpec; power: GuestPower }>): Promise<void> {
     for (const g of guests)
-      if (!this.guests.has(g.spec.id)) this.guests.set(g.spec.id, { spec: g.spec, power: g.power });
+      if (!this.guests.has(g.spec.id)) {
+        this.guests.set(g.spec.id, { spec: g.spec, power: g.power });
+        if (g.power === 'running') this.boot(g.spec);
+      }
   }
   /** The fake keeps the files in the spec it holds. */
   async injectedFiles(id: string): Promise<PersonalityFile[]> {
@@ -73,7 +102,8 @@ export class FakeDriver implements ComputeDriver {
   async consoleOutput(id: string): Promise<string> {
     const g = this.guests.get(id);
     if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
-    return `fake console of ${g.spec.name}\n`;
+    const log = this.consoles.get(id) ?? [];
+    return log.length ? `${log.join('\n')}\n` : '';
   }
   async rescue(id: string, rescue: RescueSpec): Promise<void> {
     const g = this.require(id);

@@ -121,9 +121,9 @@ export class FaultInjectingDriver implements ComputeDriver {
     await this.inject(id);
     return this.inner.power(id);
   }
-  async consoleOutput(id: string, lines?: number): Promise<string> {
+  async consoleOutput(id: string): Promise<string> {
     await this.inject(id);
-    return this.inner.consoleOutput(id, lines);
+    return this.inner.consoleOutput(id);
   }
   async rescue(id: string, rescue: RescueSpec): Promise<void> {
     await this.inject(id);

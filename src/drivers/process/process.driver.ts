@@ -106,13 +106,6 @@ async function readText(path: string): Promise<string | null> {
   }
 }
 
-function lastLines(text: string, n: number): string {
-  if (n <= 0 || text === '') return '';
-  const terminated = text.endsWith('\n');
-  const tail = (terminated ? text.slice(0, -1) : text).split('\n').slice(-n).join('\n');
-  return terminated ? tail + '\n' : tail;
-}
-
 /**
  * A hypervisor whose guests are real OS processes. Each guest leads its own process group
  * (detached), writes its stdout/stderr to `console.log`, and is unref'd, so the agent can exit
@@ -212,7 +205,7 @@ export class ProcessDriver implements ComputeDriver {
     }
   }
 
-  async consoleOutput(id: string, lines?: number): Promise<string> {
+  async consoleOutput(id: string): Promise<string> {
     await this.requireGuest(id);
     let fh: FileHandle | undefined;
     try {
@@ -228,7 +221,7 @@ export class ProcessDriver implements ComputeDriver {
       const { bytesRead } = await fh.read(buf, 0, buf.length, from);
       let text = buf.subarray(0, bytesRead).toString('utf8');
       if (from > 0) text = text.slice(text.indexOf('\n') + 1); // drop the partial first line
-      return lines === undefined ? text : lastLines(text, Math.floor(lines));
+      return text;
     } finally {
       await fh.close();
     }
