@@ -119,7 +119,7 @@ test('required rule names are present with expected defaults', async (t) => {
     'os_compute_api:os-flavor-manage:create': ADMIN,
     'os_compute_api:os-flavor-manage:delete': ADMIN,
     'stratus:control:faults': ADMIN,
-    'stratus:image:create': PROJECT_MEMBER_OR_ADMIN,
+    'stratus:image:create': 'rule:project_member_or_admin',
     'stratus:image:delete': 'rule:project_member_or_admin',
     'stratus:network:port:create': MEMBER,
     'stratus:network:port:update': MEMBER,
