@@ -14,6 +14,7 @@ import { lifecycleOfTask, type TaskKind } from '../domain/lifecycle.js';
 import type { AgentDeps } from './agent-deps.js';
 import { guestSpec } from './guests.js';
 import { runAsInstanceEvent, type Writer } from './instance-event.js';
+import { makeInterfaceHandlers } from './interface-handlers.js';
 
 type ServerRow = servers.ServerRow;
 
@@ -233,5 +234,6 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
     soft_delete: power('soft_delete', async (d, id) => {
       if ((await d.power(id)) !== 'missing') await d.powerOff(id);
     }),
+    ...makeInterfaceHandlers(ctx),
   };
 }

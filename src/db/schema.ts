@@ -234,6 +234,13 @@ export interface DriverFaultsTable {
   created_at: string;
 }
 /** A server's tags (Nova's `tags` table): unique per server. */
+/** The device tag of a port attached through os-interface (Nova's virtual_interfaces.tag). */
+export interface ServerInterfacesTable {
+  port_id: string;
+  server_id: string;
+  tag: string | null;
+  created_at: string;
+}
 export interface ServerTagsTable {
   server_id: string;
   tag: string;
@@ -342,4 +349,5 @@ export interface Database {
   quota_locks: QuotaLocksTable;
   server_groups: ServerGroupsTable;
   server_group_members: ServerGroupMembersTable;
+  server_interfaces: ServerInterfacesTable;
 }

@@ -125,6 +125,15 @@ const NOVA_RULES: PolicyRule[] = [
 
   // nova/policies/console_output.py
   rule('os_compute_api:os-console-output', PROJECT_MEMBER_OR_ADMIN, 'Show console output for a server.'),
+  // nova/policies/attach_interfaces.py
+  rule(
+    'os_compute_api:os-attach-interfaces:list',
+    PROJECT_READER_OR_ADMIN,
+    'List port interfaces attached to a server.',
+  ),
+  rule('os_compute_api:os-attach-interfaces:show', PROJECT_READER_OR_ADMIN, 'Show details of a port interface.'),
+  rule('os_compute_api:os-attach-interfaces:create', PROJECT_MEMBER_OR_ADMIN, 'Attach an interface to a server.'),
+  rule('os_compute_api:os-attach-interfaces:delete', PROJECT_MEMBER_OR_ADMIN, 'Detach an interface from a server.'),
 
   // nova/policies/services.py
   rule('os_compute_api:os-services:list', ADMIN, 'List compute services.'),

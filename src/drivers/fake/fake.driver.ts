@@ -1,9 +1,9 @@
-import type { ComputeDriver, GuestPower, GuestSpec, PersonalityFile } from '../driver.js';
+import type { ComputeDriver, GuestInterface, GuestPower, GuestSpec, PersonalityFile } from '../driver.js';
 
 /** An in-memory hypervisor: guests are map entries. Fast, deterministic, for tests and demos. */
 export class FakeDriver implements ComputeDriver {
   readonly name = 'fake';
-  private guests = new Map<string, { spec: GuestSpec; power: GuestPower }>();
+  private guests = new Map<string, { spec: GuestSpec; power: GuestPower; interfaces?: GuestInterface[] }>();
   /** How many times destroy removed a guest (tests assert "destroyed once"). */
   destroyedCount = new Map<string, number>();
 
@@ -59,5 +59,19 @@ export class FakeDriver implements ComputeDriver {
     const g = this.guests.get(id);
     if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
     return `fake console of ${g.spec.name}\n`;
+  }
+  async attachInterface(id: string, iface: GuestInterface): Promise<void> {
+    const g = this.guests.get(id);
+    if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
+    g.interfaces = [...(g.interfaces ?? []).filter((i) => i.portId !== iface.portId), { ...iface }];
+  }
+  async detachInterface(id: string, portId: string): Promise<void> {
+    const g = this.guests.get(id);
+    if (g) g.interfaces = (g.interfaces ?? []).filter((i) => i.portId !== portId);
+  }
+  async interfaces(id: string): Promise<GuestInterface[]> {
+    const g = this.guests.get(id);
+    if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
+    return (g.interfaces ?? []).map((i) => ({ ...i }));
   }
 }

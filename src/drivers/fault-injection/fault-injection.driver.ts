@@ -1,5 +1,5 @@
 import type { Clock } from '../../domain/clock.js';
-import type { ComputeDriver, GuestPower, GuestSpec } from '../driver.js';
+import type { ComputeDriver, GuestInterface, GuestPower, GuestSpec } from '../driver.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A fault injected through the control API, as the decorator needs it. */
@@ -115,6 +115,17 @@ export class FaultInjectingDriver implements ComputeDriver {
   async consoleOutput(id: string, lines?: number): Promise<string> {
     await this.inject(id);
     return this.inner.consoleOutput(id, lines);
+  }
+  async attachInterface(id: string, iface: GuestInterface): Promise<void> {
+    await this.inject(id);
+    return this.inner.attachInterface(id, iface);
+  }
+  async detachInterface(id: string, portId: string): Promise<void> {
+    await this.inject(id);
+    return this.inner.detachInterface(id, portId);
+  }
+  interfaces(id: string) {
+    return this.inner.interfaces(id);
   }
   injectedFiles(id: string) {
     return this.inner.injectedFiles(id);

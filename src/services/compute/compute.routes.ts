@@ -31,6 +31,7 @@ import { registerQuotaRoutes } from './quotas.routes.js';
 import { registerProxyRoutes } from './proxies.routes.js';
 import { registerAdminReadRoutes } from './hypervisors.routes.js';
 import { registerServerGroupRoutes } from './server-groups.routes.js';
+import { registerInterfaceRoutes } from './interfaces.routes.js';
 import { serverGroupsOf } from './server-groups.js';
 import { parseGroupHint } from './server-groups.schemas.js';
 import { parseCreateOptions, type CreateOptionsBody } from './server-create.schemas.js';
@@ -502,4 +503,5 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerProxyRoutes(app, deps);
   registerAdminReadRoutes(app, deps);
   registerServerGroupRoutes(app, deps);
+  registerInterfaceRoutes(app, deps);
 }

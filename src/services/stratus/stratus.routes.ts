@@ -60,6 +60,8 @@ export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics:
                     'shelve',
                     'restore',
                     'soft_delete',
+                    'attach_interface',
+                    'detach_interface',
                     'lease',
                   ],
                 },
