@@ -12,6 +12,7 @@ const REPOSITORIES = [
   'faults',
   'flavors',
   'identity',
+  'interfaces',
   'keypairs',
   'network',
   'quotas',

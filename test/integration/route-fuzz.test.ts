@@ -912,6 +912,12 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
       return [{ extra_specs: { 'hw:cpu_policy': 'dedicated', n: 1 } }, { extra_specs: {} }];
     case 'PUT /v2.1/flavors/:id/os-extra_specs/:key':
       return [{ 'hw:cpu_policy': 'shared' }, { a: 'b' }];
+    case 'POST /v2.1/servers/:id/os-interface':
+      return [
+        { interfaceAttachment: { net_id: fx.privateNet } },
+        { interfaceAttachment: { port_id: Object.values(fx.ports).flat()[0] ?? fx.privateNet } },
+        { interfaceAttachment: { net_id: fx.privateNet, fixed_ips: [{ ip_address: '10.0.0.77' }], tag: 'fz' } },
+      ];
     case 'POST /v2.1/os-server-groups':
       return [
         { server_group: { name: 'fz', policies: ['anti-affinity'] } },
