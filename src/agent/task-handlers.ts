@@ -20,6 +20,7 @@ import { makeMigrationHandlers } from './migration-handlers.js';
 import { makeRescueHandlers } from './rescue-handlers.js';
 import { discardImage, saveImageData } from '../services/image/image-store.js';
 import { insertSnapshotImage } from '../services/compute/server-image-actions.js';
+import { makeInterfaceHandlers } from './interface-handlers.js';
 
 type ServerRow = servers.ServerRow;
 
@@ -407,5 +408,6 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
     }),
     // rescue, unrescue, changePassword, diagnostics: src/agent/rescue-handlers.ts
     ...makeRescueHandlers(ctx),
+    ...makeInterfaceHandlers(ctx),
   };
 }

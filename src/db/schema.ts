@@ -258,6 +258,14 @@ export interface ConsoleAuthTokensTable {
   created_at: string;
   expires_at: string;
 }
+
+/** The device tag of a port attached through os-interface (Nova's virtual_interfaces.tag). */
+export interface ServerInterfacesTable {
+  port_id: string;
+  server_id: string;
+  tag: string | null;
+  created_at: string;
+}
 export interface ServerTagsTable {
   server_id: string;
   tag: string;
@@ -400,4 +408,5 @@ export interface Database {
   migrations: MigrationsTable;
   server_passwords: ServerPasswordsTable;
   console_auth_tokens: ConsoleAuthTokensTable;
+  server_interfaces: ServerInterfacesTable;
 }

@@ -17,7 +17,8 @@ export type DomainErrorKind =
   | 'invalid'
   | 'unavailable'
   | 'unauthorized'
-  | 'over-limit';
+  | 'over-limit'
+  | 'failed';
 
 export class DomainError extends Error {
   constructor(
@@ -307,6 +308,13 @@ export function imageProtected(id: string): DomainError {
 /** 404 `<Kind> <id> could not be found.` (`NetworkNotFound`, `SubnetNotFound`, `PortNotFound`). */
 export function neutronNotFound(kind: 'Network' | 'Subnet' | 'Port', id: string): DomainError {
   return new DomainError('not-found', `${kind}NotFound`, `${kind} ${id} could not be found.`, { id });
+}
+
+/** 500 `Failed to attach network adapter device to <id>` (`InterfaceAttachFailed`: the node could not plug the port). */
+export function interfaceAttachFailed(serverId: string): DomainError {
+  return new DomainError('failed', 'InterfaceAttachFailed', `Failed to attach network adapter device to ${serverId}`, {
+    serverId,
+  });
 }
 
 /** 409 `No more IP addresses available on network <id>.` (`IpAddressGenerationFailure`). */

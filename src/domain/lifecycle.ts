@@ -45,7 +45,9 @@ export type TaskKind =
   | 'set_password'
   | 'diagnostics'
   | 'rebuild'
-  | 'snapshot';
+  | 'snapshot'
+  | 'attach_interface'
+  | 'detach_interface';
 
 export type ServerAction =
   | 'create'
@@ -84,7 +86,9 @@ export type ServerAction =
   | 'updateTag'
   | 'updateTags'
   | 'deleteTag'
-  | 'deleteTags';
+  | 'deleteTags'
+  | 'attachInterface'
+  | 'detachInterface';
 
 /**
  * Nova's `check_instance_lock` + `check_instance_host` + `check_instance_state(vm_state,
@@ -176,6 +180,21 @@ function tagRow(novaAction: string, policy: string): ActionLifecycle {
     runsWhile: [],
     completion: null,
     supersededByDelete: false,
+  };
+}
+
+/** os-interface: the port's binding is the state, so the row names no task_state or completion. */
+function interfaceRow(novaAction: string, policy: string, task: TaskKind): ActionLifecycle {
+  return {
+    novaAction,
+    requestKey: null,
+    rule: `os_compute_api:os-attach-interfaces:${policy}`,
+    check: check({ vmStates: ['active', 'paused', 'stopped'] }),
+    setsTaskState: null,
+    task,
+    runsWhile: [],
+    completion: null,
+    supersededByDelete: 'any',
   };
 }
 
@@ -609,6 +628,11 @@ export const LIFECYCLE: Readonly<Record<ServerAction, ActionLifecycle>> = deepFr
   updateTags: tagRow('update tags', 'update_all'),
   deleteTag: tagRow('delete tag', 'delete'),
   deleteTags: tagRow('delete tags', 'delete_all'),
+  // API.attach_interface / detach_interface: @check_instance_lock @check_instance_state(vm_state=
+  // [ACTIVE, PAUSED, STOPPED], task_state=[None]); no task_state is set. The node hot-plugs the
+  // port (attach: an RPC call the API waits for; detach: a cast, 202). src/agent/interface-handlers.ts.
+  attachInterface: interfaceRow('attach_interface', 'create', 'attach_interface'),
+  detachInterface: interfaceRow('detach_interface', 'delete', 'detach_interface'),
 });
 
 /** The action a `POST /servers/{id}/action` key asks for (reboot: by its type). */

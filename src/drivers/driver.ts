@@ -18,6 +18,14 @@ export interface PersonalityFile {
   contents: string;
 }
 
+/** A network interface of a guest (a Neutron port plugged into it). */
+export interface GuestInterface {
+  portId: string;
+  networkId: string;
+  macAddress: string;
+  fixedIps: string[];
+}
+
 export type GuestPower = 'running' | 'paused' | 'suspended' | 'shutdown' | 'missing';
 
 /**
@@ -45,6 +53,12 @@ export interface ComputeDriver {
   listGuests(): Promise<string[]>;
   /** The guest's console log, or its recent end when long ('' when there is none); the agent tails it as Nova does. */
   consoleOutput(id: string): Promise<string>;
+  /** Hot-plugs an interface (Nova's driver.attach_interface); attaching one already there succeeds. */
+  attachInterface(id: string, iface: GuestInterface): Promise<void>;
+  /** Unplugs an interface (driver.detach_interface); a missing one succeeds, a missing guest too. */
+  detachInterface(id: string, portId: string): Promise<void>;
+  /** The interfaces hot-plugged into the guest, as the hypervisor holds them (rejects for a missing guest). */
+  interfaces(id: string): Promise<GuestInterface[]>;
   /** The personality files the guest was given, as the hypervisor holds them (rejects for a missing guest). */
   injectedFiles(id: string): Promise<PersonalityFile[]>;
   /**

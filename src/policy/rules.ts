@@ -144,6 +144,15 @@ const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-server-password:show', PROJECT_READER_OR_ADMIN, 'Show the encrypted password of a server.'),
   rule('os_compute_api:os-server-password:clear', PROJECT_MEMBER_OR_ADMIN, 'Clear the encrypted password of a server.'),
   rule('os_compute_api:os-server-diagnostics', ADMIN, 'Show the usage data of a server.'),
+  // nova/policies/attach_interfaces.py
+  rule(
+    'os_compute_api:os-attach-interfaces:list',
+    PROJECT_READER_OR_ADMIN,
+    'List port interfaces attached to a server.',
+  ),
+  rule('os_compute_api:os-attach-interfaces:show', PROJECT_READER_OR_ADMIN, 'Show details of a port interface.'),
+  rule('os_compute_api:os-attach-interfaces:create', PROJECT_MEMBER_OR_ADMIN, 'Attach an interface to a server.'),
+  rule('os_compute_api:os-attach-interfaces:delete', PROJECT_MEMBER_OR_ADMIN, 'Detach an interface from a server.'),
 
   // nova/policies/services.py
   rule('os_compute_api:os-services:list', ADMIN, 'List compute services.'),

@@ -13,6 +13,7 @@ const REPOSITORIES = [
   'faults',
   'flavors',
   'identity',
+  'interfaces',
   'keypairs',
   'migrations',
   'network',

@@ -950,6 +950,12 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
           events: [{ name: 'power-update', server_uuid: Object.values(fx.servers).flat()[0] ?? 'x', tag: 'POWER_ON' }],
         },
       ];
+    case 'POST /v2.1/servers/:id/os-interface':
+      return [
+        { interfaceAttachment: { net_id: fx.privateNet } },
+        { interfaceAttachment: { port_id: Object.values(fx.ports).flat()[0] ?? fx.privateNet } },
+        { interfaceAttachment: { net_id: fx.privateNet, fixed_ips: [{ ip_address: '10.0.0.77' }], tag: 'fz' } },
+      ];
     case 'POST /v2.1/os-server-groups':
       return [
         { server_group: { name: 'fz', policies: ['anti-affinity'] } },

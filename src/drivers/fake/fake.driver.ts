@@ -1,9 +1,20 @@
-import type { ComputeDriver, GuestDiagnostics, GuestPower, GuestSpec, PersonalityFile, RescueSpec } from '../driver.js';
+import type {
+  ComputeDriver,
+  GuestDiagnostics,
+  GuestInterface,
+  GuestPower,
+  GuestSpec,
+  PersonalityFile,
+  RescueSpec,
+} from '../driver.js';
 
 /** An in-memory hypervisor: guests are map entries. Fast, deterministic, for tests and demos. */
 export class FakeDriver implements ComputeDriver {
   readonly name = 'fake';
-  private guests = new Map<string, { spec: GuestSpec; power: GuestPower; rescue?: RescueSpec; password?: string }>();
+  private guests = new Map<
+    string,
+    { spec: GuestSpec; power: GuestPower; rescue?: RescueSpec; password?: string; interfaces?: GuestInterface[] }
+  >();
   /** How many times destroy removed a guest (tests assert "destroyed once"). */
   destroyedCount = new Map<string, number>();
   /** Each guest's console: a boot log that grows as a real one does (clients tail it). */
@@ -149,5 +160,19 @@ export class FakeDriver implements ComputeDriver {
     const g = this.guests.get(id);
     if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
     return g;
+  }
+  async attachInterface(id: string, iface: GuestInterface): Promise<void> {
+    const g = this.guests.get(id);
+    if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
+    g.interfaces = [...(g.interfaces ?? []).filter((i) => i.portId !== iface.portId), { ...iface }];
+  }
+  async detachInterface(id: string, portId: string): Promise<void> {
+    const g = this.guests.get(id);
+    if (g) g.interfaces = (g.interfaces ?? []).filter((i) => i.portId !== portId);
+  }
+  async interfaces(id: string): Promise<GuestInterface[]> {
+    const g = this.guests.get(id);
+    if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
+    return (g.interfaces ?? []).map((i) => ({ ...i }));
   }
 }

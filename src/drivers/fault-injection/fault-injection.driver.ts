@@ -1,5 +1,5 @@
 import type { Clock } from '../../domain/clock.js';
-import type { ComputeDriver, GuestDiagnostics, GuestPower, GuestSpec, RescueSpec } from '../driver.js';
+import type { ComputeDriver, GuestDiagnostics, GuestInterface, GuestPower, GuestSpec, RescueSpec } from '../driver.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A fault injected through the control API, as the decorator needs it. */
@@ -140,6 +140,17 @@ export class FaultInjectingDriver implements ComputeDriver {
   async snapshot(id: string): Promise<AsyncIterable<Uint8Array>> {
     await this.inject(id);
     return this.inner.snapshot(id);
+  }
+  async attachInterface(id: string, iface: GuestInterface): Promise<void> {
+    await this.inject(id);
+    return this.inner.attachInterface(id, iface);
+  }
+  async detachInterface(id: string, portId: string): Promise<void> {
+    await this.inject(id);
+    return this.inner.detachInterface(id, portId);
+  }
+  interfaces(id: string) {
+    return this.inner.interfaces(id);
   }
   injectedFiles(id: string) {
     return this.inner.injectedFiles(id);

@@ -8,6 +8,7 @@ import type {
   ComputeDriver,
   DiskDiagnostics,
   GuestDiagnostics,
+  GuestInterface,
   GuestPower,
   GuestSpec,
   PersonalityFile,
@@ -336,7 +337,45 @@ export class ProcessDriver implements ComputeDriver {
     };
   }
 
+  /**
+   * The guest sees its hot-plugged interfaces in `interfaces.json` of its instance directory (a
+   * process has no NICs to plug), written atomically so a reader never sees half a list.
+   */
+  async attachInterface(id: string, iface: GuestInterface): Promise<void> {
+    await this.exclusive(id, async () => {
+      await this.requireGuest(id);
+      const list = (await this.readInterfaces(id)).filter((i) => i.portId !== iface.portId);
+      await this.writeInterfaces(id, [...list, iface]);
+    });
+  }
+
+  async detachInterface(id: string, portId: string): Promise<void> {
+    await this.exclusive(id, async () => {
+      if (!(await this.hasGuest(id))) return;
+      const list = await this.readInterfaces(id);
+      if (list.some((i) => i.portId === portId))
+        await this.writeInterfaces(
+          id,
+          list.filter((i) => i.portId !== portId),
+        );
+    });
+  }
+
+  async interfaces(id: string): Promise<GuestInterface[]> {
+    await this.requireGuest(id);
+    return this.readInterfaces(id);
+  }
+
   // ---- internals -------------------------------------------------------------------------
+
+  private async readInterfaces(id: string): Promise<GuestInterface[]> {
+    const text = await readText(join(this.instanceDir(id), 'interfaces.json'));
+    return text === null ? [] : (JSON.parse(text) as GuestInterface[]);
+  }
+
+  private async writeInterfaces(id: string, list: GuestInterface[]): Promise<void> {
+    await writeAtomic(join(this.instanceDir(id), 'interfaces.json'), `${JSON.stringify(list, null, 2)}\n`);
+  }
 
   private async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const run = (this.locks.get(id) ?? Promise.resolve()).then(fn);

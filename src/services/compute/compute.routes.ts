@@ -37,6 +37,7 @@ import { confirmResize, resizeServer, revertResize } from './resize.js';
 import { parseResize } from './resize.schemas.js';
 import { registerMigrationRoutes } from './migrations.routes.js';
 import { serverImageAction } from './server-image-actions.routes.js';
+import { registerInterfaceRoutes } from './interfaces.routes.js';
 import { serverGroupsOf } from './server-groups.js';
 import { parseGroupHint } from './server-groups.schemas.js';
 import { parseCreateOptions, type CreateOptionsBody } from './server-create.schemas.js';
@@ -536,4 +537,5 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerMigrationRoutes(app, deps);
   registerRescueRoutes(app, deps);
   registerRemoteConsoleRoutes(app, deps);
+  registerInterfaceRoutes(app, deps);
 }

@@ -64,6 +64,8 @@ export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics:
                     'unrescue',
                     'set_password',
                     'diagnostics',
+                    'attach_interface',
+                    'detach_interface',
                     'lease',
                   ],
                 },
