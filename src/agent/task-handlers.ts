@@ -15,6 +15,7 @@ import type { AgentDeps } from './agent-deps.js';
 import { guestSpec } from './guests.js';
 import { runAsInstanceEvent, type Writer } from './instance-event.js';
 import { makeMigrationHandlers } from './migration-handlers.js';
+import { makeLiveMigrationHandlers } from './live-migration-handlers.js';
 
 type ServerRow = servers.ServerRow;
 
@@ -91,6 +92,7 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
 
   return {
     ...makeMigrationHandlers(ctx),
+    ...makeLiveMigrationHandlers(ctx),
     async spawn(task, row) {
       const spawning: TaskState = 'spawning';
       // Claim the server for this host; a delete that won the race leaves nothing to build.

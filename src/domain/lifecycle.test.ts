@@ -308,6 +308,9 @@ describe('lifecycle table', () => {
       'finish_resize',
       'revert_resize',
       'finish_revert_resize',
+      'live_migration',
+      'pre_live_migration',
+      'post_live_migration',
     ];
     assert.deepEqual(tasksSupersededBy('remote').sort(), [...all].sort());
     assert.deepEqual(tasksSupersededBy('local').sort(), [...all, 'terminate'].sort());

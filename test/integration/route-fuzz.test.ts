@@ -849,6 +849,10 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { resize: { flavorRef: 3, 'OS-DCF:diskConfig': 'AUTO' } },
         { confirmResize: null },
         { revertResize: null },
+        { migrate: null },
+        { migrate: { host: 'compute-test' } },
+        { 'os-migrateLive': { host: null, block_migration: 'auto' } },
+        { 'os-migrateLive': { host: null, block_migration: false, disk_over_commit: false } },
         { noSuchAction: null },
         { lock: null, unlock: null },
       ];
@@ -907,6 +911,8 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
       ];
     case 'PUT /v2.1/flavors/:id':
       return [{ flavor: { description: 'fz' } }, { flavor: { description: null } }];
+    case 'POST /v2.1/servers/:server_id/migrations/:id/action':
+      return [{ force_complete: null }, { force_complete: {} }];
     case 'POST /v2.1/flavors/:id/action':
       return [
         { addTenantAccess: { tenant: Object.keys(fx.servers)[0] ?? 'fz' } },
