@@ -21,6 +21,7 @@ import { makeRescueHandlers } from './rescue-handlers.js';
 import { discardImage, saveImageData } from '../services/image/image-store.js';
 import { insertSnapshotImage } from '../services/compute/server-image-actions.js';
 import { makeInterfaceHandlers } from './interface-handlers.js';
+import { makeLiveMigrationHandlers } from './live-migration-handlers.js';
 
 type ServerRow = servers.ServerRow;
 
@@ -275,6 +276,7 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
       return finished;
     },
 
+    ...makeLiveMigrationHandlers(ctx),
     async spawn(task, row) {
       const spawning: TaskState = 'spawning';
       // Claim the server for this host; a delete that won the race leaves nothing to build.

@@ -82,6 +82,13 @@ const cases: Array<[name: string, over: Partial<DeleteInput>, want: DeletePlan]>
   ],
   ['B12 another task in progress (rebooting) -> remote, task overwritten', { taskState: 'rebooting' }, REMOTE],
   ['B12 another task in progress (resize_migrating) -> remote', { taskState: 'resize_migrating' }, REMOTE],
+  ['B12 mid live migration (migrating) -> remote, the move abandoned', { taskState: 'migrating' }, REMOTE],
+  ['B12 mid live migration of a PAUSED server -> remote', { vmState: 'paused', taskState: 'migrating' }, REMOTE],
+  [
+    'B12 mid live migration, source down -> local (the destination is told to drop its guest)',
+    { taskState: 'migrating', hostUp: false },
+    LOCAL_HARD,
+  ],
   ['B13 already deleting, compute up -> noop', { taskState: 'deleting' }, { kind: 'noop' }],
   ['B13 already soft-deleting, compute up, hard delete -> noop', { taskState: 'soft-deleting' }, { kind: 'noop' }],
   ['B14 already deleting, compute down -> local', { taskState: 'deleting', hostUp: false }, LOCAL_HARD],

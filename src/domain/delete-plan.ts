@@ -68,8 +68,9 @@ export type DeletePlan =
 /*
  * `confirmResize` (B11): Nova's _delete confirms a resize waiting in VERIFY_RESIZE first
  * (_confirm_resize_on_deleting: the source node drops the old guest), whatever the plan. Any
- * other move under way (B12: RESIZE_PREP … RESIZE_FINISH, REVERT_RESIZE) is overwritten by the
- * delete; the caller marks its migration `error` and has the other node drop its guest.
+ * other move under way (B12: RESIZE_PREP … RESIZE_FINISH, REVERT_RESIZE, a cold migration, which
+ * is a resize, and a live migration, task_state MIGRATING) is overwritten by the delete; the
+ * caller marks its migration `error` and has the other node drop its guest.
  */
 
 /** `compute_utils.may_have_ports_or_volumes`: such servers are deleted locally even without a host. */

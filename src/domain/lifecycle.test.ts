@@ -359,6 +359,9 @@ describe('lifecycle table', () => {
       'snapshot',
       'attach_interface',
       'detach_interface',
+      'live_migration',
+      'pre_live_migration',
+      'post_live_migration',
     ];
     assert.deepEqual(tasksSupersededBy('remote').sort(), [...all].sort());
     assert.deepEqual(tasksSupersededBy('local').sort(), [...all, 'terminate'].sort());

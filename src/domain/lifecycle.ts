@@ -47,7 +47,12 @@ export type TaskKind =
   | 'rebuild'
   | 'snapshot'
   | 'attach_interface'
-  | 'detach_interface';
+  | 'detach_interface'
+  // live migration (manager.py live_migration on the source, pre_live_migration on the
+  // destination, then _post_live_migration on the source)
+  | 'live_migration'
+  | 'pre_live_migration'
+  | 'post_live_migration';
 
 export type ServerAction =
   | 'create'
@@ -78,6 +83,10 @@ export type ServerAction =
   | 'unrescue'
   | 'changePassword'
   | 'getDiagnostics'
+  | 'migrate'
+  | 'liveMigrate'
+  | 'preLiveMigration'
+  | 'postLiveMigration'
   | 'lock'
   | 'unlock'
   | 'resetState'
@@ -560,6 +569,56 @@ export const LIFECYCLE: Readonly<Record<ServerAction, ActionLifecycle>> = deepFr
     runsWhile: [],
     completion: null,
     supersededByDelete: false,
+  },
+  // migrate (migrate_server.py _migrate -> API.resize without a flavor): a cold migration IS a
+  // resize to the same flavor on another node, with the same checks, task states and node work.
+  migrate: {
+    novaAction: 'migrate',
+    requestKey: 'migrate',
+    rule: 'os_compute_api:os-migrate-server:migrate',
+    check: check({ vmStates: ['active', 'stopped'], requiresHost: true }),
+    setsTaskState: 'resize_prep',
+    task: 'resize',
+    runsWhile: ['resize_prep', 'resize_migrating'],
+    completion: { vmState: 'resized', powerState: PowerState.RUNNING, event: 'compute_resize_instance' },
+    supersededByDelete: 'any',
+  },
+  // API.live_migrate: @check_instance_lock @check_instance_state(vm_state=[ACTIVE, PAUSED]);
+  // task_state MIGRATING until the guest runs on the destination (no confirm step).
+  liveMigrate: {
+    novaAction: 'os-migrateLive',
+    requestKey: 'os-migrateLive',
+    rule: 'os_compute_api:os-migrate-server:migrate_live',
+    check: check({ vmStates: ['active', 'paused'], requiresHost: true }),
+    setsTaskState: 'migrating',
+    task: 'live_migration',
+    runsWhile: ['migrating'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_live_migration' },
+    supersededByDelete: 'any',
+  },
+  // The destination's half (manager.pre_live_migration): the guest starts there.
+  preLiveMigration: {
+    novaAction: 'os-migrateLive',
+    requestKey: null,
+    rule: 'os_compute_api:os-migrate-server:migrate_live',
+    check: null,
+    setsTaskState: 'migrating',
+    task: 'pre_live_migration',
+    runsWhile: ['migrating'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_pre_live_migration' },
+    supersededByDelete: 'any',
+  },
+  // The source's last half (manager._post_live_migration): its guest goes, the server is the destination's.
+  postLiveMigration: {
+    novaAction: 'os-migrateLive',
+    requestKey: null,
+    rule: 'os_compute_api:os-migrate-server:migrate_live',
+    check: null,
+    setsTaskState: 'migrating',
+    task: 'post_live_migration',
+    runsWhile: ['migrating'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_post_live_migration' },
+    supersededByDelete: 'any',
   },
   // API.lock / unlock: no lock or state decorators (who may unlock is policy); the API does it all.
   lock: {

@@ -203,6 +203,21 @@ const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-migrations:index:all_projects', ADMIN, 'List migrations of all projects.'),
   rule('os_compute_api:os-migrations:index:host', ADMIN, 'List migrations with host information.'),
 
+  // nova/policies/migrate_server.py, nova/policies/servers_migrations.py (2025.1: the project
+  // manager may move its servers; naming the destination stays admin-only)
+  rule('os_compute_api:os-migrate-server:migrate', 'rule:project_manager_or_admin', 'Cold migrate a server.'),
+  rule('os_compute_api:os-migrate-server:migrate:host', ADMIN, 'Cold migrate a server to a named host.'),
+  rule('os_compute_api:os-migrate-server:migrate_live', 'rule:project_manager_or_admin', 'Live migrate a server.'),
+  rule('os_compute_api:os-migrate-server:migrate_live:host', ADMIN, 'Live migrate a server to a named host.'),
+  rule(SERVERS('migrations:index'), 'rule:project_manager_or_admin', 'List in-progress live migrations of a server.'),
+  rule(SERVERS('migrations:show'), 'rule:project_manager_or_admin', 'Show an in-progress live migration.'),
+  rule(
+    SERVERS('migrations:force_complete'),
+    'rule:project_manager_or_admin',
+    'Force an in-progress live migration to complete.',
+  ),
+  rule(SERVERS('migrations:delete'), 'rule:project_manager_or_admin', 'Abort an in-progress live migration.'),
+
   // nova/policies/extensions.py
   rule('os_compute_api:extensions', '@', 'List available extensions.'),
 

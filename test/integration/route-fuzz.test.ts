@@ -864,6 +864,10 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { rescue: { adminPass: 'fz-pass' } },
         { unrescue: null },
         { changePassword: { adminPass: 'fz-pass' } },
+        { migrate: null },
+        { migrate: { host: 'compute-test' } },
+        { 'os-migrateLive': { host: null, block_migration: 'auto' } },
+        { 'os-migrateLive': { host: null, block_migration: false, disk_over_commit: false } },
         { noSuchAction: null },
         { lock: null, unlock: null },
         { 'os-getVNCConsole': { type: 'novnc' } },
@@ -932,6 +936,8 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
       ];
     case 'PUT /v2.1/flavors/:id':
       return [{ flavor: { description: 'fz' } }, { flavor: { description: null } }];
+    case 'POST /v2.1/servers/:server_id/migrations/:id/action':
+      return [{ force_complete: null }, { force_complete: {} }];
     case 'POST /v2.1/flavors/:id/action':
       return [
         { addTenantAccess: { tenant: Object.keys(fx.servers)[0] ?? 'fz' } },

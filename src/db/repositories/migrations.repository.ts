@@ -5,7 +5,7 @@ import type { MigrationsTable } from '../schema.js';
 export type MigrationRow = Selectable<MigrationsTable>;
 export type NewMigration = Omit<Insertable<MigrationsTable>, 'id'>;
 
-/** Statuses in which a migration is still under way (Nova's MigrationList in-progress filter, minus 'accepted' and 'queued' that Stratus never writes). */
+/** Statuses in which a migration is still under way (Nova's MigrationList in-progress filter, minus 'accepted' that Stratus never writes; 'queued' starts a live migration). */
 export const IN_PROGRESS_STATUSES = [
   'pre-migrating',
   'migrating',
@@ -15,6 +15,7 @@ export const IN_PROGRESS_STATUSES = [
   'reverting',
   'running',
   'preparing',
+  'queued',
 ] as const;
 
 const normalise = (r: MigrationRow): MigrationRow => ({ ...r, id: Number(r.id) });

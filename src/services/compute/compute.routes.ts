@@ -38,6 +38,9 @@ import { parseResize } from './resize.schemas.js';
 import { registerMigrationRoutes } from './migrations.routes.js';
 import { serverImageAction } from './server-image-actions.routes.js';
 import { registerInterfaceRoutes } from './interfaces.routes.js';
+import { liveMigrateServer, migrateServer } from './migrate-server.js';
+import { parseLiveMigrate, parseMigrate } from './migrate-server.schemas.js';
+import { registerServerMigrationRoutes } from './migrate-server.routes.js';
 import { serverGroupsOf } from './server-groups.js';
 import { parseGroupHint } from './server-groups.schemas.js';
 import { parseCreateOptions, type CreateOptionsBody } from './server-create.schemas.js';
@@ -368,6 +371,21 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       case 'revertResize':
         await revertResize(deps, caller, id);
         break;
+      case 'migrate':
+        await migrateServer(deps, caller, id, parseMigrate(value, atLeast(request.mv, 56)));
+        break;
+      case 'os-migrateLive':
+        await liveMigrateServer(
+          deps,
+          caller,
+          id,
+          parseLiveMigrate(value, {
+            v25: atLeast(request.mv, 25),
+            v30: atLeast(request.mv, 30),
+            v68: atLeast(request.mv, 68),
+          }),
+        );
+        break;
       case 'os-stop':
       case 'os-start':
       case 'pause':
@@ -538,4 +556,5 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerRescueRoutes(app, deps);
   registerRemoteConsoleRoutes(app, deps);
   registerInterfaceRoutes(app, deps);
+  registerServerMigrationRoutes(app, deps);
 }

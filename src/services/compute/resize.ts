@@ -126,7 +126,7 @@ export async function resizeServer(deps: Deps, caller: Caller, id: string, flavo
 }
 
 /** Compare-and-set of the task_state from "none"; a lock or another action that landed meanwhile wins. */
-async function claimTask(
+export async function claimTask(
   tx: Executor,
   row: servers.ServerRow,
   taskState: NonNullable<servers.ServerRow['task_state']>,
