@@ -284,6 +284,11 @@ export function reservedProperty(key: string): DomainError {
   return new DomainError('forbidden', 'ReservedProperty', `Attribute '${key}' is reserved.`, { key });
 }
 
+/** 403 for a property only admins may set (Glance's protected-property refusal). */
+export function protectedProperty(key: string): DomainError {
+  return new DomainError('forbidden', 'Forbidden', `Property '${key}' is protected.`, { key });
+}
+
 /** 403 for a non-admin creating an image owned by another project. */
 export function imageOwnerForbidden(owner: string): DomainError {
   return new DomainError('forbidden', 'Forbidden', `You are not permitted to create images owned by '${owner}'.`, {

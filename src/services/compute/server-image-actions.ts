@@ -9,7 +9,7 @@ import { projectLimits } from './quotas.js';
 import * as servers from '../../db/repositories/servers.repository.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
 import { iso } from '../../domain/clock.js';
-import { imageVisibleTo } from '../../domain/images.js';
+import { imageVisibleTo, refuseGuestCommand } from '../../domain/images.js';
 import { LIFECYCLE, checkAction } from '../../domain/lifecycle.js';
 import { invalid, invalidState, serverLocked } from '../../domain/errors.js';
 import { imageMetadataLimitExceeded } from '../../domain/errors.js';
@@ -122,6 +122,7 @@ export async function createServerImage(
   const row = await findServer(deps.db, caller, id);
   authorize(deps, caller, spec.rule, { project_id: row.project_id, user_id: row.user_id });
   checkAction('createImage', forCheck(row), caller.isAdmin);
+  refuseGuestCommand(metadata, caller.isAdmin);
   // common.check_img_metadata_properties_quota: the request's metadata against metadata_items.
   const limit = (await projectLimits(deps, deps.db, row.project_id)).metadata_items;
   if (limit >= 0 && Object.keys(metadata).length > limit) throw imageMetadataLimitExceeded();

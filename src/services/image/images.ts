@@ -13,7 +13,7 @@ import {
   reservedProperty,
 } from '../../domain/errors.js';
 import { iso } from '../../domain/clock.js';
-import { imageVisibleTo } from '../../domain/images.js';
+import { GUEST_COMMAND_PROPERTY, imageVisibleTo, refuseGuestCommand } from '../../domain/images.js';
 import { openImageFile, removeImageFile, saveImageData } from './image-store.js';
 
 export type ImageRow = NonNullable<Awaited<ReturnType<typeof catalog.getImage>>>;
@@ -94,6 +94,7 @@ export function refuseServerSetFields(b: unknown): void {
 export async function createImage(deps: Deps, caller: Caller, b: Record<string, unknown>): Promise<ImageRow> {
   authorize(deps, caller, 'stratus:image:create', { project_id: caller.projectId });
   refuseServerSetFields(b);
+  refuseGuestCommand(b, caller.isAdmin);
   // Glance: only an admin may create an image owned by another project (or by none: null).
   const owner = b.owner === undefined ? caller.projectId : (b.owner as string | null);
   if (owner !== caller.projectId && !caller.isAdmin) throw imageOwnerForbidden(owner ?? 'None');
@@ -181,6 +182,10 @@ export async function setImageProperties(
   authorize(deps, caller, 'stratus:image:modify', { project_id: img.owner ?? '' });
   refuseServerSetFields(properties);
   for (const key of Object.keys(properties)) if (KNOWN_FIELDS.has(key)) throw reservedProperty(key);
+  // Keeping (or dropping) the command an admin set is fine; setting a new one is not.
+  const before = JSON.parse(img.properties) as Record<string, unknown>;
+  if (properties[GUEST_COMMAND_PROPERTY] !== before[GUEST_COMMAND_PROPERTY])
+    refuseGuestCommand(properties, caller.isAdmin);
   if (!(await catalog.setImageProperties(deps.db, img.id, JSON.stringify(properties), iso(deps.clock.now()))))
     throw imageNotFound(id);
   return (await catalog.getImage(deps.db, img.id))!;
