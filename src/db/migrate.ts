@@ -12,6 +12,7 @@ import * as m0008 from './migrations/0008_create_quotas.js';
 import * as m0009 from './migrations/0009_create_server_groups.js';
 import * as m0010 from './migrations/0010_create_flavor_projects.js';
 import * as m0011 from './migrations/0011_add_server_create_options.js';
+import * as m0018 from './migrations/0018_create_security_groups.js';
 
 /** Migrations are listed here in order (bundled, so no file-system lookup at run time). */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_create_server_groups': m0009,
   '0010_create_flavor_projects': m0010,
   '0011_add_server_create_options': m0011,
+  '0018_create_security_groups': m0018,
 };
 
 class BundledProvider implements MigrationProvider {

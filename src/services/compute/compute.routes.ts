@@ -33,6 +33,7 @@ import { registerAdminReadRoutes } from './hypervisors.routes.js';
 import { registerServerGroupRoutes } from './server-groups.routes.js';
 import { serverGroupsOf } from './server-groups.js';
 import { parseGroupHint } from './server-groups.schemas.js';
+import { changeServerSecurityGroup } from './server-security-groups.js';
 import { parseCreateOptions, type CreateOptionsBody } from './server-create.schemas.js';
 
 /** The v2.1 entry of the version list (`GET /`); `GET /v2.1` adds its describedby link and media types. */
@@ -115,6 +116,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       networkNames: details.networkNames,
       hostStatus: details.hostStatus,
       tagsOf: details.tagsOf,
+      securityGroupsOf: details.securityGroupsOf,
     };
     // 2.71: the show/update views list the server's group.
     if (atLeast(request.mv, 71)) {
@@ -359,6 +361,10 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       case 'shelveOffload':
       case 'unshelve':
         await powerAction(deps, caller, id, key, {});
+        break;
+      case 'addSecurityGroup':
+      case 'removeSecurityGroup':
+        await changeServerSecurityGroup(deps, caller, id, key, value);
         break;
       default:
         throw noSuchAction(key);
