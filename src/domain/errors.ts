@@ -463,4 +463,3 @@ export function noMoreFloatingIps(pool: string): DomainError {
 export function securityGroupIdNotUuid(): DomainError {
   return new DomainError('invalid', 'Invalid', 'Security group id should be uuid');
 }
-
