@@ -15,6 +15,7 @@ const REPOSITORIES = [
   'keypairs',
   'network',
   'quotas',
+  'security-groups',
   'server-groups',
   'servers',
   'services',
