@@ -833,6 +833,14 @@ for (const target of databaseTargets()) {
       assert.deepEqual([res.status, res.text], [202, '']);
       res = await req('GET', `/v2.1/os-security-groups/${g.id}`, { as: 'member' });
       assert.deepEqual([res.status, res.body], [404, notFound(`Security group ${g.id} does not exist`)]);
+      // No id: Nova's 404 with the slash, the usual 405 without.
+      res = await req('DELETE', '/v2.1/os-security-groups/', { as: 'member' });
+      assert.deepEqual([res.status, res.body], [404, notFound('The resource could not be found.')]);
+      res = await req('DELETE', '/v2.1/os-security-groups', { as: 'member' });
+      assert.deepEqual(
+        [res.status, res.headers.get('allow'), res.body],
+        [405, 'GET, HEAD, POST', nova('badMethod', 405, 'The method specified is not allowed for this resource.')],
+      );
       // Past 2.35 the proxy is gone.
       for (const [method, path] of [
         ['GET', '/v2.1/os-security-groups'],
