@@ -15,7 +15,16 @@ export interface AgentDeps {
   clock: Clock;
   ids: Ids;
   log: Logger;
-  config: Pick<Config, 'reportInterval' | 'taskLease' | 'reclaimInstanceInterval' | 'zone'>;
+  config: Pick<
+    Config,
+    | 'reportInterval'
+    | 'taskLease'
+    | 'reclaimInstanceInterval'
+    | 'zone'
+    | 'resizeConfirmWindow'
+    | 'data'
+    | 'shelvedOffloadTime'
+  >;
   /** The agent registers with it to receive its tasks. */
   tasks: TaskDispatcher;
 }

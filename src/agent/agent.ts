@@ -300,7 +300,8 @@ export class ComputeAgent implements TaskReceiver {
 
   private async handle(task: TaskRow): Promise<boolean> {
     if (!task.server_id) return false;
-    const row = await servers.getServer(this.deps.db, task.server_id);
+    // A delete in VERIFY_RESIZE confirms the resize: the source drops its guest even once the row is deleted.
+    const row = await servers.getServer(this.deps.db, task.server_id, { readDeleted: task.kind === 'confirm_resize' });
     if (!row) return false; // already gone: nothing to do (handlers are idempotent)
     const handler = this.handlers[task.kind as TaskKind];
     if (!handler) throw new Error(`unknown task kind ${task.kind}`);

@@ -4,6 +4,7 @@ import * as servers from '../db/repositories/servers.repository.js';
 import * as tasksRepo from '../db/repositories/tasks.repository.js';
 import { releaseServerPorts } from '../services/network/ports.js';
 import { removeMember } from '../db/repositories/server-groups.repository.js';
+import * as migrations from '../db/repositories/migrations.repository.js';
 import { iso } from '../domain/clock.js';
 import type { AgentDeps } from './agent-deps.js';
 
@@ -30,6 +31,7 @@ export class PeriodicJobs {
       }
     });
     await this.job('reclaim soft deletes', () => this.reclaimSoftDeleted());
+    await this.job('confirm resizes', () => this.confirmResizes());
     await this.job('power-state sync', async () => {
       const synced = await this.syncPowerStates();
       if (synced > 0) this.metrics?.powerSynced.inc({ host: this.host }, synced);
@@ -67,9 +69,37 @@ export class PeriodicJobs {
   async reapOrphans(): Promise<number> {
     const guests = await this.driver.listGuests();
     if (guests.length === 0) return 0;
-    const orphans = await servers.deletedServerIdsOnHost(this.deps.db, this.host, guests);
+    const gone = await servers.deletedServerIdsOnHost(this.deps.db, this.host, guests);
+    // A resize source keeps its guest (stopped) elsewhere than the server's host until confirm or revert.
+    const moving = await migrations.movingServerIds(this.deps.db, this.host, gone);
+    const orphans = gone.filter((id) => !moving.has(id));
     for (const id of orphans) await this.driver.destroy(id);
     return orphans.length;
+  }
+
+  /**
+   * Nova's _poll_unconfirmed_resizes: a resize in VERIFY_RESIZE for longer than
+   * resize_confirm_window seconds (0: never) is confirmed by its destination node, as the API's
+   * confirmResize would (the source drops the old guest).
+   */
+  async confirmResizes(): Promise<void> {
+    const window = this.deps.config.resizeConfirmWindow;
+    if (!window || window <= 0) return;
+    const before = iso(new Date(this.deps.clock.now().getTime() - window * 1000));
+    for (const mig of await migrations.unconfirmedResizes(this.deps.db, this.host, before)) {
+      const task = await this.deps.transact(async (tx) => {
+        if (!(await migrations.casMigrationStatus(tx, mig.id, ['finished'], 'confirming', this.now())))
+          return undefined;
+        return this.deps.tasks.enqueue(tx, {
+          kind: 'confirm_resize',
+          serverId: mig.server_id,
+          host: mig.source_compute ?? this.host,
+          payload: { migrationId: mig.id },
+        });
+      });
+      this.deps.tasks.dispatch([task]);
+      this.deps.log.info({ server: mig.server_id, migration: mig.id }, 'automatically confirmed a resize');
+    }
   }
 
   /** Nova's _reclaim_queued_deletes: soft-deleted servers older than reclaim_instance_interval become hard deletes. */

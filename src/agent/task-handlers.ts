@@ -6,14 +6,22 @@ import type { Executor } from '../db/executor.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import { finishTask, setTaskResult } from '../db/repositories/tasks.repository.js';
 import { setServerPortsHost } from '../db/repositories/network.repository.js';
+import * as catalog from '../db/repositories/catalog.repository.js';
 import { removeMember } from '../db/repositories/server-groups.repository.js';
 import { bindServerPorts, releaseServerPorts } from '../services/network/ports.js';
 import { iso } from '../domain/clock.js';
 import { PowerState, type TaskState } from '../domain/states.js';
+import { tailLog } from '../domain/console-log.js';
 import { lifecycleOfTask, type TaskKind } from '../domain/lifecycle.js';
 import type { AgentDeps } from './agent-deps.js';
 import { guestSpec } from './guests.js';
 import { runAsInstanceEvent, type Writer } from './instance-event.js';
+import { makeMigrationHandlers } from './migration-handlers.js';
+import { makeRescueHandlers } from './rescue-handlers.js';
+import { discardImage, saveImageData } from '../services/image/image-store.js';
+import { insertSnapshotImage } from '../services/compute/server-image-actions.js';
+import { makeInterfaceHandlers } from './interface-handlers.js';
+import { makeLiveMigrationHandlers } from './live-migration-handlers.js';
 
 type ServerRow = servers.ServerRow;
 
@@ -88,7 +96,187 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
       );
     };
 
+  const store = { db: deps.db, clock: deps.clock, dataDir: deps.config.data };
+  /** One step of a multi-step task (Nova's expected_task_state): false when a delete took over. */
+  const step = (id: string, from: TaskState, to: TaskState) =>
+    deps.transact((tx) => servers.casUpdateServer(tx, id, from, { task_state: to, updated_at: now() }));
+
+  /**
+   * Snapshots the guest into the queued image `imageId` (Nova's driver.snapshot + the upload to
+   * Glance), walking the task states `steps` (pending upload, uploading); false when superseded.
+   */
+  const snapshotInto = async (row: ServerRow, imageId: string, steps: [TaskState, TaskState, TaskState]) => {
+    let state = row.task_state as TaskState;
+    if (state === steps[0]) {
+      if (!(await step(row.id, steps[0], steps[1]))) return false;
+      state = steps[1];
+    }
+    const data = await ctx.driverFor('snapshot').snapshot(row.id);
+    if (state === steps[1]) {
+      if (!(await step(row.id, steps[1], steps[2]))) return false;
+    }
+    // A retry finds the image already active: its data is there.
+    await saveImageData(store, imageId, data);
+    return true;
+  };
+
+  /** Nova's _shelve_offload_instance: the guest goes, the node lets go of the server. */
+  const offload = async (row: ServerRow): Promise<Writer> => {
+    await ctx.driverFor('destroy').destroy(row.id);
+    const { completion } = lifecycleOfTask('shelve_offload');
+    return async (tx) => {
+      if (
+        await servers.casUpdateServer(tx, row.id, 'shelving_offloading', {
+          vm_state: completion!.vmState,
+          task_state: null,
+          power_state: completion!.powerState,
+          host: null,
+          updated_at: now(),
+        })
+      )
+        await setServerPortsHost(tx, row.id, '', now());
+    };
+  };
+
   return {
+    ...makeMigrationHandlers(ctx),
+    async rebuild(task, row) {
+      if (!applies('rebuild', row)) return false;
+      const { wasStopped } = JSON.parse(task.payload) as { wasStopped?: boolean };
+      const { completion } = lifecycleOfTask('rebuild');
+      const driver = ctx.driverFor('rebuild');
+      let state = row.task_state as TaskState;
+      let superseded = false;
+      const finished = await event(
+        task,
+        row,
+        async () => {
+          // REBUILDING → REBUILD_BLOCK_DEVICE_MAPPING (the old guest goes) → REBUILD_SPAWNING.
+          if (state === 'rebuilding') {
+            if (!(await step(row.id, 'rebuilding', 'rebuild_block_device_mapping'))) {
+              superseded = true;
+              return;
+            }
+            state = 'rebuild_block_device_mapping';
+          }
+          await driver.destroy(row.id);
+          if (state === 'rebuild_block_device_mapping') {
+            if (!(await step(row.id, 'rebuild_block_device_mapping', 'rebuild_spawning'))) {
+              superseded = true;
+              return;
+            }
+            state = 'rebuild_spawning';
+          }
+          // The row as the API left it: the new image, name, personality.
+          const now2 = await servers.getServer(deps.db, row.id);
+          if (!now2) {
+            superseded = true;
+            return;
+          }
+          await driver.spawn(await guestSpec(deps.db, now2));
+          if (wasStopped) await driver.powerOff(row.id);
+          return async (tx) => {
+            superseded = !(await servers.casUpdateServer(tx, row.id, 'rebuild_spawning', {
+              vm_state: wasStopped ? 'stopped' : completion!.vmState,
+              task_state: null,
+              power_state: wasStopped ? PowerState.SHUTDOWN : completion!.powerState,
+              launched_at: now(),
+              updated_at: now(),
+            }));
+          };
+        },
+        // Nova: a failed rebuild leaves the server in ERROR with its fault.
+        (tx, err) => recordFault(tx, row.id, state, err, { vm_state: 'error', task_state: null }),
+      );
+      // Deleted while rebuilding: no guest may survive the delete (the terminate may have run already).
+      if (superseded) await driver.destroy(row.id);
+      return finished;
+    },
+
+    async snapshot(task, row) {
+      if (!applies('snapshot', row)) return false;
+      const { imageId } = JSON.parse(task.payload) as { imageId: string };
+      let superseded = false;
+      const finished = await event(
+        task,
+        row,
+        async () => {
+          if (!(await snapshotInto(row, imageId, ['image_snapshot', 'image_pending_upload', 'image_uploading']))) {
+            superseded = true;
+            return;
+          }
+          return async (tx) => {
+            superseded = !(await servers.casUpdateServer(tx, row.id, 'image_uploading', {
+              task_state: null,
+              updated_at: now(),
+            }));
+          };
+        },
+        // Nova: a failed snapshot deletes the image and reverts the task state.
+        async (tx, err) => {
+          await servers.casUpdateServer(tx, row.id, undefined, { task_state: null, updated_at: now() });
+          await catalog.deleteImage(tx, imageId);
+          deps.log.warn({ server: row.id, image: imageId, err: err.message }, 'snapshot failed');
+        },
+      );
+      // Deleted while snapshotting: Nova's manager deletes the image it was making.
+      if (superseded) await discardImage(store, imageId);
+      return finished;
+    },
+
+    // Nova's shelve_instance: power off, snapshot into `<name>-shelved` (the image's id kept as
+    // shelved_image_id), SHELVED; with shelved_offload_time 0 offloaded at once.
+    async shelve(task, row) {
+      if (!applies('shelve', row)) return false;
+      const { completion } = lifecycleOfTask('shelve');
+      const driver = ctx.driverFor('shelve');
+      let superseded = false;
+      let imageId = row.shelved_image_id ?? null;
+      const finished = await event(
+        task,
+        row,
+        async () => {
+          if (!imageId || !(await catalog.getImage(deps.db, imageId))) {
+            const id = deps.ids.uuid();
+            await deps.transact(async (tx) => {
+              await insertSnapshotImage(deps, tx, row, id, `${row.name}-shelved`, { image_type: 'snapshot' });
+              await servers.casUpdateServer(tx, row.id, undefined, { shelved_image_id: id, updated_at: now() });
+            });
+            imageId = id;
+          }
+          if ((await driver.power(row.id)) !== 'missing') await driver.powerOff(row.id);
+          if (
+            !(await snapshotInto(row, imageId, [
+              'shelving',
+              'shelving_image_pending_upload',
+              'shelving_image_uploading',
+            ]))
+          ) {
+            superseded = true;
+            return;
+          }
+          const offloadNow = deps.config.shelvedOffloadTime === 0;
+          const shelved = await deps.transact((tx) =>
+            servers.casUpdateServer(tx, row.id, 'shelving_image_uploading', {
+              vm_state: completion!.vmState,
+              task_state: offloadNow ? 'shelving_offloading' : null,
+              power_state: completion!.powerState,
+              updated_at: now(),
+            }),
+          );
+          if (!shelved) {
+            superseded = true;
+            return;
+          }
+          if (offloadNow) return offload(row);
+        },
+        revertTask(row),
+      );
+      if (superseded && imageId) await discardImage(store, imageId);
+      return finished;
+    },
+
+    ...makeLiveMigrationHandlers(ctx),
     async spawn(task, row) {
       const spawning: TaskState = 'spawning';
       // Claim the server for this host; a delete that won the race leaves nothing to build.
@@ -164,31 +352,14 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
 
     async shelve_offload(task, row) {
       if (!applies('shelve_offload', row)) return false;
-      const { completion } = lifecycleOfTask('shelve_offload');
-      return event(
-        task,
-        row,
-        async () => {
-          await ctx.driverFor('destroy').destroy(row.id);
-          return async (tx) => {
-            await finishState(tx, row.id, 'shelving_offloading', {
-              vm_state: completion!.vmState,
-              task_state: null,
-              power_state: completion!.powerState,
-              host: null,
-            });
-            await setServerPortsHost(tx, row.id, '', now());
-          };
-        },
-        revertTask(row),
-      );
+      return event(task, row, () => offload(row), revertTask(row));
     },
 
     async unshelve(task, row) {
       if (!applies('unshelve', row)) return false;
       const spec = await guestSpec(deps.db, row);
       const { completion } = lifecycleOfTask('unshelve');
-      return event(
+      const finished = await event(
         task,
         row,
         async () => {
@@ -201,19 +372,24 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
               task_state: null,
               power_state: completion!.powerState,
               host,
+              shelved_image_id: null,
             });
             await bindServerPorts(deps, tx, row.id, host);
+            // Nova's unshelve deletes the shelved snapshot once the server runs again.
+            if (row.shelved_image_id) await catalog.deleteImage(tx, row.shelved_image_id);
           };
         },
         revertTask(row),
       );
+      if (finished && row.shelved_image_id) await discardImage(store, row.shelved_image_id);
+      return finished;
     },
 
     // A question, not a state change: the API request is waiting for the answer, which stays
     // in the task row until it has been read.
     async console(task, row) {
-      const lines = Number((JSON.parse(task.payload) as { lines?: number }).lines ?? 0) || undefined;
-      const output = await ctx.driver.consoleOutput(row.id, lines);
+      const { lines } = JSON.parse(task.payload) as { lines?: number };
+      const output = tailLog(await ctx.driver.consoleOutput(row.id), typeof lines === 'number' ? lines : undefined);
       await deps.transact(async (tx) => {
         await setTaskResult(tx, task.id, output);
         await finishTask(tx, task.id, task.lease_owner ?? '', 'done', now(), null, true);
@@ -228,10 +404,12 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
     unpause: power('unpause', (d, id) => d.unpause(id)),
     suspend: power('suspend', (d, id) => d.suspend(id)),
     resume: power('resume', (d, id) => d.resume(id)),
-    shelve: power('shelve', (d, id) => d.powerOff(id)),
     restore: power('restore', (d, id) => d.powerOn(id)),
     soft_delete: power('soft_delete', async (d, id) => {
       if ((await d.power(id)) !== 'missing') await d.powerOff(id);
     }),
+    // rescue, unrescue, changePassword, diagnostics: src/agent/rescue-handlers.ts
+    ...makeRescueHandlers(ctx),
+    ...makeInterfaceHandlers(ctx),
   };
 }

@@ -33,6 +33,15 @@ export interface Config {
   reportInterval: number;
   /** > 0 turns DELETE into a soft delete, reclaimed after this many seconds (Nova's reclaim_instance_interval). */
   reclaimInstanceInterval: number;
+  /** 1: a resize may stay on the server's node (Nova's allow_resize_to_same_host; on in the demo cloud, as devstack sets it). */
+  allowResizeToSameHost: number;
+  /** Seconds after which the agent confirms a finished resize itself; 0 = never (Nova's resize_confirm_window). */
+  resizeConfirmWindow: number;
+  /**
+   * Nova's shelved_offload_time: 0 offloads a shelved server at once (Nova's default), -1 never;
+   * N > 0 leaves it SHELVED on its node (Stratus has no periodic offload yet: as -1).
+   */
+  shelvedOffloadTime: number;
   /** Seconds a leased task may run before another worker may take it over. */
   taskLease: number;
   /** Attempts before a task is dead-lettered. */
@@ -134,6 +143,27 @@ export const OPTIONS: OptionSpec[] = [
     kind: 'int',
     description: 'soft delete reclaim (s)',
   },
+  {
+    key: 'allowResizeToSameHost',
+    flag: 'allow-resize-to-same-host',
+    env: 'STRATUS_ALLOW_RESIZE_TO_SAME_HOST',
+    kind: 'int',
+    description: 'resize may stay on the same node (1/0)',
+  },
+  {
+    key: 'resizeConfirmWindow',
+    flag: 'resize-confirm-window',
+    env: 'STRATUS_RESIZE_CONFIRM_WINDOW',
+    kind: 'int',
+    description: 'auto-confirm resizes after (s), 0 never',
+  },
+  {
+    key: 'shelvedOffloadTime',
+    flag: 'shelved-offload-time',
+    env: 'STRATUS_SHELVED_OFFLOAD_TIME',
+    kind: 'int',
+    description: 'offload shelved servers after (s; 0 at once, -1 never)',
+  },
   { key: 'taskLease', flag: 'task-lease', env: 'STRATUS_TASK_LEASE', kind: 'int', description: 'task lease (s)' },
   {
     key: 'taskMaxAttempts',
@@ -229,6 +259,9 @@ export function defaults(): Config {
     serviceDownTime: 60,
     reportInterval: 10,
     reclaimInstanceInterval: 0,
+    allowResizeToSameHost: 1,
+    resizeConfirmWindow: 0,
+    shelvedOffloadTime: 0,
     taskLease: 60,
     taskMaxAttempts: 5,
     maxBodySize: 114688,

@@ -12,7 +12,13 @@ import * as m0008 from './migrations/0008_create_quotas.js';
 import * as m0009 from './migrations/0009_create_server_groups.js';
 import * as m0010 from './migrations/0010_create_flavor_projects.js';
 import * as m0011 from './migrations/0011_add_server_create_options.js';
+import * as m0013 from './migrations/0013_add_identity_attributes.js';
+import * as m0014 from './migrations/0014_add_image_data_and_shelved_image.js';
+import * as m0015 from './migrations/0015_create_migrations.js';
+import * as m0016 from './migrations/0016_create_server_passwords.js';
+import * as m0017 from './migrations/0017_create_console_auth_tokens.js';
 import * as m0018 from './migrations/0018_create_security_groups.js';
+import * as m0019 from './migrations/0019_create_server_interfaces.js';
 
 /** Migrations are listed here in order (bundled, so no file-system lookup at run time). */
 const MIGRATIONS: Record<string, Migration> = {
@@ -27,7 +33,13 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_create_server_groups': m0009,
   '0010_create_flavor_projects': m0010,
   '0011_add_server_create_options': m0011,
+  '0013_add_identity_attributes': m0013,
+  '0014_add_image_data_and_shelved_image': m0014,
+  '0015_create_migrations': m0015,
+  '0016_create_server_passwords': m0016,
+  '0017_create_console_auth_tokens': m0017,
   '0018_create_security_groups': m0018,
+  '0019_create_server_interfaces': m0019,
 };
 
 class BundledProvider implements MigrationProvider {

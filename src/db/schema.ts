@@ -7,6 +7,8 @@ import type { ColumnType, Generated } from 'kysely';
 export interface DomainsTable {
   id: string;
   name: string;
+  description: Generated<string>;
+  enabled: Generated<number>;
 }
 export interface ProjectsTable {
   id: string;
@@ -14,6 +16,10 @@ export interface ProjectsTable {
   domain_id: string;
   description: string;
   enabled: number;
+  /** Keystone's parent_id; null for a top-level project (Keystone shows its domain there). */
+  parent_id: Generated<string | null>;
+  /** Keystone's extra attributes (unknown keys of a create or update), a JSON object. */
+  extra: Generated<string>;
 }
 export interface UsersTable {
   id: string;
@@ -24,6 +30,8 @@ export interface UsersTable {
   enabled: number;
   /** Bumped on every password change; tokens issued under an older generation no longer validate. */
   password_generation: Generated<number>;
+  /** Keystone's extra attributes (email, description…), a JSON object. */
+  extra: Generated<string>;
 }
 export interface RolesTable {
   id: string;
@@ -78,6 +86,10 @@ export interface ImagesTable {
   protected: number;
   created_at: string;
   updated_at: string;
+  /** Glance's md5 of the data, and its multihash (sha512); null until data is uploaded. */
+  checksum?: string | null;
+  os_hash_algo?: string | null;
+  os_hash_value?: string | null;
 }
 export interface NetworksTable {
   id: string;
@@ -151,6 +163,8 @@ export interface ServersTable {
   config_drive: Generated<string>;
   /** JSON array of certificate ids (2.63), null when none. */
   trusted_image_certificates: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The snapshot image a shelve made (Nova's system_metadata shelved_image_id; migration 0014). */
+  shelved_image_id?: string | null;
   fault: string | null;
   created_at: string;
   updated_at: string;
@@ -234,6 +248,24 @@ export interface DriverFaultsTable {
   created_at: string;
 }
 /** A server's tags (Nova's `tags` table): unique per server. */
+/** A console's authorisation (Nova's console_auth_tokens): the token only as its SHA-256. */
+export interface ConsoleAuthTokensTable {
+  token_hash: string;
+  server_id: string;
+  console_type: string;
+  host: string;
+  port: number;
+  created_at: string;
+  expires_at: string;
+}
+
+/** The device tag of a port attached through os-interface (Nova's virtual_interfaces.tag). */
+export interface ServerInterfacesTable {
+  port_id: string;
+  server_id: string;
+  tag: string | null;
+  created_at: string;
+}
 export interface ServerTagsTable {
   server_id: string;
   tag: string;
@@ -349,6 +381,37 @@ export interface PortSecurityGroupsTable {
   port_id: string;
   security_group_id: string;
 }
+/** Nova's Migration: one move of a server (migration 0015). Flavors are JSON snapshots. */
+export interface MigrationsTable {
+  id: Generated<number>;
+  uuid: string;
+  server_id: string;
+  project_id: string;
+  user_id: string;
+  /** resize, migration, live-migration or evacuation. */
+  migration_type: string;
+  /** pre-migrating, migrating, post-migrating, finished, confirming, confirmed, reverting, reverted, error… */
+  status: string;
+  source_compute: string | null;
+  source_node: string | null;
+  dest_compute: string | null;
+  dest_node: string | null;
+  dest_host: string | null;
+  old_flavor_id: string;
+  new_flavor_id: string;
+  old_flavor: string;
+  new_flavor: string;
+  old_vm_state: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** os-server-password: the password a guest posted (Nova's system_metadata password_0..3). */
+export interface ServerPasswordsTable {
+  server_id: string;
+  password: string;
+  updated_at: string;
+}
 export interface Database {
   domains: DomainsTable;
   projects: ProjectsTable;
@@ -384,4 +447,8 @@ export interface Database {
   default_security_groups: DefaultSecurityGroupsTable;
   security_group_rules: SecurityGroupRulesTable;
   port_security_groups: PortSecurityGroupsTable;
+  migrations: MigrationsTable;
+  server_passwords: ServerPasswordsTable;
+  console_auth_tokens: ConsoleAuthTokensTable;
+  server_interfaces: ServerInterfacesTable;
 }

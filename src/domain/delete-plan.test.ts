@@ -21,10 +21,12 @@ function input(over: Partial<DeleteInput> = {}): DeleteInput {
   };
 }
 
-const REMOTE: DeletePlan = { kind: 'remote', taskState: 'deleting' };
-const SOFT: DeletePlan = { kind: 'soft', taskState: 'soft-deleting' };
-const LOCAL_HARD: DeletePlan = { kind: 'local', soft: false };
-const LOCAL_SOFT: DeletePlan = { kind: 'local', soft: true };
+const REMOTE: DeletePlan = { kind: 'remote', taskState: 'deleting', confirmResize: false };
+const SOFT: DeletePlan = { kind: 'soft', taskState: 'soft-deleting', confirmResize: false };
+const LOCAL_HARD: DeletePlan = { kind: 'local', soft: false, confirmResize: false };
+const LOCAL_SOFT: DeletePlan = { kind: 'local', soft: true, confirmResize: false };
+/** B11: VERIFY_RESIZE is confirmed first (compute/api.py _confirm_resize_on_deleting). */
+const REMOTE_CONFIRM: DeletePlan = { kind: 'remote', taskState: 'deleting', confirmResize: true };
 
 const cases: Array<[name: string, over: Partial<DeleteInput>, want: DeletePlan]> = [
   ['B1 owner deletes ACTIVE, compute up, reclaim=0 -> remote', {}, REMOTE],
@@ -35,12 +37,12 @@ const cases: Array<[name: string, over: Partial<DeleteInput>, want: DeletePlan]>
   [
     'B3 still a BuildRequest (no host) -> while-booting',
     { vmState: 'building', taskState: 'scheduling', host: null, hostUp: false, launchedAt: null },
-    { kind: 'while-booting' },
+    { kind: 'while-booting', confirmResize: false },
   ],
   [
     'B4 scheduled, building, no host yet -> while-booting',
     { vmState: 'building', taskState: 'block_device_mapping', host: null, hostUp: false, launchedAt: null },
-    { kind: 'while-booting' },
+    { kind: 'while-booting', confirmResize: false },
   ],
   [
     'B5 building on a host (spawning) -> remote',
@@ -56,9 +58,37 @@ const cases: Array<[name: string, over: Partial<DeleteInput>, want: DeletePlan]>
     LOCAL_HARD,
   ],
   ['B10 SHELVED (not offloaded) -> remote', { vmState: 'shelved' }, REMOTE],
-  ['B11 VERIFY_RESIZE -> remote', { vmState: 'resized' }, REMOTE],
+  ['B11 VERIFY_RESIZE -> remote, the resize confirmed first', { vmState: 'resized' }, REMOTE_CONFIRM],
+  [
+    'B11 VERIFY_RESIZE, compute down -> local, the resize confirmed first',
+    { vmState: 'resized', hostUp: false },
+    { kind: 'local', soft: false, confirmResize: true },
+  ],
+  [
+    'B11 VERIFY_RESIZE, reclaim>0 -> soft, the resize confirmed first',
+    { vmState: 'resized', reclaimInstanceInterval: 3600 },
+    { kind: 'soft', taskState: 'soft-deleting', confirmResize: true },
+  ],
+  [
+    'B11 REVERT_RESIZE -> remote; its migration is reverting, not confirmable: the caller abandons it',
+    { vmState: 'resized', taskState: 'resize_reverting' },
+    REMOTE_CONFIRM,
+  ],
+  ['B12 mid-resize (resize_prep) -> remote, the move abandoned', { taskState: 'resize_prep' }, REMOTE],
+  [
+    'B12 mid-resize of a stopped server (resize_finish) -> remote',
+    { vmState: 'stopped', taskState: 'resize_finish' },
+    REMOTE,
+  ],
   ['B12 another task in progress (rebooting) -> remote, task overwritten', { taskState: 'rebooting' }, REMOTE],
   ['B12 another task in progress (resize_migrating) -> remote', { taskState: 'resize_migrating' }, REMOTE],
+  ['B12 mid live migration (migrating) -> remote, the move abandoned', { taskState: 'migrating' }, REMOTE],
+  ['B12 mid live migration of a PAUSED server -> remote', { vmState: 'paused', taskState: 'migrating' }, REMOTE],
+  [
+    'B12 mid live migration, source down -> local (the destination is told to drop its guest)',
+    { taskState: 'migrating', hostUp: false },
+    LOCAL_HARD,
+  ],
   ['B13 already deleting, compute up -> noop', { taskState: 'deleting' }, { kind: 'noop' }],
   ['B13 already soft-deleting, compute up, hard delete -> noop', { taskState: 'soft-deleting' }, { kind: 'noop' }],
   ['B14 already deleting, compute down -> local', { taskState: 'deleting', hostUp: false }, LOCAL_HARD],
@@ -81,7 +111,7 @@ const cases: Array<[name: string, over: Partial<DeleteInput>, want: DeletePlan]>
   [
     'B30 reclaim>0, never launched BUILD without host -> while-booting',
     { reclaimInstanceInterval: 3600, vmState: 'building', host: null, launchedAt: null },
-    { kind: 'while-booting' },
+    { kind: 'while-booting', confirmResize: false },
   ],
   [
     'B30 reclaim>0, ERROR without host, never launched -> local hard',

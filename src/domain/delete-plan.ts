@@ -43,7 +43,7 @@ export type DeletePlan =
    * B3, B4: never reached a host (and not ERROR / SHELVED_OFFLOADED): destroy the
    * record at once, clean up allocations; **no** `delete` instance action.
    */
-  | { kind: 'while-booting' }
+  | { kind: 'while-booting'; confirmResize: boolean }
   /**
    * B6, B7, B9, B14, B31: host down, host unknown, or hostless ERROR /
    * SHELVED_OFFLOADED: delete ports, volumes and the record in the request
@@ -51,19 +51,27 @@ export type DeletePlan =
    * (the row ends DB-deleted with vm_state `soft-delete` and is not
    * restorable, B31); otherwise vm_state `deleted`.
    */
-  | { kind: 'local'; soft: boolean }
+  | { kind: 'local'; soft: boolean; confirmResize: boolean }
   /**
    * B1, B2, B5, B8, B10, B11, B12, B19, B23, B30, B32 with force, B36, B42:
    * set task_state `deleting` (overwriting any task in progress), record the
    * `delete` action, hand the teardown to the compute host.
    */
-  | { kind: 'remote'; taskState: 'deleting' }
+  | { kind: 'remote'; taskState: 'deleting'; confirmResize: boolean }
   /**
    * B29, B32: reclaim > 0, launched, not forced, host up: set task_state
    * `soft-deleting` and `deleted_at` = now, record the `delete` action; the
    * host powers the guest off and leaves vm_state `soft-delete`.
    */
-  | { kind: 'soft'; taskState: 'soft-deleting' };
+  | { kind: 'soft'; taskState: 'soft-deleting'; confirmResize: boolean };
+
+/*
+ * `confirmResize` (B11): Nova's _delete confirms a resize waiting in VERIFY_RESIZE first
+ * (_confirm_resize_on_deleting: the source node drops the old guest), whatever the plan. Any
+ * other move under way (B12: RESIZE_PREP … RESIZE_FINISH, REVERT_RESIZE, a cold migration, which
+ * is a resize, and a live migration, task_state MIGRATING) is overwritten by the delete; the
+ * caller marks its migration `error` and has the other node drop its guest.
+ */
 
 /** `compute_utils.may_have_ports_or_volumes`: such servers are deleted locally even without a host. */
 export function mayHavePortsOrVolumes(vmState: VmState): boolean {
@@ -83,24 +91,25 @@ export function planDelete(input: DeleteInput): DeletePlan {
 
   // B3 / B4: no host and not ERROR / SHELVED_OFFLOADED -> _delete_while_booting /
   // direct destroy of the cell row; no instance action.
+  const confirmResize = input.vmState === 'resized';
   const portsOrVolumes = mayHavePortsOrVolumes(input.vmState);
-  if (!input.host && !portsOrVolumes) return { kind: 'while-booting' };
+  if (!input.host && !portsOrVolumes) return { kind: 'while-booting', confirmResize };
 
   // Local delete when there is no host (B7 ERROR without host, B9 SHELVED_OFFLOADED)
   // or the host's compute service is down / unknown (B6, B14, B31). Note the
   // "already deleting" no-op does not apply here: a second DELETE against a
   // down host finishes a stuck delete (B14).
   const local = !input.host || !input.hostUp;
-  if (local) return { kind: 'local', soft };
+  if (local) return { kind: 'local', soft, confirmResize };
 
   // B13: compute up and a delete/soft delete already in progress -> silent no-op.
   if (input.taskState === 'deleting' || input.taskState === 'soft-deleting') return { kind: 'noop' };
 
   // B29 / B32: soft delete on a live host (a SOFT_DELETED server deleted again
   // with reclaim > 0 is soft-deleted again: deleted_at restarts).
-  if (soft) return { kind: 'soft', taskState: 'soft-deleting' };
+  if (soft) return { kind: 'soft', taskState: 'soft-deleting', confirmResize };
 
   // B1, B2, B5, B8, B10, B11, B12, B19, B23, B30, B36, B42: remote hard delete;
   // any other task in progress is overwritten (B12).
-  return { kind: 'remote', taskState: 'deleting' };
+  return { kind: 'remote', taskState: 'deleting', confirmResize };
 }

@@ -17,7 +17,8 @@ export type DomainErrorKind =
   | 'invalid'
   | 'unavailable'
   | 'unauthorized'
-  | 'over-limit';
+  | 'over-limit'
+  | 'failed';
 
 export class DomainError extends Error {
   constructor(
@@ -309,6 +310,13 @@ export function neutronNotFound(kind: 'Network' | 'Subnet' | 'Port', id: string)
   return new DomainError('not-found', `${kind}NotFound`, `${kind} ${id} could not be found.`, { id });
 }
 
+/** 500 `Failed to attach network adapter device to <id>` (`InterfaceAttachFailed`: the node could not plug the port). */
+export function interfaceAttachFailed(serverId: string): DomainError {
+  return new DomainError('failed', 'InterfaceAttachFailed', `Failed to attach network adapter device to ${serverId}`, {
+    serverId,
+  });
+}
+
 /** 409 `No more IP addresses available on network <id>.` (`IpAddressGenerationFailure`). */
 export function ipAddressesExhausted(networkId: string): DomainError {
   return new DomainError(
@@ -462,4 +470,43 @@ export function noMoreFloatingIps(pool: string): DomainError {
 /** 400 `Security group id should be uuid` (security_group_api.validate_id). */
 export function securityGroupIdNotUuid(): DomainError {
   return new DomainError('invalid', 'Invalid', 'Security group id should be uuid');
+}
+
+// ---------------------------------------------------------------------------
+// rescue, changePassword (nova/exception.py)
+// ---------------------------------------------------------------------------
+
+/** 400 `Requested rescue image '<ref>' is not supported` (`UnsupportedRescueImage`: an unknown rescue_image_ref). */
+export function unsupportedRescueImage(ref: string): DomainError {
+  return new DomainError('invalid', 'UnsupportedRescueImage', `Requested rescue image '${ref}' is not supported`, {
+    ref,
+  });
+}
+
+/** 409 `Set admin password is not supported` (`SetAdminPasswdNotSupported`: the hypervisor cannot). */
+export function setAdminPasswdNotSupported(): DomainError {
+  return new DomainError('conflict', 'SetAdminPasswdNotSupported', 'Set admin password is not supported');
+}
+
+/** 409 `Failed to set admin password on <id> because <reason>` (`InstancePasswordSetFailed`). */
+export function instancePasswordSetFailed(id: string, reason: string): DomainError {
+  return new DomainError(
+    'conflict',
+    'InstancePasswordSetFailed',
+    `Failed to set admin password on ${id} because ${reason}`,
+    { id },
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Image data and the server actions that make or use images (rebuild, createImage, shelve)
+
+/** 409 `Image status transition from <from> to <to> is not allowed` (Glance's InvalidImageStatusTransition). */
+export function imageStatusTransition(from: string, to: string): DomainError {
+  return new DomainError(
+    'conflict',
+    'InvalidImageStatusTransition',
+    `Image status transition from ${from} to ${to} is not allowed`,
+    { from, to },
+  );
 }

@@ -213,6 +213,50 @@ const cases: Case[] = [
       message: `Cannot 'unshelve' instance ${ID} while it is in task_state unshelving`,
     },
   },
+  // --- rescue / unrescue / changePassword / diagnostics (issue 12) ---------------
+  { name: 'rescue ACTIVE allowed', action: 'rescue', server: {} },
+  { name: 'rescue STOPPED allowed', action: 'rescue', server: { vmState: 'stopped' } },
+  { name: 'rescue ERROR allowed', action: 'rescue', server: { vmState: 'error' } },
+  {
+    name: 'rescue RESCUED -> 409 vm_state rescued',
+    action: 'rescue',
+    server: { vmState: 'rescued' },
+    error: { code: 'InstanceInvalidState', message: `Cannot 'rescue' instance ${ID} while it is in vm_state rescued` },
+  },
+  {
+    name: 'rescue locked as owner -> 409 locked',
+    action: 'rescue',
+    server: { locked: true },
+    error: { code: 'ServerLocked', message: `Instance ${ID} is locked` },
+  },
+  { name: 'unrescue RESCUED allowed', action: 'unrescue', server: { vmState: 'rescued' } },
+  {
+    name: 'unrescue ACTIVE -> 409 vm_state active',
+    action: 'unrescue',
+    server: {},
+    error: { code: 'InstanceInvalidState', message: `Cannot 'unrescue' instance ${ID} while it is in vm_state active` },
+  },
+  { name: 'changePassword ACTIVE allowed', action: 'changePassword', server: {} },
+  {
+    name: 'changePassword STOPPED -> 409 vm_state stopped',
+    action: 'changePassword',
+    server: { vmState: 'stopped' },
+    error: {
+      code: 'InstanceInvalidState',
+      message: `Cannot 'changePassword' instance ${ID} while it is in vm_state stopped`,
+    },
+  },
+  {
+    name: 'getDiagnostics locked and busy allowed',
+    action: 'getDiagnostics',
+    server: { locked: true, taskState: 'rebooting' },
+  },
+  {
+    name: 'getDiagnostics without a host -> 409 not ready',
+    action: 'getDiagnostics',
+    server: { host: null },
+    error: { code: 'InstanceNotReady', message: `Instance ${ID} is not ready` },
+  },
 ];
 
 describe('checkAction', () => {
@@ -282,14 +326,15 @@ describe('lifecycle table', () => {
     }
   });
 
-  it('every task that changes state says what it leaves; the console question does not', () => {
+  it('every task that changes state says what it leaves; the questions (console, diagnostics) and os-interface do not', () => {
+    const noCompletion = ['console', 'diagnostics', 'attach_interface', 'detach_interface'];
     for (const a of actions) {
       const r = LIFECYCLE[a];
-      if (r.task) assert.equal(r.completion === null, r.task === 'console', a);
+      if (r.task) assert.equal(r.completion === null, noCompletion.includes(r.task), a);
     }
   });
 
-  it('a delete cancels every queued task but the console question; a local one also a queued terminate', () => {
+  it('a delete cancels every queued task but the questions the API waits on; a local one also a queued terminate', () => {
     const all: TaskKind[] = [
       'spawn',
       'power_off',
@@ -304,6 +349,19 @@ describe('lifecycle table', () => {
       'unshelve',
       'restore',
       'soft_delete',
+      'resize',
+      'finish_resize',
+      'revert_resize',
+      'finish_revert_resize',
+      'rescue',
+      'unrescue',
+      'rebuild',
+      'snapshot',
+      'attach_interface',
+      'detach_interface',
+      'live_migration',
+      'pre_live_migration',
+      'post_live_migration',
     ];
     assert.deepEqual(tasksSupersededBy('remote').sort(), [...all].sort());
     assert.deepEqual(tasksSupersededBy('local').sort(), [...all, 'terminate'].sort());

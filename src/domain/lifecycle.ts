@@ -31,7 +31,28 @@ export type TaskKind =
   | 'shelve'
   | 'shelve_offload'
   | 'unshelve'
-  | 'console';
+  | 'console'
+  // resize (nova/compute/manager.py resize_instance on the source, finish_resize on the
+  // destination, confirm_resize on the source, revert_resize on the destination,
+  // finish_revert_resize on the source)
+  | 'resize'
+  | 'finish_resize'
+  | 'confirm_resize'
+  | 'revert_resize'
+  | 'finish_revert_resize'
+  | 'rescue'
+  | 'unrescue'
+  | 'set_password'
+  | 'diagnostics'
+  | 'rebuild'
+  | 'snapshot'
+  | 'attach_interface'
+  | 'detach_interface'
+  // live migration (manager.py live_migration on the source, pre_live_migration on the
+  // destination, then _post_live_migration on the source)
+  | 'live_migration'
+  | 'pre_live_migration'
+  | 'post_live_migration';
 
 export type ServerAction =
   | 'create'
@@ -50,7 +71,22 @@ export type ServerAction =
   | 'shelve'
   | 'shelveOffload'
   | 'unshelve'
+  | 'rebuild'
+  | 'createImage'
   | 'getConsoleOutput'
+  | 'resize'
+  | 'finishResize'
+  | 'confirmResize'
+  | 'revertResize'
+  | 'finishRevertResize'
+  | 'rescue'
+  | 'unrescue'
+  | 'changePassword'
+  | 'getDiagnostics'
+  | 'migrate'
+  | 'liveMigrate'
+  | 'preLiveMigration'
+  | 'postLiveMigration'
   | 'lock'
   | 'unlock'
   | 'resetState'
@@ -59,7 +95,9 @@ export type ServerAction =
   | 'updateTag'
   | 'updateTags'
   | 'deleteTag'
-  | 'deleteTags';
+  | 'deleteTags'
+  | 'attachInterface'
+  | 'detachInterface';
 
 /**
  * Nova's `check_instance_lock` + `check_instance_host` + `check_instance_state(vm_state,
@@ -151,6 +189,21 @@ function tagRow(novaAction: string, policy: string): ActionLifecycle {
     runsWhile: [],
     completion: null,
     supersededByDelete: false,
+  };
+}
+
+/** os-interface: the port's binding is the state, so the row names no task_state or completion. */
+function interfaceRow(novaAction: string, policy: string, task: TaskKind): ActionLifecycle {
+  return {
+    novaAction,
+    requestKey: null,
+    rule: `os_compute_api:os-attach-interfaces:${policy}`,
+    check: check({ vmStates: ['active', 'paused', 'stopped'] }),
+    setsTaskState: null,
+    task,
+    runsWhile: [],
+    completion: null,
+    supersededByDelete: 'any',
   };
 }
 
@@ -321,7 +374,8 @@ export const LIFECYCLE: Readonly<Record<ServerAction, ActionLifecycle>> = deepFr
     check: check({ vmStates: ['active', 'stopped', 'paused', 'suspended'] }),
     setsTaskState: 'shelving',
     task: 'shelve',
-    runsWhile: ['shelving'],
+    // The manager snapshots the guest (SHELVING_IMAGE_PENDING_UPLOAD → SHELVING_IMAGE_UPLOADING).
+    runsWhile: ['shelving', 'shelving_image_pending_upload', 'shelving_image_uploading'],
     completion: { vmState: 'shelved', powerState: PowerState.SHUTDOWN, event: 'compute_shelve_instance' },
     supersededByDelete: 'any',
   },
@@ -353,6 +407,34 @@ export const LIFECYCLE: Readonly<Record<ServerAction, ActionLifecycle>> = deepFr
     completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_unshelve_instance' },
     supersededByDelete: 'any',
   },
+  // API.rebuild: @check_instance_lock @check_instance_state(vm_state=[ACTIVE, STOPPED, ERROR]);
+  // the manager walks REBUILDING → REBUILD_BLOCK_DEVICE_MAPPING → REBUILD_SPAWNING and leaves
+  // ACTIVE (a server that was STOPPED is stopped again: the agent reads that from the task).
+  rebuild: {
+    novaAction: 'rebuild',
+    requestKey: 'rebuild',
+    rule: `${SERVERS}:rebuild`,
+    check: check({ vmStates: ['active', 'stopped', 'error'] }),
+    setsTaskState: 'rebuilding',
+    task: 'rebuild',
+    runsWhile: ['rebuilding', 'rebuild_block_device_mapping', 'rebuild_spawning'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_rebuild_instance' },
+    supersededByDelete: 'any',
+  },
+  // API.snapshot: @check_instance_state(vm_state=[ACTIVE, STOPPED, PAUSED, SUSPENDED]) (no lock
+  // check: a locked server can be snapshotted); IMAGE_SNAPSHOT → IMAGE_PENDING_UPLOAD →
+  // IMAGE_UPLOADING → none, the vm_state unchanged (completion.vmState is not written).
+  createImage: {
+    novaAction: 'createImage',
+    requestKey: 'createImage',
+    rule: `${SERVERS}:create_image`,
+    check: check({ vmStates: ['active', 'stopped', 'paused', 'suspended'], lock: false }),
+    setsTaskState: 'image_snapshot',
+    task: 'snapshot',
+    runsWhile: ['image_snapshot', 'image_pending_upload', 'image_uploading'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_snapshot_instance' },
+    supersededByDelete: 'any',
+  },
   // os-getConsoleOutput: a question to the node, in any state that has a guest; its host and
   // the host's liveness are checked by the use case (both answer 409 "not ready").
   getConsoleOutput: {
@@ -370,6 +452,173 @@ export const LIFECYCLE: Readonly<Record<ServerAction, ActionLifecycle>> = deepFr
     runsWhile: [],
     completion: null,
     supersededByDelete: false,
+  },
+  // API.resize: @check_instance_lock @check_instance_host @check_instance_state(vm_state=[ACTIVE,
+  // STOPPED], task_state=[None]). The source node stops the guest (RESIZE_MIGRATING ->
+  // RESIZE_MIGRATED) and hands finish_resize to the destination; the move ends in VERIFY_RESIZE.
+  resize: {
+    novaAction: 'resize',
+    requestKey: 'resize',
+    rule: `${SERVERS}:resize`,
+    check: check({ vmStates: ['active', 'stopped'], requiresHost: true }),
+    setsTaskState: 'resize_prep',
+    task: 'resize',
+    runsWhile: ['resize_prep', 'resize_migrating'],
+    completion: { vmState: 'resized', powerState: PowerState.RUNNING, event: 'compute_resize_instance' },
+    supersededByDelete: 'any',
+  },
+  // The destination's half (manager.finish_resize): no request asks for it directly.
+  finishResize: {
+    novaAction: 'resize',
+    requestKey: null,
+    rule: `${SERVERS}:resize`,
+    check: null,
+    setsTaskState: 'resize_migrated',
+    task: 'finish_resize',
+    runsWhile: ['resize_migrated', 'resize_finish'],
+    completion: { vmState: 'resized', powerState: PowerState.RUNNING, event: 'compute_finish_resize' },
+    supersededByDelete: 'any',
+  },
+  // API.confirm_resize: @check_instance_lock @check_instance_state(vm_state=[RESIZED]); no
+  // task_state (the migration goes 'confirming'). A delete does not cancel it: a delete in
+  // VERIFY_RESIZE confirms the resize itself (compute/api.py _confirm_resize_on_deleting).
+  confirmResize: {
+    novaAction: 'confirmResize',
+    requestKey: 'confirmResize',
+    rule: `${SERVERS}:confirm_resize`,
+    check: check({ vmStates: ['resized'] }),
+    setsTaskState: null,
+    task: 'confirm_resize',
+    runsWhile: [],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_confirm_resize' },
+    supersededByDelete: false,
+  },
+  // API.revert_resize: lock, vm_state=[RESIZED]; RESIZE_REVERTING while the destination drops
+  // its guest and the source boots the old one again.
+  revertResize: {
+    novaAction: 'revertResize',
+    requestKey: 'revertResize',
+    rule: `${SERVERS}:revert_resize`,
+    check: check({ vmStates: ['resized'] }),
+    setsTaskState: 'resize_reverting',
+    task: 'revert_resize',
+    runsWhile: ['resize_reverting'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_revert_resize' },
+    supersededByDelete: 'any',
+  },
+  finishRevertResize: {
+    novaAction: 'revertResize',
+    requestKey: null,
+    rule: `${SERVERS}:revert_resize`,
+    check: null,
+    setsTaskState: 'resize_reverting',
+    task: 'finish_revert_resize',
+    runsWhile: ['resize_reverting'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_finish_revert_resize' },
+    supersededByDelete: 'any',
+  },
+  // API.rescue: lock, vm_state=[ACTIVE, STOPPED, ERROR], no task, launched; the manager boots
+  // the rescue image with the original disk kept and leaves RESCUED (running). A failed rescue
+  // is ERROR with a fault (manager.rescue_instance: _set_instance_obj_error_state).
+  rescue: {
+    novaAction: 'rescue',
+    requestKey: 'rescue',
+    rule: 'os_compute_api:os-rescue',
+    check: check({ vmStates: ['active', 'stopped', 'error'] }),
+    setsTaskState: 'rescuing',
+    task: 'rescue',
+    runsWhile: ['rescuing'],
+    completion: { vmState: 'rescued', powerState: PowerState.RUNNING, event: 'compute_rescue_instance' },
+    supersededByDelete: 'any',
+  },
+  // API.unrescue: lock, vm_state=[RESCUED]; back to ACTIVE on the original disk (a failure
+  // reverts the task state: manager.unrescue_instance is @reverts_task_state).
+  unrescue: {
+    novaAction: 'unrescue',
+    requestKey: 'unrescue',
+    rule: 'os_compute_api:os-unrescue',
+    check: check({ vmStates: ['rescued'] }),
+    setsTaskState: 'unrescuing',
+    task: 'unrescue',
+    runsWhile: ['unrescuing'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_unrescue_instance' },
+    supersededByDelete: 'any',
+  },
+  // API.set_admin_password: lock, vm_state=[ACTIVE], no task; an RPC call the API waits on
+  // (admin_password.py), so a delete does not cancel it: it finishes within the request.
+  changePassword: {
+    novaAction: 'changePassword',
+    requestKey: 'changePassword',
+    rule: 'os_compute_api:os-admin-password',
+    check: check({ vmStates: ['active'] }),
+    setsTaskState: 'updating_password',
+    task: 'set_password',
+    runsWhile: ['updating_password'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_set_admin_password' },
+    supersededByDelete: false,
+  },
+  // API.get_instance_diagnostics: @check_instance_host only; the manager answers for a RUNNING
+  // guest, else InstanceInvalidState on power_state (the use case checks both). A question.
+  getDiagnostics: {
+    novaAction: 'get_diagnostics',
+    requestKey: null,
+    rule: 'os_compute_api:os-server-diagnostics',
+    check: check({ vmStates: null, taskStates: null, lock: false, requiresHost: true, mustHaveLaunched: false }),
+    setsTaskState: null,
+    task: 'diagnostics',
+    runsWhile: [],
+    completion: null,
+    supersededByDelete: false,
+  },
+  // migrate (migrate_server.py _migrate -> API.resize without a flavor): a cold migration IS a
+  // resize to the same flavor on another node, with the same checks, task states and node work.
+  migrate: {
+    novaAction: 'migrate',
+    requestKey: 'migrate',
+    rule: 'os_compute_api:os-migrate-server:migrate',
+    check: check({ vmStates: ['active', 'stopped'], requiresHost: true }),
+    setsTaskState: 'resize_prep',
+    task: 'resize',
+    runsWhile: ['resize_prep', 'resize_migrating'],
+    completion: { vmState: 'resized', powerState: PowerState.RUNNING, event: 'compute_resize_instance' },
+    supersededByDelete: 'any',
+  },
+  // API.live_migrate: @check_instance_lock @check_instance_state(vm_state=[ACTIVE, PAUSED]);
+  // task_state MIGRATING until the guest runs on the destination (no confirm step).
+  liveMigrate: {
+    novaAction: 'os-migrateLive',
+    requestKey: 'os-migrateLive',
+    rule: 'os_compute_api:os-migrate-server:migrate_live',
+    check: check({ vmStates: ['active', 'paused'], requiresHost: true }),
+    setsTaskState: 'migrating',
+    task: 'live_migration',
+    runsWhile: ['migrating'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_live_migration' },
+    supersededByDelete: 'any',
+  },
+  // The destination's half (manager.pre_live_migration): the guest starts there.
+  preLiveMigration: {
+    novaAction: 'os-migrateLive',
+    requestKey: null,
+    rule: 'os_compute_api:os-migrate-server:migrate_live',
+    check: null,
+    setsTaskState: 'migrating',
+    task: 'pre_live_migration',
+    runsWhile: ['migrating'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_pre_live_migration' },
+    supersededByDelete: 'any',
+  },
+  // The source's last half (manager._post_live_migration): its guest goes, the server is the destination's.
+  postLiveMigration: {
+    novaAction: 'os-migrateLive',
+    requestKey: null,
+    rule: 'os_compute_api:os-migrate-server:migrate_live',
+    check: null,
+    setsTaskState: 'migrating',
+    task: 'post_live_migration',
+    runsWhile: ['migrating'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_post_live_migration' },
+    supersededByDelete: 'any',
   },
   // API.lock / unlock: no lock or state decorators (who may unlock is policy); the API does it all.
   lock: {
@@ -438,6 +687,11 @@ export const LIFECYCLE: Readonly<Record<ServerAction, ActionLifecycle>> = deepFr
   updateTags: tagRow('update tags', 'update_all'),
   deleteTag: tagRow('delete tag', 'delete'),
   deleteTags: tagRow('delete tags', 'delete_all'),
+  // API.attach_interface / detach_interface: @check_instance_lock @check_instance_state(vm_state=
+  // [ACTIVE, PAUSED, STOPPED], task_state=[None]); no task_state is set. The node hot-plugs the
+  // port (attach: an RPC call the API waits for; detach: a cast, 202). src/agent/interface-handlers.ts.
+  attachInterface: interfaceRow('attach_interface', 'create', 'attach_interface'),
+  detachInterface: interfaceRow('detach_interface', 'delete', 'detach_interface'),
 });
 
 /** The action a `POST /servers/{id}/action` key asks for (reboot: by its type). */

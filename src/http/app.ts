@@ -136,6 +136,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     done(null, parsed);
   });
 
+  // Image data (Glance's PUT /v2/images/{id}/file) is the one body that is not JSON: handed on
+  // as the raw stream, unbuffered, so the body size limit does not bound an image.
+  app.addContentTypeParser('application/octet-stream', (req, payload, done) => {
+    if (req.method === 'PUT' && /^\/image\/v2\/images\/[^/]+\/file$/.test(req.url.split('?')[0]))
+      return done(null, payload);
+    done(new HttpFault(415, 'badMediaType', 'Unsupported Content-Type'), undefined);
+  });
+
   app.addHook('onRequest', async (request, reply) => {
     setRequestIdHeaders(request, reply);
     request.mv = MIN_VERSION;

@@ -40,6 +40,7 @@ const KIND_STATUS: Record<DomainError['kind'], number> = {
   unavailable: 503,
   unauthorized: 401,
   'over-limit': 413,
+  failed: 500,
 };
 
 /** Neutron's fault type for a status without a more specific one (webob's exception class names). */

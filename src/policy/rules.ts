@@ -7,6 +7,8 @@
  * Operators override any of these by name with a policy file.
  */
 
+import { KEYSTONE_ADMIN_RULES } from './identity-rules.js';
+
 export interface PolicyRule {
   name: string;
   checkStr: string;
@@ -40,6 +42,8 @@ const BASE_RULES: PolicyRule[] = [
   ),
   rule('project_member_or_admin', 'rule:project_member_api or rule:context_is_admin', 'Project member or admin APIs.'),
   rule('project_reader_or_admin', 'rule:project_reader_api or rule:context_is_admin', 'Project reader or admin APIs.'),
+  rule('service_api', 'role:service', 'Default rule for service-to-service APIs.'),
+  rule('service_or_admin', 'rule:service_api or rule:context_is_admin', 'Default rule for service or admin APIs.'),
 ];
 
 const NOVA_RULES: PolicyRule[] = [
@@ -125,6 +129,30 @@ const NOVA_RULES: PolicyRule[] = [
 
   // nova/policies/console_output.py
   rule('os_compute_api:os-console-output', PROJECT_MEMBER_OR_ADMIN, 'Show console output for a server.'),
+  // nova/policies/remote_consoles.py, nova/policies/console_auth_tokens.py
+  rule('os_compute_api:os-remote-consoles', PROJECT_MEMBER_OR_ADMIN, 'Generate a URL to access remote server console.'),
+  rule(
+    'os_compute_api:os-console-auth-tokens',
+    ADMIN,
+    'Show console connection information for a given console authentication token',
+  ),
+
+  // nova/policies/rescue.py, admin_password.py, server_password.py, server_diagnostics.py
+  rule('os_compute_api:os-rescue', PROJECT_MEMBER_OR_ADMIN, 'Rescue a server.'),
+  rule('os_compute_api:os-unrescue', PROJECT_MEMBER_OR_ADMIN, 'Unrescue a server.'),
+  rule('os_compute_api:os-admin-password', PROJECT_MEMBER_OR_ADMIN, 'Change the administrative password of a server.'),
+  rule('os_compute_api:os-server-password:show', PROJECT_READER_OR_ADMIN, 'Show the encrypted password of a server.'),
+  rule('os_compute_api:os-server-password:clear', PROJECT_MEMBER_OR_ADMIN, 'Clear the encrypted password of a server.'),
+  rule('os_compute_api:os-server-diagnostics', ADMIN, 'Show the usage data of a server.'),
+  // nova/policies/attach_interfaces.py
+  rule(
+    'os_compute_api:os-attach-interfaces:list',
+    PROJECT_READER_OR_ADMIN,
+    'List port interfaces attached to a server.',
+  ),
+  rule('os_compute_api:os-attach-interfaces:show', PROJECT_READER_OR_ADMIN, 'Show details of a port interface.'),
+  rule('os_compute_api:os-attach-interfaces:create', PROJECT_MEMBER_OR_ADMIN, 'Attach an interface to a server.'),
+  rule('os_compute_api:os-attach-interfaces:delete', PROJECT_MEMBER_OR_ADMIN, 'Detach an interface from a server.'),
 
   // nova/policies/services.py
   rule('os_compute_api:os-services:list', ADMIN, 'List compute services.'),
@@ -175,6 +203,21 @@ const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-migrations:index:all_projects', ADMIN, 'List migrations of all projects.'),
   rule('os_compute_api:os-migrations:index:host', ADMIN, 'List migrations with host information.'),
 
+  // nova/policies/migrate_server.py, nova/policies/servers_migrations.py (2025.1: the project
+  // manager may move its servers; naming the destination stays admin-only)
+  rule('os_compute_api:os-migrate-server:migrate', 'rule:project_manager_or_admin', 'Cold migrate a server.'),
+  rule('os_compute_api:os-migrate-server:migrate:host', ADMIN, 'Cold migrate a server to a named host.'),
+  rule('os_compute_api:os-migrate-server:migrate_live', 'rule:project_manager_or_admin', 'Live migrate a server.'),
+  rule('os_compute_api:os-migrate-server:migrate_live:host', ADMIN, 'Live migrate a server to a named host.'),
+  rule(SERVERS('migrations:index'), 'rule:project_manager_or_admin', 'List in-progress live migrations of a server.'),
+  rule(SERVERS('migrations:show'), 'rule:project_manager_or_admin', 'Show an in-progress live migration.'),
+  rule(
+    SERVERS('migrations:force_complete'),
+    'rule:project_manager_or_admin',
+    'Force an in-progress live migration to complete.',
+  ),
+  rule(SERVERS('migrations:delete'), 'rule:project_manager_or_admin', 'Abort an in-progress live migration.'),
+
   // nova/policies/extensions.py
   rule('os_compute_api:extensions', '@', 'List available extensions.'),
 
@@ -216,6 +259,19 @@ const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-quota-class-sets:update', ADMIN, 'Update quotas for specific quota class.'),
   rule('os_compute_api:limits', '@', 'Show rate and absolute limits for the current user project.'),
   rule('os_compute_api:limits:other_project', ADMIN, 'Show rate and absolute limits of another project.'),
+
+  // nova/policies/instance_usage_audit_log.py, server_external_events.py
+  rule('os_compute_api:os-instance-usage-audit-log:list', ADMIN, 'List all usage audits.'),
+  rule(
+    'os_compute_api:os-instance-usage-audit-log:show',
+    ADMIN,
+    'List all usage audits occurred before a specified time.',
+  ),
+  rule(
+    'os_compute_api:os-server-external-events:create',
+    'rule:service_or_admin',
+    'Create one or more external events.',
+  ),
 ];
 
 /**
@@ -237,12 +293,17 @@ const KEYSTONE_RULES: PolicyRule[] = [
 
 const STRATUS_RULES: PolicyRule[] = [
   rule('stratus:control:faults', ADMIN, 'Use the fault-injection control API.'),
-  rule('stratus:image:create', ADMIN, 'Register an image.'),
-  rule('stratus:image:delete', ADMIN, 'Delete an image.'),
+  // Glance's add_image default: an admin, or a member creating an image of their own project.
+  rule('stratus:image:create', PROJECT_MEMBER_OR_ADMIN, 'Register an image.'),
+  // Glance's delete_image default: an admin, or a member of the project owning the image (a
+  // project deletes its own snapshots).
+  rule('stratus:image:delete', PROJECT_MEMBER_OR_ADMIN, 'Delete an image.'),
   // Glance's publicize_image: a public image is seen by every project, so only admins make one.
   rule('stratus:image:publicize', ADMIN, 'Create an image with visibility public.'),
   // Glance's modify_image default: an admin, or a member of the project owning the image.
   rule('stratus:image:modify', PROJECT_MEMBER_OR_ADMIN, "Change an image's properties."),
+  // Glance's upload_image default: an admin, or a member of the project owning the image.
+  rule('stratus:image:upload', PROJECT_MEMBER_OR_ADMIN, "Upload an image's data."),
   // The 2.1 proxies and /servers/{id}/ips (nova/policies/ips.py, floating_ips.py,
   // floating_ip_pools.py, tenant_networks.py, security_groups.py).
   rule('os_compute_api:ips:index', PROJECT_READER_OR_ADMIN, 'List the addresses of a server.'),
@@ -278,4 +339,10 @@ const STRATUS_RULES: PolicyRule[] = [
 ];
 
 /** Every default rule, base rules first. Names are unique. */
-export const DEFAULT_RULES: PolicyRule[] = [...BASE_RULES, ...NOVA_RULES, ...KEYSTONE_RULES, ...STRATUS_RULES];
+export const DEFAULT_RULES: PolicyRule[] = [
+  ...BASE_RULES,
+  ...NOVA_RULES,
+  ...KEYSTONE_RULES,
+  ...KEYSTONE_ADMIN_RULES,
+  ...STRATUS_RULES,
+];

@@ -112,6 +112,7 @@ export function serverRow(id: string, over: Partial<NewServer> = {}): NewServer 
     personality: '[]',
     config_drive: '',
     trusted_image_certificates: null,
+    shelved_image_id: null,
     fault: null,
     created_at: T(0),
     updated_at: T(0),
@@ -178,6 +179,9 @@ export function imageRow(id: string, over: Partial<ImagesTable> = {}): ImagesTab
     protected: 0,
     created_at: T(0),
     updated_at: T(0),
+    checksum: null,
+    os_hash_algo: null,
+    os_hash_value: null,
     ...over,
   };
 }

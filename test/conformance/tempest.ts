@@ -34,23 +34,24 @@ export const COMPUTE_FEATURES: Record<string, boolean | string> = {
   shelve: true,
   console_output: true,
   enable_instance_password: true,
-  // not served (no endpoint or action for them)
-  resize: false,
-  rescue: false,
+  resize: true,
+  rescue: true,
+  change_password: true,
+  snapshot: true,
+  cold_migration: true,
+  live_migration: true,
+  personality: true,
+  // served, but Tempest's os-interface classes also need SSH into the guest (validation), so they skip
+  interface_attach: true,
+  // not served (no endpoint or action for them); vnc_console: the console is a text page, not noVNC
   stable_rescue: false,
-  change_password: false,
-  snapshot: false,
   shelve_migrate: false,
-  cold_migration: false,
-  live_migration: false,
   live_migrate_back_and_forth: false,
   block_migration_for_live_migration: false,
   block_migrate_cinder_iscsi: false,
   can_migrate_between_any_hosts: false,
-  interface_attach: false,
   metadata_service: false,
   config_drive: false,
-  personality: false,
   disk_config: false,
   hostname_fqdn_sanitization: false,
   vnc_console: false,
@@ -213,8 +214,8 @@ export function tempestConf(cloud: Cloud, ws: string, opts: { buildTimeout?: num
       // two in-process compute agents: the multi-node tests (server groups, migrations) run too
       min_compute_nodes: 2,
       endpoint_type: 'publicURL',
-      // Stratus never offloads a shelved server by itself (Nova: shelved_offload_time = -1)
-      shelved_offload_time: -1,
+      // Stratus offloads a shelved server at once, as Nova's default shelved_offload_time = 0
+      shelved_offload_time: 0,
     },
     'compute-feature-enabled': COMPUTE_FEATURES,
     network: {

@@ -42,6 +42,43 @@ storageSuite('catalog storage', (s) => {
     await catalog.deleteImage(db, uuid(1, 1)); // deleting a missing image is not an error
   });
 
+  test('updateImageIfStatus: compare-and-set on the status; size and hashes round-trip', async () => {
+    const db = s.database.db;
+    await catalog.insertImage(db, imageRow(uuid(9, 1), { status: 'queued', size: null }));
+    assert.equal(
+      await catalog.updateImageIfStatus(db, uuid(9, 1), 'active', { status: 'saving', updated_at: T(1) }),
+      false,
+    );
+    assert.equal(
+      await catalog.updateImageIfStatus(db, uuid(9, 1), 'queued', { status: 'saving', updated_at: T(1) }),
+      true,
+    );
+    assert.equal(
+      await catalog.updateImageIfStatus(db, uuid(9, 1), 'queued', { status: 'saving', updated_at: T(2) }),
+      false,
+      'a second upload loses',
+    );
+    const hashes = { checksum: 'c'.repeat(32), os_hash_algo: 'sha512', os_hash_value: 'f'.repeat(128) };
+    assert.equal(
+      await catalog.updateImageIfStatus(db, uuid(9, 1), 'saving', {
+        status: 'active',
+        size: 5 * 1024 ** 3,
+        ...hashes,
+        updated_at: T(3),
+      }),
+      true,
+    );
+    assert.deepEqual(
+      await catalog.getImage(db, uuid(9, 1)),
+      imageRow(uuid(9, 1), { status: 'active', size: 5 * 1024 ** 3, ...hashes, updated_at: T(3) }),
+    );
+    assert.equal(
+      await catalog.updateImageIfStatus(db, uuid(9, 2), 'queued', { status: 'saving', updated_at: T(1) }),
+      false,
+      'no such image',
+    );
+  });
+
   test('listImages: visibility for a project (public, community, its own), everything without one; newest first', async () => {
     const db = s.database.db;
     const ns = 2;

@@ -49,6 +49,7 @@ storageSuite('servers storage', (s) => {
       personality: '[{"path":"/etc/motd","contents":"aGk="}]',
       config_drive: 'True',
       trusted_image_certificates: '["cert-1"]',
+      shelved_image_id: uuid(1, 9),
     });
     await servers.insertServer(db, row);
     assert.deepEqual({ ...(await servers.getServer(db, uuid(1, 1))) }, row);
@@ -203,7 +204,7 @@ storageSuite('servers storage', (s) => {
     }
   }
 
-  test('listing by name: a substring, LIKE wildcards in the filter are literal', async () => {
+  test('listing by name: a regular expression searched anywhere (Nova: REGEXP / ~), LIKE wildcards literal', async () => {
     const db = s.database.db;
     const names = ['web_1', 'webX1', 'web%1', 'web\\1', 'db-1', 'a_web_1_b'];
     for (const [i, name] of names.entries())
@@ -221,23 +222,29 @@ storageSuite('servers storage', (s) => {
       ).map((r) => r.name);
     assert.deepEqual(await byName('web_1'), ['web_1', 'a_web_1_b'], '_ is not a wildcard');
     assert.deepEqual(await byName('web%1'), ['web%1'], '% is not a wildcard');
-    assert.deepEqual(await byName('web\\1'), ['web\\1'], 'a backslash is itself');
+    assert.deepEqual(await byName('web\\\\1'), ['web\\1'], 'an escaped backslash is a backslash');
     assert.deepEqual(await byName('b'), ['web_1', 'webX1', 'web%1', 'web\\1', 'db-1', 'a_web_1_b']);
+    assert.deepEqual(await byName('^web.1$'), ['web_1', 'webX1', 'web%1', 'web\\1'], 'anchors and . work');
+    assert.deepEqual(await byName('^(db|a)'), ['db-1', 'a_web_1_b'], 'alternation');
+    assert.deepEqual(await byName('X[0-9]'), ['webX1'], 'classes');
     assert.deepEqual(await byName('nothing'), []);
   });
 
-  test('listing by name: the match ignores case on both dialects', async () => {
+  test('listing by name: the match is case-sensitive on both dialects (PostgreSQL ~, Python re.search)', async () => {
     const db = s.database.db;
     await servers.insertServer(db, serverRow(uuid(10, 1), { project_id: 'case', name: 'WebServer' }));
-    const rows = await servers.listServers(db, {
-      projectId: 'case',
-      deleted: 'no',
-      name: 'webserver',
-      sortKey: 'created_at',
-      sortDir: 'asc',
-      limit: 5,
-    });
-    assert.deepEqual(ids(rows), [uuid(10, 1)]);
+    const find = (name: string) =>
+      servers.listServers(db, {
+        projectId: 'case',
+        deleted: 'no',
+        name,
+        sortKey: 'created_at',
+        sortDir: 'asc',
+        limit: 5,
+      });
+    assert.deepEqual(ids(await find('webserver')), []);
+    assert.deepEqual(ids(await find('WebS')), [uuid(10, 1)]);
+    assert.deepEqual(ids(await find('[Ww]ebserver|Server$')), [uuid(10, 1)]);
   });
 
   test('listing: the deleted modes, and every filter', async () => {

@@ -113,6 +113,13 @@ before(async () => {
     stratus_command: 'exec sleep 600',
   });
   image = img.body.id;
+  // Glance: an image is queued until its data is uploaded.
+  const put = await fetch(`${api1.url}/image/v2/images/${image}/file`, {
+    method: 'PUT',
+    headers: { 'x-auth-token': admin, 'content-type': 'application/octet-stream' },
+    body: 'sleeper',
+  });
+  assert.equal(put.status, 204);
 });
 
 async function boot(n: number, prefix: string): Promise<string[]> {

@@ -301,7 +301,8 @@ describe('actions', () => {
       [{ unpause: null }, 'ACTIVE'],
       [{ suspend: null }, 'SUSPENDED'],
       [{ resume: null }, 'ACTIVE'],
-      [{ shelve: null }, 'SHELVED'],
+      // Nova's default shelved_offload_time 0: offloaded at once.
+      [{ shelve: null }, 'SHELVED_OFFLOADED'],
       [{ unshelve: null }, 'ACTIVE'],
     ];
     for (const [body, expected] of steps) {

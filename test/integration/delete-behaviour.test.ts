@@ -62,7 +62,8 @@ for (const target of databaseTargets()) {
     before(async () => {
       const db = await target.url();
       dropDb = db.drop;
-      cloud = await TestCloud.start({ database: db.url });
+      // shelved_offload_time -1: B10 needs a server that stays SHELVED on its node (B9 offloads it explicitly).
+      cloud = await TestCloud.start({ database: db.url, shelvedOffloadTime: -1 });
     });
     after(async () => {
       await cloud.close();

@@ -123,6 +123,12 @@ describe('POST /servers', () => {
       body: { name: 'needs-lots-of-ram', min_ram: 100000, visibility: 'public' },
     });
     assert.equal(big.status, 201, big.text);
+    const put = await cloud.request('PUT', `/image/v2/images/${big.body.id}/file`, {
+      as: 'admin',
+      rawBody: 'image data',
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    assert.equal(put.status, 204, put.text);
     const res = await cloud.request('POST', '/v2.1/servers', {
       as: 'member',
       body: { server: { name: 'vm', imageRef: big.body.id, flavorRef: '1' } },

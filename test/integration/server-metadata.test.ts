@@ -269,17 +269,18 @@ for (const target of databaseTargets()) {
           assert.equal((await action(sid, { [back]: null })).status, 202);
           await cloud.drain();
         }
+        // Nova default shelved_offload_time 0: offloaded at once.
         assert.equal((await action(sid, { shelve: null })).status, 202);
         await cloud.drain();
         expectFault(
           await req('POST', `/servers/${sid}/metadata`, { body: { metadata: { a: '1' } } }),
           409,
-          `Cannot 'update metadata' instance ${sid} while it is in vm_state shelved`,
+          `Cannot 'update metadata' instance ${sid} while it is in vm_state shelved_offloaded`,
         );
         expectFault(
           await req('DELETE', `/servers/${sid}/metadata/a`),
           409,
-          `Cannot 'delete metadata' instance ${sid} while it is in vm_state shelved`,
+          `Cannot 'delete metadata' instance ${sid} while it is in vm_state shelved_offloaded`,
         );
         assert.equal((await action(sid, { 'os-resetState': { state: 'error' } }, 'admin')).status, 202);
         expectFault(
@@ -463,7 +464,7 @@ for (const target of databaseTargets()) {
         assert.equal((await t('/stopped', 'PUT')).status, 201);
         assert.equal((await action(sid, { shelve: null })).status, 202);
         await cloud.drain();
-        const msg = (what: string) => `Cannot '${what}' instance ${sid} while it is in vm_state shelved`;
+        const msg = (what: string) => `Cannot '${what}' instance ${sid} while it is in vm_state shelved_offloaded`;
         expectFault(await t('', 'PUT', { tags: [] }), 409, msg('update tags'));
         expectFault(await t('/x', 'PUT'), 409, msg('update tag'));
         expectFault(await t('/stopped', 'DELETE'), 409, msg('delete tag'));

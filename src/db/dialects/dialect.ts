@@ -36,6 +36,11 @@ export interface Dialect {
   isUniqueViolation(err: unknown): boolean;
   /** The number at `key` of a JSON text column (`table.column`), for sums in SQL (quota usage). */
   jsonNumber(column: string, key: string): RawBuilder<number>;
+  /**
+   * `column` matches the regular expression `pattern` anywhere (Nova's regex filters: PostgreSQL
+   * `~`, SQLite `REGEXP` through the function openDatabase registers).
+   */
+  regexpMatch(column: string, pattern: string): RawBuilder<boolean>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -95,7 +100,8 @@ const sqliteErrors = {
  * fault, not the service: SQLite stores such values, so the same request must not become a 500
  * on PostgreSQL.
  */
-const PG_INVALID_VALUE = new Set(['22021', '22P05', '22003', '22P02']);
+// 2201B: a regular expression PostgreSQL's engine refuses (a name filter).
+const PG_INVALID_VALUE = new Set(['22021', '22P05', '22003', '22P02', '2201B']);
 export const isInvalidValue = (err: unknown): boolean => PG_INVALID_VALUE.has(errorCode(err));
 
 /** Either dialect's "cannot reach the database" (for the HTTP fault mapper, which serves both). */
@@ -115,6 +121,7 @@ export function postgresDialect(db: Kysely<Database>, url: string): Dialect {
     lockRows: (q, table) => q.forUpdate(table) as typeof q,
     lockRowsSkipLocked: (q) => q.forUpdate().skipLocked() as typeof q,
     jsonNumber: (column, key) => sql<number>`((${sql.ref(column)})::json->>${sql.lit(key)})::bigint`,
+    regexpMatch: (column, pattern) => sql<boolean>`${sql.ref(column)} ~ ${pattern}`,
     async notify(ex, signal) {
       await sql`select pg_notify(${notifyChannel}, ${signal})`.execute(ex);
     },
@@ -136,6 +143,7 @@ export function sqliteDialect(db: Kysely<Database>): Dialect {
     lockRows: (q) => q,
     lockRowsSkipLocked: (q) => q,
     jsonNumber: (column, key) => sql<number>`json_extract(${sql.ref(column)}, ${sql.lit(`$.${key}`)})`,
+    regexpMatch: (column, pattern) => sql<boolean>`${sql.ref(column)} regexp ${pattern}`,
     notify: async () => {},
     listen: async () => null,
   };

@@ -62,6 +62,7 @@ export function openDatabase(url: string, dataDir: string): OpenedDb {
   sqlite.pragma('foreign_keys = ON');
   // Savepoints (one per unit of a group commit) journal the pages they change: in memory, not in a temp file.
   sqlite.pragma('temp_store = MEMORY');
+  registerRegexp(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const checkpointer = file === ':memory:' ? null : startCheckpointer(file);
   const dialect = sqliteDialect(db);
@@ -75,6 +76,29 @@ export function openDatabase(url: string, dataDir: string): OpenedDb {
       await db.destroy();
     },
   };
+}
+
+/**
+ * SQLite parses `x REGEXP y` but has no such function: this one is `regexp(pattern, value)`, a
+ * search anywhere in the value as Python's re.search (what oslo.db registers for Nova on SQLite).
+ * A pattern JavaScript refuses matches nothing (the use cases refuse it before it gets here).
+ */
+function registerRegexp(sqlite: SQLite.Database): void {
+  const compiled = new Map<string, RegExp | null>();
+  sqlite.function('regexp', { deterministic: true }, (pattern: unknown, value: unknown) => {
+    if (typeof pattern !== 'string' || value === null || value === undefined) return 0;
+    let re = compiled.get(pattern);
+    if (re === undefined) {
+      try {
+        re = new RegExp(pattern);
+      } catch {
+        re = null;
+      }
+      if (compiled.size >= 100) compiled.clear();
+      compiled.set(pattern, re);
+    }
+    return re?.test(String(value)) ? 1 : 0;
+  });
 }
 
 /**

@@ -46,3 +46,26 @@ export async function setImageProperties(
     .executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
 }
+
+export type ImageChanges = Partial<
+  Pick<ImagesTable, 'status' | 'size' | 'checksum' | 'os_hash_algo' | 'os_hash_value' | 'properties'>
+> & { updated_at: string };
+
+/**
+ * Compare-and-set on the image's status (queued → saving → active, as Glance moves it): false
+ * when the image is gone or no longer in `expectedStatus` (another upload won).
+ */
+export async function updateImageIfStatus(
+  ex: Executor,
+  id: string,
+  expectedStatus: string,
+  changes: ImageChanges,
+): Promise<boolean> {
+  const res = await ex
+    .updateTable('images')
+    .set(changes)
+    .where('id', '=', id)
+    .where('status', '=', expectedStatus)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}

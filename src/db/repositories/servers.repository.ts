@@ -170,11 +170,8 @@ export async function listServers(ex: Executor, f: ServerListFilter): Promise<Se
   if (f.deleted === 'no') q = q.where('deleted', '=', 0).where('vm_state', '!=', 'soft-delete');
   else if (f.deleted === 'only')
     q = q.where((eb) => eb.or([eb('deleted', '=', 1), eb('vm_state', '=', 'soft-delete')]));
-  if (f.name !== undefined) {
-    const pattern = `%${f.name.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-    // Case-insensitive on both dialects (SQLite's LIKE ignores ASCII case, PostgreSQL's does not).
-    q = q.where(sql<boolean>`lower(name) like lower(${pattern}) escape '\\'`);
-  }
+  // Nova parity: the name filter is a regular expression searched anywhere in the name, case-sensitive (db/main/api.py _regex_instance_filter).
+  if (f.name !== undefined) q = q.where(dialectOf(ex).regexpMatch('name', f.name));
   if (f.vmStates) q = q.where('vm_state', 'in', f.vmStates.length ? f.vmStates : ['-none-']);
   if (f.taskStates) {
     const named = f.taskStates.filter((t): t is string => t !== null);

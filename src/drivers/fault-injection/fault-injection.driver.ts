@@ -1,5 +1,5 @@
 import type { Clock } from '../../domain/clock.js';
-import type { ComputeDriver, GuestPower, GuestSpec } from '../driver.js';
+import type { ComputeDriver, GuestDiagnostics, GuestInterface, GuestPower, GuestSpec, RescueSpec } from '../driver.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A fault injected through the control API, as the decorator needs it. */
@@ -43,7 +43,16 @@ export class FaultInjectingDriver implements ComputeDriver {
     private readonly taskLeaseMs: number,
   ) {
     this.name = inner.name;
+    // Only a driver that can set passwords gets the operation (else the agent answers Nova's 409).
+    if (inner.setAdminPassword) {
+      this.setAdminPassword = async (id: string, password: string) => {
+        await this.inject(id);
+        return inner.setAdminPassword!(id, password);
+      };
+    }
   }
+
+  setAdminPassword?: (id: string, password: string) => Promise<void>;
 
   private async inject(serverId: string): Promise<void> {
     if (!this.armed) return;
@@ -112,9 +121,36 @@ export class FaultInjectingDriver implements ComputeDriver {
     await this.inject(id);
     return this.inner.power(id);
   }
-  async consoleOutput(id: string, lines?: number): Promise<string> {
+  async consoleOutput(id: string): Promise<string> {
     await this.inject(id);
-    return this.inner.consoleOutput(id, lines);
+    return this.inner.consoleOutput(id);
+  }
+  async rescue(id: string, rescue: RescueSpec): Promise<void> {
+    await this.inject(id);
+    return this.inner.rescue(id, rescue);
+  }
+  async unrescue(id: string): Promise<void> {
+    await this.inject(id);
+    return this.inner.unrescue(id);
+  }
+  async diagnostics(id: string): Promise<GuestDiagnostics> {
+    await this.inject(id);
+    return this.inner.diagnostics(id);
+  }
+  async snapshot(id: string): Promise<AsyncIterable<Uint8Array>> {
+    await this.inject(id);
+    return this.inner.snapshot(id);
+  }
+  async attachInterface(id: string, iface: GuestInterface): Promise<void> {
+    await this.inject(id);
+    return this.inner.attachInterface(id, iface);
+  }
+  async detachInterface(id: string, portId: string): Promise<void> {
+    await this.inject(id);
+    return this.inner.detachInterface(id, portId);
+  }
+  interfaces(id: string) {
+    return this.inner.interfaces(id);
   }
   injectedFiles(id: string) {
     return this.inner.injectedFiles(id);

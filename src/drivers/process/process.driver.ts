@@ -1,10 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { closeSync, createReadStream, existsSync, openSync } from 'node:fs';
+import { chmod, type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ComputeDriver, GuestPower, GuestSpec, PersonalityFile } from '../driver.js';
+import type {
+  ComputeDriver,
+  DiskDiagnostics,
+  GuestDiagnostics,
+  GuestInterface,
+  GuestPower,
+  GuestSpec,
+  PersonalityFile,
+  RescueSpec,
+} from '../driver.js';
 
 export interface ProcessDriverOptions {
   /** Node data directory; guests live in `<dataDir>/instances/<uuid>/`. */
@@ -24,6 +33,11 @@ const MAX_CONSOLE_BYTES = 100 * 1024;
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** Ids become directory names: anything else cannot name a guest of ours (and never reaches the filesystem). */
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** A rescued guest: the rescue image it boots (its presence is the rescue) and its fresh disk. */
+const RESCUE_FILE = 'rescue.json';
+const RESCUE_DISK = 'disk.rescue';
+/** USER_HZ: /proc reports times in these ticks (100 on every Linux architecture Node runs on). */
+const CLOCK_TICKS = 100;
 const IDLE_SCRIPT = fileURLToPath(new URL('./guest-idle.js', import.meta.url));
 /** Linux: identity checks through /proc. Elsewhere we fall back to kill(pid, 0) alone. */
 const HAVE_PROC = existsSync('/proc/self/stat');
@@ -33,6 +47,9 @@ interface ProcStat {
   state: string;
   pgrp: number;
   startTime: string;
+  /** User and system CPU time, in clock ticks. */
+  utime: number;
+  stime: number;
 }
 interface PidRecord {
   pid: number;
@@ -56,7 +73,7 @@ async function readStat(pid: number): Promise<ProcStat | null> {
   try {
     const s = await readFile(`/proc/${pid}/stat`, 'utf8');
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return { state: f[0], pgrp: Number(f[2]), startTime: f[19] };
+    return { state: f[0], pgrp: Number(f[2]), startTime: f[19], utime: Number(f[11]), stime: Number(f[12]) };
   } catch {
     return null;
   }
@@ -88,13 +105,6 @@ async function readText(path: string): Promise<string | null> {
     if (errCode(e) === 'ENOENT') return null;
     throw e;
   }
-}
-
-function lastLines(text: string, n: number): string {
-  if (n <= 0 || text === '') return '';
-  const terminated = text.endsWith('\n');
-  const tail = (terminated ? text.slice(0, -1) : text).split('\n').slice(-n).join('\n');
-  return terminated ? tail + '\n' : tail;
 }
 
 /**
@@ -196,7 +206,7 @@ export class ProcessDriver implements ComputeDriver {
     }
   }
 
-  async consoleOutput(id: string, lines?: number): Promise<string> {
+  async consoleOutput(id: string): Promise<string> {
     await this.requireGuest(id);
     let fh: FileHandle | undefined;
     try {
@@ -212,13 +222,160 @@ export class ProcessDriver implements ComputeDriver {
       const { bytesRead } = await fh.read(buf, 0, buf.length, from);
       let text = buf.subarray(0, bytesRead).toString('utf8');
       if (from > 0) text = text.slice(text.indexOf('\n') + 1); // drop the partial first line
-      return lines === undefined ? text : lastLines(text, Math.floor(lines));
+      return text;
     } finally {
       await fh.close();
     }
   }
 
+  // ---- rescue, password, diagnostics ------------------------------------------------------
+
+  /**
+   * Nova's rescue (libvirt: a new domain booting the rescue image, the original disk attached
+   * second): the guest process restarts running the rescue image's command, with a fresh
+   * `disk.rescue` as its disk and the original `disk` kept, untouched, as STRATUS_ORIGINAL_DISK.
+   * `rescue.json` records it, so a restarted agent (or a power-on) keeps the guest rescued.
+   */
+  async rescue(id: string, rescue: RescueSpec): Promise<void> {
+    await this.exclusive(id, async () => {
+      await this.requireGuest(id);
+      const dir = this.instanceDir(id);
+      const current = await this.readRescue(id);
+      if (current && current.imageId === rescue.imageId && (await this.livePid(id)) !== null) return; // done already
+      await this.stop(id, this.graceMs);
+      await writeAtomic(join(dir, RESCUE_FILE), JSON.stringify(rescue) + '\n');
+      await this.makeDisk(join(dir, RESCUE_DISK), 0);
+      await this.start(await this.readSpec(id));
+    });
+  }
+
+  /** Boots the original again (the rescue disk goes); a guest that is not rescued is simply (re)started. */
+  async unrescue(id: string): Promise<void> {
+    await this.exclusive(id, async () => {
+      await this.requireGuest(id);
+      const dir = this.instanceDir(id);
+      const rescued = (await this.readRescue(id)) !== null;
+      if (!rescued && (await this.livePid(id)) !== null) return; // done already
+      await this.stop(id, this.graceMs);
+      await rm(join(dir, RESCUE_FILE), { force: true });
+      await rm(join(dir, RESCUE_DISK), { force: true });
+      await this.start(await this.readSpec(id));
+    });
+  }
+
+  /** The rescue a guest is in, or null (tests and the start path look). */
+  async readRescue(id: string): Promise<RescueSpec | null> {
+    const text = await readText(join(this.instanceDir(id), RESCUE_FILE));
+    return text === null ? null : (JSON.parse(text) as RescueSpec);
+  }
+
+  /** The guest's password is `admin_password` in its directory, readable by the owner only (0600). */
+  async setAdminPassword(id: string, password: string): Promise<void> {
+    await this.exclusive(id, async () => {
+      await this.requireGuest(id);
+      const path = join(this.instanceDir(id), 'admin_password');
+      const tmp = `${path}.tmp-${process.pid}`;
+      await writeFile(tmp, password, { mode: 0o600 });
+      await chmod(tmp, 0o600); // the umask may have taken bits away, never added: be explicit anyway
+      await rename(tmp, path);
+    });
+  }
+
+  /**
+   * Real numbers for the guest's leading process, from /proc: CPU time (utime + stime), resident
+   * memory (VmRSS), uptime (since its start time) and I/O (read_bytes/write_bytes, syscr/syscw).
+   */
+  async diagnostics(id: string): Promise<GuestDiagnostics> {
+    await this.requireGuest(id);
+    const spec = await this.readSpec(id);
+    const power = await this.power(id);
+    const pid = await this.livePid(id);
+    const st = pid !== null ? await readStat(pid) : null;
+    let uptime: number | null = null;
+    let cpuNs: number | null = null;
+    let rssMb: number | null = null;
+    const disk: DiskDiagnostics = {
+      readBytes: null,
+      readRequests: null,
+      writeBytes: null,
+      writeRequests: null,
+      errorsCount: 0,
+    };
+    if (pid !== null && st) {
+      cpuNs = Math.round(((st.utime + st.stime) / CLOCK_TICKS) * 1e9);
+      const up = Number.parseFloat(((await readText('/proc/uptime')) ?? '').split(' ')[0]);
+      if (Number.isFinite(up)) uptime = Math.max(0, Math.floor(up - Number(st.startTime) / CLOCK_TICKS));
+      const rss = /VmRSS:\s+(\d+) kB/.exec((await readText(`/proc/${pid}/status`).catch(() => null)) ?? '');
+      if (rss) rssMb = Math.ceil(Number(rss[1]) / 1024);
+      const io = (await readText(`/proc/${pid}/io`).catch(() => null)) ?? '';
+      const field = (name: string) => {
+        const m = new RegExp(`^${name}: (\\d+)$`, 'm').exec(io);
+        return m ? Number(m[1]) : null;
+      };
+      disk.readBytes = field('read_bytes');
+      disk.writeBytes = field('write_bytes');
+      disk.readRequests = field('syscr');
+      disk.writeRequests = field('syscw');
+    }
+    const state = power === 'missing' ? 'pending' : power;
+    return {
+      state,
+      driver: 'libvirt',
+      hypervisor: 'process',
+      hypervisorOs: process.platform,
+      uptime,
+      configDrive: false,
+      numCpus: spec.vcpus,
+      // One process: its CPU time is reported on the first vCPU.
+      cpuDetails: Array.from({ length: spec.vcpus }, (_, i) => ({
+        id: i,
+        time: i === 0 ? cpuNs : cpuNs === null ? null : 0,
+        utilisation: null,
+      })),
+      diskDetails: [disk],
+      memoryDetails: { maximum: spec.ramMb, used: rssMb },
+    };
+  }
+
+  /**
+   * The guest sees its hot-plugged interfaces in `interfaces.json` of its instance directory (a
+   * process has no NICs to plug), written atomically so a reader never sees half a list.
+   */
+  async attachInterface(id: string, iface: GuestInterface): Promise<void> {
+    await this.exclusive(id, async () => {
+      await this.requireGuest(id);
+      const list = (await this.readInterfaces(id)).filter((i) => i.portId !== iface.portId);
+      await this.writeInterfaces(id, [...list, iface]);
+    });
+  }
+
+  async detachInterface(id: string, portId: string): Promise<void> {
+    await this.exclusive(id, async () => {
+      if (!(await this.hasGuest(id))) return;
+      const list = await this.readInterfaces(id);
+      if (list.some((i) => i.portId === portId))
+        await this.writeInterfaces(
+          id,
+          list.filter((i) => i.portId !== portId),
+        );
+    });
+  }
+
+  async interfaces(id: string): Promise<GuestInterface[]> {
+    await this.requireGuest(id);
+    return this.readInterfaces(id);
+  }
+
   // ---- internals -------------------------------------------------------------------------
+
+  private async readInterfaces(id: string): Promise<GuestInterface[]> {
+    const text = await readText(join(this.instanceDir(id), 'interfaces.json'));
+    return text === null ? [] : (JSON.parse(text) as GuestInterface[]);
+  }
+
+  private async writeInterfaces(id: string, list: GuestInterface[]): Promise<void> {
+    await writeAtomic(join(this.instanceDir(id), 'interfaces.json'), `${JSON.stringify(list, null, 2)}\n`);
+  }
 
   private async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const run = (this.locks.get(id) ?? Promise.resolve()).then(fn);
@@ -251,6 +408,12 @@ export class ProcessDriver implements ComputeDriver {
       await mkdir(dirname(target), { recursive: true });
       await writeFile(target, Buffer.from(f.contents, 'base64'));
     }
+  }
+
+  /** The guest's disk file, read as it is (a snapshot's data is a copy of it). */
+  async snapshot(id: string): Promise<AsyncIterable<Uint8Array>> {
+    await this.requireGuest(id);
+    return createReadStream(join(this.instanceDir(id), 'disk'));
   }
 
   async injectedFiles(id: string): Promise<PersonalityFile[]> {
@@ -382,7 +545,9 @@ export class ProcessDriver implements ComputeDriver {
     // Leftovers of an earlier boot (children that outlived a guest that died on its own) go first:
     // one guest, one set of processes.
     await this.stop(spec.id, 0);
-    const [cmd, args] = spec.command ? ['/bin/sh', ['-c', spec.command]] : [process.execPath, [IDLE_SCRIPT]];
+    const rescue = await this.readRescue(spec.id);
+    const command = rescue ? rescue.command : spec.command;
+    const [cmd, args] = command ? ['/bin/sh', ['-c', command]] : [process.execPath, [IDLE_SCRIPT]];
     const env = {
       // A standard PATH and our STRATUS_* variables only: guests never inherit the agent's environment (database URLs, secrets).
       PATH: DEFAULT_PATH,
@@ -391,7 +556,9 @@ export class ProcessDriver implements ComputeDriver {
       STRATUS_INSTANCE_NAME: String(spec.name ?? '').replace(/\0/g, ''),
       STRATUS_VCPUS: String(spec.vcpus),
       STRATUS_RAM_MB: String(spec.ramMb),
-      STRATUS_DISK: join(dir, 'disk'),
+      STRATUS_DISK: join(dir, rescue ? RESCUE_DISK : 'disk'),
+      // Rescued: the original disk is kept beside the rescue one, as Nova attaches it second.
+      ...(rescue ? { STRATUS_ORIGINAL_DISK: join(dir, 'disk'), STRATUS_RESCUE_IMAGE: rescue.imageId } : {}),
     };
     const log = openSync(join(dir, 'console.log'), 'a');
     let child: ChildProcess;

@@ -19,6 +19,7 @@ import { serverDetails } from './server-details.js';
 import { registerKeypairRoutes } from './keypairs.routes.js';
 import { registerServerMetadataRoutes } from './server-metadata.routes.js';
 import { registerZoneRoutes } from './zones.routes.js';
+import { isLegacyConsoleAction, legacyConsoleAction, registerRemoteConsoleRoutes } from './remote-consoles.routes.js';
 import { invalid, noSuchAction, unknownServiceAction } from '../../domain/errors.js';
 import { novaUsecTime } from '../../domain/clock.js';
 import { baseUrl, callerOf } from '../../http/request.js';
@@ -30,11 +31,21 @@ import { list, scalar, type Query } from '../../http/query.js';
 import { registerQuotaRoutes } from './quotas.routes.js';
 import { registerProxyRoutes } from './proxies.routes.js';
 import { registerAdminReadRoutes } from './hypervisors.routes.js';
+import { registerHostRoutes } from './hosts.routes.js';
 import { registerServerGroupRoutes } from './server-groups.routes.js';
+import { confirmResize, resizeServer, revertResize } from './resize.js';
+import { parseResize } from './resize.schemas.js';
+import { registerMigrationRoutes } from './migrations.routes.js';
+import { serverImageAction } from './server-image-actions.routes.js';
+import { registerInterfaceRoutes } from './interfaces.routes.js';
+import { liveMigrateServer, migrateServer } from './migrate-server.js';
+import { parseLiveMigrate, parseMigrate } from './migrate-server.schemas.js';
+import { registerServerMigrationRoutes } from './migrate-server.routes.js';
 import { serverGroupsOf } from './server-groups.js';
 import { parseGroupHint } from './server-groups.schemas.js';
 import { changeServerSecurityGroup } from './server-security-groups.js';
 import { parseCreateOptions, type CreateOptionsBody } from './server-create.schemas.js';
+import { registerRescueRoutes, rescueAction } from './rescue.routes.js';
 
 /** The v2.1 entry of the version list (`GET /`); `GET /v2.1` adds its describedby link and media types. */
 function versionV21Brief(request: FastifyRequest) {
@@ -351,6 +362,32 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
         reply.code(200);
         return { output };
       }
+      case 'resize':
+        await resizeServer(deps, caller, id, parseResize(value).flavorRef);
+        break;
+      case 'confirmResize':
+        // Nova: confirmResize answers 204, revertResize 202.
+        await confirmResize(deps, caller, id);
+        reply.code(204);
+        return reply.send();
+      case 'revertResize':
+        await revertResize(deps, caller, id);
+        break;
+      case 'migrate':
+        await migrateServer(deps, caller, id, parseMigrate(value, atLeast(request.mv, 56)));
+        break;
+      case 'os-migrateLive':
+        await liveMigrateServer(
+          deps,
+          caller,
+          id,
+          parseLiveMigrate(value, {
+            v25: atLeast(request.mv, 25),
+            v30: atLeast(request.mv, 30),
+            v68: atLeast(request.mv, 68),
+          }),
+        );
+        break;
       case 'os-stop':
       case 'os-start':
       case 'pause':
@@ -366,7 +403,19 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       case 'removeSecurityGroup':
         await changeServerSecurityGroup(deps, caller, id, key, value);
         break;
+      case 'rescue':
+      case 'unrescue':
+      case 'changePassword':
+        return rescueAction(deps, request, reply, id, key, value);
+      case 'rebuild':
+      case 'createImage':
+        return serverImageAction(deps, request, reply, key, value, async (req, row) => {
+          const { ctx, portsOf } = await viewContext(req, caller, [row], { ports: true });
+          return renderServer(ctx, row, portsOf(row), { show: true });
+        });
       default:
+        if (isLegacyConsoleAction(key))
+          return reply.code(200).send(await legacyConsoleAction(deps, request, id, key, value));
         throw noSuchAction(key);
     }
     reply.code(202);
@@ -507,5 +556,11 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerQuotaRoutes(app, deps);
   registerProxyRoutes(app, deps);
   registerAdminReadRoutes(app, deps);
+  registerHostRoutes(app, deps);
   registerServerGroupRoutes(app, deps);
+  registerMigrationRoutes(app, deps);
+  registerRescueRoutes(app, deps);
+  registerRemoteConsoleRoutes(app, deps);
+  registerInterfaceRoutes(app, deps);
+  registerServerMigrationRoutes(app, deps);
 }

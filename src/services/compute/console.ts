@@ -27,6 +27,19 @@ export async function consoleOutput(
   checkAction('getConsoleOutput', serverForCheck(row), caller.isAdmin);
   // Nova parity: a guest on no host, or on a node that is down, "is not ready" (409).
   if (!row.host || !serviceIsUp(deps, svc)) throw serverNotReady(row.id);
+  return askConsoleOutput(deps, { id: row.id, host: row.host }, lines);
+}
+
+/**
+ * Asks the server's compute node for its console log (the caller has checked scope, policy and
+ * that the node is up); the remote console page reads the log through here too.
+ */
+export async function askConsoleOutput(
+  deps: Deps,
+  row: { id: string; host: string },
+  lines: number | undefined,
+): Promise<string> {
+  const spec = LIFECYCLE.getConsoleOutput;
   const task = await deps.transact((tx) =>
     deps.tasks.enqueue(tx, { kind: spec.task!, serverId: row.id, host: row.host!, payload: { lines } }),
   );

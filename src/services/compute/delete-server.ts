@@ -6,6 +6,8 @@ import * as servers from '../../db/repositories/servers.repository.js';
 import * as tasks from '../../db/repositories/tasks.repository.js';
 import { releaseServerPorts } from '../network/ports.js';
 import { leaveServerGroup } from './server-groups.js';
+import { settleMigrationOnDelete } from './migration-on-delete.js';
+import * as svcRepo from '../../db/repositories/services.repository.js';
 import type { TaskRow } from '../../tasks/queue.js';
 import { iso } from '../../domain/clock.js';
 import { planDelete, type DeletePlan } from '../../domain/delete-plan.js';
@@ -13,6 +15,7 @@ import { serverLocked, serverNotFound } from '../../domain/errors.js';
 import type { Executor } from '../../db/executor.js';
 import { LIFECYCLE, tasksSupersededBy } from '../../domain/lifecycle.js';
 import type { VmState } from '../../domain/states.js';
+import { discardImages, imagesObsoletedByDelete } from './server-image-actions.js';
 
 const TERMINATE = LIFECYCLE.delete.task!;
 const SOFT_DELETE = LIFECYCLE.softDelete.task!;
@@ -43,8 +46,12 @@ export async function deleteServer(
   if (!uuid) throw serverNotFound(id);
   const rule = LIFECYCLE[opts.force ? 'forceDelete' : 'delete'].rule;
   let task: TaskRow | undefined;
+  let moveTasks: TaskRow[] = [];
+  let images: string[] = [];
   const outcome = await deps.transact(async (tx): Promise<DeleteOutcome> => {
     task = undefined; // PostgreSQL may run this again after a deadlock
+    moveTasks = [];
+    images = [];
     const found = await servers.getServerAndNodeForUpdate(tx, uuid);
     if (!found) throw serverNotFound(id);
     const row = found.server;
@@ -66,6 +73,19 @@ export async function deleteServer(
       force: opts.force ?? false,
     });
     const now = iso(deps.clock.now());
+    // docs/delete-server.md B11/B12: a resize or move under way is confirmed or abandoned, and the
+    // other node drops its guest of the server.
+    const settle = () =>
+      settleMigrationOnDelete(
+        deps,
+        tx,
+        caller,
+        row,
+        plan.kind !== 'locked' && plan.kind !== 'noop' && plan.confirmResize,
+        async (h) => serviceIsUp(deps, await svcRepo.getComputeService(tx, h)),
+      ).then((t) => {
+        moveTasks = t;
+      });
     switch (plan.kind) {
       case 'locked':
         throw serverLocked(row.id);
@@ -88,12 +108,16 @@ export async function deleteServer(
         return { plan: 'noop', requeued: true };
       }
       case 'while-booting':
+        images = await imagesObsoletedByDelete(tx, row);
         // B3/B4: no host yet: the record goes at once, the queued build is cancelled, no `delete` action.
         await localDelete(deps, tx, row.id, now, 'deleted');
+        await settle();
         return { plan: plan.kind };
       case 'local':
+        images = await imagesObsoletedByDelete(tx, row);
         // B6, B7, B9, B14, B31: the node is down or there is none; the agent reaps the guest when it is back.
         await localDelete(deps, tx, row.id, now, plan.soft ? 'soft-delete' : 'deleted');
+        await settle();
         await recordAction(deps, tx, caller, row.id, 'delete', { finished: true });
         return { plan: plan.kind };
       case 'remote':
@@ -104,7 +128,9 @@ export async function deleteServer(
           ...(plan.kind === 'soft' ? { deleted_at: now } : {}),
         });
         if (!changed) throw serverNotFound(id);
+        images = await imagesObsoletedByDelete(tx, row);
         await tasks.closeTasksForServer(tx, row.id, SUPERSEDED_BY_REMOTE_DELETE);
+        await settle();
         const actionId = await recordAction(deps, tx, caller, row.id, 'delete');
         task = await deps.tasks.enqueue(tx, {
           kind: plan.kind === 'soft' ? SOFT_DELETE : TERMINATE,
@@ -116,7 +142,8 @@ export async function deleteServer(
       }
     }
   });
-  deps.tasks.dispatch([task]);
+  deps.tasks.dispatch([task, ...moveTasks]);
+  await discardImages(deps, images);
   return outcome;
 }
 

@@ -62,7 +62,7 @@ function noHypervisorMatching(pattern: string): DomainError {
 }
 
 /** Every compute node, oldest first, with what its live servers use. */
-async function allHypervisors(deps: Deps, withServers: boolean): Promise<Hypervisor[]> {
+export async function allHypervisors(deps: Deps, withServers: boolean): Promise<Hypervisor[]> {
   const services = await svcRepo.listServices(deps.db, {});
   const computes = services.filter((s) => s.binary === 'nova-compute');
   const live = await usageRepo.liveServersOnHosts(

@@ -304,6 +304,20 @@ function ipPattern(value: string | undefined, field: string): RegExp | undefined
   }
 }
 
+/**
+ * The name filter is a regular expression (Nova: the database's REGEXP / `~`). One that cannot
+ * be compiled is a 400 here, as the ip filters above are; Nova lets the database raise and
+ * answers 500, which is no answer for a client's typo.
+ */
+function nameRegex(value: string | undefined): void {
+  if (value === undefined) return;
+  try {
+    new RegExp(value);
+  } catch {
+    throw invalid('Invalid filter field: name.');
+  }
+}
+
 const SORT_KEYS: Record<string, keyof ServersTable> = {
   created_at: 'created_at',
   updated_at: 'updated_at',
@@ -389,6 +403,7 @@ export async function listServers(deps: Deps, caller: Caller, q: ListQuery) {
     throw invalid(`Invalid input for field/attribute sort_dir. Value: ${q.sortDir}.`);
   const limit = Math.min(q.limit ?? MAX_LIMIT, MAX_LIMIT);
   const ip4 = ipPattern(q.ip, 'ip');
+  nameRegex(q.name);
   const ip6 = ipPattern(q.ip6, 'ip6');
   let marker: servers.ServerRow | undefined;
   if (q.marker !== undefined) {

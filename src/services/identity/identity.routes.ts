@@ -6,6 +6,8 @@ import { callerProjects } from './projects.js';
 import { inspectToken, revokeSubjectToken } from './subject-tokens.js';
 import { baseUrl } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';
+import { registerIdentityAdminRoutes } from './admin.routes.js';
+import { projectView } from './identity.view.js';
 
 const keystoneTime = (s: string) => s.replace(/\.(\d{3})Z$/, '.$1000Z');
 
@@ -164,7 +166,12 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: Deps, tokens:
   });
   r.add('GET', '/identity/v3/auth/projects', async (request) => {
     const projects = await callerProjects(deps, request.caller!);
-    return { projects: projects.map((p) => ({ ...p, enabled: true, links: {} })), links: {} };
+    const v3 = `${baseUrl(request)}/identity/v3`;
+    return {
+      projects: projects.map((p) => projectView(p, v3)),
+      links: { self: `${v3}/auth/projects`, previous: null, next: null },
+    };
   });
   r.finish();
+  registerIdentityAdminRoutes(app, deps, tokens);
 }

@@ -70,10 +70,10 @@ class TokenCache {
     this.epoch++;
     this.map.delete(h);
   }
-  /** Forgets every cached token of a user (its password changed). */
-  forgetUser(userId: string): void {
+  /** Forgets every cached token `which` picks (its user's password changed, its project went away…). */
+  forget(which: (info: TokenInfo) => boolean): void {
     this.epoch++;
-    for (const [h, e] of this.map) if (e.info.userId === userId) this.map.delete(h);
+    for (const [h, e] of this.map) if (which(e.info)) this.map.delete(h);
   }
 }
 
@@ -128,6 +128,7 @@ export class TokenService {
       projectName = project.name;
     }
     const dom = await repo.findDomain(db, { id: u.domain_id });
+    if (dom && !dom.enabled) throw unauthorized(); // Keystone: a user of a disabled domain cannot log in
     const now = clock.now();
     const token = 'stx' + randomBytes(32).toString('base64url');
     const info: TokenInfo = {
@@ -167,9 +168,26 @@ export class TokenService {
    * other API processes sharing the database within CACHE_TTL_MS.
    */
   async changePassword(userId: string, password: string): Promise<void> {
-    this.cache.forgetUser(userId);
-    await repo.setUserPassword(this.deps.db, userId, await hashPassword(password));
-    this.cache.forgetUser(userId); // and again: a validation may have cached the old state meanwhile
+    const hash = await hashPassword(password);
+    await this.invalidating(
+      (i) => i.userId === userId,
+      () => repo.setUserPassword(this.deps.db, userId, hash),
+    );
+  }
+
+  /**
+   * Runs a write that makes the tokens `which` picks stop validating (a user deleted or
+   * disabled, a project deleted or disabled, a role taken away), dropping them from this
+   * process's cache before and after it: a validation may cache the old state meanwhile.
+   * Other API processes sharing the database notice within CACHE_TTL_MS.
+   */
+  async invalidating<T>(which: (info: TokenInfo) => boolean, write: () => Promise<T>): Promise<T> {
+    this.cache.forget(which);
+    try {
+      return await write();
+    } finally {
+      this.cache.forget(which);
+    }
   }
 
   /** The token's owner and scope, or a 401 DomainError for an unknown, revoked or expired token. */
@@ -186,6 +204,10 @@ export class TokenService {
     // Keystone parity: a disabled user's tokens do not validate. (Keystone revokes them when the user
     // is disabled; Stratus has no user API, so the flag is read here, and a cached token lasts CACHE_TTL_MS.)
     if (!row.user_enabled) throw unauthorized();
+    // A user of a disabled domain, or a token whose project was disabled or deleted since, is refused
+    // too (Keystone revokes those tokens when the domain or project changes).
+    if (row.domain_enabled === 0) throw unauthorized();
+    if (row.project_id !== '' && !row.project_enabled) throw unauthorized();
     const extra = JSON.parse(row.roles) as {
       roles: string[];
       userName: string;

@@ -1,6 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../context.js';
-import { createImage, deleteImage, refuseServerSetFields, listImages, showImage, type ImageRow } from './images.js';
+import {
+  createImage,
+  deleteImage,
+  downloadImageData,
+  refuseServerSetFields,
+  listImages,
+  showImage,
+  uploadImageData,
+  type ImageRow,
+} from './images.js';
+import { HttpFault } from '../../http/fault-mapper.js';
+import type { Readable } from 'node:stream';
 import { baseUrl, callerOf } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';
 
@@ -21,7 +32,9 @@ function renderImage(i: ImageRow) {
     min_disk: i.min_disk,
     min_ram: i.min_ram,
     protected: i.protected === 1,
-    checksum: null,
+    checksum: i.checksum ?? null,
+    os_hash_algo: i.os_hash_algo ?? null,
+    os_hash_value: i.os_hash_value ?? null,
     os_hidden: false,
     tags: [],
     created_at: i.created_at.replace(/\.\d{3}Z$/, 'Z'),
@@ -97,6 +110,29 @@ export function registerImageRoutes(app: FastifyInstance, deps: Deps): void {
     await deleteImage(deps, callerOf(request), imageId(request));
     reply.code(204);
     return null;
+  });
+  // Image data (glance/api/v2/image_data.py): upload answers 204, download 200 with the bytes
+  // or 204 for an image without data.
+  r.add('PUT', '/image/v2/images/:id/file', async (request, reply) => {
+    const ct = String(request.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim();
+    if (ct !== 'application/octet-stream')
+      throw new HttpFault(415, 'HTTPUnsupportedMediaType', 'Content-Type must be application/octet-stream');
+    const body = request.body as Readable | undefined;
+    await uploadImageData(deps, callerOf(request), imageId(request), body ?? (async function* () {})());
+    reply.code(204);
+    return null;
+  });
+  r.add('GET', '/image/v2/images/:id/file', async (request, reply) => {
+    const data = await downloadImageData(deps, callerOf(request), imageId(request));
+    if (!data) {
+      reply.code(204);
+      return null;
+    }
+    reply.header('content-type', 'application/octet-stream').header('content-length', data.size);
+    if (data.checksum) reply.header('content-md5', data.checksum);
+    return reply.send(data.stream);
   });
   r.finish();
 }

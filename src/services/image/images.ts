@@ -4,6 +4,7 @@ import * as catalog from '../../db/repositories/catalog.repository.js';
 import {
   DomainError,
   imageExists,
+  imageStatusTransition,
   imageNotFound,
   imageOwnerForbidden,
   imageProtected,
@@ -13,6 +14,7 @@ import {
 } from '../../domain/errors.js';
 import { iso } from '../../domain/clock.js';
 import { imageVisibleTo } from '../../domain/images.js';
+import { openImageFile, removeImageFile, saveImageData } from './image-store.js';
 
 export type ImageRow = NonNullable<Awaited<ReturnType<typeof catalog.getImage>>>;
 
@@ -78,7 +80,6 @@ const READ_ONLY = [
 ];
 const RESERVED = ['location', 'locations', 'deleted', 'deleted_at'];
 
-/** POST /v2/images: a record only (Stratus stores no image data); the image is active at once. */
 /**
  * Glance refuses fields a client may not set before it looks at their values (its request
  * deserializer runs ahead of the schema), so the route calls this before schema validation too.
@@ -89,6 +90,7 @@ export function refuseServerSetFields(b: unknown): void {
   for (const key of RESERVED) if (Object.hasOwn(b, key)) throw reservedProperty(key);
 }
 
+/** POST /v2/images: the record; it stays `queued` until its data is uploaded (Glance). */
 export async function createImage(deps: Deps, caller: Caller, b: Record<string, unknown>): Promise<ImageRow> {
   authorize(deps, caller, 'stratus:image:create', { project_id: caller.projectId });
   refuseServerSetFields(b);
@@ -104,12 +106,13 @@ export async function createImage(deps: Deps, caller: Caller, b: Record<string, 
   await catalog.insertImage(deps.db, {
     id,
     name: String(b.name ?? ''),
-    status: 'active',
+    status: 'queued',
     visibility: String(b.visibility ?? 'shared'),
     owner,
     disk_format: (b.disk_format as string | null) ?? null,
     container_format: (b.container_format as string | null) ?? null,
-    size: 0,
+    // Glance: no data, no size yet.
+    size: null,
     min_disk: Number(b.min_disk ?? 0),
     min_ram: Number(b.min_ram ?? 0),
     protected: b.protected ? 1 : 0,
@@ -128,6 +131,39 @@ export async function deleteImage(deps: Deps, caller: Caller, id: string): Promi
   authorize(deps, caller, 'stratus:image:delete', { project_id: img.owner ?? caller.projectId });
   if (img.protected) throw imageProtected(img.id);
   await catalog.deleteImage(deps.db, img.id);
+  await removeImageFile(deps.config.data, img.id);
+}
+
+/**
+ * PUT /v2/images/{id}/file (glance/api/v2/image_data.py upload): the owner's members or an
+ * admin; only a queued image takes data (409 otherwise, Glance's status-transition message).
+ */
+export async function uploadImageData(
+  deps: Deps,
+  caller: Caller,
+  id: string,
+  data: AsyncIterable<Uint8Array>,
+): Promise<void> {
+  const img = await showImage(deps, caller, id);
+  authorize(deps, caller, 'stratus:image:upload', { project_id: img.owner ?? '' });
+  if (img.status !== 'queued') throw imageStatusTransition(img.status, 'saving');
+  const store = { db: deps.db, clock: deps.clock, dataDir: deps.config.data };
+  if (!(await saveImageData(store, img.id, data))) {
+    const now = await catalog.getImage(deps.db, img.id);
+    if (!now) throw imageNotFound(id);
+    throw imageStatusTransition(now.status, 'saving');
+  }
+}
+
+/**
+ * GET /v2/images/{id}/file: the data of an image the caller sees; null when it has none (a
+ * queued image, or a seeded base image that is a record only): Glance answers 204 then.
+ */
+export async function downloadImageData(deps: Deps, caller: Caller, id: string) {
+  const img = await showImage(deps, caller, id);
+  if (img.status !== 'active') return null;
+  const file = await openImageFile(deps.config.data, img.id);
+  return file && { ...file, checksum: img.checksum ?? null };
 }
 
 /**

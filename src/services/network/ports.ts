@@ -3,7 +3,7 @@ import { authorize, canonicalUuid } from '../access.js';
 import { visibleProject } from './networks.js';
 import type { Executor } from '../../db/executor.js';
 import * as net from '../../db/repositories/network.repository.js';
-import { ipAddressesExhausted, neutronNotFound } from '../../domain/errors.js';
+import { conflict, invalid, ipAddressesExhausted, neutronNotFound } from '../../domain/errors.js';
 import { iso, type Clock } from '../../domain/clock.js';
 import { ensureDefaultGroup, portGroupIds, setPortGroups } from './security-groups.js';
 
@@ -48,6 +48,30 @@ async function allocateFixedIp(
   throw ipAddressesExhausted(networkId);
 }
 
+/**
+ * Claims a requested address of the network's first IPv4 subnet. Nova parity (neutron.py
+ * _create_port_minimal): an address outside the subnet is InvalidInput (400), a taken one
+ * FixedIpAlreadyInUse (409).
+ */
+async function allocateRequestedIp(
+  ex: Executor,
+  networkId: string,
+  portId: string,
+  ip: string,
+): Promise<Array<{ subnet_id: string; ip_address: string }>> {
+  const subnet = (await net.listSubnets(ex, [networkId]))[0];
+  const notValid = () =>
+    invalid(`Invalid input received: Fixed IP ${ip} is not a valid ip address for network ${networkId}.`);
+  if (!subnet || !/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) throw notValid();
+  const [base, bits] = subnet.cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  const offset = ipToInt(ip) - ipToInt(base);
+  if (offset <= 0 || offset >= size - 1) throw notValid();
+  if (ip === subnet.gateway_ip || !(await net.claimAddress(ex, networkId, ip, portId)))
+    throw conflict(`Fixed IP ${ip} is already in use.`, 'FixedIpAlreadyInUse');
+  return [{ subnet_id: subnet.id, ip_address: ip }];
+}
+
 export interface NewPort {
   networkId: string;
   projectId: string;
@@ -58,6 +82,8 @@ export interface NewPort {
   host?: string;
   /** The groups the port carries; undefined: its project's default group (as Neutron). */
   securityGroupIds?: string[];
+  /** A requested address (os-interface `fixed_ips`); without it, the next free one. */
+  fixedIp?: string;
 }
 
 export async function createPort(deps: Deps, ex: Executor, p: NewPort): Promise<PortRow> {
@@ -69,7 +95,11 @@ export async function createPort(deps: Deps, ex: Executor, p: NewPort): Promise<
     project_id: p.projectId,
     name: p.name ?? '',
     mac_address: macFor(id),
-    fixed_ips: JSON.stringify(await allocateFixedIp(ex, p.networkId, id)),
+    fixed_ips: JSON.stringify(
+      p.fixedIp !== undefined
+        ? await allocateRequestedIp(ex, p.networkId, id, p.fixedIp)
+        : await allocateFixedIp(ex, p.networkId, id),
+    ),
     device_id: p.deviceId ?? '',
     device_owner: p.deviceOwner ?? '',
     binding_host_id: p.host ?? '',

@@ -1,0 +1,72 @@
+/**
+ * Resize through the stock OpenStack client (/usr/bin/openstack) against a spawned Stratus (one
+ * node; the demo cloud allows a resize to the same host, as devstack does): resize --wait,
+ * confirm, revert, and a delete in VERIFY_RESIZE (docs/delete-server.md B11). Skipped when
+ * /usr/bin/openstack is absent, except under CI.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BOOT, OPENSTACK_SKIP as skip, TEST_TIMEOUT_MS, useOpenstackCli } from '../../src/testing/openstack-cli.js';
+
+const cli = useOpenstackCli({ name: 'clients-resize' });
+
+async function boot(name: string): Promise<string> {
+  const created = await cli.json('stratus-demo', ['server', 'create', ...BOOT, '--wait', name]);
+  assert.equal(created.status, 'ACTIVE', JSON.stringify(created));
+  return created.id as string;
+}
+const show = (id: string) => cli.json('stratus-demo', ['server', 'show', id]);
+
+/** Polls `server show` until the status is `want` (confirm and revert return before the node is done). */
+async function waitStatus(id: string, want: string): Promise<any> {
+  for (let i = 0; i < 60; i++) {
+    const s = await show(id);
+    if (s.status === want) return s;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.fail(`server ${id} never reached ${want}: ${JSON.stringify(await show(id))}`);
+}
+
+test('openstack server resize --wait, then resize confirm', { skip, timeout: TEST_TIMEOUT_MS }, async () => {
+  const id = await boot('rz-confirm');
+  await cli.ok('stratus-demo', ['server', 'resize', '--flavor', 'm1.small', '--wait', id]);
+  const s = await waitStatus(id, 'VERIFY_RESIZE');
+  assert.match(JSON.stringify(s.flavor), /m1\.small/);
+  await cli.ok('stratus-demo', ['server', 'resize', 'confirm', id]);
+  const done = await waitStatus(id, 'ACTIVE');
+  assert.match(JSON.stringify(done.flavor), /m1\.small/);
+  await cli.ok('stratus-demo', ['server', 'delete', '--wait', id]);
+});
+
+test('openstack server resize revert: back to the old flavor', { skip, timeout: TEST_TIMEOUT_MS }, async () => {
+  const id = await boot('rz-revert');
+  await cli.ok('stratus-demo', ['server', 'resize', '--flavor', 'm1.small', '--wait', id]);
+  await waitStatus(id, 'VERIFY_RESIZE');
+  await cli.ok('stratus-demo', ['server', 'resize', 'revert', id]);
+  const back = await waitStatus(id, 'ACTIVE');
+  assert.match(JSON.stringify(back.flavor), /m1\.tiny/);
+  await cli.ok('stratus-demo', ['server', 'delete', '--wait', id]);
+});
+
+test('openstack server resize to the same flavor: the client reports Nova’s 400', {
+  skip,
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
+  const id = await boot('rz-same');
+  const r = await cli.osc('stratus-demo', ['server', 'resize', '--flavor', 'm1.tiny', id]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /When resizing, instances must change flavor!/);
+  assert.match(r.stderr, /HTTP 400/);
+  await cli.ok('stratus-demo', ['server', 'delete', '--wait', id]);
+});
+
+test('openstack server delete in VERIFY_RESIZE: gone, with its port', { skip, timeout: TEST_TIMEOUT_MS }, async () => {
+  const id = await boot('rz-delete');
+  await cli.ok('stratus-demo', ['server', 'resize', '--flavor', 'm1.small', '--wait', id]);
+  await waitStatus(id, 'VERIFY_RESIZE');
+  await cli.ok('stratus-demo', ['server', 'delete', '--wait', id]);
+  const r = await cli.osc('stratus-demo', ['server', 'show', id, '-f', 'json']);
+  assert.notEqual(r.code, 0, cli.describe(r));
+  const ports = await cli.json<unknown[]>('stratus-demo', ['port', 'list', '--device-id', id]);
+  assert.deepEqual(ports, []);
+});
