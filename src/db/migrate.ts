@@ -17,6 +17,7 @@ import * as m0014 from './migrations/0014_add_image_data_and_shelved_image.js';
 import * as m0015 from './migrations/0015_create_migrations.js';
 import * as m0016 from './migrations/0016_create_server_passwords.js';
 import * as m0017 from './migrations/0017_create_console_auth_tokens.js';
+import * as m0018 from './migrations/0018_create_security_groups.js';
 import * as m0019 from './migrations/0019_create_server_interfaces.js';
 
 /** Migrations are listed here in order (bundled, so no file-system lookup at run time). */
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015_create_migrations': m0015,
   '0016_create_server_passwords': m0016,
   '0017_create_console_auth_tokens': m0017,
+  '0018_create_security_groups': m0018,
   '0019_create_server_interfaces': m0019,
 };
 

@@ -343,6 +343,44 @@ export interface ServerGroupMembersTable {
   host: string | null;
   created_at: string;
 }
+/** A Neutron security group; `tags` is a JSON array of strings. */
+export interface SecurityGroupsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  stateful: number;
+  tags: string;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+/** Each project's `default` group (created on first use). */
+export interface DefaultSecurityGroupsTable {
+  project_id: string;
+  security_group_id: string;
+}
+/** A rule of a group; protocol is a name or a number as given (lower-cased), null for any. */
+export interface SecurityGroupRulesTable {
+  id: string;
+  security_group_id: string;
+  project_id: string;
+  direction: string;
+  ethertype: string;
+  protocol: string | null;
+  port_range_min: number | null;
+  port_range_max: number | null;
+  remote_ip_prefix: string | null;
+  remote_group_id: string | null;
+  description: string;
+  created_at: string;
+  updated_at: string;
+}
+/** A group applied to a port. */
+export interface PortSecurityGroupsTable {
+  port_id: string;
+  security_group_id: string;
+}
 /** Nova's Migration: one move of a server (migration 0015). Flavors are JSON snapshots. */
 export interface MigrationsTable {
   id: Generated<number>;
@@ -405,6 +443,10 @@ export interface Database {
   quota_locks: QuotaLocksTable;
   server_groups: ServerGroupsTable;
   server_group_members: ServerGroupMembersTable;
+  security_groups: SecurityGroupsTable;
+  default_security_groups: DefaultSecurityGroupsTable;
+  security_group_rules: SecurityGroupRulesTable;
+  port_security_groups: PortSecurityGroupsTable;
   migrations: MigrationsTable;
   server_passwords: ServerPasswordsTable;
   console_auth_tokens: ConsoleAuthTokensTable;

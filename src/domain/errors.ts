@@ -477,30 +477,6 @@ export function securityGroupIdNotUuid(): DomainError {
   return new DomainError('invalid', 'Invalid', 'Security group id should be uuid');
 }
 
-/** 404 `Security group <id> does not exist` (Neutron's SecurityGroupNotFound, passed on by Nova). */
-export function securityGroupNotFound(id: string): DomainError {
-  return new DomainError('not-found', 'SecurityGroupNotFound', `Security group ${id} does not exist`, { id });
-}
-
-/** 404 `Security group rule <id> does not exist` (Neutron's SecurityGroupRuleNotFound, passed on by Nova). */
-export function securityGroupRuleNotFound(id: string): DomainError {
-  return new DomainError('not-found', 'SecurityGroupNotFound', `Security group rule ${id} does not exist`, { id });
-}
-
-/** 400 `Insufficient rights for removing default security group.` (Neutron's 409, Nova's Invalid: 400). */
-export function defaultSecurityGroupUndeletable(): DomainError {
-  return new DomainError(
-    'invalid',
-    'SecurityGroupCannotRemoveDefault',
-    'Insufficient rights for removing default security group.',
-  );
-}
-
-/** 403 for a rule on the default group: Stratus stores no security group rules (yet). */
-export function securityGroupRulesUnsupported(): DomainError {
-  return new DomainError('forbidden', 'SecurityGroupRulesUnsupported', 'Security group rules are not supported.');
-}
-
 // ---------------------------------------------------------------------------
 // rescue, changePassword (nova/exception.py)
 // ---------------------------------------------------------------------------

@@ -327,6 +327,13 @@ const STRATUS_RULES: PolicyRule[] = [
   rule('stratus:network:port:create', PROJECT_MEMBER_OR_ADMIN, 'Create a port.'),
   rule('stratus:network:port:update', PROJECT_MEMBER_OR_ADMIN, 'Update a port.'),
   rule('stratus:network:port:delete', PROJECT_MEMBER_OR_ADMIN, 'Delete a port.'),
+  // Neutron's rule names and defaults (neutron/conf/policies/security_group.py).
+  ...['security_group', 'security_group_rule'].flatMap((res) => [
+    rule(`get_${res}`, PROJECT_READER_OR_ADMIN, `Get ${res.replace(/_/g, ' ')}s.`),
+    ...['create', 'update', 'delete'].map((a) =>
+      rule(`${a}_${res}`, PROJECT_MEMBER_OR_ADMIN, `${a[0].toUpperCase()}${a.slice(1)} a ${res.replace(/_/g, ' ')}.`),
+    ),
+  ]),
   // Neutron's own rule name (neutron/conf/policies/quotas.py): another project's quotas.
   rule('get_quota', ADMIN, "Get another project's network quotas."),
 ];

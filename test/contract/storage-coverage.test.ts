@@ -18,6 +18,7 @@ const REPOSITORIES = [
   'migrations',
   'network',
   'quotas',
+  'security-groups',
   'server-groups',
   'server-passwords',
   'servers',

@@ -599,9 +599,11 @@ describe('Neutron quotas', () => {
   test('show, default and details of one own project; another project needs get_quota (admin)', async () => {
     const r = await cloud.request('GET', `/networking/v2.0/quotas/${demo}`, { as: 'reader' });
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body, { quota: unlimited(NEUTRON) });
+    // The security group quotas are enforced, with Neutron's defaults; the others are unlimited.
+    const limits = { ...unlimited(NEUTRON), security_group: 10, security_group_rule: 100 };
+    assert.deepEqual(r.body, { quota: limits });
     const d = await cloud.request('GET', `/networking/v2.0/quotas/${demo}/default`, { as: 'member' });
-    assert.deepEqual(d.body, { quota: unlimited(NEUTRON) });
+    assert.deepEqual(d.body, { quota: limits });
     const s = await boot(cloud, 'member', { networks: 'auto' });
     assert.equal(s.status, 202);
     for (const suffix of ['details.json', 'details']) {

@@ -856,6 +856,8 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { createImage: { name: 'fz', metadata: { a: 'b' } } },
         { restore: null },
         { forceDelete: null },
+        { addSecurityGroup: { name: 'default' } },
+        { removeSecurityGroup: { name: 'default' } },
         { resize: { flavorRef: '2' } },
         { resize: { flavorRef: 3, 'OS-DCF:diskConfig': 'AUTO' } },
         { confirmResize: null },
@@ -910,6 +912,27 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
       return [
         { security_group_rule: { parent_group_id: '6f9b1b8c-0000-4000-8000-000000000000', ip_protocol: 'tcp' } },
         { security_group_rule: {} },
+      ];
+    case 'POST /v2.1/os-security-groups':
+    case 'PUT /v2.1/os-security-groups/:id':
+      return [{ security_group: { name: 'fz-sg', description: 'fz' } }, { security_group: { name: 'default' } }];
+    case 'POST /networking/v2.0/security-groups':
+      return [{ security_group: { name: 'fz-sg', description: 'fz', stateful: true } }, { security_group: {} }];
+    case 'PUT /networking/v2.0/security-groups/:id':
+      return [{ security_group: { name: 'fz-sg2' } }, { security_group: { description: 'x', stateful: false } }];
+    case 'POST /networking/v2.0/security-group-rules':
+      return [
+        {
+          security_group_rule: {
+            security_group_id: '6f9b1b8c-0000-4000-8000-000000000000',
+            direction: 'ingress',
+            protocol: 'tcp',
+            port_range_min: 22,
+            port_range_max: 22,
+            remote_ip_prefix: '0.0.0.0/0',
+          },
+        },
+        { security_group_rule: { direction: 'egress', ethertype: 'IPv6', protocol: 'ipv6-icmp' } },
       ];
     case 'POST /v2.1/os-tenant-networks':
       return [{ network: { label: 'fz', cidr: '10.0.0.0/24' } }];

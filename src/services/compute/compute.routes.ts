@@ -43,6 +43,7 @@ import { parseLiveMigrate, parseMigrate } from './migrate-server.schemas.js';
 import { registerServerMigrationRoutes } from './migrate-server.routes.js';
 import { serverGroupsOf } from './server-groups.js';
 import { parseGroupHint } from './server-groups.schemas.js';
+import { changeServerSecurityGroup } from './server-security-groups.js';
 import { parseCreateOptions, type CreateOptionsBody } from './server-create.schemas.js';
 import { registerRescueRoutes, rescueAction } from './rescue.routes.js';
 
@@ -126,6 +127,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       networkNames: details.networkNames,
       hostStatus: details.hostStatus,
       tagsOf: details.tagsOf,
+      securityGroupsOf: details.securityGroupsOf,
     };
     // 2.71: the show/update views list the server's group.
     if (atLeast(request.mv, 71)) {
@@ -396,6 +398,10 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       case 'shelveOffload':
       case 'unshelve':
         await powerAction(deps, caller, id, key, {});
+        break;
+      case 'addSecurityGroup':
+      case 'removeSecurityGroup':
+        await changeServerSecurityGroup(deps, caller, id, key, value);
         break;
       case 'rescue':
       case 'unrescue':

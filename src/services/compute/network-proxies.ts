@@ -1,9 +1,7 @@
-// The 2.1 network proxies (Nova's tenant_networks.py, floating_ips.py, floating_ip_pools.py,
-// security_groups.py) and /servers/{id}/ips (ips.py). Compute answers them by calling the network
-// service's use cases, as Nova calls Neutron. Stratus has neither floating IPs nor security
-// groups yet: what is served is what is true of it (no floating IP, every project's one
-// `default` group without rules).
-import { createHash } from 'node:crypto';
+// The 2.1 network proxies (Nova's tenant_networks.py, floating_ips.py, floating_ip_pools.py)
+// and /servers/{id}/ips (ips.py); os-security-groups is server-security-groups.ts. Compute answers
+// them by calling the network service's use cases, as Nova calls Neutron. Stratus has no floating
+// IPs yet: what is served is what is true of it (no floating IP).
 import type { Caller, Deps } from '../context.js';
 import { authorize, canonicalUuid } from '../access.js';
 import { findServer } from './access.js';
@@ -11,15 +9,10 @@ import { serverDetails } from './server-details.js';
 import { listNetworks, showNetwork } from '../network/networks.js';
 import {
   DomainError,
-  defaultSecurityGroupUndeletable,
   floatingIpNotFound,
   floatingIpPoolNotFound,
   noMoreFloatingIps,
   notMemberOfNetwork,
-  securityGroupIdNotUuid,
-  securityGroupNotFound,
-  securityGroupRuleNotFound,
-  securityGroupRulesUnsupported,
   tenantNetworkNotFound,
 } from '../../domain/errors.js';
 
@@ -118,71 +111,4 @@ export async function allocateFloatingIp(deps: Deps, caller: Caller, pool: strin
   if (matches.length !== 1) throw floatingIpPoolNotFound();
   // Nova words the message with the pool as the client gave it (none: "available").
   throw noMoreFloatingIps(pool ?? DEFAULT_FLOATING_POOL);
-}
-
-// --- os-security-groups -------------------------------------------------------------------
-
-export interface SecurityGroup {
-  id: string;
-  name: string;
-  description: string;
-  tenant_id: string;
-  rules: never[];
-}
-
-/**
- * Each project's `default` group. Stratus stores no security groups yet, so its id is derived
- * from the project id (a name-based UUID: SHA-1 of a fixed prefix and the project id, version 5
- * bits set), the same on every call and every node.
- */
-export function defaultGroupOf(projectId: string): SecurityGroup {
-  const h = createHash('sha1').update(`stratus-default-security-group:${projectId}`).digest('hex');
-  const variant = ((Number.parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
-  const id = `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-  return { id, name: 'default', description: 'Default security group', tenant_id: projectId, rules: [] };
-}
-
-export async function listSecurityGroups(deps: Deps, caller: Caller): Promise<SecurityGroup[]> {
-  authorize(deps, caller, 'os_compute_api:os-security-groups:get', { project_id: caller.projectId });
-  return [defaultGroupOf(caller.projectId)];
-}
-
-/** security_group_api.validate_id, then Neutron's lookup: only the caller's default group exists. */
-function findGroup(caller: Caller, id: string): SecurityGroup {
-  const uuid = canonicalUuid(id);
-  if (!uuid) throw securityGroupIdNotUuid();
-  const group = defaultGroupOf(caller.projectId);
-  if (group.id !== uuid) throw securityGroupNotFound(id);
-  return group;
-}
-
-export async function showSecurityGroup(deps: Deps, caller: Caller, id: string): Promise<SecurityGroup> {
-  authorize(deps, caller, 'os_compute_api:os-security-groups:show', { project_id: caller.projectId });
-  return findGroup(caller, id);
-}
-
-export async function deleteSecurityGroup(deps: Deps, caller: Caller, id: string): Promise<never> {
-  authorize(deps, caller, 'os_compute_api:os-security-groups:delete', { project_id: caller.projectId });
-  findGroup(caller, id);
-  throw defaultSecurityGroupUndeletable();
-}
-
-/** A rule needs an existing parent group; the default group takes none (Stratus stores no rules). */
-export async function createSecurityGroupRule(deps: Deps, caller: Caller, parentGroupId: string): Promise<never> {
-  authorize(deps, caller, 'os_compute_api:os-security-groups:rule:create', { project_id: caller.projectId });
-  findGroup(caller, parentGroupId);
-  throw securityGroupRulesUnsupported();
-}
-
-export async function deleteSecurityGroupRule(deps: Deps, caller: Caller, id: string): Promise<never> {
-  authorize(deps, caller, 'os_compute_api:os-security-groups:rule:delete', { project_id: caller.projectId });
-  if (!canonicalUuid(id)) throw securityGroupIdNotUuid();
-  throw securityGroupRuleNotFound(id);
-}
-
-/** Every Stratus server is in its project's default group. */
-export async function serverSecurityGroups(deps: Deps, caller: Caller, id: string): Promise<SecurityGroup[]> {
-  const row = await findServer(deps.db, caller, id);
-  authorize(deps, caller, 'os_compute_api:os-security-groups:list', { project_id: row.project_id });
-  return [defaultGroupOf(row.project_id)];
 }

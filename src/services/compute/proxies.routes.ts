@@ -13,22 +13,17 @@ import {
 } from './proxy-images.js';
 import {
   allocateFloatingIp,
-  createSecurityGroupRule,
   deleteFloatingIp,
-  deleteSecurityGroup,
-  deleteSecurityGroupRule,
   listFloatingIpPools,
   listFloatingIps,
-  listSecurityGroups,
   listTenantNetworks,
   serverAddresses,
   serverAddressesOn,
-  serverSecurityGroups,
   showFloatingIp,
-  showSecurityGroup,
   showTenantNetwork,
   type TenantNetwork,
 } from './network-proxies.js';
+import * as sg from './server-security-groups.js';
 import { metaItemBody, metadataBody } from './server-metadata.schemas.js';
 import { GONE_MESSAGE } from './removed.routes.js';
 import { invalid } from '../../domain/errors.js';
@@ -271,18 +266,53 @@ export function registerProxyRoutes(app: FastifyInstance, deps: Deps): void {
     return deleteFloatingIp(deps, callerOf(request), params(request).id);
   });
 
-  // --- os-security-groups (security_groups.py) ---------------------------------------
-  r.add('GET', '/os-security-groups', async (request) => {
+  // --- os-security-groups, os-security-group-rules (security_groups.py) ----------------
+  const sgBase = '/os-security-groups';
+  r.add('GET', sgBase, async (request) => {
     upTo(request, MAX_PROXY);
-    return { security_groups: await listSecurityGroups(deps, callerOf(request)) };
+    const q = request.query as Query;
+    const int = (k: string) => {
+      const v = scalar(q, k);
+      if (v === undefined) return undefined;
+      if (!/^\d+$/.test(v))
+        throw invalid(`Invalid input for query parameters ${k}. Value: ${v}. '${v}' does not match '^[0-9]*$'`);
+      return Number(v);
+    };
+    const all = scalar(q, 'all_tenants');
+    return {
+      security_groups: await sg.listSecurityGroups(deps, callerOf(request), {
+        allTenants: all !== undefined && !['0', 'false', 'f', 'off', 'no', 'n'].includes(all.toLowerCase()),
+        limit: int('limit'),
+        offset: int('offset'),
+      }),
+    };
   });
-  r.add('GET', '/os-security-groups/:id', async (request) => {
+  r.add('POST', sgBase, async (request) => {
     upTo(request, MAX_PROXY);
-    return { security_group: await showSecurityGroup(deps, callerOf(request), params(request).id) };
+    return { security_group: await sg.createSecurityGroup(deps, callerOf(request), request.body) };
   });
-  r.add('DELETE', '/os-security-groups/:id', async (request) => {
+  // DELETE /os-security-groups/ (an empty id) is Nova's 404 (Tempest's
+  // test_delete_security_group_without_passing_id); without the slash, the usual 405.
+  r.add('DELETE', sgBase, async (request) => {
     upTo(request, MAX_PROXY);
-    return deleteSecurityGroup(deps, callerOf(request), params(request).id);
+    if (request.url.split('?')[0].endsWith('/'))
+      throw new HttpFault(404, 'itemNotFound', 'The resource could not be found.');
+    throw new HttpFault(405, 'badMethod', 'The method specified is not allowed for this resource.', {
+      allow: 'GET, HEAD, POST',
+    });
+  });
+  r.add('GET', `${sgBase}/:id`, async (request) => {
+    upTo(request, MAX_PROXY);
+    return { security_group: await sg.showSecurityGroup(deps, callerOf(request), params(request).id) };
+  });
+  r.add('PUT', `${sgBase}/:id`, async (request) => {
+    upTo(request, MAX_PROXY);
+    return { security_group: await sg.updateSecurityGroup(deps, callerOf(request), params(request).id, request.body) };
+  });
+  r.add('DELETE', `${sgBase}/:id`, async (request, reply) => {
+    upTo(request, MAX_PROXY);
+    await sg.deleteSecurityGroup(deps, callerOf(request), params(request).id);
+    return empty(reply, 202);
   });
   r.add('POST', '/os-security-group-rules', async (request) => {
     upTo(request, MAX_PROXY);
@@ -297,15 +327,16 @@ export function registerProxyRoutes(app: FastifyInstance, deps: Deps): void {
       throw invalid(
         `Invalid input for field/attribute security_group_rule. Value: ${JSON.stringify(rule)}. 'parent_group_id' is a required property`,
       );
-    return createSecurityGroupRule(deps, callerOf(request), parent);
+    return { security_group_rule: await sg.createSecurityGroupRule(deps, callerOf(request), b) };
   });
-  r.add('DELETE', '/os-security-group-rules/:id', async (request) => {
+  r.add('DELETE', '/os-security-group-rules/:id', async (request, reply) => {
     upTo(request, MAX_PROXY);
-    return deleteSecurityGroupRule(deps, callerOf(request), params(request).id);
+    await sg.deleteSecurityGroupRule(deps, callerOf(request), params(request).id);
+    return empty(reply, 202);
   });
   // Not a proxy: served at every microversion.
   r.add('GET', '/servers/:id/os-security-groups', async (request) => ({
-    security_groups: await serverSecurityGroups(deps, callerOf(request), params(request).id),
+    security_groups: await sg.serverSecurityGroups(deps, callerOf(request), params(request).id),
   }));
 
   r.finish();

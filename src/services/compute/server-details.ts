@@ -5,6 +5,7 @@ import * as net from '../../db/repositories/network.repository.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import type { PortRow } from '../network/ports.js';
 import { tagsOfServers } from './server-tags.js';
+import { groupNames, groupsOfPorts } from '../network/security-groups.js';
 
 /** What the server views show beside the rows: network names, ports, and each host's status. */
 export interface ServerDetails {
@@ -15,6 +16,8 @@ export interface ServerDetails {
   hostStatus?: (host: string | null) => string;
   /** The tags of a server (empty unless tags were asked for). */
   tagsOf(id: string): string[];
+  /** The names of the groups on a server's ports, one entry per port and group, as Nova lists them. */
+  securityGroupsOf(server: { id: string; project_id: string }): string[];
 }
 
 /**
@@ -52,12 +55,22 @@ export async function serverDetails(
         servers.map((s) => s.id),
       )
     : new Map<string, string[]>();
+  const portGroups = await groupsOfPorts(
+    deps,
+    ports.map((p) => p.id),
+  );
+  const names = await groupNames(deps, [...portGroups.values()].flat());
+  const portsOf: ServerDetails['portsOf'] = (server) =>
+    ports.filter((p) => p.device_id === server.id && p.project_id === server.project_id);
   return {
     networkNames: new Map(nets.map((n) => [n.id, n.name])),
     // Anyone may write any device_id on a port (as in Neutron), but that must not put an address
     // into another project's server: a server's addresses come from its own project's ports.
-    portsOf: (server) => ports.filter((p) => p.device_id === server.id && p.project_id === server.project_id),
+    portsOf,
     hostStatus,
     tagsOf: (id) => tags.get(id) ?? [],
+    // Nova's get_instances_security_groups_bindings: each port's groups, named (or by id).
+    securityGroupsOf: (server) =>
+      portsOf(server).flatMap((p) => (portGroups.get(p.id) ?? []).map((g) => names.get(g) ?? g)),
   };
 }

@@ -240,6 +240,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
             deviceId: id,
             deviceOwner: 'compute:nova',
             createdForServer: true,
+            securityGroupIds: extra.securityGroups,
           });
         }
       }

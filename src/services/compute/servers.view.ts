@@ -19,6 +19,8 @@ export interface ViewContext {
   tagsOf?: (id: string) => string[];
   /** The group of a server, as a list (2.71+). */
   serverGroupsOf?: (id: string) => string[];
+  /** The names of the security groups on the server's ports. */
+  securityGroupsOf?: (server: { id: string; project_id: string }) => string[];
 }
 
 export function serverLinks(ctx: ViewContext, id: string) {
@@ -137,7 +139,8 @@ export function renderServer(
     s['OS-EXT-STS:vm_state'] = row.vm_state;
     s['OS-EXT-STS:power_state'] = row.power_state;
     s['os-extended-volumes:volumes_attached'] = [];
-    if (ports.length) s.security_groups = [{ name: 'default' }];
+    const groups = ctx.securityGroupsOf?.(row) ?? [];
+    if (groups.length) s.security_groups = groups.map((name) => ({ name }));
   }
   if (atLeast(mv, 9)) s.locked = row.locked_by !== null;
   if (atLeast(mv, 73)) s.locked_reason = row.locked_reason;

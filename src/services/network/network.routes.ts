@@ -7,6 +7,8 @@ import { RouteTable } from '../../http/route-table.js';
 import { AVAILABILITY_ZONE_EXTENSION, registerNetworkZoneRoutes } from './availability-zones.routes.js';
 import { list, type Query } from '../../http/query.js';
 import { registerNetworkQuotaRoutes } from './quotas.routes.js';
+import { SECURITY_GROUP_EXTENSION, registerSecurityGroupRoutes } from './security-groups.routes.js';
+import { groupsOfPorts } from './security-groups.js';
 
 const neutronTime = (s: string) => s.replace(/\.\d{3}Z$/, 'Z');
 
@@ -59,7 +61,7 @@ function renderSubnet(s: SubnetRow) {
   };
 }
 
-function renderPort(p: PortRow) {
+function renderPort(p: PortRow, groups: Map<string, string[]>) {
   return {
     id: p.id,
     name: p.name,
@@ -77,7 +79,7 @@ function renderPort(p: PortRow) {
     'binding:vnic_type': 'normal',
     'binding:profile': {},
     'binding:vif_details': {},
-    security_groups: [],
+    security_groups: groups.get(p.id) ?? [],
     allowed_address_pairs: [],
     extra_dhcp_opts: [],
     description: '',
@@ -114,15 +116,17 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
     'GET',
     '/networking/v2.0',
     async (request) => ({
-      resources: ['networks', 'subnets', 'ports'].map((n) => ({
-        name: n.slice(0, -1),
+      resources: ['networks', 'subnets', 'ports', 'security-groups', 'security-group-rules'].map((n) => ({
+        name: n.slice(0, -1).replace(/-/g, '_'),
         collection: n,
         links: [{ href: `${baseUrl(request)}/networking/v2.0/${n}`, rel: 'self' }],
       })),
     }),
     { public: true },
   );
-  r.add('GET', '/networking/v2.0/extensions', async () => ({ extensions: [AVAILABILITY_ZONE_EXTENSION] }));
+  r.add('GET', '/networking/v2.0/extensions', async () => ({
+    extensions: [AVAILABILITY_ZONE_EXTENSION, SECURITY_GROUP_EXTENSION],
+  }));
 
   // Neutron: every filter is a list of accepted values (`?id=a&id=b` is either), so these
   // routes read their query with `listQuery: 'all'`.
@@ -173,13 +177,18 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
         name: list(f, 'name'),
         macAddress: list(f, 'mac_address'),
       });
-      return { ports: ports.map(renderPort) };
+      const groups = await groupsOfPorts(
+        deps,
+        ports.map((p) => p.id),
+      );
+      return { ports: ports.map((p) => renderPort(p, groups)) };
     },
     filters,
   );
   const portId = (request: FastifyRequest) => (request.params as { id: string }).id;
+  const withGroups = async (p: PortRow) => renderPort(p, await groupsOfPorts(deps, [p.id]));
   r.add('GET', '/networking/v2.0/ports/:id', async (request) => ({
-    port: renderPort(await showPort(deps, callerOf(request), portId(request))),
+    port: await withGroups(await showPort(deps, callerOf(request), portId(request))),
   }));
   r.add(
     'POST',
@@ -187,7 +196,7 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
     async (request, reply) => {
       const port = await requestPort(deps, callerOf(request), (request.body as { port: PortRequest }).port);
       reply.code(201);
-      return { port: renderPort(port) };
+      return { port: await withGroups(port) };
     },
     {
       schema: {
@@ -219,7 +228,7 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
     '/networking/v2.0/ports/:id',
     async (request) => {
       const changes = (request.body as { port: Record<string, unknown> }).port;
-      return { port: renderPort(await updatePort(deps, callerOf(request), portId(request), changes)) };
+      return { port: await withGroups(await updatePort(deps, callerOf(request), portId(request), changes)) };
     },
     {
       schema: {
@@ -227,7 +236,13 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
           type: 'object',
           required: ['port'],
           additionalProperties: false,
-          properties: { port: { type: 'object', additionalProperties: false, properties: portFields } },
+          properties: {
+            port: {
+              type: 'object',
+              additionalProperties: false,
+              properties: { ...portFields, security_groups: { type: ['array', 'null'] } },
+            },
+          },
         },
       },
     },
@@ -240,4 +255,5 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
   r.finish();
   registerNetworkZoneRoutes(app);
   registerNetworkQuotaRoutes(app, deps);
+  registerSecurityGroupRoutes(app, deps);
 }

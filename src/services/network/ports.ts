@@ -5,6 +5,7 @@ import type { Executor } from '../../db/executor.js';
 import * as net from '../../db/repositories/network.repository.js';
 import { conflict, invalid, ipAddressesExhausted, neutronNotFound } from '../../domain/errors.js';
 import { iso, type Clock } from '../../domain/clock.js';
+import { ensureDefaultGroup, portGroupIds, setPortGroups } from './security-groups.js';
 
 export type PortRow = net.PortRow;
 
@@ -79,6 +80,8 @@ export interface NewPort {
   deviceOwner?: string;
   createdForServer: boolean;
   host?: string;
+  /** The groups the port carries; undefined: its project's default group (as Neutron). */
+  securityGroupIds?: string[];
   /** A requested address (os-interface `fixed_ips`); without it, the next free one. */
   fixedIp?: string;
 }
@@ -107,6 +110,7 @@ export async function createPort(deps: Deps, ex: Executor, p: NewPort): Promise<
     updated_at: now,
   };
   await net.insertPort(ex, row);
+  await setPortGroups(ex, id, p.securityGroupIds ?? [await ensureDefaultGroup(deps, ex, p.projectId)]);
   return row;
 }
 
@@ -157,6 +161,7 @@ export interface PortRequest {
   device_id?: string;
   device_owner?: string;
   project_id?: string;
+  security_groups?: unknown;
 }
 
 /** POST /ports: an admin may create a port for another project; the network must be the caller's or shared. */
@@ -167,7 +172,9 @@ export async function requestPort(deps: Deps, caller: Caller, body: PortRequest)
   const n = nid ? await net.getNetwork(deps.db, nid) : undefined;
   if (!n || (!caller.isAdmin && n.project_id !== caller.projectId && !n.shared))
     throw neutronNotFound('Network', body.network_id);
+  const securityGroupIds = await portGroupIds(deps, deps.db, caller, projectId, body.security_groups);
   return createPort(deps, deps.db, {
+    securityGroupIds,
     networkId: n.id,
     projectId,
     name: body.name,
@@ -183,6 +190,7 @@ export interface PortChanges {
   device_owner?: unknown;
   admin_state_up?: unknown;
   'binding:host_id'?: unknown;
+  security_groups?: unknown;
 }
 
 export async function updatePort(deps: Deps, caller: Caller, id: string, changes: PortChanges): Promise<PortRow> {
@@ -195,6 +203,12 @@ export async function updatePort(deps: Deps, caller: Caller, id: string, changes
   if (typeof changes.admin_state_up === 'boolean') set.admin_state_up = changes.admin_state_up ? 1 : 0;
   if (typeof changes['binding:host_id'] === 'string') set.binding_host_id = changes['binding:host_id'];
   await net.updatePort(deps.db, p.id, set);
+  if (changes.security_groups !== undefined)
+    await setPortGroups(
+      deps.db,
+      p.id,
+      await portGroupIds(deps, deps.db, caller, p.project_id, changes.security_groups ?? null),
+    );
   return (await net.getPort(deps.db, p.id))!;
 }
 

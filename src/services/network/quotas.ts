@@ -1,6 +1,7 @@
 import type { Caller, Deps } from '../context.js';
 import { authorize } from '../access.js';
 import * as repo from '../../db/repositories/quotas.repository.js';
+import { SECURITY_GROUP_QUOTA, SECURITY_GROUP_RULE_QUOTA, securityGroupUsage } from './security-groups.js';
 
 /** Neutron's quota resources (core, l3, securitygroup and rbac extensions). */
 export const NETWORK_QUOTA_RESOURCES = [
@@ -16,10 +17,12 @@ export const NETWORK_QUOTA_RESOURCES = [
 export type NetworkQuotaResource = (typeof NETWORK_QUOTA_RESOURCES)[number];
 
 /**
- * Network quotas are not enforced yet, so every limit is -1 (unlimited): showing Neutron's
- * defaults (100 networks, 500 ports…) would promise refusals that never come.
+ * Only the security group quotas are enforced (Neutron's defaults, 10 groups and 100 rules);
+ * the others are -1 (unlimited): showing Neutron's defaults (100 networks, 500 ports…) would
+ * promise refusals that never come.
  */
-const limitOf = (_r: NetworkQuotaResource) => -1;
+const limitOf = (r: NetworkQuotaResource) =>
+  r === 'security_group' ? SECURITY_GROUP_QUOTA : r === 'security_group_rule' ? SECURITY_GROUP_RULE_QUOTA : -1;
 
 /** Neutron's quotasv2 show: one's own project needs no rule, another project needs `get_quota` (admin). */
 function authorizeProject(deps: Deps, caller: Caller, projectId: string): void {
@@ -39,7 +42,10 @@ export const showNetworkQuotaDefault = showNetworkQuota;
 /** quota_details: {used, limit, reserved} per resource; Stratus has only networks, subnets and ports to count. */
 export async function showNetworkQuotaDetails(deps: Deps, caller: Caller, projectId: string) {
   authorizeProject(deps, caller, projectId);
-  const used: Record<string, number> = await repo.networkUsage(deps.db, projectId);
+  const used: Record<string, number> = {
+    ...(await repo.networkUsage(deps.db, projectId)),
+    ...(await securityGroupUsage(deps, projectId)),
+  };
   return Object.fromEntries(
     NETWORK_QUOTA_RESOURCES.map((r) => [r, { used: used[r] ?? 0, limit: limitOf(r), reserved: 0 }]),
   ) as Record<NetworkQuotaResource, { used: number; limit: number; reserved: number }>;
