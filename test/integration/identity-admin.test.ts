@@ -430,6 +430,18 @@ for (const target of databaseTargets()) {
         assertError(await login('ci-alice', 'pw1', 'ci-team'), 401, `User ${uid} has no access to project ${proj}.`);
         assert.equal((await ks('PUT', path)).status, 204);
       });
+      test('deleting a role ends the tokens that carry it (found in review: they kept validating)', async () => {
+        const role = (await ks('POST', '/roles', { body: { role: { name: 'ci-doomed' } } })).body.role.id as string;
+        assert.equal((await ks('PUT', `/projects/${proj}/users/${uid}/roles/${role}`)).status, 204);
+        const t = (await login('ci-alice', 'pw1', 'ci-team')).headers.get('x-subject-token')!;
+        assert.equal(await valid(t), true);
+        assert.equal((await ks('DELETE', `/roles/${role}`)).status, 204);
+        assert.equal(await valid(t), false);
+        // The user still holds member there: a new login works and does not carry the role.
+        const again = await login('ci-alice', 'pw1', 'ci-team');
+        assert.equal(again.status, 201);
+        assert.ok(!JSON.stringify(again.body.token.roles).includes('ci-doomed'));
+      });
       test('a disabled or deleted project ends the tokens scoped to it', async () => {
         const t = (await login('ci-alice', 'pw1', 'ci-team')).headers.get('x-subject-token')!;
         assert.equal((await ks('PATCH', `/projects/${proj}`, { body: { project: { enabled: false } } })).status, 200);

@@ -518,6 +518,20 @@ describe('failed logins are throttled per user and source address', () => {
     );
   });
 
+  test('self-service password change (POST /users/{id}/password) shares the lockout with logins', async () => {
+    // Review finding: guesses of the original password through this path were unlimited.
+    const ok = await login({ name: 'alt_demo' }, 'secret', '127.0.0.9');
+    const id = ok.body.token.user.id as string;
+    const change = (original: string) =>
+      cloud.request('POST', `/identity/v3/users/${id}/password`, {
+        body: { user: { original_password: original, password: 'n3w-secret' } },
+      });
+    for (let i = 0; i < 3; i++) assert.equal((await change('wrong')).status, 401);
+    // Locked now: the right original password is refused too, and so is a login from there.
+    assert.equal((await change('secret')).status, 401);
+    assert.equal((await login({ id }, 'secret', '127.0.0.1')).status, 401);
+  });
+
   test('a burst of guesses runs no more checks than the limit, then the pair is locked', async () => {
     const burst = await Promise.all(Array.from({ length: 8 }, () => login({ name: 'admin' }, 'wrong', '127.0.0.6')));
     assert.deepEqual(

@@ -242,6 +242,7 @@ export function registerIdentityAdminRoutes(app: FastifyInstance, deps: Deps, to
         (request.params as P).user_id,
         u.original_password as string,
         u.password as string,
+        request.ip,
       );
       return noContent(reply);
     },

@@ -39,14 +39,23 @@ export async function createRole(deps: Deps, caller: Caller, name: string): Prom
   return { id, name };
 }
 
-/** Deleting a role takes it from everyone; the tokens carrying it stop validating (all, for simplicity). */
+/**
+ * Deleting a role takes it from everyone, and the tokens that carry it stop validating: each
+ * holder's tokens on the project they held it on are revoked in the same transaction (tokens
+ * keep their roles, so clearing the cache alone would leave them valid; found in review).
+ */
 export async function deleteRole(deps: Deps, tokens: TokenService, caller: Caller, id: string): Promise<void> {
   const r = await repo.findRole(deps.db, { id });
   if (!r) throw roleNotFound(id);
   await authorizeIdentity(deps, caller, 'identity:delete_role', { 'target.role.id': r.id });
   const n = await tokens.invalidating(
     (i) => i.roles.includes(r.name),
-    () => deps.transact((tx) => repo.deleteRole(tx, id)),
+    () =>
+      deps.transact(async (tx) => {
+        for (const a of await repo.listAssignments(tx, { roleId: id }))
+          await repo.revokeProjectTokensOf(tx, a.user_id, a.project_id);
+        return repo.deleteRole(tx, id);
+      }),
   );
   if (n === 0) throw roleNotFound(id);
 }

@@ -147,8 +147,8 @@ export async function changeOwnPassword(
   userId: string,
   original: string,
   password: string,
+  source: string,
 ): Promise<void> {
-  const u = await repo.findUser(deps.db, { id: userId });
-  if (!(await checkCredentials(u, original))) throw unauthorized();
-  await tokens.changePassword(u!.id, password);
+  if (!(await tokens.verifyPassword(userId, original, source))) throw unauthorized();
+  await tokens.changePassword(userId, password);
 }
