@@ -287,6 +287,38 @@ describe('resize on one node (allow_resize_to_same_host)', () => {
     }
   });
 
+  test('quota: a revert of a downsize must fit again (Nova checks the upsize back; found in review)', async () => {
+    const made = await cloud.request('POST', '/v2.1/flavors', {
+      as: 'admin',
+      body: { flavor: { name: 'rv-small', id: 'rv-small', ram: 512, vcpus: 1, disk: 40 } },
+    });
+    assert.equal(made.status, 200, made.text);
+    const id = await cloud.createServer('member', { flavorRef: '3' });
+    const project = cloud.projects.member;
+    assert.equal((await action(cloud, id, { resize: { flavorRef: 'rv-small' } })).status, 202);
+    await settle(cloud);
+    assert.deepEqual(await vmTask(cloud, id), ['VERIFY_RESIZE', 'resized', null]);
+    const used = (await cloud.request('GET', `/v2.1/os-quota-sets/${project}/detail`, { as: 'admin' })).body.quota_set
+      .cores.in_use as number;
+    await cloud.request('PUT', `/v2.1/os-quota-sets/${project}`, { as: 'admin', body: { quota_set: { cores: used } } });
+    try {
+      const res = await action(cloud, id, { revertResize: null });
+      assert.deepEqual(
+        [res.status, res.body],
+        [
+          403,
+          fault('forbidden', 403, `Quota exceeded for cores: Requested 1, but already used ${used} of ${used} cores`),
+        ],
+      );
+      assert.deepEqual(await vmTask(cloud, id), ['VERIFY_RESIZE', 'resized', null]);
+    } finally {
+      await cloud.request('DELETE', `/v2.1/os-quota-sets/${project}`, { as: 'admin' });
+    }
+    assert.equal((await action(cloud, id, { revertResize: null })).status, 202);
+    await settle(cloud);
+    assert.deepEqual(await vmTask(cloud, id), ['ACTIVE', 'active', null]);
+  });
+
   test('B11 delete in VERIFY_RESIZE: confirmed first (confirmResize action), the guest gone, no open migration', async () => {
     const id = await cloud.createServer();
     await action(cloud, id, { resize: { flavorRef: '2' } });

@@ -88,11 +88,7 @@ export async function resizeServer(deps: Deps, caller: Caller, id: string, flavo
   if (!dest) throw invalid('No valid host was found. No valid host found for resize');
   const now = iso(deps.clock.now());
   const task = await deps.transact(async (tx) => {
-    // Nova's _check_quota_for_upsize: only what grows counts (the server already holds the old flavor).
-    const dCores = next.vcpus - (current.vcpus ?? 0);
-    const dRam = next.ram - (current.ram ?? 0);
-    if (dCores > 0) await checkQuota(deps, tx, row.project_id, 'cores', dCores);
-    if (dRam > 0) await checkQuota(deps, tx, row.project_id, 'ram', dRam);
+    await checkUpsizeQuota(deps, tx, row.project_id, current, next);
     await claimTask(tx, row, spec.setsTaskState!, 'resize', !caller.isAdmin, now);
     const mig = await migrations.insertMigration(tx, {
       uuid: deps.ids.uuid(),
@@ -179,6 +175,8 @@ export async function revertResize(deps: Deps, caller: Caller, id: string): Prom
   if (!mig) throw notResized();
   const now = iso(deps.clock.now());
   const task = await deps.transact(async (tx) => {
+    // Nova's revert_resize checks _check_quota_for_upsize too: going back to the old flavor may grow.
+    await checkUpsizeQuota(deps, tx, row.project_id, JSON.parse(row.flavor), JSON.parse(mig.old_flavor));
     await claimTask(tx, row, spec.setsTaskState!, spec.novaAction, !caller.isAdmin, now);
     if (!(await migrations.casMigrationStatus(tx, mig.id, ['finished'], 'reverting', now))) throw notResized();
     const actionId = await recordAction(deps, tx, caller, row.id, spec.novaAction);
@@ -190,4 +188,18 @@ export async function revertResize(deps: Deps, caller: Caller, id: string): Prom
     });
   });
   deps.tasks.dispatch([task]);
+}
+
+/** Nova's _check_quota_for_upsize: only what grows counts (the server already holds `from`). */
+async function checkUpsizeQuota(
+  deps: Deps,
+  tx: Executor,
+  projectId: string,
+  from: { vcpus?: number; ram?: number },
+  to: { vcpus?: number; ram?: number },
+): Promise<void> {
+  const dCores = (to.vcpus ?? 0) - (from.vcpus ?? 0);
+  const dRam = (to.ram ?? 0) - (from.ram ?? 0);
+  if (dCores > 0) await checkQuota(deps, tx, projectId, 'cores', dCores);
+  if (dRam > 0) await checkQuota(deps, tx, projectId, 'ram', dRam);
 }
