@@ -188,8 +188,12 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
         // Nova: a failed rebuild leaves the server in ERROR with its fault.
         (tx, err) => recordFault(tx, row.id, state, err, { vm_state: 'error', task_state: null }),
       );
-      // Deleted while rebuilding: no guest may survive the delete (the terminate may have run already).
-      if (superseded) await driver.destroy(row.id);
+      // Deleted while rebuilding: no guest may survive the delete (the terminate may have run
+      // already). Only then: a reset of the state meanwhile leaves the guest alone (review).
+      if (superseded) {
+        const now3 = await servers.getServer(deps.db, row.id, { readDeleted: true });
+        if (!now3 || now3.deleted !== 0 || now3.task_state === 'deleting') await driver.destroy(row.id);
+      }
       return finished;
     },
 

@@ -98,6 +98,9 @@ export async function showConsoleToken(deps: Deps, caller: Caller, token: string
   // Nova's ConsoleAuthToken.validate: an expired token is no token at all.
   if (!row || Date.parse(row.expires_at) <= deps.clock.now().getTime())
     throw new DomainError('not-found', 'ConsoleTokenNotFound', 'Token not found');
+  // Nova deletes an instance's console tokens with it: a deleted server's token is no token (review).
+  if (!(await servers.getServer(deps.db, row.server_id)))
+    throw new DomainError('not-found', 'ConsoleTokenNotFound', 'Token not found');
   return { instance_uuid: row.server_id, host: row.host, port: row.port, internal_access_path: null };
 }
 
