@@ -1,4 +1,5 @@
 import { schemaInvalid } from '../../domain/identity-errors.js';
+import { pyRepr } from '../python-repr.js';
 
 /**
  * Keystone's request-body validation (keystone/common/validation): Draft 4 JSON Schema, the
@@ -18,22 +19,6 @@ export interface Schema {
   minLength?: number;
   maxLength?: number;
   pattern?: string;
-}
-
-/** Python's repr() of a JSON value, as jsonschema prints the value it refused. */
-export function pyRepr(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') {
-    const q = v.includes("'") && !v.includes('"') ? '"' : "'";
-    return q + v.replace(/\\/g, '\\\\').replace(new RegExp(q, 'g'), `\\${q}`).replace(/\n/g, '\\n') + q;
-  }
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  return `{${Object.entries(v as Record<string, unknown>)
-    .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
-    .join(', ')}}`;
 }
 
 const typeOf = (v: unknown): string =>
