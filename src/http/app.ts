@@ -191,6 +191,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         throw e;
       }
       setVersionHeaders(reply, echo);
+      // Nova's router has no route for a path with a trailing slash (`/images/`: an empty id), so
+      // any method on one is 404 (Tempest's blank-id tests); the version document `/v2.1/` stays.
+      const path = url.split('?')[0];
+      if (path.endsWith('/') && path !== '/v2.1/')
+        throw new HttpFault(404, 'itemNotFound', 'The resource could not be found.');
       const params = request.params as { project_id?: string };
       if (params && params.project_id !== undefined) {
         if (!PROJECT_ID_RE.test(params.project_id))

@@ -1750,6 +1750,8 @@ for (const target of databaseTargets()) {
               break;
             case 'trailing':
               path += '/';
+              // Nova: a compute path with a trailing slash is 404 whatever the method (no 405).
+              if (path.startsWith('/v2.1/')) clean = false;
               break;
             case 'double':
               path = '/' + path;

@@ -59,13 +59,31 @@ function versionV21Brief(request: FastifyRequest) {
   };
 }
 
-function versionV21(request: FastifyRequest) {
-  const brief = versionV21Brief(request);
+/** The legacy v2.0 entry Nova still lists as SUPPORTED. */
+function versionV20Brief(request: FastifyRequest) {
+  return {
+    id: 'v2.0',
+    status: 'SUPPORTED',
+    version: '',
+    min_version: '',
+    updated: '2011-01-21T11:33:21Z',
+    links: [{ rel: 'self', href: `${baseUrl(request)}/v2/` }],
+  };
+}
+
+/** A version's own document: its list entry plus the describedby link and media types. */
+function withDetails(brief: ReturnType<typeof versionV21Brief>, mediaVersion: string) {
   return {
     ...brief,
     links: [...brief.links, { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' }],
-    'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2.1' }],
+    'media-types': [
+      { base: 'application/json', type: `application/vnd.openstack.compute+json;version=${mediaVersion}` },
+    ],
   };
+}
+
+function versionV21(request: FastifyRequest) {
+  return withDetails(versionV21Brief(request), '2.1');
 }
 
 /** Prefix of links as the client addressed us (with the project id when the URL had one). */
@@ -88,21 +106,16 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     'GET',
     '/',
     async (request) => ({
-      versions: [
-        {
-          id: 'v2.0',
-          status: 'SUPPORTED',
-          version: '',
-          min_version: '',
-          updated: '2011-01-21T11:33:21Z',
-          links: [{ rel: 'self', href: `${baseUrl(request)}/v2/` }],
-        },
-        versionV21Brief(request),
-      ],
+      versions: [versionV20Brief(request), versionV21Brief(request)],
     }),
     { public: true },
   );
   root.add('GET', '/v2.1', async (request) => ({ version: versionV21(request) }), { public: true });
+  // The v2.0 entry's self link must lead to its document too (Tempest's test_get_version_details
+  // follows every link); Stratus serves the API itself under /v2.1 only.
+  root.add('GET', '/v2', async (request) => ({ version: withDetails(versionV20Brief(request), '2') }), {
+    public: true,
+  });
   root.finish();
 
   const r = new RouteTable(app, ['/v2.1', '/v2.1/:project_id']);

@@ -291,16 +291,6 @@ export function registerProxyRoutes(app: FastifyInstance, deps: Deps): void {
     upTo(request, MAX_PROXY);
     return { security_group: await sg.createSecurityGroup(deps, callerOf(request), request.body) };
   });
-  // DELETE /os-security-groups/ (an empty id) is Nova's 404 (Tempest's
-  // test_delete_security_group_without_passing_id); without the slash, the usual 405.
-  r.add('DELETE', sgBase, async (request) => {
-    upTo(request, MAX_PROXY);
-    if (request.url.split('?')[0].endsWith('/'))
-      throw new HttpFault(404, 'itemNotFound', 'The resource could not be found.');
-    throw new HttpFault(405, 'badMethod', 'The method specified is not allowed for this resource.', {
-      allow: 'GET, HEAD, POST',
-    });
-  });
   r.add('GET', `${sgBase}/:id`, async (request) => {
     upTo(request, MAX_PROXY);
     return { security_group: await sg.showSecurityGroup(deps, callerOf(request), params(request).id) };

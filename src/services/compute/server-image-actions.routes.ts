@@ -184,6 +184,8 @@ export async function serverImageAction(
   if (key === 'rebuild') {
     const res = await rebuildServer(deps, caller, id, parseRebuild(request.mv, value));
     const server = rebuildView(request.mv, await view(request, res.row));
+    // servers.py _action_rebuild: from 2.57 the body carries the server's user_data (at 2.75 too).
+    if (atLeast(request.mv, 57)) server.user_data = res.row.user_data ?? null;
     if (deps.config.enableInstancePassword !== 0) server.adminPass = res.adminPass;
     reply.code(202);
     return { server };
