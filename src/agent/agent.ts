@@ -14,6 +14,7 @@ import * as servers from '../db/repositories/servers.repository.js';
 import type { Executor } from '../db/executor.js';
 import type { AgentDeps } from './agent-deps.js';
 import { adoptGuests } from './guests.js';
+import { destroyEvacuatedGuests } from './evacuated-guests.js';
 import { InjectedFaults } from './injected-faults.js';
 import { PeriodicJobs } from './periodic-jobs.js';
 import { makeTaskHandlers, type TaskHandler } from './task-handlers.js';
@@ -93,6 +94,12 @@ export class ComputeAgent implements TaskReceiver {
     });
     // A restarted node takes back the tasks its previous incarnation held (Nova's _init_instance), without waiting for leases to expire.
     await tasksRepo.requeueLeasedOnHost(this.deps.db, this.host, now);
+    // Nova's init_host: guests of servers evacuated while this node was down go first.
+    try {
+      await destroyEvacuatedGuests(this.deps, this.driver, this.host);
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message, host: this.host }, 'could not destroy evacuated guests');
+    }
     if (this.driver.adopt) await adoptGuests(this.deps.db, this.driver, this.host);
     this.running = true;
     this.heartbeatTimer = setInterval(() => {

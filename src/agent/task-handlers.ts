@@ -22,6 +22,7 @@ import { discardImage, saveImageData } from '../services/image/image-store.js';
 import { insertSnapshotImage } from '../services/compute/server-image-actions.js';
 import { makeInterfaceHandlers } from './interface-handlers.js';
 import { makeLiveMigrationHandlers } from './live-migration-handlers.js';
+import { makeEvacuateHandlers } from './evacuate-handlers.js';
 
 type ServerRow = servers.ServerRow;
 
@@ -415,5 +416,6 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
     // rescue, unrescue, changePassword, diagnostics: src/agent/rescue-handlers.ts
     ...makeRescueHandlers(ctx),
     ...makeInterfaceHandlers(ctx),
+    ...makeEvacuateHandlers(ctx),
   };
 }

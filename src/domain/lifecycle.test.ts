@@ -362,6 +362,7 @@ describe('lifecycle table', () => {
       'live_migration',
       'pre_live_migration',
       'post_live_migration',
+      'evacuate',
     ];
     assert.deepEqual(tasksSupersededBy('remote').sort(), [...all].sort());
     assert.deepEqual(tasksSupersededBy('local').sort(), [...all, 'terminate'].sort());

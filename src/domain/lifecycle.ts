@@ -52,7 +52,9 @@ export type TaskKind =
   // destination, then _post_live_migration on the source)
   | 'live_migration'
   | 'pre_live_migration'
-  | 'post_live_migration';
+  | 'post_live_migration'
+  // evacuate (manager.py rebuild_instance with recreate=True, on the destination)
+  | 'evacuate';
 
 export type ServerAction =
   | 'create'
@@ -87,6 +89,7 @@ export type ServerAction =
   | 'liveMigrate'
   | 'preLiveMigration'
   | 'postLiveMigration'
+  | 'evacuate'
   | 'lock'
   | 'unlock'
   | 'resetState'
@@ -618,6 +621,21 @@ export const LIFECYCLE: Readonly<Record<ServerAction, ActionLifecycle>> = deepFr
     task: 'post_live_migration',
     runsWhile: ['migrating'],
     completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_post_live_migration' },
+    supersededByDelete: 'any',
+  },
+  // API.evacuate: @check_instance_state(vm_state=[ACTIVE, STOPPED, ERROR], task_state=None), no
+  // lock check (an admin action); the destination rebuilds the server (rebuild_instance with
+  // recreate=True): REBUILDING -> REBUILD_BLOCK_DEVICE_MAPPING -> REBUILD_SPAWNING -> ACTIVE
+  // (STOPPED again for a stopped server, and always from 2.95: the agent reads that from the task).
+  evacuate: {
+    novaAction: 'evacuate',
+    requestKey: 'evacuate',
+    rule: 'os_compute_api:os-evacuate',
+    check: check({ vmStates: ['active', 'stopped', 'error'], lock: false }),
+    setsTaskState: 'rebuilding',
+    task: 'evacuate',
+    runsWhile: ['rebuilding', 'rebuild_block_device_mapping', 'rebuild_spawning'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_rebuild_instance' },
     supersededByDelete: 'any',
   },
   // API.lock / unlock: no lock or state decorators (who may unlock is policy); the API does it all.

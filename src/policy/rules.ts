@@ -203,6 +203,9 @@ const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-migrations:index:all_projects', ADMIN, 'List migrations of all projects.'),
   rule('os_compute_api:os-migrations:index:host', ADMIN, 'List migrations with host information.'),
 
+  // nova/policies/evacuate.py
+  rule('os_compute_api:os-evacuate', ADMIN, 'Evacuate a server from a failed host to a new host.'),
+
   // nova/policies/migrate_server.py, nova/policies/servers_migrations.py (2025.1: the project
   // manager may move its servers; naming the destination stays admin-only)
   rule('os_compute_api:os-migrate-server:migrate', 'rule:project_manager_or_admin', 'Cold migrate a server.'),

@@ -171,4 +171,22 @@ storageSuite('migrations storage', (s) => {
     assert.deepEqual([...(await migrations.movingServerIds(db, 'hm-2', [a, b, c, d]))].sort(), [a, d].sort());
     assert.deepEqual([...(await migrations.movingServerIds(db, 'hm-1', []))], []);
   });
+
+  test('evacuationsFromHost: evacuations from that source in accepted, pre-migrating or done', async () => {
+    const db = s.database.db;
+    const ev = (n: number, over: Partial<migrations.NewMigration>) =>
+      migrations.insertMigration(db, row(0x78, n, { migration_type: 'evacuation', source_compute: 'he-1', ...over }));
+    const a = await ev(1, { status: 'accepted' });
+    const b = await ev(2, { status: 'pre-migrating' });
+    const c = await ev(3, { status: 'done' });
+    await ev(4, { status: 'completed' });
+    await ev(5, { status: 'failed' });
+    await ev(6, { status: 'done', source_compute: 'he-2' });
+    await migrations.insertMigration(db, row(0x78, 7, { status: 'finished', source_compute: 'he-1' }));
+    assert.deepEqual(
+      (await migrations.evacuationsFromHost(db, 'he-1')).map((m) => m.id),
+      [a.id, b.id, c.id],
+    );
+    assert.deepEqual(await migrations.evacuationsFromHost(db, 'he-9'), []);
+  });
 });

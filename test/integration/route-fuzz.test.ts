@@ -870,6 +870,8 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { migrate: { host: 'compute-test' } },
         { 'os-migrateLive': { host: null, block_migration: 'auto' } },
         { 'os-migrateLive': { host: null, block_migration: false, disk_over_commit: false } },
+        { evacuate: { onSharedStorage: false } },
+        { evacuate: { host: 'compute-test', adminPass: 'x' } },
         { noSuchAction: null },
         { lock: null, unlock: null },
         { 'os-getVNCConsole': { type: 'novnc' } },

@@ -5,8 +5,9 @@ import type { MigrationsTable } from '../schema.js';
 export type MigrationRow = Selectable<MigrationsTable>;
 export type NewMigration = Omit<Insertable<MigrationsTable>, 'id'>;
 
-/** Statuses in which a migration is still under way (Nova's MigrationList in-progress filter, minus 'accepted' that Stratus never writes; 'queued' starts a live migration). */
+/** Statuses in which a migration is still under way (Nova's MigrationList in-progress filter; 'accepted' starts an evacuation, 'queued' a live migration). */
 export const IN_PROGRESS_STATUSES = [
+  'accepted',
   'pre-migrating',
   'migrating',
   'post-migrating',
@@ -167,4 +168,20 @@ export async function movingServerIds(ex: Executor, host: string, ids: string[])
 export async function getMigrationByUuid(ex: Executor, uuid: string): Promise<MigrationRow | undefined> {
   const r = await ex.selectFrom('migrations').selectAll().where('uuid', '=', uuid).executeTakeFirst();
   return r ? normalise(r) : undefined;
+}
+
+/** The statuses of an evacuation whose source may still hold the guest (Nova's _destroy_evacuated_instances filter). */
+export const EVACUATION_LEFTOVER_STATUSES = ['accepted', 'pre-migrating', 'done'] as const;
+
+/** Evacuations away from `host` it has not cleaned up after yet, deleted servers' included (oldest first). */
+export async function evacuationsFromHost(ex: Executor, host: string): Promise<MigrationRow[]> {
+  const rows = await ex
+    .selectFrom('migrations')
+    .selectAll()
+    .where('source_compute', '=', host)
+    .where('migration_type', '=', 'evacuation')
+    .where('status', 'in', [...EVACUATION_LEFTOVER_STATUSES])
+    .orderBy('id')
+    .execute();
+  return rows.map(normalise);
 }

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { evacuateServer } from './evacuate.js';
+import { parseEvacuate } from './evacuate.schemas.js';
 import type { Caller, Deps } from '../context.js';
 import { canonicalUuid } from '../access.js';
 import { createServer, listServers, showServer, updateServer, MAX_LIMIT, type RequestedNetworks } from './servers.js';
@@ -401,6 +403,20 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
           }),
         );
         break;
+      case 'evacuate': {
+        const mv = request.mv;
+        const req = parseEvacuate(value, {
+          v14: atLeast(mv, 14),
+          v29: atLeast(mv, 29),
+          v68: atLeast(mv, 68),
+          v95: atLeast(mv, 95),
+        });
+        const password = await evacuateServer(deps, caller, id, req);
+        // evacuate.py: 200 (not 202, for compatibility); the password only before 2.14.
+        reply.code(200);
+        if (!atLeast(mv, 14) && deps.config.enableInstancePassword !== 0) return { adminPass: password };
+        return reply.send();
+      }
       case 'os-stop':
       case 'os-start':
       case 'pause':

@@ -66,6 +66,7 @@ export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics:
                     'diagnostics',
                     'attach_interface',
                     'detach_interface',
+                    'evacuate',
                     'lease',
                   ],
                 },
