@@ -41,9 +41,7 @@ export function makeBackupHandlers(ctx: Context): Record<'backup', Handler> {
   const rotate = async (row: ServerRow, p: BackupPayload) => {
     const mine = (await catalog.listImages(deps.db, row.project_id)).filter((img) => {
       const props = JSON.parse(img.properties) as Record<string, unknown>;
-      return (
-        props.instance_uuid === row.id && props.image_type === 'backup' && props.backup_type === p.backupType
-      );
+      return props.instance_uuid === row.id && props.image_type === 'backup' && props.backup_type === p.backupType;
     });
     // Newest first; the backup just made counts as the newest (a clock that did not move ties).
     const ordered = [...mine.filter((i) => i.id === p.imageId), ...mine.filter((i) => i.id !== p.imageId)];

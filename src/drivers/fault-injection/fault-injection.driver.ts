@@ -1,6 +1,13 @@
 import type { Clock } from '../../domain/clock.js';
-import type { ComputeDriver, GuestDiagnostics, GuestInterface, GuestPower, GuestSpec,
-  SpawnOptions, RescueSpec } from '../driver.js';
+import type {
+  ComputeDriver,
+  GuestDiagnostics,
+  GuestInterface,
+  GuestPower,
+  GuestSpec,
+  SpawnOptions,
+  RescueSpec,
+} from '../driver.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A fault injected through the control API, as the decorator needs it. */

@@ -59,7 +59,13 @@ export async function createServerBackup(
       kind: spec.task!,
       serverId: row.id,
       host: row.host!,
-      payload: { actionId, requestId: caller.requestId, imageId, backupType: input.backupType, rotation: input.rotation },
+      payload: {
+        actionId,
+        requestId: caller.requestId,
+        imageId,
+        backupType: input.backupType,
+        rotation: input.rotation,
+      },
     });
   });
   deps.tasks.dispatch([task]);
