@@ -65,12 +65,17 @@ export function makeBackupHandlers(ctx: Context): Record<'backup', Handler> {
         async () => {
           let state = row.task_state as TaskState;
           if (state === 'image_backup') {
-            if (!(await step(row.id, 'image_backup', 'image_pending_upload'))) return void (superseded = true);
+            if (!(await step(row.id, 'image_backup', 'image_pending_upload'))) {
+              superseded = true;
+              return;
+            }
             state = 'image_pending_upload';
           }
           const data = await ctx.driverFor('backup').snapshot(row.id);
-          if (state === 'image_pending_upload' && !(await step(row.id, 'image_pending_upload', 'image_uploading')))
-            return void (superseded = true);
+          if (state === 'image_pending_upload' && !(await step(row.id, 'image_pending_upload', 'image_uploading'))) {
+            superseded = true;
+            return;
+          }
           await saveImageData(store, p.imageId, data);
           return async (tx) => {
             superseded = !(await servers.casUpdateServer(tx, row.id, 'image_uploading', {

@@ -4,6 +4,8 @@
 // manager._rotate_backups); on SQLite and PostgreSQL (migration 0021's columns).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TestCloud, UUID_RE, type Persona } from '../../src/testing/kit.js';
 import { databaseTargets } from '../../src/testing/databases.js';
 import { ManualClock } from '../../src/domain/clock.js';
@@ -429,5 +431,38 @@ describe('shelved_offload_time > 0', () => {
     await cloud.stack.agents[0].periodic();
     await cloud.drain();
     assert.equal(await state(), 'SHELVED');
+  });
+});
+
+describe('unshelve on the process driver', () => {
+  let pc: TestCloud;
+  before(async () => {
+    pc = await TestCloud.start({ driver: 'process' });
+    const f = await pc.request('POST', '/v2.1/flavors', {
+      as: 'admin',
+      body: { flavor: { name: 'tiny0', ram: 64, vcpus: 1, disk: 0, id: 'tiny0' } },
+    });
+    assert.equal(f.status, 200, f.text);
+  });
+  after(async () => {
+    await pc?.close();
+  });
+  test('an offloaded server boots from its <name>-shelved snapshot: the guest disk is the data it wrote', async () => {
+    const id = await pc.createServer('member', { name: 'pshelf', flavorRef: 'tiny0', networks: 'none' });
+    const disk = join(pc.stack.deps.config.data, pc.stack.agents[0].host, 'instances', id, 'disk');
+    writeFileSync(disk, 'what the guest wrote before the shelve\n');
+    const act = (body: unknown) => pc.request('POST', `/v2.1/servers/${id}/action`, { as: 'member', body });
+    assert.equal((await act({ shelve: null })).status, 202);
+    await pc.drain();
+    assert.equal((await pc.server(id)).body.server.status, 'SHELVED_OFFLOADED');
+    assert.equal(existsSync(disk), false, 'offload removed the instance directory');
+    assert.equal((await act({ unshelve: null })).status, 202);
+    await pc.drain();
+    assert.equal((await pc.server(id)).body.server.status, 'ACTIVE');
+    assert.equal(readFileSync(disk, 'utf8'), 'what the guest wrote before the shelve\n');
+    const left = (await pc.request('GET', '/image/v2/images?name=pshelf-shelved', { as: 'admin' })).body.images;
+    assert.deepEqual(left, [], 'the snapshot image is deleted once the server runs');
+    await pc.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' });
+    await pc.drain();
   });
 });
