@@ -308,6 +308,16 @@ for (const target of databaseTargets()) {
         [made[2], made[3]].sort(),
       );
       assert.equal(left.filter((b) => b.backup_type === 'weekly').length, 1, 'another type is not rotated');
+      // Glance v2 filters on extra properties and sorts by created_at (Tempest's test_create_backup lists so).
+      const listed = await cloud.request(
+        'GET',
+        `/image/v2/images?image_type=backup&backup_type=daily&instance_uuid=${id}&status=active&sort_key=created_at&sort_dir=asc`,
+        { as: 'member' },
+      );
+      assert.deepEqual(
+        listed.body.images.map((i: { id: string }) => i.id),
+        [made[2], made[3]],
+      );
     });
 
     test('createBackup errors: schema 400s, 403 reader, 404 other project, 409 wrong state, 401', async () => {
