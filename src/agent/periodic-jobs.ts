@@ -5,6 +5,7 @@ import * as tasksRepo from '../db/repositories/tasks.repository.js';
 import { releaseServerPorts } from '../services/network/ports.js';
 import { removeMember } from '../db/repositories/server-groups.repository.js';
 import * as migrations from '../db/repositories/migrations.repository.js';
+import * as shelve from '../db/repositories/shelve.repository.js';
 import { iso } from '../domain/clock.js';
 import type { AgentDeps } from './agent-deps.js';
 
@@ -32,6 +33,7 @@ export class PeriodicJobs {
     });
     await this.job('reclaim soft deletes', () => this.reclaimSoftDeleted());
     await this.job('confirm resizes', () => this.confirmResizes());
+    await this.job('offload shelved', () => this.offloadShelved());
     await this.job('power-state sync', async () => {
       const synced = await this.syncPowerStates();
       if (synced > 0) this.metrics?.powerSynced.inc({ host: this.host }, synced);
@@ -99,6 +101,37 @@ export class PeriodicJobs {
       });
       this.deps.tasks.dispatch([task]);
       this.deps.log.info({ server: mig.server_id, migration: mig.id }, 'automatically confirmed a resize');
+    }
+  }
+
+  /**
+   * Nova's _poll_shelved_instances: with shelved_offload_time N > 0, a SHELVED server whose
+   * shelve finished more than N seconds ago is offloaded by this node (task_state
+   * shelving_offloading, compare-and-set on "no task": an unshelve or a delete that got there
+   * first wins), as shelveOffload would. 0 offloads at once in the shelve itself, -1 never.
+   */
+  async offloadShelved(): Promise<void> {
+    const after = this.deps.config.shelvedOffloadTime;
+    if (after <= 0) return;
+    const before = iso(new Date(this.deps.clock.now().getTime() - after * 1000));
+    for (const row of await shelve.shelvedServersToOffload(this.deps.db, this.host, before)) {
+      const task = await this.deps.transact(async (tx) => {
+        if (
+          !(await servers.casUpdateServer(tx, row.id, null, {
+            task_state: 'shelving_offloading',
+            updated_at: this.now(),
+          }))
+        )
+          return undefined;
+        return this.deps.tasks.enqueue(tx, {
+          kind: 'shelve_offload',
+          serverId: row.id,
+          host: this.host,
+          payload: {},
+        });
+      });
+      this.deps.tasks.dispatch([task]);
+      if (task) this.deps.log.info({ server: row.id, host: this.host }, 'offloading a shelved server');
     }
   }
 

@@ -18,9 +18,11 @@ import { guestSpec } from './guests.js';
 import { runAsInstanceEvent, type Writer } from './instance-event.js';
 import { makeMigrationHandlers } from './migration-handlers.js';
 import { makeRescueHandlers } from './rescue-handlers.js';
-import { discardImage, saveImageData } from '../services/image/image-store.js';
+import { discardImage, openImageFile, saveImageData } from '../services/image/image-store.js';
 import { insertSnapshotImage } from '../services/compute/server-image-actions.js';
 import { makeInterfaceHandlers } from './interface-handlers.js';
+import { makeBackupHandlers } from './backup-handlers.js';
+import { zoneOfHost } from '../services/compute/zones.js';
 import { makeLiveMigrationHandlers } from './live-migration-handlers.js';
 import { makeEvacuateHandlers } from './evacuate-handlers.js';
 
@@ -266,6 +268,8 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
               vm_state: completion!.vmState,
               task_state: offloadNow ? 'shelving_offloading' : null,
               power_state: completion!.powerState,
+              // Nova's system_metadata shelved_at: _poll_shelved_instances offloads from it.
+              shelved_at: now(),
               updated_at: now(),
             }),
           );
@@ -369,8 +373,14 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
         row,
         async () => {
           const driver = ctx.driverFor('spawn');
-          if ((await driver.power(row.id)) === 'missing') await driver.spawn(spec);
-          else await driver.powerOn(row.id);
+          if ((await driver.power(row.id)) === 'missing') {
+            // Offloaded: the guest boots from the shelved snapshot's data (Nova's unshelve_instance
+            // spawns from shelved_image_id), a fresh disk only when that image has no data.
+            const data = row.shelved_image_id ? await openImageFile(deps.config.data, row.shelved_image_id) : null;
+            await driver.spawn(spec, data ? { disk: data.stream } : undefined);
+          } else await driver.powerOn(row.id);
+          // The server is in the zone of the node it now runs on (Nova: instance.availability_zone).
+          const zone = await zoneOfHost(deps.db, host);
           return async (tx) => {
             await finishState(tx, row.id, 'unshelving', {
               vm_state: completion!.vmState,
@@ -378,6 +388,8 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
               power_state: completion!.powerState,
               host,
               shelved_image_id: null,
+              shelved_at: null,
+              ...(zone ? { availability_zone: zone } : {}),
             });
             await bindServerPorts(deps, tx, row.id, host);
             // Nova's unshelve deletes the shelved snapshot once the server runs again.
@@ -417,5 +429,6 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
     ...makeRescueHandlers(ctx),
     ...makeInterfaceHandlers(ctx),
     ...makeEvacuateHandlers(ctx),
+    ...makeBackupHandlers(ctx),
   };
 }

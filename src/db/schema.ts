@@ -165,6 +165,10 @@ export interface ServersTable {
   trusted_image_certificates: ColumnType<string | null, string | null | undefined, string | null>;
   /** The snapshot image a shelve made (Nova's system_metadata shelved_image_id; migration 0014). */
   shelved_image_id?: string | null;
+  /** When the shelve finished (Nova's system_metadata shelved_at; migration 0021). */
+  shelved_at?: string | null;
+  /** The zone the server is pinned to (Nova's RequestSpec.availability_zone; migration 0021). */
+  pinned_availability_zone?: string | null;
   fault: string | null;
   created_at: string;
   updated_at: string;

@@ -358,6 +358,7 @@ describe('lifecycle table', () => {
       'rebuild',
       'snapshot',
       'attach_interface',
+      'backup',
       'detach_interface',
       'live_migration',
       'pre_live_migration',

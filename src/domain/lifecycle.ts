@@ -46,6 +46,7 @@ export type TaskKind =
   | 'diagnostics'
   | 'rebuild'
   | 'snapshot'
+  | 'backup'
   | 'attach_interface'
   | 'detach_interface'
   // live migration (manager.py live_migration on the source, pre_live_migration on the
@@ -75,6 +76,7 @@ export type ServerAction =
   | 'unshelve'
   | 'rebuild'
   | 'createImage'
+  | 'createBackup'
   | 'getConsoleOutput'
   | 'resize'
   | 'finishResize'
@@ -436,6 +438,19 @@ export const LIFECYCLE: Readonly<Record<ServerAction, ActionLifecycle>> = deepFr
     task: 'snapshot',
     runsWhile: ['image_snapshot', 'image_pending_upload', 'image_uploading'],
     completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_snapshot_instance' },
+    supersededByDelete: 'any',
+  },
+  // API.backup: the same states as snapshot, no lock check (Nova: "lock is intended to prevent
+  // accidental change/delete"); the manager's backup_instance snapshots, then _rotate_backups.
+  createBackup: {
+    novaAction: 'createBackup',
+    requestKey: 'createBackup',
+    rule: 'os_compute_api:os-create-backup',
+    check: check({ vmStates: ['active', 'stopped', 'paused', 'suspended'], lock: false }),
+    setsTaskState: 'image_backup',
+    task: 'backup',
+    runsWhile: ['image_backup', 'image_pending_upload', 'image_uploading'],
+    completion: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_backup_instance' },
     supersededByDelete: 'any',
   },
   // os-getConsoleOutput: a question to the node, in any state that has a guest; its host and

@@ -12,6 +12,11 @@ export interface GuestSpec {
   personality?: PersonalityFile[];
 }
 
+/** How a spawn builds the guest's disk: from a snapshot's data (unshelve of an offloaded server), else fresh. */
+export interface SpawnOptions {
+  disk?: AsyncIterable<Uint8Array>;
+}
+
 export interface PersonalityFile {
   path: string;
   /** base64 */
@@ -34,7 +39,7 @@ export type GuestPower = 'running' | 'paused' | 'suspended' | 'shutdown' | 'miss
  */
 export interface ComputeDriver {
   readonly name: string;
-  spawn(guest: GuestSpec): Promise<void>;
+  spawn(guest: GuestSpec, opts?: SpawnOptions): Promise<void>;
   destroy(id: string): Promise<void>;
   powerOff(id: string): Promise<void>;
   powerOn(id: string): Promise<void>;

@@ -123,6 +123,14 @@ const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-shelve:shelve', PROJECT_MEMBER_OR_ADMIN, 'Shelve a server.'),
   rule('os_compute_api:os-shelve:unshelve', PROJECT_MEMBER_OR_ADMIN, 'Unshelve (restore) a shelved server.'),
   rule('os_compute_api:os-shelve:shelve_offload', ADMIN, 'Shelf-offload (remove) a server.'),
+  rule(
+    'os_compute_api:os-shelve:unshelve_to_host',
+    ADMIN,
+    'Unshelve (restore) shelve offloaded server to a specific host',
+  ),
+
+  // nova/policies/create_backup.py
+  rule('os_compute_api:os-create-backup', PROJECT_MEMBER_OR_ADMIN, 'Create a back up of a server.'),
 
   // nova/policies/extended_server_attributes.py
   rule('os_compute_api:os-extended-server-attributes', ADMIN, 'Return OS-EXT-SRV-ATTR extended server attributes.'),

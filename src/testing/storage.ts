@@ -113,6 +113,8 @@ export function serverRow(id: string, over: Partial<NewServer> = {}): NewServer 
     config_drive: '',
     trusted_image_certificates: null,
     shelved_image_id: null,
+    shelved_at: null,
+    pinned_availability_zone: null,
     fault: null,
     created_at: T(0),
     updated_at: T(0),

@@ -22,6 +22,7 @@ const REPOSITORIES = [
   'server-groups',
   'server-passwords',
   'servers',
+  'shelve',
   'services',
   'tasks',
   'usage',

@@ -50,6 +50,8 @@ storageSuite('servers storage', (s) => {
       config_drive: 'True',
       trusted_image_certificates: '["cert-1"]',
       shelved_image_id: uuid(1, 9),
+      shelved_at: T(5),
+      pinned_availability_zone: 'az1',
     });
     await servers.insertServer(db, row);
     assert.deepEqual({ ...(await servers.getServer(db, uuid(1, 1))) }, row);

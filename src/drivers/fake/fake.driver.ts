@@ -6,6 +6,7 @@ import type {
   GuestSpec,
   PersonalityFile,
   RescueSpec,
+  SpawnOptions,
 } from '../driver.js';
 
 /** An in-memory hypervisor: guests are map entries. Fast, deterministic, for tests and demos. */
@@ -17,6 +18,8 @@ export class FakeDriver implements ComputeDriver {
   >();
   /** How many times destroy removed a guest (tests assert "destroyed once"). */
   destroyedCount = new Map<string, number>();
+  /** The disks of guests spawned from a snapshot's data (others have none: their snapshot is a line of text). */
+  private disks = new Map<string, Buffer>();
   /** Each guest's console: a boot log that grows as a real one does (clients tail it). */
   private consoles = new Map<string, string[]>();
 
@@ -36,16 +39,23 @@ export class FakeDriver implements ComputeDriver {
     );
   }
 
-  async spawn(guest: GuestSpec): Promise<void> {
+  async spawn(guest: GuestSpec, opts?: SpawnOptions): Promise<void> {
     // As the process driver: a guest that is not running boots from the spec it is given (a resize records its new flavor).
     const g = this.guests.get(guest.id);
     if (!g || g.power === 'shutdown') {
+      // A new guest from a snapshot keeps the snapshot's bytes as its disk (a later snapshot returns them).
+      if (!g && opts?.disk) {
+        const chunks: Uint8Array[] = [];
+        for await (const c of opts.disk) chunks.push(c);
+        this.disks.set(guest.id, Buffer.concat(chunks));
+      }
       this.guests.set(guest.id, { spec: guest, power: 'running' });
       this.boot(guest);
     }
   }
   async destroy(id: string): Promise<void> {
     this.consoles.delete(id);
+    this.disks.delete(id);
     if (this.guests.delete(id)) this.destroyedCount.set(id, (this.destroyedCount.get(id) ?? 0) + 1);
   }
   private set(id: string, power: GuestPower): void {
@@ -105,7 +115,7 @@ export class FakeDriver implements ComputeDriver {
   async snapshot(id: string): Promise<AsyncIterable<Uint8Array>> {
     const g = this.guests.get(id);
     if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
-    const data = Buffer.from(`fake disk of ${g.spec.id} from image ${g.spec.imageId}\n`);
+    const data = this.disks.get(id) ?? Buffer.from(`fake disk of ${g.spec.id} from image ${g.spec.imageId}\n`);
     return (async function* () {
       yield data;
     })();

@@ -1,5 +1,13 @@
 import type { Clock } from '../../domain/clock.js';
-import type { ComputeDriver, GuestDiagnostics, GuestInterface, GuestPower, GuestSpec, RescueSpec } from '../driver.js';
+import type {
+  ComputeDriver,
+  GuestDiagnostics,
+  GuestInterface,
+  GuestPower,
+  GuestSpec,
+  SpawnOptions,
+  RescueSpec,
+} from '../driver.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A fault injected through the control API, as the decorator needs it. */
@@ -81,9 +89,9 @@ export class FaultInjectingDriver implements ComputeDriver {
     }
   }
 
-  async spawn(guest: GuestSpec): Promise<void> {
+  async spawn(guest: GuestSpec, opts?: SpawnOptions): Promise<void> {
     await this.inject(guest.id);
-    return this.inner.spawn(guest);
+    return this.inner.spawn(guest, opts);
   }
   async destroy(id: string): Promise<void> {
     await this.inject(id);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, openSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, openSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { chmod, type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import type {
   GuestSpec,
   PersonalityFile,
   RescueSpec,
+  SpawnOptions,
 } from '../driver.js';
 
 export interface ProcessDriverOptions {
@@ -133,12 +135,18 @@ export class ProcessDriver implements ComputeDriver {
     return join(this.dataDir, 'instances', id);
   }
 
-  async spawn(guest: GuestSpec): Promise<void> {
+  async spawn(guest: GuestSpec, opts?: SpawnOptions): Promise<void> {
     const dir = this.instanceDir(guest.id);
     await this.exclusive(guest.id, async () => {
       if ((await this.livePid(guest.id)) !== null) return; // already running: nothing to do
       await mkdir(dir, { recursive: true });
       await writeAtomic(join(dir, 'spec.json'), JSON.stringify(guest, null, 2) + '\n');
+      // From a snapshot (unshelve): the disk is a copy of its data (then grown to the flavor), as
+      // libvirt's driver boots the shelved image; written aside and renamed, so a crash leaves none.
+      if (opts?.disk && !existsSync(join(dir, 'disk'))) {
+        await pipeline(opts.disk, createWriteStream(join(dir, 'disk.part')));
+        await rename(join(dir, 'disk.part'), join(dir, 'disk'));
+      }
       await this.makeDisk(join(dir, 'disk'), guest.diskGb);
       await this.injectFiles(dir, guest.personality ?? []);
       await this.start(guest);

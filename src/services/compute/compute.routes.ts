@@ -39,6 +39,7 @@ import { confirmResize, resizeServer, revertResize } from './resize.js';
 import { parseResize } from './resize.schemas.js';
 import { registerMigrationRoutes } from './migrations.routes.js';
 import { serverImageAction } from './server-image-actions.routes.js';
+import { createBackupAction, unshelveAction } from './unshelve-backup.routes.js';
 import { registerInterfaceRoutes } from './interfaces.routes.js';
 import { liveMigrateServer, migrateServer } from './migrate-server.js';
 import { parseLiveMigrate, parseMigrate } from './migrate-server.schemas.js';
@@ -425,9 +426,13 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       case 'resume':
       case 'shelve':
       case 'shelveOffload':
-      case 'unshelve':
         await powerAction(deps, caller, id, key, {});
         break;
+      case 'unshelve':
+        await unshelveAction(deps, request, id, value);
+        break;
+      case 'createBackup':
+        return createBackupAction(deps, request, reply, id, value);
       case 'addSecurityGroup':
       case 'removeSecurityGroup':
         await changeServerSecurityGroup(deps, caller, id, key, value);

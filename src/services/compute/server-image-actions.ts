@@ -201,7 +201,8 @@ export async function imagesObsoletedByDelete(ex: Executor, row: servers.ServerR
   const ids: string[] = [];
   if (row.shelved_image_id) ids.push(row.shelved_image_id);
   for (const t of await tasks.openTasksForServer(ex, row.id)) {
-    if (t.kind !== LIFECYCLE.createImage.task || t.state !== 'queued') continue;
+    const imageTask = t.kind === LIFECYCLE.createImage.task || t.kind === LIFECYCLE.createBackup.task;
+    if (!imageTask || t.state !== 'queued') continue;
     const imageId = (JSON.parse(t.payload) as { imageId?: string }).imageId;
     if (imageId) ids.push(imageId);
   }

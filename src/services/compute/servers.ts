@@ -211,6 +211,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
         access_ipv4: input.options?.accessIPv4 ?? input.accessIPv4 ?? '',
         access_ipv6: input.options?.accessIPv6 ?? input.accessIPv6 ?? '',
         availability_zone: zone,
+        pinned_availability_zone: where.zone ?? null,
         user_data: input.userData ?? null,
         requested_networks: JSON.stringify(plan),
         fault: host

@@ -150,7 +150,7 @@ export function renderServer(
     s.trusted_image_certificates = row.trusted_image_certificates ? JSON.parse(row.trusted_image_certificates) : null;
   if (atLeast(mv, 16) && all && ctx.showHostStatus && ctx.hostStatus) s.host_status = ctx.hostStatus(row.host);
   if (atLeast(mv, 71) && opts.show) s.server_groups = ctx.serverGroupsOf?.(row.id) ?? [];
-  if (atLeast(mv, 96)) s.pinned_availability_zone = null;
+  if (atLeast(mv, 96)) s.pinned_availability_zone = row.pinned_availability_zone ?? null;
   if (row.fault && (status === 'ERROR' || status === 'DELETED')) {
     const f = JSON.parse(row.fault) as { code: number; message: string; details: string; created: string };
     const fault: Record<string, unknown> = { code: f.code, created: novaTime(f.created), message: f.message };

@@ -86,6 +86,8 @@ export function registerImageRoutes(app: FastifyInstance, deps: Deps): void {
       status: q.status,
       visibility: q.visibility,
       id: q.id,
+      properties: propertyFilters(q),
+      sortDir: q.sort_key === 'created_at' && q.sort_dir === 'asc' ? 'asc' : undefined,
     });
     return { images: images.map(renderImage), schema: '/v2/schemas/images', first: '/v2/images' };
   });
@@ -135,4 +137,35 @@ export function registerImageRoutes(app: FastifyInstance, deps: Deps): void {
     return reply.send(data.stream);
   });
   r.finish();
+}
+
+/** Glance's list parameters; any other query key filters on an extra property of that name. */
+const LIST_PARAMS = new Set([
+  'name',
+  'status',
+  'visibility',
+  'id',
+  'limit',
+  'marker',
+  'sort',
+  'sort_key',
+  'sort_dir',
+  'member_status',
+  'owner',
+  'os_hidden',
+  'tag',
+  'protected',
+  'container_format',
+  'disk_format',
+  'size_min',
+  'size_max',
+  'created_at',
+  'updated_at',
+  'checksum',
+  'os_hash_value',
+]);
+function propertyFilters(q: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(q)) if (!LIST_PARAMS.has(k) && typeof v === 'string') out[k] = v;
+  return out;
 }

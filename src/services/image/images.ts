@@ -26,6 +26,10 @@ export interface ImageFilter {
   status?: string;
   visibility?: string;
   id?: string;
+  /** Glance v2 filters on extra properties by name (`?image_type=backup&instance_uuid=…`). */
+  properties?: Record<string, string>;
+  /** `sort_dir` of the created_at order (Glance's default: desc). */
+  sortDir?: 'asc' | 'desc';
 }
 
 export async function listImages(deps: Deps, caller: Caller, q: ImageFilter): Promise<ImageRow[]> {
@@ -34,7 +38,9 @@ export async function listImages(deps: Deps, caller: Caller, q: ImageFilter): Pr
   if (q.status) images = images.filter((i) => i.status === q.status);
   if (q.visibility) images = images.filter((i) => i.visibility === q.visibility);
   if (q.id) images = images.filter((i) => i.id === q.id);
-  return images;
+  for (const [k, v] of Object.entries(q.properties ?? {}))
+    images = images.filter((i) => (JSON.parse(i.properties) as Record<string, unknown>)[k] === v);
+  return q.sortDir === 'asc' ? images.reverse() : images;
 }
 
 /** An image the caller may not see is "not found", as in Glance. */
