@@ -329,6 +329,10 @@ const STRATUS_RULES: PolicyRule[] = [
   ...['list', 'show'].map((a) =>
     rule(`os_compute_api:os-tenant-networks:${a}`, PROJECT_READER_OR_ADMIN, `Networks: ${a} (deprecated proxy).`),
   ),
+  // nova/policies/networks.py (the nova-network era API, proxied to Neutron to 2.35)
+  ...['list', 'view'].map((a) =>
+    rule(`os_compute_api:os-networks:${a}`, PROJECT_READER_OR_ADMIN, `Networks: ${a} (deprecated proxy).`),
+  ),
   ...['get', 'show', 'list'].map((a) =>
     rule(`os_compute_api:os-security-groups:${a}`, PROJECT_READER_OR_ADMIN, `Security groups: ${a}.`),
   ),

@@ -68,6 +68,69 @@ export async function showTenantNetwork(deps: Deps, caller: Caller, id: string):
   }
 }
 
+// --- os-networks (networks.py: index and show; the writes are gone, removed.routes.ts) -----
+
+/** networks.py network_dict: the nova-network fields, of which Neutron fills only id and label. */
+const NETWORK_FIELDS = [
+  'cidr',
+  'netmask',
+  'gateway',
+  'broadcast',
+  'dns1',
+  'dns2',
+  'cidr_v6',
+  'gateway_v6',
+  'netmask_v6',
+];
+/** Shown to admins too (all null with Neutron). */
+const NETWORK_ADMIN_FIELDS = [
+  'created_at',
+  'updated_at',
+  'deleted_at',
+  'deleted',
+  'injected',
+  'bridge',
+  'vlan',
+  'vpn_public_address',
+  'vpn_public_port',
+  'vpn_private_address',
+  'dhcp_start',
+  'project_id',
+  'host',
+  'bridge_interface',
+  'multi_host',
+  'priority',
+  'rxtx_base',
+  'mtu',
+  'dhcp_server',
+  'enable_dhcp',
+  'share_address',
+];
+
+function novaNetwork(caller: Caller, n: TenantNetwork): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: n.id, label: n.label };
+  for (const f of [...NETWORK_FIELDS, ...(caller.isAdmin ? NETWORK_ADMIN_FIELDS : [])]) out[f] = null;
+  return out;
+}
+
+export async function listNovaNetworks(deps: Deps, caller: Caller): Promise<Record<string, unknown>[]> {
+  authorize(deps, caller, 'os_compute_api:os-networks:list', { project_id: caller.projectId });
+  return (await listNetworks(deps, caller, {})).map(({ network: n }) =>
+    novaNetwork(caller, { id: n.id, label: n.name }),
+  );
+}
+
+export async function showNovaNetwork(deps: Deps, caller: Caller, id: string): Promise<Record<string, unknown>> {
+  authorize(deps, caller, 'os_compute_api:os-networks:view', { project_id: caller.projectId });
+  try {
+    const { network: n } = await showNetwork(deps, caller, id);
+    return novaNetwork(caller, { id: n.id, label: n.name });
+  } catch (e) {
+    if (e instanceof DomainError && e.kind === 'not-found') throw tenantNetworkNotFound(id);
+    throw e;
+  }
+}
+
 // --- os-floating-ips, os-floating-ip-pools ------------------------------------------------
 
 /** Nova's [neutron] default_floating_pool, used when a create names no pool. */

@@ -16,7 +16,9 @@ import {
   deleteFloatingIp,
   listFloatingIpPools,
   listFloatingIps,
+  listNovaNetworks,
   listTenantNetworks,
+  showNovaNetwork,
   serverAddresses,
   serverAddressesOn,
   showFloatingIp,
@@ -232,6 +234,21 @@ export function registerProxyRoutes(app: FastifyInstance, deps: Deps): void {
   };
   r.add('POST', '/os-tenant-networks', gone);
   r.add('DELETE', '/os-tenant-networks/:id', gone);
+
+  // --- os-networks (networks.py): the reads to 2.35, the writes gone ---------------------
+  r.add('GET', '/os-networks', async (request) => {
+    upTo(request, MAX_PROXY);
+    return { networks: await listNovaNetworks(deps, callerOf(request)) };
+  });
+  r.add('GET', '/os-networks/:id', async (request) => {
+    upTo(request, MAX_PROXY);
+    return { network: await showNovaNetwork(deps, callerOf(request), params(request).id) };
+  });
+  // Its writes are @wsgi.removed: 410 at every microversion.
+  r.add('POST', '/os-networks', gone);
+  r.add('POST', '/os-networks/add', gone);
+  r.add('DELETE', '/os-networks/:id', gone);
+  r.add('POST', '/os-networks/:id/action', gone);
 
   // --- os-floating-ip-pools, os-floating-ips (floating_ip_pools.py, floating_ips.py) --
   r.add('GET', '/os-floating-ip-pools', async (request) => {

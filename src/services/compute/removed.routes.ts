@@ -8,9 +8,9 @@ type M = 'GET' | 'POST' | 'PUT' | 'DELETE';
  * The APIs Nova removed (nova-network, cells v1, XenAPI agents, cloudpipe, certificates…): its
  * *_removed handlers raise webob's HTTPGone, whose status Fault._fault_names does not name, so
  * the body is `computeFault` with webob's explanation (two spaces and all). The paths and
- * methods are those of nova/api/openstack/compute/routes.py; the nova-network proxies that
- * still answer GET up to 2.35 (os-networks) are not served here; os-tenant-networks' 410s sit
- * with its GETs in proxies.routes.ts (one route table per path).
+ * methods are those of nova/api/openstack/compute/routes.py; the 410s of os-networks and
+ * os-tenant-networks, whose GETs still answer up to 2.35, sit with those GETs in
+ * proxies.routes.ts (one route table per path).
  */
 const REMOVED: Array<[string, M[]]> = [
   ['/os-agents', ['GET', 'POST']],
@@ -35,10 +35,6 @@ const REMOVED: Array<[string, M[]]> = [
   ['/os-floating-ips-bulk/:id', ['GET', 'PUT']],
   ['/os-fping', ['GET']],
   ['/os-fping/:id', ['GET']],
-  ['/os-networks', ['POST']],
-  ['/os-networks/add', ['POST']],
-  ['/os-networks/:id', ['DELETE']],
-  ['/os-networks/:id/action', ['POST']],
   ['/os-security-group-default-rules', ['GET', 'POST']],
   ['/os-security-group-default-rules/:id', ['GET', 'DELETE']],
   ['/servers/:id/os-virtual-interfaces', ['GET']],
