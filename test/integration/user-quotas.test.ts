@@ -212,3 +212,39 @@ describe("enforcement of a user's limits", () => {
     await remove(id);
   });
 });
+
+describe("restore: the owner's limits hold, whoever restores", () => {
+  let c: TestCloud;
+  before(async () => {
+    c = await TestCloud.start({ reclaimInstanceInterval: 60 });
+  });
+  after(async () => {
+    await c.close();
+  });
+
+  test("an admin restoring a soft-deleted server is held to its owner's instances limit (Nova's ids_from_instance)", async () => {
+    const project = c.projects.member;
+    const owner = (await c.request('GET', '/identity/v3/users?name=demo', { as: 'admin' })).body.users[0].id;
+    const set = await c.request('PUT', `/v2.1/os-quota-sets/${project}?user_id=${owner}`, {
+      as: 'admin',
+      body: { quota_set: { instances: 1 } },
+    });
+    assert.equal(set.status, 200);
+    const first = await c.createServer('member');
+    assert.equal((await c.request('DELETE', `/v2.1/servers/${first}`, { as: 'member' })).status, 204);
+    await c.drain();
+    assert.equal((await c.server(first)).body.server.status, 'SOFT_DELETED');
+    const replacement = await c.createServer('member'); // the soft-deleted one holds nothing
+    const restore = await c.request('POST', `/v2.1/servers/${first}/action`, { as: 'admin', body: { restore: null } });
+    assert.equal(restore.status, 403);
+    assert.deepEqual(
+      restore.body,
+      forbidden('Quota exceeded for instances: Requested 1, but already used 1 of 1 instances'),
+    );
+    await c.request('DELETE', `/v2.1/servers/${replacement}`, { as: 'member' });
+    await c.request('POST', `/v2.1/servers/${replacement}/action`, { as: 'admin', body: { forceDelete: null } });
+    await c.drain();
+    const ok = await c.request('POST', `/v2.1/servers/${first}/action`, { as: 'admin', body: { restore: null } });
+    assert.equal(ok.status, 202, ok.text);
+  });
+});
