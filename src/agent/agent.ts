@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import type { ComputeDriver } from '../drivers/driver.js';
 import { FaultInjectingDriver } from '../drivers/fault-injection/fault-injection.driver.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { hasSecrets, withoutSecrets } from '../domain/task-secrets.js';
 import * as tasksRepo from '../db/repositories/tasks.repository.js';
 import * as svcRepo from '../db/repositories/services.repository.js';
 import { iso } from '../domain/clock.js';
@@ -289,13 +290,15 @@ export class ComputeAgent implements TaskReceiver {
         } else {
           result = 'dead';
           await tasksRepo.finishTask(db, task.id, this.owner, 'dead', iso(clock.now()), message);
+          // A dead task stays for inspection, but not a secret it carried (changePassword's password).
+          if (hasSecrets(task.payload)) await tasksRepo.setTaskPayload(db, task.id, withoutSecrets(task.payload));
         }
       } catch (inner) {
         // The lease will expire and the task will be taken again: at-least-once.
         log.warn({ err: (inner as Error).message, task: task.id }, 'could not record task outcome');
       }
       // The request id of the API call that asked for this work ties the agent's log to the API's.
-      const requestId = (JSON.parse(task.payload) as { requestId?: string }).requestId;
+      const requestId = requestIdOf(task.payload);
       log.warn(
         { err: message, task: task.id, kind: task.kind, server: task.server_id, request_id: requestId, result },
         'task failed',
@@ -324,6 +327,15 @@ export class ComputeAgent implements TaskReceiver {
       this.wake();
       await sleep(5);
     }
+  }
+}
+
+/** The API request id a payload carries; none when the payload cannot be read (the task died of it). */
+function requestIdOf(payload: string): string | undefined {
+  try {
+    return (JSON.parse(payload) as { requestId?: string }).requestId;
+  } catch {
+    return undefined;
   }
 }
 

@@ -2,11 +2,12 @@ import type { TaskRow } from '../tasks/queue.js';
 import type { Executor } from '../db/executor.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import * as actions from '../db/repositories/actions.repository.js';
-import { finishTask, setTaskResult } from '../db/repositories/tasks.repository.js';
+import { finishTask, setTaskPayload, setTaskResult } from '../db/repositories/tasks.repository.js';
 import { getImage } from '../db/repositories/catalog.repository.js';
 import { InjectedFailure } from '../drivers/fault-injection/fault-injection.driver.js';
 import type { ComputeDriver, RescueSpec } from '../drivers/driver.js';
 import { iso } from '../domain/clock.js';
+import { withoutSecrets } from '../domain/task-secrets.js';
 import { lifecycleOfTask } from '../domain/lifecycle.js';
 import { PowerState } from '../domain/states.js';
 import { runAsInstanceEvent } from './instance-event.js';
@@ -140,9 +141,12 @@ export function makeRescueHandlers(
       let failure: Error | null = null;
       if (!driver.setAdminPassword) {
         result = { error: 'not-supported' };
+      } else if (payload.password === undefined) {
+        // The API request stopped waiting and scrubbed the password before this (re)run: never set ''.
+        result = { error: 'failed', reason: 'the password was withdrawn when the request timed out' };
       } else {
         try {
-          await driver.setAdminPassword(row.id, payload.password ?? '');
+          await driver.setAdminPassword(row.id, payload.password);
           result = { ok: true };
         } catch (e) {
           failure = e as Error;
@@ -169,6 +173,8 @@ export function makeRescueHandlers(
           await actions.finishAction(tx, payload.actionId, now(), ok ? null : 'Error');
         }
         await answer(task, result, tx);
+        // The password is used: it does not stay in the tasks table, whoever reads the answer.
+        await setTaskPayload(tx, task.id, withoutSecrets(task.payload));
       });
       return true;
     },

@@ -75,6 +75,8 @@ export interface Config {
   quotaMetadataItems: number;
   quotaServerGroups: number;
   quotaServerGroupMembers: number;
+  /** Glance's image_size_cap: the largest image data an upload may stream (bytes; Glance's default, 1 TiB). */
+  imageSizeCap: number;
 }
 
 interface OptionSpec {
@@ -222,6 +224,13 @@ export const OPTIONS: OptionSpec[] = [
     kind: 'int',
     description: 'lockout after failed logins (s)',
   },
+  {
+    key: 'imageSizeCap',
+    flag: 'image-size-cap',
+    env: 'STRATUS_IMAGE_SIZE_CAP',
+    kind: 'int',
+    description: 'largest image upload in bytes (Glance image_size_cap)',
+  },
   ...(
     [
       ['quotaInstances', 'instances', 'servers'],
@@ -279,6 +288,7 @@ export function defaults(): Config {
     quotaMetadataItems: -1,
     quotaServerGroups: -1,
     quotaServerGroupMembers: -1,
+    imageSizeCap: 1099511627776,
   };
 }
 

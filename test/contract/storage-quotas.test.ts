@@ -27,6 +27,39 @@ storageSuite('quota storage', (s) => {
     assert.deepEqual(await quotas.projectLimits(db, 'qp-b'), new Map([['ram', 512]]));
   });
 
+  test('setUserLimit inserts then updates; userLimits reads one user; userLimitSums adds the users up; deleteUserLimits clears one user', async () => {
+    const db = s.database.db;
+    await quotas.setProjectLimit(db, 'qu-p', 'instances', 10, T(0));
+    await quotas.setUserLimit(db, 'qu-p', 'u1', 'instances', 3, T(0));
+    await quotas.setUserLimit(db, 'qu-p', 'u1', 'instances', 4, T(1));
+    await quotas.setUserLimit(db, 'qu-p', 'u1', 'ram', 1024, T(1));
+    await quotas.setUserLimit(db, 'qu-p', 'u2', 'instances', 2, T(1));
+    await quotas.setUserLimit(db, 'qu-q', 'u1', 'instances', 7, T(1));
+    assert.deepEqual(
+      await quotas.userLimits(db, 'qu-p', 'u1'),
+      new Map([
+        ['instances', 4],
+        ['ram', 1024],
+      ]),
+    );
+    assert.deepEqual(await quotas.userLimits(db, 'qu-p', ''), new Map());
+    assert.deepEqual(await quotas.projectLimits(db, 'qu-p'), new Map([['instances', 10]]));
+    assert.deepEqual(
+      await quotas.userLimitSums(db, 'qu-p'),
+      new Map([
+        ['instances', 6],
+        ['ram', 1024],
+      ]),
+    );
+    await quotas.deleteUserLimits(db, 'qu-p', 'u1');
+    assert.deepEqual(await quotas.userLimits(db, 'qu-p', 'u1'), new Map());
+    assert.deepEqual(await quotas.userLimits(db, 'qu-p', 'u2'), new Map([['instances', 2]]));
+    assert.deepEqual(await quotas.userLimits(db, 'qu-q', 'u1'), new Map([['instances', 7]]));
+    assert.deepEqual(await quotas.projectLimits(db, 'qu-p'), new Map([['instances', 10]]));
+    await quotas.deleteProjectLimits(db, 'qu-p');
+    assert.deepEqual(await quotas.userLimits(db, 'qu-p', 'u2'), new Map());
+  });
+
   test('setClassLimit inserts then updates; classLimits reads one class', async () => {
     const db = s.database.db;
     await quotas.setClassLimit(db, 'default', 'instances', 5, T(0));
@@ -51,6 +84,9 @@ storageSuite('quota storage', (s) => {
     await row(5, { flavor: flavor(1, 1024), vm_state: 'soft-delete', task_state: 'restoring' });
     await row(6, { flavor: flavor(16, 1), project_id: 'qu-other' });
     assert.deepEqual(await quotas.serverUsage(db, 'qu'), { instances: 3, cores: 4, ram: 5632 });
+    await row(7, { flavor: flavor(2, 256), user_id: 'qu-user' });
+    await row(8, { flavor: flavor(4, 256), user_id: 'qu-user', vm_state: 'soft-delete' });
+    assert.deepEqual(await quotas.serverUsage(db, 'qu', 'qu-user'), { instances: 1, cores: 2, ram: 256 });
   });
 
   test('networkUsage counts the networks, subnets and ports a project owns', async () => {

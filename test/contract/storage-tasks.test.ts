@@ -197,6 +197,21 @@ storageSuite('tasks storage', (s) => {
     assert.equal((await tasks.getTask(db, uuid(13, 1)))?.result, 'console output\nline 2');
   });
 
+  test('setTaskPayload rewrites one task payload; deleteQueuedTask deletes only a queued task', async () => {
+    const db = s.database.db;
+    await tasks.insertTask(db, taskRow(uuid(15, 1), { payload: '{"password":"p","a":1}' }));
+    await tasks.insertTask(db, taskRow(uuid(15, 2), { payload: '{"b":2}' }));
+    await tasks.setTaskPayload(db, uuid(15, 1), '{"a":1}');
+    assert.equal((await tasks.getTask(db, uuid(15, 1)))?.payload, '{"a":1}');
+    assert.equal((await tasks.getTask(db, uuid(15, 2)))?.payload, '{"b":2}');
+    await tasks.insertTask(db, taskRow(uuid(15, 3), { state: 'leased', lease_owner: 'me', lease_expires_at: T(60) }));
+    assert.equal(await tasks.deleteQueuedTask(db, uuid(15, 3)), false);
+    assert.equal((await tasks.getTask(db, uuid(15, 3)))?.state, 'leased');
+    assert.equal(await tasks.deleteQueuedTask(db, uuid(15, 1)), true);
+    assert.equal(await tasks.getTask(db, uuid(15, 1)), undefined);
+    assert.equal(await tasks.deleteQueuedTask(db, uuid(15, 1)), false);
+  });
+
   test('leaseTasks skips rows another transaction holds, without waiting (PostgreSQL SKIP LOCKED)', async (t) => {
     if (s.name !== 'postgres') {
       t.skip('SQLite has one writer: no row is ever held by another transaction');

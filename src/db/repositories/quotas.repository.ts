@@ -39,6 +39,56 @@ export async function setProjectLimit(
     .execute();
 }
 
+/** Limits set for one user in a project (Nova's per-user quotas), by resource. */
+export async function userLimits(ex: Executor, projectId: string, userId: string): Promise<Map<string, number>> {
+  const rows = await ex
+    .selectFrom('quotas')
+    .select(['resource', 'hard_limit'])
+    .where('project_id', '=', projectId)
+    .where('user_id', '=', userId)
+    .where('user_id', '!=', '')
+    .execute();
+  return new Map(rows.map((r) => [r.resource, Number(r.hard_limit)]));
+}
+
+/**
+ * The sum of the per-user limits of a project, by resource (Nova's get_project_quotas with
+ * remains: every user row's hard_limit, -1 included, is taken from the project's limit).
+ */
+export async function userLimitSums(ex: Executor, projectId: string): Promise<Map<string, number>> {
+  const rows = await ex
+    .selectFrom('quotas')
+    .select(['resource', sql<number | string>`sum(hard_limit)`.as('total')])
+    .where('project_id', '=', projectId)
+    .where('user_id', '!=', '')
+    .groupBy('resource')
+    .execute();
+  return new Map(rows.map((r) => [r.resource, Number(r.total)]));
+}
+
+export async function setUserLimit(
+  ex: Executor,
+  projectId: string,
+  userId: string,
+  resource: string,
+  limit: number,
+  nowIso: string,
+): Promise<void> {
+  await ex
+    .insertInto('quotas')
+    .values({ project_id: projectId, user_id: userId, resource, hard_limit: limit, updated_at: nowIso })
+    .onConflict((oc) =>
+      oc.columns(['project_id', 'user_id', 'resource']).doUpdateSet({ hard_limit: limit, updated_at: nowIso }),
+    )
+    .execute();
+}
+
+/** Removes one user's limits in a project (Nova's destroy_all_by_project_and_user); the project's stay. */
+export async function deleteUserLimits(ex: Executor, projectId: string, userId: string): Promise<void> {
+  await ex.deleteFrom('quotas').where('project_id', '=', projectId).where('user_id', '=', userId).execute();
+}
+
+/** Removes a project's limits, its users' limits included (Nova's destroy_all_by_project). */
 export async function deleteProjectLimits(ex: Executor, projectId: string): Promise<void> {
   await ex.deleteFrom('quotas').where('project_id', '=', projectId).execute();
 }
@@ -83,11 +133,11 @@ export interface ServerUsage {
  * What a project's servers hold (Nova's InstanceList.get_counts): live rows (deleted = 0, so a
  * server being deleted counts until its delete finishes), except soft-deleted ones, which hold
  * nothing until they are restored (a restore in progress counts again). vcpus and RAM come from
- * the flavor each server was booted with.
+ * the flavor each server was booted with. With `userId`, only that user's servers in the project.
  */
-export async function serverUsage(ex: Executor, projectId: string): Promise<ServerUsage> {
+export async function serverUsage(ex: Executor, projectId: string, userId?: string): Promise<ServerUsage> {
   const d = dialectOf(ex);
-  const row = await ex
+  let q = ex
     .selectFrom('servers')
     .select([
       sql<number | string>`count(*)`.as('instances'),
@@ -96,8 +146,9 @@ export async function serverUsage(ex: Executor, projectId: string): Promise<Serv
     ])
     .where('project_id', '=', projectId)
     .where('deleted', '=', 0)
-    .where((eb) => eb.or([eb('vm_state', '!=', 'soft-delete'), eb('task_state', '=', 'restoring')]))
-    .executeTakeFirstOrThrow();
+    .where((eb) => eb.or([eb('vm_state', '!=', 'soft-delete'), eb('task_state', '=', 'restoring')]));
+  if (userId !== undefined) q = q.where('user_id', '=', userId);
+  const row = await q.executeTakeFirstOrThrow();
   return { instances: Number(row.instances), cores: Number(row.cores ?? 0), ram: Number(row.ram ?? 0) };
 }
 

@@ -168,6 +168,17 @@ export async function setTaskResult(ex: Executor, id: string, result: string): P
   await ex.updateTable('tasks').set({ result }).where('id', '=', id).execute();
 }
 
+/** Rewrites a task's payload (to scrub a secret from it once it is no longer needed). */
+export async function setTaskPayload(ex: Executor, id: string, payload: string): Promise<void> {
+  await ex.updateTable('tasks').set({ payload }).where('id', '=', id).execute();
+}
+
+/** Deletes the task if no worker has taken it yet; whether it did. */
+export async function deleteQueuedTask(ex: Executor, id: string): Promise<boolean> {
+  const r = await ex.deleteFrom('tasks').where('id', '=', id).where('state', '=', 'queued').executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
 export async function getTask(ex: Executor, id: string) {
   return ex.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
 }

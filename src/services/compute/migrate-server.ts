@@ -167,7 +167,11 @@ const invalidMigrationState = (m: MigrationRow, serverId: string, method: string
 
 async function migrationOfServer(deps: Deps, serverId: string, migrationId: string) {
   if (!/^\d+$/.test(migrationId)) return undefined;
-  const m = await migrations.getMigration(deps.db, Number(migrationId));
+  const n = Number(migrationId);
+  // An id no migration can have is not found before the query: PostgreSQL refuses a bound
+  // integer out of its 32-bit range (an error, not "no row"), and a huge number loses digits.
+  if (!Number.isSafeInteger(n) || n > 0x7fffffff) return undefined;
+  const m = await migrations.getMigration(deps.db, n);
   return m && m.server_id === serverId ? m : undefined;
 }
 

@@ -21,17 +21,12 @@ import { renderLimits, renderQuotaClassSet, renderQuotaSet, renderQuotaSetDetail
 import { callerOf } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';
 import type { Query } from '../../http/query.js';
-import { invalid } from '../../domain/errors.js';
 
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
 
-/**
- * Per-user quotas (`?user_id=`) are not served: a write naming a user is refused rather than
- * applied to the whole project. A plain show with user_id answers the project's limits, which
- * are exactly a user's limits when no per-user limit can exist.
- */
-function refuseUser(user: string | undefined): void {
-  if (user !== undefined) throw invalid('Per-user quotas (user_id) are not supported by this cloud.');
+/** Nova reads `user_id` from the query string itself (parse_qs: the first value; an empty one is none). */
+function userOf(q: Record<string, string | undefined>): string | undefined {
+  return q.user_id || undefined;
 }
 
 /** os-quota-sets, os-quota-class-sets and limits (Nova's quota_sets.py, quota_classes.py, limits.py). */
@@ -40,13 +35,13 @@ export function registerQuotaRoutes(app: FastifyInstance, deps: Deps): void {
   const query = (request: FastifyRequest, names: string[]) => strictQuery(request.query as Query, request.mv, names);
 
   r.add('GET', '/os-quota-sets/:id', async (request) => {
-    query(request, ['user_id']);
-    const limits = await showQuotaSet(deps, callerOf(request), idOf(request));
+    const user = userOf(query(request, ['user_id']));
+    const limits = await showQuotaSet(deps, callerOf(request), idOf(request), user);
     return renderQuotaSet(limits, hiddenQuotaSetResources(request.mv), idOf(request));
   });
   r.add('GET', '/os-quota-sets/:id/detail', async (request) => {
-    refuseUser(query(request, ['user_id']).user_id);
-    const { limits, usage } = await showQuotaSetDetail(deps, callerOf(request), idOf(request));
+    const user = userOf(query(request, ['user_id']));
+    const { limits, usage } = await showQuotaSetDetail(deps, callerOf(request), idOf(request), user);
     return renderQuotaSetDetail(limits, usage, hiddenQuotaSetResources(request.mv), idOf(request));
   });
   r.add('GET', '/os-quota-sets/:id/defaults', async (request) => {
@@ -54,14 +49,14 @@ export function registerQuotaRoutes(app: FastifyInstance, deps: Deps): void {
     return renderQuotaSet(limits, hiddenQuotaSetResources(request.mv), idOf(request));
   });
   r.add('PUT', '/os-quota-sets/:id', async (request) => {
-    refuseUser(query(request, ['user_id']).user_id);
+    const user = userOf(query(request, ['user_id']));
     const { changes, force } = parseQuotaSetUpdate(request.body, request.mv);
-    const limits = await updateQuotaSet(deps, callerOf(request), idOf(request), changes, force);
+    const limits = await updateQuotaSet(deps, callerOf(request), idOf(request), changes, force, user);
     return renderQuotaSet(limits, hiddenQuotaSetResources(request.mv));
   });
   r.add('DELETE', '/os-quota-sets/:id', async (request, reply) => {
-    refuseUser(query(request, ['user_id']).user_id);
-    await deleteQuotaSet(deps, callerOf(request), idOf(request));
+    const user = userOf(query(request, ['user_id']));
+    await deleteQuotaSet(deps, callerOf(request), idOf(request), user);
     // Nova parity: 202 with an empty body (its TODO says 204 would be right).
     reply.code(202).type('application/json');
     return reply.send();

@@ -69,6 +69,28 @@ export async function projectLimits(deps: Deps, ex: Executor, projectId: string)
   return withOverrides(await defaultLimits(deps, ex), await repo.projectLimits(ex, projectId));
 }
 
+/**
+ * The limits that hold for a user in a project (Nova's get_user_quotas): the user's own where
+ * set, else the project's.
+ */
+export async function userLimits(deps: Deps, ex: Executor, projectId: string, userId: string): Promise<Limits> {
+  return withOverrides(await projectLimits(deps, ex, projectId), await repo.userLimits(ex, projectId, userId));
+}
+
+/**
+ * What a user holds in a project: the servers counted over the user's own (Nova counts
+ * instances, cores and ram per user); the other counters stay the project's, as in the
+ * project view (key_pairs and server_group_members are 0, as Nova reports them).
+ */
+export async function userUsage(deps: Deps, ex: Executor, projectId: string, userId: string): Promise<Limits> {
+  const out = await projectUsage(deps, ex, projectId);
+  const servers = await repo.serverUsage(ex, projectId, userId);
+  out.instances = servers.instances;
+  out.cores = servers.cores;
+  out.ram = servers.ram;
+  return out;
+}
+
 /** What a project holds of every resource (0 for those nothing counts). */
 export async function projectUsage(deps: Deps, ex: Executor, projectId: string): Promise<Limits> {
   const out = {} as Limits;
@@ -95,14 +117,25 @@ export async function checkQuota(
   resource: QuotaResource,
   requested: number,
   used?: (tx: Executor) => Promise<number>,
+  userId?: string,
 ): Promise<void> {
-  const limit = (await projectLimits(deps, tx, projectId))[resource];
-  if (limit < 0) return;
+  const limits = await projectLimits(deps, tx, projectId);
+  const limit = limits[resource];
+  const isServer = resource === 'instances' || resource === 'cores' || resource === 'ram';
+  // A user's own limit on a server resource (Nova's limit_check_project_and_user checks both).
+  const mine =
+    userId !== undefined && isServer ? (await repo.userLimits(tx, projectId, userId)).get(resource) : undefined;
+  if (limit < 0 && (mine === undefined || mine < 0)) return;
   await repo.lockProject(tx, projectId);
-  let held = used ? await used(tx) : 0;
-  if (!used && (resource === 'instances' || resource === 'cores' || resource === 'ram'))
-    held = (await repo.serverUsage(tx, projectId))[resource];
-  if (held + requested > limit) throw overQuota({ resource, requested, used: held, limit });
+  if (limit >= 0) {
+    let held = used ? await used(tx) : 0;
+    if (!used && isServer) held = (await repo.serverUsage(tx, projectId))[resource];
+    if (held + requested > limit) throw overQuota({ resource, requested, used: held, limit });
+  }
+  if (mine !== undefined && mine >= 0) {
+    const held = (await repo.serverUsage(tx, projectId, userId))[resource as keyof repo.ServerUsage];
+    if (held + requested > mine) throw overQuota({ resource, requested, used: held, limit: mine });
+  }
 }
 
 /**
@@ -118,12 +151,21 @@ export async function reserveServers(
   flavor: { vcpus: number; ram: number },
   minCount: number,
   maxCount: number,
+  userId?: string,
 ): Promise<number> {
   const limits = await projectLimits(deps, tx, projectId);
-  if (limits.instances < 0 && limits.cores < 0 && limits.ram < 0) return maxCount;
+  // The user's limits matter only where the user has some of its own (else they are the project's).
+  const mine = userId === undefined ? new Map<string, number>() : await repo.userLimits(tx, projectId, userId);
+  const user = withOverrides(limits, mine);
+  const serverLimits = [limits.instances, limits.cores, limits.ram, user.instances, user.cores, user.ram];
+  if (serverLimits.every((l) => l < 0)) return maxCount;
   await repo.lockProject(tx, projectId);
   const used = await repo.serverUsage(tx, projectId);
-  return planServerQuota(limits, used, flavor, minCount, maxCount);
+  const allowed = planServerQuota(limits, used, flavor, minCount, maxCount);
+  if (!['instances', 'cores', 'ram'].some((r) => mine.has(r))) return allowed;
+  // Nova parity (limit_check_project_and_user): the user's servers must fit the user's limits too.
+  const usedByUser = await repo.serverUsage(tx, projectId, userId);
+  return planServerQuota(user, usedByUser, flavor, minCount, allowed);
 }
 
 // --- os-quota-sets ----------------------------------------------------------------------
@@ -136,19 +178,74 @@ async function verifyProject(deps: Deps, caller: Caller, projectId: string): Pro
 
 const QS = (action: string) => `os_compute_api:os-quota-sets:${action}`;
 
-export async function showQuotaSet(deps: Deps, caller: Caller, projectId: string) {
+/** GET os-quota-sets/{id}: the project's limits, or with `userId` the user's in it (Nova does not check the user). */
+export async function showQuotaSet(deps: Deps, caller: Caller, projectId: string, userId?: string) {
   authorize(deps, caller, QS('show'), { project_id: projectId });
   await verifyProject(deps, caller, projectId);
-  return projectLimits(deps, deps.db, projectId);
+  return userId ? userLimits(deps, deps.db, projectId, userId) : projectLimits(deps, deps.db, projectId);
 }
 
-export async function showQuotaSetDetail(deps: Deps, caller: Caller, projectId: string) {
+export async function showQuotaSetDetail(deps: Deps, caller: Caller, projectId: string, userId?: string) {
   authorize(deps, caller, QS('detail'), { project_id: projectId });
   await verifyProject(deps, caller, projectId);
+  if (userId)
+    return {
+      limits: await userLimits(deps, deps.db, projectId, userId),
+      usage: await userUsage(deps, deps.db, projectId, userId),
+    };
   return {
     limits: await projectLimits(deps, deps.db, projectId),
     usage: await projectUsage(deps, deps.db, projectId),
   };
+}
+
+const UNLIMITED = (v: number) => v <= -1;
+
+/**
+ * Nova's get_settable_quotas: the range a limit may be set to without `force`. For the project:
+ * at least what it holds and what its users' own limits add up to. For a user: at least what the
+ * user holds, at most what the project has not given to its users plus the user's own limit
+ * (-1, unlimited, where either is unlimited). Nova parity: what is left is taken as unlimited
+ * once it reaches -1 or below, as when forced user limits add up to more than the project's.
+ */
+async function settableRange(
+  deps: Deps,
+  tx: Executor,
+  projectId: string,
+  userId: string | undefined,
+): Promise<Record<QuotaResource, { minimum: number; maximum: number }>> {
+  const project = await projectLimits(deps, tx, projectId);
+  const sums = await repo.userLimitSums(tx, projectId);
+  const remains = (r: QuotaResource) => project[r] - (sums.get(r) ?? 0);
+  const out = {} as Record<QuotaResource, { minimum: number; maximum: number }>;
+  if (userId) {
+    const own = await repo.userLimits(tx, projectId, userId);
+    const usage = await userUsage(deps, tx, projectId, userId);
+    for (const r of QUOTA_RESOURCES) {
+      const rem = remains(r);
+      const set = own.get(r) ?? 0;
+      out[r] = { minimum: usage[r], maximum: UNLIMITED(rem) || UNLIMITED(set) ? -1 : rem + set };
+    }
+    return out;
+  }
+  const usage = await projectUsage(deps, tx, projectId);
+  for (const r of QUOTA_RESOURCES) {
+    const rem = remains(r);
+    const given = UNLIMITED(project[r]) || UNLIMITED(rem) ? -1 : project[r] - rem;
+    out[r] = { minimum: Math.max(given, usage[r]), maximum: -1 };
+  }
+  return out;
+}
+
+/** Nova's _validate_quota_limit: -1 counts as infinity on both sides. */
+function validateLimit(resource: QuotaResource, limit: number, range: { minimum: number; maximum: number }): void {
+  const inf = (v: number) => (v === -1 ? Number.POSITIVE_INFINITY : v);
+  if (inf(limit) < inf(range.minimum))
+    throw invalid(
+      `Quota limit ${limit} for ${resource} must be greater than or equal to already used and reserved ${range.minimum}.`,
+    );
+  if (inf(limit) > inf(range.maximum))
+    throw invalid(`Quota limit ${limit} for ${resource} must be less than or equal to ${range.maximum}.`);
 }
 
 export async function showQuotaDefaults(deps: Deps, caller: Caller, projectId: string) {
@@ -158,9 +255,9 @@ export async function showQuotaDefaults(deps: Deps, caller: Caller, projectId: s
 }
 
 /**
- * PUT os-quota-sets/{id}: every value is checked before any is written; without `force` a limit
- * below what the project holds is a 400 (Nova's settable minimum is the usage, with no per-user
- * quotas). The check and the writes hold the project's quota lock, so no create slips between.
+ * PUT os-quota-sets/{id}[?user_id=]: every value is checked against Nova's settable range before
+ * any is written (unless `force`); with `userId` the limits are the user's own in the project.
+ * The check and the writes hold the project's quota lock, so no create slips between.
  */
 export async function updateQuotaSet(
   deps: Deps,
@@ -168,29 +265,34 @@ export async function updateQuotaSet(
   projectId: string,
   changes: Partial<Limits>,
   force: boolean,
+  userId?: string,
 ): Promise<Limits> {
   authorize(deps, caller, QS('update'), { project_id: projectId });
   await verifyProject(deps, caller, projectId);
   const now = iso(deps.clock.now());
   return deps.transact(async (tx) => {
     await repo.lockProject(tx, projectId);
-    const usage = force ? undefined : await projectUsage(deps, tx, projectId);
-    for (const [resource, limit] of Object.entries(changes) as Array<[QuotaResource, number]>) {
-      if (usage && limit >= 0 && limit < usage[resource])
-        throw invalid(
-          `Quota limit ${limit} for ${resource} must be greater than or equal to already used and reserved ${usage[resource]}.`,
-        );
+    const entries = Object.entries(changes) as Array<[QuotaResource, number]>;
+    if (!force) {
+      const range = await settableRange(deps, tx, projectId, userId);
+      for (const [resource, limit] of entries) validateLimit(resource, limit, range[resource]);
     }
-    for (const [resource, limit] of Object.entries(changes) as Array<[QuotaResource, number]>)
-      await repo.setProjectLimit(tx, projectId, resource, limit, now);
-    return projectLimits(deps, tx, projectId);
+    for (const [resource, limit] of entries)
+      if (userId) await repo.setUserLimit(tx, projectId, userId, resource, limit, now);
+      else await repo.setProjectLimit(tx, projectId, resource, limit, now);
+    return userId ? userLimits(deps, tx, projectId, userId) : projectLimits(deps, tx, projectId);
   });
 }
 
-/** DELETE os-quota-sets/{id}: the project falls back to the defaults (Nova checks no project here). */
-export async function deleteQuotaSet(deps: Deps, caller: Caller, projectId: string): Promise<void> {
+/**
+ * DELETE os-quota-sets/{id}: the project (and its users) fall back to the defaults; with
+ * `userId` only that user's own limits go (Nova checks neither the project nor the user here).
+ */
+export async function deleteQuotaSet(deps: Deps, caller: Caller, projectId: string, userId?: string): Promise<void> {
   authorize(deps, caller, QS('delete'), { project_id: projectId });
-  await deps.transact((tx) => repo.deleteProjectLimits(tx, projectId));
+  await deps.transact((tx) =>
+    userId ? repo.deleteUserLimits(tx, projectId, userId) : repo.deleteProjectLimits(tx, projectId),
+  );
 }
 
 // --- os-quota-class-sets ----------------------------------------------------------------

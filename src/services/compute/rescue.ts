@@ -14,6 +14,7 @@ import * as passwords from '../../db/repositories/server-passwords.repository.js
 import type { GuestDiagnostics } from '../../drivers/driver.js';
 import type { DiagnosticsAnswer, PasswordAnswer } from '../../agent/rescue-handlers.js';
 import { iso } from '../../domain/clock.js';
+import { hasSecrets, withoutSecrets } from '../../domain/task-secrets.js';
 import { LIFECYCLE, checkAction, type ServerAction } from '../../domain/lifecycle.js';
 import {
   conflict,
@@ -139,6 +140,8 @@ export async function changePassword(deps: Deps, caller: Caller, id: string, pas
   const row = await accepted(deps, caller, id, 'changePassword');
   const task = await start(deps, caller, row, 'changePassword', { password });
   const answer = await answerOf<PasswordAnswer>(deps, task.id);
+  if (answer === undefined && (await withdrawPassword(deps, task.id, row.id)))
+    throw instancePasswordSetFailed(row.id, 'its compute node did not answer');
   if (answer && 'ok' in answer) return;
   if (answer?.error === 'not-supported') throw setAdminPasswdNotSupported();
   if (answer?.error === 'failed') throw instancePasswordSetFailed(row.id, answer.reason);
@@ -147,6 +150,26 @@ export async function changePassword(deps: Deps, caller: Caller, id: string, pas
     throw invalidState('changePassword', row.id, 'task_state', now.task_state);
   // Nova would answer 500 after its RPC timeout; a 409 naming the cause is more useful.
   throw instancePasswordSetFailed(row.id, 'its compute node did not answer');
+}
+
+/**
+ * The request stops waiting: no plaintext password may stay in the tasks table. A task no node
+ * has taken is withdrawn (true; the server's task_state with it, since nothing else would reset
+ * it); one a node holds keeps running with the password it already read, its row scrubbed.
+ */
+async function withdrawPassword(deps: Deps, taskId: string, serverId: string): Promise<boolean> {
+  return deps.transact(async (tx) => {
+    if (await tasksRepo.deleteQueuedTask(tx, taskId)) {
+      await servers.casUpdateServer(tx, serverId, 'updating_password', {
+        task_state: null,
+        updated_at: iso(deps.clock.now()),
+      });
+      return true;
+    }
+    const t = await tasksRepo.getTask(tx, taskId);
+    if (t && hasSecrets(t.payload)) await tasksRepo.setTaskPayload(tx, taskId, withoutSecrets(t.payload));
+    return false;
+  });
 }
 
 /** os-server-password GET (server_password.py): the posted password, '' when there is none. */

@@ -88,7 +88,7 @@ export async function resizeServer(deps: Deps, caller: Caller, id: string, flavo
   if (!dest) throw invalid('No valid host was found. No valid host found for resize');
   const now = iso(deps.clock.now());
   const task = await deps.transact(async (tx) => {
-    await checkUpsizeQuota(deps, tx, row.project_id, current, next);
+    await checkUpsizeQuota(deps, tx, row, current, next);
     await claimTask(tx, row, spec.setsTaskState!, 'resize', !caller.isAdmin, now);
     const mig = await migrations.insertMigration(tx, {
       uuid: deps.ids.uuid(),
@@ -176,7 +176,7 @@ export async function revertResize(deps: Deps, caller: Caller, id: string): Prom
   const now = iso(deps.clock.now());
   const task = await deps.transact(async (tx) => {
     // Nova's revert_resize checks _check_quota_for_upsize too: going back to the old flavor may grow.
-    await checkUpsizeQuota(deps, tx, row.project_id, JSON.parse(row.flavor), JSON.parse(mig.old_flavor));
+    await checkUpsizeQuota(deps, tx, row, JSON.parse(row.flavor), JSON.parse(mig.old_flavor));
     await claimTask(tx, row, spec.setsTaskState!, spec.novaAction, !caller.isAdmin, now);
     if (!(await migrations.casMigrationStatus(tx, mig.id, ['finished'], 'reverting', now))) throw notResized();
     const actionId = await recordAction(deps, tx, caller, row.id, spec.novaAction);
@@ -190,16 +190,19 @@ export async function revertResize(deps: Deps, caller: Caller, id: string): Prom
   deps.tasks.dispatch([task]);
 }
 
-/** Nova's _check_quota_for_upsize: only what grows counts (the server already holds `from`). */
+/**
+ * Nova's _check_quota_for_upsize: only what grows counts (the server already holds `from`),
+ * against the limits of the server's project and of its owner (ids_from_instance).
+ */
 async function checkUpsizeQuota(
   deps: Deps,
   tx: Executor,
-  projectId: string,
+  server: { project_id: string; user_id: string },
   from: { vcpus?: number; ram?: number },
   to: { vcpus?: number; ram?: number },
 ): Promise<void> {
   const dCores = (to.vcpus ?? 0) - (from.vcpus ?? 0);
   const dRam = (to.ram ?? 0) - (from.ram ?? 0);
-  if (dCores > 0) await checkQuota(deps, tx, projectId, 'cores', dCores);
-  if (dRam > 0) await checkQuota(deps, tx, projectId, 'ram', dRam);
+  if (dCores > 0) await checkQuota(deps, tx, server.project_id, 'cores', dCores, undefined, server.user_id);
+  if (dRam > 0) await checkQuota(deps, tx, server.project_id, 'ram', dRam, undefined, server.user_id);
 }

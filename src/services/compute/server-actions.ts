@@ -145,7 +145,7 @@ export async function restoreServer(deps: Deps, caller: Caller, id: string): Pro
   const svc = row.host ? await svcRepo.getComputeService(deps.db, row.host) : undefined;
   const task = await deps.transact(async (tx) => {
     // Nova parity (compute/api.py restore): a soft-deleted server holds no quota, so it must fit again.
-    await reserveServers(deps, tx, row.project_id, JSON.parse(row.flavor), 1, 1);
+    await reserveServers(deps, tx, row.project_id, JSON.parse(row.flavor), 1, 1, row.user_id);
     if (row.host && serviceIsUp(deps, svc)) {
       const ok = await servers.casUpdateServer(tx, row.id, null, {
         task_state: LIFECYCLE.restore.setsTaskState,

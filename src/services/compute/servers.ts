@@ -170,7 +170,15 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
   await deps.transact(async (tx) => {
     created.length = spawns.length = 0; // PostgreSQL may run this again after a deadlock
     // Quota: counted and checked under the project's quota lock, in this transaction (quotas.ts).
-    const count = await reserveServers(deps, tx, caller.projectId, flavor, input.minCount, input.maxCount);
+    const count = await reserveServers(
+      deps,
+      tx,
+      caller.projectId,
+      flavor,
+      input.minCount,
+      input.maxCount,
+      caller.userId,
+    );
     // Without a group every server goes to the best host; a group's policy places each one
     // (none placed: all of them are in ERROR with NoValidHost, as below).
     const hosts: Array<string | null> = group

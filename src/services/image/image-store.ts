@@ -8,6 +8,7 @@ import type { Database } from '../../db/schema.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
 import type { Clock } from '../../domain/clock.js';
 import { iso } from '../../domain/clock.js';
+import { DomainError } from '../../domain/errors.js';
 
 /**
  * Image data lives as one file per image under `<data>/images/<id>` (Glance's file store,
@@ -29,11 +30,24 @@ export interface StoredData {
   hash: string;
 }
 
-/** Writes `data` to the image's file (a temporary file, renamed when complete), hashing as it goes. */
+/** Glance's LimitingReader past image_size_cap: ImageSizeLimitExceeded, which image_data.py answers with 413. */
+const imageTooLarge = () =>
+  new DomainError(
+    'over-limit',
+    'ImageSizeLimitExceeded',
+    'The incoming image is too large: The provided image is too large.',
+  );
+
+/**
+ * Writes `data` to the image's file (a temporary file, renamed when complete), hashing as it
+ * goes. Past `sizeCap` bytes the write stops while the data streams (nothing more is read), the
+ * partial file goes and the upload fails with Glance's ImageSizeLimitExceeded.
+ */
 export async function writeImageFile(
   dataDir: string,
   id: string,
   data: AsyncIterable<Uint8Array>,
+  sizeCap = Number.POSITIVE_INFINITY,
 ): Promise<StoredData> {
   const dir = join(dataDir, 'images');
   await mkdir(dir, { recursive: true });
@@ -47,6 +61,7 @@ export async function writeImageFile(
       md5.update(chunk);
       sha512.update(chunk);
       size += chunk.length;
+      if (size > sizeCap) throw imageTooLarge();
       await fh.write(chunk);
     }
   } catch (e) {
@@ -64,13 +79,18 @@ export async function writeImageFile(
  * saving → active with size and hashes. A failed write puts the image back to queued (as Glance
  * does when the client goes away), so the upload can be tried again. False: not queued.
  */
-export async function saveImageData(store: ImageStore, id: string, data: AsyncIterable<Uint8Array>): Promise<boolean> {
+export async function saveImageData(
+  store: ImageStore,
+  id: string,
+  data: AsyncIterable<Uint8Array>,
+  sizeCap?: number,
+): Promise<boolean> {
   const now = () => iso(store.clock.now());
   if (!(await catalog.updateImageIfStatus(store.db, id, 'queued', { status: 'saving', updated_at: now() })))
     return false;
   let stored: StoredData;
   try {
-    stored = await writeImageFile(store.dataDir, id, data);
+    stored = await writeImageFile(store.dataDir, id, data, sizeCap);
   } catch (e) {
     await catalog.updateImageIfStatus(store.db, id, 'saving', { status: 'queued', updated_at: now() });
     throw e;

@@ -155,7 +155,7 @@ export async function uploadImageData(
   authorize(deps, caller, 'stratus:image:upload', { project_id: img.owner ?? '' });
   if (img.status !== 'queued') throw imageStatusTransition(img.status, 'saving');
   const store = { db: deps.db, clock: deps.clock, dataDir: deps.config.data };
-  if (!(await saveImageData(store, img.id, data))) {
+  if (!(await saveImageData(store, img.id, data, deps.config.imageSizeCap))) {
     const now = await catalog.getImage(deps.db, img.id);
     if (!now) throw imageNotFound(id);
     throw imageStatusTransition(now.status, 'saving');
