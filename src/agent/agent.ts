@@ -1,3 +1,4 @@
+import { hostUptime } from './host-uptime.js';
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import type { ComputeDriver } from '../drivers/driver.js';
@@ -92,6 +93,7 @@ export class ComputeAgent implements TaskReceiver {
       created_at: now,
       updated_at: now,
       owner: this.owner,
+      uptime: hostUptime(this.deps.clock.now()),
     });
     // A restarted node takes back the tasks its previous incarnation held (Nova's _init_instance), without waiting for leases to expire.
     await tasksRepo.requeueLeasedOnHost(this.deps.db, this.host, now);
@@ -187,7 +189,8 @@ export class ComputeAgent implements TaskReceiver {
   async heartbeat(): Promise<void> {
     try {
       if (await this.checkNodeFault()) return; // frozen or dead nodes send no heartbeat
-      if (!(await svcRepo.heartbeat(this.deps.db, this.host, 'nova-compute', this.owner, iso(this.deps.clock.now())))) {
+      const now = this.deps.clock.now();
+      if (!(await svcRepo.heartbeat(this.deps.db, this.host, 'nova-compute', this.owner, iso(now), hostUptime(now)))) {
         // Another agent registered under this host name and took the node over: stop working for it.
         this.deps.log.error({ host: this.host }, 'another agent took over this host name: this agent stops');
         if (this.standalone) process.exit(75);

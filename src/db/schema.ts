@@ -233,6 +233,8 @@ export interface ServicesTable {
   updated_at: string;
   /** The agent incarnation that holds this host name (null: none yet). */
   owner: string | null;
+  /** The host's `uptime(1)` line at its last heartbeat (migration 0022); null: not reported. */
+  uptime?: string | null;
 }
 /** Fixed IPs in use: the primary key (network, address) makes double allocation impossible. */
 export interface IpAllocationsTable {

@@ -205,6 +205,7 @@ export function serviceRow(id: string, over: Partial<ServicesTable> = {}): Servi
     created_at: T(0),
     updated_at: T(0),
     owner: 'o1',
+    uptime: null,
     ...over,
   };
 }

@@ -88,6 +88,11 @@ storageSuite('services storage', (s) => {
     assert.equal(await services.heartbeat(db, 'hb-h', 'nova-scheduler', 'me', T(40)), false);
     assert.equal(await services.heartbeat(db, 'hb-none', 'nova-compute', 'me', T(40)), false);
     assert.equal((await services.getComputeService(db, 'hb-h'))?.last_seen_at, T(30));
+    // With the host's uptime line, both are recorded; without, the last line stays.
+    assert.equal(await services.heartbeat(db, 'hb-h', 'nova-compute', 'me', T(50), ' up 1 min'), true);
+    assert.equal(await services.heartbeat(db, 'hb-h', 'nova-compute', 'me', T(60)), true);
+    const row = await services.getComputeService(db, 'hb-h');
+    assert.deepEqual([row?.last_seen_at, row?.uptime], [T(60), ' up 1 min']);
   });
 
   test('getComputeService / listServices / getServiceById: by host and binary, oldest first', async () => {

@@ -135,20 +135,24 @@ for (const target of databaseTargets()) {
       const v53 = await req('/v2.1/os-hypervisors/detail', { mv: '2.53' });
       assert.equal(v53.body.hypervisors[0].service.id, svc.id);
       assert.notEqual(v53.body.hypervisors[0].id, svc.id, 'a compute node is not its service');
-      // 2.88: the resource fields go, the uptime comes (null: Stratus' nodes cannot report it).
+      // 2.88: the resource fields go, the uptime comes (the node's uptime(1) line).
       const v88 = await req(`/v2.1/os-hypervisors/${v53.body.hypervisors[0].id}`, { mv: '2.88' });
       assert.equal(v88.status, 200);
-      assert.deepEqual(v88.body.hypervisor, {
-        id: v53.body.hypervisors[0].id,
-        hypervisor_hostname: H1,
-        state: 'up',
-        status: 'enabled',
-        hypervisor_type: 'fake',
-        hypervisor_version: 1000,
-        host_ip: '127.0.0.1',
-        service: { id: svc.id, host: H1, disabled_reason: null },
-        uptime: null,
-      });
+      assert.match(v88.body.hypervisor.uptime, /^ \d\d:\d\d:\d\d up .*load average: /);
+      assert.deepEqual(
+        { ...v88.body.hypervisor, uptime: null },
+        {
+          id: v53.body.hypervisors[0].id,
+          hypervisor_hostname: H1,
+          state: 'up',
+          status: 'enabled',
+          hypervisor_type: 'fake',
+          hypervisor_version: 1000,
+          host_ip: '127.0.0.1',
+          service: { id: svc.id, host: H1, disabled_reason: null },
+          uptime: null,
+        },
+      );
     });
 
     test('show: 404 for an unknown or non-integer id before 2.53; 400 for a bad UUID from 2.53', async () => {
@@ -275,10 +279,13 @@ for (const target of databaseTargets()) {
       assert.deepEqual(gone.body, notFound('The resource could not be found.'));
     });
 
-    test('uptime: 501 as Nova fake driver; 404 unknown; 404 from 2.88', async () => {
+    test("uptime: the node's uptime(1) line, as Nova's libvirt driver; 404 unknown; 404 from 2.88", async () => {
       const res = await req('/v2.1/os-hypervisors/1/uptime');
-      assert.equal(res.status, 501);
-      assert.deepEqual(res.body, fault('notImplemented', 501, 'The requested functionality is not supported.'));
+      assert.equal(res.status, 200, res.text);
+      assert.match(
+        res.body.hypervisor.uptime,
+        /^ \d\d:\d\d:\d\d up .*, {2}0 users, {2}load average: [\d.]+, [\d.]+, [\d.]+$/,
+      );
       const missing = await req('/v2.1/os-hypervisors/7/uptime');
       assert.equal(missing.status, 404);
       assert.deepEqual(missing.body, notFound("Hypervisor with ID '7' could not be found."));

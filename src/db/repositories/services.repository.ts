@@ -19,6 +19,7 @@ export async function upsertService(ex: Executor, row: ServicesTable): Promise<v
         memory_mb: row.memory_mb,
         disk_gb: row.disk_gb,
         owner: row.owner,
+        uptime: row.uptime ?? null,
         // A node restarted with another --zone moves there (an aggregate zone still wins).
         zone: row.zone,
       })
@@ -42,10 +43,11 @@ export async function heartbeat(
   binary: string,
   owner: string,
   nowIso: string,
+  uptime?: string,
 ): Promise<boolean> {
   const r = await ex
     .updateTable('services')
-    .set({ last_seen_at: nowIso })
+    .set(uptime === undefined ? { last_seen_at: nowIso } : { last_seen_at: nowIso, uptime })
     .where('host', '=', host)
     .where('binary', '=', binary)
     .where('owner', '=', owner)

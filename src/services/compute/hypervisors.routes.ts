@@ -98,8 +98,9 @@ export function registerAdminReadRoutes(app: FastifyInstance, deps: Deps): void 
       withServers = booleanParam(q, 'with_servers') ?? false;
     }
     const h = await showHypervisor(deps, callerOf(request), idOf(request), { uuids: atLeast(mv, 53), withServers });
-    // 2.88: the uptime is part of the view; Stratus' nodes cannot report it (hypervisors.ts), so null.
-    return { hypervisor: renderHypervisor(mv, h, { ...base, detail: true, withServers, uptime: null }) };
+    // 2.88: the uptime is part of the view (the node's last report; null from a node that is down).
+    const uptime = h.up ? (h.service.uptime ?? null) : null;
+    return { hypervisor: renderHypervisor(mv, h, { ...base, detail: true, withServers, uptime }) };
   });
 
   r.add('GET', '/os-hypervisors/:id/uptime', async (request) => {

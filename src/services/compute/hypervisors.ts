@@ -172,9 +172,9 @@ export async function showHypervisor(
 
 /**
  * GET /os-hypervisors/{id}/uptime (before 2.88). Nova asks the compute service over RPC and
- * needs it up (ComputeServiceUnavailable, 400); then its driver answers, and Nova's fake driver
- * (like every driver but libvirt and zVM) does not implement it. Stratus' nodes have no uptime
- * call either: an up node answers `uptime: null`, which the route turns into Nova's 501.
+ * needs it up (ComputeServiceUnavailable, 400); its libvirt driver answers with the host's
+ * `uptime(1)` line. Stratus' nodes report that line with each heartbeat; a node that has not
+ * yet is `null`, which the route turns into Nova's 501 (its answer for drivers without it).
  */
 export async function hypervisorUptime(
   deps: Deps,
@@ -185,7 +185,7 @@ export async function hypervisorUptime(
   authorize(deps, caller, 'os_compute_api:os-hypervisors:uptime', { project_id: caller.projectId });
   const h = await findHypervisor(deps, id, opts.uuids, false);
   if (!h.up) throw invalid(`Compute service of ${h.service.host} is unavailable at this time.`);
-  return { hypervisor: h, uptime: null };
+  return { hypervisor: h, uptime: h.service.uptime ?? null };
 }
 
 /** GET /os-hypervisors/{pattern}/search and /servers (before 2.53). */
