@@ -493,6 +493,14 @@ describe('views and metadata as Nova', () => {
     const full = await action(id, { rebuild: { imageRef: img } }, 'member', '2.75');
     assert.equal(full.body.server['OS-EXT-STS:task_state'], 'rebuilding');
     await cloud.drain();
+    // From 2.57 user_data is a top-level key, and an admin's view has no OS-EXT-SRV-ATTR:user_data
+    // beside it (Tempest's ServersAdmin275Test schema).
+    const admin = await action(id, { rebuild: { imageRef: img, user_data: 'aGk=' } }, 'admin', '2.75');
+    assert.equal(admin.status, 202, admin.text);
+    assert.equal(admin.body.server.user_data, 'aGk=');
+    assert.ok(!('OS-EXT-SRV-ATTR:user_data' in admin.body.server));
+    assert.ok('OS-EXT-SRV-ATTR:host' in admin.body.server);
+    await cloud.drain();
   });
 
   test("createImage: the request's metadata wins over the snapshot's own properties; a bad key is 400", async () => {

@@ -184,8 +184,12 @@ export async function serverImageAction(
   if (key === 'rebuild') {
     const res = await rebuildServer(deps, caller, id, parseRebuild(request.mv, value));
     const server = rebuildView(request.mv, await view(request, res.row));
-    // servers.py _action_rebuild: from 2.57 the body carries the server's user_data (at 2.75 too).
-    if (atLeast(request.mv, 57)) server.user_data = res.row.user_data ?? null;
+    // servers.py _action_rebuild: from 2.57 the body carries the server's user_data, in place of
+    // the extended attribute (the 2.75 show view is built with show_user_data=False).
+    if (atLeast(request.mv, 57)) {
+      delete server['OS-EXT-SRV-ATTR:user_data'];
+      server.user_data = res.row.user_data ?? null;
+    }
     if (deps.config.enableInstancePassword !== 0) server.adminPass = res.adminPass;
     reply.code(202);
     return { server };
