@@ -16,6 +16,7 @@ import { setServerPortsHost } from '../db/repositories/network.repository.js';
 import { iso } from '../domain/clock.js';
 import { lifecycleOfTask, type TaskKind } from '../domain/lifecycle.js';
 import { guestSpec } from './guests.js';
+import { receiveDisk, sendDisk } from './move-disk.js';
 import { runAsInstanceEvent } from './instance-event.js';
 import type { ComputeDriver } from '../drivers/driver.js';
 import type { AgentDeps } from './agent-deps.js';
@@ -62,9 +63,11 @@ export function makeLiveMigrationHandlers(ctx: LiveMigrationContext): Record<Liv
         task,
         row,
         async () => {
-          // check_can_live_migrate_source: there must be a guest to move.
-          if ((await ctx.driverFor('live_migration').power(row.id)) === 'missing')
+          // check_can_live_migrate_source: there must be a guest to move; its disk goes ahead of it.
+          const source = ctx.driverFor('live_migration');
+          if ((await source.power(row.id)) === 'missing')
             throw new Error(`Instance ${row.id} has no guest on ${host} to migrate`);
+          await sendDisk(deps.config.data, source, row.id, mig.uuid);
           return async (tx) => {
             if (!(await migrations.casMigrationStatus(tx, mig.id, ['queued'], 'preparing', now()))) return; // aborted
             next = await deps.tasks.enqueue(tx, {
@@ -93,7 +96,9 @@ export function makeLiveMigrationHandlers(ctx: LiveMigrationContext): Record<Liv
         task,
         row,
         async () => {
-          await driver.spawn(spec);
+          const moved = await receiveDisk(deps.config.data, mig.uuid, (m) => deps.log.warn({ host }, m));
+          await driver.spawn(spec, moved.opts);
+          await moved.done();
           if (row.vm_state === 'paused') await driver.pause(row.id);
           return async (tx) => {
             // Aborted or deleted while the guest started: it goes again (below).

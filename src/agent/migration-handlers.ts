@@ -16,6 +16,7 @@ import { iso } from '../domain/clock.js';
 import { lifecycleOfTask, type TaskKind } from '../domain/lifecycle.js';
 import { PowerState, type TaskState, type VmState } from '../domain/states.js';
 import { guestSpec } from './guests.js';
+import { receiveDisk, sendDisk } from './move-disk.js';
 import { runAsInstanceEvent } from './instance-event.js';
 import type { ComputeDriver } from '../drivers/driver.js';
 import type { AgentDeps } from './agent-deps.js';
@@ -100,10 +101,13 @@ export function makeMigrationHandlers(ctx: MigrationContext): Record<MigrationKi
         task,
         row,
         async () => {
-          // migrate_disk_and_power_off: the guest stops; its disk stays for a revert.
+          // migrate_disk_and_power_off: the guest stops; its disk stays for a revert, and a copy
+          // goes to another target node.
           const driver = ctx.driverFor('resize');
           const p = await driver.power(row.id);
           if (p !== 'missing' && p !== 'shutdown') await driver.powerOff(row.id);
+          if (mig.dest_compute && mig.dest_compute !== host && p !== 'missing')
+            await sendDisk(deps.config.data, driver, row.id, mig.uuid);
           return async (tx) => {
             if (
               !(await servers.casUpdateServer(tx, row.id, 'resize_migrating', {
@@ -148,8 +152,13 @@ export function makeMigrationHandlers(ctx: MigrationContext): Record<MigrationKi
         task,
         row,
         async () => {
-          // The guest (re)starts from the new flavor: the process driver grows its sparse disk.
-          await driver.spawn(spec);
+          // The guest (re)starts from the new flavor: the process driver grows its sparse disk
+          // (on another node, the disk the source sent).
+          if (mig.source_compute !== host) {
+            const moved = await receiveDisk(deps.config.data, mig.uuid, (m) => deps.log.warn({ host }, m));
+            await driver.spawn(spec, moved.opts);
+            await moved.done();
+          } else await driver.spawn(spec);
           // Nova's finish_resize(power_on=False) for a server that was stopped.
           if (stopped) await driver.powerOff(row.id);
           return async (tx) => {
