@@ -38,7 +38,7 @@
  *  - isolation: a non-admin's 2xx answer never names another project's fixture server (in
  *    /v2.1), port (in /networking) or private image (in /image), unless the request named it;
  *  - nothing changes when nothing should: every table of `cloud.stack.deps.db` (introspected,
- *    every column except the heartbeat's services.last_seen_at) is fingerprinted before and
+ *    every column except what a heartbeat writes: services.last_seen_at and uptime) is fingerprinted before and
  *    after each request that is refused (4xx/5xx) or safe (GET/HEAD/OPTIONS/unknown method); the
  *    fingerprints must be equal. Sound because the agent is drained (bounded: drain gives up
  *    after 200 rounds) before each "before" snapshot when an accepted write came earlier, and
@@ -1279,7 +1279,7 @@ function parseRaw(buf: Buffer): (Got & { complete: boolean }) | null {
 // Database fingerprint
 // ---------------------------------------------------------------------------------------
 
-const VOLATILE: Record<string, string[]> = { services: ['last_seen_at'] };
+const VOLATILE: Record<string, string[]> = { services: ['last_seen_at', 'uptime'] };
 type Snapshot = Map<string, string[]>;
 async function snapshot(cloud: TestCloud, tables: string[]): Promise<Snapshot> {
   const db = cloud.stack.deps.db as unknown as {
