@@ -272,6 +272,31 @@ export interface ServerInterfacesTable {
   tag: string | null;
   created_at: string;
 }
+/** A volume a server boots from or has attached (Nova's block_device_mapping). */
+export interface BlockDeviceMappingsTable {
+  id: string;
+  server_id: string;
+  volume_id: string | null;
+  /** Cinder's attachment (3.27 API) once reserved; null before. */
+  attachment_id: string | null;
+  /** image, volume, snapshot or blank (Nova's source_type). */
+  source_type: string;
+  /** volume or local (Nova's destination_type). */
+  destination_type: string;
+  boot_index: number | null;
+  device_name: string | null;
+  delete_on_termination: number;
+  volume_size: number | null;
+  volume_type: string | null;
+  image_id: string | null;
+  snapshot_id: string | null;
+  disk_bus: string | null;
+  device_type: string | null;
+  guest_format: string | null;
+  tag: string | null;
+  created_at: string;
+  updated_at: string;
+}
 export interface ServerTagsTable {
   server_id: string;
   tag: string;
@@ -457,4 +482,5 @@ export interface Database {
   server_passwords: ServerPasswordsTable;
   console_auth_tokens: ConsoleAuthTokensTable;
   server_interfaces: ServerInterfacesTable;
+  block_device_mappings: BlockDeviceMappingsTable;
 }

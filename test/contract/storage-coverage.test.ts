@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const REPOSITORIES = [
   'actions',
+  'block-devices',
   'catalog',
   'consoles',
   'faults',
