@@ -11,6 +11,7 @@ import type { Caller, Deps } from '../context.js';
 import { authorize } from '../access.js';
 import { findServer, serviceIsUp } from './access.js';
 import { recordAction } from './record-action.js';
+import { enqueueMoveTask, moveRecord } from './move-task.js';
 import { upComputeServices } from './services.js';
 import { serverForCheck } from './server-actions.js';
 import { claimTask } from './resize.js';
@@ -20,7 +21,6 @@ import * as svcRepo from '../../db/repositories/services.repository.js';
 import { iso } from '../../domain/clock.js';
 import { LIFECYCLE, checkAction } from '../../domain/lifecycle.js';
 import { DomainError, invalid } from '../../domain/errors.js';
-import type { TaskRow } from '../../tasks/queue.js';
 
 export interface EvacuateRequest {
   host: string | null;
@@ -74,24 +74,9 @@ export async function evacuateServer(
   const task = await deps.transact(async (tx) => {
     await claimTask(tx, row, spec.setsTaskState!, spec.novaAction, false, now);
     const mig = await migrations.insertMigration(tx, {
-      uuid: deps.ids.uuid(),
-      server_id: row.id,
-      project_id: row.project_id,
-      user_id: row.user_id,
+      ...moveRecord(deps, row, dest ?? req.host, now),
       migration_type: 'evacuation',
       status: 'accepted',
-      source_compute: row.host,
-      source_node: row.host,
-      dest_compute: dest ?? req.host,
-      dest_node: dest ?? req.host,
-      dest_host: null,
-      old_flavor_id: row.flavor_id,
-      new_flavor_id: row.flavor_id,
-      old_flavor: row.flavor,
-      new_flavor: row.flavor,
-      old_vm_state: row.vm_state,
-      created_at: now,
-      updated_at: null,
     });
     if (!dest) {
       // The conductor's NoValidHost: 200 all the same; the server keeps its state with a fault
@@ -102,17 +87,12 @@ export async function evacuateServer(
       await servers.casUpdateServer(tx, row.id, spec.setsTaskState!, { task_state: null, fault, updated_at: now });
       return undefined;
     }
-    const actionId = await recordAction(deps, tx, caller, row.id, spec.novaAction);
-    return deps.tasks.enqueue(tx, {
+    return enqueueMoveTask(deps, tx, caller, row.id, {
+      action: spec.novaAction,
       kind: spec.task!,
-      serverId: row.id,
       host: dest,
-      payload: {
-        actionId,
-        requestId: caller.requestId,
-        migrationId: mig.id,
-        stopped: req.targetStopped || row.vm_state === 'stopped',
-      },
+      migrationId: mig.id,
+      payload: { stopped: req.targetStopped || row.vm_state === 'stopped' },
     });
   });
   deps.tasks.dispatch([task]);

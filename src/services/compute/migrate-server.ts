@@ -12,6 +12,7 @@ import type { Caller, Deps } from '../context.js';
 import { authorize } from '../access.js';
 import { findServer, serviceIsUp } from './access.js';
 import { recordAction } from './record-action.js';
+import { enqueueMoveTask, moveRecord } from './move-task.js';
 import { upComputeServices } from './services.js';
 import { serverForCheck } from './server-actions.js';
 import { claimTask } from './resize.js';
@@ -81,37 +82,14 @@ export async function migrateServer(deps: Deps, caller: Caller, id: string, host
       migration_type: 'migration',
       status: 'pre-migrating',
     });
-    const actionId = await recordAction(deps, tx, caller, row.id, spec.novaAction);
-    return deps.tasks.enqueue(tx, {
+    return enqueueMoveTask(deps, tx, caller, row.id, {
+      action: spec.novaAction,
       kind: spec.task!,
-      serverId: row.id,
       host: row.host!,
-      payload: { actionId, requestId: caller.requestId, migrationId: mig.id },
+      migrationId: mig.id,
     });
   });
   deps.tasks.dispatch([task]);
-}
-
-function moveRecord(deps: Deps, row: servers.ServerRow, dest: string, now: string) {
-  return {
-    uuid: deps.ids.uuid(),
-    server_id: row.id,
-    project_id: row.project_id,
-    user_id: row.user_id,
-    source_compute: row.host,
-    source_node: row.host,
-    dest_compute: dest,
-    dest_node: dest,
-    dest_host: null,
-    // The same flavor on both sides: nothing is resized.
-    old_flavor_id: row.flavor_id,
-    new_flavor_id: row.flavor_id,
-    old_flavor: row.flavor,
-    new_flavor: row.flavor,
-    old_vm_state: row.vm_state,
-    created_at: now,
-    updated_at: null,
-  };
 }
 
 export interface LiveMigrateRequest {
@@ -146,12 +124,11 @@ export async function liveMigrateServer(
       status: 'queued',
     });
     // Nova's instance action for it is `live-migration`.
-    const actionId = await recordAction(deps, tx, caller, row.id, 'live-migration');
-    return deps.tasks.enqueue(tx, {
+    return enqueueMoveTask(deps, tx, caller, row.id, {
+      action: 'live-migration',
       kind: spec.task!,
-      serverId: row.id,
       host: row.host!,
-      payload: { actionId, requestId: caller.requestId, migrationId: mig.id },
+      migrationId: mig.id,
     });
   });
   deps.tasks.dispatch([task]);
