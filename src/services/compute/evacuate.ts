@@ -20,7 +20,7 @@ import * as migrations from '../../db/repositories/migrations.repository.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import { iso } from '../../domain/clock.js';
 import { LIFECYCLE, checkAction } from '../../domain/lifecycle.js';
-import { DomainError, invalid } from '../../domain/errors.js';
+import { invalid, evacuateHostNotFound, computeServiceInUse } from '../../domain/errors.js';
 
 export interface EvacuateRequest {
   host: string | null;
@@ -61,13 +61,11 @@ export async function evacuateServer(
     password = req.adminPass;
   } else password = req.onSharedStorage ? null : generatePassword();
   const named = req.host !== null ? await svcRepo.getComputeService(deps.db, req.host) : undefined;
-  if (req.host !== null && !named)
-    throw new DomainError('not-found', 'ComputeHostNotFound', `Compute host ${req.host} not found.`);
+  if (req.host !== null && !named) throw evacuateHostNotFound(req.host);
   if (row.host === req.host) throw invalid("The target host can't be the same one.");
   // API.evacuate: the state check, then the source must be down (ComputeServiceInUse is a 400).
   checkAction('evacuate', serverForCheck(row), caller.isAdmin);
-  if (serviceIsUp(deps, await svcRepo.getComputeService(deps.db, row.host ?? '')))
-    throw new DomainError('invalid', 'ComputeServiceInUse', `Compute service of ${row.host} is still in use.`);
+  if (serviceIsUp(deps, await svcRepo.getComputeService(deps.db, row.host ?? ''))) throw computeServiceInUse(row.host);
 
   const dest = await destination(deps, row, named, req.force);
   const now = iso(deps.clock.now());

@@ -21,7 +21,13 @@ import * as migrations from '../../db/repositories/migrations.repository.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import { iso } from '../../domain/clock.js';
 import { LIFECYCLE, checkAction } from '../../domain/lifecycle.js';
-import { DomainError, invalid, invalidState, serverLocked } from '../../domain/errors.js';
+import {
+  invalid,
+  invalidState,
+  serverLocked,
+  migrationNotFoundForInstance,
+  liveMigrationNotFound,
+} from '../../domain/errors.js';
 import type { TaskRow } from '../../tasks/queue.js';
 
 export type MigrationRow = migrations.MigrationRow;
@@ -134,9 +140,6 @@ export async function liveMigrateServer(
   deps.tasks.dispatch([task]);
 }
 
-const migrationNotFoundForInstance = (migrationId: string, serverId: string, kind: 'not-found' | 'invalid') =>
-  new DomainError(kind, 'MigrationNotFoundForInstance', `Migration ${migrationId} not found for instance ${serverId}`);
-
 const invalidMigrationState = (m: MigrationRow, serverId: string, method: string) =>
   invalid(
     `Migration ${m.id} state of instance ${serverId} is ${m.status}. Cannot ${method} while the migration is in this state.`,
@@ -165,12 +168,9 @@ export async function showServerMigration(deps: Deps, caller: Caller, id: string
   const row = await findServer(deps.db, caller, id);
   authorize(deps, caller, 'os_compute_api:servers:migrations:show', { project_id: row.project_id });
   const m = await migrationOfServer(deps, row.id, migrationId);
-  const notFound = (text: string) => new DomainError('not-found', 'MigrationNotFound', text);
-  if (!m) throw notFound(`In-progress live migration ${migrationId} is not found for server ${row.id}.`);
-  if (m.migration_type !== 'live-migration')
-    throw notFound(`Migration ${migrationId} for server ${row.id} is not live-migration.`);
-  if (!LIVE_IN_PROGRESS.includes(m.status))
-    throw notFound(`Live migration ${migrationId} for server ${row.id} is not in progress.`);
+  if (!m) throw liveMigrationNotFound(migrationId, row.id, 'missing');
+  if (m.migration_type !== 'live-migration') throw liveMigrationNotFound(migrationId, row.id, 'not-live');
+  if (!LIVE_IN_PROGRESS.includes(m.status)) throw liveMigrationNotFound(migrationId, row.id, 'not-in-progress');
   return m;
 }
 
