@@ -7,49 +7,35 @@
  * finish_evacuation). A failure leaves ERROR with a fault and the migration `failed`. A delete in
  * the middle wins: whatever this node started goes again.
  */
-import type { TaskRow } from '../tasks/queue.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import * as migrations from '../db/repositories/migrations.repository.js';
 import { bindServerPorts } from '../services/network/ports.js';
-import { iso } from '../domain/clock.js';
 import { lifecycleOfTask } from '../domain/lifecycle.js';
 import { PowerState, type TaskState } from '../domain/states.js';
 import { guestSpec } from './guests.js';
-import { runAsInstanceEvent } from './instance-event.js';
-import type { ComputeDriver } from '../drivers/driver.js';
-import type { AgentDeps } from './agent-deps.js';
+import { makeMoveTaskSupport, type MoveContext, type MoveTaskHandler, moveFault } from './move-task-support.js';
 
-interface EvacuateContext {
-  deps: AgentDeps;
-  host: string;
-  driverFor(operation: string): ComputeDriver;
-}
-type ServerRow = servers.ServerRow;
-
-export function makeEvacuateHandlers(ctx: EvacuateContext): {
-  evacuate: (task: TaskRow, row: ServerRow) => Promise<boolean>;
-} {
+export function makeEvacuateHandlers(ctx: MoveContext): { evacuate: MoveTaskHandler } {
   const { deps, host } = ctx;
-  const now = () => iso(deps.clock.now());
-  const step = (id: string, from: TaskState, to: TaskState) =>
-    deps.transact((tx) => servers.casUpdateServer(tx, id, from, { task_state: to, updated_at: now() }));
+  const { now, payloadOf, migrationOf, applies, event, step } = makeMoveTaskSupport<{
+    migrationId?: number;
+    stopped?: boolean;
+  }>(ctx);
   const spec = lifecycleOfTask('evacuate');
 
   return {
     async evacuate(task, row) {
-      if (row.deleted !== 0 || row.task_state === null || !spec.runsWhile.includes(row.task_state)) return false;
-      const { migrationId, stopped } = JSON.parse(task.payload) as { migrationId?: number; stopped?: boolean };
-      const mig = migrationId === undefined ? undefined : await migrations.getMigration(deps.db, Number(migrationId));
+      if (!applies('evacuate', row)) return false;
+      const { stopped } = payloadOf(task);
+      const mig = await migrationOf(task);
       // A migration a delete failed (or gone) means the evacuation was abandoned.
       if (!mig || !['accepted', 'pre-migrating', 'completed'].includes(mig.status)) return false;
       const driver = ctx.driverFor('evacuate');
       let state = row.task_state as TaskState;
       let superseded = false;
-      const finished = await runAsInstanceEvent(
-        deps,
-        host,
+      const finished = await event(
+        'evacuate',
         task,
-        spec.completion!.event,
         row,
         async () => {
           // rt.rebuild_claim -> _claim_existing_migration: the destination takes the migration.
@@ -89,16 +75,10 @@ export function makeEvacuateHandlers(ctx: EvacuateContext): {
         // _error_out_instance_on_exception: ERROR with the fault; the migration `failed`; the host stays the source's.
         async (tx, err) => {
           superseded = true; // nothing of a failed spawn may stay here
-          const fault = JSON.stringify({
-            code: 500,
-            message: err.message.slice(0, 255),
-            details: err.stack ?? err.message,
-            created: now(),
-          });
           await servers.casUpdateServer(tx, row.id, state, {
             vm_state: 'error',
             task_state: null,
-            fault,
+            fault: moveFault(err, now()),
             updated_at: now(),
           });
           await migrations.casMigrationStatus(tx, mig.id, ['accepted', 'pre-migrating'], 'failed', now());

@@ -13,40 +13,16 @@ import type { Executor } from '../db/executor.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import * as migrations from '../db/repositories/migrations.repository.js';
 import { setServerPortsHost } from '../db/repositories/network.repository.js';
-import { iso } from '../domain/clock.js';
-import { lifecycleOfTask, type TaskKind } from '../domain/lifecycle.js';
 import { guestSpec } from './guests.js';
 import { receiveDisk, sendDisk } from './move-disk.js';
-import { runAsInstanceEvent } from './instance-event.js';
-import type { ComputeDriver } from '../drivers/driver.js';
-import type { AgentDeps } from './agent-deps.js';
+import { makeMoveTaskSupport, type MoveContext, type MoveTaskHandler } from './move-task-support.js';
 
-interface LiveMigrationContext {
-  deps: AgentDeps;
-  host: string;
-  driverFor(operation: string): ComputeDriver;
-}
 type ServerRow = servers.ServerRow;
-type TaskHandler = (task: TaskRow, row: ServerRow) => Promise<boolean>;
 type LiveKind = 'live_migration' | 'pre_live_migration' | 'post_live_migration';
 
-export function makeLiveMigrationHandlers(ctx: LiveMigrationContext): Record<LiveKind, TaskHandler> {
+export function makeLiveMigrationHandlers(ctx: MoveContext): Record<LiveKind, MoveTaskHandler> {
   const { deps, host } = ctx;
-  const now = () => iso(deps.clock.now());
-  const payloadOf = (t: TaskRow) => JSON.parse(t.payload) as { migrationId?: number };
-  const migrationOf = async (t: TaskRow) => {
-    const id = payloadOf(t).migrationId;
-    return id === undefined ? undefined : migrations.getMigration(deps.db, Number(id));
-  };
-  const applies = (kind: TaskKind, row: ServerRow) =>
-    row.deleted === 0 && row.task_state !== null && lifecycleOfTask(kind).runsWhile.includes(row.task_state);
-  const event = (
-    kind: TaskKind,
-    task: TaskRow,
-    row: ServerRow,
-    work: () => Promise<((tx: Executor) => Promise<void>) | void>,
-    onError: (tx: Executor, err: Error) => Promise<void>,
-  ) => runAsInstanceEvent(deps, host, task, lifecycleOfTask(kind).completion!.event, row, work, onError);
+  const { now, payloadOf, migrationOf, applies, event } = makeMoveTaskSupport(ctx);
   /** _rollback_live_migration: back to no task on the source; the migration is `error`. */
   const rollback = (row: ServerRow, migrationId: number) => async (tx: Executor) => {
     if (await migrations.casMigrationStatus(tx, migrationId, ['queued', 'preparing', 'running'], 'error', now()))

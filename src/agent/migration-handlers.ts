@@ -12,22 +12,10 @@ import type { Executor } from '../db/executor.js';
 import * as servers from '../db/repositories/servers.repository.js';
 import * as migrations from '../db/repositories/migrations.repository.js';
 import { setServerPortsHost } from '../db/repositories/network.repository.js';
-import { iso } from '../domain/clock.js';
-import { lifecycleOfTask, type TaskKind } from '../domain/lifecycle.js';
 import { PowerState, type TaskState, type VmState } from '../domain/states.js';
 import { guestSpec } from './guests.js';
 import { receiveDisk, sendDisk } from './move-disk.js';
-import { runAsInstanceEvent } from './instance-event.js';
-import type { ComputeDriver } from '../drivers/driver.js';
-import type { AgentDeps } from './agent-deps.js';
-
-/** What these handlers use of task-handlers.ts' HandlerContext (kept here: no import cycle). */
-interface MigrationContext {
-  deps: AgentDeps;
-  host: string;
-  driverFor(operation: string): ComputeDriver;
-}
-type TaskHandler = (task: TaskRow, row: servers.ServerRow) => Promise<boolean>;
+import { makeMoveTaskSupport, type MoveContext, type MoveTaskHandler, moveFault } from './move-task-support.js';
 
 type ServerRow = servers.ServerRow;
 type MigrationKind = 'resize' | 'finish_resize' | 'confirm_resize' | 'revert_resize' | 'finish_revert_resize';
@@ -40,36 +28,16 @@ interface Payload {
   cleanup?: boolean;
 }
 
-export function makeMigrationHandlers(ctx: MigrationContext): Record<MigrationKind, TaskHandler> {
+export function makeMigrationHandlers(ctx: MoveContext): Record<MigrationKind, MoveTaskHandler> {
   const { deps, host } = ctx;
-  const now = () => iso(deps.clock.now());
-  const payloadOf = (t: TaskRow) => JSON.parse(t.payload) as Payload;
-  const migrationOf = async (t: TaskRow) => {
-    const id = payloadOf(t).migrationId;
-    return id === undefined ? undefined : migrations.getMigration(deps.db, Number(id));
-  };
-  const applies = (kind: TaskKind, row: ServerRow) =>
-    row.deleted === 0 && row.task_state !== null && lifecycleOfTask(kind).runsWhile.includes(row.task_state);
-  const event = (
-    kind: TaskKind,
-    task: TaskRow,
-    row: ServerRow,
-    work: () => Promise<((tx: Executor) => Promise<void>) | void>,
-    onError: (tx: Executor, err: Error) => Promise<void>,
-  ) => runAsInstanceEvent(deps, host, task, lifecycleOfTask(kind).completion!.event, row, work, onError);
+  const { now, payloadOf, migrationOf, applies, event } = makeMoveTaskSupport<Payload>(ctx);
   /** Nova's _error_out_instance_on_exception: ERROR with a fault; the migration is `error`. */
   const failMove =
     (row: ServerRow, migrationId: number, expected: TaskState | null) => async (tx: Executor, err: Error) => {
-      const fault = JSON.stringify({
-        code: 500,
-        message: err.message.slice(0, 255),
-        details: err.stack ?? err.message,
-        created: now(),
-      });
       await servers.casUpdateServer(tx, row.id, expected, {
         vm_state: 'error',
         task_state: null,
-        fault,
+        fault: moveFault(err, now()),
         updated_at: now(),
       });
       await migrations.casMigrationStatus(tx, migrationId, migrations.IN_PROGRESS_STATUSES, 'error', now());

@@ -38,6 +38,259 @@ function pyStr(value: unknown): string {
 }
 
 // ---------------------------------------------------------------------------
+// Faults of single features (flavors, keypairs, server groups, aggregates, hosts, hypervisors,
+// extensions, consoles, interfaces, moves, security groups of a server, server create, image data)
+// ---------------------------------------------------------------------------
+
+/** 409 FlavorIdExists. */
+export function flavorIdExists(id: string): DomainError {
+  return new DomainError('conflict', 'FlavorIdExists', `Flavor with ID ${id} already exists.`, { id });
+}
+
+/** 409 FlavorExists (the name is unique). */
+export function flavorNameExists(name: string): DomainError {
+  return new DomainError('conflict', 'FlavorExists', `Flavor with name ${name} already exists.`, { name });
+}
+
+/** 409 FlavorAccessExists. */
+export function flavorAccessExists(flavorId: string, projectId: string): DomainError {
+  return new DomainError(
+    'conflict',
+    'FlavorAccessExists',
+    `Flavor access already exists for flavor ${flavorId} and project ${projectId} combination.`,
+  );
+}
+
+/** 404 FlavorAccessNotFound. */
+export function flavorAccessNotFound(flavorId: string, projectId: string): DomainError {
+  return new DomainError(
+    'not-found',
+    'FlavorAccessNotFound',
+    `Flavor access not found for ${flavorId} / ${projectId} combination.`,
+  );
+}
+
+/** 404 of GET os-flavor-access on a public flavor (flavor_access.py index). */
+export function publicFlavorAccessList(): DomainError {
+  return new DomainError('not-found', 'FlavorAccessNotFound', 'Access list not available for public flavors.');
+}
+
+/** 409 of addTenantAccess on a public flavor, from 2.7 (flavor_access.py). */
+export function publicFlavorAccessAdd(): DomainError {
+  return new DomainError('conflict', 'Conflict', 'Can not add access to a public flavor.');
+}
+
+/** 404 of os-extra_specs/{key} for a key the flavor does not have (flavors_extraspecs.py). */
+export function extraSpecNotFound(flavorId: string, key: string): DomainError {
+  return new DomainError(
+    'not-found',
+    'FlavorExtraSpecsNotFound',
+    `Flavor ${flavorId} has no extra specs with key ${key}.`,
+  );
+}
+
+/** 400 of a flavor list whose marker is not a flavor the caller sees (flavors.py _get_flavors). */
+export function flavorMarkerNotFound(marker: string): DomainError {
+  return new DomainError('invalid', 'MarkerNotFound', `marker [${marker}] not found`);
+}
+
+/** 400 `Keypair data is invalid: <reason>` (InvalidKeypair). */
+export function invalidKeypair(reason: string): DomainError {
+  return new DomainError('invalid', 'InvalidKeypair', `Keypair data is invalid: ${reason}`);
+}
+
+/** 409 `Key pair '<name>' already exists.` (KeyPairExists). */
+export function keypairExists(name: string): DomainError {
+  return new DomainError('conflict', 'KeyPairExists', `Key pair '${name}' already exists.`, { name });
+}
+
+/** 404 `Keypair <name> not found for user <user_id>` (KeypairNotFound). */
+export function keypairNotFound(name: string, userId: string): DomainError {
+  return new DomainError('not-found', 'KeypairNotFound', `Keypair ${name} not found for user ${userId}`, {
+    name,
+    userId,
+  });
+}
+
+/** 404 `Instance group <id> could not be found.` (InstanceGroupNotFound). */
+export function serverGroupNotFound(id: string): DomainError {
+  return new DomainError('not-found', 'InstanceGroupNotFound', `Instance group ${id} could not be found.`, { id });
+}
+
+/** The same, as server create answers it (Nova maps InstanceGroupNotFound to a 400 there). */
+export function requestedGroupNotFound(id: string): DomainError {
+  return new DomainError('invalid', 'InstanceGroupNotFound', `Instance group ${id} could not be found.`, { id });
+}
+
+/** 404 `Aggregate <id> could not be found.` (AggregateNotFound). */
+export function aggregateNotFound(id: string | number): DomainError {
+  return new DomainError('not-found', 'AggregateNotFound', `Aggregate ${id} could not be found.`);
+}
+
+/** 404 of remove_host: Nova answers an unknown host, an unknown aggregate and a host not in it alike. */
+export function aggregateHostNotFound(host: string, aggregate: string): DomainError {
+  return new DomainError('not-found', 'AggregateHostNotFound', `Cannot remove host ${host} in aggregate ${aggregate}`);
+}
+
+/** 404 `Host '<host>' is not mapped to any cell` (os-hosts' target_host_cell: no HostMapping). */
+export function hostNotMapped(host: string): DomainError {
+  return new DomainError('not-found', 'HostMappingNotFound', `Host '${host}' is not mapped to any cell`, { host });
+}
+
+/** 404 `Hypervisor with ID '<id>' could not be found.` (hypervisors.py show). */
+export function hypervisorNotFound(id: string): DomainError {
+  return new DomainError('not-found', 'ComputeHostNotFound', `Hypervisor with ID '${id}' could not be found.`, { id });
+}
+
+/** 404 `No hypervisor matching '<pattern>' could be found.` (hypervisors.py search). */
+export function noHypervisorMatching(pattern: string): DomainError {
+  return new DomainError('not-found', 'ComputeHostNotFound', `No hypervisor matching '${pattern}' could be found.`, {
+    pattern,
+  });
+}
+
+/** 404 of an unknown extension alias (Nova: a bare webob HTTPNotFound). */
+export function extensionNotFound(alias: string): DomainError {
+  return new DomainError('not-found', 'ExtensionNotFound', 'The resource could not be found.', { alias });
+}
+
+/** 400 `Invalid console type <type>` (ConsoleTypeInvalid, an Invalid). */
+export function consoleTypeInvalid(type: string): DomainError {
+  return new DomainError('invalid', 'ConsoleTypeInvalid', `Invalid console type ${type}`, { type });
+}
+
+/** 400 `Unavailable console type <type>.` (ConsoleTypeUnavailable: the console is switched off in nova.conf). */
+export function consoleTypeUnavailable(type: string): DomainError {
+  return new DomainError('invalid', 'ConsoleTypeUnavailable', `Unavailable console type ${type}.`, { type });
+}
+
+/** 404 `Token not found` (ConsoleTokenNotFound: unknown, expired, or of a deleted server). */
+export function consoleTokenNotFound(): DomainError {
+  return new DomainError('not-found', 'ConsoleTokenNotFound', 'Token not found');
+}
+
+/** 401 of a console URL whose token has expired (Stratus' own console page: ask for a new URL). */
+export function consoleTokenExpired(): DomainError {
+  return new DomainError('unauthorized', 'InvalidToken', 'The token has expired: ask for a new console URL');
+}
+
+/** 404 `Port id <id> could not be found.` (PortNotFound, as Neutron answers a port hidden from the caller). */
+export function portNotFound(id: string): DomainError {
+  return new DomainError('not-found', 'PortNotFound', `Port id ${id} could not be found.`);
+}
+
+/** 404 `Instance <id> does not have a port with id <port>` (attach_interfaces.py show). */
+export function portNotOfServer(serverId: string, portId: string): DomainError {
+  return new DomainError('not-found', 'PortNotFound', `Instance ${serverId} does not have a port with id ${portId}`);
+}
+
+/** 404 `Port <id> is not attached` (PortNotFound of detach_interface). */
+export function portNotAttached(portId: string): DomainError {
+  return new DomainError('not-found', 'PortNotFound', `Port ${portId} is not attached`);
+}
+
+/** 404 `Compute host <host> not found.` (evacuate.py: the named target host has no compute service). */
+export function evacuateHostNotFound(host: string): DomainError {
+  return new DomainError('not-found', 'ComputeHostNotFound', `Compute host ${host} not found.`);
+}
+
+/** 400 `Compute service of <host> is still in use.` (ComputeServiceInUse: evacuate from a live source). */
+export function computeServiceInUse(host: string | null): DomainError {
+  return new DomainError('invalid', 'ComputeServiceInUse', `Compute service of ${host} is still in use.`);
+}
+
+/** `Migration <id> not found for instance <id>` (MigrationNotFoundForInstance): 404, or 400 where Nova answers so. */
+export function migrationNotFoundForInstance(
+  migrationId: string,
+  serverId: string,
+  kind: 'not-found' | 'invalid',
+): DomainError {
+  return new DomainError(
+    kind,
+    'MigrationNotFoundForInstance',
+    `Migration ${migrationId} not found for instance ${serverId}`,
+  );
+}
+
+/** server_migrations.py show's three 404s (MigrationNotFound): no such migration, not live, not in progress. */
+export function liveMigrationNotFound(
+  migrationId: string,
+  serverId: string,
+  why: 'missing' | 'not-live' | 'not-in-progress',
+): DomainError {
+  const message = {
+    missing: `In-progress live migration ${migrationId} is not found for server ${serverId}.`,
+    'not-live': `Migration ${migrationId} for server ${serverId} is not live-migration.`,
+    'not-in-progress': `Live migration ${migrationId} for server ${serverId} is not in progress.`,
+  }[why];
+  return new DomainError('not-found', 'MigrationNotFound', message);
+}
+
+/** 409 NoUniqueMatch of add/removeSecurityGroup (security_group_api: two groups of the name). */
+export function securityGroupNoUniqueMatch(name: string): DomainError {
+  return new DomainError(
+    'conflict',
+    'NoUniqueMatch',
+    `Multiple security_group matches found for name '${name}', use an ID to be more specific.`,
+  );
+}
+
+/** 409 NoUniqueMatch of server create (neutron.py _process_security_groups: two groups of the name). */
+export function requestedSecurityGroupNoUniqueMatch(name: string): DomainError {
+  return new DomainError(
+    'conflict',
+    'NoUniqueMatch',
+    `Multiple security groups found matching '${name}'. Use an ID to be more specific.`,
+  );
+}
+
+/** 404 `Security group <name> is not found for project <project>` (security_group_api). */
+export function securityGroupNotFoundForProject(name: string, projectId: string): DomainError {
+  return new DomainError(
+    'not-found',
+    'SecurityGroupNotFound',
+    `Security group ${name} is not found for project ${projectId}`,
+  );
+}
+
+/** 404 of add/removeSecurityGroup on a server without ports (security_group_api). */
+export function serverHasNoPorts(serverId: string): DomainError {
+  return new DomainError(
+    'not-found',
+    'SecurityGroupNotFound',
+    `instance_id ${serverId} could not be found as device id on any ports`,
+  );
+}
+
+/** 404 of removeSecurityGroup for a group none of the server's ports has (security_group_api). */
+export function securityGroupNotAssociated(name: string, serverId: string): DomainError {
+  return new DomainError(
+    'not-found',
+    'SecurityGroupNotFound',
+    `Security group ${name} not associated with the instance ${serverId}`,
+  );
+}
+
+/** 403 OnsetFileLimitExceeded (personality files past the quota; `allowed`, where a limit is known). */
+export function onsetFileLimitExceeded(message: string, allowed?: number): DomainError {
+  return new DomainError(
+    'forbidden',
+    'OnsetFileLimitExceeded',
+    message,
+    allowed === undefined ? undefined : { allowed },
+  );
+}
+
+/** 413 of an upload past image_size_cap (Glance's LimitingReader: ImageSizeLimitExceeded). */
+export function imageTooLarge(): DomainError {
+  return new DomainError(
+    'over-limit',
+    'ImageSizeLimitExceeded',
+    'The incoming image is too large: The provided image is too large.',
+  );
+}
+
+// ---------------------------------------------------------------------------
 // not-found
 // ---------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import {
   sign,
   type KeyObject,
 } from 'node:crypto';
-import { DomainError } from './errors.js';
+import { invalidKeypair } from './errors.js';
 
 /** An RSA key pair, generated off the event loop (node:crypto's thread pool). */
 function rsaKeyPair(bits: number): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
@@ -29,27 +29,6 @@ function rsaKeyPair(bits: number): Promise<{ publicKey: KeyObject; privateKey: K
 }
 
 export type KeypairType = 'ssh' | 'x509';
-
-// ---------------------------------------------------------------------------------------------
-// Errors (nova/exception.py)
-
-/** 400 `Keypair data is invalid: <reason>` (InvalidKeypair). */
-function invalidKeypair(reason: string): DomainError {
-  return new DomainError('invalid', 'InvalidKeypair', `Keypair data is invalid: ${reason}`);
-}
-
-/** 409 `Key pair '<name>' already exists.` (KeyPairExists). */
-export function keypairExists(name: string): DomainError {
-  return new DomainError('conflict', 'KeyPairExists', `Key pair '${name}' already exists.`, { name });
-}
-
-/** 404 `Keypair <name> not found for user <user_id>` (KeypairNotFound). */
-export function keypairNotFound(name: string, userId: string): DomainError {
-  return new DomainError('not-found', 'KeypairNotFound', `Keypair ${name} not found for user ${userId}`, {
-    name,
-    userId,
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // SSH wire format (RFC 4253 §6.6)

@@ -5,7 +5,6 @@
  *
  * Pure module: no I/O.
  */
-import { DomainError } from './errors.js';
 
 export const GROUP_POLICIES = ['anti-affinity', 'affinity', 'soft-anti-affinity', 'soft-affinity'] as const;
 export type GroupPolicy = (typeof GROUP_POLICIES)[number];
@@ -13,16 +12,6 @@ export type GroupPolicy = (typeof GROUP_POLICIES)[number];
 /** 2.64 rules; only anti-affinity has one. */
 export interface GroupRules {
   max_server_per_host?: number;
-}
-
-/** 404 `Instance group <id> could not be found.` (InstanceGroupNotFound). */
-export function serverGroupNotFound(id: string): DomainError {
-  return new DomainError('not-found', 'InstanceGroupNotFound', `Instance group ${id} could not be found.`, { id });
-}
-
-/** The same, as server create answers it (Nova maps InstanceGroupNotFound to a 400 there). */
-export function requestedGroupNotFound(id: string): DomainError {
-  return new DomainError('invalid', 'InstanceGroupNotFound', `Instance group ${id} could not be found.`, { id });
 }
 
 /**

@@ -6,11 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BOOT, OPENSTACK_SKIP as skip, TEST_TIMEOUT_MS, useOpenstackCli } from '../../src/testing/openstack-cli.js';
+import { OPENSTACK_SKIP as skip, TEST_TIMEOUT_MS, useOpenstackCli } from '../../src/testing/openstack-cli.js';
+import { bootServer, serverMigrationList, showServer } from '../../src/testing/openstack-servers.js';
 
 const cli = useOpenstackCli({ name: 'clients-evacuate', args: ['--agents', '2'] });
 
-const show = (id: string) => cli.json('stratus-admin', ['server', 'show', id]);
+const show = (id: string) => showServer(cli, 'stratus-admin', id);
 const service = (state: '--down' | '--up', host: string) =>
   cli.ok('stratus-admin', [
     '--os-compute-api-version',
@@ -27,9 +28,7 @@ test('openstack server evacuate: rebuilt on the other node once its own is down'
   skip,
   timeout: TEST_TIMEOUT_MS,
 }, async () => {
-  const created = await cli.json('stratus-demo', ['server', 'create', ...BOOT, '--wait', 'evac-1']);
-  assert.equal(created.status, 'ACTIVE', JSON.stringify(created));
-  const id = created.id as string;
+  const id = await bootServer(cli, 'evac-1');
   const src = (await show(id))['OS-EXT-SRV-ATTR:host'];
   await service('--down', src);
   try {
@@ -41,15 +40,7 @@ test('openstack server evacuate: rebuilt on the other node once its own is down'
     const done = await show(id);
     assert.equal(done.status, 'ACTIVE', JSON.stringify(done));
     assert.notEqual(done['OS-EXT-SRV-ATTR:host'], src);
-    const list = await cli.json<Array<Record<string, unknown>>>('stratus-admin', [
-      '--os-compute-api-version',
-      '2.23',
-      'server',
-      'migration',
-      'list',
-      '--server',
-      id,
-    ]);
+    const list = await serverMigrationList(cli, id);
     assert.equal(list.length, 1, JSON.stringify(list));
     assert.equal(list[0].Type, 'evacuation');
     assert.ok(['done', 'completed'].includes(list[0].Status as string), JSON.stringify(list));

@@ -6,25 +6,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BOOT, OPENSTACK_SKIP as skip, TEST_TIMEOUT_MS, useOpenstackCli } from '../../src/testing/openstack-cli.js';
+import { OPENSTACK_SKIP as skip, TEST_TIMEOUT_MS, useOpenstackCli } from '../../src/testing/openstack-cli.js';
+import { bootServer, serverMigrationList, showServer, waitServerStatus } from '../../src/testing/openstack-servers.js';
 
 const cli = useOpenstackCli({ name: 'clients-migrate', args: ['--agents', '2'] });
 
-async function boot(name: string): Promise<string> {
-  const created = await cli.json('stratus-demo', ['server', 'create', ...BOOT, '--wait', name]);
-  assert.equal(created.status, 'ACTIVE', JSON.stringify(created));
-  return created.id as string;
-}
-const show = (id: string) => cli.json('stratus-admin', ['server', 'show', id]);
-
-async function waitStatus(id: string, want: string): Promise<any> {
-  for (let i = 0; i < 60; i++) {
-    const s = await show(id);
-    if (s.status === want) return s;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.fail(`server ${id} never reached ${want}: ${JSON.stringify(await show(id))}`);
-}
+const boot = (name: string) => bootServer(cli, name);
+const show = (id: string) => showServer(cli, 'stratus-admin', id);
+const waitStatus = (id: string, want: string) => waitServerStatus(cli, 'stratus-admin', id, want);
 
 test('openstack server migrate --wait, then resize confirm: on the other node', {
   skip,
@@ -37,15 +26,7 @@ test('openstack server migrate --wait, then resize confirm: on the other node', 
   await cli.ok('stratus-admin', ['server', 'resize', 'confirm', id]);
   const done = await waitStatus(id, 'ACTIVE');
   assert.notEqual(done['OS-EXT-SRV-ATTR:host'], src);
-  const list = await cli.json<Array<Record<string, unknown>>>('stratus-admin', [
-    '--os-compute-api-version',
-    '2.23',
-    'server',
-    'migration',
-    'list',
-    '--server',
-    id,
-  ]);
+  const list = await serverMigrationList(cli, id);
   assert.equal(list.length, 1, JSON.stringify(list));
   assert.equal(list[0].Status, 'confirmed');
   assert.equal(list[0].Type, 'migration');
@@ -74,17 +55,7 @@ test('openstack server migrate --live-migration: ACTIVE on the other node, no co
   }
   assert.equal(s.status, 'ACTIVE');
   assert.notEqual(s['OS-EXT-SRV-ATTR:host'], src);
-  const list = await cli.json<Array<Record<string, unknown>>>('stratus-admin', [
-    '--os-compute-api-version',
-    '2.23',
-    'server',
-    'migration',
-    'list',
-    '--server',
-    id,
-    '--type',
-    'live-migration',
-  ]);
+  const list = await serverMigrationList(cli, id, ['--type', 'live-migration']);
   assert.equal(list[0].Status, 'completed', JSON.stringify(list));
   await cli.ok('stratus-demo', ['server', 'delete', '--wait', id]);
 });

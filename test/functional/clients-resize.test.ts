@@ -6,26 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BOOT, OPENSTACK_SKIP as skip, TEST_TIMEOUT_MS, useOpenstackCli } from '../../src/testing/openstack-cli.js';
+import { OPENSTACK_SKIP as skip, TEST_TIMEOUT_MS, useOpenstackCli } from '../../src/testing/openstack-cli.js';
+import { bootServer, waitServerStatus } from '../../src/testing/openstack-servers.js';
 
 const cli = useOpenstackCli({ name: 'clients-resize' });
 
-async function boot(name: string): Promise<string> {
-  const created = await cli.json('stratus-demo', ['server', 'create', ...BOOT, '--wait', name]);
-  assert.equal(created.status, 'ACTIVE', JSON.stringify(created));
-  return created.id as string;
-}
-const show = (id: string) => cli.json('stratus-demo', ['server', 'show', id]);
-
-/** Polls `server show` until the status is `want` (confirm and revert return before the node is done). */
-async function waitStatus(id: string, want: string): Promise<any> {
-  for (let i = 0; i < 60; i++) {
-    const s = await show(id);
-    if (s.status === want) return s;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.fail(`server ${id} never reached ${want}: ${JSON.stringify(await show(id))}`);
-}
+const boot = (name: string) => bootServer(cli, name);
+const waitStatus = (id: string, want: string) => waitServerStatus(cli, 'stratus-demo', id, want);
 
 test('openstack server resize --wait, then resize confirm', { skip, timeout: TEST_TIMEOUT_MS }, async () => {
   const id = await boot('rz-confirm');

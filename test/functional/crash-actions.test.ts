@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
+import { until as untilIn } from '../../src/testing/wait.js';
 import { call, token } from '../../src/testing/http.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -17,15 +18,8 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
+/** Actions take longer than deletes: a minute, polled every 200 ms. */
+const until = <T>(what: string, fn: () => Promise<T | undefined>) => untilIn(what, fn, 60000, 200);
 
 const ACTIONS: Array<Record<string, unknown>> = [
   { resize: { flavorRef: '2' } },
@@ -88,10 +82,7 @@ test('SIGKILL with server actions in flight, restart: every server leaves its ta
     assert.ok([200, 202].includes(r.status), `${Object.keys(body)[0]}: ${r.status} ${JSON.stringify(r.body)}`);
   }
   await sleep(500);
-  proc.child.kill('SIGKILL');
-  await new Promise<void>((r) =>
-    proc!.child.exitCode !== null || proc!.child.signalCode !== null ? r() : proc!.child.once('exit', () => r()),
-  );
+  await stopProcess(proc.child, 'SIGKILL');
 
   proc = await spawnStratus(args);
   url = proc.url;

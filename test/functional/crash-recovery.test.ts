@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
+import { until } from '../../src/testing/wait.js';
 import { call, token } from '../../src/testing/http.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'stratus-crash-'));
 let proc: StratusProcess | null = null;
@@ -14,16 +14,6 @@ after(async () => {
   if (proc) await stopProcess(proc.child);
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 30000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 test('SIGKILL mid-burst of deletes, restart: every accepted delete completes, nothing is left half-done', {
   timeout: 120000,
@@ -70,11 +60,8 @@ test('SIGKILL mid-burst of deletes, restart: every accepted delete completes, no
     }
   });
   await until('half the deletes acknowledged', async () => (accepted.size >= 30 ? true : undefined), 20000);
-  proc.child.kill('SIGKILL');
+  await stopProcess(proc.child, 'SIGKILL');
   await Promise.allSettled(burst);
-  await new Promise<void>((r) =>
-    proc!.child.exitCode !== null || proc!.child.signalCode !== null ? r() : proc!.child.once('exit', () => r()),
-  );
   assert.ok(sent >= accepted.size);
 
   proc = await spawnStratus(args);

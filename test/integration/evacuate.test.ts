@@ -5,8 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestCloud, type Persona } from '../../src/testing/kit.js';
 import type { FakeDriver } from '../../src/drivers/fake/fake.driver.js';
-
-const fault = (key: string, code: number, message: string) => ({ [key]: { code, message } });
+import { novaFault as fault } from '../../src/testing/moves.js';
 
 describe('evacuate from a node that is down', () => {
   let cloud: TestCloud;

@@ -4,33 +4,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestCloud, type Persona } from '../../src/testing/kit.js';
-import type { FakeDriver } from '../../src/drivers/fake/fake.driver.js';
+import {
+  fakeDriver as fake,
+  held,
+  migrationsOf,
+  novaFault as fault,
+  serverActionAs,
+  settle,
+  vmTask,
+} from '../../src/testing/moves.js';
 
-const action = (cloud: TestCloud, id: string, body: unknown, as: Persona = 'admin', mv?: string) =>
-  cloud.request('POST', `/v2.1/servers/${id}/action`, { as, body, mv });
-const migrationsOf = (cloud: TestCloud, id: string) =>
-  cloud.stack.deps.db.selectFrom('migrations').selectAll().where('server_id', '=', id).orderBy('id').execute();
-const fault = (key: string, code: number, message: string) => ({ [key]: { code, message } });
-const vmTask = async (cloud: TestCloud, id: string) => {
-  const s = (await cloud.server(id)).body.server;
-  return [s.status, s['OS-EXT-STS:vm_state'], s['OS-EXT-STS:task_state']];
-};
-const fake = (cloud: TestCloud, i: number) => cloud.stack.agents[i].driver as FakeDriver;
-async function settle(cloud: TestCloud): Promise<void> {
-  for (let i = 0; i < 5; i++) await cloud.drain();
-}
-async function held<T>(cloud: TestCloud, fn: () => Promise<T>): Promise<T> {
-  for (const a of cloud.stack.agents)
-    await cloud.request('POST', '/stratus/v1/faults', {
-      as: 'admin',
-      body: { fault: { host: a.host, operation: 'lease', mode: 'hang' } },
-    });
-  try {
-    return await fn();
-  } finally {
-    await cloud.request('DELETE', '/stratus/v1/faults', { as: 'admin' });
-  }
-}
+const action = serverActionAs('admin');
 const LIVE = (host: string | null = null) => ({ 'os-migrateLive': { host, block_migration: 'auto' } });
 
 describe('migrate and live migrate between two nodes', () => {

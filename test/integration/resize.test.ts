@@ -2,38 +2,20 @@
 // compute/manager.py) and a delete in VERIFY_RESIZE or mid-resize (docs/delete-server.md B11, B12).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestCloud, type Persona } from '../../src/testing/kit.js';
+import { TestCloud } from '../../src/testing/kit.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { freshPostgres, TEST_PG_URL } from '../../src/testing/databases.js';
-import type { FakeDriver } from '../../src/drivers/fake/fake.driver.js';
+import {
+  fakeDriver as fake,
+  held,
+  migrationsOf,
+  novaFault as fault,
+  serverActionAs,
+  settle,
+  vmTask,
+} from '../../src/testing/moves.js';
 
-const action = (cloud: TestCloud, id: string, body: unknown, as: Persona = 'member', mv?: string) =>
-  cloud.request('POST', `/v2.1/servers/${id}/action`, { as, body, mv });
-const migrationsOf = (cloud: TestCloud, id: string) =>
-  cloud.stack.deps.db.selectFrom('migrations').selectAll().where('server_id', '=', id).orderBy('id').execute();
-const fault = (key: string, code: number, message: string) => ({ [key]: { code, message } });
-const vmTask = async (cloud: TestCloud, id: string) => {
-  const s = (await cloud.server(id)).body.server;
-  return [s.status, s['OS-EXT-STS:vm_state'], s['OS-EXT-STS:task_state']];
-};
-const fake = (cloud: TestCloud, i = 0) => cloud.stack.agents[i].driver as FakeDriver;
-/** Every agent until none has work: a node's half of a move hands the next half to another node. */
-async function settle(cloud: TestCloud): Promise<void> {
-  for (let i = 0; i < 4; i++) await cloud.drain();
-}
-/** Runs `fn` while no agent takes work (an injected lease hang), so the states the API leaves are visible. */
-async function held<T>(cloud: TestCloud, fn: () => Promise<T>): Promise<T> {
-  for (const a of cloud.stack.agents)
-    await cloud.request('POST', '/stratus/v1/faults', {
-      as: 'admin',
-      body: { fault: { host: a.host, operation: 'lease', mode: 'hang' } },
-    });
-  try {
-    return await fn();
-  } finally {
-    await cloud.request('DELETE', '/stratus/v1/faults', { as: 'admin' });
-  }
-}
+const action = serverActionAs('member');
 
 describe('resize on one node (allow_resize_to_same_host)', () => {
   let cloud: TestCloud;

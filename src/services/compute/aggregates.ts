@@ -5,7 +5,14 @@ import * as svcRepo from '../../db/repositories/services.repository.js';
 import * as servers from '../../db/repositories/servers.repository.js';
 import type { Executor } from '../../db/executor.js';
 import { iso } from '../../domain/clock.js';
-import { DomainError, computeHostNotFound, conflict, invalid } from '../../domain/errors.js';
+import {
+  DomainError,
+  computeHostNotFound,
+  conflict,
+  invalid,
+  aggregateNotFound,
+  aggregateHostNotFound,
+} from '../../domain/errors.js';
 import { isUniqueViolation } from '../../db/dialects/dialect.js';
 
 export type { AggregateRecord } from '../../db/repositories/aggregates.repository.js';
@@ -13,9 +20,6 @@ export type { AggregateRecord } from '../../db/repositories/aggregates.repositor
 const rule = (action: string) => `os_compute_api:os-aggregates:${action}`;
 const INT4_MAX = 2147483647;
 
-function aggregateNotFound(id: string | number): DomainError {
-  return new DomainError('not-found', 'AggregateNotFound', `Aggregate ${id} could not be found.`);
-}
 function nameExists(name: string): DomainError {
   return conflict(`Aggregate ${name} already exists.`, 'AggregateNameExists');
 }
@@ -231,11 +235,7 @@ export async function removeAggregateHost(deps: Deps, caller: Caller, rawId: str
   const aggId = aggregateId(rawId);
   const id = await deps.transact(async (tx) => {
     // Nova answers an unknown host, an unknown aggregate and a host not in it with one message.
-    const notHere = new DomainError(
-      'not-found',
-      'AggregateHostNotFound',
-      `Cannot remove host ${host} in aggregate ${rawId}`,
-    );
+    const notHere = aggregateHostNotFound(host, rawId);
     const svc = await svcRepo.getComputeService(tx, host);
     if (!svc) throw notHere;
     const agg = await aggRepo.getAggregate(tx, aggId);

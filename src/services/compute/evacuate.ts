@@ -11,6 +11,7 @@ import type { Caller, Deps } from '../context.js';
 import { authorize } from '../access.js';
 import { findServer, serviceIsUp } from './access.js';
 import { recordAction } from './record-action.js';
+import { enqueueMoveTask, moveRecord } from './move-task.js';
 import { upComputeServices } from './services.js';
 import { serverForCheck } from './server-actions.js';
 import { claimTask } from './resize.js';
@@ -19,8 +20,7 @@ import * as migrations from '../../db/repositories/migrations.repository.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import { iso } from '../../domain/clock.js';
 import { LIFECYCLE, checkAction } from '../../domain/lifecycle.js';
-import { DomainError, invalid } from '../../domain/errors.js';
-import type { TaskRow } from '../../tasks/queue.js';
+import { invalid, evacuateHostNotFound, computeServiceInUse } from '../../domain/errors.js';
 
 export interface EvacuateRequest {
   host: string | null;
@@ -61,37 +61,20 @@ export async function evacuateServer(
     password = req.adminPass;
   } else password = req.onSharedStorage ? null : generatePassword();
   const named = req.host !== null ? await svcRepo.getComputeService(deps.db, req.host) : undefined;
-  if (req.host !== null && !named)
-    throw new DomainError('not-found', 'ComputeHostNotFound', `Compute host ${req.host} not found.`);
+  if (req.host !== null && !named) throw evacuateHostNotFound(req.host);
   if (row.host === req.host) throw invalid("The target host can't be the same one.");
   // API.evacuate: the state check, then the source must be down (ComputeServiceInUse is a 400).
   checkAction('evacuate', serverForCheck(row), caller.isAdmin);
-  if (serviceIsUp(deps, await svcRepo.getComputeService(deps.db, row.host ?? '')))
-    throw new DomainError('invalid', 'ComputeServiceInUse', `Compute service of ${row.host} is still in use.`);
+  if (serviceIsUp(deps, await svcRepo.getComputeService(deps.db, row.host ?? ''))) throw computeServiceInUse(row.host);
 
   const dest = await destination(deps, row, named, req.force);
   const now = iso(deps.clock.now());
   const task = await deps.transact(async (tx) => {
     await claimTask(tx, row, spec.setsTaskState!, spec.novaAction, false, now);
     const mig = await migrations.insertMigration(tx, {
-      uuid: deps.ids.uuid(),
-      server_id: row.id,
-      project_id: row.project_id,
-      user_id: row.user_id,
+      ...moveRecord(deps, row, dest ?? req.host, now),
       migration_type: 'evacuation',
       status: 'accepted',
-      source_compute: row.host,
-      source_node: row.host,
-      dest_compute: dest ?? req.host,
-      dest_node: dest ?? req.host,
-      dest_host: null,
-      old_flavor_id: row.flavor_id,
-      new_flavor_id: row.flavor_id,
-      old_flavor: row.flavor,
-      new_flavor: row.flavor,
-      old_vm_state: row.vm_state,
-      created_at: now,
-      updated_at: null,
     });
     if (!dest) {
       // The conductor's NoValidHost: 200 all the same; the server keeps its state with a fault
@@ -102,17 +85,12 @@ export async function evacuateServer(
       await servers.casUpdateServer(tx, row.id, spec.setsTaskState!, { task_state: null, fault, updated_at: now });
       return undefined;
     }
-    const actionId = await recordAction(deps, tx, caller, row.id, spec.novaAction);
-    return deps.tasks.enqueue(tx, {
+    return enqueueMoveTask(deps, tx, caller, row.id, {
+      action: spec.novaAction,
       kind: spec.task!,
-      serverId: row.id,
       host: dest,
-      payload: {
-        actionId,
-        requestId: caller.requestId,
-        migrationId: mig.id,
-        stopped: req.targetStopped || row.vm_state === 'stopped',
-      },
+      migrationId: mig.id,
+      payload: { stopped: req.targetStopped || row.vm_state === 'stopped' },
     });
   });
   deps.tasks.dispatch([task]);

@@ -5,7 +5,7 @@
  */
 import type { Caller, Deps } from '../context.js';
 import { authorize } from '../access.js';
-import { DomainError } from '../../domain/errors.js';
+import { extensionNotFound } from '../../domain/errors.js';
 
 export interface Extension {
   alias: string;
@@ -175,6 +175,6 @@ export function listExtensions(deps: Deps, caller: Caller): Extension[] {
 export function showExtension(deps: Deps, caller: Caller, alias: string): Extension {
   authorize(deps, caller, RULE, { project_id: caller.projectId });
   const found = EXTENSIONS.find((e) => e.alias === alias);
-  if (!found) throw new DomainError('not-found', 'ExtensionNotFound', 'The resource could not be found.', { alias });
+  if (!found) throw extensionNotFound(alias);
   return found;
 }

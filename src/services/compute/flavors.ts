@@ -7,7 +7,6 @@ import type { Caller, Deps } from '../context.js';
 import { allowed, authorize } from '../access.js';
 import * as flavors from '../../db/repositories/flavors.repository.js';
 import { isUniqueViolation } from '../../db/dialects/index.js';
-import { flavorNotFound, invalid } from '../../domain/errors.js';
 import {
   extraSpecNotFound,
   flavorAccessExists,
@@ -15,9 +14,11 @@ import {
   flavorIdExists,
   flavorMarkerNotFound,
   flavorNameExists,
+  flavorNotFound,
+  invalid,
   publicFlavorAccessAdd,
   publicFlavorAccessList,
-} from '../../domain/flavors.js';
+} from '../../domain/errors.js';
 import { projectExists } from '../identity/verify-project.js';
 import type { CreateFlavorBody, FlavorListQuery, FlavorSortKey } from './flavors.schemas.js';
 

@@ -9,14 +9,9 @@ import { zonedServices } from './zones.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import * as usageRepo from '../../db/repositories/usage.repository.js';
 import { iso } from '../../domain/clock.js';
-import { DomainError } from '../../domain/errors.js';
+import { hostNotMapped } from '../../domain/errors.js';
 
 const rule = (action: string) => `os_compute_api:os-hosts:${action}`;
-
-/** Nova's target_host_cell: a host without a compute service has no HostMapping (404). */
-function hostNotMapped(host: string): DomainError {
-  return new DomainError('not-found', 'HostMappingNotFound', `Host '${host}' is not mapped to any cell`, { host });
-}
 
 export interface HostEntry {
   host_name: string;

@@ -4,7 +4,7 @@ import { authorize, canonicalUuid } from '../access.js';
 import { serviceIsUp } from './access.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import * as usageRepo from '../../db/repositories/usage.repository.js';
-import { DomainError, invalid } from '../../domain/errors.js';
+import { invalid, hypervisorNotFound, noHypervisorMatching } from '../../domain/errors.js';
 
 type ServiceRow = Awaited<ReturnType<typeof svcRepo.listServices>>[number];
 
@@ -49,16 +49,6 @@ export function nodeUuidOf(serviceId: string): string {
   // An RFC 4122 name-based (version 5) layout.
   const variant = ((Number.parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-function hypervisorNotFound(id: string): DomainError {
-  return new DomainError('not-found', 'ComputeHostNotFound', `Hypervisor with ID '${id}' could not be found.`, { id });
-}
-
-function noHypervisorMatching(pattern: string): DomainError {
-  return new DomainError('not-found', 'ComputeHostNotFound', `No hypervisor matching '${pattern}' could be found.`, {
-    pattern,
-  });
 }
 
 /** Every compute node, oldest first, with what its live servers use. */

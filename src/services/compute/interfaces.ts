@@ -17,12 +17,14 @@ import * as tasksRepo from '../../db/repositories/tasks.repository.js';
 import type { ServerRow } from '../../db/repositories/servers.repository.js';
 import { iso } from '../../domain/clock.js';
 import {
-  DomainError,
   interfaceAttachFailed,
   invalid,
   invalidState,
   serverLocked,
   serverNotReady,
+  portNotFound,
+  portNotOfServer,
+  portNotAttached,
 } from '../../domain/errors.js';
 import { LIFECYCLE, checkAction, type ServerAction } from '../../domain/lifecycle.js';
 
@@ -36,8 +38,6 @@ export interface AttachedPort {
 /** How long an attach waits for its compute node (Nova: the RPC call's timeout). */
 const ATTACH_WAIT_MS = 30_000;
 const POLL_MS = 20;
-
-const portNotFound = (id: string) => new DomainError('not-found', 'PortNotFound', `Port id ${id} could not be found.`);
 
 /** GET /servers/{id}/os-interface: the ports whose device_id is the server. */
 export async function listInterfaces(deps: Deps, caller: Caller, serverId: string): Promise<AttachedPort[]> {
@@ -55,7 +55,7 @@ export async function showInterface(deps: Deps, caller: Caller, serverId: string
   if (!found) {
     // Nova shows the port first (404 when Neutron hides it from the caller), then compares device_id.
     if (!(await getPortIfVisible(deps.db, caller, portId))) throw portNotFound(portId);
-    throw new DomainError('not-found', 'PortNotFound', `Instance ${serverId} does not have a port with id ${portId}`);
+    throw portNotOfServer(serverId, portId);
   }
   return found;
 }
@@ -159,7 +159,7 @@ export async function detachInterface(deps: Deps, caller: Caller, serverId: stri
   // Nova finds out on the node (PortNotFound "Port <id> is not attached", after the 202); Stratus
   // answers it at once, with the status Nova's controller maps PortNotFound to.
   const attached = (await portsOfServer(deps.db, row.id)).some((a) => a.port.id === portId.toLowerCase());
-  if (!attached) throw new DomainError('not-found', 'PortNotFound', `Port ${portId} is not attached`);
+  if (!attached) throw portNotAttached(portId);
   if (!row.host) throw serverNotReady(row.id);
   const task = await deps.transact(async (tx) => {
     await claimServer(deps, tx, caller, row, 'detachInterface');

@@ -3,15 +3,8 @@ import { authorize } from '../access.js';
 import * as keypairs from '../../db/repositories/keypairs.repository.js';
 import { isUniqueViolation } from '../../db/dialects/index.js';
 import { iso } from '../../domain/clock.js';
-import { invalid } from '../../domain/errors.js';
-import {
-  fingerprintOf,
-  generateSshKeypair,
-  generateX509Keypair,
-  keypairExists,
-  keypairNotFound,
-  type KeypairType,
-} from '../../domain/keypairs.js';
+import { invalid, keypairExists, keypairNotFound } from '../../domain/errors.js';
+import { fingerprintOf, generateSshKeypair, generateX509Keypair, type KeypairType } from '../../domain/keypairs.js';
 
 export type { KeypairRow } from '../../db/repositories/keypairs.repository.js';
 

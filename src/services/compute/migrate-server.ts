@@ -12,6 +12,7 @@ import type { Caller, Deps } from '../context.js';
 import { authorize } from '../access.js';
 import { findServer, serviceIsUp } from './access.js';
 import { recordAction } from './record-action.js';
+import { enqueueMoveTask, moveRecord } from './move-task.js';
 import { upComputeServices } from './services.js';
 import { serverForCheck } from './server-actions.js';
 import { claimTask } from './resize.js';
@@ -20,7 +21,13 @@ import * as migrations from '../../db/repositories/migrations.repository.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import { iso } from '../../domain/clock.js';
 import { LIFECYCLE, checkAction } from '../../domain/lifecycle.js';
-import { DomainError, invalid, invalidState, serverLocked } from '../../domain/errors.js';
+import {
+  invalid,
+  invalidState,
+  serverLocked,
+  migrationNotFoundForInstance,
+  liveMigrationNotFound,
+} from '../../domain/errors.js';
 import type { TaskRow } from '../../tasks/queue.js';
 
 export type MigrationRow = migrations.MigrationRow;
@@ -81,37 +88,14 @@ export async function migrateServer(deps: Deps, caller: Caller, id: string, host
       migration_type: 'migration',
       status: 'pre-migrating',
     });
-    const actionId = await recordAction(deps, tx, caller, row.id, spec.novaAction);
-    return deps.tasks.enqueue(tx, {
+    return enqueueMoveTask(deps, tx, caller, row.id, {
+      action: spec.novaAction,
       kind: spec.task!,
-      serverId: row.id,
       host: row.host!,
-      payload: { actionId, requestId: caller.requestId, migrationId: mig.id },
+      migrationId: mig.id,
     });
   });
   deps.tasks.dispatch([task]);
-}
-
-function moveRecord(deps: Deps, row: servers.ServerRow, dest: string, now: string) {
-  return {
-    uuid: deps.ids.uuid(),
-    server_id: row.id,
-    project_id: row.project_id,
-    user_id: row.user_id,
-    source_compute: row.host,
-    source_node: row.host,
-    dest_compute: dest,
-    dest_node: dest,
-    dest_host: null,
-    // The same flavor on both sides: nothing is resized.
-    old_flavor_id: row.flavor_id,
-    new_flavor_id: row.flavor_id,
-    old_flavor: row.flavor,
-    new_flavor: row.flavor,
-    old_vm_state: row.vm_state,
-    created_at: now,
-    updated_at: null,
-  };
 }
 
 export interface LiveMigrateRequest {
@@ -146,19 +130,15 @@ export async function liveMigrateServer(
       status: 'queued',
     });
     // Nova's instance action for it is `live-migration`.
-    const actionId = await recordAction(deps, tx, caller, row.id, 'live-migration');
-    return deps.tasks.enqueue(tx, {
+    return enqueueMoveTask(deps, tx, caller, row.id, {
+      action: 'live-migration',
       kind: spec.task!,
-      serverId: row.id,
       host: row.host!,
-      payload: { actionId, requestId: caller.requestId, migrationId: mig.id },
+      migrationId: mig.id,
     });
   });
   deps.tasks.dispatch([task]);
 }
-
-const migrationNotFoundForInstance = (migrationId: string, serverId: string, kind: 'not-found' | 'invalid') =>
-  new DomainError(kind, 'MigrationNotFoundForInstance', `Migration ${migrationId} not found for instance ${serverId}`);
 
 const invalidMigrationState = (m: MigrationRow, serverId: string, method: string) =>
   invalid(
@@ -188,12 +168,9 @@ export async function showServerMigration(deps: Deps, caller: Caller, id: string
   const row = await findServer(deps.db, caller, id);
   authorize(deps, caller, 'os_compute_api:servers:migrations:show', { project_id: row.project_id });
   const m = await migrationOfServer(deps, row.id, migrationId);
-  const notFound = (text: string) => new DomainError('not-found', 'MigrationNotFound', text);
-  if (!m) throw notFound(`In-progress live migration ${migrationId} is not found for server ${row.id}.`);
-  if (m.migration_type !== 'live-migration')
-    throw notFound(`Migration ${migrationId} for server ${row.id} is not live-migration.`);
-  if (!LIVE_IN_PROGRESS.includes(m.status))
-    throw notFound(`Live migration ${migrationId} for server ${row.id} is not in progress.`);
+  if (!m) throw liveMigrationNotFound(migrationId, row.id, 'missing');
+  if (m.migration_type !== 'live-migration') throw liveMigrationNotFound(migrationId, row.id, 'not-live');
+  if (!LIVE_IN_PROGRESS.includes(m.status)) throw liveMigrationNotFound(migrationId, row.id, 'not-in-progress');
   return m;
 }
 

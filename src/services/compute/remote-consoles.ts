@@ -7,7 +7,16 @@ import * as consoles from '../../db/repositories/consoles.repository.js';
 import * as servers from '../../db/repositories/servers.repository.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import { iso } from '../../domain/clock.js';
-import { DomainError, invalid, invalidState, serverNotFound, serverNotReady } from '../../domain/errors.js';
+import {
+  invalid,
+  invalidState,
+  serverNotFound,
+  serverNotReady,
+  consoleTypeInvalid,
+  consoleTypeUnavailable,
+  consoleTokenNotFound,
+  consoleTokenExpired,
+} from '../../domain/errors.js';
 
 /** Nova's [consoleauth] token_ttl default: a console URL opens for ten minutes. */
 export const CONSOLE_TOKEN_TTL_S = 600;
@@ -17,13 +26,6 @@ const EXPIRED_KEPT_S = 86400;
 export const CONSOLE_PATH = '/stratus/v1/console';
 
 export type ConsoleProtocol = 'vnc' | 'spice' | 'serial' | 'mks' | 'rdp';
-
-/** Nova's ConsoleTypeInvalid (an Invalid, so 400). */
-const consoleTypeInvalid = (type: string) =>
-  new DomainError('invalid', 'ConsoleTypeInvalid', `Invalid console type ${type}`, { type });
-/** Nova's ConsoleTypeUnavailable (400): the console is switched off in nova.conf. */
-const consoleTypeUnavailable = (type: string) =>
-  new DomainError('invalid', 'ConsoleTypeUnavailable', `Unavailable console type ${type}.`, { type });
 
 /** The handler names Nova's 409s for a rejected task state use (nova/compute/api.py). */
 const NOVA_ACTION: Record<ConsoleProtocol, string> = {
@@ -96,11 +98,9 @@ export async function showConsoleToken(deps: Deps, caller: Caller, token: string
   });
   const row = await consoles.getConsoleToken(deps.db, hashToken(token));
   // Nova's ConsoleAuthToken.validate: an expired token is no token at all.
-  if (!row || Date.parse(row.expires_at) <= deps.clock.now().getTime())
-    throw new DomainError('not-found', 'ConsoleTokenNotFound', 'Token not found');
+  if (!row || Date.parse(row.expires_at) <= deps.clock.now().getTime()) throw consoleTokenNotFound();
   // Nova deletes an instance's console tokens with it: a deleted server's token is no token (review).
-  if (!(await servers.getServer(deps.db, row.server_id)))
-    throw new DomainError('not-found', 'ConsoleTokenNotFound', 'Token not found');
+  if (!(await servers.getServer(deps.db, row.server_id))) throw consoleTokenNotFound();
   return { instance_uuid: row.server_id, host: row.host, port: row.port, internal_access_path: null };
 }
 
@@ -120,9 +120,8 @@ export interface OpenedConsole {
  */
 export async function openConsole(deps: Deps, token: string | undefined): Promise<OpenedConsole> {
   const row = token ? await consoles.getConsoleToken(deps.db, hashToken(token)) : undefined;
-  if (!row) throw new DomainError('not-found', 'ConsoleTokenNotFound', 'Token not found');
-  if (Date.parse(row.expires_at) <= deps.clock.now().getTime())
-    throw new DomainError('unauthorized', 'InvalidToken', 'The token has expired: ask for a new console URL');
+  if (!row) throw consoleTokenNotFound();
+  if (Date.parse(row.expires_at) <= deps.clock.now().getTime()) throw consoleTokenExpired();
   const server = await servers.getServer(deps.db, row.server_id);
   if (!server) throw serverNotFound(row.server_id);
   if (!server.host || server.vm_state !== 'active') throw serverNotReady(server.id);

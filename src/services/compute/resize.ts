@@ -6,7 +6,7 @@
 import type { Caller, Deps } from '../context.js';
 import { authorize } from '../access.js';
 import { findServer } from './access.js';
-import { recordAction } from './record-action.js';
+import { enqueueMoveTask, moveRecord } from './move-task.js';
 import { usableFlavor } from './flavors.js';
 import { upComputeServices } from './services.js';
 import { checkQuota } from './quotas.js';
@@ -91,31 +91,17 @@ export async function resizeServer(deps: Deps, caller: Caller, id: string, flavo
     await checkUpsizeQuota(deps, tx, row, current, next);
     await claimTask(tx, row, spec.setsTaskState!, 'resize', !caller.isAdmin, now);
     const mig = await migrations.insertMigration(tx, {
-      uuid: deps.ids.uuid(),
-      server_id: row.id,
-      project_id: row.project_id,
-      user_id: row.user_id,
+      ...moveRecord(deps, row, dest, now),
       migration_type: 'resize',
       status: 'pre-migrating',
-      source_compute: row.host,
-      source_node: row.host,
-      dest_compute: dest,
-      dest_node: dest,
-      dest_host: null,
-      old_flavor_id: row.flavor_id,
       new_flavor_id: next.id,
-      old_flavor: row.flavor,
       new_flavor: flavorSnapshot(next),
-      old_vm_state: row.vm_state,
-      created_at: now,
-      updated_at: null,
     });
-    const actionId = await recordAction(deps, tx, caller, row.id, spec.novaAction);
-    return deps.tasks.enqueue(tx, {
+    return enqueueMoveTask(deps, tx, caller, row.id, {
+      action: spec.novaAction,
       kind: spec.task!,
-      serverId: row.id,
       host: row.host!,
-      payload: { actionId, requestId: caller.requestId, migrationId: mig.id },
+      migrationId: mig.id,
     });
   });
   deps.tasks.dispatch([task]);
@@ -154,12 +140,11 @@ export async function confirmResize(deps: Deps, caller: Caller, id: string): Pro
   const now = iso(deps.clock.now());
   const task = await deps.transact(async (tx) => {
     if (!(await migrations.casMigrationStatus(tx, mig.id, ['finished'], 'confirming', now))) throw notResized();
-    const actionId = await recordAction(deps, tx, caller, row.id, spec.novaAction);
-    return deps.tasks.enqueue(tx, {
+    return enqueueMoveTask(deps, tx, caller, row.id, {
+      action: spec.novaAction,
       kind: spec.task!,
-      serverId: row.id,
       host: mig.source_compute ?? row.host!,
-      payload: { actionId, requestId: caller.requestId, migrationId: mig.id },
+      migrationId: mig.id,
     });
   });
   deps.tasks.dispatch([task]);
@@ -179,12 +164,11 @@ export async function revertResize(deps: Deps, caller: Caller, id: string): Prom
     await checkUpsizeQuota(deps, tx, row, JSON.parse(row.flavor), JSON.parse(mig.old_flavor));
     await claimTask(tx, row, spec.setsTaskState!, spec.novaAction, !caller.isAdmin, now);
     if (!(await migrations.casMigrationStatus(tx, mig.id, ['finished'], 'reverting', now))) throw notResized();
-    const actionId = await recordAction(deps, tx, caller, row.id, spec.novaAction);
-    return deps.tasks.enqueue(tx, {
+    return enqueueMoveTask(deps, tx, caller, row.id, {
+      action: spec.novaAction,
       kind: spec.task!,
-      serverId: row.id,
       host: row.host!,
-      payload: { actionId, requestId: caller.requestId, migrationId: mig.id },
+      migrationId: mig.id,
     });
   });
   deps.tasks.dispatch([task]);

@@ -3,7 +3,7 @@ import { authorize } from '../access.js';
 import { projectLimits } from './quotas.js';
 import { zoneOfHost, type Placement } from './zones.js';
 import { resolveSecurityGroups } from '../network/security-groups.js';
-import { DomainError, invalid } from '../../domain/errors.js';
+import { invalid, onsetFileLimitExceeded } from '../../domain/errors.js';
 import type { CreateOptions } from './server-create.schemas.js';
 
 export type { CreateOptions } from './server-create.schemas.js';
@@ -14,9 +14,6 @@ export type { CreateOptions } from './server-create.schemas.js';
  * class may set them, and where neither does these hold (not "unlimited").
  */
 const NOVA_DEFAULTS = { injected_files: 5, injected_file_content_bytes: 10240, injected_file_path_bytes: 255 };
-
-const overLimit = (message: string, allowed?: number) =>
-  new DomainError('forbidden', 'OnsetFileLimitExceeded', message, allowed === undefined ? undefined : { allowed });
 
 /**
  * What server create accepts beyond name, image, flavor, networks and metadata: the policy
@@ -64,14 +61,15 @@ export async function checkCreateOptions(
       if (!personality.length) return;
       const limits = await projectLimits(deps, deps.db, caller.projectId);
       const limit = (k: keyof typeof NOVA_DEFAULTS) => (limits[k] >= 0 ? limits[k] : NOVA_DEFAULTS[k]);
-      if (personality.length > limit('injected_files')) throw overLimit('Personality file limit exceeded');
+      if (personality.length > limit('injected_files')) throw onsetFileLimitExceeded('Personality file limit exceeded');
       const maxPath = Math.max(...personality.map((f) => f.path.length));
       const maxContent = Math.max(...personality.map((f) => f.contents.length));
       const pathLimit = limit('injected_file_path_bytes');
-      if (maxPath > pathLimit) throw overLimit(`Personality file path exceeds maximum ${pathLimit}`, pathLimit);
+      if (maxPath > pathLimit)
+        throw onsetFileLimitExceeded(`Personality file path exceeds maximum ${pathLimit}`, pathLimit);
       const contentLimit = limit('injected_file_content_bytes');
       if (maxContent > contentLimit)
-        throw overLimit(`Personality file content exceeds maximum ${contentLimit}`, contentLimit);
+        throw onsetFileLimitExceeded(`Personality file content exceeds maximum ${contentLimit}`, contentLimit);
     },
   };
 }

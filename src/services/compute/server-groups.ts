@@ -5,14 +5,8 @@ import { canonicalUuid } from '../access.js';
 import { checkQuota } from './quotas.js';
 import * as repo from '../../db/repositories/server-groups.repository.js';
 import { iso } from '../../domain/clock.js';
-import { invalid } from '../../domain/errors.js';
-import {
-  planGroupPlacement,
-  requestedGroupNotFound,
-  serverGroupNotFound,
-  type GroupPolicy,
-  type GroupRules,
-} from '../../domain/server-groups.js';
+import { invalid, requestedGroupNotFound, serverGroupNotFound } from '../../domain/errors.js';
+import { planGroupPlacement, type GroupPolicy, type GroupRules } from '../../domain/server-groups.js';
 
 /**
  * os-server-groups (nova/api/openstack/compute/server_groups.py) and what server create and

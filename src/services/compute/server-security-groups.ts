@@ -8,7 +8,15 @@ import { authorize, canonicalUuid } from '../access.js';
 import { findServer } from './access.js';
 import { listPorts, updatePort } from '../network/ports.js';
 import * as sg from '../network/security-groups.js';
-import { DomainError, invalid, securityGroupIdNotUuid } from '../../domain/errors.js';
+import {
+  DomainError,
+  invalid,
+  securityGroupIdNotUuid,
+  securityGroupNoUniqueMatch,
+  securityGroupNotFoundForProject,
+  serverHasNoPorts,
+  securityGroupNotAssociated,
+} from '../../domain/errors.js';
 
 export interface NovaRule {
   id: string;
@@ -336,18 +344,8 @@ async function groupIdByNameOrId(deps: Deps, caller: Caller, name: string): Prom
     if (byId) return byId.group.id;
   }
   const byName = mine.filter((g) => g.group.name === name);
-  if (byName.length > 1)
-    throw new DomainError(
-      'conflict',
-      'NoUniqueMatch',
-      `Multiple security_group matches found for name '${name}', use an ID to be more specific.`,
-    );
-  if (!byName.length)
-    throw new DomainError(
-      'not-found',
-      'SecurityGroupNotFound',
-      `Security group ${name} is not found for project ${caller.projectId}`,
-    );
+  if (byName.length > 1) throw securityGroupNoUniqueMatch(name);
+  if (!byName.length) throw securityGroupNotFoundForProject(name, caller.projectId);
   return byName[0].group.id;
 }
 
@@ -368,12 +366,7 @@ export async function changeServerSecurityGroup(
   const name = groupNameOf(body, action);
   const groupId = await groupIdByNameOrId(deps, caller, name);
   const ports = await serverPorts(deps, caller, row);
-  if (!ports.length)
-    throw new DomainError(
-      'not-found',
-      'SecurityGroupNotFound',
-      `instance_id ${row.id} could not be found as device id on any ports`,
-    );
+  if (!ports.length) throw serverHasNoPorts(row.id);
   const byPort = await sg.groupsOfPorts(
     deps,
     ports.map((p) => p.id),
@@ -396,10 +389,5 @@ export async function changeServerSecurityGroup(
     await updatePort(deps, caller, p.id, { security_groups: groups.filter((g) => g !== groupId) });
     found = true;
   }
-  if (!found)
-    throw new DomainError(
-      'not-found',
-      'SecurityGroupNotFound',
-      `Security group ${name} not associated with the instance ${row.id}`,
-    );
+  if (!found) throw securityGroupNotAssociated(name, row.id);
 }

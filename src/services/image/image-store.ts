@@ -8,7 +8,7 @@ import type { Database } from '../../db/schema.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
 import type { Clock } from '../../domain/clock.js';
 import { iso } from '../../domain/clock.js';
-import { DomainError } from '../../domain/errors.js';
+import { imageTooLarge } from '../../domain/errors.js';
 
 /**
  * Image data lives as one file per image under `<data>/images/<id>` (Glance's file store,
@@ -29,14 +29,6 @@ export interface StoredData {
   checksum: string;
   hash: string;
 }
-
-/** Glance's LimitingReader past image_size_cap: ImageSizeLimitExceeded, which image_data.py answers with 413. */
-const imageTooLarge = () =>
-  new DomainError(
-    'over-limit',
-    'ImageSizeLimitExceeded',
-    'The incoming image is too large: The provided image is too large.',
-  );
 
 /**
  * Writes `data` to the image's file (a temporary file, renamed when complete), hashing as it

@@ -4,7 +4,7 @@ import { createPort, type PortRow } from './ports.js';
 import type { Executor } from '../../db/executor.js';
 import * as net from '../../db/repositories/network.repository.js';
 import * as ifaces from '../../db/repositories/interfaces.repository.js';
-import { DomainError, conflict, invalid } from '../../domain/errors.js';
+import { DomainError, conflict, invalid, portNotFound, neutronNotFound } from '../../domain/errors.js';
 import { iso, type Clock } from '../../domain/clock.js';
 
 /**
@@ -41,8 +41,7 @@ export async function allocateInterfacePort(
     const id = canonicalUuid(req.portId);
     const port = id ? await net.getPort(tx, id) : undefined;
     // Nova shows the port with the user's token: Neutron hides another project's port from a non-admin.
-    if (!port || (!caller.isAdmin && port.project_id !== caller.projectId))
-      throw new DomainError('not-found', 'PortNotFound', `Port id ${req.portId} could not be found.`);
+    if (!port || (!caller.isAdmin && port.project_id !== caller.projectId)) throw portNotFound(req.portId);
     if (port.device_id !== '') throw conflict(`Port ${port.id} is still in use.`, 'PortInUse');
     if (!(await net.claimPort(tx, port.id, server.id, now)))
       throw conflict(`Port ${port.id} is still in use.`, 'PortInUse');
@@ -53,7 +52,7 @@ export async function allocateInterfacePort(
     const id = canonicalUuid(req.networkId);
     const n = id ? await net.getNetwork(tx, id) : undefined;
     if (!n || (!caller.isAdmin && n.project_id !== server.project_id && !n.shared))
-      throw new DomainError('not-found', 'NetworkNotFound', `Network ${req.networkId} could not be found.`);
+      throw neutronNotFound('Network', req.networkId);
     networkId = n.id;
   } else {
     const nets = await availableNetworks(tx, server.project_id);

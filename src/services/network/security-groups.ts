@@ -8,7 +8,7 @@ import { allowed, canonicalUuid } from '../access.js';
 import type { Executor } from '../../db/executor.js';
 import * as repo from '../../db/repositories/security-groups.repository.js';
 import { iso } from '../../domain/clock.js';
-import { DomainError, invalid } from '../../domain/errors.js';
+import { invalid, requestedSecurityGroupNoUniqueMatch } from '../../domain/errors.js';
 import {
   neutronInvalidAttr,
   neutronInvalidInput,
@@ -668,12 +668,7 @@ export async function resolveSecurityGroups(deps: Deps, caller: Caller, names: s
   const ids: string[] = [];
   for (const name of names) {
     const byName = mine.filter((g) => g.name === name);
-    if (byName.length > 1)
-      throw new DomainError(
-        'conflict',
-        'NoUniqueMatch',
-        `Multiple security groups found matching '${name}'. Use an ID to be more specific.`,
-      );
+    if (byName.length > 1) throw requestedSecurityGroupNoUniqueMatch(name);
     const g = byName[0] ?? mine.find((x) => x.id === name);
     if (!g) throw invalid(`Security group ${name} not found.`);
     ids.push(g.id);
