@@ -12,6 +12,7 @@ const REPOSITORIES = [
   'consoles',
   'faults',
   'flavors',
+  'floating-ips',
   'identity',
   'interfaces',
   'keypairs',
