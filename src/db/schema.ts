@@ -483,4 +483,25 @@ export interface Database {
   console_auth_tokens: ConsoleAuthTokensTable;
   server_interfaces: ServerInterfacesTable;
   block_device_mappings: BlockDeviceMappingsTable;
+  floating_ips: FloatingIpsTable;
+}
+
+/** Neutron's floatingips (migration 0026). */
+export interface FloatingIpsTable {
+  id: string;
+  project_id: string;
+  floating_network_id: string;
+  floating_ip_address: string;
+  /** The port of device_owner `network:floatingip` on the external network that holds the address. */
+  floating_port_id: string;
+  subnet_id: string | null;
+  /** The associated (internal) port, with the fixed address the floating IP maps to. */
+  port_id: string | null;
+  fixed_ip_address: string | null;
+  router_id: string | null;
+  status: string;
+  description: string;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
 }

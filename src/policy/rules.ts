@@ -349,6 +349,12 @@ const STRATUS_RULES: PolicyRule[] = [
       rule(`${a}_${res}`, PROJECT_MEMBER_OR_ADMIN, `${a[0].toUpperCase()}${a.slice(1)} a ${res.replace(/_/g, ' ')}.`),
     ),
   ]),
+  // Neutron's rule names and defaults (neutron/conf/policies/floatingip.py).
+  rule('get_floatingip', PROJECT_READER_OR_ADMIN, 'Get floating IPs.'),
+  rule('create_floatingip', PROJECT_MEMBER_OR_ADMIN, 'Create a floating IP.'),
+  rule('create_floatingip:floating_ip_address', ADMIN, 'Create a floating IP with a given address.'),
+  rule('update_floatingip', PROJECT_MEMBER_OR_ADMIN, 'Update a floating IP.'),
+  rule('delete_floatingip', PROJECT_MEMBER_OR_ADMIN, 'Delete a floating IP.'),
   // Neutron's own rule name (neutron/conf/policies/quotas.py): another project's quotas.
   rule('get_quota', ADMIN, "Get another project's network quotas."),
 ];

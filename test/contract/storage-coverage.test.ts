@@ -13,6 +13,7 @@ const REPOSITORIES = [
   'consoles',
   'faults',
   'flavors',
+  'floating-ips',
   'identity',
   'interfaces',
   'keypairs',

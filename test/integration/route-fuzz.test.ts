@@ -860,6 +860,8 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { restore: null },
         { forceDelete: null },
         { addSecurityGroup: { name: 'default' } },
+        { addFloatingIp: { address: '172.24.4.99' } },
+        { removeFloatingIp: { address: '172.24.4.99' } },
         { removeSecurityGroup: { name: 'default' } },
         { resize: { flavorRef: '2' } },
         { resize: { flavorRef: 3, 'OS-DCF:diskConfig': 'AUTO' } },
@@ -913,6 +915,10 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
       return [{ meta: { a: 'b' } }, { meta: { a: 'b', c: 'd' } }];
     case 'POST /v2.1/os-floating-ips':
       return [{ pool: 'public' }, {}, null, { pool: null }];
+    case 'POST /networking/v2.0/floatingips':
+      return [{ floatingip: { floating_network_id: '6f9b1b8c-0000-4000-8000-000000000000' } }, { floatingip: {} }];
+    case 'PUT /networking/v2.0/floatingips/:id':
+      return [{ floatingip: { port_id: null } }, { floatingip: { description: 'fz' } }];
     case 'POST /v2.1/os-security-group-rules':
       return [
         { security_group_rule: { parent_group_id: '6f9b1b8c-0000-4000-8000-000000000000', ip_protocol: 'tcp' } },

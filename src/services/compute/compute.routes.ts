@@ -49,6 +49,7 @@ import { parseGroupHint } from './server-groups.schemas.js';
 import { changeServerSecurityGroup } from './server-security-groups.js';
 import { parseCreateOptions, type CreateOptionsBody } from './server-create.schemas.js';
 import { registerRescueRoutes, rescueAction } from './rescue.routes.js';
+import { floatingIpAction, registerFloatingIpProxyRoutes } from './floating-ip-proxies.routes.js';
 
 /** The v2.1 entry of the version list (`GET /`); `GET /v2.1` adds its describedby link and media types. */
 function versionV21Brief(request: FastifyRequest) {
@@ -144,6 +145,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       hostStatus: details.hostStatus,
       tagsOf: details.tagsOf,
       securityGroupsOf: details.securityGroupsOf,
+      floatingIpsOf: details.floatingIpsOf,
     };
     // 2.71: the show/update views list the server's group.
     if (atLeast(request.mv, 71)) {
@@ -441,6 +443,9 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       case 'unrescue':
       case 'changePassword':
         return rescueAction(deps, request, reply, id, key, value);
+      case 'addFloatingIp':
+      case 'removeFloatingIp':
+        return floatingIpAction(deps, request, reply, id, key, value);
       case 'rebuild':
       case 'createImage':
         return serverImageAction(deps, request, reply, key, value, async (req, row) => {
@@ -597,4 +602,5 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerRemoteConsoleRoutes(app, deps);
   registerInterfaceRoutes(app, deps);
   registerServerMigrationRoutes(app, deps);
+  registerFloatingIpProxyRoutes(app, deps);
 }

@@ -1,20 +1,13 @@
 // The 2.1 network proxies (Nova's tenant_networks.py, floating_ips.py, floating_ip_pools.py)
-// and /servers/{id}/ips (ips.py); os-security-groups is server-security-groups.ts. Compute answers
-// them by calling the network service's use cases, as Nova calls Neutron. Stratus has no floating
-// IPs yet: what is served is what is true of it (no floating IP).
+// and /servers/{id}/ips (ips.py); os-security-groups is server-security-groups.ts, os-floating-ips
+// floating-ip-proxies.ts. Compute answers them by calling the network service's use cases, as
+// Nova calls Neutron.
 import type { Caller, Deps } from '../context.js';
-import { authorize, canonicalUuid } from '../access.js';
+import { authorize } from '../access.js';
 import { findServer } from './access.js';
 import { serverDetails } from './server-details.js';
 import { listNetworks, showNetwork } from '../network/networks.js';
-import {
-  DomainError,
-  floatingIpNotFound,
-  floatingIpPoolNotFound,
-  noMoreFloatingIps,
-  notMemberOfNetwork,
-  tenantNetworkNotFound,
-} from '../../domain/errors.js';
+import { DomainError, notMemberOfNetwork, tenantNetworkNotFound } from '../../domain/errors.js';
 
 // --- /servers/{id}/ips --------------------------------------------------------------------
 
@@ -32,8 +25,10 @@ export async function serverAddresses(deps: Deps, caller: Caller, id: string, po
   for (const p of details.portsOf(row)) {
     const label = details.networkNames.get(p.network_id) ?? p.network_id;
     out[label] ??= [];
-    for (const ip of JSON.parse(p.fixed_ips) as Array<{ ip_address: string }>)
+    for (const ip of JSON.parse(p.fixed_ips) as Array<{ ip_address: string }>) {
       out[label].push({ version: ip.ip_address.includes(':') ? 6 : 4, addr: ip.ip_address });
+      for (const f of details.floatingIpsOf(p.id, ip.ip_address)) out[label].push({ version: 4, addr: f });
+    }
   }
   return out;
 }
@@ -129,49 +124,4 @@ export async function showNovaNetwork(deps: Deps, caller: Caller, id: string): P
     if (e instanceof DomainError && e.kind === 'not-found') throw tenantNetworkNotFound(id);
     throw e;
   }
-}
-
-// --- os-floating-ips, os-floating-ip-pools ------------------------------------------------
-
-/** Nova's [neutron] default_floating_pool, used when a create names no pool. */
-const DEFAULT_FLOATING_POOL = 'nova';
-
-/** Floating IP pools are Neutron's external networks; a pool is named by its name (or id). */
-export async function listFloatingIpPools(deps: Deps, caller: Caller): Promise<string[]> {
-  authorize(deps, caller, 'os_compute_api:os-floating-ip-pools', { project_id: caller.projectId });
-  return (await listNetworks(deps, caller, {}))
-    .filter((n) => n.network.external)
-    .map((n) => n.network.name || n.network.id);
-}
-
-/** Stratus allocates no floating IPs: the list is empty. */
-export async function listFloatingIps(deps: Deps, caller: Caller): Promise<never[]> {
-  authorize(deps, caller, 'os_compute_api:os-floating-ips:list', { project_id: caller.projectId });
-  return [];
-}
-
-export async function showFloatingIp(deps: Deps, caller: Caller, id: string): Promise<never> {
-  authorize(deps, caller, 'os_compute_api:os-floating-ips:show', { project_id: caller.projectId });
-  throw floatingIpNotFound(id);
-}
-
-export async function deleteFloatingIp(deps: Deps, caller: Caller, id: string): Promise<never> {
-  authorize(deps, caller, 'os_compute_api:os-floating-ips:delete', { project_id: caller.projectId });
-  throw floatingIpNotFound(id);
-}
-
-/**
- * Nova's create: the pool (by id when uuid-like, else by name) must be exactly one external
- * network (FloatingIpPoolNotFound); Stratus' network service then has no address to give, which
- * Nova reports as NoMoreFloatingIps.
- */
-export async function allocateFloatingIp(deps: Deps, caller: Caller, pool: string | undefined): Promise<never> {
-  authorize(deps, caller, 'os_compute_api:os-floating-ips:create', { project_id: caller.projectId });
-  const name = pool ?? DEFAULT_FLOATING_POOL;
-  const uuid = canonicalUuid(name);
-  const external = (await listNetworks(deps, caller, {})).filter((n) => n.network.external);
-  const matches = external.filter((n) => (uuid ? n.network.id === uuid : n.network.name === name));
-  if (matches.length !== 1) throw floatingIpPoolNotFound();
-  // Nova words the message with the pool as the client gave it (none: "available").
-  throw noMoreFloatingIps(pool ?? DEFAULT_FLOATING_POOL);
 }

@@ -12,16 +12,11 @@ import {
   type ImageRow,
 } from './proxy-images.js';
 import {
-  allocateFloatingIp,
-  deleteFloatingIp,
-  listFloatingIpPools,
-  listFloatingIps,
   listNovaNetworks,
   listTenantNetworks,
   showNovaNetwork,
   serverAddresses,
   serverAddressesOn,
-  showFloatingIp,
   showTenantNetwork,
   type TenantNetwork,
 } from './network-proxies.js';
@@ -250,38 +245,7 @@ export function registerProxyRoutes(app: FastifyInstance, deps: Deps): void {
   r.add('DELETE', '/os-networks/:id', gone);
   r.add('POST', '/os-networks/:id/action', gone);
 
-  // --- os-floating-ip-pools, os-floating-ips (floating_ip_pools.py, floating_ips.py) --
-  r.add('GET', '/os-floating-ip-pools', async (request) => {
-    upTo(request, MAX_PROXY);
-    const pools = await listFloatingIpPools(deps, callerOf(request));
-    return { floating_ip_pools: pools.map((name) => ({ name })) };
-  });
-  r.add('GET', '/os-floating-ips', async (request) => {
-    upTo(request, MAX_PROXY);
-    return { floating_ips: await listFloatingIps(deps, callerOf(request)) };
-  });
-  r.add('POST', '/os-floating-ips', async (request) => {
-    upTo(request, MAX_PROXY);
-    const b = request.body as unknown;
-    if (b !== null && b !== undefined && (typeof b !== 'object' || Array.isArray(b)))
-      throw invalid(
-        `Invalid input for field/attribute body. Value: ${JSON.stringify(b)}. ${JSON.stringify(b)} is not of type 'object', 'null'`,
-      );
-    const pool = (b as { pool?: unknown } | null | undefined)?.pool;
-    if (pool !== undefined && pool !== null && typeof pool !== 'string')
-      throw invalid(
-        `Invalid input for field/attribute pool. Value: ${JSON.stringify(pool)}. ${JSON.stringify(pool)} is not of type 'string', 'null'`,
-      );
-    return allocateFloatingIp(deps, callerOf(request), pool || undefined);
-  });
-  r.add('GET', '/os-floating-ips/:id', async (request) => {
-    upTo(request, MAX_PROXY);
-    return showFloatingIp(deps, callerOf(request), params(request).id);
-  });
-  r.add('DELETE', '/os-floating-ips/:id', async (request) => {
-    upTo(request, MAX_PROXY);
-    return deleteFloatingIp(deps, callerOf(request), params(request).id);
-  });
+  // os-floating-ip-pools and os-floating-ips: floating-ip-proxies.routes.ts.
 
   // --- os-security-groups, os-security-group-rules (security_groups.py) ----------------
   const sgBase = '/os-security-groups';

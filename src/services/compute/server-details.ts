@@ -6,6 +6,7 @@ import * as svcRepo from '../../db/repositories/services.repository.js';
 import type { PortRow } from '../network/ports.js';
 import { tagsOfServers } from './server-tags.js';
 import { groupNames, groupsOfPorts } from '../network/security-groups.js';
+import { floatingIpsOfPorts } from '../network/floating-ips.js';
 
 /** What the server views show beside the rows: network names, ports, and each host's status. */
 export interface ServerDetails {
@@ -18,6 +19,8 @@ export interface ServerDetails {
   tagsOf(id: string): string[];
   /** The names of the groups on a server's ports, one entry per port and group, as Nova lists them. */
   securityGroupsOf(server: { id: string; project_id: string }): string[];
+  /** The floating addresses mapped to a port's fixed address. */
+  floatingIpsOf(portId: string, fixedIp: string): string[];
 }
 
 /**
@@ -60,6 +63,10 @@ export async function serverDetails(
     ports.map((p) => p.id),
   );
   const names = await groupNames(deps, [...portGroups.values()].flat());
+  const floating = await floatingIpsOfPorts(
+    deps,
+    ports.map((p) => p.id),
+  );
   const portsOf: ServerDetails['portsOf'] = (server) =>
     ports.filter((p) => p.device_id === server.id && p.project_id === server.project_id);
   return {
@@ -72,5 +79,7 @@ export async function serverDetails(
     // Nova's get_instances_security_groups_bindings: each port's groups, named (or by id).
     securityGroupsOf: (server) =>
       portsOf(server).flatMap((p) => (portGroups.get(p.id) ?? []).map((g) => names.get(g) ?? g)),
+    floatingIpsOf: (portId, fixedIp) =>
+      floating.filter((f) => f.port_id === portId && f.fixed_ip_address === fixedIp).map((f) => f.floating_ip_address),
   };
 }

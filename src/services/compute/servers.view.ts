@@ -21,6 +21,8 @@ export interface ViewContext {
   serverGroupsOf?: (id: string) => string[];
   /** The names of the security groups on the server's ports. */
   securityGroupsOf?: (server: { id: string; project_id: string }) => string[];
+  /** The floating addresses mapped to a port's fixed address. */
+  floatingIpsOf?: (portId: string, fixedIp: string) => string[];
 }
 
 export function serverLinks(ctx: ViewContext, id: string) {
@@ -51,6 +53,13 @@ function addresses(ctx: ViewContext, ports: PortRow[], extended = true) {
         a['OS-EXT-IPS-MAC:mac_addr'] = p.mac_address;
       }
       out[net].push(a);
+      // Nova's network info cache lists a fixed IP's floating IPs right after it (views/addresses.py).
+      for (const f of ctx.floatingIpsOf?.(p.id, ip.ip_address) ?? [])
+        out[net].push(
+          extended
+            ? { version: 4, addr: f, 'OS-EXT-IPS:type': 'floating', 'OS-EXT-IPS-MAC:mac_addr': p.mac_address }
+            : { version: 4, addr: f },
+        );
     }
   }
   return out;

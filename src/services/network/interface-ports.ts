@@ -4,6 +4,7 @@ import { createPort, type PortRow } from './ports.js';
 import type { Executor } from '../../db/executor.js';
 import * as net from '../../db/repositories/network.repository.js';
 import * as ifaces from '../../db/repositories/interfaces.repository.js';
+import * as fips from '../../db/repositories/floating-ips.repository.js';
 import { DomainError, conflict, invalid, portNotFound, neutronNotFound } from '../../domain/errors.js';
 import { iso, type Clock } from '../../domain/clock.js';
 
@@ -99,7 +100,11 @@ export async function releaseInterfacePort(
   portId: string,
   serverId: string,
 ): Promise<'deleted' | 'unbound' | 'none'> {
-  return ifaces.releasePort(ex, portId, serverId, iso(deps.clock.now()));
+  const now = iso(deps.clock.now());
+  const res = await ifaces.releasePort(ex, portId, serverId, now);
+  // Neutron's port delete disassociates the port's floating IPs (an unbound port keeps them).
+  if (res === 'deleted') await fips.disassociatePorts(ex, [portId], now);
+  return res;
 }
 
 /** The ports plugged into a server (Nova lists them by device_id), with their device tags. */

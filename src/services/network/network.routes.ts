@@ -9,6 +9,7 @@ import { list, type Query } from '../../http/query.js';
 import { registerNetworkQuotaRoutes } from './quotas.routes.js';
 import { SECURITY_GROUP_EXTENSION, registerSecurityGroupRoutes } from './security-groups.routes.js';
 import { groupsOfPorts } from './security-groups.js';
+import { FIP_PORT_DETAILS_EXTENSION, registerFloatingIpRoutes } from './floating-ips.routes.js';
 
 const neutronTime = (s: string) => s.replace(/\.\d{3}Z$/, 'Z');
 
@@ -116,16 +117,18 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
     'GET',
     '/networking/v2.0',
     async (request) => ({
-      resources: ['networks', 'subnets', 'ports', 'security-groups', 'security-group-rules'].map((n) => ({
-        name: n.slice(0, -1).replace(/-/g, '_'),
-        collection: n,
-        links: [{ href: `${baseUrl(request)}/networking/v2.0/${n}`, rel: 'self' }],
-      })),
+      resources: ['networks', 'subnets', 'ports', 'security-groups', 'security-group-rules', 'floatingips'].map(
+        (n) => ({
+          name: n.slice(0, -1).replace(/-/g, '_'),
+          collection: n,
+          links: [{ href: `${baseUrl(request)}/networking/v2.0/${n}`, rel: 'self' }],
+        }),
+      ),
     }),
     { public: true },
   );
   r.add('GET', '/networking/v2.0/extensions', async () => ({
-    extensions: [AVAILABILITY_ZONE_EXTENSION, SECURITY_GROUP_EXTENSION],
+    extensions: [AVAILABILITY_ZONE_EXTENSION, SECURITY_GROUP_EXTENSION, FIP_PORT_DETAILS_EXTENSION],
   }));
 
   // Neutron: every filter is a list of accepted values (`?id=a&id=b` is either), so these
@@ -256,4 +259,5 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
   registerNetworkZoneRoutes(app);
   registerNetworkQuotaRoutes(app, deps);
   registerSecurityGroupRoutes(app, deps);
+  registerFloatingIpRoutes(app, deps);
 }

@@ -3,6 +3,8 @@ import { authorize, canonicalUuid } from '../access.js';
 import { visibleProject } from './networks.js';
 import type { Executor } from '../../db/executor.js';
 import * as net from '../../db/repositories/network.repository.js';
+import * as fips from '../../db/repositories/floating-ips.repository.js';
+import { l3PortInUse } from '../../domain/floating-ip-errors.js';
 import { conflict, invalid, ipAddressesExhausted, neutronNotFound } from '../../domain/errors.js';
 import { iso, type Clock } from '../../domain/clock.js';
 import { ensureDefaultGroup, portGroupIds, setPortGroups } from './security-groups.js';
@@ -116,14 +118,18 @@ export async function createPort(deps: Deps, ex: Executor, p: NewPort): Promise<
 
 /**
  * Nova's deallocate_for_instance: ports Stratus created for the server are deleted, ports the
- * user passed in are unbound (device_id, device_owner and binding cleared) and kept.
+ * user passed in are unbound (device_id, device_owner and binding cleared) and kept. Neutron's
+ * port delete disassociates the floating IPs of the deleted ports (kept, free to associate at
+ * once), in the same transaction; an unbound user port keeps its floating IP, as in Neutron.
  */
 export async function releaseServerPorts(
   deps: { clock: Clock },
   ex: Executor,
   serverId: string,
 ): Promise<{ deleted: number; unbound: number }> {
-  return net.releasePortsOfServer(ex, serverId, iso(deps.clock.now()));
+  const now = iso(deps.clock.now());
+  await fips.disassociateCreatedPortsOfServer(ex, serverId, now);
+  return net.releasePortsOfServer(ex, serverId, now);
 }
 
 /** Binds every port of a server to the host it runs on. */
@@ -215,5 +221,11 @@ export async function updatePort(deps: Deps, caller: Caller, id: string, changes
 export async function deletePort(deps: Deps, caller: Caller, id: string): Promise<void> {
   const p = await showPort(deps, caller, id);
   authorize(deps, caller, 'stratus:network:port:delete', { project_id: p.project_id });
-  await net.deletePort(deps.db, p.id);
+  // Neutron's prevent_l3_port_deletion: a floating IP's port goes with the floating IP only.
+  if (p.device_owner === 'network:floatingip') throw l3PortInUse(p.id, p.device_owner);
+  // Neutron's disassociate_floatingips: a deleted port's floating IPs stay, unassociated.
+  await deps.transact(async (tx) => {
+    await fips.disassociatePorts(tx, [p.id], iso(deps.clock.now()));
+    await net.deletePort(tx, p.id);
+  });
 }
