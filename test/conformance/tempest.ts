@@ -229,7 +229,7 @@ export function tempestConf(cloud: Cloud, ws: string, opts: { buildTimeout?: num
     'network-feature-enabled': {
       api_extensions: cloud.networkExtensions.join(',') || 'None',
       ipv6: false,
-      floating_ips: false,
+      floating_ips: true,
       port_security: false,
     },
     image: { build_timeout: buildTimeout, build_interval: 1 },
