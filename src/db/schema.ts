@@ -101,6 +101,11 @@ export interface NetworksTable {
   mtu: number;
   created_at: string;
   updated_at: string;
+  /** Neutron's attributes (migration 0025). */
+  admin_state_up?: number;
+  description?: string;
+  port_security_enabled?: number;
+  revision_number?: number;
 }
 export interface SubnetsTable {
   id: string;
@@ -111,6 +116,37 @@ export interface SubnetsTable {
   gateway_ip: string | null;
   ip_version: number;
   created_at: string;
+  updated_at: string;
+  /** JSON [{start, end}] (migration 0025). */
+  allocation_pools?: string;
+  enable_dhcp?: number;
+  /** JSON list of addresses. */
+  dns_nameservers?: string;
+  /** JSON [{destination, nexthop}]. */
+  host_routes?: string;
+  description?: string;
+  revision_number?: number;
+}
+/** Neutron's routers (migration 0025); their ports are rows of ports (device_id = the router). */
+export interface RoutersTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  admin_state_up: number;
+  status: string;
+  /** The external network of the gateway; null: no gateway. */
+  gw_network_id: string | null;
+  enable_snat: number;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+/** A project's Neutron quota limit that overrides the default (migration 0025). */
+export interface NetworkQuotasTable {
+  project_id: string;
+  resource: string;
+  hard_limit: number;
   updated_at: string;
 }
 export interface PortsTable {
@@ -478,6 +514,8 @@ export interface Database {
   default_security_groups: DefaultSecurityGroupsTable;
   security_group_rules: SecurityGroupRulesTable;
   port_security_groups: PortSecurityGroupsTable;
+  routers: RoutersTable;
+  network_quotas: NetworkQuotasTable;
   migrations: MigrationsTable;
   server_passwords: ServerPasswordsTable;
   console_auth_tokens: ConsoleAuthTokensTable;

@@ -8,6 +8,7 @@
  */
 
 import { KEYSTONE_ADMIN_RULES } from './identity-rules.js';
+import { NEUTRON_L3_RULES } from './network-rules.js';
 
 export interface PolicyRule {
   name: string;
@@ -357,6 +358,7 @@ const STRATUS_RULES: PolicyRule[] = [
   rule('delete_floatingip', PROJECT_MEMBER_OR_ADMIN, 'Delete a floating IP.'),
   // Neutron's own rule name (neutron/conf/policies/quotas.py): another project's quotas.
   rule('get_quota', ADMIN, "Get another project's network quotas."),
+  ...NEUTRON_L3_RULES,
 ];
 
 /** Every default rule, base rules first. Names are unique. */

@@ -117,10 +117,13 @@ export async function seedDemoCloud(
         updated_at: now,
       })
       .execute();
+    const privSubnet = opts.ids.uuid();
+    const pubSubnet = opts.ids.uuid();
     await tx
       .insertInto('subnets')
       .values({
-        id: opts.ids.uuid(),
+        id: privSubnet,
+        allocation_pools: JSON.stringify([{ start: '10.0.0.2', end: '10.0.0.254' }]),
         network_id: priv,
         project_id: projects.admin,
         name: 'private-subnet',
@@ -134,7 +137,8 @@ export async function seedDemoCloud(
     await tx
       .insertInto('subnets')
       .values({
-        id: opts.ids.uuid(),
+        id: pubSubnet,
+        allocation_pools: JSON.stringify([{ start: '172.24.4.2', end: '172.24.4.254' }]),
         network_id: pub,
         project_id: projects.admin,
         name: 'public-subnet',
@@ -145,6 +149,53 @@ export async function seedDemoCloud(
         updated_at: now,
       })
       .execute();
+    // devstack's router1: its gateway on public, an interface on private-subnet (the subnet's
+    // gateway address), so that floating IPs of public reach the private network.
+    const router = opts.ids.uuid();
+    await tx
+      .insertInto('routers')
+      .values({
+        id: router,
+        project_id: projects.admin,
+        name: 'router1',
+        description: '',
+        admin_state_up: 1,
+        status: 'ACTIVE',
+        gw_network_id: pub,
+        enable_snat: 1,
+        revision_number: 1,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const routerPorts = [
+      { network: pub, subnet: pubSubnet, ip: '172.24.4.2', owner: 'network:router_gateway', project: '' },
+      { network: priv, subnet: privSubnet, ip: '10.0.0.1', owner: 'network:router_interface', project: projects.admin },
+    ];
+    for (const p of routerPorts) {
+      const id = opts.ids.uuid();
+      const h = id.replace(/-/g, '');
+      await tx
+        .insertInto('ports')
+        .values({
+          id,
+          network_id: p.network,
+          project_id: p.project,
+          name: '',
+          mac_address: `fa:16:3e:${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}`,
+          fixed_ips: JSON.stringify([{ subnet_id: p.subnet, ip_address: p.ip }]),
+          device_id: router,
+          device_owner: p.owner,
+          binding_host_id: '',
+          status: 'ACTIVE',
+          admin_state_up: 1,
+          created_for_server: 0,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      await tx.insertInto('ip_allocations').values({ network_id: p.network, ip_address: p.ip, port_id: id }).execute();
+    }
   });
   return true;
 }

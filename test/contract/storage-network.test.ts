@@ -14,6 +14,10 @@ const net = (id: string, name: string, project_id: string, shared = 0, external 
   mtu: 1450,
   created_at: T(0),
   updated_at: T(0),
+  admin_state_up: 1,
+  description: '',
+  port_security_enabled: 1,
+  revision_number: 1,
 });
 const subnet = (id: string, network_id: string, name: string) => ({
   id,
@@ -25,6 +29,12 @@ const subnet = (id: string, network_id: string, name: string) => ({
   ip_version: 4,
   created_at: T(0),
   updated_at: T(0),
+  allocation_pools: '[]',
+  enable_dhcp: 1,
+  dns_nameservers: '[]',
+  host_routes: '[]',
+  description: '',
+  revision_number: 0,
 });
 const ids = (rows: Array<{ id: string }>) => rows.map((r) => r.id);
 
@@ -237,5 +247,51 @@ storageSuite('network storage', (s) => {
       'a passed-in port keeps its address; another server keeps its port',
     );
     assert.deepEqual(await network.releasePortsOfServer(db, srv, T(10)), { deleted: 0, unbound: 0 });
+  });
+
+  test('insertNetwork / updateNetwork / deleteNetwork: the row, its changes, gone with its subnets', async () => {
+    const db = s.database.db;
+    await network.insertNetwork(db, net('nw-1', 'w-1', 'np-w'));
+    await assertUniqueViolation(network.insertNetwork(db, net('nw-1', 'w-1', 'np-w')));
+    await network.updateNetwork(db, 'nw-1', { name: 'w-1b', mtu: 1400, revision_number: 2 });
+    assert.deepEqual(await network.getNetwork(db, 'nw-1'), {
+      ...net('nw-1', 'w-1b', 'np-w'),
+      mtu: 1400,
+      revision_number: 2,
+    });
+    await network.insertSubnet(db, {
+      ...subnet('nws-1', 'nw-1', 'ws'),
+      allocation_pools: '[{"start":"10.0.0.2","end":"10.0.0.9"}]',
+    });
+    await network.deleteNetwork(db, 'nw-1');
+    assert.equal(await network.getNetwork(db, 'nw-1'), undefined);
+    assert.equal(await network.getSubnet(db, 'nws-1'), undefined);
+  });
+
+  test('insertSubnet / updateSubnet / deleteSubnet: pools and attributes kept as given', async () => {
+    const db = s.database.db;
+    const row = { ...subnet('nws-2', 'nn-own', 'w2'), dns_nameservers: '["8.8.8.8"]' };
+    await network.insertSubnet(db, row);
+    await assertUniqueViolation(network.insertSubnet(db, row));
+    assert.deepEqual(await network.getSubnet(db, 'nws-2'), row);
+    await network.updateSubnet(db, 'nws-2', { gateway_ip: null, allocation_pools: '[]' });
+    assert.deepEqual(await network.getSubnet(db, 'nws-2'), { ...row, gateway_ip: null, allocation_pools: '[]' });
+    await network.deleteSubnet(db, 'nws-2');
+    assert.equal(await network.getSubnet(db, 'nws-2'), undefined);
+    assert.deepEqual(ids(await network.listSubnets(db, ['nn-own'])), ['ns-1', 'ns-2']);
+  });
+
+  test('portsOnNetwork / countOwned: the ports of one network, oldest first; what a project owns', async () => {
+    const db = s.database.db;
+    await network.insertNetwork(db, net('nw-3', 'w-3', 'np-c'));
+    await network.insertPort(db, portRow(uuid(17, 2), { network_id: 'nw-3', project_id: 'np-c', created_at: T(2) }));
+    await network.insertPort(db, portRow(uuid(17, 1), { network_id: 'nw-3', project_id: 'np-c', created_at: T(1) }));
+    await network.insertPort(db, portRow(uuid(17, 3), { network_id: 'nn-own', project_id: 'np-c', created_at: T(0) }));
+    assert.deepEqual(ids(await network.portsOnNetwork(db, 'nw-3')), [uuid(17, 1), uuid(17, 2)]);
+    assert.deepEqual(await network.portsOnNetwork(db, 'nw-none'), []);
+    assert.equal(await network.countOwned(db, 'ports', 'np-c'), 3);
+    assert.equal(await network.countOwned(db, 'networks', 'np-c'), 1);
+    assert.equal(await network.countOwned(db, 'subnets', 'np-c'), 0);
+    assert.equal(await network.countOwned(db, 'routers', 'np-c'), 0);
   });
 });

@@ -597,8 +597,17 @@ describe('Neutron quotas', () => {
   test('show, default and details of one own project; another project needs get_quota (admin)', async () => {
     const r = await cloud.request('GET', `/networking/v2.0/quotas/${demo}`, { as: 'reader' });
     assert.equal(r.status, 200);
-    // The security group quotas are enforced, with Neutron's defaults; the others are unlimited.
-    const limits = { ...unlimited(NEUTRON), security_group: 10, security_group_rule: 100 };
+    // Neutron's defaults (neutron/conf/quota.py), enforced (test/integration/network-quotas.test.ts).
+    const limits = {
+      network: 100,
+      subnet: 100,
+      port: 500,
+      router: 10,
+      floatingip: 50,
+      security_group: 10,
+      security_group_rule: 100,
+      rbac_policy: 10,
+    };
     assert.deepEqual(r.body, { quota: limits });
     const d = await cloud.request('GET', `/networking/v2.0/quotas/${demo}/default`, { as: 'member' });
     assert.deepEqual(d.body, { quota: limits });
@@ -607,8 +616,8 @@ describe('Neutron quotas', () => {
     for (const suffix of ['details.json', 'details']) {
       const det = await cloud.request('GET', `/networking/v2.0/quotas/${demo}/${suffix}`, { as: 'member' });
       assert.equal(det.status, 200);
-      assert.deepEqual(det.body.quota.port, { used: 1, limit: -1, reserved: 0 });
-      assert.deepEqual(det.body.quota.router, { used: 0, limit: -1, reserved: 0 });
+      assert.deepEqual(det.body.quota.port, { used: 1, limit: 500, reserved: 0 });
+      assert.deepEqual(det.body.quota.router, { used: 0, limit: 10, reserved: 0 });
       assert.deepEqual(Object.keys(det.body.quota).sort(), [...NEUTRON].sort());
     }
     const other = await cloud.request('GET', `/networking/v2.0/quotas/${demo}`, { as: 'other' });
@@ -630,15 +639,15 @@ describe('Neutron quotas', () => {
     await cloud.drain();
   });
 
-  test('the list is for admins, and empty: no project has network quotas of its own yet', async () => {
+  test('the list is for admins, and empty while no project has network quotas of its own', async () => {
     const a = await cloud.request('GET', '/networking/v2.0/quotas', { as: 'admin' });
     assert.equal(a.status, 200);
     assert.deepEqual(a.body, { quotas: [] });
     const m = await cloud.request('GET', '/networking/v2.0/quotas', { as: 'member' });
     assert.equal(m.status, 403);
     assert.equal(m.body.NeutronError.type, 'PolicyNotAuthorized');
-    const put = await cloud.request('PUT', `/networking/v2.0/quotas/${demo}`, { as: 'admin', body: { quota: {} } });
-    assert.equal(put.status, 405);
+    const patch = await cloud.request('PATCH', `/networking/v2.0/quotas/${demo}`, { as: 'admin', body: { quota: {} } });
+    assert.equal(patch.status, 405);
   });
 });
 

@@ -1029,6 +1029,37 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { name: 'fz', id: fx.demoImage },
         { name: 'fz', visibility: 'public', protected: true, min_disk: 1, min_ram: 1, os_distro: 'x' },
       ];
+    case 'POST /networking/v2.0/networks':
+      return [{ network: { name: 'fz' } }, { network: { name: 'fz', shared: true, mtu: 1400, admin_state_up: false } }];
+    case 'PUT /networking/v2.0/networks/:id':
+      return [{ network: { name: 'fz2' } }, { network: { mtu: 1400, 'router:external': true } }];
+    case 'POST /networking/v2.0/subnets':
+      return [
+        { subnet: { network_id: fx.privateNet, cidr: '10.99.0.0/24', ip_version: 4 } },
+        {
+          subnet: {
+            network_id: fx.publicNet,
+            cidr: '10.98.0.0/24',
+            ip_version: 4,
+            gateway_ip: null,
+            allocation_pools: [{ start: '10.98.0.10', end: '10.98.0.20' }],
+          },
+        },
+      ];
+    case 'PUT /networking/v2.0/subnets/:id':
+      return [{ subnet: { name: 'fz2' } }, { subnet: { allocation_pools: [{ start: '10.0.0.2', end: '10.0.0.9' }] } }];
+    case 'POST /networking/v2.0/routers':
+      return [
+        { router: { name: 'fz' } },
+        { router: { name: 'fz', external_gateway_info: { network_id: fx.publicNet } } },
+      ];
+    case 'PUT /networking/v2.0/routers/:id':
+      return [{ router: { name: 'fz2' } }, { router: { external_gateway_info: null } }];
+    case 'PUT /networking/v2.0/routers/:id/add_router_interface':
+    case 'PUT /networking/v2.0/routers/:id/remove_router_interface':
+      return [{ subnet_id: fx.subnets[0] ?? '' }, { port_id: Object.values(fx.ports).flat()[0] ?? '' }];
+    case 'PUT /networking/v2.0/quotas/:project_id':
+      return [{ quota: { network: 50 } }, { quota: { port: -1, router: 5, force: true } }];
     case 'POST /networking/v2.0/ports':
       return [
         { port: { network_id: fx.privateNet, name: 'fz' } },

@@ -1,7 +1,7 @@
 import type { Selectable, Updateable } from 'kysely';
 import type { Executor } from '../executor.js';
 import { prepared } from '../prepared.js';
-import type { PortsTable } from '../schema.js';
+import type { NetworksTable, PortsTable, SubnetsTable } from '../schema.js';
 
 export type PortRow = Selectable<PortsTable>;
 
@@ -144,3 +144,59 @@ const unbindOtherPorts = prepared((ex: Executor, serverId: string, nowIso: strin
     .where('device_id', '=', serverId)
     .where('created_for_server', '=', 0),
 );
+
+// --- networks and subnets written through the Neutron API (migration 0025) -----------------
+
+export type NetworkRow = Selectable<NetworksTable>;
+export type SubnetRow = Selectable<SubnetsTable>;
+
+export async function insertNetwork(ex: Executor, row: NetworksTable): Promise<void> {
+  await ex.insertInto('networks').values(row).execute();
+}
+
+export async function updateNetwork(ex: Executor, id: string, changes: Updateable<NetworksTable>): Promise<void> {
+  await ex.updateTable('networks').set(changes).where('id', '=', id).execute();
+}
+
+/** Deletes a network with its subnets (the use case has checked that no port is left). */
+export async function deleteNetwork(ex: Executor, id: string): Promise<void> {
+  await ex.deleteFrom('subnets').where('network_id', '=', id).execute();
+  await ex.deleteFrom('networks').where('id', '=', id).execute();
+}
+
+export async function insertSubnet(ex: Executor, row: SubnetsTable): Promise<void> {
+  await ex.insertInto('subnets').values(row).execute();
+}
+
+export async function updateSubnet(ex: Executor, id: string, changes: Updateable<SubnetsTable>): Promise<void> {
+  await ex.updateTable('subnets').set(changes).where('id', '=', id).execute();
+}
+
+export async function deleteSubnet(ex: Executor, id: string): Promise<void> {
+  await ex.deleteFrom('subnets').where('id', '=', id).execute();
+}
+
+/** The ports on a network (any project), oldest first. */
+export async function portsOnNetwork(ex: Executor, networkId: string): Promise<PortRow[]> {
+  return ex
+    .selectFrom('ports')
+    .selectAll()
+    .where('network_id', '=', networkId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** How many rows of a Neutron resource a project owns (for its quota). */
+export async function countOwned(
+  ex: Executor,
+  table: 'networks' | 'subnets' | 'ports' | 'routers',
+  projectId: string,
+): Promise<number> {
+  const row = await ex
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('project_id', '=', projectId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

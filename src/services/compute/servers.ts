@@ -11,7 +11,7 @@ import { upComputeServices } from './services.js';
 import { keypairForServer } from './keypairs.js';
 import { placementCandidates, resolvePlacement, zoneOfHost, type Placement } from './zones.js';
 import { reserveServers } from './quotas.js';
-import { createPort } from '../network/ports.js';
+import { createPort, portLimitExceeded } from '../network/ports.js';
 import type { TaskRow } from '../../tasks/queue.js';
 import { iso } from '../../domain/clock.js';
 import { DomainError, conflict, invalid, deletedListingForbidden, invalidStatusFilter } from '../../domain/errors.js';
@@ -250,7 +250,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
             deviceOwner: 'compute:nova',
             createdForServer: true,
             securityGroupIds: extra.securityGroups,
-          });
+          }).catch(portLimitExceeded);
         }
       }
       const actionId = await recordAction(deps, tx, caller, id, 'create');

@@ -8,6 +8,8 @@ import type { Caller, Deps } from '../context.js';
 import { allowed, canonicalUuid } from '../access.js';
 import { visibleProject } from './networks.js';
 import { createPort, type PortRow } from './ports.js';
+import { checkNetworkQuota } from './quotas.js';
+import { externalGatewayReachable } from './routers.js';
 import type { Executor } from '../../db/executor.js';
 import * as repo from '../../db/repositories/floating-ips.repository.js';
 import * as net from '../../db/repositories/network.repository.js';
@@ -15,6 +17,7 @@ import { iso } from '../../domain/clock.js';
 import { DomainError, neutronNotFound } from '../../domain/errors.js';
 import {
   badFloatingIpRequest,
+  externalGatewayForFloatingIpNotFound,
   floatingIpAssociationChanged,
   floatingIpNotFoundNeutron,
   floatingIpPortAlreadyAssociated,
@@ -46,20 +49,17 @@ function authorizeNeutron(deps: Deps, caller: Caller, rule: string, projectId: s
 
 /**
  * The router that joins `subnetId` to the external network, whose id the floating IP records
- * (Neutron's _get_router_for_floatingip); Neutron answers ExternalGatewayForFloatingIPNotFound
- * (404) when there is none.
- * TODO(integrator, branch neutron-l3): return
- * `externalGatewayReachable(ex, externalNetworkId, subnetId)` from ./routers.js and throw
- * externalGatewayForFloatingIpNotFound(externalNetworkId, subnetId, portId) when it is null.
- * Until routers exist every subnet counts as reachable, through no router (null).
+ * (Neutron's _get_router_for_floatingip): ExternalGatewayForFloatingIPNotFound (404) when none.
  */
 export async function routerForFloatingIp(
-  _ex: Executor,
-  _externalNetworkId: string,
-  _subnetId: string,
-  _portId: string,
-): Promise<string | null> {
-  return null;
+  ex: Executor,
+  externalNetworkId: string,
+  subnetId: string,
+  portId: string,
+): Promise<string> {
+  const router = await externalGatewayReachable(ex, externalNetworkId, subnetId);
+  if (!router) throw externalGatewayForFloatingIpNotFound(externalNetworkId, subnetId, portId);
+  return router;
 }
 
 /** Usage of the floatingip quota (wired by the integrator with Neutron's quotas). */
@@ -295,6 +295,7 @@ export async function createFloatingIp(deps: Deps, caller: Caller, body: Floatin
   const now = iso(deps.clock.now());
   const made = { id, floating_network_id: network.id, floating_ip_address: '' };
   await deps.transact(async (tx) => {
+    await checkNetworkQuota(deps, tx, projectId, 'floatingip');
     let port: PortRow;
     try {
       port = await createPort(deps, tx, {

@@ -1,6 +1,6 @@
 import type { Caller, Deps } from '../context.js';
 import { canonicalUuid } from '../access.js';
-import { createPort, type PortRow } from './ports.js';
+import { createPort, portLimitExceeded, type PortRow } from './ports.js';
 import type { Executor } from '../../db/executor.js';
 import * as net from '../../db/repositories/network.repository.js';
 import * as ifaces from '../../db/repositories/interfaces.repository.js';
@@ -78,7 +78,7 @@ export async function allocateInterfacePort(
     // Nova parity: Neutron's IpAddressGenerationFailure becomes NoMoreFixedIps (400).
     if (e instanceof DomainError && e.code === 'IpAddressGenerationFailure')
       throw invalid(`No fixed IP addresses available for network: ${networkId}`);
-    throw e;
+    portLimitExceeded(e);
   }
 }
 

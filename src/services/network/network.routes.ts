@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../context.js';
 import { deletePort, listPorts, requestPort, showPort, updatePort, type PortRequest, type PortRow } from './ports.js';
-import { listNetworks, listSubnets, showNetwork, showSubnet, type NetworkRow, type SubnetRow } from './networks.js';
+import { L3_EXTENSIONS, registerL3Routes } from './l3.routes.js';
 import { baseUrl, callerOf } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';
 import { AVAILABILITY_ZONE_EXTENSION, registerNetworkZoneRoutes } from './availability-zones.routes.js';
@@ -12,55 +12,6 @@ import { groupsOfPorts } from './security-groups.js';
 import { FIP_PORT_DETAILS_EXTENSION, registerFloatingIpRoutes } from './floating-ips.routes.js';
 
 const neutronTime = (s: string) => s.replace(/\.\d{3}Z$/, 'Z');
-
-function renderNetwork(n: NetworkRow, subnets: string[]) {
-  return {
-    id: n.id,
-    name: n.name,
-    tenant_id: n.project_id,
-    project_id: n.project_id,
-    shared: n.shared === 1,
-    'router:external': n.external === 1,
-    status: n.status,
-    admin_state_up: true,
-    subnets,
-    mtu: n.mtu,
-    description: '',
-    'provider:network_type': 'flat',
-    availability_zones: ['nova'],
-    ipv4_address_scope: null,
-    ipv6_address_scope: null,
-    port_security_enabled: true,
-    tags: [],
-    created_at: neutronTime(n.created_at),
-    updated_at: neutronTime(n.updated_at),
-    revision_number: 1,
-  };
-}
-
-function renderSubnet(s: SubnetRow) {
-  const [base, bits] = s.cidr.split('/');
-  const prefix = base.split('.').slice(0, 3).join('.');
-  return {
-    id: s.id,
-    name: s.name,
-    network_id: s.network_id,
-    tenant_id: s.project_id,
-    project_id: s.project_id,
-    cidr: s.cidr,
-    gateway_ip: s.gateway_ip,
-    ip_version: s.ip_version,
-    enable_dhcp: true,
-    dns_nameservers: [],
-    host_routes: [],
-    allocation_pools: bits === '24' ? [{ start: `${prefix}.2`, end: `${prefix}.254` }] : [],
-    description: '',
-    tags: [],
-    created_at: neutronTime(s.created_at),
-    updated_at: neutronTime(s.updated_at),
-    revision_number: 0,
-  };
-}
 
 function renderPort(p: PortRow, groups: Map<string, string[]>) {
   return {
@@ -117,55 +68,30 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
     'GET',
     '/networking/v2.0',
     async (request) => ({
-      resources: ['networks', 'subnets', 'ports', 'security-groups', 'security-group-rules', 'floatingips'].map(
-        (n) => ({
-          name: n.slice(0, -1).replace(/-/g, '_'),
-          collection: n,
-          links: [{ href: `${baseUrl(request)}/networking/v2.0/${n}`, rel: 'self' }],
-        }),
-      ),
+      resources: [
+        'networks',
+        'subnets',
+        'ports',
+        'routers',
+        'security-groups',
+        'security-group-rules',
+        'floatingips',
+      ].map((n) => ({
+        name: n.slice(0, -1).replace(/-/g, '_'),
+        collection: n,
+        links: [{ href: `${baseUrl(request)}/networking/v2.0/${n}`, rel: 'self' }],
+      })),
     }),
     { public: true },
   );
   r.add('GET', '/networking/v2.0/extensions', async () => ({
-    extensions: [AVAILABILITY_ZONE_EXTENSION, SECURITY_GROUP_EXTENSION, FIP_PORT_DETAILS_EXTENSION],
+    extensions: [AVAILABILITY_ZONE_EXTENSION, SECURITY_GROUP_EXTENSION, ...L3_EXTENSIONS, FIP_PORT_DETAILS_EXTENSION],
   }));
 
   // Neutron: every filter is a list of accepted values (`?id=a&id=b` is either), so these
   // routes read their query with `listQuery: 'all'`.
   const q = (request: FastifyRequest) => request.query as Query;
   const filters = { listQuery: 'all' } as const;
-
-  r.add(
-    'GET',
-    '/networking/v2.0/networks',
-    async (request) => {
-      const f = q(request);
-      const nets = await listNetworks(deps, callerOf(request), { name: list(f, 'name'), id: list(f, 'id') });
-      return { networks: nets.map((n) => renderNetwork(n.network, n.subnetIds)) };
-    },
-    filters,
-  );
-  r.add('GET', '/networking/v2.0/networks/:id', async (request) => {
-    const n = await showNetwork(deps, callerOf(request), (request.params as { id: string }).id);
-    return { network: renderNetwork(n.network, n.subnetIds) };
-  });
-  r.add(
-    'GET',
-    '/networking/v2.0/subnets',
-    async (request) => {
-      const f = q(request);
-      return {
-        subnets: (
-          await listSubnets(deps, callerOf(request), { name: list(f, 'name'), networkId: list(f, 'network_id') })
-        ).map(renderSubnet),
-      };
-    },
-    filters,
-  );
-  r.add('GET', '/networking/v2.0/subnets/:id', async (request) => ({
-    subnet: renderSubnet(await showSubnet(deps, callerOf(request), (request.params as { id: string }).id)),
-  }));
 
   r.add(
     'GET',
@@ -260,4 +186,5 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: Deps): void {
   registerNetworkQuotaRoutes(app, deps);
   registerSecurityGroupRoutes(app, deps);
   registerFloatingIpRoutes(app, deps);
+  registerL3Routes(app, deps);
 }

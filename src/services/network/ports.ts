@@ -5,18 +5,18 @@ import type { Executor } from '../../db/executor.js';
 import * as net from '../../db/repositories/network.repository.js';
 import * as fips from '../../db/repositories/floating-ips.repository.js';
 import { l3PortInUse } from '../../domain/floating-ip-errors.js';
-import { conflict, invalid, ipAddressesExhausted, neutronNotFound } from '../../domain/errors.js';
+import { DomainError, conflict, invalid, neutronNotFound } from '../../domain/errors.js';
+import { ipToInt } from '../../domain/ipv4.js';
+import { invalidIpForNetwork, servicePortInUse } from '../../domain/network-errors.js';
+import { allocateAny, allocateRequested, fixedIpsAttr, type FixedIp, type FixedIpRequest } from './ipam.js';
+import { checkNetworkQuota } from './quotas.js';
+
+/** Ports only the router API deletes (Neutron's ROUTER_PORT_OWNERS). */
+const ROUTER_OWNED = ['network:router_interface', 'network:router_gateway', 'network:ha_router_replicated_interface'];
 import { iso, type Clock } from '../../domain/clock.js';
 import { ensureDefaultGroup, portGroupIds, setPortGroups } from './security-groups.js';
 
 export type PortRow = net.PortRow;
-
-function ipToInt(ip: string): number {
-  return ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
-}
-function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
 
 /** A locally administered, unicast MAC in OpenStack's usual fa:16:3e prefix. */
 export function macFor(uuid: string): string {
@@ -25,53 +25,36 @@ export function macFor(uuid: string): string {
 }
 
 /**
- * Takes the next free address of the network's first IPv4 subnet (skipping network, gateway and
- * broadcast) for `portId`. The claim is a row in ip_allocations, so two concurrent boots never
- * get the same address, whatever the isolation level.
- */
-async function allocateFixedIp(
-  ex: Executor,
-  networkId: string,
-  portId: string,
-): Promise<Array<{ subnet_id: string; ip_address: string }>> {
-  const subnets = await net.listSubnets(ex, [networkId]);
-  const subnet = subnets[0];
-  if (!subnet) return [];
-  const [base, bits] = subnet.cidr.split('/');
-  const size = 2 ** (32 - Number(bits));
-  const start = ipToInt(base);
-  const used = new Set(await net.usedAddresses(ex, networkId));
-  if (subnet.gateway_ip) used.add(subnet.gateway_ip);
-  for (let i = 2; i < size - 1; i++) {
-    const ip = intToIp(start + i);
-    if (used.has(ip)) continue;
-    if (await net.claimAddress(ex, networkId, ip, portId)) return [{ subnet_id: subnet.id, ip_address: ip }];
-  }
-  throw ipAddressesExhausted(networkId);
-}
-
-/**
- * Claims a requested address of the network's first IPv4 subnet. Nova parity (neutron.py
- * _create_port_minimal): an address outside the subnet is InvalidInput (400), a taken one
+ * Nova parity (neutron.py _create_port_minimal) for a requested address of os-interface: an
+ * address on none of the network's subnets is InvalidInput (400), a taken one
  * FixedIpAlreadyInUse (409).
  */
-async function allocateRequestedIp(
+async function allocateNovaRequestedIp(
   ex: Executor,
   networkId: string,
   portId: string,
   ip: string,
-): Promise<Array<{ subnet_id: string; ip_address: string }>> {
-  const subnet = (await net.listSubnets(ex, [networkId]))[0];
-  const notValid = () =>
-    invalid(`Invalid input received: Fixed IP ${ip} is not a valid ip address for network ${networkId}.`);
-  if (!subnet || !/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) throw notValid();
-  const [base, bits] = subnet.cidr.split('/');
-  const size = 2 ** (32 - Number(bits));
-  const offset = ipToInt(ip) - ipToInt(base);
-  if (offset <= 0 || offset >= size - 1) throw notValid();
-  if (ip === subnet.gateway_ip || !(await net.claimAddress(ex, networkId, ip, portId)))
-    throw conflict(`Fixed IP ${ip} is already in use.`, 'FixedIpAlreadyInUse');
-  return [{ subnet_id: subnet.id, ip_address: ip }];
+): Promise<FixedIp[]> {
+  try {
+    if (ipToInt(ip) === null) throw invalidIpForNetwork(ip);
+    return await allocateRequested(ex, networkId, portId, [{ ip_address: ip }], 'compute:nova');
+  } catch (e) {
+    if (e instanceof DomainError && (e.code === 'InvalidIpForNetwork' || e.code === 'InvalidIpForSubnet'))
+      throw invalid(`Invalid input received: Fixed IP ${ip} is not a valid ip address for network ${networkId}.`);
+    if (e instanceof DomainError && e.code === 'IpAddressAlreadyAllocated')
+      throw conflict(`Fixed IP ${ip} is already in use.`, 'FixedIpAlreadyInUse');
+    throw e;
+  }
+}
+
+/**
+ * Nova's answer when Neutron refuses a server's port for its quota (nova/network/neutron.py
+ * _create_port_minimal: OverQuota becomes PortLimitExceeded, which servers.create answers 403).
+ */
+export function portLimitExceeded(e: unknown): never {
+  if (e instanceof DomainError && e.code === 'OverQuota')
+    throw new DomainError('forbidden', 'PortLimitExceeded', 'Maximum number of ports exceeded');
+  throw e;
 }
 
 export interface NewPort {
@@ -86,9 +69,22 @@ export interface NewPort {
   securityGroupIds?: string[];
   /** A requested address (os-interface `fixed_ips`); without it, the next free one. */
   fixedIp?: string;
+  /** The Neutron API's `fixed_ips` (wins over fixedIp). */
+  fixedIps?: FixedIpRequest[];
 }
 
+/**
+ * Creates a port with its addresses, counted against the project's port quota (409 OverQuota;
+ * a router's gateway port, of no project, is not counted, as in Neutron). Outside a transaction
+ * (`ex` is deps.db) it opens one, so that the count and the insert are one unit.
+ */
 export async function createPort(deps: Deps, ex: Executor, p: NewPort): Promise<PortRow> {
+  if (ex === deps.db) return deps.transact((tx) => createPortIn(deps, tx, p));
+  return createPortIn(deps, ex, p);
+}
+
+async function createPortIn(deps: Deps, ex: Executor, p: NewPort): Promise<PortRow> {
+  if (p.projectId) await checkNetworkQuota(deps, ex, p.projectId, 'port');
   const id = deps.ids.uuid();
   const now = iso(deps.clock.now());
   const row = {
@@ -98,9 +94,11 @@ export async function createPort(deps: Deps, ex: Executor, p: NewPort): Promise<
     name: p.name ?? '',
     mac_address: macFor(id),
     fixed_ips: JSON.stringify(
-      p.fixedIp !== undefined
-        ? await allocateRequestedIp(ex, p.networkId, id, p.fixedIp)
-        : await allocateFixedIp(ex, p.networkId, id),
+      p.fixedIps !== undefined
+        ? await allocateRequested(ex, p.networkId, id, p.fixedIps, p.deviceOwner ?? '')
+        : p.fixedIp !== undefined
+          ? await allocateNovaRequestedIp(ex, p.networkId, id, p.fixedIp)
+          : await allocateAny(ex, p.networkId, id),
     ),
     device_id: p.deviceId ?? '',
     device_owner: p.deviceOwner ?? '',
@@ -112,7 +110,8 @@ export async function createPort(deps: Deps, ex: Executor, p: NewPort): Promise<
     updated_at: now,
   };
   await net.insertPort(ex, row);
-  await setPortGroups(ex, id, p.securityGroupIds ?? [await ensureDefaultGroup(deps, ex, p.projectId)]);
+  const groups = p.securityGroupIds ?? [await ensureDefaultGroup(deps, ex, p.projectId)];
+  if (groups.length) await setPortGroups(ex, id, groups);
   return row;
 }
 
@@ -168,6 +167,7 @@ export interface PortRequest {
   device_owner?: string;
   project_id?: string;
   security_groups?: unknown;
+  fixed_ips?: unknown;
 }
 
 /** POST /ports: an admin may create a port for another project; the network must be the caller's or shared. */
@@ -179,7 +179,9 @@ export async function requestPort(deps: Deps, caller: Caller, body: PortRequest)
   if (!n || (!caller.isAdmin && n.project_id !== caller.projectId && !n.shared))
     throw neutronNotFound('Network', body.network_id);
   const securityGroupIds = await portGroupIds(deps, deps.db, caller, projectId, body.security_groups);
+  const fixedIps = body.fixed_ips === undefined ? undefined : fixedIpsAttr(body.fixed_ips);
   return createPort(deps, deps.db, {
+    fixedIps,
     securityGroupIds,
     networkId: n.id,
     projectId,
@@ -221,7 +223,9 @@ export async function updatePort(deps: Deps, caller: Caller, id: string, changes
 export async function deletePort(deps: Deps, caller: Caller, id: string): Promise<void> {
   const p = await showPort(deps, caller, id);
   authorize(deps, caller, 'stratus:network:port:delete', { project_id: p.project_id });
-  // Neutron's prevent_l3_port_deletion: a floating IP's port goes with the floating IP only.
+  // Neutron's prevent_l3_port_deletion: a router's ports go through the router API, a floating
+  // IP's port with the floating IP only.
+  if (ROUTER_OWNED.includes(p.device_owner)) throw servicePortInUse(p.id, p.device_owner);
   if (p.device_owner === 'network:floatingip') throw l3PortInUse(p.id, p.device_owner);
   // Neutron's disassociate_floatingips: a deleted port's floating IPs stay, unassociated.
   await deps.transact(async (tx) => {

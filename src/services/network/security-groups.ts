@@ -12,7 +12,6 @@ import { invalid, requestedSecurityGroupNoUniqueMatch } from '../../domain/error
 import {
   neutronInvalidAttr,
   neutronInvalidInput,
-  neutronOverQuota,
   neutronPolicyRefused,
   sgCannotRemoveDefault,
   sgCannotUpdateDefault,
@@ -24,16 +23,13 @@ import {
   sgRuleNotFound,
 } from '../../domain/security-group-errors.js';
 import { visibleProject } from './networks.js';
+import { checkNetworkQuota } from './quotas.js';
 
 export type SecurityGroupRow = repo.SecurityGroupRow;
 export type SecurityGroupRuleRow = repo.SecurityGroupRuleRow;
 
 /** The group every project has (Neutron creates it with the project's first port or group list). */
 export const DEFAULT_SECURITY_GROUP = 'default';
-
-/** Neutron's default quotas (quota_security_group, quota_security_group_rule), enforced on create. */
-export const SECURITY_GROUP_QUOTA = 10;
-export const SECURITY_GROUP_RULE_QUOTA = 100;
 
 /** A group with its rules and whether it is its project's default group. */
 export interface SecurityGroup {
@@ -229,7 +225,7 @@ export async function createSecurityGroup(deps: Deps, caller: Caller, body: Grou
   await ensureDefaultGroup(deps, deps.db, projectId);
   const id = deps.ids.uuid();
   await deps.transact(async (tx) => {
-    if ((await repo.countGroups(tx, projectId)) >= SECURITY_GROUP_QUOTA) throw neutronOverQuota('security_group');
+    await checkNetworkQuota(deps, tx, projectId, 'security_group');
     await insertGroupWithRules(deps, tx, { id, projectId, name, description, stateful }, false);
   });
   return (await withRules(deps, [(await repo.getGroup(deps.db, id))!]))[0];
@@ -539,8 +535,7 @@ export async function createSecurityGroupRule(
     const key = ruleKey(row);
     const dup = (await repo.listRules(tx, { groupIds: [group.id] })).find((r) => ruleKey(r) === key);
     if (dup) throw sgRuleExists(dup.id);
-    if ((await repo.countRules(tx, projectId)) >= SECURITY_GROUP_RULE_QUOTA)
-      throw neutronOverQuota('security_group_rule');
+    await checkNetworkQuota(deps, tx, projectId, 'security_group_rule');
     await repo.insertRule(tx, row);
     await repo.updateGroup(tx, group.id, { revision_number: group.revision_number + 1 });
   });
@@ -643,14 +638,6 @@ export async function groupNames(deps: Deps, ids: string[]): Promise<Map<string,
 export async function groupsById(deps: Deps, ids: string[]): Promise<SecurityGroup[]> {
   if (!ids.length) return [];
   return withRules(deps, await repo.listGroups(deps.db, { ids: [...new Set(ids)] }));
-}
-
-/** Usage for the network quota details. */
-export async function securityGroupUsage(deps: Deps, projectId: string) {
-  return {
-    security_group: await repo.countGroups(deps.db, projectId),
-    security_group_rule: await repo.countRules(deps.db, projectId),
-  };
 }
 
 // --- Nova's server create --------------------------------------------------------------------
