@@ -69,10 +69,10 @@ export async function dbFingerprint(
       const rows = new Map<string, string[]>();
       if (opts.postgres) {
         const f = row.f as string[];
-        tables.forEach((t, i) => rows.set(t, sorted(JSON.parse(f[i]) as string[])));
+        for (const [i, t] of tables.entries()) rows.set(t, sorted(JSON.parse(f[i]) as string[]));
         return { check: row.c as string[], rows };
       }
-      tables.forEach((t, i) => rows.set(t, sorted(JSON.parse(row[`f${i}`] as string) as string[])));
+      for (const [i, t] of tables.entries()) rows.set(t, sorted(JSON.parse(row[`f${i}`] as string) as string[]));
       return { check: tables.map((_t, i) => row[`c${i}`] as string), rows };
     },
   };
