@@ -268,11 +268,26 @@ interface Fixtures {
   subjects: string[];
   demoImage: string;
   password: string;
+  /** A project and a user of the fuzz's own, the targets of Keystone writes (see `spares`). */
+  fzProject: string;
+  fzUser: string;
+}
+
+/**
+ * Keystone writes (DELETE/PATCH/PUT/POST under /identity) never name the personas' projects:
+ * deleting or disabling one revokes that persona's tokens, and every later request as it would
+ * be a 401 (the fuzz once deleted the admin project in phase 1, so phase 2b, all admin, tested
+ * little but the 401). They name the fuzz's own project instead, in every spelling.
+ */
+const isIdentityWrite = (family: Family, method: string) =>
+  family === 'identity' && !['GET', 'HEAD', 'OPTIONS'].includes(method);
+function projectsFor(fx: Fixtures, cloud: TestCloud, spare: boolean): string[] {
+  return spare ? [fx.fzProject] : PERSONAS.map((p) => cloud.projects[p]);
 }
 
 /** Pools of real values for a path parameter, by the static segment before it. */
-function poolFor(fx: Fixtures, cloud: TestCloud, param: string, before: string): string[] {
-  if (param === 'project_id') return PERSONAS.map((p) => cloud.projects[p]);
+function poolFor(fx: Fixtures, cloud: TestCloud, param: string, before: string, spare = false): string[] {
+  if (param === 'project_id') return projectsFor(fx, cloud, spare);
   switch (before) {
     case 'servers':
       return Object.values(fx.servers).flat();
@@ -294,6 +309,8 @@ function poolFor(fx: Fixtures, cloud: TestCloud, param: string, before: string):
       return Object.values(fx.ports).flat();
     case 'faults':
       return fx.faults;
+    case 'users':
+      return [fx.fzUser];
     case 'metadata':
       return ['a', 'k.1', 'missing'];
     case 'tags':
@@ -301,10 +318,10 @@ function poolFor(fx: Fixtures, cloud: TestCloud, param: string, before: string):
     case 'os-extra_specs':
       return ['hw:cpu_policy', 'a', 'missing'];
     default:
-      return allIds(fx, cloud);
+      return allIds(fx, cloud, spare);
   }
 }
-function allIds(fx: Fixtures, cloud: TestCloud): string[] {
+function allIds(fx: Fixtures, cloud: TestCloud, spare = false): string[] {
   return [
     ...Object.values(fx.servers).flat(),
     ...fx.images.map((i) => i.id),
@@ -314,7 +331,8 @@ function allIds(fx: Fixtures, cloud: TestCloud): string[] {
     ...fx.faults,
     ...fx.services,
     ...fx.requestIds,
-    ...PERSONAS.map((p) => cloud.projects[p]),
+    ...projectsFor(fx, cloud, spare),
+    fx.fzUser,
   ];
 }
 
@@ -1460,7 +1478,25 @@ for (const target of databaseTargets()) {
         ['demo_reader', 'demo'],
       ])
         subjects.push((await cloud.issueToken(u, p)).token);
+      const fzProject = (
+        await need(
+          await req('POST', '/identity/v3/projects', 'admin', { project: { name: 'fz-spare' } }),
+          201,
+          'project',
+        )
+      ).project.id as string;
+      const fzUser = (
+        await need(
+          await req('POST', '/identity/v3/users', 'admin', {
+            user: { name: 'fz-spare', password: 'fz-spare-pw', default_project_id: fzProject },
+          }),
+          201,
+          'user',
+        )
+      ).user.id as string;
       const fx: Fixtures = {
+        fzProject,
+        fzUser,
         servers,
         images,
         ports,
@@ -1666,22 +1702,41 @@ for (const target of databaseTargets()) {
       };
 
       // --- phase 1: every route, every method, once each with and without a token -------------
-      for (const route of routes) {
+      /** The route's path with the first real value of each parameter (admin's project; a spare one for Keystone writes). */
+      const firstPath = (route: RouteInfo, method: string) => {
+        const spare = isIdentityWrite(route.family, method);
         let prev = '';
-        const realPath =
+        return (
           route.url
             .split('/')
             .map((seg) => {
               const out = !seg.startsWith(':')
                 ? seg
                 : seg === ':project_id'
-                  ? cloud.projects.admin
-                  : (poolFor(fx, cloud, seg.slice(1), prev)[0] ?? 'x');
+                  ? spare
+                    ? fx.fzProject
+                    : cloud.projects.admin
+                  : (poolFor(fx, cloud, seg.slice(1), prev, spare)[0] ?? 'x');
               prev = seg;
               return out;
             })
-            .join('/') || '/';
+            .join('/') || '/'
+        );
+      };
+      /** Every persona's token still works: a phase that revoked one would leave the next testing only 401s. */
+      const personasAlive = async (phase: string) => {
+        for (const p of PERSONAS) {
+          const res = await cloud.request('GET', '/identity/v3/auth/tokens', {
+            as: p,
+            headers: { 'x-subject-token': cloud.tokens[p] },
+          });
+          assert.equal(res.status, 200, `after ${phase}, the ${p} token no longer works: ${res.status} ${res.text}`);
+        }
+      };
+
+      for (const route of routes) {
         for (const method of [...STD_METHODS]) {
+          const realPath = firstPath(route, method);
           for (const who of ['admin', 'none'] as const) {
             const headers: Record<string, string> = {};
             const token = tokenFor(who, '');
@@ -1700,6 +1755,7 @@ for (const target of databaseTargets()) {
         }
       }
       const phase1 = Date.now() - started;
+      await personasAlive('phase 1');
 
       // --- phase 2: random requests ---------------------------------------------------------
       let runs = 0;
@@ -1707,6 +1763,8 @@ for (const target of databaseTargets()) {
         fc.asyncProperty(requestArb, async (r) => {
           runs++;
           const route = routes[r.route % routes.length];
+          const method = r.method === 'own' ? route.own[r.ownPick % route.own.length] : r.method;
+          const spare = isIdentityWrite(route.family, method);
           let clean = true;
           let paramIdx = 0;
           let prev = '';
@@ -1721,7 +1779,7 @@ for (const target of databaseTargets()) {
             const c = r.params[paramIdx++ % r.params.length];
             let value: string;
             if (c.kind === 'pool') {
-              const pool = c.foreignPool ? allIds(fx, cloud) : poolFor(fx, cloud, name, prev);
+              const pool = c.foreignPool ? allIds(fx, cloud, spare) : poolFor(fx, cloud, name, prev, spare);
               value = pool.length ? ID_SPELLINGS[c.spelling](pool[c.pick % pool.length]) : 'x';
             } else value = c.value;
             if (!PLAIN_PARAM_RE.test(value) || staticSegments.has(value)) clean = false;
@@ -1773,7 +1831,6 @@ for (const target of databaseTargets()) {
             }
             path += '?' + parts.join('&');
           }
-          const method = r.method === 'own' ? route.own[r.ownPick % route.own.length] : r.method;
           const own = route.own.includes(method);
           const headers: Record<string, string> = {};
           const token = tokenFor(r.auth.who, r.auth.garbage);
@@ -1833,6 +1890,7 @@ for (const target of databaseTargets()) {
         },
       );
       const phase2 = Date.now() - started - phase1;
+      await personasAlive('phase 2');
 
       // --- phase 2b: systematic edges (after the random phase: these may delete fixtures) ------
       // Every own method of every route, as admin (the caller who gets furthest), with each place
@@ -1840,25 +1898,12 @@ for (const target of databaseTargets()) {
       const HOSTILE: J[] = [null, {}, [1], 1, 'x'.repeat(300), { __deep: 5000, shape: 'array' } as unknown as J];
       let systematic = 0;
       for (const route of routes) {
-        let prev = '';
-        const path =
-          route.url
-            .split('/')
-            .map((seg) => {
-              const out = !seg.startsWith(':')
-                ? seg
-                : seg === ':project_id'
-                  ? cloud.projects.admin
-                  : (poolFor(fx, cloud, seg.slice(1), prev)[0] ?? 'x');
-              prev = seg;
-              return out;
-            })
-            .join('/') || '/';
         const headers = (): Record<string, string> => ({
           'x-auth-token': cloud.tokens.admin,
           ...(route.family === 'compute' ? { 'openstack-api-version': 'compute latest' } : {}),
         });
         for (const method of route.own) {
+          const path = firstPath(route, method);
           if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
             for (const t of templatesFor(method, route.url, fx)) {
               const n = places(t).length;
@@ -1885,6 +1930,7 @@ for (const target of databaseTargets()) {
         }
       }
       const phase2b = Date.now() - started - phase1 - phase2;
+      await personasAlive('phase 2b');
 
       // --- phase 3: raw bytes below the HTTP parser -----------------------------------------
       const port = Number(new URL(cloud.url).port);
