@@ -46,6 +46,11 @@ export interface Config {
   taskLease: number;
   /** Attempts before a task is dead-lettered. */
   taskMaxAttempts: number;
+  /**
+   * Seconds a request waits for its compute node's answer (changePassword, console output), as
+   * Nova's rpc_response_timeout bounds its RPC calls; tests of the timeout paths shorten it.
+   */
+  rpcResponseTimeout: number;
   /** Largest request body accepted, in bytes (Nova's max_request_body_size). */
   maxBodySize: number;
   logLevel: string;
@@ -168,6 +173,13 @@ export const OPTIONS: OptionSpec[] = [
   },
   { key: 'taskLease', flag: 'task-lease', env: 'STRATUS_TASK_LEASE', kind: 'int', description: 'task lease (s)' },
   {
+    key: 'rpcResponseTimeout',
+    flag: 'rpc-response-timeout',
+    env: 'STRATUS_RPC_RESPONSE_TIMEOUT',
+    kind: 'int',
+    description: 'wait for a compute node answer (s)',
+  },
+  {
     key: 'taskMaxAttempts',
     flag: 'task-max-attempts',
     env: 'STRATUS_TASK_MAX_ATTEMPTS',
@@ -273,6 +285,7 @@ export function defaults(): Config {
     shelvedOffloadTime: 0,
     taskLease: 60,
     taskMaxAttempts: 5,
+    rpcResponseTimeout: 10,
     maxBodySize: 114688,
     logLevel: 'info',
     metrics: 1,

@@ -18,10 +18,11 @@ export const showServer = (cli: OpenstackCli, cloud: string, id: string) => cli.
 
 /** Polls `server show` until the status is `want` (confirm and revert return before the node is done). */
 export async function waitServerStatus(cli: OpenstackCli, cloud: string, id: string, want: string): Promise<any> {
-  for (let i = 0; i < 60; i++) {
+  // Each `server show` is ~1 s of client start-up already: a short pause between them, many tries.
+  for (let i = 0; i < 150; i++) {
     const s = await showServer(cli, cloud, id);
     if (s.status === want) return s;
-    await sleep(500);
+    await sleep(100);
   }
   assert.fail(`server ${id} never reached ${want}: ${JSON.stringify(await showServer(cli, cloud, id))}`);
 }

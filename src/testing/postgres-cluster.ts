@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 
 /**
  * PostgreSQL's server binaries from Debian's package, if installed. In CI their absence fails
@@ -79,3 +80,18 @@ export class PostgresCluster {
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const uid = (user: string) => Number(execFileSync('id', ['-u', user]).toString().trim());
 const gid = (user: string) => Number(execFileSync('id', ['-g', user]).toString().trim());
+
+/**
+ * A loopback TCP port nothing listens on now (the kernel's pick), for a private cluster: a
+ * random port in a fixed range could be taken by a parallel test file or another suite.
+ */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}

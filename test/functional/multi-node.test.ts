@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PostgresCluster, postgresBin } from '../../src/testing/postgres-cluster.js';
+import { PostgresCluster, freePort, postgresBin } from '../../src/testing/postgres-cluster.js';
 import { spawnAgent, spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
 import { call, token } from '../../src/testing/http.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -91,7 +91,7 @@ let admin = '',
 
 before(async () => {
   if (!bin) return;
-  cluster = new PostgresCluster(bin, 55500 + Math.floor(Math.random() * 400));
+  cluster = new PostgresCluster(bin, await freePort());
   cluster.init();
   cluster.start();
   api1 = await spawnStratus(apiArgs(1));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PostgresCluster, postgresBin } from '../../src/testing/postgres-cluster.js';
+import { PostgresCluster, freePort, postgresBin } from '../../src/testing/postgres-cluster.js';
 import { spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
 import { call, token } from '../../src/testing/http.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,7 +33,7 @@ test('database outage: 503 + Retry-After, then recovery', {
   skip: bin ? false : 'PostgreSQL server binaries not installed',
   timeout: 180000,
 }, async () => {
-  cluster = new PostgresCluster(bin!, 55000 + Math.floor(Math.random() * 400));
+  cluster = new PostgresCluster(bin!, await freePort());
   cluster.init();
   cluster.start();
   proc = await spawnStratus(['--data', dataDir, '--database', cluster.url, '--name', 'outage-node']);

@@ -42,8 +42,9 @@
  *    after each request that is refused (4xx/5xx) or safe (GET/HEAD/OPTIONS/unknown method); the
  *    fingerprints must be equal. Sound because the agent is drained (bounded: drain gives up
  *    after 200 rounds) before each "before" snapshot when an accepted write came earlier, and
- *    the only background writer left is the heartbeat, whose column is excluded; bounded because
- *    the fixtures keep the tables at a few hundred rows (one snapshot is ~20 SELECTs);
+ *    the only background writer left is the heartbeat, whose column is excluded; cheap because a
+ *    check is one statement for all tables (src/testing/db-fingerprint.ts: per-table md5 on
+ *    PostgreSQL), the full rows being read only after an accepted write and when a check differs;
  *  - at the end the process still answers GET /stratus/health.
  * Generated bodies never name the agent's own host in a fault (a `hang` fault would stall the
  * agent) and never ask for more than 3 servers in one create (time bound).
@@ -59,6 +60,7 @@ import fc from 'fast-check';
 import { TestCloud, type Persona } from '../../src/testing/kit.js';
 import { discoverRoutes } from '../../src/testing/routes.js';
 import { databaseTargets } from '../../src/testing/databases.js';
+import { dbFingerprint, diffRows } from '../../src/testing/db-fingerprint.js';
 
 const RUNS = Number(process.env.STRATUS_FUZZ_RUNS ?? 2500);
 const SEED = process.env.STRATUS_FUZZ_SEED
@@ -266,11 +268,26 @@ interface Fixtures {
   subjects: string[];
   demoImage: string;
   password: string;
+  /** A project and a user of the fuzz's own, the targets of Keystone writes (see `spares`). */
+  fzProject: string;
+  fzUser: string;
+}
+
+/**
+ * Keystone writes (DELETE/PATCH/PUT/POST under /identity) never name the personas' projects:
+ * deleting or disabling one revokes that persona's tokens, and every later request as it would
+ * be a 401 (the fuzz once deleted the admin project in phase 1, so phase 2b, all admin, tested
+ * little but the 401). They name the fuzz's own project instead, in every spelling.
+ */
+const isIdentityWrite = (family: Family, method: string) =>
+  family === 'identity' && !['GET', 'HEAD', 'OPTIONS'].includes(method);
+function projectsFor(fx: Fixtures, cloud: TestCloud, spare: boolean): string[] {
+  return spare ? [fx.fzProject] : PERSONAS.map((p) => cloud.projects[p]);
 }
 
 /** Pools of real values for a path parameter, by the static segment before it. */
-function poolFor(fx: Fixtures, cloud: TestCloud, param: string, before: string): string[] {
-  if (param === 'project_id') return PERSONAS.map((p) => cloud.projects[p]);
+function poolFor(fx: Fixtures, cloud: TestCloud, param: string, before: string, spare = false): string[] {
+  if (param === 'project_id') return projectsFor(fx, cloud, spare);
   switch (before) {
     case 'servers':
       return Object.values(fx.servers).flat();
@@ -292,6 +309,8 @@ function poolFor(fx: Fixtures, cloud: TestCloud, param: string, before: string):
       return Object.values(fx.ports).flat();
     case 'faults':
       return fx.faults;
+    case 'users':
+      return [fx.fzUser];
     case 'metadata':
       return ['a', 'k.1', 'missing'];
     case 'tags':
@@ -299,10 +318,10 @@ function poolFor(fx: Fixtures, cloud: TestCloud, param: string, before: string):
     case 'os-extra_specs':
       return ['hw:cpu_policy', 'a', 'missing'];
     default:
-      return allIds(fx, cloud);
+      return allIds(fx, cloud, spare);
   }
 }
-function allIds(fx: Fixtures, cloud: TestCloud): string[] {
+function allIds(fx: Fixtures, cloud: TestCloud, spare = false): string[] {
   return [
     ...Object.values(fx.servers).flat(),
     ...fx.images.map((i) => i.id),
@@ -312,7 +331,8 @@ function allIds(fx: Fixtures, cloud: TestCloud): string[] {
     ...fx.faults,
     ...fx.services,
     ...fx.requestIds,
-    ...PERSONAS.map((p) => cloud.projects[p]),
+    ...projectsFor(fx, cloud, spare),
+    fx.fzUser,
   ];
 }
 
@@ -1317,40 +1337,7 @@ function parseRaw(buf: Buffer): (Got & { complete: boolean }) | null {
 // ---------------------------------------------------------------------------------------
 
 const VOLATILE: Record<string, string[]> = { services: ['last_seen_at', 'uptime'] };
-type Snapshot = Map<string, string[]>;
-async function snapshot(cloud: TestCloud, tables: string[]): Promise<Snapshot> {
-  const db = cloud.stack.deps.db as unknown as {
-    selectFrom(t: string): { selectAll(): { execute(): Promise<Array<Record<string, unknown>>> } };
-  };
-  const out: Snapshot = new Map();
-  for (const t of tables) {
-    const rows = await db.selectFrom(t).selectAll().execute();
-    out.set(
-      t,
-      rows
-        .map((r) => {
-          const c = { ...r };
-          for (const k of VOLATILE[t] ?? []) delete c[k];
-          return JSON.stringify(c);
-        })
-        .sort(),
-    );
-  }
-  return out;
-}
-function diff(a: Snapshot, b: Snapshot): string | null {
-  const parts: string[] = [];
-  for (const [t, rowsA] of a) {
-    const rowsB = b.get(t) ?? [];
-    const setA = new Set(rowsA);
-    const setB = new Set(rowsB);
-    const gone = rowsA.filter((r) => !setB.has(r));
-    const added = rowsB.filter((r) => !setA.has(r));
-    if (gone.length || added.length)
-      parts.push(`${t}: -${gone.length} +${added.length} e.g. ${clip(added[0] ?? gone[0], 300)}`);
-  }
-  return parts.length ? parts.join('; ') : null;
-}
+const sameCheck = (a: string[], b: string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 // ---------------------------------------------------------------------------------------
 // The test
@@ -1522,7 +1509,25 @@ for (const target of databaseTargets()) {
         ['demo_reader', 'demo'],
       ])
         subjects.push((await cloud.issueToken(u, p)).token);
+      const fzProject = (
+        await need(
+          await req('POST', '/identity/v3/projects', 'admin', { project: { name: 'fz-spare' } }),
+          201,
+          'project',
+        )
+      ).project.id as string;
+      const fzUser = (
+        await need(
+          await req('POST', '/identity/v3/users', 'admin', {
+            user: { name: 'fz-spare', password: 'fz-spare-pw', default_project_id: fzProject },
+          }),
+          201,
+          'user',
+        )
+      ).user.id as string;
       const fx: Fixtures = {
+        fzProject,
+        fzUser,
         servers,
         images,
         ports,
@@ -1587,14 +1592,17 @@ for (const target of databaseTargets()) {
         return [];
       };
 
-      const tables = (await cloud.stack.deps.db.introspection.getTables())
-        .map((t) => t.name)
-        .filter((n) => !/kysely/i.test(n));
+      // One statement per check (src/testing/db-fingerprint.ts); the full rows only after a write
+      // and when a check differs, to say what changed.
+      const fp = await dbFingerprint(cloud.stack.deps.db, {
+        postgres: target.name === 'postgres',
+        exclude: VOLATILE,
+      });
       let dirty = true;
-      let before: Snapshot | null = null;
+      let before: Awaited<ReturnType<typeof fp.full>> | null = null;
       // The fingerprint sees a write (else the "nothing changed" check would be vacuous).
       {
-        const a = await snapshot(cloud, tables);
+        const a = await fp.full();
         const port0 = fx.ports[cloud.projects.member][0];
         await need(
           await cloud.request('PUT', `/networking/v2.0/ports/${port0}`, {
@@ -1604,7 +1612,8 @@ for (const target of databaseTargets()) {
           200,
           'port rename',
         );
-        assert.ok(diff(a, await snapshot(cloud, tables)), 'the database fingerprint did not see a port rename');
+        assert.ok(!sameCheck(a.check, await fp.check()), 'the database check did not see a port rename');
+        assert.ok(diffRows(a.rows, (await fp.full()).rows), 'the database fingerprint did not see a port rename');
       }
 
       /** Sends one request, checks it, and keeps the fingerprint chain going. */
@@ -1614,7 +1623,7 @@ for (const target of databaseTargets()) {
       ) => {
         if (dirty || before === null) {
           await cloud.drain();
-          before = await snapshot(cloud, tables);
+          before = await fp.full();
           dirty = false;
         }
         let got: Got;
@@ -1688,8 +1697,9 @@ for (const target of databaseTargets()) {
         const safe =
           ['GET', 'HEAD', 'OPTIONS'].includes(sent.method) || !(STD_METHODS as readonly string[]).includes(sent.method);
         if (got.status >= 400 || safe) {
-          const after = await snapshot(cloud, tables);
-          const d = diff(before!, after);
+          const check = await fp.check();
+          const after = sameCheck(before!.check, check) ? before! : await fp.full();
+          const d = after === before ? null : diffRows(before!.rows, after.rows);
           if (d) {
             record(
               {
@@ -1723,22 +1733,41 @@ for (const target of databaseTargets()) {
       };
 
       // --- phase 1: every route, every method, once each with and without a token -------------
-      for (const route of routes) {
+      /** The route's path with the first real value of each parameter (admin's project; a spare one for Keystone writes). */
+      const firstPath = (route: RouteInfo, method: string) => {
+        const spare = isIdentityWrite(route.family, method);
         let prev = '';
-        const realPath =
+        return (
           route.url
             .split('/')
             .map((seg) => {
               const out = !seg.startsWith(':')
                 ? seg
                 : seg === ':project_id'
-                  ? cloud.projects.admin
-                  : (poolFor(fx, cloud, seg.slice(1), prev)[0] ?? 'x');
+                  ? spare
+                    ? fx.fzProject
+                    : cloud.projects.admin
+                  : (poolFor(fx, cloud, seg.slice(1), prev, spare)[0] ?? 'x');
               prev = seg;
               return out;
             })
-            .join('/') || '/';
+            .join('/') || '/'
+        );
+      };
+      /** Every persona's token still works: a phase that revoked one would leave the next testing only 401s. */
+      const personasAlive = async (phase: string) => {
+        for (const p of PERSONAS) {
+          const res = await cloud.request('GET', '/identity/v3/auth/tokens', {
+            as: p,
+            headers: { 'x-subject-token': cloud.tokens[p] },
+          });
+          assert.equal(res.status, 200, `after ${phase}, the ${p} token no longer works: ${res.status} ${res.text}`);
+        }
+      };
+
+      for (const route of routes) {
         for (const method of [...STD_METHODS]) {
+          const realPath = firstPath(route, method);
           for (const who of ['admin', 'none'] as const) {
             const headers: Record<string, string> = {};
             const token = tokenFor(who, '');
@@ -1757,6 +1786,7 @@ for (const target of databaseTargets()) {
         }
       }
       const phase1 = Date.now() - started;
+      await personasAlive('phase 1');
 
       // --- phase 2: random requests ---------------------------------------------------------
       let runs = 0;
@@ -1764,6 +1794,8 @@ for (const target of databaseTargets()) {
         fc.asyncProperty(requestArb, async (r) => {
           runs++;
           const route = routes[r.route % routes.length];
+          const method = r.method === 'own' ? route.own[r.ownPick % route.own.length] : r.method;
+          const spare = isIdentityWrite(route.family, method);
           let clean = true;
           let paramIdx = 0;
           let prev = '';
@@ -1778,7 +1810,7 @@ for (const target of databaseTargets()) {
             const c = r.params[paramIdx++ % r.params.length];
             let value: string;
             if (c.kind === 'pool') {
-              const pool = c.foreignPool ? allIds(fx, cloud) : poolFor(fx, cloud, name, prev);
+              const pool = c.foreignPool ? allIds(fx, cloud, spare) : poolFor(fx, cloud, name, prev, spare);
               value = pool.length ? ID_SPELLINGS[c.spelling](pool[c.pick % pool.length]) : 'x';
             } else value = c.value;
             if (!PLAIN_PARAM_RE.test(value) || staticSegments.has(value)) clean = false;
@@ -1830,7 +1862,6 @@ for (const target of databaseTargets()) {
             }
             path += '?' + parts.join('&');
           }
-          const method = r.method === 'own' ? route.own[r.ownPick % route.own.length] : r.method;
           const own = route.own.includes(method);
           const headers: Record<string, string> = {};
           const token = tokenFor(r.auth.who, r.auth.garbage);
@@ -1890,6 +1921,7 @@ for (const target of databaseTargets()) {
         },
       );
       const phase2 = Date.now() - started - phase1;
+      await personasAlive('phase 2');
 
       // --- phase 2b: systematic edges (after the random phase: these may delete fixtures) ------
       // Every own method of every route, as admin (the caller who gets furthest), with each place
@@ -1897,25 +1929,12 @@ for (const target of databaseTargets()) {
       const HOSTILE: J[] = [null, {}, [1], 1, 'x'.repeat(300), { __deep: 5000, shape: 'array' } as unknown as J];
       let systematic = 0;
       for (const route of routes) {
-        let prev = '';
-        const path =
-          route.url
-            .split('/')
-            .map((seg) => {
-              const out = !seg.startsWith(':')
-                ? seg
-                : seg === ':project_id'
-                  ? cloud.projects.admin
-                  : (poolFor(fx, cloud, seg.slice(1), prev)[0] ?? 'x');
-              prev = seg;
-              return out;
-            })
-            .join('/') || '/';
         const headers = (): Record<string, string> => ({
           'x-auth-token': cloud.tokens.admin,
           ...(route.family === 'compute' ? { 'openstack-api-version': 'compute latest' } : {}),
         });
         for (const method of route.own) {
+          const path = firstPath(route, method);
           if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
             for (const t of templatesFor(method, route.url, fx)) {
               const n = places(t).length;
@@ -1942,6 +1961,7 @@ for (const target of databaseTargets()) {
         }
       }
       const phase2b = Date.now() - started - phase1 - phase2;
+      await personasAlive('phase 2b');
 
       // --- phase 3: raw bytes below the HTTP parser -----------------------------------------
       const port = Number(new URL(cloud.url).port);

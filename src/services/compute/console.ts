@@ -8,8 +8,6 @@ import { conflict, consoleNotAvailable, serverNotReady } from '../../domain/erro
 import { LIFECYCLE, checkAction } from '../../domain/lifecycle.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const WAIT_MS = 10000;
-
 /**
  * os-getConsoleOutput: a synchronous question to the server's compute node (Nova: an RPC call),
  * asked through the task table so it works whichever process or machine the node runs on.
@@ -45,7 +43,8 @@ export async function askConsoleOutput(
   );
   deps.tasks.dispatch([task]);
   const taskId = task.id;
-  const end = Date.now() + WAIT_MS;
+  // deps.config.rpcResponseTimeout: Nova's rpc_response_timeout (Stratus' default 10 s).
+  const end = Date.now() + deps.config.rpcResponseTimeout * 1000;
   while (Date.now() < end) {
     const t = await tasksRepo.getTask(deps.db, taskId);
     if (t && t.state === 'done') {

@@ -27,9 +27,6 @@ import {
   unsupportedRescueImage,
 } from '../../domain/errors.js';
 
-/** How long a request waits for its compute node's answer (as console output does). */
-const WAIT_MS = 10000;
-
 export type { GuestDiagnostics };
 
 /** Nova's utils.generate_password: 12 characters when the caller gave none. */
@@ -85,7 +82,8 @@ async function start(
 
 /** Waits for the node's answer in the task row (then removes the row); undefined when none came. */
 async function answerOf<T>(deps: Deps, taskId: string): Promise<T | undefined> {
-  const end = Date.now() + WAIT_MS;
+  // deps.config.rpcResponseTimeout: Nova's rpc_response_timeout (Stratus' default 10 s).
+  const end = Date.now() + deps.config.rpcResponseTimeout * 1000;
   while (Date.now() < end) {
     const t = await tasksRepo.getTask(deps.db, taskId);
     if (!t) return undefined; // the node found the work superseded and closed it
