@@ -21,6 +21,7 @@ import * as m0018 from './migrations/0018_create_security_groups.js';
 import * as m0019 from './migrations/0019_create_server_interfaces.js';
 import * as m0021 from './migrations/0021_add_server_shelve_fields.js';
 import * as m0022 from './migrations/0022_add_service_uptime.js';
+import * as m0023 from './migrations/0023_create_volumes.js';
 
 /** Migrations are listed here in order (bundled, so no file-system lookup at run time). */
 const MIGRATIONS: Record<string, Migration> = {
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0019_create_server_interfaces': m0019,
   '0021_add_server_shelve_fields': m0021,
   '0022_add_service_uptime': m0022,
+  '0023_create_volumes': m0023,
 };
 
 class BundledProvider implements MigrationProvider {

@@ -8,6 +8,7 @@
  */
 
 import { KEYSTONE_ADMIN_RULES } from './identity-rules.js';
+import { VOLUME_RULES } from './volume-rules.js';
 
 export interface PolicyRule {
   name: string;
@@ -360,4 +361,5 @@ export const DEFAULT_RULES: PolicyRule[] = [
   ...KEYSTONE_RULES,
   ...KEYSTONE_ADMIN_RULES,
   ...STRATUS_RULES,
+  ...VOLUME_RULES,
 ];
