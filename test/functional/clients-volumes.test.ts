@@ -74,9 +74,9 @@ test('openstack volume create --image: bootable, with the image metadata', {
   timeout: TEST_TIMEOUT_MS,
 }, async () => {
   const created = await cli.json(CLOUD, ['volume', 'create', '--size', '1', '--image', IMAGE, 'boot']);
-  const shown = await waitFor(created.id, 'available');
-  assert.equal(shown?.bootable, 'true');
-  assert.equal((shown?.volume_image_metadata as Record<string, string>).image_name, IMAGE);
+  const shown = (await waitFor(created.id, 'available')) as Record<string, unknown>;
+  assert.equal(shown.bootable, 'true');
+  assert.equal((shown.volume_image_metadata as Record<string, string>).image_name, IMAGE);
   await cli.ok(CLOUD, ['volume', 'delete', created.id]);
   await waitFor(created.id, null);
 });
