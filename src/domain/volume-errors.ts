@@ -12,6 +12,13 @@ export const snapshotNotFound = (id: string) =>
   new DomainError('not-found', 'SnapshotNotFound', `Snapshot ${id} could not be found.`, { id });
 export const volumeTypeNotFound = (id: string) =>
   new DomainError('not-found', 'VolumeTypeNotFound', `Volume type ${id} could not be found.`, { id });
+export const volumeTypeNotFoundByName = (name: string) =>
+  new DomainError('not-found', 'VolumeTypeNotFoundByName', `Volume type with name ${name} could not be found.`, {
+    name,
+  });
+/** 404 MarkerNotFound (a list's marker names nothing). */
+export const markerNotFound = (marker: string) =>
+  new DomainError('not-found', 'MarkerNotFound', `Marker ${marker} could not be found.`, { marker });
 export const attachmentNotFound = (id: string) =>
   new DomainError(
     'not-found',

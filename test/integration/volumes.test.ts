@@ -150,6 +150,10 @@ for (const target of databaseTargets()) {
       const detail = await vol('GET', '/volumes/detail?with_count=true', { mv: '3.45' });
       assert.equal(detail.body.count, detail.body.volumes.length);
       assert.equal((await vol('GET', '/volumes/detail?name=v1')).body.volumes.length, 1);
+      const page = await vol('GET', '/volumes?limit=1');
+      assert.equal(page.body.volumes.length, 1);
+      assert.equal(page.body.volumes_links[0].rel, 'next');
+      assert.match(page.body.volumes_links[0].href, new RegExp(`marker=${page.body.volumes[0].id}`));
       assert.equal((await vol('GET', "/volumes/detail?metadata={'a':'b'}")).body.volumes.length, 1);
       assert.equal((await vol('GET', '/volumes/detail?status=error')).body.volumes.length, 0);
       const upd = await vol('PUT', `/volumes/${v.id}`, { body: { volume: { name: 'v1b', description: 'd' } } });
@@ -225,8 +229,8 @@ for (const target of databaseTargets()) {
       );
       assertFault(
         await vol('POST', '/volumes', { body: { volume: { size: 1, volume_type: 'nope' } } }),
-        400,
-        'Invalid input received: Volume type with name or id nope could not be found.',
+        404,
+        'Volume type with name nope could not be found.',
       );
       assertFault(
         await vol('POST', '/volumes', { body: { volume: { size: 1, imageRef: 'nope' } } }),
@@ -240,6 +244,11 @@ for (const target of databaseTargets()) {
       );
       assertFault(await vol('GET', '/volumes?limit=x'), 400, 'Invalid input received: limit param must be an integer');
       assertFault(await vol('GET', '/volumes?sort=bogus:asc'), 400, 'Invalid input received: Invalid sort key: bogus');
+      assertFault(
+        await vol('GET', '/volumes?marker=00000000-0000-4000-8000-000000000000'),
+        404,
+        'Marker 00000000-0000-4000-8000-000000000000 could not be found.',
+      );
       const id = await makeVolume();
       assertFault(
         await vol('POST', `/volumes/${id}/action`, { body: { 'os-extend': { new_size: 1 } } }),

@@ -2,7 +2,7 @@ import type { Caller, Deps } from '../context.js';
 import { authorize, canonicalUuid } from '../access.js';
 import * as repo from '../../db/repositories/volumes.repository.js';
 import { iso } from '../../domain/clock.js';
-import { invalidSnapshot, invalidVolume, snapshotNotFound } from '../../domain/volume-errors.js';
+import { invalidSnapshot, invalidVolume, markerNotFound, snapshotNotFound } from '../../domain/volume-errors.js';
 import type { Executor } from '../../db/executor.js';
 import { checkVolumeQuota } from './volume-quotas.js';
 import { findVolume } from './volumes.js';
@@ -96,7 +96,7 @@ export async function listSnapshots(
   rows.reverse(); // Cinder's default sort: created_at desc
   if (q.marker !== undefined) {
     const i = rows.findIndex((r) => r.id === q.marker);
-    if (i < 0) throw invalidSnapshot(`Marker ${q.marker} could not be found.`);
+    if (i < 0) throw markerNotFound(q.marker);
     rows = rows.slice(i + 1);
   }
   if (q.limit !== undefined) rows = rows.slice(0, q.limit);

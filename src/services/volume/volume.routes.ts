@@ -83,6 +83,17 @@ export function registerVolumeRoutes(app: FastifyInstance, deps: Deps): void {
   });
   const volumeBody = (request: FastifyRequest, caller: Caller, v: VolumeView) =>
     renderVolume(v, volumeView(request, caller));
+  // Cinder's attribute extensions (tenant, host, migration status, image metadata) extend show and
+  // detail only: the create and update answers carry the core view.
+  const coreBody = (request: FastifyRequest, v: VolumeView) =>
+    renderVolume(v, {
+      base: baseUrl(request),
+      mv: mv(request),
+      host: false,
+      tenant: false,
+      migration: false,
+      imageMetadata: false,
+    });
 
   // --- version documents (cinder/api/versions.py) ---------------------------------------
   const versions = (request: FastifyRequest) => ({
@@ -116,6 +127,18 @@ export function registerVolumeRoutes(app: FastifyInstance, deps: Deps): void {
       ),
     };
     if (q.withCount && mv(request) >= 45) body.count = res.count;
+    // Cinder's _get_collection_links: a full page links to the next one, from its last id.
+    const max = q.limit ?? 1000;
+    if (res.volumes.length > 0 && res.volumes.length === max) {
+      const params = new URLSearchParams();
+      for (const [k, x] of Object.entries(request.query as Query))
+        if (x !== undefined && k !== 'marker') params.set(k, String(Array.isArray(x) ? x.at(-1) : x));
+      params.set('marker', res.volumes[res.volumes.length - 1].row.id);
+      const path = detail ? 'volumes/detail' : 'volumes';
+      body.volumes_links = [
+        { href: `${baseUrl(request)}/volume/v3/${caller.projectId}/${path}?${params}`, rel: 'next' },
+      ];
+    }
     return body;
   };
   add('GET', '/volumes', list(false));
@@ -124,14 +147,14 @@ export function registerVolumeRoutes(app: FastifyInstance, deps: Deps): void {
     const input = parseCreateVolume(request.body, mv(request));
     const vol = await createVolume(deps, caller, input);
     reply.code(202);
-    return { volume: volumeBody(request, caller, vol) };
+    return { volume: coreBody(request, vol) };
   });
   add('GET', '/volumes/:id', async (request, _reply, caller) => ({
     volume: volumeBody(request, caller, await showVolume(deps, caller, idOf(request))),
   }));
   add('PUT', '/volumes/:id', async (request, _reply, caller) => {
     const patch = parseUpdateVolume(request.body, mv(request));
-    return { volume: volumeBody(request, caller, await updateVolume(deps, caller, idOf(request), patch)) };
+    return { volume: coreBody(request, await updateVolume(deps, caller, idOf(request), patch)) };
   });
   add('DELETE', '/volumes/:id', async (request, reply, caller) => {
     const q = request.query as Query;
@@ -229,6 +252,25 @@ export function registerVolumeRoutes(app: FastifyInstance, deps: Deps): void {
   add('GET', '/limits', async (_request, _reply, caller) => ({
     limits: { rate: [], absolute: await volumeLimits(deps, caller) },
   }));
+  // The extensions Stratus' Cinder serves (cinder/api/contrib, the ones in this room).
+  add('GET', '/extensions', async () => ({
+    extensions: [
+      ['AdminActions', 'os-admin-actions', 'Enable admin actions.'],
+      ['AvailabilityZones', 'os-availability-zone', 'Describe Availability Zones.'],
+      ['Quotas', 'os-quota-sets', 'Quota management support.'],
+      ['TypesManage', 'os-types-manage', 'Types manage support.'],
+      ['VolumeActions', 'os-volume-actions', 'Enable volume actions.'],
+      ['VolumeHostAttribute', 'os-vol-host-attr', 'Expose host as an attribute of a volume.'],
+      ['VolumeImageMetadata', 'os-vol-image-meta', 'Show image metadata associated with the volume.'],
+      ['VolumeTenantAttribute', 'os-vol-tenant-attr', 'Expose the internal project_id as an attribute of a volume.'],
+    ].map(([name, alias, description]) => ({
+      alias,
+      description,
+      links: [],
+      name,
+      updated: '2012-05-31T00:00:00+00:00',
+    })),
+  }));
   add('GET', '/os-availability-zone', async () => ({
     availabilityZoneInfo: [{ zoneName: VOLUME_ZONE, zoneState: { available: true } }],
   }));
@@ -251,16 +293,17 @@ export function registerVolumeRoutes(app: FastifyInstance, deps: Deps): void {
   add('POST', '/snapshots', async (request, reply, caller) => {
     const s = await createSnapshot(deps, caller, parseCreateSnapshot(request.body));
     reply.code(202);
-    return { snapshot: renderSnapshot(s, snapOpts(request, caller)) };
+    // The extended attributes extend show and detail only (as the volume ones).
+    return { snapshot: renderSnapshot(s, { mv: mv(request), extended: false }) };
   });
   add('GET', '/snapshots/:id', async (request, _reply, caller) => ({
     snapshot: renderSnapshot(await showSnapshot(deps, caller, idOf(request)), snapOpts(request, caller)),
   }));
   add('PUT', '/snapshots/:id', async (request, _reply, caller) => ({
-    snapshot: renderSnapshot(
-      await updateSnapshot(deps, caller, idOf(request), parseUpdateSnapshot(request.body)),
-      snapOpts(request, caller),
-    ),
+    snapshot: renderSnapshot(await updateSnapshot(deps, caller, idOf(request), parseUpdateSnapshot(request.body)), {
+      mv: mv(request),
+      extended: false,
+    }),
   }));
   add('DELETE', '/snapshots/:id', async (request, reply, caller) => {
     await deleteSnapshot(deps, caller, idOf(request));

@@ -89,7 +89,6 @@ export function renderType(t: VolumeTypeRow, o: { extraSpecs: boolean; admin: bo
   if (o.extraSpecs) body.extra_specs = JSON.parse(t.extra_specs);
   if (o.admin) {
     body['os-volume-type-access:is_public'] = t.is_public === 1;
-    body.qos_specs_id = null;
   }
   return body;
 }

@@ -10,7 +10,10 @@ import {
   invalidVolume,
   snapshotNotFound,
   volumeBadRequest,
+  markerNotFound,
   volumeNotFound,
+  volumeTypeNotFound,
+  volumeTypeNotFoundByName,
 } from '../../domain/volume-errors.js';
 import { checkVolumeQuota } from './volume-quotas.js';
 import { DEFAULT_TYPE_ID, findType } from './volume-types.js';
@@ -158,8 +161,11 @@ export async function createVolumeIn(
     );
   if (input.volumeType) {
     const t = await findType(ex, input.volumeType);
+    // Cinder's volume_types.get_by_name_or_id: a uuid is looked up by id, anything else by name (404).
     if (!t || (!t.is_public && !caller.isAdmin))
-      throw invalidInput(`Volume type with name or id ${input.volumeType} could not be found.`);
+      throw canonicalUuid(input.volumeType)
+        ? volumeTypeNotFound(input.volumeType)
+        : volumeTypeNotFoundByName(input.volumeType);
     if (typeId && typeId !== t.id && input.snapshotId)
       throw invalidInput(`Invalid volume_type provided: ${t.name} (requested type must match source snapshot's type).`);
     typeId = t.id;
@@ -293,8 +299,8 @@ export async function listVolumes(
   const count = rows.length;
   if (q.marker !== undefined) {
     const i = rows.findIndex((r) => r.id === q.marker);
-    // Cinder: a marker it cannot find is MarkerNotFound, a 400 with this text.
-    if (i < 0) throw invalidInput(`Marker ${q.marker} could not be found.`);
+    // Cinder: a marker it cannot find is MarkerNotFound (404).
+    if (i < 0) throw markerNotFound(q.marker);
     rows = rows.slice(i + 1);
   }
   if (q.offset !== undefined) rows = rows.slice(q.offset);
