@@ -21,6 +21,7 @@ import * as m0018 from './migrations/0018_create_security_groups.js';
 import * as m0019 from './migrations/0019_create_server_interfaces.js';
 import * as m0021 from './migrations/0021_add_server_shelve_fields.js';
 import * as m0022 from './migrations/0022_add_service_uptime.js';
+import * as m0023 from './migrations/0023_create_volumes.js';
 import * as m0024 from './migrations/0024_create_block_device_mappings.js';
 import * as m0025 from './migrations/0025_add_subnet_pools_and_routers.js';
 import * as m0026 from './migrations/0026_create_floating_ips.js';
@@ -47,6 +48,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0019_create_server_interfaces': m0019,
   '0021_add_server_shelve_fields': m0021,
   '0022_add_service_uptime': m0022,
+  '0023_create_volumes': m0023,
   '0024_create_block_device_mappings': m0024,
   '0025_add_subnet_pools_and_routers': m0025,
   '0026_create_floating_ips': m0026,

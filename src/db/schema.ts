@@ -479,6 +479,77 @@ export interface ServerPasswordsTable {
   password: string;
   updated_at: string;
 }
+/** Cinder's volume types (`__DEFAULT__` is seeded by the volume service at start-up). */
+export interface VolumeTypesTable {
+  id: string;
+  name: string;
+  description: string | null;
+  is_public: number;
+  /** JSON object. */
+  extra_specs: string;
+  created_at: string;
+}
+/** Cinder volumes; `metadata` and `image_metadata` are JSON objects (text). */
+export interface VolumesTable {
+  id: string;
+  project_id: string;
+  user_id: string;
+  name: string | null;
+  description: string | null;
+  size: number;
+  status: string;
+  attach_status: string;
+  volume_type_id: string;
+  availability_zone: string;
+  bootable: number;
+  readonly: number;
+  snapshot_id: string | null;
+  source_volid: string | null;
+  image_id: string | null;
+  metadata: string;
+  image_metadata: string | null;
+  created_at: string;
+  updated_at: string | null;
+}
+export interface VolumeSnapshotsTable {
+  id: string;
+  volume_id: string;
+  project_id: string;
+  user_id: string;
+  name: string | null;
+  description: string | null;
+  size: number;
+  status: string;
+  metadata: string;
+  created_at: string;
+  updated_at: string | null;
+}
+export interface VolumeAttachmentsTable {
+  id: string;
+  volume_id: string;
+  project_id: string;
+  instance_uuid: string | null;
+  attach_status: string;
+  attach_mode: string;
+  /** JSON (the connector the host sent), null until one is given. */
+  connector: string | null;
+  /** JSON (what the host connects with), null until a connector is given. */
+  connection_info: string | null;
+  mountpoint: string | null;
+  attached_host: string | null;
+  attach_time: string | null;
+  created_at: string;
+}
+/** Cinder's per-project quota overrides (resource names are Cinder's: volumes, gigabytes…). */
+export interface VolumeQuotasTable {
+  project_id: string;
+  resource: string;
+  hard_limit: number;
+}
+export interface VolumeQuotaLocksTable {
+  project_id: string;
+}
+
 export interface Database {
   domains: DomainsTable;
   projects: ProjectsTable;
@@ -522,6 +593,12 @@ export interface Database {
   server_interfaces: ServerInterfacesTable;
   block_device_mappings: BlockDeviceMappingsTable;
   floating_ips: FloatingIpsTable;
+  volume_types: VolumeTypesTable;
+  volumes: VolumesTable;
+  volume_snapshots: VolumeSnapshotsTable;
+  volume_attachments: VolumeAttachmentsTable;
+  volume_quotas: VolumeQuotasTable;
+  volume_quota_locks: VolumeQuotaLocksTable;
 }
 
 /** Neutron's floatingips (migration 0026). */

@@ -7,7 +7,8 @@ import { HttpFault, firstSegment, rawFault, sendFault } from './fault-mapper.js'
 import type { Socket } from 'node:net';
 import { MAX_BODY_DEPTH, NUL_MESSAGE, containsNul, nestsDeeperThan } from './json-body.js';
 import { normalizeQuery, type ListQuery } from './query.js';
-import { negotiate, MIN_VERSION, type Microversion } from './microversion.js';
+import { negotiate, negotiateVolume, MIN_VERSION, type Microversion } from './microversion.js';
+import { registerVolumeRoutes } from '../services/volume/volume.routes.js';
 import { registerIdentityRoutes } from '../services/identity/identity.routes.js';
 import { registerComputeRoutes } from '../services/compute/compute.routes.js';
 import { registerNetworkRoutes } from '../services/network/network.routes.js';
@@ -174,6 +175,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         ),
       };
     }
+    if (firstSegment(url) === 'volume') {
+      // Cinder: every v3 response names the version it was served at (wsgi.Resource); the
+      // unversioned document (/volume/) is not microversioned.
+      request.mv = negotiateVolume(request.headers);
+      if (/^\/volume\/v3(\/|$|\?)/.test(url)) {
+        reply.header('openstack-api-version', `volume ${request.mv.major}.${request.mv.minor}`);
+        reply.header('vary', 'OpenStack-API-Version');
+      }
+    }
     if (compute) {
       let echo = '2.1';
       try {
@@ -259,6 +269,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerComputeRoutes(app, deps);
   registerNetworkRoutes(app, deps);
   registerImageRoutes(app, deps);
+  registerVolumeRoutes(app, deps);
   registerStratusRoutes(app, deps, metrics);
   return app;
 }

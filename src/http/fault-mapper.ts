@@ -73,13 +73,14 @@ const KEYSTONE_TITLES: Record<number, string> = {
 };
 
 /** Which wire family a path belongs to; each speaks its own error format. */
-type ApiFamily = 'compute' | 'identity' | 'network' | 'image' | 'stratus';
+type ApiFamily = 'compute' | 'identity' | 'network' | 'image' | 'stratus' | 'volume';
 function familyOf(url: string): ApiFamily {
   const first = firstSegment(url);
   if (first === 'identity') return 'identity';
   if (first === 'networking') return 'network';
   if (first === 'image') return 'image';
   if (first === 'stratus') return 'stratus';
+  if (first === 'volume') return 'volume';
   return 'compute';
 }
 
@@ -110,6 +111,8 @@ function classify(err: unknown): Fault & { unexpected: boolean } {
     const status = KIND_STATUS[err.kind];
     const headers: Record<string, string> = {};
     if (status === 503) headers['retry-after'] = '5';
+    // Cinder's QuotaError carries `Retry-After: 0` (cinder/exception.py).
+    if (typeof err.details?.retryAfter === 'string') headers['retry-after'] = err.details.retryAfter;
     return { status, key: err.code, message: err.message, headers, unexpected: false };
   }
   if (err instanceof HttpFault)
@@ -161,12 +164,20 @@ export function sendFault(request: FastifyRequest, reply: FastifyReply, err: unk
       .type('application/json')
       .send({ error: { code: 401, title: 'Unauthorized', message: f.message } });
   }
-  const type = family === 'compute' || family === 'stratus' ? 'application/json; charset=UTF-8' : 'application/json';
+  const type = charsetFamily(family) ? 'application/json; charset=UTF-8' : 'application/json';
   return reply.code(f.status).type(type).send(faultBody(family, f));
 }
 
+/** Nova's and Cinder's faults (the same wsgi.Fault) name their charset. */
+function charsetFamily(family: ApiFamily): boolean {
+  return family === 'compute' || family === 'stratus' || family === 'volume';
+}
+
 /** The fault body of `family` for an error that is not a 401 (sendFault renders those). */
-function faultBody(family: ApiFamily, f: Pick<Fault, 'status' | 'key' | 'message'>): unknown {
+function faultBody(
+  family: ApiFamily,
+  f: Pick<Fault, 'status' | 'key' | 'message'> & { headers?: Fault['headers'] },
+): unknown {
   if (family === 'identity')
     return { error: { code: f.status, title: KEYSTONE_TITLES[f.status] ?? 'Error', message: f.message } };
   if (family === 'network') {
@@ -174,6 +185,14 @@ function faultBody(family: ApiFamily, f: Pick<Fault, 'status' | 'key' | 'message
     return { NeutronError: { type, message: f.message, detail: '' } };
   }
   if (family === 'image') return { code: f.status, title: KEYSTONE_TITLES[f.status] ?? 'Error', message: f.message };
+  // Cinder's Fault (cinder/api/openstack/wsgi.py): Nova's keys, no 429 name, and a 413 repeats its
+  // Retry-After in the body.
+  if (family === 'volume') {
+    const name = f.status === 429 ? 'computeFault' : novaFaultName(f.status);
+    const inner: Record<string, unknown> = { code: f.status, message: f.message };
+    if (f.status === 413 && f.headers?.['retry-after'] !== undefined) inner.retryAfter = f.headers['retry-after'];
+    return { [name]: inner };
+  }
   // Nova: the fault key depends on the status only (a domain code such as ServerLocked is ours, not the wire's).
   return { [novaFaultName(f.status)]: { code: f.status, message: f.message } };
 }
@@ -210,7 +229,7 @@ export function rawFault(err: Error & { code?: string; rawPacket?: Buffer }, soc
   socket.end(
     [
       `HTTP/1.1 ${status} ${reason}`,
-      `Content-Type: ${family === 'compute' || family === 'stratus' ? 'application/json; charset=UTF-8' : 'application/json'}`,
+      `Content-Type: ${charsetFamily(family) ? 'application/json; charset=UTF-8' : 'application/json'}`,
       `Content-Length: ${Buffer.byteLength(body)}`,
       `x-openstack-request-id: ${requestId}`,
       `x-compute-request-id: ${requestId}`,

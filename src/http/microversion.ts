@@ -54,3 +54,46 @@ export function negotiate(headers: Record<string, string | string[] | undefined>
   }
   return { version: v, echo: `${v.major}.${v.minor}` };
 }
+
+/** Cinder's microversion range (cinder/api/openstack/api_version_request.py). */
+export const VOLUME_MIN_VERSION = { major: 3, minor: 0 };
+export const VOLUME_MAX_VERSION = { major: 3, minor: 71 };
+export const VOLUME_MAX_STRING = `${VOLUME_MAX_VERSION.major}.${VOLUME_MAX_VERSION.minor}`;
+
+/**
+ * Cinder's Request.set_api_version_request: `OpenStack-API-Version: volume 3.x` only (Cinder
+ * reads no legacy header). A header naming no `volume` part is VersionNotFoundForAPIMethod (400);
+ * a malformed string 400, one out of range 406 (Resource.__call__); `latest` is the maximum.
+ * `echo`: the version the 406 still names in its headers, as Cinder's Fault does.
+ */
+export function negotiateVolume(headers: Record<string, string | string[] | undefined>): Microversion {
+  const hdr = headers['openstack-api-version'];
+  if (hdr === undefined) return VOLUME_MIN_VERSION;
+  let raw: string | undefined;
+  for (const part of String(hdr).split(',')) {
+    if (!part.includes('volume')) continue;
+    const words = part.trim().split(/\s+/);
+    // Python's `service, volume_version = hdr.split()`: anything but two words is not a version.
+    raw = words.length === 2 ? words[1] : '';
+    break;
+  }
+  if (raw === undefined) throw new HttpFault(400, 'badRequest', 'API version None is not supported on this method.');
+  if (raw === 'latest') return VOLUME_MAX_VERSION;
+  const m = raw.match(/^([1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/);
+  if (!m)
+    throw new HttpFault(
+      400,
+      'badRequest',
+      `API Version String ${raw} is of invalid format. Must be of format MajorNum.MinorNum.`,
+    );
+  const v = { major: Number(m[1]), minor: Number(m[2]) };
+  const cmp = (a: Microversion, b: Microversion) => a.major - b.major || a.minor - b.minor;
+  if (cmp(v, VOLUME_MIN_VERSION) < 0 || cmp(v, VOLUME_MAX_VERSION) > 0)
+    throw new HttpFault(
+      406,
+      'computeFault',
+      `Version ${v.major}.${v.minor} is not supported by the API. Minimum is 3.0 and maximum is ${VOLUME_MAX_STRING}.`,
+      { 'openstack-api-version': `volume ${v.major}.${v.minor}`, vary: 'OpenStack-API-Version' },
+    );
+  return v;
+}

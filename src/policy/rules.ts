@@ -9,6 +9,7 @@
 
 import { KEYSTONE_ADMIN_RULES } from './identity-rules.js';
 import { NEUTRON_L3_RULES } from './network-rules.js';
+import { VOLUME_RULES } from './volume-rules.js';
 
 export interface PolicyRule {
   name: string;
@@ -368,4 +369,5 @@ export const DEFAULT_RULES: PolicyRule[] = [
   ...KEYSTONE_RULES,
   ...KEYSTONE_ADMIN_RULES,
   ...STRATUS_RULES,
+  ...VOLUME_RULES,
 ];

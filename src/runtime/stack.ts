@@ -1,3 +1,5 @@
+import { startVolumeService } from '../services/volume/volume-recovery.js';
+import { settleVolumeWork } from '../services/volume/volume-work.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -74,6 +76,8 @@ export async function startStack(
     if (!seeded && (await syncDemoPasswords(deps.db, config.password)))
       deps.log.warn("demo users' password changed to the configured one");
   }
+  // The volume service's start-up (cinder-volume init_host): default type, unfinished work.
+  await startVolumeService(deps);
   const metrics = new Metrics();
   const tokens = new TokenService(deps);
   const app = await buildApp({
@@ -110,6 +114,7 @@ export async function startStack(
       await app.close();
       await deps.tasks.stop();
       for (const a of agents) await a.stop();
+      await settleVolumeWork(deps);
       await database.close();
     },
   };

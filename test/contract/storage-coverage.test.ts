@@ -30,6 +30,7 @@ const REPOSITORIES = [
   'services',
   'tasks',
   'usage',
+  'volumes',
 ];
 
 test('every exported repository function is called by a storage contract case', async () => {

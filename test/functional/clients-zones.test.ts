@@ -1,8 +1,8 @@
 /**
  * Functional test of availability zones and host aggregates with the stock openstack CLI
  * (/usr/bin/openstack), against `stratus serve --zone az-cli --name cli-node`: `availability zone
- * list` (compute zones; the network zone through Neutron's availability_zone extension; Cinder
- * is not in the catalog and is skipped by the client), `--long` as admin (hosts and services),
+ * list` (compute zones; Cinder's `nova` through its os-availability-zone; the network zone through
+ * Neutron's availability_zone extension), `--long` as admin (hosts and services),
  * the fallback to the summary for a member, the aggregate commands, and a server created in the
  * zone an aggregate gives the node.
  *
@@ -30,6 +30,8 @@ test('availability zone list: the --zone of the node and the network zone', {
       zones,
       [
         { 'Zone Name': ZONE, 'Zone Status': 'available' },
+        // Cinder's zone, then Neutron's (the client lists compute, volume, network in turn).
+        { 'Zone Name': 'nova', 'Zone Status': 'available' },
         { 'Zone Name': 'nova', 'Zone Status': 'available' },
       ],
       cloud,

@@ -33,7 +33,7 @@ describe('identity', () => {
     assert.equal(t.project.name, 'admin');
     assert.match(t.expires_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
     const types = t.catalog.map((c: { type: string }) => c.type).sort();
-    assert.deepEqual(types, ['compute', 'identity', 'image', 'network']);
+    assert.deepEqual(types, ['block-storage', 'compute', 'identity', 'image', 'network', 'volumev3']);
     const compute = t.catalog.find((c: { type: string }) => c.type === 'compute');
     assert.deepEqual(compute.endpoints.map((e: { interface: string }) => e.interface).sort(), [
       'admin',

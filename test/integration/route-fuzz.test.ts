@@ -107,7 +107,7 @@ const REASONS: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-type Family = 'compute' | 'identity' | 'image' | 'network' | 'stratus';
+type Family = 'compute' | 'identity' | 'image' | 'network' | 'stratus' | 'volume';
 /** The family of a request target, by its first path segment (absolute-form targets by their path). */
 function familyOfTarget(target: string): Family {
   let path = target;
@@ -127,6 +127,8 @@ function familyOfTarget(target: string): Family {
       return 'network';
     case 'stratus':
       return 'stratus';
+    case 'volume':
+      return 'volume';
     default:
       return 'compute';
   }
@@ -218,6 +220,20 @@ function faultProblem(family: Family, status: number, body: Record<string, unkno
       const inner = body[keys[0]];
       if (!isObj(inner) || inner.code !== status || typeof inner.message !== 'string')
         return 'compute: inner not {code: status, message}';
+      return null;
+    }
+    case 'volume': {
+      // Cinder's wsgi.Fault: Nova's keys (no 429 name); a 413 may repeat its Retry-After in the body.
+      if (keys.length !== 1) return `volume: ${keys.length} keys`;
+      const want = status === 429 ? 'computeFault' : novaKey(status);
+      if (keys[0] !== want) return `volume: key ${keys[0]}, Cinder's is ${want}`;
+      const inner = body[keys[0]];
+      if (!isObj(inner) || inner.code !== status || typeof inner.message !== 'string')
+        return 'volume: inner not {code: status, message}';
+      const extra = Object.keys(inner).filter(
+        (k) => k !== 'code' && k !== 'message' && !(status === 413 && k === 'retryAfter'),
+      );
+      if (extra.length > 0) return `volume: extra keys ${extra.join()}`;
       return null;
     }
     case 'identity': {
@@ -1108,6 +1124,41 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
       return [{ domain: { name: 'fz' } }];
     case 'PATCH /identity/v3/domains/:domain_id':
       return [{ domain: { description: 'fz' } }];
+    // Cinder v3 (the project id is the persona's own; another one is 400 Malformed request url)
+    case 'POST /volume/v3/:project_id/volumes':
+      return [
+        { volume: { size: 1, name: 'fz' } },
+        { volume: { size: '1', imageRef: fx.demoImage, metadata: { a: 'b' } } },
+        { volume: { size: 1, volume_type: '__DEFAULT__', availability_zone: 'nova', description: 'd' } },
+      ];
+    case 'PUT /volume/v3/:project_id/volumes/:id':
+      return [{ volume: { name: 'fz', description: 'd', metadata: { a: 'b' } } }];
+    case 'POST /volume/v3/:project_id/volumes/:id/action':
+      return [
+        { 'os-extend': { new_size: 2 } },
+        { 'os-reset_status': { status: 'available' } },
+        { 'os-set_bootable': { bootable: true } },
+        { 'os-update_readonly_flag': { readonly: false } },
+        { 'os-reserve': null },
+        { 'os-initialize_connection': { connector: { host: 'h' } } },
+        { 'os-force_delete': {} },
+      ];
+    case 'POST /volume/v3/:project_id/snapshots':
+      return [{ snapshot: { volume_id: '00000000-0000-4000-8000-000000000000', name: 'fz', force: true } }];
+    case 'PUT /volume/v3/:project_id/snapshots/:id':
+      return [{ snapshot: { name: 'fz', description: 'd' } }];
+    case 'POST /volume/v3/:project_id/types':
+      return [{ volume_type: { name: 'fz', description: 'd', 'os-volume-type-access:is_public': true } }];
+    case 'PUT /volume/v3/:project_id/os-quota-sets/:tenant':
+      return [{ quota_set: { volumes: 10, gigabytes: 1000, snapshots: 10 } }];
+    case 'POST /volume/v3/:project_id/attachments':
+      return [
+        { attachment: { volume_uuid: '00000000-0000-4000-8000-000000000000', instance_uuid: null, connector: null } },
+      ];
+    case 'PUT /volume/v3/:project_id/attachments/:id':
+      return [{ attachment: { connector: { host: 'h', mountpoint: '/dev/vdb' } } }];
+    case 'POST /volume/v3/:project_id/attachments/:id/action':
+      return [{ 'os-complete': null }];
     case 'POST /stratus/v1/faults':
       return [
         { fault: { host: 'fuzz-host', operation: 'spawn', mode: 'fail' } },

@@ -22,13 +22,19 @@ function versionDoc(request: FastifyRequest) {
 }
 
 /** The service catalog: every service on this one port, three interfaces, RegionOne. */
-export function catalog(base: string) {
+export function catalog(base: string, projectId?: string) {
   const services: Array<[string, string, string]> = [
     ['compute', 'nova', `${base}/v2.1`],
     ['identity', 'keystone', `${base}/identity`],
     ['image', 'glance', `${base}/image`],
     ['network', 'neutron', `${base}/networking`],
   ];
+  // Cinder, as devstack registers it (`/volume/v3/$(project_id)s`), with Keystone's substitution
+  // of the token's project done here; a token without a project has no project-scoped endpoints.
+  if (projectId) {
+    services.push(['volumev3', 'cinderv3', `${base}/volume/v3/${projectId}`]);
+    services.push(['block-storage', 'cinder', `${base}/volume/v3/${projectId}`]);
+  }
   return services.map(([type, name, url], i) => ({
     id: `${(i + 1).toString(16).padStart(32, '0')}`,
     type,
@@ -60,7 +66,7 @@ async function tokenBody(tokens: TokenService, info: TokenInfo, base: string, wi
     token.project = { domain: { id: 'default', name: 'Default' }, id: info.projectId, name: info.projectName };
     token.is_domain = false;
     token.roles = await tokens.roleRefs(info.roles);
-    if (withCatalog) token.catalog = catalog(base);
+    if (withCatalog) token.catalog = catalog(base, info.projectId);
   }
   return { token };
 }

@@ -1,6 +1,7 @@
 import type { Caller, Deps } from '../context.js';
 import { authorize, canonicalUuid } from '../access.js';
 import * as catalog from '../../db/repositories/catalog.repository.js';
+import type { Executor } from '../../db/executor.js';
 import {
   DomainError,
   imageExists,
@@ -47,6 +48,14 @@ export async function listImages(deps: Deps, caller: Caller, q: ImageFilter): Pr
 export async function showImage(deps: Deps, caller: Caller, id: string): Promise<ImageRow> {
   const uuid = canonicalUuid(id);
   const img = uuid ? await catalog.getImage(deps.db, uuid) : undefined;
+  if (!img || !imageVisibleTo(img, scopeOf(caller))) throw imageNotFound(id);
+  return img;
+}
+
+/** showImage in the caller's transaction (the volume service reads an image inside its own). */
+export async function showImageIn(ex: Executor, caller: Caller, id: string): Promise<ImageRow> {
+  const uuid = canonicalUuid(id);
+  const img = uuid ? await catalog.getImage(ex, uuid) : undefined;
   if (!img || !imageVisibleTo(img, scopeOf(caller))) throw imageNotFound(id);
   return img;
 }
