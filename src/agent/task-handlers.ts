@@ -25,6 +25,7 @@ import { makeBackupHandlers } from './backup-handlers.js';
 import { zoneOfHost } from '../services/compute/zones.js';
 import { makeLiveMigrationHandlers } from './live-migration-handlers.js';
 import { makeEvacuateHandlers } from './evacuate-handlers.js';
+import { prepareBootVolumes } from './boot-volume-handlers.js';
 
 type ServerRow = servers.ServerRow;
 
@@ -314,6 +315,13 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
         task,
         row,
         async () => {
+          // Boot from volume: the volumes are made and attached first (boot-volume-handlers.ts).
+          spec.blockDevices = await prepareBootVolumes(
+            deps,
+            row,
+            host,
+            (JSON.parse(task.payload) as { requestId?: string }).requestId ?? '',
+          );
           await driver.spawn(spec);
           return async (tx) => {
             superseded = !(await servers.casUpdateServer(tx, row.id, spawning, {

@@ -10,6 +10,17 @@ export interface GuestSpec {
   command?: string;
   /** Files to inject (Nova's personality / injected_files): absolute guest paths, base64 contents. */
   personality?: PersonalityFile[];
+  /** The server's volumes (boot from volume): the one at boot index 0 is the root disk. */
+  blockDevices?: GuestBlockDevice[];
+}
+
+/** A volume given to a guest: Cinder's connection_info `device_path` (a local file), as Nova's DriverVolumeBlockDevice. */
+export interface GuestBlockDevice {
+  volumeId: string;
+  devicePath: string;
+  /** 0: the root disk; null or negative: a data disk. */
+  bootIndex: number | null;
+  deviceName: string;
 }
 
 /** How a spawn builds the guest's disk: from a snapshot's data (unshelve of an offloaded server), else fresh. */

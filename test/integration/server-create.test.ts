@@ -280,7 +280,7 @@ for (const target of databaseTargets()) {
     });
 
     // --- block_device_mapping_v2 ----------------------------------------------------------
-    test('block_device_mapping_v2: image→local boot_index 0 boots; volume sources 400 until block storage', async () => {
+    test('block_device_mapping_v2: image→local boot_index 0 boots; volume sources checked against Cinder (boot-from-volume.test.ts boots them)', async () => {
       const local = { source_type: 'image', destination_type: 'local', boot_index: 0, uuid: image };
       await created({ block_device_mapping_v2: [local] });
       let r = await create({ block_device_mapping_v2: [{ ...local, boot_index: 1 }] });
@@ -291,11 +291,11 @@ for (const target of databaseTargets()) {
         block_device_mapping_v2: [{ source_type: 'volume', destination_type: 'volume', boot_index: 0, uuid: vol }],
       });
       assert.equal(r.status, 400);
-      assert.deepEqual(r.body, bad(`Volume ${vol} could not be found.`));
+      assert.deepEqual(r.body, bad(`Block Device Mapping is Invalid: failed to get volume ${vol}.`));
       r = await create({
         block_device_mapping_v2: [{ source_type: 'snapshot', destination_type: 'volume', uuid: vol }],
       });
-      assert.deepEqual(r.body, bad(`Snapshot ${vol} could not be found.`));
+      assert.deepEqual(r.body, bad(`Block Device Mapping is Invalid: failed to get snapshot ${vol}.`));
       r = await create({
         block_device_mapping_v2: [{ source_type: 'image', destination_type: 'volume', uuid: image }],
       });
@@ -303,7 +303,7 @@ for (const target of databaseTargets()) {
       assert.deepEqual(
         r.body,
         bad(
-          'Block Device Mapping is Invalid: block storage is not available: only image to local mappings can be booted.',
+          "Block Device Mapping is Invalid: Images with destination_type 'volume' need to have a non-zero size specified",
         ),
       );
       r = await create({ block_device_mapping_v2: [{ source_type: 'volume' }] });

@@ -1,7 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, createReadStream, createWriteStream, existsSync, openSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { chmod, type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  type FileHandle,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -147,7 +161,13 @@ export class ProcessDriver implements ComputeDriver {
         await pipeline(opts.disk, createWriteStream(join(dir, 'disk.part')));
         await rename(join(dir, 'disk.part'), join(dir, 'disk'));
       }
-      await this.makeDisk(join(dir, 'disk'), guest.diskGb);
+      // Boot from volume: the disk is the root volume's file itself (a link, not a copy), as
+      // libvirt boots from the volume's block device; data volumes are linked beside it.
+      const root = guest.blockDevices?.find((b) => b.bootIndex === 0);
+      if (root) await this.linkVolume(join(dir, 'disk'), root.devicePath);
+      else await this.makeDisk(join(dir, 'disk'), guest.diskGb);
+      for (const b of guest.blockDevices ?? [])
+        if (b !== root) await this.linkVolume(join(dir, `volume-${b.volumeId}`), b.devicePath);
       await this.injectFiles(dir, guest.personality ?? []);
       await this.start(guest);
     });
@@ -590,6 +610,14 @@ export class ProcessDriver implements ComputeDriver {
     const st = HAVE_PROC ? await readStat(pid) : null;
     if (st && st.state !== 'Z') await writeAtomic(join(dir, 'starttime'), st.startTime + '\n');
     await writeAtomic(join(dir, 'pid'), `${pid}\n`); // written last: the pid file is the commit point
+  }
+
+  /** `path` becomes a symbolic link to a volume's file (replacing whatever was there). */
+  private async linkVolume(path: string, target: string): Promise<void> {
+    const existing = await lstat(path).catch(() => null);
+    if (existing?.isSymbolicLink() && (await readlink(path).catch(() => null)) === target) return;
+    if (existing) await rm(path, { force: true });
+    await symlink(target, path);
   }
 
   /** A sparse disk image: ftruncate, no bytes written. Grown when the flavor grew, never shrunk. */

@@ -50,6 +50,7 @@ import { changeServerSecurityGroup } from './server-security-groups.js';
 import { parseCreateOptions, type CreateOptionsBody } from './server-create.schemas.js';
 import { registerRescueRoutes, rescueAction } from './rescue.routes.js';
 import { floatingIpAction, registerFloatingIpProxyRoutes } from './floating-ip-proxies.routes.js';
+import { volumesAttachedOf } from './boot-volumes.js';
 
 /** The v2.1 entry of the version list (`GET /`); `GET /v2.1` adds its describedby link and media types. */
 function versionV21Brief(request: FastifyRequest) {
@@ -147,6 +148,11 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       securityGroupsOf: details.securityGroupsOf,
       floatingIpsOf: details.floatingIpsOf,
     };
+    const volumes = await volumesAttachedOf(
+      deps,
+      rows.map((r) => r.id),
+    );
+    ctx.volumesOf = (id) => volumes.get(id) ?? [];
     // 2.71: the show/update views list the server's group.
     if (atLeast(request.mv, 71)) {
       const groups = await serverGroupsOf(

@@ -20,6 +20,13 @@ export interface BlockDeviceMappingV2 {
   boot_index?: number | string | null;
   volume_type?: string | null;
   no_device?: unknown;
+  volume_size?: number | string | null;
+  delete_on_termination?: boolean | string;
+  device_name?: string;
+  tag?: string;
+  disk_bus?: string;
+  device_type?: string;
+  guest_format?: string;
 }
 
 /** The fields of a create body this module checks (the rest are in compute.schemas.ts). */
@@ -148,10 +155,9 @@ export function parseCreateOptions(mv: Microversion, s: CreateOptionsBody): Crea
 const bdmInvalid = (details: string) => invalid(`Block Device Mapping is Invalid: ${details}`);
 
 /**
- * Nova's BlockDeviceDict.from_api, then what Stratus can boot without block storage: the image
- * itself on the local disk (`source_type: image`, `destination_type: local`, boot_index 0).
- * Volume and snapshot sources name volumes no block storage service holds yet, so they are
- * Nova's 400 for a missing volume/snapshot; blank and volume destinations need one to be made.
+ * Nova's BlockDeviceDict.from_api (nova/block_device.py): the shape of one mapping. The volume
+ * checks (does it exist, is it available and bootable, the boot sequence) are the compute API's
+ * _validate_bdm, in boot-volumes.ts. Only image → local is a local disk here, as the root.
  */
 function checkBdm(b: BlockDeviceMappingV2, imageGiven: boolean): void {
   if (b.no_device) return;
@@ -162,7 +168,7 @@ function checkBdm(b: BlockDeviceMappingV2, imageGiven: boolean): void {
     throw invalid(
       `Invalid input for field/attribute boot_index. Value: ${String(b.boot_index)}. ${repr(b.boot_index)} does not match '^-?[0-9]+$'`,
     );
-  if (src === 'image' && b.destination_type === 'local') {
+  if (src === 'image' && b.destination_type !== 'volume') {
     const bootIndex = b.boot_index === undefined || b.boot_index === null ? -1 : Number(b.boot_index);
     if (!(imageGiven && bootIndex === 0)) throw bdmInvalid('Mapping image to local is not supported.');
   }
@@ -170,8 +176,22 @@ function checkBdm(b: BlockDeviceMappingV2, imageGiven: boolean): void {
     throw bdmInvalid('Specifying a volume_type with destination_type=local is not supported.');
   if (src === 'volume' && b.volume_type)
     throw bdmInvalid('Specifying volume type to existing volume is not supported.');
-  if (src === 'volume') throw invalid(`Volume ${b.uuid} could not be found.`);
-  if (src === 'snapshot') throw invalid(`Snapshot ${b.uuid} could not be found.`);
-  if (src === 'blank' || b.destination_type === 'volume')
-    throw bdmInvalid('block storage is not available: only image to local mappings can be booted.');
+  // Stratus has no ephemeral or swap disks: a blank, volume or snapshot source goes to a volume.
+  if (src !== 'image' && b.destination_type === 'local')
+    throw bdmInvalid('only image to local mappings can be booted as local disks.');
+  if (b.volume_size !== undefined && b.volume_size !== null && !/^[0-9]+$/.test(String(b.volume_size)))
+    throw invalid(
+      `Invalid input for field/attribute volume_size. Value: ${String(b.volume_size)}. ${repr(b.volume_size)} does not match '^[0-9]+$'`,
+    );
+  if (
+    b.delete_on_termination !== undefined &&
+    !TRUE.has(b.delete_on_termination) &&
+    !FALSE.has(b.delete_on_termination)
+  )
+    throw invalid(
+      `Invalid input for field/attribute delete_on_termination. Value: ${String(b.delete_on_termination)}. ${repr(b.delete_on_termination)} is not of type 'boolean'`,
+    );
 }
+
+/** Nova's parameter_types.boolean as a value (delete_on_termination). */
+export const novaTrue = (v: unknown) => TRUE.has(v as string | boolean);

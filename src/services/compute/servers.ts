@@ -23,6 +23,7 @@ import { checkMetadataQuota } from './server-metadata.js';
 import { setInitialTags, type TagFilters } from './server-tags.js';
 import { groupForServer, joinGroup, placeInGroup } from './server-groups.js';
 import { checkCreateOptions, type CreateOptions } from './server-create.js';
+import { planBootVolumes, writeBootVolumes } from './boot-volumes.js';
 
 export type { ServerRow } from '../../db/repositories/servers.repository.js';
 
@@ -101,17 +102,22 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
   if (input.maxCount > MAX_SERVERS_PER_REQUEST) throw invalid(`max_count may not exceed ${MAX_SERVERS_PER_REQUEST}`);
   const where = await resolvePlacement(deps, caller, input.availabilityZone);
   const extra = await checkCreateOptions(deps, caller, input.options, where);
-  const imageId = canonicalUuid(lastSegment(input.imageRef));
-  if (!imageId) throw invalid('Invalid imageRef provided.');
-  const image = await catalog.getImage(deps.db, imageId);
-  if (!image || !imageVisibleTo(image, caller.isAdmin ? undefined : caller.projectId))
+  const bdms = input.options?.blockDeviceMappings ?? [];
+  // Nova's _image_from_req_data: no imageRef is fine when block devices are given (boot from volume).
+  const imageGiven = input.imageRef !== '' || bdms.length === 0;
+  const imageId = imageGiven ? canonicalUuid(lastSegment(input.imageRef)) : null;
+  if (imageGiven && !imageId) throw invalid('Invalid imageRef provided.');
+  const image = imageId ? await catalog.getImage(deps.db, imageId) : undefined;
+  if (imageId && (!image || !imageVisibleTo(image, caller.isAdmin ? undefined : caller.projectId)))
     throw invalid('Can not find requested image');
-  if (image.status !== 'active') throw invalid(`Image ${imageId} is not active.`);
+  if (image && image.status !== 'active') throw invalid(`Image ${imageId} is not active.`);
   const flavorId = lastSegment(input.flavorRef);
   // A private flavor the project has no access to is not found (Nova's context-filtered lookup).
   const flavor = await usableFlavor(deps, caller, flavorId);
   if (!flavor) throw invalid(`Flavor ${flavorId} could not be found.`);
-  if (image.min_ram > flavor.ram) throw invalid("Flavor's memory is too small for requested image.");
+  const boot = await planBootVolumes(deps, caller, bdms, image?.id ?? null, input.maxCount);
+  const minRam = boot.volumeBacked ? (boot.rootImage?.min_ram ?? 0) : (image?.min_ram ?? 0);
+  if (minRam > flavor.ram) throw invalid("Flavor's memory is too small for requested image.");
   // Nova parity: the key is the caller's own (looked up under context.user_id), else 400.
   if (input.keyName !== undefined) await keypairForServer(deps, caller, input.keyName);
   await checkMetadataQuota(deps, deps.db, caller.projectId, input.metadata ?? {});
@@ -197,7 +203,8 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
         user_id: caller.userId,
         name,
         description: input.description ?? null,
-        image_id: image.id,
+        // Nova: a volume-backed server's image_ref is '' (the image is the root volume's).
+        image_id: boot.volumeBacked || !image ? '' : image.id,
         flavor_id: flavor.id,
         flavor: flavorSnapshot,
         vm_state: host ? 'building' : 'error',
@@ -237,6 +244,7 @@ export async function createServer(deps: Deps, caller: Caller, input: CreateServ
       };
       await servers.insertServer(tx, row);
       if (input.tags?.length) await setInitialTags(tx, id, input.tags);
+      await writeBootVolumes(deps, tx, caller, id, boot, now);
       if (group) await joinGroup(deps, tx, group.id, id, host);
       for (const p of plan) {
         if ('portId' in p) {

@@ -23,6 +23,8 @@ export interface ViewContext {
   securityGroupsOf?: (server: { id: string; project_id: string }) => string[];
   /** The floating addresses mapped to a port's fixed address. */
   floatingIpsOf?: (portId: string, fixedIp: string) => string[];
+  /** The volumes of a server (boot-volumes.ts volumesAttachedOf). */
+  volumesOf?: (id: string) => Array<{ id: string; delete_on_termination: boolean }>;
 }
 
 export function serverLinks(ctx: ViewContext, id: string) {
@@ -96,7 +98,10 @@ export function renderServer(
     user_id: row.user_id,
     metadata: JSON.parse(row.metadata),
     hostId: hostId(row),
-    image: { id: row.image_id, links: [{ rel: 'bookmark', href: `${ctx.bookmarkBase}/images/${row.image_id}` }] },
+    // Nova's view: a volume-backed server (image_ref '') shows "image": "".
+    image: row.image_id
+      ? { id: row.image_id, links: [{ rel: 'bookmark', href: `${ctx.bookmarkBase}/images/${row.image_id}` }] }
+      : '',
     flavor: atLeast(mv, 47)
       ? {
           vcpus: flavor.vcpus,
@@ -147,7 +152,9 @@ export function renderServer(
     s['OS-EXT-STS:task_state'] = row.task_state;
     s['OS-EXT-STS:vm_state'] = row.vm_state;
     s['OS-EXT-STS:power_state'] = row.power_state;
-    s['os-extended-volumes:volumes_attached'] = [];
+    s['os-extended-volumes:volumes_attached'] = (ctx.volumesOf?.(row.id) ?? []).map((v) =>
+      atLeast(mv, 3) ? v : { id: v.id },
+    );
     const groups = ctx.securityGroupsOf?.(row) ?? [];
     if (groups.length) s.security_groups = groups.map((name) => ({ name }));
   }
