@@ -322,6 +322,13 @@ const STRATUS_RULES: PolicyRule[] = [
   rule('os_compute_api:ips:index', PROJECT_READER_OR_ADMIN, 'List the addresses of a server.'),
   rule('os_compute_api:ips:show', PROJECT_READER_OR_ADMIN, 'Show the addresses of a server on one network.'),
   rule('os_compute_api:os-floating-ip-pools', '@', 'List floating IP pools (deprecated proxy).'),
+  // nova/policies/volumes.py (the os-volumes and os-snapshots proxies, to 2.35)
+  ...['list', 'detail', 'show', 'snapshots:list', 'snapshots:detail', 'snapshots:show'].map((a) =>
+    rule(`os_compute_api:os-volumes:${a}`, PROJECT_READER_OR_ADMIN, `Volumes: ${a} (deprecated proxy).`),
+  ),
+  ...['create', 'delete', 'snapshots:create', 'snapshots:delete'].map((a) =>
+    rule(`os_compute_api:os-volumes:${a}`, PROJECT_MEMBER_OR_ADMIN, `Volumes: ${a} (deprecated proxy).`),
+  ),
   ...['list', 'show'].map((a) =>
     rule(`os_compute_api:os-floating-ips:${a}`, PROJECT_READER_OR_ADMIN, `Floating IPs: ${a} (deprecated proxy).`),
   ),

@@ -6,6 +6,7 @@ import { defaults, type Config } from '../config/config.js';
 import { startStack, type Stack } from '../runtime/stack.js';
 import type { Clock } from '../domain/clock.js';
 import { DEMO_IMAGE_NAME } from '../runtime/seed.js';
+import { settleVolumeWork } from '../services/volume/volume-work.js';
 
 export type Persona = 'admin' | 'member' | 'reader' | 'other';
 const PERSONAS: Record<Persona, { user: string; project: string }> = {
@@ -136,6 +137,8 @@ export class TestCloud {
   /** Runs every agent until no task is ready: tests never sleep to wait for async work. */
   async drain(): Promise<void> {
     for (const a of this.stack.agents) await a.drain();
+    // The volume service's file work (a create's file, then available) is async work too.
+    await settleVolumeWork(this.stack.deps);
   }
 
   async server(id: string, as: Persona = 'admin', mv = '2.96'): Promise<HttpResult> {

@@ -850,6 +850,17 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         {
           server: {
             name: 'fz',
+            flavorRef: '1',
+            networks: 'none',
+            block_device_mapping_v2: [
+              { source_type: 'image', destination_type: 'volume', uuid: fx.demoImage, volume_size: 1, boot_index: 0 },
+              { source_type: 'blank', destination_type: 'volume', volume_size: 1, delete_on_termination: true },
+            ],
+          },
+        },
+        {
+          server: {
+            name: 'fz',
             imageRef: fx.demoImage,
             flavorRef: '1',
             networks: 'none',
@@ -951,6 +962,10 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
       return [{ meta: { a: 'b' } }, { meta: { a: 'b', c: 'd' } }];
     case 'POST /v2.1/os-floating-ips':
       return [{ pool: 'public' }, {}, null, { pool: null }];
+    case 'POST /v2.1/os-volumes':
+      return [{ volume: { size: 1, display_name: 'fz' } }, { volume: { size: '1', metadata: { a: 'b' } } }];
+    case 'POST /v2.1/os-snapshots':
+      return [{ snapshot: { volume_id: '6f9b1b8c-0000-4000-8000-000000000000', force: true } }];
     case 'POST /networking/v2.0/floatingips':
       return [{ floatingip: { floating_network_id: '6f9b1b8c-0000-4000-8000-000000000000' } }, { floatingip: {} }];
     case 'PUT /networking/v2.0/floatingips/:id':

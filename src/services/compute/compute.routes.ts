@@ -51,6 +51,7 @@ import { parseCreateOptions, type CreateOptionsBody } from './server-create.sche
 import { registerRescueRoutes, rescueAction } from './rescue.routes.js';
 import { floatingIpAction, registerFloatingIpProxyRoutes } from './floating-ip-proxies.routes.js';
 import { volumesAttachedOf } from './boot-volumes.js';
+import { registerVolumeProxyRoutes } from './volume-proxies.routes.js';
 
 /** The v2.1 entry of the version list (`GET /`); `GET /v2.1` adds its describedby link and media types. */
 function versionV21Brief(request: FastifyRequest) {
@@ -609,4 +610,5 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerInterfaceRoutes(app, deps);
   registerServerMigrationRoutes(app, deps);
   registerFloatingIpProxyRoutes(app, deps);
+  registerVolumeProxyRoutes(app, deps);
 }
