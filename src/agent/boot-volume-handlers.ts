@@ -10,6 +10,7 @@
 import type { Deps, Caller } from '../services/context.js';
 import type { Config } from '../config/config.js';
 import type { ServerRow } from '../db/repositories/servers.repository.js';
+import type { Executor } from '../db/executor.js';
 import * as bdmRepo from '../db/repositories/block-devices.repository.js';
 import * as volumeRepo from '../db/repositories/volumes.repository.js';
 import type { GuestBlockDevice } from '../drivers/driver.js';
@@ -174,4 +175,21 @@ async function cleanupVolumes(
       deps.log.warn({ err, volume: m.volumeId, server: row.id }, 'could not clean up a volume of a failed build');
     }
   }
+}
+
+/** The volumes attached to a server as the driver gets them (every later spawn: rebuild, resize, unshelve). */
+export async function attachedBlockDevices(ex: Executor, serverId: string): Promise<GuestBlockDevice[]> {
+  const out: GuestBlockDevice[] = [];
+  for (const b of await bdmRepo.blockDevicesOfServer(ex, serverId)) {
+    if (!b.volume_id || !b.attachment_id) continue;
+    const att = (await volumeRepo.listAttachments(ex, { volumeId: b.volume_id })).find((a) => a.id === b.attachment_id);
+    if (!att?.connection_info) continue;
+    out.push({
+      volumeId: b.volume_id,
+      devicePath: devicePathOf(att.connection_info),
+      bootIndex: b.boot_index,
+      deviceName: b.device_name ?? att.mountpoint ?? '',
+    });
+  }
+  return out;
 }

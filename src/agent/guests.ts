@@ -4,11 +4,15 @@ import * as servers from '../db/repositories/servers.repository.js';
 import { getImage, imageProperties } from '../db/repositories/catalog.repository.js';
 import type { ComputeDriver, GuestPower, GuestSpec } from '../drivers/driver.js';
 import { PowerState } from '../domain/states.js';
+import { attachedBlockDevices } from './boot-volume-handlers.js';
 
 /** What the driver needs to run a server: its flavor, and the command the image names (property `stratus_command`). */
 export async function guestSpec(ex: Executor, row: ServerRow): Promise<GuestSpec> {
   const image = await getImage(ex, row.image_id);
-  return specOf(row, image ? commandOf(image.properties) : undefined);
+  const spec = specOf(row, image ? commandOf(image.properties) : undefined);
+  // Boot from volume: the attached volumes go with every spawn (the root one is the disk).
+  const blockDevices = await attachedBlockDevices(ex, row.id);
+  return blockDevices.length ? { ...spec, blockDevices } : spec;
 }
 
 /** Hands an in-process driver (fake) the guests this node runs according to the database. */

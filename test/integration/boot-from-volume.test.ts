@@ -269,6 +269,63 @@ for (const target of databaseTargets()) {
       assert.equal(show.body.server['os-extended-volumes:volumes_attached'].length, 1);
     });
 
+    test('a volume-backed server: rebuild with its own image only, no rescue before 2.87, no backup or snapshot, resize keeps the volume', async () => {
+      const res = await h.boot([
+        { source_type: 'image', destination_type: 'volume', uuid: h.image, volume_size: 1, boot_index: 0 },
+      ]);
+      assert.equal(res.status, 202, res.text);
+      await cloud.drain();
+      const id = res.body.server.id as string;
+      const act = (body: unknown, mv = '2.67') =>
+        cloud.request('POST', `/v2.1/servers/${id}/action`, { as: 'member', mv, body });
+      const images = (await cloud.request('GET', '/image/v2/images', { as: 'admin' })).body.images as Array<{
+        id: string;
+      }>;
+      const other = images.find((i) => i.id !== h.image);
+      if (other)
+        assertFault(
+          await act({ rebuild: { imageRef: other.id } }),
+          400,
+          `Image ${other.id} is unacceptable: Unable to rebuild with a different image for a volume-backed server.`,
+        );
+      assertFault(
+        await act({ rescue: null }),
+        400,
+        `Instance ${id} cannot be rescued: Cannot rescue a volume-backed instance`,
+      );
+      assertFault(
+        await act({ rescue: { rescue_image_ref: h.image } }, '2.87'),
+        400,
+        `Instance ${id} cannot be rescued: Cannot rescue a volume-backed instance`,
+      );
+      assertFault(
+        await act({ createBackup: { name: 'b', backup_type: 'daily', rotation: 1 } }),
+        400,
+        'Backup is not supported for volume-backed instances.',
+      );
+      assertFault(
+        await act({ createImage: { name: 'snap' } }),
+        400,
+        'Stratus does not snapshot volume-backed servers: snapshot their volumes through the volume API.',
+      );
+      const rebuild = await act({ rebuild: { imageRef: h.image } });
+      assert.equal(rebuild.status, 202, rebuild.text);
+      await cloud.drain();
+      let show = await cloud.server(id, 'member', '2.67');
+      assert.equal(show.body.server.status, 'ACTIVE', show.text);
+      assert.equal(show.body.server.image, '');
+      const root = show.body.server['os-extended-volumes:volumes_attached'][0].id;
+      const resize = await act({ resize: { flavorRef: '2' } });
+      assert.equal(resize.status, 202, resize.text);
+      await cloud.drain();
+      show = await cloud.server(id, 'member', '2.67');
+      assert.equal(show.body.server.status, 'VERIFY_RESIZE', show.text);
+      assert.deepEqual(show.body.server['os-extended-volumes:volumes_attached'], [
+        { id: root, delete_on_termination: false },
+      ]);
+      assert.equal((await h.volume(root)).status, 'in-use');
+    });
+
     test('personas: a reader cannot boot, no token is 401', async () => {
       const bdm = [{ source_type: 'image', destination_type: 'volume', uuid: h.image, volume_size: 1, boot_index: 0 }];
       const reader = await h.boot(bdm, {}, 'reader');
@@ -373,6 +430,15 @@ describe('boot from volume on the process driver', () => {
     assert.equal(realpathSync(join(dir, 'disk')), realpathSync(volumePath(dataDir, root)));
     assert.equal(realpathSync(join(dir, `volume-${data}`)), realpathSync(volumePath(dataDir, data)));
     assert.equal(lstatSync(volumePath(dataDir, root)).size, 1024 ** 3);
+    // A rebuild boots the same volume again (not a fresh local disk).
+    const rebuild = await cloud.request('POST', `/v2.1/servers/${id}/action`, {
+      as: 'member',
+      body: { rebuild: { imageRef: h.image } },
+    });
+    assert.equal(rebuild.status, 202, rebuild.text);
+    await cloud.drain();
+    assert.equal((await cloud.server(id, 'member')).body.server.status, 'ACTIVE');
+    assert.equal(realpathSync(join(dir, 'disk')), realpathSync(volumePath(dataDir, root)));
     const del = await cloud.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' });
     assert.equal(del.status, 204);
     await cloud.drain();

@@ -204,3 +204,20 @@ export async function volumesAttachedOf(
   }
   return out;
 }
+
+/**
+ * compute_utils.is_volume_backed_instance: the root (boot index 0) is a volume. Returns the root
+ * mapping and the image its volume was made from (Cinder's volume_image_metadata), else undefined.
+ */
+export async function volumeBackedRoot(
+  deps: Pick<Deps, 'db'>,
+  serverId: string,
+): Promise<{ bdm: bdmRepo.BlockDeviceRow; imageId: string | null } | undefined> {
+  const root = (await bdmRepo.blockDevicesOfServer(deps.db, serverId)).find(
+    (b) => b.boot_index === 0 && b.destination_type === 'volume',
+  );
+  if (!root) return undefined;
+  const vol = root.volume_id ? await volumeRepo.getVolume(deps.db, root.volume_id) : undefined;
+  const meta = vol?.image_metadata ? (JSON.parse(vol.image_metadata) as Record<string, string>) : {};
+  return { bdm: root, imageId: meta.image_id ?? root.image_id ?? null };
+}

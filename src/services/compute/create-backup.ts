@@ -1,3 +1,5 @@
+import { invalid } from '../../domain/errors.js';
+import { volumeBackedRoot } from './boot-volumes.js';
 import type { Caller, Deps } from '../context.js';
 import { authorize } from '../access.js';
 import { findServer } from './access.js';
@@ -30,6 +32,8 @@ export async function createServerBackup(
   const row = await findServer(deps.db, caller, id);
   authorize(deps, caller, spec.rule, { project_id: row.project_id });
   checkAction('createBackup', serverForCheck(row), caller.isAdmin);
+  // Nova's API.backup: InvalidRequest for a volume-backed server.
+  if (await volumeBackedRoot(deps, row.id)) throw invalid('Backup is not supported for volume-backed instances.');
   refuseGuestCommand(input.metadata, caller.isAdmin);
   if (opts.checkQuota) {
     const limit = (await projectLimits(deps, deps.db, row.project_id)).metadata_items;

@@ -29,7 +29,10 @@ export async function rescueAction(
   const caller = callerOf(request);
   if (key === 'rescue') {
     reply.code(200);
-    const password = await rescueServer(deps, caller, id, parseRescue(value));
+    const password = await rescueServer(deps, caller, id, {
+      ...parseRescue(value),
+      allowVolumeBackedRescue: atLeast(request.mv, 87),
+    });
     // Nova parity: the password is returned unless [api] enable_instance_password is off.
     return deps.config.enableInstancePassword === 0 ? {} : { adminPass: password };
   }

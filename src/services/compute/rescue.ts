@@ -1,3 +1,4 @@
+import { invalid } from '../../domain/errors.js';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Caller, Deps } from '../context.js';
@@ -6,6 +7,8 @@ import { findServer, serviceIsUp } from './access.js';
 import { recordAction } from './record-action.js';
 import { powerAction, serverForCheck } from './server-actions.js';
 import { showImage } from '../image/images.js';
+import * as catalog from '../../db/repositories/catalog.repository.js';
+import { volumeBackedRoot } from './boot-volumes.js';
 import { listPorts } from '../network/ports.js';
 import * as servers from '../../db/repositories/servers.repository.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
@@ -99,6 +102,8 @@ async function answerOf<T>(deps: Deps, taskId: string): Promise<T | undefined> {
 export interface RescueInput {
   adminPass?: string;
   rescueImageRef?: string;
+  /** 2.87+: a volume-backed server may be rescued with a stable-device rescue image. */
+  allowVolumeBackedRescue?: boolean;
 }
 
 /**
@@ -117,8 +122,16 @@ export async function rescueServer(deps: Deps, caller: Caller, id: string, input
       throw e;
     }
   }
-  // Stratus has no volumes, so no server is volume-backed: Nova's InstanceNotRescuable for a
-  // volume-backed server (and the 2.87 stable-device rescue that lifts it) never applies.
+  // Nova's API.rescue: a volume-backed server is not rescuable, except from 2.87 with a rescue
+  // image asking for a stable device (hw_rescue_bus or hw_rescue_device).
+  if (await volumeBackedRoot(deps, row.id)) {
+    const props =
+      input.rescueImageRef !== undefined ? (await catalog.getImage(deps.db, rescueImageId))?.properties : undefined;
+    const p = props ? (JSON.parse(props) as Record<string, unknown>) : {};
+    const stable = 'hw_rescue_bus' in p || 'hw_rescue_device' in p;
+    if (!(input.allowVolumeBackedRescue && stable))
+      throw invalid(`Instance ${row.id} cannot be rescued: Cannot rescue a volume-backed instance`);
+  }
   const password = input.adminPass ?? generatePassword();
   await start(deps, caller, row, 'rescue', { rescueImageId });
   return password;

@@ -3,6 +3,7 @@
  * `revert_resize`): checked against the lifecycle table, recorded as a Migration, handed to the
  * compute nodes (src/agent/migration-handlers.ts does their halves).
  */
+import { volumeBackedRoot } from './boot-volumes.js';
 import type { Caller, Deps } from '../context.js';
 import { authorize } from '../access.js';
 import { findServer } from './access.js';
@@ -80,10 +81,13 @@ export async function resizeServer(deps: Deps, caller: Caller, id: string, flavo
   const current = JSON.parse(row.flavor) as { id?: string; vcpus?: number; ram?: number; disk?: number };
   if (String(current.id ?? row.flavor_id) === next.id) throw invalid('When resizing, instances must change flavor!');
   const oldDisk = current.disk ?? 0;
-  if (next.disk === 0 && oldDisk !== 0)
+  // Nova: a volume-backed server's root disk is its volume, the flavor's root_gb does not apply.
+  const volumeBacked = !!(await volumeBackedRoot(deps, row.id));
+  if (!volumeBacked && next.disk === 0 && oldDisk !== 0)
     throw invalid('Server disk was unable to be resized because: Resize to zero disk flavor is not allowed.');
   // Stratus refuses a shrink up front; Nova's libvirt driver refuses it on the node ("Unable to resize disk down.").
-  if (next.disk < oldDisk) throw invalid('Server disk was unable to be resized because: Unable to resize disk down.');
+  if (!volumeBacked && next.disk < oldDisk)
+    throw invalid('Server disk was unable to be resized because: Unable to resize disk down.');
   const dest = await pickDestination(deps, row.host!, next.ram);
   if (!dest) throw invalid('No valid host was found. No valid host found for resize');
   const now = iso(deps.clock.now());

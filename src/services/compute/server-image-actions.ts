@@ -1,3 +1,4 @@
+import { volumeBackedRoot } from './boot-volumes.js';
 import { randomBytes } from 'node:crypto';
 import type { Caller, Deps } from '../context.js';
 import { authorize, canonicalUuid } from '../access.js';
@@ -67,11 +68,22 @@ export async function rebuildServer(deps: Deps, caller: Caller, id: string, inpu
   if (image.status !== 'active') throw invalid(`Image ${image.id} is not active.`);
   const flavor = JSON.parse(row.flavor) as { ram?: number };
   if (image.min_ram > (flavor.ram ?? 0)) throw invalid("Flavor's memory is too small for requested image.");
+  // Nova's API.rebuild: a volume-backed server rebuilds only with its root volume's image
+  // (reimaging the volume, 2.93, is not served); its image_ref stays ''.
+  const bfv = await volumeBackedRoot(deps, row.id);
+  if (bfv && bfv.imageId !== image.id)
+    throw invalid(
+      `Image ${image.id} is unacceptable: Unable to rebuild with a different image for a volume-backed server.`,
+    );
   const key = typeof input.keyName === 'string' ? await keypairForServer(deps, caller, input.keyName) : undefined;
   if (input.metadata) await checkMetadataQuota(deps, deps.db, row.project_id, input.metadata);
   const adminPass = input.adminPass ?? randomBytes(9).toString('base64url').slice(0, 12);
   const now = iso(deps.clock.now());
-  const changes: servers.ServerChanges = { task_state: spec.setsTaskState, image_id: image.id, updated_at: now };
+  const changes: servers.ServerChanges = {
+    task_state: spec.setsTaskState,
+    image_id: bfv ? '' : image.id,
+    updated_at: now,
+  };
   if (input.name !== undefined) changes.name = input.name;
   if (input.metadata !== undefined) changes.metadata = JSON.stringify(input.metadata);
   if (input.personality !== undefined) changes.personality = JSON.stringify(input.personality);
@@ -123,6 +135,10 @@ export async function createServerImage(
   authorize(deps, caller, spec.rule, { project_id: row.project_id, user_id: row.user_id });
   checkAction('createImage', forCheck(row), caller.isAdmin);
   refuseGuestCommand(metadata, caller.isAdmin);
+  // Nova's snapshot_volume_backed snapshots the volumes through Cinder into an image of
+  // block_device_mapping properties; Stratus does not make such images (yet): refused, said so.
+  if (await volumeBackedRoot(deps, row.id))
+    throw invalid('Stratus does not snapshot volume-backed servers: snapshot their volumes through the volume API.');
   // common.check_img_metadata_properties_quota: the request's metadata against metadata_items.
   const limit = (await projectLimits(deps, deps.db, row.project_id)).metadata_items;
   if (limit >= 0 && Object.keys(metadata).length > limit) throw imageMetadataLimitExceeded();

@@ -7,10 +7,12 @@
 import type { Caller, Deps } from '../context.js';
 import { authorize } from '../access.js';
 import { DomainError, invalid } from '../../domain/errors.js';
-import { cinderTime } from '../volume/volume.view.js';
 import * as volumes from '../volume/volumes.js';
 import * as snapshots from '../volume/snapshots.js';
 import type * as repo from '../../db/repositories/volumes.repository.js';
+
+/** Cinder's created_at as cinderclient hands it to Nova (microseconds, no zone). */
+const cinderTime = (s: string) => s.replace(/Z$/, '').replace(/\.(\d{3})$/, '.$1000');
 
 const RULE = (a: string) => `os_compute_api:os-volumes:${a}`;
 
