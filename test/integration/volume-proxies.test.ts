@@ -88,6 +88,12 @@ describe('os-volumes and os-snapshots proxies', () => {
     assert.equal(typed.status, 400);
     const zero = await nova('POST', '/os-volumes', { body: { volume: { size: 0 } } });
     assert.equal(zero.status, 400);
+    // Tempest's test_create_volume_with_size_zero sends the string.
+    assertFault(
+      await nova('POST', '/os-volumes', { body: { volume: { size: '0' } } }),
+      400,
+      'Invalid input received: Invalid input received: Invalid volume size provided for create request: 0 (size argument must be an integer (or string representation of an integer) and greater than zero). (HTTP 400)',
+    );
     const badLimit = await nova('GET', '/os-volumes?limit=-1');
     assertFault(badLimit, 400, "Invalid input for field/attribute limit. Value: -1. '-1' does not match '^[0-9]+$'");
     assertFault(

@@ -103,6 +103,11 @@ export async function createProxyVolume(
   },
 ) {
   authorize(deps, caller, RULE('create'), own(caller));
+  // Nova's schema lets a string '0' through (minimum binds numbers only); Cinder then refuses it.
+  if (input.size !== null && input.size < 1)
+    throw invalid(
+      `Invalid input received: Invalid input received: Invalid volume size provided for create request: ${input.size} (size argument must be an integer (or string representation of an integer) and greater than zero). (HTTP 400)`,
+    );
   // Nova looks the snapshot up first: SnapshotNotFound is its 404.
   let size = input.size;
   if (input.snapshotId) {
