@@ -357,6 +357,53 @@ for (const target of databaseTargets()) {
       assert.deepEqual(kept.attachments, []);
     });
 
+    test('legacy block_device_mapping (v1): the volume named vda is the root', async () => {
+      const id = await h.makeVolume('member', { imageRef: h.image });
+      const both = await cloud.request('POST', '/v2.1/servers', {
+        as: 'member',
+        body: {
+          server: {
+            name: 'v1',
+            flavorRef: '1',
+            block_device_mapping: [{ volume_id: id, device_name: 'vda' }],
+            block_device_mapping_v2: [{ source_type: 'volume', destination_type: 'volume', uuid: id, boot_index: 0 }],
+          },
+        },
+      });
+      assertFault(both, 400, 'Using different block_device_mapping syntaxes is not allowed in the same request.');
+      const notRoot = await cloud.request('POST', '/v2.1/servers', {
+        as: 'member',
+        body: { server: { name: 'v1', flavorRef: '1', block_device_mapping: [{ volume_id: id, device_name: 'vdb' }] } },
+      });
+      assertFault(
+        notRoot,
+        400,
+        'Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.',
+      );
+      const res = await cloud.request('POST', '/v2.1/servers', {
+        as: 'member',
+        body: {
+          server: {
+            name: 'v1',
+            flavorRef: '1',
+            block_device_mapping: [{ volume_id: id, device_name: '/dev/vda', delete_on_termination: '1' }],
+          },
+        },
+      });
+      assert.equal(res.status, 202, res.text);
+      await cloud.drain();
+      const show = await cloud.server(res.body.server.id, 'member', '2.3');
+      assert.equal(show.body.server.status, 'ACTIVE', show.text);
+      assert.equal(show.body.server.image, '');
+      assert.deepEqual(show.body.server['os-extended-volumes:volumes_attached'], [{ id, delete_on_termination: true }]);
+      const extra = await cloud.request('POST', '/v2.1/servers', {
+        as: 'member',
+        body: { server: { name: 'v1', flavorRef: '1', block_device_mapping: [{ volume_id: id, uuid: 'x' }] } },
+      });
+      assert.equal(extra.status, 400);
+      assert.match(extra.body.badRequest.message, /'uuid' was unexpected/);
+    });
+
     test('personas: a reader cannot boot, no token is 401', async () => {
       const bdm = [{ source_type: 'image', destination_type: 'volume', uuid: h.image, volume_size: 1, boot_index: 0 }];
       const reader = await h.boot(bdm, {}, 'reader');

@@ -65,6 +65,23 @@ const blockDeviceMappingV2 = {
     volume_type: { type: ['string', 'null'], maxLength: 255 },
   },
 };
+const LEGACY_KEYS = [
+  'virtual_name',
+  'volume_id',
+  'snapshot_id',
+  'volume_size',
+  'device_name',
+  'delete_on_termination',
+  'no_device',
+  'connection_info',
+];
+const legacyBlockDeviceMapping = {
+  type: 'object',
+  additionalProperties: false,
+  properties: Object.fromEntries(
+    Object.entries(blockDeviceMappingV2.properties).filter(([k]) => LEGACY_KEYS.includes(k)),
+  ),
+};
 /**
  * Nova's scheduler hints: different_host and same_host (server uuids) are typed; `group` is
  * checked where it is read (server-groups.schemas.ts parseGroupHint, in Nova's words); anything
@@ -167,6 +184,8 @@ export const createServer = {
         hypervisor_hostname: fqdn,
         'OS-DCF:diskConfig': { enum: ['AUTO', 'MANUAL'] },
         block_device_mapping_v2: { type: 'array', items: blockDeviceMappingV2 },
+        // Nova's _legacy_block_device_mapping (v1): the v2 item without the v2 keys.
+        block_device_mapping: { type: 'array', items: legacyBlockDeviceMapping },
         tags: {
           type: 'array',
           maxItems: 50,

@@ -29,6 +29,45 @@ export interface BlockDeviceMappingV2 {
   guest_format?: string;
 }
 
+export interface LegacyBlockDeviceMapping {
+  volume_id?: string;
+  snapshot_id?: string;
+  volume_size?: number | string | null;
+  device_name?: string;
+  delete_on_termination?: boolean | string;
+  no_device?: unknown;
+  virtual_name?: string;
+}
+
+/**
+ * nova/block_device.py from_legacy_mapping with the root device name `vda`: the volume or
+ * snapshot named vda is the root (boot index 0), the others data disks (-1).
+ */
+function fromLegacy(items: LegacyBlockDeviceMapping[]): BlockDeviceMappingV2[] {
+  const out: BlockDeviceMappingV2[] = [];
+  for (const b of items) {
+    if (b.no_device) continue;
+    const source = b.volume_id ? 'volume' : b.snapshot_id ? 'snapshot' : undefined;
+    // Ephemeral and swap (virtual_name) are local disks Stratus does not make.
+    if (!source)
+      throw invalid('Block Device Mapping is Invalid: only volume and snapshot legacy mappings are supported.');
+    const root = (b.device_name ?? '').replace(/^\/dev\//, '') === 'vda';
+    out.push({
+      source_type: source,
+      destination_type: 'volume',
+      uuid: b.volume_id ?? b.snapshot_id,
+      boot_index: root ? 0 : -1,
+      ...(b.volume_size !== undefined ? { volume_size: b.volume_size } : {}),
+      // servers.py: strutils.bool_from_string (not strict: anything unrecognised is False).
+      ...(b.delete_on_termination !== undefined
+        ? { delete_on_termination: /^(1|t|true|on|y|yes)$/i.test(String(b.delete_on_termination)) }
+        : {}),
+      ...(b.device_name !== undefined ? { device_name: b.device_name } : {}),
+    });
+  }
+  return out;
+}
+
 /** The fields of a create body this module checks (the rest are in compute.schemas.ts). */
 export interface CreateOptionsBody {
   imageRef?: string;
@@ -42,6 +81,8 @@ export interface CreateOptionsBody {
   hypervisor_hostname?: string;
   hostname?: string;
   block_device_mapping_v2?: BlockDeviceMappingV2[];
+  /** The legacy (v1) mappings: volume_id / snapshot_id and a device name. */
+  block_device_mapping?: LegacyBlockDeviceMapping[];
   max_count?: number | string;
 }
 
@@ -135,9 +176,11 @@ export function parseCreateOptions(mv: Microversion, s: CreateOptionsBody): Crea
   // Nova: AmbiguousHostnameForMultipleInstances (compute/api.py) before anything is created.
   if (hostname !== undefined && s.max_count !== undefined && Number(s.max_count) > 1)
     throw invalid('Unable to allocate a single hostname to multiple instances');
-  const bdms = s.block_device_mapping_v2 ?? [];
+  if (s.block_device_mapping?.length && s.block_device_mapping_v2?.length)
+    throw invalid('Using different block_device_mapping syntaxes is not allowed in the same request.');
   const imageGiven = s.imageRef !== undefined && s.imageRef !== '';
-  for (const b of bdms) checkBdm(b, imageGiven);
+  const bdms = s.block_device_mapping?.length ? fromLegacy(s.block_device_mapping) : (s.block_device_mapping_v2 ?? []);
+  for (const b of s.block_device_mapping_v2 ?? []) checkBdm(b, imageGiven);
   return {
     personality,
     configDrive,
