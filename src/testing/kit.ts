@@ -6,6 +6,7 @@ import { defaults, type Config } from '../config/config.js';
 import { startStack, type Stack } from '../runtime/stack.js';
 import type { Clock } from '../domain/clock.js';
 import { DEMO_IMAGE_NAME } from '../runtime/seed.js';
+import { settleVolumeWork } from '../services/volume/volume-work.js';
 
 export type Persona = 'admin' | 'member' | 'reader' | 'other';
 const PERSONAS: Record<Persona, { user: string; project: string }> = {
@@ -134,7 +135,10 @@ export class TestCloud {
   }
 
   /** Runs every agent until no task is ready: tests never sleep to wait for async work. */
+  /** Waits until the agents have no task left and the volume service no file work in flight. */
   async drain(): Promise<void> {
+    for (const a of this.stack.agents) await a.drain();
+    await settleVolumeWork(this.stack.deps);
     for (const a of this.stack.agents) await a.drain();
   }
 
