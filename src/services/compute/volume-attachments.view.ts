@@ -1,4 +1,3 @@
-import type { BlockDeviceRow } from '../../db/repositories/block-devices.repository.js';
 import { atLeast, type Microversion } from '../../http/microversion.js';
 
 /**
@@ -7,7 +6,18 @@ import { atLeast, type Microversion } from '../../http/microversion.js';
  * attachment_id and bdm_uuid 2.89. The create answer always has `id` and `device` (Nova builds
  * it by hand).
  */
-export function renderVolumeAttachment(b: BlockDeviceRow, mv: Microversion, opts: { created?: boolean } = {}) {
+/** The mapping's fields the view reads. */
+export interface AttachmentMapping {
+  id: string;
+  server_id: string;
+  volume_id: string | null;
+  attachment_id: string | null;
+  device_name: string | null;
+  delete_on_termination: number;
+  tag: string | null;
+}
+
+export function renderVolumeAttachment(b: AttachmentMapping, mv: Microversion, opts: { created?: boolean } = {}) {
   const v: Record<string, unknown> = {};
   const at89 = atLeast(mv, 89) && !opts.created;
   if (!at89) v.id = b.volume_id;
