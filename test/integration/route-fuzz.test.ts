@@ -1026,6 +1026,17 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
           events: [{ name: 'power-update', server_uuid: Object.values(fx.servers).flat()[0] ?? 'x', tag: 'POWER_ON' }],
         },
       ];
+    case 'POST /v2.1/servers/:id/os-volume_attachments':
+      return [
+        { volumeAttachment: { volumeId: '00000000-0000-4000-8000-000000000000' } },
+        { volumeAttachment: { volumeId: '00000000-0000-4000-8000-000000000000', device: '/dev/vdb', tag: 'fz' } },
+        { volumeAttachment: { volumeId: '00000000-0000-4000-8000-000000000000', delete_on_termination: true } },
+      ];
+    case 'PUT /v2.1/servers/:id/os-volume_attachments/:volume_id':
+      return [
+        { volumeAttachment: { volumeId: '00000000-0000-4000-8000-000000000000' } },
+        { volumeAttachment: { volumeId: '00000000-0000-4000-8000-000000000000', delete_on_termination: false } },
+      ];
     case 'POST /v2.1/servers/:id/os-interface':
       return [
         { interfaceAttachment: { net_id: fx.privateNet } },
