@@ -53,6 +53,7 @@
  * STRATUS_FUZZ_SEED=<n> to reproduce (the seed is printed with the report), STRATUS_FUZZ_VERBOSE=1
  * for a status histogram and per-route counts. No shrinking: the cloud is stateful.
  */
+import { settleVolumeWork } from '../../src/services/volume/volume-work.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -1685,6 +1686,7 @@ for (const target of databaseTargets()) {
       ) => {
         if (dirty || before === null) {
           await cloud.drain();
+          await settleVolumeWork(cloud.stack.deps); // a volume's file work ends after its 202
           before = await fp.full();
           dirty = false;
         }
