@@ -21,7 +21,7 @@ import { makeRescueHandlers } from './rescue-handlers.js';
 import { discardImage, openImageFile, saveImageData } from '../services/image/image-store.js';
 import { insertSnapshotImage } from '../services/compute/server-image-actions.js';
 import { makeInterfaceHandlers } from './interface-handlers.js';
-import { detachServerVolumes, makeVolumeHandlers } from './volume-handlers.js';
+import { connectServerVolumes, detachServerVolumes, makeVolumeHandlers } from './volume-handlers.js';
 import { makeBackupHandlers } from './backup-handlers.js';
 import { zoneOfHost } from '../services/compute/zones.js';
 import { makeLiveMigrationHandlers } from './live-migration-handlers.js';
@@ -385,6 +385,7 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
             const data = row.shelved_image_id ? await openImageFile(deps.config.data, row.shelved_image_id) : null;
             await driver.spawn(spec, data ? { disk: data.stream } : undefined);
           } else await driver.powerOn(row.id);
+          await connectServerVolumes(ctx, row.id); // volumes attached while shelved get their device now
           // The server is in the zone of the node it now runs on (Nova: instance.availability_zone).
           const zone = await zoneOfHost(deps.db, host);
           return async (tx) => {

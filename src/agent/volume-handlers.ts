@@ -104,6 +104,40 @@ export function makeVolumeHandlers(ctx: VolumeContext): Record<VolumeKind, TaskH
 }
 
 /**
+ * Connects every mapped volume to a guest that was (re)built on this host (unshelve: Nova's
+ * _unshelve_instance → _prep_block_device attaches the BDMs, a volume attached while the server
+ * was offloaded gets its device name now). Each step is idempotent, so a retried unshelve is too.
+ */
+export async function connectServerVolumes(ctx: VolumeContext, serverId: string): Promise<void> {
+  const { deps, host } = ctx;
+  const all = await bdms.blockDevicesOfServer(deps.db, serverId);
+  const taken = new Set(['/dev/vda', ...all.map((b) => b.device_name).filter((d): d is string => !!d)]);
+  for (const bdm of all) {
+    if (!bdm.volume_id || !bdm.attachment_id || bdm.boot_index === 0) continue;
+    let device = bdm.device_name;
+    if (!device) {
+      for (let c = 98; c <= 122 && !device; c++)
+        if (!taken.has(`/dev/vd${String.fromCharCode(c)}`)) device = `/dev/vd${String.fromCharCode(c)}`;
+      device = device ?? '/dev/vdzz';
+      taken.add(device);
+      await bdms.updateBlockDevice(deps.db, bdm.id, serverId, {
+        device_name: device,
+        updated_at: iso(deps.clock.now()),
+      });
+    }
+    const attachmentId = bdm.attachment_id;
+    const conn = await deps.transact((tx) =>
+      hostAttachmentUpdate(deps, tx, attachmentId, { host, initiator: null, mountpoint: device }),
+    );
+    if (!conn) continue;
+    await ctx
+      .driverFor('attach_volume')
+      .attachVolume(serverId, { volumeId: bdm.volume_id, devicePath: conn.devicePath, device });
+    await deps.transact((tx) => hostAttachmentComplete(deps, tx, attachmentId));
+  }
+}
+
+/**
  * The volume half of a terminate (Nova's _shutdown_instance → driver detach of each volume, then
  * _cleanup_volumes): after the guest is destroyed, every mapped volume is disconnected through the
  * driver (operation `detach_volume`, so fault injection can fail it: the terminate then fails as

@@ -173,7 +173,9 @@ const NOVA_RULES: PolicyRule[] = [
   rule('os_compute_api:os-volumes-attachments:update', PROJECT_MEMBER_OR_ADMIN, 'Update a volume attachment.'),
   rule(
     'os_compute_api:os-volumes-attachments:swap',
-    'role:service',
+    // Nova's default is the service role alone (2025.2); admins keep it here, as the
+    // external-events rule does, so the Tempest in use (admin swaps) passes.
+    'rule:service_or_admin',
     'Update a volume attachment with a different volumeId (swap).',
   ),
   rule('os_compute_api:os-volumes-attachments:delete', PROJECT_MEMBER_OR_ADMIN, 'Detach a volume from an instance.'),

@@ -185,17 +185,32 @@ for (const target of databaseTargets()) {
         400,
         `Invalid input for field/attribute delete_on_termination. Value: maybe. 'maybe' is not one of [True, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes', False, 'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no']`,
       );
-      // Swap (a different volumeId, or any PUT before 2.85) is the service role's: 403 for users.
+      // Swap (a different volumeId, or any PUT before 2.85) is the service's or an admin's: 403 for users.
       const other = await makeVolume();
       assertFault(
         await put({ volumeAttachment: { volumeId: other } }),
         403,
         "Policy doesn't allow os_compute_api:os-volumes-attachments:swap to be performed.",
       );
+      // An admin's swap: the URI's volume 404, the body's 400, else Nova's 409 (no Cinder migration).
       assertFault(
         await put({ volumeAttachment: { volumeId: v } }, '2.84', 'admin'),
-        403,
-        "Policy doesn't allow os_compute_api:os-volumes-attachments:swap to be performed.",
+        409,
+        `volume ${v} is not migrating; this API should only be called by Cinder`,
+      );
+      assertFault(
+        await cloud.request('PUT', `${base(id)}/${NIL}`, {
+          as: 'admin',
+          mv: '2.84',
+          body: { volumeAttachment: { volumeId: v } },
+        }),
+        404,
+        `Volume ${NIL} could not be found.`,
+      );
+      assertFault(
+        await put({ volumeAttachment: { volumeId: NIL } }, '2.84', 'admin'),
+        400,
+        `Volume ${NIL} could not be found.`,
       );
       assertFault(
         await put({ volumeAttachment: { volumeId: v, delete_on_termination: true } }, '2.85', 'reader'),

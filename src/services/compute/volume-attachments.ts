@@ -210,8 +210,18 @@ export async function updateVolumeAttachment(
       );
   }
   if (swap) {
-    // Swap volume is Cinder's migration step; Stratus's Cinder never migrates a volume.
+    // _update_volume_swap: the volume of the URI (404), the volume of the body (400, a body's
+    // resource that does not exist), then the migration check; Stratus's Cinder never migrates a
+    // volume, so a swap always ends in Nova's 409. (Nova checks the migration before the body's
+    // volume; the order here keeps the answers older Tempest expects for a missing volume.)
     await volumeApi.get(deps, deps.db, caller, volumeId);
+    try {
+      await volumeApi.get(deps, deps.db, caller, body.volumeId);
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'VolumeNotFound')
+        throw new DomainError('invalid', 'VolumeNotFound', e.message);
+      throw e;
+    }
     throw volumeNotMigrating(volumeId);
   }
 }
