@@ -1,7 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, createReadStream, createWriteStream, existsSync, openSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { chmod, type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +25,7 @@ import type {
   GuestInterface,
   GuestPower,
   GuestSpec,
+  GuestVolume,
   PersonalityFile,
   RescueSpec,
   SpawnOptions,
@@ -372,6 +386,41 @@ export class ProcessDriver implements ComputeDriver {
   async interfaces(id: string): Promise<GuestInterface[]> {
     await this.requireGuest(id);
     return this.readInterfaces(id);
+  }
+
+  /**
+   * An attached volume is a symlink `<instanceDir>/volumes/<volume_id>` to the volume's file (the
+   * connection_info's device_path): the guest sees it, and a destroy (the directory goes) really
+   * detaches it. Replaced atomically, so a retried attach leaves one link.
+   */
+  async attachVolume(id: string, volume: GuestVolume): Promise<void> {
+    await this.exclusive(id, async () => {
+      await this.requireGuest(id);
+      if (!SAFE_ID.test(volume.volumeId)) throw new Error(`Invalid volume id ${volume.volumeId}`);
+      const dir = join(this.instanceDir(id), 'volumes');
+      await mkdir(dir, { recursive: true });
+      const tmp = join(dir, `.${volume.volumeId}.${process.pid}.tmp`);
+      await rm(tmp, { force: true });
+      await symlink(volume.devicePath, tmp);
+      await rename(tmp, join(dir, volume.volumeId));
+    });
+  }
+
+  async detachVolume(id: string, volumeId: string): Promise<void> {
+    await this.exclusive(id, async () => {
+      if (!(await this.hasGuest(id)) || !SAFE_ID.test(volumeId)) return;
+      await rm(join(this.instanceDir(id), 'volumes', volumeId), { force: true });
+    });
+  }
+
+  async volumes(id: string): Promise<GuestVolume[]> {
+    await this.requireGuest(id);
+    const dir = join(this.instanceDir(id), 'volumes');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const out: GuestVolume[] = [];
+    for (const name of names.filter((n) => !n.startsWith('.')).sort())
+      out.push({ volumeId: name, devicePath: await readlink(join(dir, name)), device: null });
+    return out;
   }
 
   // ---- internals -------------------------------------------------------------------------

@@ -41,6 +41,8 @@ import { registerMigrationRoutes } from './migrations.routes.js';
 import { serverImageAction } from './server-image-actions.routes.js';
 import { createBackupAction, unshelveAction } from './unshelve-backup.routes.js';
 import { registerInterfaceRoutes } from './interfaces.routes.js';
+import { registerVolumeAttachmentRoutes } from './volume-attachments.routes.js';
+import { volumesAttachedOf } from './server-volumes.js';
 import { liveMigrateServer, migrateServer } from './migrate-server.js';
 import { parseLiveMigrate, parseMigrate } from './migrate-server.schemas.js';
 import { registerServerMigrationRoutes } from './migrate-server.routes.js';
@@ -146,6 +148,10 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       tagsOf: details.tagsOf,
       securityGroupsOf: details.securityGroupsOf,
       floatingIpsOf: details.floatingIpsOf,
+      volumesOf: await volumesAttachedOf(
+        deps,
+        rows.map((r) => r.id),
+      ),
     };
     // 2.71: the show/update views list the server's group.
     if (atLeast(request.mv, 71)) {
@@ -601,6 +607,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerRescueRoutes(app, deps);
   registerRemoteConsoleRoutes(app, deps);
   registerInterfaceRoutes(app, deps);
+  registerVolumeAttachmentRoutes(app, deps);
   registerServerMigrationRoutes(app, deps);
   registerFloatingIpProxyRoutes(app, deps);
 }
