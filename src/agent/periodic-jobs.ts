@@ -1,3 +1,4 @@
+import { detachServerVolumes } from './volume-handlers.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ComputeDriver } from '../drivers/driver.js';
 import * as servers from '../db/repositories/servers.repository.js';
@@ -152,12 +153,16 @@ export class PeriodicJobs {
         )
           continue;
         await this.driver.destroy(row.id);
+        // Reclaimed as a delete: its volumes are detached and released too (docs/delete-server.md B63).
+        const volumes = await detachServerVolumes({ deps: this.deps, driverFor: () => this.driver }, row.id);
         await this.deps.transact(async (tx) => {
           if (await servers.markReclaimed(tx, row.id, this.now())) {
             await releaseServerPorts(this.deps, tx, row.id);
             await removeMember(tx, row.id); // reclaimed: it leaves its server group
+            await volumes.release(tx);
           }
         });
+        await volumes.afterCommit();
       } catch (err) {
         this.deps.log.warn({ server: row.id, err: (err as Error).message }, 'reclaim failed');
       }

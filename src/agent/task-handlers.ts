@@ -21,6 +21,7 @@ import { makeRescueHandlers } from './rescue-handlers.js';
 import { discardImage, openImageFile, saveImageData } from '../services/image/image-store.js';
 import { insertSnapshotImage } from '../services/compute/server-image-actions.js';
 import { makeInterfaceHandlers } from './interface-handlers.js';
+import { connectServerVolumes, detachServerVolumes, makeVolumeHandlers } from './volume-handlers.js';
 import { makeBackupHandlers } from './backup-handlers.js';
 import { zoneOfHost } from '../services/compute/zones.js';
 import { makeLiveMigrationHandlers } from './live-migration-handlers.js';
@@ -348,22 +349,27 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
     async terminate(task, row) {
       if (!applies('terminate', row)) return false; // not (or no longer) being deleted
       const { completion } = lifecycleOfTask('terminate');
-      return event(
+      let volumes: Awaited<ReturnType<typeof detachServerVolumes>> | undefined;
+      const finished = await event(
         task,
         row,
         async () => {
           await ctx.driverFor('destroy').destroy(row.id);
-          // Server row first, then ports: the same lock order as the API's delete (no deadlock), and
-          // only if the delete is still ours (a local delete may have finished it meanwhile).
+          volumes = await detachServerVolumes(ctx, row.id); // docs/delete-server.md B59-B61
+          // Server row first, then ports, then volumes: the same lock order as the API's delete (no
+          // deadlock), and only if the delete is still ours (a local delete may have finished it meanwhile).
           return async (tx) => {
             if (await servers.markServerDeleted(tx, row.id, now(), completion!.vmState, 'deleting')) {
               await releaseServerPorts(deps, tx, row.id);
               await removeMember(tx, row.id); // the deleted server leaves its server group
+              await volumes!.release(tx);
             }
           };
         },
         (tx, err) => recordFault(tx, row.id, 'deleting', err, { vm_state: 'error', task_state: null }),
       );
+      await volumes?.afterCommit();
+      return finished;
       // docs/delete-server.md B42 on failure: ERROR with a fault; the row stays and a later DELETE starts again.
     },
 
@@ -387,6 +393,7 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
             const data = row.shelved_image_id ? await openImageFile(deps.config.data, row.shelved_image_id) : null;
             await driver.spawn(spec, data ? { disk: data.stream } : undefined);
           } else await driver.powerOn(row.id);
+          await connectServerVolumes(ctx, row.id); // volumes attached while shelved get their device now
           // The server is in the zone of the node it now runs on (Nova: instance.availability_zone).
           const zone = await zoneOfHost(deps.db, host);
           return async (tx) => {
@@ -436,6 +443,7 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
     // rescue, unrescue, changePassword, diagnostics: src/agent/rescue-handlers.ts
     ...makeRescueHandlers(ctx),
     ...makeInterfaceHandlers(ctx),
+    ...makeVolumeHandlers(ctx),
     ...makeEvacuateHandlers(ctx),
     ...makeBackupHandlers(ctx),
   };

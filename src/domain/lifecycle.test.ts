@@ -327,7 +327,14 @@ describe('lifecycle table', () => {
   });
 
   it('every task that changes state says what it leaves; the questions (console, diagnostics) and os-interface do not', () => {
-    const noCompletion = ['console', 'diagnostics', 'attach_interface', 'detach_interface'];
+    const noCompletion = [
+      'console',
+      'diagnostics',
+      'attach_interface',
+      'detach_interface',
+      'attach_volume',
+      'detach_volume',
+    ];
     for (const a of actions) {
       const r = LIFECYCLE[a];
       if (r.task) assert.equal(r.completion === null, noCompletion.includes(r.task), a);
@@ -360,6 +367,8 @@ describe('lifecycle table', () => {
       'attach_interface',
       'backup',
       'detach_interface',
+      'attach_volume',
+      'detach_volume',
       'live_migration',
       'pre_live_migration',
       'post_live_migration',

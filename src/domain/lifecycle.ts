@@ -49,6 +49,8 @@ export type TaskKind =
   | 'backup'
   | 'attach_interface'
   | 'detach_interface'
+  | 'attach_volume'
+  | 'detach_volume'
   // live migration (manager.py live_migration on the source, pre_live_migration on the
   // destination, then _post_live_migration on the source)
   | 'live_migration'
@@ -102,7 +104,9 @@ export type ServerAction =
   | 'deleteTag'
   | 'deleteTags'
   | 'attachInterface'
-  | 'detachInterface';
+  | 'detachInterface'
+  | 'attachVolume'
+  | 'detachVolume';
 
 /**
  * Nova's `check_instance_lock` + `check_instance_host` + `check_instance_state(vm_state,
@@ -208,6 +212,27 @@ function interfaceRow(novaAction: string, policy: string, task: TaskKind): Actio
     task,
     runsWhile: [],
     completion: null,
+    supersededByDelete: 'any',
+  };
+}
+
+/**
+ * os-volume_attachments: the volume's status and the block device mapping are the state, so the
+ * row names no task_state or completion (Nova casts the attach/detach and keeps task_state None).
+ */
+function volumeRow(novaAction: string, policy: string, task: TaskKind): ActionLifecycle {
+  return {
+    novaAction,
+    requestKey: null,
+    rule: `os_compute_api:os-volumes-attachments:${policy}`,
+    check: check({
+      vmStates: ['active', 'paused', 'stopped', 'resized', 'soft-delete', 'shelved', 'shelved_offloaded'],
+    }),
+    setsTaskState: null,
+    task,
+    runsWhile: [],
+    completion: null,
+    // The terminate releases every mapped volume, whatever step a queued attach/detach reached.
     supersededByDelete: 'any',
   };
 }
@@ -725,6 +750,11 @@ export const LIFECYCLE: Readonly<Record<ServerAction, ActionLifecycle>> = deepFr
   // port (attach: an RPC call the API waits for; detach: a cast, 202). src/agent/interface-handlers.ts.
   attachInterface: interfaceRow('attach_interface', 'create', 'attach_interface'),
   detachInterface: interfaceRow('detach_interface', 'delete', 'detach_interface'),
+  // API.attach_volume / detach_volume: @check_instance_lock @check_instance_state(vm_state=[ACTIVE,
+  // PAUSED, STOPPED, RESIZED, SOFT_DELETED, SHELVED, SHELVED_OFFLOADED]) (task_state None).
+  // src/agent/volume-handlers.ts.
+  attachVolume: volumeRow('attach_volume', 'create', 'attach_volume'),
+  detachVolume: volumeRow('detach_volume', 'delete', 'detach_volume'),
 });
 
 /** The action a `POST /servers/{id}/action` key asks for (reboot: by its type). */

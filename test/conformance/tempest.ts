@@ -236,7 +236,28 @@ export function tempestConf(cloud: Cloud, ws: string, opts: { buildTimeout?: num
     'image-feature-enabled': { api_v2: true, api_v1: false },
     service_available: SERVICES_AVAILABLE,
     validation: { run_validation: false },
-    volume: { build_timeout: buildTimeout },
+    volume: {
+      build_timeout: buildTimeout,
+      build_interval: 1,
+      catalog_type: 'volumev3',
+      min_microversion: '3.0',
+      max_microversion: '3.71',
+      volume_size: 1,
+    },
+    // what Stratus' Cinder serves (README "Block storage"): no backups, manage, revert or multiattach
+    'volume-feature-enabled': {
+      api_v3: true,
+      snapshot: true,
+      clone: true,
+      backup: false,
+      manage_snapshot: false,
+      manage_volume: false,
+      multi_backend: false,
+      extend_attached_volume: false,
+      extend_attached_encrypted_volume: false,
+      volume_revert: false,
+      cluster_active_active: false,
+    },
     oslo_concurrency: { lock_path: join(ws, 'tempest_lock') },
   });
 }

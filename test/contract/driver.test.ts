@@ -182,6 +182,24 @@ for (const make of [() => new FakeDriver(), () => new ProcessDriver({ dataDir: t
       await driver.detachInterface(missing, nic.portId);
     });
 
+    test('volumes: attach (idempotent) and detach; a missing guest rejects attach, accepts detach', async () => {
+      const id = await boot();
+      const vol = { volumeId: randomUUID(), devicePath: join(tmp, 'volumes', 'v'), device: null };
+      assert.deepEqual(await driver.volumes(id), []);
+      await driver.attachVolume(id, vol);
+      await driver.attachVolume(id, vol);
+      assert.deepEqual(
+        (await driver.volumes(id)).map((v) => [v.volumeId, v.devicePath]),
+        [[vol.volumeId, vol.devicePath]],
+      );
+      await driver.detachVolume(id, vol.volumeId);
+      await driver.detachVolume(id, vol.volumeId);
+      assert.deepEqual(await driver.volumes(id), []);
+      const missing = randomUUID();
+      await assert.rejects(driver.attachVolume(missing, vol), NOT_FOUND);
+      await driver.detachVolume(missing, vol.volumeId);
+    });
+
     test('consoleOutput returns text', async () => {
       const id = await boot();
       assert.equal(typeof (await driver.consoleOutput(id)), 'string');
@@ -379,6 +397,24 @@ describe('process driver only', { timeout: 20000 }, () => {
     assert.deepEqual(JSON.parse(readFileSync(join(dir(id), 'interfaces.json'), 'utf8')), [nic]);
     await driver.detachInterface(id, nic.portId);
     assert.deepEqual(JSON.parse(readFileSync(join(dir(id), 'interfaces.json'), 'utf8')), []);
+  });
+
+  test('an attached volume is a link to its file in volumes/ of the directory; detach and destroy remove it', async () => {
+    const { mkdirSync, writeFileSync, readlinkSync } = await import('node:fs');
+    mkdirSync(join(tmp, 'volumes'), { recursive: true });
+    const file = join(tmp, 'volumes', randomUUID());
+    writeFileSync(file, 'data');
+    const id = await boot();
+    const volumeId = randomUUID();
+    await driver.attachVolume(id, { volumeId, devicePath: file, device: '/dev/vdb' });
+    assert.equal(readlinkSync(join(dir(id), 'volumes', volumeId)), file);
+    assert.equal(readFileSync(join(dir(id), 'volumes', volumeId), 'utf8'), 'data');
+    await driver.detachVolume(id, volumeId);
+    assert.equal(existsSync(join(dir(id), 'volumes', volumeId)), false);
+    await driver.attachVolume(id, { volumeId, devicePath: file, device: '/dev/vdb' });
+    await driver.destroy(id);
+    assert.equal(existsSync(join(dir(id), 'volumes', volumeId)), false);
+    assert.equal(readFileSync(file, 'utf8'), 'data', 'the volume itself stays');
   });
 
   test('ids that are not directory names name no guest', async () => {

@@ -70,6 +70,32 @@ storageSuite('network storage', (s) => {
     assert.equal(await network.getNetwork(db, 'nn-none'), undefined);
   });
 
+  test('lockNetwork: the row inside a transaction (undefined when gone); a second locker waits for the commit', async () => {
+    const db = s.database.db;
+    const transact = s.database.dialect.transact.bind(s.database.dialect);
+    const order: string[] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const first = transact(async (tx) => {
+      assert.equal((await network.lockNetwork(tx, 'nn-own'))?.id, 'nn-own');
+      order.push('first locked');
+      await held;
+      order.push('first commits');
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const second = transact(async (tx) => {
+      await network.lockNetwork(tx, 'nn-own');
+      order.push('second locked');
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await Promise.all([first, second]);
+    assert.deepEqual(order, ['first locked', 'first commits', 'second locked']);
+    assert.equal(await network.lockNetwork(db, 'nn-none'), undefined);
+  });
+
   test('listSubnets / getSubnet: of some networks (none: nothing) or all; by name', async () => {
     const db = s.database.db;
     assert.deepEqual(ids(await network.listSubnets(db, ['nn-own'])), ['ns-1', 'ns-2']);

@@ -132,11 +132,8 @@ test('openstack server create --image --block-device source_type=blank,…,delet
   assert.equal((await cli.json(CLOUD, ['volume', 'show', dotVolume])).status, 'in-use');
 });
 
-// NOT YET ON THIS BRANCH: what a delete does to the volumes (detach; delete_on_termination) is
-// the os-volume_attachments branch's (issue 13, part 3): `todo` until both merge.
 test('after the deletes: the delete_on_termination volume is gone, the others are available', {
   skip,
-  todo: 'needs the delete side of issue 13 (os-volume_attachments branch)',
   timeout: TEST_TIMEOUT_MS,
 }, async () => {
   const list = await cli.json<Array<Record<string, unknown>>>(CLOUD, ['volume', 'list']);

@@ -15,23 +15,31 @@ import { BOOT, OPENSTACK_SKIP as skip, useOpenstackCli, TEST_TIMEOUT_MS } from '
 
 const cli = useOpenstackCli({ name: 'quotas' });
 
-test('quota show lists Nova and Neutron quotas, unlimited in the demo cloud', {
+test("quota show lists Nova's (unlimited in the demo cloud), Neutron's and Cinder's defaults", {
   skip,
   timeout: TEST_TIMEOUT_MS,
 }, async () => {
   const q = await cli.json('stratus-demo', ['quota', 'show']);
-  for (const k of [
-    'instances',
-    'cores',
-    'ram',
-    'key-pairs',
-    'server-groups',
-    'networks',
-    'ports',
-    'subnets',
-    'routers',
-  ])
-    assert.equal(q[k], -1, `${k} in ${JSON.stringify(q)}`);
+  const expected: Record<string, number> = {
+    instances: -1,
+    cores: -1,
+    ram: -1,
+    'key-pairs': -1,
+    'server-groups': -1,
+    // Neutron's defaults (neutron/conf/quota.py)
+    networks: 100,
+    subnets: 100,
+    ports: 500,
+    routers: 10,
+    'floating-ips': 50,
+    secgroups: 10,
+    'secgroup-rules': 100,
+    // Cinder's defaults (cinder/quota.py)
+    volumes: 10,
+    snapshots: 10,
+    gigabytes: 1000,
+  };
+  for (const [k, v] of Object.entries(expected)) assert.equal(q[k], v, `${k} in ${JSON.stringify(q)}`);
   assert.equal(q.project_name, 'demo');
 });
 

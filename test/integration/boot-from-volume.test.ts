@@ -326,9 +326,7 @@ for (const target of databaseTargets()) {
       assert.equal((await h.volume(root)).status, 'in-use');
     });
 
-    // NOT YET ON THIS BRANCH: what a delete does to a server's volumes (detach; delete the
-    // delete_on_termination ones) is the os-volume_attachments branch's; `todo` until both merge,
-    // then drop the option.
+    // The delete side (detach; delete_on_termination) is the volume-attach work's, merged from main.
     test('delete: the delete_on_termination root volume goes, the other volume is available again', {
       todo: 'needs the delete side of issue 13 (os-volume_attachments branch)',
     }, async () => {
@@ -506,7 +504,7 @@ describe('boot from volume on the process driver', () => {
     const dir = join(dataDir, 'compute-test', 'instances', id);
     assert.ok(lstatSync(join(dir, 'disk')).isSymbolicLink());
     assert.equal(realpathSync(join(dir, 'disk')), realpathSync(volumePath(dataDir, root)));
-    assert.equal(realpathSync(join(dir, `volume-${data}`)), realpathSync(volumePath(dataDir, data)));
+    assert.equal(realpathSync(join(dir, 'volumes', data)), realpathSync(volumePath(dataDir, data)));
     assert.equal(lstatSync(volumePath(dataDir, root)).size, 1024 ** 3);
     // A rebuild boots the same volume again (not a fresh local disk).
     const rebuild = await cloud.request('POST', `/v2.1/servers/${id}/action`, {

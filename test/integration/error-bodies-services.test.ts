@@ -100,37 +100,17 @@ describe('networking API errors', () => {
   });
   test("POST /ports when the network's addresses are exhausted: 409 IpAddressGenerationFailure", async () => {
     // A /30 has one address left once network, gateway and broadcast are taken.
-    const db = cloud.stack.deps.db;
-    const now = new Date().toISOString();
-    const netId = randomUUID();
-    await db
-      .insertInto('networks')
-      .values({
-        id: netId,
-        name: 'tiny',
-        project_id: cloud.projects.member,
-        shared: 0,
-        external: 0,
-        status: 'ACTIVE',
-        mtu: 1450,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    await db
-      .insertInto('subnets')
-      .values({
-        id: randomUUID(),
-        network_id: netId,
-        project_id: cloud.projects.member,
-        name: 'tiny-subnet',
-        cidr: '192.168.77.0/30',
-        gateway_ip: '192.168.77.1',
-        ip_version: 4,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    const made = await cloud.request('POST', '/networking/v2.0/networks', {
+      as: 'member',
+      body: { network: { name: 'tiny' } },
+    });
+    assert.equal(made.status, 201, made.text);
+    const netId = made.body.network.id as string;
+    const sub = await cloud.request('POST', '/networking/v2.0/subnets', {
+      as: 'member',
+      body: { subnet: { network_id: netId, name: 'tiny-subnet', cidr: '192.168.77.0/30', ip_version: 4 } },
+    });
+    assert.equal(sub.status, 201, sub.text);
     const first = await cloud.request('POST', '/networking/v2.0/ports', {
       as: 'member',
       body: { port: { network_id: netId } },

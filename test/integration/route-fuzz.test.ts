@@ -53,6 +53,7 @@
  * STRATUS_FUZZ_SEED=<n> to reproduce (the seed is printed with the report), STRATUS_FUZZ_VERBOSE=1
  * for a status histogram and per-route counts. No shrinking: the cloud is stateful.
  */
+import { settleVolumeWork } from '../../src/services/volume/volume-work.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -1041,6 +1042,17 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
           events: [{ name: 'power-update', server_uuid: Object.values(fx.servers).flat()[0] ?? 'x', tag: 'POWER_ON' }],
         },
       ];
+    case 'POST /v2.1/servers/:id/os-volume_attachments':
+      return [
+        { volumeAttachment: { volumeId: '00000000-0000-4000-8000-000000000000' } },
+        { volumeAttachment: { volumeId: '00000000-0000-4000-8000-000000000000', device: '/dev/vdb', tag: 'fz' } },
+        { volumeAttachment: { volumeId: '00000000-0000-4000-8000-000000000000', delete_on_termination: true } },
+      ];
+    case 'PUT /v2.1/servers/:id/os-volume_attachments/:volume_id':
+      return [
+        { volumeAttachment: { volumeId: '00000000-0000-4000-8000-000000000000' } },
+        { volumeAttachment: { volumeId: '00000000-0000-4000-8000-000000000000', delete_on_termination: false } },
+      ];
     case 'POST /v2.1/servers/:id/os-interface':
       return [
         { interfaceAttachment: { net_id: fx.privateNet } },
@@ -1689,6 +1701,7 @@ for (const target of databaseTargets()) {
       ) => {
         if (dirty || before === null) {
           await cloud.drain();
+          await settleVolumeWork(cloud.stack.deps); // a volume's file work ends after its 202
           before = await fp.full();
           dirty = false;
         }

@@ -37,6 +37,22 @@ for (const target of databaseTargets()) {
       await drop?.();
     });
 
+    test('concurrent overlapping subnets on one network: exactly one is created', async () => {
+      const net = await network();
+      const tries = await Promise.all(
+        ['10.5.0.0/24', '10.5.0.0/16', '10.5.0.128/25'].map((cidr) =>
+          subnet('member', { network_id: net, cidr, ip_version: 4 }),
+        ),
+      );
+      assert.deepEqual(tries.map((r) => r.status).sort(), [201, 400, 400], tries.map((r) => r.text).join('\n'));
+      for (const r of tries.filter((x) => x.status === 400))
+        assert.match(
+          r.body.NeutronError.message,
+          /^Invalid input for operation: Requested subnet with cidr: 10\.5\.0\.\d+\/\d+ for network: [0-9a-f-]+ overlaps with another subnet\.$/,
+        );
+      assert.equal((await req('GET', `${NET}/subnets?network_id=${net}`, { as: 'member' })).body.subnets.length, 1);
+    });
+
     test('the seeded subnets carry their default pools', async () => {
       const res = await req('GET', `${NET}/subnets?name=private-subnet`, { as: 'member' });
       assert.equal(res.status, 200);

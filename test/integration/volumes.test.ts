@@ -124,6 +124,32 @@ for (const target of databaseTargets()) {
       assert.equal(bad.status, 405);
     });
 
+    test('a clone of a volume and a volume from a snapshot stay sparse (no zeros written)', async () => {
+      const src = (await vol('POST', '/volumes', { body: { volume: { size: 2, name: 'sparse-src' } } })).body.volume;
+      await settle();
+      const clone = await vol('POST', '/volumes', { body: { volume: { source_volid: src.id, name: 'sparse-clone' } } });
+      assert.equal(clone.status, 202, clone.text);
+      const snap = await vol('POST', '/snapshots', { body: { snapshot: { volume_id: src.id, name: 'sparse-snap' } } });
+      assert.equal(snap.status, 202, snap.text);
+      await settle();
+      const fromSnap = await vol('POST', '/volumes', {
+        body: { volume: { snapshot_id: snap.body.snapshot.id, name: 'sparse-from-snap' } },
+      });
+      assert.equal(fromSnap.status, 202, fromSnap.text);
+      await settle();
+      for (const id of [clone.body.volume.id, fromSnap.body.volume.id]) {
+        assert.equal((await vol('GET', `/volumes/${id}`)).body.volume.status, 'available');
+        const st = statSync(join(dataDir(), 'volumes', id));
+        assert.equal(st.size, 2 * GIB);
+        assert.ok(st.blocks * 512 < 1024 * 1024, `${id} is sparse (${st.blocks * 512} bytes on disk)`);
+        assert.equal((await vol('DELETE', `/volumes/${id}`)).status, 202);
+      }
+      assert.equal((await vol('DELETE', `/snapshots/${snap.body.snapshot.id}`)).status, 202);
+      await settle();
+      assert.equal((await vol('DELETE', `/volumes/${src.id}`)).status, 202);
+      await settle();
+    });
+
     test('create → creating, then available with a sparse file; show, list, update, delete', async () => {
       const res = await vol('POST', '/volumes', { body: { volume: { size: 2, name: 'v1', metadata: { a: 'b' } } } });
       assert.equal(res.status, 202, res.text);

@@ -1,6 +1,7 @@
 import type { Selectable, Updateable } from 'kysely';
 import type { Executor } from '../executor.js';
 import { prepared } from '../prepared.js';
+import { dialectOf } from '../dialects/dialect.js';
 import type { NetworksTable, PortsTable, SubnetsTable } from '../schema.js';
 
 export type PortRow = Selectable<PortsTable>;
@@ -15,6 +16,16 @@ export async function listNetworks(ex: Executor, projectId?: string) {
   if (projectId !== undefined)
     q = q.where((eb) => eb.or([eb('project_id', '=', projectId), eb('shared', '=', 1), eb('external', '=', 1)]));
   return q.orderBy('name').execute();
+}
+
+/**
+ * Locks a network's row until the transaction ends (PostgreSQL: SELECT … FOR UPDATE; SQLite's one
+ * writer already serialises), so that subnet creates on one network check overlaps one after the
+ * other. Undefined when the network is gone.
+ */
+export async function lockNetwork(ex: Executor, id: string) {
+  const q = ex.selectFrom('networks').selectAll().where('id', '=', id);
+  return dialectOf(ex).lockRows(q, 'networks').executeTakeFirst();
 }
 
 export async function getNetwork(ex: Executor, id: string) {

@@ -2,6 +2,7 @@ import type {
   ComputeDriver,
   GuestDiagnostics,
   GuestInterface,
+  GuestVolume,
   GuestPower,
   GuestSpec,
   PersonalityFile,
@@ -14,7 +15,14 @@ export class FakeDriver implements ComputeDriver {
   readonly name = 'fake';
   private guests = new Map<
     string,
-    { spec: GuestSpec; power: GuestPower; rescue?: RescueSpec; password?: string; interfaces?: GuestInterface[] }
+    {
+      spec: GuestSpec;
+      power: GuestPower;
+      rescue?: RescueSpec;
+      password?: string;
+      interfaces?: GuestInterface[];
+      volumes?: GuestVolume[];
+    }
   >();
   /** How many times destroy removed a guest (tests assert "destroyed once"). */
   destroyedCount = new Map<string, number>();
@@ -184,5 +192,16 @@ export class FakeDriver implements ComputeDriver {
     const g = this.guests.get(id);
     if (!g) throw new Error(`Instance ${id} could not be found on this hypervisor.`);
     return (g.interfaces ?? []).map((i) => ({ ...i }));
+  }
+  async attachVolume(id: string, volume: GuestVolume): Promise<void> {
+    const g = this.require(id);
+    g.volumes = [...(g.volumes ?? []).filter((v) => v.volumeId !== volume.volumeId), { ...volume }];
+  }
+  async detachVolume(id: string, volumeId: string): Promise<void> {
+    const g = this.guests.get(id);
+    if (g) g.volumes = (g.volumes ?? []).filter((v) => v.volumeId !== volumeId);
+  }
+  async volumes(id: string): Promise<GuestVolume[]> {
+    return (this.require(id).volumes ?? []).map((v) => ({ ...v }));
   }
 }

@@ -3,6 +3,7 @@ import type {
   ComputeDriver,
   GuestDiagnostics,
   GuestInterface,
+  GuestVolume,
   GuestPower,
   GuestSpec,
   SpawnOptions,
@@ -159,6 +160,17 @@ export class FaultInjectingDriver implements ComputeDriver {
   }
   interfaces(id: string) {
     return this.inner.interfaces(id);
+  }
+  async attachVolume(id: string, volume: GuestVolume): Promise<void> {
+    await this.inject(id);
+    return this.inner.attachVolume(id, volume);
+  }
+  async detachVolume(id: string, volumeId: string): Promise<void> {
+    await this.inject(id);
+    return this.inner.detachVolume(id, volumeId);
+  }
+  volumes(id: string) {
+    return this.inner.volumes(id);
   }
   injectedFiles(id: string) {
     return this.inner.injectedFiles(id);

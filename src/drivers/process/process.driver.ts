@@ -26,6 +26,7 @@ import type {
   GuestInterface,
   GuestPower,
   GuestSpec,
+  GuestVolume,
   PersonalityFile,
   RescueSpec,
   SpawnOptions,
@@ -166,8 +167,12 @@ export class ProcessDriver implements ComputeDriver {
       const root = guest.blockDevices?.find((b) => b.bootIndex === 0);
       if (root) await this.linkVolume(join(dir, 'disk'), root.devicePath);
       else await this.makeDisk(join(dir, 'disk'), guest.diskGb);
-      for (const b of guest.blockDevices ?? [])
-        if (b !== root) await this.linkVolume(join(dir, `volume-${b.volumeId}`), b.devicePath);
+      // Data volumes where attachVolume puts them: `volumes/<volume_id>`.
+      for (const b of guest.blockDevices ?? []) {
+        if (b === root || !SAFE_ID.test(b.volumeId)) continue;
+        await mkdir(join(dir, 'volumes'), { recursive: true });
+        await this.linkVolume(join(dir, 'volumes', b.volumeId), b.devicePath);
+      }
       await this.injectFiles(dir, guest.personality ?? []);
       await this.start(guest);
     });
@@ -392,6 +397,41 @@ export class ProcessDriver implements ComputeDriver {
   async interfaces(id: string): Promise<GuestInterface[]> {
     await this.requireGuest(id);
     return this.readInterfaces(id);
+  }
+
+  /**
+   * An attached volume is a symlink `<instanceDir>/volumes/<volume_id>` to the volume's file (the
+   * connection_info's device_path): the guest sees it, and a destroy (the directory goes) really
+   * detaches it. Replaced atomically, so a retried attach leaves one link.
+   */
+  async attachVolume(id: string, volume: GuestVolume): Promise<void> {
+    await this.exclusive(id, async () => {
+      await this.requireGuest(id);
+      if (!SAFE_ID.test(volume.volumeId)) throw new Error(`Invalid volume id ${volume.volumeId}`);
+      const dir = join(this.instanceDir(id), 'volumes');
+      await mkdir(dir, { recursive: true });
+      const tmp = join(dir, `.${volume.volumeId}.${process.pid}.tmp`);
+      await rm(tmp, { force: true });
+      await symlink(volume.devicePath, tmp);
+      await rename(tmp, join(dir, volume.volumeId));
+    });
+  }
+
+  async detachVolume(id: string, volumeId: string): Promise<void> {
+    await this.exclusive(id, async () => {
+      if (!(await this.hasGuest(id)) || !SAFE_ID.test(volumeId)) return;
+      await rm(join(this.instanceDir(id), 'volumes', volumeId), { force: true });
+    });
+  }
+
+  async volumes(id: string): Promise<GuestVolume[]> {
+    await this.requireGuest(id);
+    const dir = join(this.instanceDir(id), 'volumes');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const out: GuestVolume[] = [];
+    for (const name of names.filter((n) => !n.startsWith('.')).sort())
+      out.push({ volumeId: name, devicePath: await readlink(join(dir, name)), device: null });
+    return out;
   }
 
   // ---- internals -------------------------------------------------------------------------

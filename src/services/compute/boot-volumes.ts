@@ -188,24 +188,6 @@ export async function writeBootVolumes(
 }
 
 /**
- * `os-extended-volumes:volumes_attached` of many servers: each mapping that has a volume, in
- * Nova's order (boot device first); delete_on_termination from 2.3 (Nova's extended_volumes).
- */
-export async function volumesAttachedOf(
-  deps: Deps,
-  serverIds: string[],
-): Promise<Map<string, Array<{ id: string; delete_on_termination: boolean }>>> {
-  const out = new Map<string, Array<{ id: string; delete_on_termination: boolean }>>();
-  for (const b of await bdmRepo.blockDevicesOfServers(deps.db, serverIds)) {
-    if (!b.volume_id) continue;
-    const list = out.get(b.server_id) ?? [];
-    list.push({ id: b.volume_id, delete_on_termination: b.delete_on_termination === 1 });
-    out.set(b.server_id, list);
-  }
-  return out;
-}
-
-/**
  * compute_utils.is_volume_backed_instance: the root (boot index 0) is a volume. Returns the root
  * mapping and the image its volume was made from (Cinder's volume_image_metadata), else undefined.
  */

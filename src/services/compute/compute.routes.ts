@@ -41,6 +41,8 @@ import { registerMigrationRoutes } from './migrations.routes.js';
 import { serverImageAction } from './server-image-actions.routes.js';
 import { createBackupAction, unshelveAction } from './unshelve-backup.routes.js';
 import { registerInterfaceRoutes } from './interfaces.routes.js';
+import { registerVolumeAttachmentRoutes } from './volume-attachments.routes.js';
+import { volumesAttachedOf } from './server-volumes.js';
 import { liveMigrateServer, migrateServer } from './migrate-server.js';
 import { parseLiveMigrate, parseMigrate } from './migrate-server.schemas.js';
 import { registerServerMigrationRoutes } from './migrate-server.routes.js';
@@ -50,7 +52,6 @@ import { changeServerSecurityGroup } from './server-security-groups.js';
 import { parseCreateOptions, type CreateOptionsBody } from './server-create.schemas.js';
 import { registerRescueRoutes, rescueAction } from './rescue.routes.js';
 import { floatingIpAction, registerFloatingIpProxyRoutes } from './floating-ip-proxies.routes.js';
-import { volumesAttachedOf } from './boot-volumes.js';
 import { registerVolumeProxyRoutes } from './volume-proxies.routes.js';
 
 /** The v2.1 entry of the version list (`GET /`); `GET /v2.1` adds its describedby link and media types. */
@@ -148,12 +149,11 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
       tagsOf: details.tagsOf,
       securityGroupsOf: details.securityGroupsOf,
       floatingIpsOf: details.floatingIpsOf,
+      volumesOf: await volumesAttachedOf(
+        deps,
+        rows.map((r) => r.id),
+      ),
     };
-    const volumes = await volumesAttachedOf(
-      deps,
-      rows.map((r) => r.id),
-    );
-    ctx.volumesOf = (id) => volumes.get(id) ?? [];
     // 2.71: the show/update views list the server's group.
     if (atLeast(request.mv, 71)) {
       const groups = await serverGroupsOf(
@@ -608,6 +608,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
   registerRescueRoutes(app, deps);
   registerRemoteConsoleRoutes(app, deps);
   registerInterfaceRoutes(app, deps);
+  registerVolumeAttachmentRoutes(app, deps);
   registerServerMigrationRoutes(app, deps);
   registerFloatingIpProxyRoutes(app, deps);
   registerVolumeProxyRoutes(app, deps);

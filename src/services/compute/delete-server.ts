@@ -5,6 +5,7 @@ import { recordAction } from './record-action.js';
 import * as servers from '../../db/repositories/servers.repository.js';
 import * as tasks from '../../db/repositories/tasks.repository.js';
 import { releaseServerPorts } from '../network/ports.js';
+import { releaseServerVolumes, runVolumeWork, type VolumeWork } from './server-volumes.js';
 import { leaveServerGroup } from './server-groups.js';
 import { settleMigrationOnDelete } from './migration-on-delete.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
@@ -48,10 +49,12 @@ export async function deleteServer(
   let task: TaskRow | undefined;
   let moveTasks: TaskRow[] = [];
   let images: string[] = [];
+  let volumeWork: VolumeWork[] = [];
   const outcome = await deps.transact(async (tx): Promise<DeleteOutcome> => {
     task = undefined; // PostgreSQL may run this again after a deadlock
     moveTasks = [];
     images = [];
+    volumeWork = [];
     const found = await servers.getServerAndNodeForUpdate(tx, uuid);
     if (!found) throw serverNotFound(id);
     const row = found.server;
@@ -110,13 +113,13 @@ export async function deleteServer(
       case 'while-booting':
         images = await imagesObsoletedByDelete(tx, row);
         // B3/B4: no host yet: the record goes at once, the queued build is cancelled, no `delete` action.
-        await localDelete(deps, tx, row.id, now, 'deleted');
+        volumeWork = await localDelete(deps, tx, row.id, now, 'deleted');
         await settle();
         return { plan: plan.kind };
       case 'local':
         images = await imagesObsoletedByDelete(tx, row);
         // B6, B7, B9, B14, B31: the node is down or there is none; the agent reaps the guest when it is back.
-        await localDelete(deps, tx, row.id, now, plan.soft ? 'soft-delete' : 'deleted');
+        volumeWork = await localDelete(deps, tx, row.id, now, plan.soft ? 'soft-delete' : 'deleted');
         await settle();
         await recordAction(deps, tx, caller, row.id, 'delete', { finished: true });
         return { plan: plan.kind };
@@ -144,14 +147,23 @@ export async function deleteServer(
   });
   deps.tasks.dispatch([task, ...moveTasks]);
   await discardImages(deps, images);
+  await runVolumeWork(deps, volumeWork);
   return outcome;
 }
 
 /** Deletes the record and releases ports at once (Nova's _local_delete / _delete_while_booting). */
-async function localDelete(deps: Deps, tx: Executor, serverId: string, now: string, vmState: VmState): Promise<void> {
-  // Server row, then ports: one lock order everywhere (the agent's terminate does the same).
+async function localDelete(
+  deps: Deps,
+  tx: Executor,
+  serverId: string,
+  now: string,
+  vmState: VmState,
+): Promise<VolumeWork[]> {
+  // Server row, then ports, then volumes: one lock order everywhere (the agent's terminate does the same).
   await servers.markServerDeleted(tx, serverId, now, vmState);
   await releaseServerPorts(deps, tx, serverId);
   await leaveServerGroup(tx, serverId); // the deleted server leaves its server group
   await tasks.closeTasksForServer(tx, serverId, SUPERSEDED_BY_LOCAL_DELETE);
+  // Nova's _local_cleanup_bdm_volumes (B62); a local soft delete keeps them for the reclaim or a restore.
+  return vmState === 'deleted' ? releaseServerVolumes(deps, tx, serverId) : [];
 }

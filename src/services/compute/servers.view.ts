@@ -23,7 +23,7 @@ export interface ViewContext {
   securityGroupsOf?: (server: { id: string; project_id: string }) => string[];
   /** The floating addresses mapped to a port's fixed address. */
   floatingIpsOf?: (portId: string, fixedIp: string) => string[];
-  /** The volumes of a server (boot-volumes.ts volumesAttachedOf). */
+  /** The volumes mapped to a server (os-extended-volumes:volumes_attached). */
   volumesOf?: (id: string) => Array<{ id: string; delete_on_termination: boolean }>;
 }
 
@@ -152,8 +152,9 @@ export function renderServer(
     s['OS-EXT-STS:task_state'] = row.task_state;
     s['OS-EXT-STS:vm_state'] = row.vm_state;
     s['OS-EXT-STS:power_state'] = row.power_state;
+    // Nova's extended_volumes: each mapped volume's id; delete_on_termination from 2.3.
     s['os-extended-volumes:volumes_attached'] = (ctx.volumesOf?.(row.id) ?? []).map((v) =>
-      atLeast(mv, 3) ? v : { id: v.id },
+      atLeast(mv, 3) ? { id: v.id, delete_on_termination: v.delete_on_termination } : { id: v.id },
     );
     const groups = ctx.securityGroupsOf?.(row) ?? [];
     if (groups.length) s.security_groups = groups.map((name) => ({ name }));

@@ -372,8 +372,11 @@ export async function removeRouterInterface(
     if (!port) throw routerInterfaceNotFoundForSubnet(r.id, req.subnetId!);
   }
   const info = interfaceInfo(r, port);
-  await confirmInterfaceNotUsedByFloatingIps(deps.db, r.id, info.subnet_ids);
-  await net.deletePort(deps.db, port.id);
+  const portId = port.id;
+  await deps.transact(async (tx) => {
+    await confirmInterfaceNotUsedByFloatingIps(tx, r.id, info.subnet_ids);
+    await net.deletePort(tx, portId);
+  });
   return info;
 }
 

@@ -250,7 +250,9 @@ export async function createSubnet(deps: Deps, caller: Caller, body: Item): Prom
     body.host_routes === undefined || body.host_routes === null ? [] : hostRoutesAttr(body.host_routes, id);
   const now = iso(deps.clock.now());
   await deps.transact(async (tx) => {
-    // Neutron's _validate_subnet_cidr: no two subnets of a network overlap.
+    // Neutron's _validate_subnet_cidr: no two subnets of a network overlap. The network's row lock
+    // makes concurrent creates check one after the other (else both see no overlap and commit).
+    if (!(await net.lockNetwork(tx, network.id))) throw neutronNotFound('Network', network.id);
     for (const other of await net.listSubnets(tx, [network.id])) {
       const o = parseCidr(other.cidr);
       if (o && overlaps(o, c))

@@ -66,6 +66,8 @@ export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics:
                     'diagnostics',
                     'attach_interface',
                     'detach_interface',
+                    'attach_volume',
+                    'detach_volume',
                     'evacuate',
                     'rebuild',
                     'snapshot',

@@ -1,5 +1,5 @@
 import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
@@ -23,26 +23,32 @@ export type VolumeSource =
       optional?: boolean;
     };
 
-/** Creates (or recreates) the sparse file of `sizeGb` GiB at `path`, the source's bytes at its start. */
+/**
+ * Creates (or recreates) the sparse file of `sizeGb` GiB at `path`, the source's bytes at its
+ * start. The source is copied with cp, which keeps its holes: a clone of an empty 2 GiB volume
+ * stays empty on disk instead of writing 2 GiB of zeros.
+ */
 export async function writeSparseFile(path: string, sizeGb: number, source: VolumeSource): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.part`;
-  const fh = await open(tmp, 'w');
   try {
-    if (source.kind === 'file' && !(source.optional && !existsSync(source.path))) {
-      let pos = 0;
-      for await (const chunk of createReadStream(source.path)) {
-        const buf = chunk as Buffer;
-        await fh.write(buf, 0, buf.length, pos);
-        pos += buf.length;
-      }
+    if (source.kind === 'file' && !(source.optional && !existsSync(source.path))) await sparseCopy(source.path, tmp);
+    const fh = await open(tmp, existsSync(tmp) ? 'r+' : 'w');
+    try {
+      await fh.truncate(sizeGb * GIB);
+    } finally {
+      await fh.close();
     }
-    await fh.truncate(sizeGb * GIB);
-  } finally {
-    await fh.close();
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
   }
-  await rename(tmp, path);
 }
+
+// cp keeps the holes (Node's copyFile would write every zero of a GiB volume).
+const sparseCopy = (from: string, to: string) =>
+  promisify(execFile)('cp', ['--sparse=always', '--reflink=auto', from, to]);
 
 /** Grows a volume's file to `sizeGb` GiB (sparse: nothing is written). */
 export async function growFile(path: string, sizeGb: number): Promise<void> {
@@ -58,9 +64,13 @@ export async function growFile(path: string, sizeGb: number): Promise<void> {
 export async function copySparse(from: string, to: string): Promise<void> {
   await mkdir(dirname(to), { recursive: true });
   const tmp = `${to}.${process.pid}.part`;
-  // cp keeps the holes (Node's copyFile would write every zero of a GiB volume).
-  await promisify(execFile)('cp', ['--sparse=always', '--reflink=auto', from, tmp]);
-  await rename(tmp, to);
+  try {
+    await sparseCopy(from, tmp);
+    await rename(tmp, to);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** Removing a missing file succeeds (a delete that runs twice). */

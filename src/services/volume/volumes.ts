@@ -395,7 +395,10 @@ export async function deleteVolumeIn(
 }
 
 /** The cinder-volume side of a delete: the snapshots' and the volume's files, then the rows. */
-export async function finishDelete(deps: Deps, id: string): Promise<void> {
+export async function finishDelete(
+  deps: Pick<Deps, 'db' | 'transact' | 'log'> & { config: Pick<Deps['config'], 'data'> },
+  id: string,
+): Promise<void> {
   const snaps = await repo.listSnapshots(deps.db, { volumeId: id });
   try {
     for (const s of snaps) await removeFile(snapshotPath(deps.config.data, s.id));
