@@ -75,7 +75,7 @@ export const SERVICES_AVAILABLE: Record<string, boolean> = {
   nova: true,
   neutron: true,
   glance: true,
-  cinder: false,
+  cinder: true,
   swift: false,
   horizon: false,
 };
