@@ -22,6 +22,7 @@ import { discardImage, openImageFile, saveImageData } from '../services/image/im
 import { insertSnapshotImage } from '../services/compute/server-image-actions.js';
 import { makeInterfaceHandlers } from './interface-handlers.js';
 import { connectServerVolumes, detachServerVolumes, makeVolumeHandlers } from './volume-handlers.js';
+import { releaseServerVolumes, runVolumeWork, type VolumeWork } from '../services/compute/server-volumes.js';
 import { makeBackupHandlers } from './backup-handlers.js';
 import { zoneOfHost } from '../services/compute/zones.js';
 import { makeLiveMigrationHandlers } from './live-migration-handlers.js';
@@ -72,7 +73,7 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
       details: err.stack ?? err.message,
       created: now(),
     });
-    await servers.casUpdateServer(tx, id, expected, { ...set, fault, updated_at: now() });
+    return servers.casUpdateServer(tx, id, expected, { ...set, fault, updated_at: now() });
   };
   /** Nova's reverts_task_state: the operation failed, the server keeps its vm_state. */
   const revertTask = (row: ServerRow) => async (tx: Executor) => {
@@ -191,7 +192,9 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
           };
         },
         // Nova: a failed rebuild leaves the server in ERROR with its fault.
-        (tx, err) => recordFault(tx, row.id, state, err, { vm_state: 'error', task_state: null }),
+        async (tx, err) => {
+          await recordFault(tx, row.id, state, err, { vm_state: 'error', task_state: null });
+        },
       );
       // Deleted while rebuilding: no guest may survive the delete (the terminate may have run
       // already). Only then: a reset of the state meanwhile leaves the guest alone (review).
@@ -312,6 +315,7 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
       const { completion } = lifecycleOfTask('spawn');
       const driver = ctx.driverFor('spawn');
       let superseded = false;
+      let buildVolumeWork: VolumeWork[] = [];
       const finished = await event(
         task,
         row,
@@ -334,13 +338,19 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
             }));
           };
         },
-        (tx, err) =>
-          recordFault(tx, row.id, spawning, err, {
+        async (tx, err) => {
+          const failed = await recordFault(tx, row.id, spawning, err, {
             vm_state: 'error',
             task_state: null,
             power_state: PowerState.NOSTATE,
-          }),
+          });
+          // Nova's _do_build_and_run_instance → _cleanup_volumes on a failed build: every volume
+          // detached (available), delete_on_termination ones deleted. Not when a delete took the
+          // server meanwhile: its terminate releases them.
+          if (failed) buildVolumeWork = await releaseServerVolumes(deps, tx, row.id);
+        },
       );
+      await runVolumeWork(deps, buildVolumeWork);
       // Deleted while spawning (docs/delete-server.md B5): Nova's UnexpectedDeletingTaskStateError; the terminate task finishes the job.
       if (superseded) await driver.destroy(row.id);
       return finished;
@@ -366,7 +376,9 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
             }
           };
         },
-        (tx, err) => recordFault(tx, row.id, 'deleting', err, { vm_state: 'error', task_state: null }),
+        async (tx, err) => {
+          await recordFault(tx, row.id, 'deleting', err, { vm_state: 'error', task_state: null });
+        },
       );
       await volumes?.afterCommit();
       return finished;

@@ -257,6 +257,42 @@ for (const target of databaseTargets()) {
       assert.equal(blank.attachments[0].device, '/dev/vdb');
     });
 
+    test('a failed build (spawn fault) releases its volumes: the existing one available, the delete_on_termination blank gone', async () => {
+      const existing = await h.makeVolume('member', { imageRef: h.image });
+      await settleVolumeWork(cloud.stack.deps);
+      const inject = await cloud.request('POST', '/stratus/v1/faults', {
+        as: 'admin',
+        body: { fault: { host: 'compute-test', operation: 'spawn', mode: 'fail', count: 1 } },
+      });
+      assert.equal(inject.status, 201, inject.text);
+      const res = await h.boot([
+        { source_type: 'volume', destination_type: 'volume', uuid: existing, boot_index: 0 },
+        { source_type: 'blank', destination_type: 'volume', volume_size: 1, delete_on_termination: true },
+      ]);
+      assert.equal(res.status, 202, res.text);
+      await cloud.drain();
+      const show = await cloud.server(res.body.server.id, 'member', '2.67');
+      assert.equal(show.body.server.status, 'ERROR', show.text);
+      assert.deepEqual(show.body.server['os-extended-volumes:volumes_attached'], []);
+      assert.equal((await h.volume(existing)).status, 'available');
+      const sid = res.body.server.id as string;
+      const mine = (await h.vol('GET', '/volumes/detail')).body.volumes as Array<{
+        id: string;
+        name: string;
+        attachments: Array<{ server_id: string }>;
+      }>;
+      // nothing attached to the failed server; the blank volume it made (delete_on_termination) is gone
+      assert.deepEqual(
+        mine.filter((v) => v.name.startsWith(sid) || v.attachments.some((a) => a.server_id === sid)).map((v) => v.id),
+        [],
+      );
+      assert.equal(
+        (await cloud.request('DELETE', `/v2.1/servers/${res.body.server.id}`, { as: 'member' })).status,
+        204,
+      );
+      await cloud.drain();
+    });
+
     test('an image-backed server with a blank data volume keeps its image', async () => {
       const res = await h.boot([{ source_type: 'blank', destination_type: 'volume', volume_size: 1 }], {
         imageRef: h.image,

@@ -72,6 +72,44 @@ for (const target of databaseTargets()) {
       await drop();
     });
 
+    test("B60: another project's volume marked delete_on_termination is detached and kept, as Cinder refuses Nova's delete", async () => {
+      const id = await cloud.createServer('member');
+      const made = await cloud.request('POST', `/volume/v3/${cloud.projects.other}/volumes`, {
+        as: 'other',
+        body: { volume: { size: 1 } },
+      });
+      assert.equal(made.status, 202, made.text);
+      await settle();
+      const foreign = made.body.volume.id as string;
+      // an admin attaches it to the member's server; the member marks it delete_on_termination (2.85)
+      const att = await cloud.request('POST', `/v2.1/servers/${id}/os-volume_attachments`, {
+        as: 'admin',
+        mv: '2.79',
+        body: { volumeAttachment: { volumeId: foreign } },
+      });
+      assert.equal(att.status, 200, att.text);
+      await cloud.drain();
+      const put = await cloud.request('PUT', `/v2.1/servers/${id}/os-volume_attachments/${foreign}`, {
+        as: 'member',
+        mv: '2.85',
+        body: { volumeAttachment: { volumeId: foreign, delete_on_termination: true } },
+      });
+      assert.equal(put.status, 202, put.text);
+      assert.equal((await del(id)).status, 204);
+      await cloud.drain();
+      await settle();
+      const after = await cloud.request('GET', `/volume/v3/${cloud.projects.other}/volumes/${foreign}`, {
+        as: 'other',
+      });
+      assert.deepEqual([after.status, after.body.volume?.status], [200, 'available']);
+      assert.equal(
+        (await cloud.request('DELETE', `/volume/v3/${cloud.projects.other}/volumes/${foreign}`, { as: 'other' }))
+          .status,
+        202,
+      );
+      await settle();
+    });
+
     test('B59 B60: delete detaches every volume (available), delete_on_termination ones are deleted', async () => {
       const id = await cloud.createServer('member');
       const keep = await attach(id);

@@ -1,5 +1,6 @@
 import type { Executor } from '../../db/executor.js';
 import * as bdms from '../../db/repositories/block-devices.repository.js';
+import { getServer } from '../../db/repositories/servers.repository.js';
 import { type HostVolumeDeps, hostAttachmentDelete, hostDeleteVolume } from '../volume/volume-host.js';
 
 /** Work to run once the caller's transaction committed (the files of deleted volumes). */
@@ -12,6 +13,10 @@ export type VolumeWork = () => Promise<void>;
  * (→ deleting; the returned work removes file and row after the commit), and the mappings go.
  * Call it after the server row's write in the same transaction (lock order: server, then
  * volumes). Idempotent: a second run finds no mapping.
+ *
+ * Only volumes of the server's own project are deleted: Nova deletes them with the deleting
+ * user's context, and Cinder refuses (404) another project's volume (an admin may have attached
+ * one), so Nova logs the failure and the volume survives, available. Stratus keeps it the same way.
  */
 export async function releaseServerVolumes(
   deps: HostVolumeDeps,
@@ -19,11 +24,12 @@ export async function releaseServerVolumes(
   serverId: string,
 ): Promise<VolumeWork[]> {
   const work: VolumeWork[] = [];
+  const owner = (await getServer(tx, serverId, { readDeleted: true }))?.project_id;
   for (const bdm of await bdms.blockDevicesOfServer(tx, serverId)) {
     if (bdm.volume_id && bdm.destination_type === 'volume') {
       if (bdm.attachment_id) await hostAttachmentDelete(deps, tx, bdm.attachment_id);
       if (bdm.delete_on_termination) {
-        const w = await hostDeleteVolume(deps, tx, bdm.volume_id);
+        const w = await hostDeleteVolume(deps, tx, bdm.volume_id, owner);
         if (w) work.push(w);
       }
     }

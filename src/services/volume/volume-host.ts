@@ -89,7 +89,13 @@ export async function hostDeleteVolume(
   deps: HostVolumeDeps,
   ex: Executor,
   volumeId: string,
+  /** The project whose volumes may be deleted (the server's); another project's volume is kept. */
+  ownerProject?: string,
 ): Promise<(() => Promise<void>) | undefined> {
+  if (ownerProject !== undefined && (await repo.getVolume(ex, volumeId))?.project_id !== ownerProject) {
+    deps.log.warn({ volume: volumeId }, "Ignoring volume cleanup failure: another project's volume");
+    return undefined;
+  }
   const ok = await repo.updateVolumeIfStatus(
     ex,
     volumeId,
