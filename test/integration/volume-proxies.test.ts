@@ -114,6 +114,20 @@ describe('os-volumes and os-snapshots proxies', () => {
     assertFault(await nova('GET', '/os-volumes/not-a-uuid'), 404, 'Volume not-a-uuid could not be found.');
     const anon = await cloud.request('GET', '/v2.1/os-volumes');
     assert.equal(anon.status, 401);
+    // What Nova's looser schema lets through, Cinder's API refuses; Nova passes its 400 on.
+    for (const volume of [
+      { size: 1, metadata: { a: { b: 1 } } },
+      { size: 1, display_name: 'n'.repeat(300) },
+      { size: 1, metadata: { ['k'.repeat(300)]: 'v' } },
+      { size: '99999999999999999999999' },
+    ]) {
+      const res = await nova('POST', '/os-volumes', { body: { volume } });
+      assert.equal(res.status, 400, `${JSON.stringify(volume).slice(0, 80)}: ${res.text}`);
+      assert.match(
+        res.body.badRequest.message,
+        /^Invalid input received: Invalid input for field\/attribute .* \(HTTP 400\)$/,
+      );
+    }
   });
 
   test('snapshots: create, show, list, detail, delete; force and bad volumes', async () => {

@@ -8,6 +8,7 @@ import type { Caller, Deps } from '../context.js';
 import { authorize } from '../access.js';
 import { DomainError, invalid } from '../../domain/errors.js';
 import * as volumes from '../volume/volumes.js';
+import { cinderCreateInput } from '../volume/volume-input.js';
 import * as snapshots from '../volume/snapshots.js';
 import type * as repo from '../../db/repositories/volumes.repository.js';
 
@@ -114,16 +115,20 @@ export async function createProxyVolume(
     const snap = await snapshots.showSnapshot(deps, caller, input.snapshotId);
     size = size ?? snap.size;
   }
-  const view = await cinder(() =>
-    volumes.createVolume(deps, caller, {
-      size,
-      name: input.name,
-      description: input.description,
-      volumeType: input.volumeType,
-      availabilityZone: input.availabilityZone,
-      snapshotId: input.snapshotId,
-      metadata: input.metadata,
-    }),
+  const view = await cinder(async () =>
+    volumes.createVolume(
+      deps,
+      caller,
+      cinderCreateInput({
+        size,
+        name: input.name,
+        description: input.description,
+        volume_type: input.volumeType,
+        availability_zone: input.availabilityZone,
+        snapshot_id: input.snapshotId,
+        metadata: input.metadata,
+      }),
+    ),
   );
   return novaVolume(view);
 }
