@@ -9,7 +9,7 @@
  */
 import type { Deps, Caller } from '../services/context.js';
 import type { Config } from '../config/config.js';
-import type { ServerRow } from '../db/repositories/servers.repository.js';
+import { getServerAndNodeForUpdate, type ServerRow } from '../db/repositories/servers.repository.js';
 import type { Executor } from '../db/executor.js';
 import * as bdmRepo from '../db/repositories/block-devices.repository.js';
 import * as volumeRepo from '../db/repositories/volumes.repository.js';
@@ -43,6 +43,17 @@ function serviceCaller(row: ServerRow, requestId: string): Caller {
 
 const letter = (i: number) => String.fromCharCode('a'.charCodeAt(0) + i);
 
+/**
+ * Nova's InstanceNotFound during a build ("Instance disappeared during build"): a local delete
+ * (node down) took the server while its volumes were being made. Checked with the server's row
+ * locked in the transaction that would create or attach a volume, so nothing is made or left
+ * in-use for a server that is gone (the delete already released the mappings it found).
+ */
+async function assertStillBuilding(tx: Executor, serverId: string): Promise<void> {
+  if (!(await getServerAndNodeForUpdate(tx, serverId)))
+    throw new Error(`Instance ${serverId} disappeared during build.`);
+}
+
 /** Makes, waits for and attaches the server's volumes; the block devices for the driver (empty: none). */
 export async function prepareBootVolumes(
   agentDeps: AgentDeps,
@@ -67,6 +78,7 @@ export async function prepareBootVolumes(
       if (!volumeId) {
         // DriverImageBlockDevice / DriverSnapshotBlockDevice / DriverBlankBlockDevice.attach: create the volume.
         const res = await deps.transact(async (tx) => {
+          await assertStillBuilding(tx, row.id);
           const r = await volumeApi.create(deps, tx, caller, {
             size: bdm.volume_size ?? 1,
             name: bdm.source_type === 'blank' ? `${row.id}-blank-vol` : `${row.id}-${bdm.source_type}-vol`,
@@ -132,6 +144,7 @@ async function attach(
 ): Promise<string> {
   const now = iso(deps.clock.now());
   return deps.transact(async (tx) => {
+    await assertStillBuilding(tx, row.id);
     let attachmentId = bdm.attachment_id ?? (await bdmRepo.blockDeviceOfVolume(tx, row.id, volumeId))?.attachment_id;
     if (!attachmentId) {
       attachmentId = (await volumeApi.attachmentCreate(deps, tx, caller, volumeId, row.id)).id;
