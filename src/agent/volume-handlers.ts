@@ -47,9 +47,17 @@ export function makeVolumeHandlers(ctx: VolumeContext): Record<VolumeKind, TaskH
     async attach_volume(task, row) {
       const { bdmId, volumeId } = payloadOf(task);
       const bdm = (await bdms.blockDevicesOfServer(deps.db, row.id)).find((b) => b.id === bdmId);
-      // A delete took over (its terminate releases the volume) or the mapping is gone: nothing to connect.
-      if (!bdm || !bdm.attachment_id || deleting(row.task_state)) return done(task.id, task.lease_owner);
+      if (!bdm || !bdm.attachment_id) return done(task.id, task.lease_owner); // the mapping is gone: nothing to connect
       const attachmentId = bdm.attachment_id;
+      if (deleting(row.task_state)) {
+        // A delete took over before the volume was connected: its reservation is released (the
+        // volume available again), so neither a restore nor a failed terminate keeps it reserved.
+        await deps.transact(async (tx) => {
+          await hostAttachmentDelete(deps, tx, attachmentId);
+          await bdms.deleteBlockDevice(tx, bdm.id, row.id);
+        });
+        return done(task.id, task.lease_owner);
+      }
       return runAsInstanceEvent(
         deps,
         host,
@@ -80,7 +88,13 @@ export function makeVolumeHandlers(ctx: VolumeContext): Record<VolumeKind, TaskH
     async detach_volume(task, row) {
       const { bdmId, volumeId } = payloadOf(task);
       const bdm = (await bdms.blockDevicesOfServer(deps.db, row.id)).find((b) => b.id === bdmId);
-      if (!bdm || deleting(row.task_state)) return done(task.id, task.lease_owner);
+      if (!bdm) return done(task.id, task.lease_owner);
+      if (deleting(row.task_state)) {
+        // A delete took over before the detach: the volume goes back in-use (still connected); the
+        // terminate detaches it with the others, a soft delete keeps it for a restore or the reclaim.
+        await deps.transact((tx) => hostRollDetaching(deps, tx, volumeId));
+        return done(task.id, task.lease_owner);
+      }
       return runAsInstanceEvent(
         deps,
         host,

@@ -232,8 +232,11 @@ function volumeRow(novaAction: string, policy: string, task: TaskKind): ActionLi
     task,
     runsWhile: [],
     completion: null,
-    // The terminate releases every mapped volume, whatever step a queued attach/detach reached.
-    supersededByDelete: 'any',
+    // A remote or soft delete lets a queued attach/detach run: its handler finishes or rolls back
+    // its half-done step (a reserved volume released, a detaching one back in-use), so a restored
+    // server or a failed terminate never keeps a volume stuck in reserved/detaching. A local
+    // delete releases every mapping at once, so it drops them.
+    supersededByDelete: 'local',
   };
 }
 
