@@ -637,6 +637,13 @@ for (const target of databaseTargets()) {
       const conn = await act({ 'os-initialize_connection': { connector: { host: 'h' } } });
       assert.equal(conn.status, 200);
       assert.equal(conn.body.connection_info.data.device_path, join(dataDir(), 'volumes', id));
+      // a non-string attachment_id is Cinder's schema 400, not a detach of every attachment
+      assertFault(
+        await act({ 'os-detach': { attachment_id: 7 } }),
+        400,
+        "Invalid input for field/attribute attachment_id. Value: 7. 7 is not of type 'string', 'null'",
+      );
+      assert.equal((await vol('GET', `/volumes/${id}`)).body.volume.status, 'in-use');
       assert.equal((await act({ 'os-detach': {} })).status, 202);
       assert.equal((await vol('GET', `/volumes/${id}`)).body.volume.status, 'available');
       await vol('DELETE', `/volumes/${id}`);

@@ -3,7 +3,7 @@ import { authorize, canonicalUuid } from '../access.js';
 import type { Executor } from '../../db/executor.js';
 import * as repo from '../../db/repositories/volumes.repository.js';
 import { iso } from '../../domain/clock.js';
-import { attachmentNotFound, invalidVolume, resourceConflict } from '../../domain/volume-errors.js';
+import { attachmentNotFound, invalidVolume, resourceConflict, volumeBadRequest } from '../../domain/volume-errors.js';
 import { findVolume } from './volumes.js';
 import { volumePath } from './volume-files.js';
 
@@ -259,8 +259,14 @@ export async function legacyAction(
         return undefined;
       }
       case 'os-detach': {
+        const id = body.attachment_id;
+        // Cinder's detach schema: attachment_id is a string or null; anything else would detach all.
+        if (id !== undefined && id !== null && typeof id !== 'string')
+          throw volumeBadRequest(
+            `Invalid input for field/attribute attachment_id. Value: ${JSON.stringify(id)}. ${JSON.stringify(id)} is not of type 'string', 'null'`,
+          );
         const atts = await repo.listAttachments(tx, { volumeId: vol.id });
-        const which = typeof body.attachment_id === 'string' ? atts.filter((a) => a.id === body.attachment_id) : atts;
+        const which = typeof id === 'string' ? atts.filter((a) => a.id === id) : atts;
         for (const a of which) await repo.deleteAttachment(tx, a.id);
         const rest = atts.length - which.length;
         await repo.updateVolume(tx, vol.id, {
