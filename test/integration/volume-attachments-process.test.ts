@@ -59,4 +59,23 @@ describe('volumes on the process driver', () => {
     assert.equal(await status(v), 'available');
     assert.equal(existsSync(join(data(), 'volumes', v)), true, 'the volume keeps its file');
   });
+
+  test('a rebuild recreates the guest with its attached volume linked again', async () => {
+    const id = await cloud.createServer('member');
+    const v = await makeVolume();
+    await attach(id, v);
+    const image = (await cloud.request('GET', '/image/v2/images', { as: 'member' })).body.images[0].id;
+    const rebuild = await cloud.request('POST', `/v2.1/servers/${id}/action`, {
+      as: 'member',
+      body: { rebuild: { imageRef: image } },
+    });
+    assert.equal(rebuild.status, 202, rebuild.text);
+    await cloud.drain();
+    assert.equal((await cloud.server(id, 'member')).body.server.status, 'ACTIVE');
+    assert.equal(readlinkSync(link(id, v)), join(data(), 'volumes', v));
+    assert.equal(await status(v), 'in-use');
+    assert.equal((await cloud.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' })).status, 204);
+    await cloud.drain();
+    assert.equal(await status(v), 'available');
+  });
 });
