@@ -204,7 +204,11 @@ test('agent SIGKILLed in the middle of 200 deletes (and an API killed too): ever
   );
   await until('no guest process left', async () => guestPids(new Set(ids)).length === 0, 30000);
   process.stdout.write(`# agent restart: all 200 deletes done ${Date.now() - t0} ms after the restart\n`);
-  assert.deepEqual(instanceDirs(), []);
+  // A guest whose delete went local while its node restarted is an orphan: its directory goes with
+  // the node's orphan reaper (a periodic job, every 30 s), not with a terminate.
+  await until('no instance directory left', async () => instanceDirs().length === 0, 45000).catch(() => {
+    assert.deepEqual(instanceDirs(), []);
+  });
   for (const id of ids.slice(0, 20)) {
     assert.equal((await call(api1.url, 'GET', `/v2.1/servers/${id}`, admin)).status, 404);
     assert.deepEqual((await call(api1.url, 'GET', `/networking/v2.0/ports?device_id=${id}`, admin)).body.ports, []);
