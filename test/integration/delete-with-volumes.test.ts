@@ -199,7 +199,7 @@ for (const target of databaseTargets()) {
         const id = await cloud.createServer('member');
         const kept = await attach(id);
         const queued = await makeVolume();
-        const hang = (await fault({ operation: 'lease', mode: 'hang', delay_ms: 60_000 })).body.fault.id;
+        const hang = (await fault({ operation: 'lease', mode: 'hang', delay_ms: 5_000 })).body.fault.id;
         const att = await cloud.request('POST', `/v2.1/servers/${id}/os-volume_attachments`, {
           as: 'member',
           body: { volumeAttachment: { volumeId: queued } },
@@ -212,7 +212,14 @@ for (const target of databaseTargets()) {
         assert.deepEqual([await status(queued), await status(kept)], ['reserved', 'detaching']);
         assert.equal((await del(id)).status, 204);
         await cloud.request('DELETE', `/stratus/v1/faults/${hang}`, { as: 'admin' });
-        await cloud.drain();
+        // A lease that was already hanging when the fault went finishes its wait first: the
+        // queued tasks run when it wakes, so wait (bounded) for both volumes to leave their step.
+        for (let i = 0; i < 400; i++) {
+          await cloud.drain();
+          const states = [await status(queued), await status(kept)];
+          if (!states.includes('reserved') && !states.includes('detaching')) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
         // Each queued task ran either while the delete was under way (the attach rolled back: its
         // volume available; the detach rolled back: in-use, still connected) or after the soft delete
         // (it completed, as Nova's would). Never is a volume left reserved or detaching.
