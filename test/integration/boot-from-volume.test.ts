@@ -362,10 +362,7 @@ for (const target of databaseTargets()) {
       assert.equal((await h.volume(root)).status, 'in-use');
     });
 
-    // The delete side (detach; delete_on_termination) is the volume-attach work's, merged from main.
-    test('delete: the delete_on_termination root volume goes, the other volume is available again', {
-      todo: 'needs the delete side of issue 13 (os-volume_attachments branch)',
-    }, async () => {
+    test('delete: the delete_on_termination root volume goes, the other volume is available again', async () => {
       const keep = await h.makeVolume();
       const res = await h.boot([
         {
