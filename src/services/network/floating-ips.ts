@@ -7,6 +7,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { Caller, Deps } from '../context.js';
 import { allowed, canonicalUuid } from '../access.js';
 import { visibleProject } from './networks.js';
+import { projectOf } from './attributes.js';
 import { createPort, type PortRow } from './ports.js';
 import { checkNetworkQuota } from './quotas.js';
 import { externalGatewayReachable } from './routers.js';
@@ -99,19 +100,6 @@ function stringAttr(attr: string, v: unknown, max = 255): string | undefined {
   if (typeof v !== 'string') throw neutronInvalidAttr(attr, `'${pyish(v)}' is not a valid string`);
   if (v.length > max) throw neutronInvalidAttr(attr, `'${v}' exceeds maximum length of ${max}`);
   return v;
-}
-
-/** The project a create is for: another project's only for an admin (Neutron's words otherwise). */
-function projectOf(caller: Caller, body: { project_id?: unknown; tenant_id?: unknown }): string {
-  const p = body.project_id ?? body.tenant_id;
-  if (p === undefined || p === caller.projectId) return caller.projectId;
-  if (typeof p !== 'string') throw neutronInvalidAttr('project_id', `'${pyish(p)}' is not a valid string`);
-  if (!caller.isAdmin)
-    throw sgInvalid(
-      'HTTPBadRequest',
-      "Specifying 'project_id' or 'tenant_id' other than the authenticated project in request requires admin privileges",
-    );
-  return p;
 }
 
 const ipToInt = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
@@ -269,7 +257,7 @@ export async function createFloatingIp(deps: Deps, caller: Caller, body: Floatin
   const portId = uuidAttr('port_id', body.port_id);
   const fixedIp = ipAttr('fixed_ip_address', body.fixed_ip_address);
   const description = stringAttr('description', body.description) ?? '';
-  const projectId = projectOf(caller, body);
+  const projectId = projectOf(caller, { project_id: body.project_id, tenant_id: body.tenant_id });
   authorizeNeutron(deps, caller, 'create_floatingip', projectId);
   if (address) authorizeNeutron(deps, caller, 'create_floatingip:floating_ip_address', projectId);
   if (fixedIp && !portId) throw badFloatingIpRequest('fixed_ip_address cannot be specified without a port_id');
