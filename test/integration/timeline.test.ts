@@ -165,3 +165,48 @@ for (const target of databaseTargets()) {
     });
   });
 }
+
+describe('timeline of a soft delete (reclaim_instance_interval > 0)', () => {
+  let cloud: TestCloud;
+  before(async () => {
+    cloud = await TestCloud.start({ reclaimInstanceInterval: 60 });
+  });
+  after(async () => {
+    await cloud.close();
+  });
+
+  test('the soft_delete task: queued, leased, the driver powers the guest off, finished; restore adds its own', async () => {
+    const id = await cloud.createServer();
+    const del = await cloud.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' });
+    assert.equal(del.status, 204);
+    const requestId = del.headers.get('x-openstack-request-id');
+    await cloud.drain();
+    const res = await cloud.request('GET', `/stratus/v1/servers/${id}/timeline`, { as: 'member' });
+    assert.equal(res.status, 200, res.text);
+    const steps = (res.body.timeline.steps as Step[]).filter((s) => s.request_id === requestId);
+    assert.deepEqual(
+      steps.map((s) => s.step),
+      ['request', 'task.queued', 'task.leased', 'driver.power', 'driver.powerOff', 'task.finished'],
+    );
+    assert.ok(steps.every((s) => s.action === 'delete' && s.result === 'ok' && (s.duration_ms ?? -1) >= 0));
+    const restore = await cloud.request('POST', `/v2.1/servers/${id}/action`, {
+      as: 'member',
+      body: { restore: null },
+    });
+    assert.equal(restore.status, 202, restore.text);
+    await cloud.drain();
+    const after = (await cloud.request('GET', `/stratus/v1/servers/${id}/timeline`, { as: 'member' })).body.timeline
+      .steps as Step[];
+    const restored = after.filter((s) => s.request_id === restore.headers.get('x-openstack-request-id'));
+    assert.deepEqual(
+      restored.map((s) => [s.action, s.step]),
+      [
+        ['restore', 'request'],
+        ['restore', 'task.queued'],
+        ['restore', 'task.leased'],
+        ['restore', 'driver.powerOn'],
+        ['restore', 'task.finished'],
+      ],
+    );
+  });
+});
