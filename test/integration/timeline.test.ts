@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { TestCloud, type Persona } from '../../src/testing/kit.js';
 import { databaseTargets } from '../../src/testing/databases.js';
 import { purgeDeletedServers } from '../../src/db/repositories/servers.repository.js';
+import { settleVolumeWork } from '../../src/services/volume/volume-work.js';
 
 const host = 'compute-test';
 const notFound = (id: string) => ({ itemNotFound: { code: 404, message: `Instance ${id} could not be found.` } });
@@ -130,6 +131,63 @@ for (const target of databaseTargets()) {
       assert.match(steps[2].message ?? '', /local delete: compute node .* is down/);
       assert.ok(steps.every((s) => s.host === null && s.action === 'delete'));
       await cloud.stack.agents[0].periodic(); // the orphan goes; the timeline stays
+    });
+
+    async function attachVolume(server: string): Promise<string> {
+      const v = await cloud.request('POST', `/volume/v3/${cloud.projects.member}/volumes`, {
+        as: 'member',
+        body: { volume: { size: 1 } },
+      });
+      assert.equal(v.status, 202, v.text);
+      await settleVolumeWork(cloud.stack.deps);
+      const res = await cloud.request('POST', `/v2.1/servers/${server}/os-volume_attachments`, {
+        as: 'member',
+        mv: '2.79',
+        body: { volumeAttachment: { volumeId: v.body.volume.id, delete_on_termination: true } },
+      });
+      assert.equal(res.status, 200, res.text);
+      await cloud.drain();
+      return v.body.volume.id;
+    }
+
+    test('with a volume: the delete detaches and releases it (remote and local)', async () => {
+      const id = await cloud.createServer();
+      await attachVolume(id);
+      const requestId = await del(id);
+      await cloud.drain();
+      const steps = (await timeline(id)).filter((s) => s.request_id === requestId);
+      assertOrdered(steps);
+      assert.deepEqual(
+        steps.map((s) => s.step),
+        [
+          'request',
+          'task.queued',
+          'task.leased',
+          'driver.destroy',
+          'volumes.detached',
+          'driver.detachVolume',
+          'ports.released',
+          'volumes.released',
+          'deleted',
+          'task.finished',
+        ],
+      );
+      assert.equal(steps.find((s) => s.step === 'volumes.released')?.message, '1 volume(s)');
+
+      const local = await cloud.createServer();
+      await attachVolume(local);
+      await forceDown(true);
+      let localRequest: string;
+      try {
+        localRequest = await del(local);
+      } finally {
+        await forceDown(false);
+      }
+      assert.deepEqual(
+        (await timeline(local)).filter((s) => s.request_id === localRequest).map((s) => s.step),
+        ['request', 'ports.released', 'volumes.released', 'deleted'],
+      );
+      await cloud.stack.agents[0].periodic();
     });
 
     test("another project's server, an unknown or malformed id: 404 with Nova's body; no token: 401", async () => {
