@@ -25,6 +25,8 @@ import type { TaskRow } from '../tasks/queue.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const POLL_MS = 500;
+/** Tasks that only read the guest (a client may ask often): they leave no timeline steps. */
+const READ_ONLY_KINDS = new Set<string>(['console', 'diagnostics']);
 /** Tasks a node runs at once (each is mostly waiting on its driver or the database). */
 const CONCURRENCY = 128;
 
@@ -291,7 +293,7 @@ export class ComputeAgent implements TaskReceiver {
     const started = performance.now();
     const { db, clock, log, ids } = this.deps;
     let result = 'done';
-    const steps = new TaskSteps(this.deps, task, this.host);
+    const steps = new TaskSteps(this.deps, task, this.host, !READ_ONLY_KINDS.has(task.kind));
     try {
       // Handlers finish the task in the transaction that writes their outcome (and its steps); a
       // task that no longer applies (server gone, or superseded) ends here.

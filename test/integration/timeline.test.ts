@@ -190,6 +190,35 @@ for (const target of databaseTargets()) {
       await cloud.stack.agents[0].periodic();
     });
 
+    test('a console read leaves no steps; a reboot leaves the generic ones', async () => {
+      const id = await cloud.createServer();
+      const before = (await timeline(id)).length;
+      const out = await cloud.request('POST', `/v2.1/servers/${id}/action`, {
+        as: 'member',
+        body: { 'os-getConsoleOutput': { length: 5 } },
+      });
+      assert.equal(out.status, 200, out.text);
+      await cloud.drain();
+      assert.equal((await timeline(id)).length, before);
+      const reboot = await cloud.request('POST', `/v2.1/servers/${id}/action`, {
+        as: 'member',
+        body: { reboot: { type: 'SOFT' } },
+      });
+      assert.equal(reboot.status, 202, reboot.text);
+      await cloud.drain();
+      const rid = reboot.headers.get('x-openstack-request-id');
+      assert.deepEqual(
+        (await timeline(id)).filter((s) => s.request_id === rid).map((s) => [s.action, s.step]),
+        [
+          ['reboot', 'request'],
+          ['reboot', 'task.queued'],
+          ['reboot', 'task.leased'],
+          ['reboot', 'driver.reboot'],
+          ['reboot', 'task.finished'],
+        ],
+      );
+    });
+
     test("another project's server, an unknown or malformed id: 404 with Nova's body; no token: 401", async () => {
       const id = await cloud.createServer();
       const other = await cloud.request('GET', `/stratus/v1/servers/${id}/timeline`, { as: 'other' });
