@@ -867,7 +867,6 @@ function deleteTable(run: Pick<Run, 'baseline' | 'deletes'>): string {
 
 function report(run: Run, r: Record<string, unknown>): string {
   const f = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '-' : String(round(x, d)));
-  const { baseline: b } = run;
   const out: string[] = [];
   out.push(
     `Stratus DELETE benchmark — ${r.quick ? 'quick' : 'full'} run, ${r.timestamp}, ${r.cpu_model} ×${r.cpu_count}, node ${r.node_version}, commit ${String(r.git_commit).slice(0, 12)}${r.git_dirty ? ' (+ uncommitted changes)' : ''}`,
