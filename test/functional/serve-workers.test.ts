@@ -161,7 +161,17 @@ describe('serve --workers 2 (PostgreSQL)', {
     const workers = childrenOf(pid);
     assert.equal(workers.length, 2);
     const exited = new Promise<number | null>((r) => s.child.once('exit', (code) => r(code)));
+    // Requests in flight when the signal comes finish (or were never accepted): none sees a 5xx.
+    const inFlight = Array.from({ length: 30 }, () => call(s.url, 'GET', '/v2.1/servers/detail', tok));
+    await Promise.race(inFlight);
     s.child.kill('SIGTERM');
+    const settled = await Promise.allSettled(inFlight);
+    const answered = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value.status] : []));
+    assert.ok(answered.length > 0);
+    assert.deepEqual(
+      answered.filter((st) => st >= 500),
+      [],
+    );
     assert.equal(await exited, 0);
     for (const w of workers)
       await until(`worker ${w} to be gone`, async () => (alive(w) ? undefined : true), 10000, 20);
