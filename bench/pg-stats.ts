@@ -46,13 +46,16 @@ export interface RoundTrips {
 }
 
 export interface StatsServer {
-  /** Admin URL (user postgres, database postgres) of a server with pg_stat_statements loaded. */
+  /** Admin URL (a superuser, database postgres). */
   adminUrl: string;
   where: string;
+  /** pg_stat_statements is loaded (else only transactions are counted, from pg_stat_database). */
+  statements: boolean;
   close(): void;
 }
 
-const SETTINGS = ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all', 'max_connections=200'];
+// track=top (the default): statements the clients sent, not those run inside them (FK actions, triggers): round trips.
+const SETTINGS = ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=top', 'max_connections=200'];
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
@@ -93,6 +96,7 @@ export async function statsServer(
       return {
         adminUrl: cluster.url,
         where: `throwaway cluster (${bin}) on port ${cluster.port}`,
+        statements: true,
         close: () => cluster.destroy(),
       };
     } catch (err) {
@@ -100,9 +104,15 @@ export async function statsServer(
       log(`could not start a PostgreSQL cluster with pg_stat_statements: ${(err as Error).message}`);
     }
   }
-  if (fallbackUrl && (await hasStatStatements(fallbackUrl)))
-    return { adminUrl: fallbackUrl, where: 'the benchmark PostgreSQL', close: () => {} };
-  return null;
+  if (!fallbackUrl) return null;
+  // The benchmark's own server: statements if it loads pg_stat_statements, transactions in any case.
+  const statements = await hasStatStatements(fallbackUrl);
+  return {
+    adminUrl: fallbackUrl,
+    where: `the benchmark PostgreSQL${statements ? '' : ', without pg_stat_statements: transactions only'}`,
+    statements,
+    close: () => {},
+  };
 }
 
 const dbUrl = (admin: string, user: string, db: string) => {
@@ -127,7 +137,7 @@ export async function measureRoundTrips(
       // Superusers: the agent writes tables the API's migration created; this is a throwaway server.
       if (!exists.rowCount) await c.query(`CREATE ROLE ${role} LOGIN SUPERUSER`);
     }
-    await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    if (server.statements) await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   });
   const apiUrl = dbUrl(server.adminUrl, 'stratus_api', db);
   const agentUrl = dbUrl(server.adminUrl, 'stratus_agent', db);
@@ -207,7 +217,7 @@ export async function measureRoundTrips(
     // An idle backend reports its transaction counts within 10 s (PostgreSQL's PGSTAT_IDLE_INTERVAL).
     await sleep(11000);
     const statsDb = await statsReader(server.adminUrl, db);
-    await statsDb.reset();
+    if (server.statements) await statsDb.reset();
     const xact0 = await statsDb.commits();
     polls = 0;
     const run = await load(ids.slice(warm), 64);
@@ -216,7 +226,7 @@ export async function measureRoundTrips(
     // The denominator: servers this phase really deleted (every statement they cost is in the counts).
     const n = (await deleted()) - before;
     if (n < deletes / 2) throw new Error(`round trips: only ${n} of ${deletes} servers were deleted`);
-    const statements = await statsDb.statements();
+    const statements = server.statements ? await statsDb.statements() : [];
     // Backends report their transaction counts when they exit: stop Stratus (and the agent) first.
     for (const p of procs.splice(0)) await stopServer(p.child);
     await poll.end();
@@ -226,7 +236,9 @@ export async function measureRoundTrips(
     await statsDb.close();
 
     const sum = (user: string, pred: (q: string) => boolean = () => true) =>
-      statements.filter((x) => x.user === user && pred(x.query)).reduce((k, x) => k + x.calls, 0) / n;
+      !server.statements
+        ? Number.NaN
+        : statements.filter((x) => x.user === user && pred(x.query)).reduce((k, x) => k + x.calls, 0) / n;
     const isCommit = (q: string) => /^\s*commit\b/i.test(q);
     const result: RoundTrips = {
       setup,
@@ -241,7 +253,7 @@ export async function measureRoundTrips(
       top: statements
         .filter((x) => x.user === 'stratus_api' || x.user === 'stratus_agent')
         .sort((a, b) => b.calls - a.calls)
-        .slice(0, 16)
+        .slice(0, 40)
         .map((x) => ({
           user: x.user === 'stratus_api' ? 'api' : 'agent',
           perDelete: round(x.calls / n, 2),
@@ -255,7 +267,11 @@ export async function measureRoundTrips(
   } finally {
     await poll?.end().catch(() => {});
     for (const p of procs) await stopServer(p.child);
-    await withClient(server.adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)).catch(() => {});
+    // The roles too: the server may be the benchmark's own, not a throwaway one.
+    await withClient(server.adminUrl, async (c) => {
+      await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      await c.query('DROP ROLE IF EXISTS stratus_api, stratus_agent');
+    }).catch((err: Error) => log(`round trips: clean-up: ${err.message}`));
   }
 }
 
@@ -290,11 +306,12 @@ async function statsReader(adminUrl: string, db: string) {
 export function roundTripLines(rts: RoundTrips[], where: string): string[] {
   if (!rts.length) return [];
   const out = [`round trips per DELETE, from pg_stat_statements and pg_stat_database (${where}):`];
+  const n = (x: number) => (Number.isFinite(x) ? String(x) : '-');
   for (const r of rts) {
     const who =
       r.setup === 'split'
-        ? `API (serve --agents 0 --workers ${r.workers}) ${r.apiStatements} statements (${r.apiCommits} COMMIT), agent (stratus agent) ${r.agentStatements} (${r.agentCommits} COMMIT)`
-        : `serve --workers ${r.workers} with its in-process agent: ${r.apiStatements} statements (${r.apiCommits} COMMIT), API and agent together`;
+        ? `API (serve --agents 0 --workers ${r.workers}) ${n(r.apiStatements)} statements (${n(r.apiCommits)} COMMIT), agent (stratus agent) ${n(r.agentStatements)} (${n(r.agentCommits)} COMMIT)`
+        : `serve --workers ${r.workers} with its in-process agent: ${n(r.apiStatements)} statements (${n(r.apiCommits)} COMMIT), API and agent together`;
     out.push(`  ${who}; ${r.transactions} transactions per delete (${r.deletes} deletes at c64)`);
   }
   return out;

@@ -1125,7 +1125,7 @@ let statsCleanup: (() => void) | null = null;
 async function roundTrips(): Promise<{ list: RoundTrips[]; where: string }> {
   const server = await statsServer(pgAdminUrl, log);
   if (!server) {
-    log('round trips: no PostgreSQL with pg_stat_statements (set STRATUS_TEST_PG_BIN to start one): not measured');
+    log('round trips: no PostgreSQL (set STRATUS_TEST_PG_BIN to start one with pg_stat_statements): not measured');
     return { list: [], where: 'not measured' };
   }
   statsCleanup = () => server.close();
