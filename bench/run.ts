@@ -1113,8 +1113,9 @@ async function profile(): Promise<void> {
           d.agentProfile,
         ),
       );
-    writeFileSync(join(RESULTS_DIR, x.file), lines.join('\n') + '\n');
-    process.stdout.write(lines.join('\n') + `\n\nwritten to bench/results/${x.file}\n\n`);
+    const text = `${lines.join('\n')}\n`;
+    writeFileSync(join(RESULTS_DIR, x.file), text);
+    process.stdout.write(`${text}\nwritten to bench/results/${x.file}\n\n`);
   }
 }
 
@@ -1174,35 +1175,33 @@ async function onlyPgWorkers(): Promise<void> {
     );
   out.push('', ...roundTripLines(rt.list, rt.where));
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(
-    join(RESULTS_DIR, 'pg-workers.json'),
-    JSON.stringify(
-      {
-        timestamp: new Date().toISOString(),
-        quick,
-        git_commit: GIT.commit,
-        baseline: baselineResult.levels.map((l) => ({ c: l.connections, rps: round(l.rps, 0) })),
-        deletes: deletes.map((d) => ({
-          workers: d.workers,
-          levels: d.levels.map((l) => ({
-            c: l.connections,
-            rps: round(l.rps, 0),
-            p50_ms: round(l.latency.p50, 3),
-            p99_ms: round(l.latency.p99, 3),
-            done_per_s_in_window: round(d.windowDoneRps[l.connections], 0),
-            backlog_at_window_end: d.backlogAtEnd[l.connections],
-            drain_ms: round(d.drainMs[l.connections], 0),
-          })),
-          convergence: d.convergence,
+  const json = JSON.stringify(
+    {
+      timestamp: new Date().toISOString(),
+      quick,
+      git_commit: GIT.commit,
+      baseline: baselineResult.levels.map((l) => ({ c: l.connections, rps: round(l.rps, 0) })),
+      deletes: deletes.map((d) => ({
+        workers: d.workers,
+        levels: d.levels.map((l) => ({
+          c: l.connections,
+          rps: round(l.rps, 0),
+          p50_ms: round(l.latency.p50, 3),
+          p99_ms: round(l.latency.p99, 3),
+          done_per_s_in_window: round(d.windowDoneRps[l.connections], 0),
+          backlog_at_window_end: d.backlogAtEnd[l.connections],
+          drain_ms: round(d.drainMs[l.connections], 0),
         })),
-        round_trips: rt.list,
-      },
-      null,
-      2,
-    ) + '\n',
+        convergence: d.convergence,
+      })),
+      round_trips: rt.list,
+    },
+    null,
+    2,
   );
+  writeFileSync(join(RESULTS_DIR, 'pg-workers.json'), `${json}\n`);
   process.stdout.write(
-    '\n' + out.join('\n') + '\n\nwritten: bench/results/pg-workers.json, bench/results/pg-round-trips.txt\n',
+    `\n${out.join('\n')}\n\nwritten: bench/results/pg-workers.json, bench/results/pg-round-trips.txt\n`,
   );
 }
 
