@@ -81,7 +81,7 @@ export function hotFrames(file: string, root: string, limit = 15, fromMs = 0, to
   return {
     bySelf: top(self, /^$/),
     byTotal: top(total, noise),
-    stratus: top(total, /^(?!.* dist\/src\/)/),
+    stratus: top(total, /^(?!.*dist\/src\/)/), // dist/ or a .mydist/ build
     samples: window.length,
   };
 }
