@@ -81,7 +81,12 @@ export function hotFrames(file: string, root: string, limit = 15, fromMs = 0, to
   return {
     bySelf: top(self, /^$/),
     byTotal: top(total, noise),
-    stratus: top(total, /^(?!.* dist\/src\/)/),
+    stratus: top(total, /^(?!.*dist\/src\/)/), // dist/ or a .mydist/ build
     samples: window.length,
   };
+}
+
+/** When a profile started (µs on the system's monotonic clock, shared by processes: to align a worker's with its primary's). */
+export function profileStartUs(file: string): number {
+  return (JSON.parse(readFileSync(file, 'utf8')) as Profile).startTime;
 }

@@ -33,7 +33,8 @@ import {
   type ServerProcess,
 } from './servers.js';
 import { renderChart, type Panel } from './chart.js';
-import { hotFrames, type HotFrames } from './profile.js';
+import { hotFrames, profileStartUs, type HotFrames } from './profile.js';
+import { measureRoundTrips, roundTripLines, statsServer, type RoundTrips } from './pg-stats.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeHttp, median, removeTempDirs, request, round, summarize, tempDir, type Summary } from './util.js';
 
@@ -56,6 +57,10 @@ interface Plan {
   growthDeleteSec: number;
   /** Growth on PostgreSQL too (when a URL is given); [] skips it. */
   pgGrowthSizes: number[];
+  /** PostgreSQL DELETE levels with `serve --workers 2` (and at --workers 1 with `--only pg-workers`). */
+  pgWorkerLevels: Array<{ c: number; sec: number; servers: number }>;
+  /** Deletes counted for the round trips per delete (bench/pg-stats.ts). */
+  roundTripDeletes: number;
   coldReps: number;
   /** Hard limit for the whole run (a watchdog; the plan itself fits well inside). */
   limitSec: number;
@@ -78,6 +83,11 @@ const FULL: Plan = {
   listSec: 3,
   growthDeleteSec: 3,
   pgGrowthSizes: [1_000, 100_000],
+  pgWorkerLevels: [
+    { c: 16, sec: 8, servers: 12000 },
+    { c: 64, sec: 10, servers: 20000 },
+  ],
+  roundTripDeletes: 3000,
   coldReps: 3,
   limitSec: 900,
 };
@@ -98,8 +108,10 @@ const QUICK: Plan = {
   listSec: 1,
   growthDeleteSec: 1,
   pgGrowthSizes: [],
+  pgWorkerLevels: [{ c: 64, sec: 2, servers: 3000 }],
+  roundTripDeletes: 1000,
   coldReps: 2,
-  limitSec: 170,
+  limitSec: 300,
 };
 
 const TARGETS = {
@@ -114,6 +126,9 @@ const TARGETS = {
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const profileMode = argv.includes('--profile');
+/** `--only pg-workers`: the baseline, PostgreSQL DELETE at --workers 1 and 2, round trips per delete. */
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+if (only !== undefined && only !== 'pg-workers') throw new Error(`--only: expected pg-workers, got ${only}`);
 const plan = quick ? QUICK : FULL;
 const pgAdminUrl = argv.includes('--no-pg')
   ? undefined
@@ -242,7 +257,12 @@ interface ConvergeResult extends Summary {
 }
 interface DeleteResult {
   dialect: 'sqlite' | 'postgres';
+  /** `serve --workers`. */
+  workers: number;
   levels: LoadResult[];
+  /** Deletes the agent finished per second within a level's load window (the API's window), and its backlog (open tasks) when the window closed. */
+  windowDoneRps: Record<number, number>;
+  backlogAtEnd: Record<number, number>;
   drainMs: Record<number, number>;
   /** Deletes the agent finished per second, from the start of a level's load to the end of its drain. */
   completeRps: Record<number, number>;
@@ -261,12 +281,22 @@ interface DeleteResult {
   /** When each level's load ran, in ms after the spawn of Stratus (to cut the CPU profile to it). */
   windows: Record<number, { fromMs: number; toMs: number }>;
   profile?: HotFrames;
+  /** With --workers: the primary's profile (its compute agents) over the same window. */
+  agentProfile?: HotFrames;
 }
+
+/** "stratus postgres", "stratus postgres ×2 workers". */
+const nameOf = (d: { dialect: string; workers: number }) =>
+  `stratus ${d.dialect}${d.workers > 1 ? ` ×${d.workers} workers` : ''}`;
+/** latest.json key prefix of a DELETE scenario: '', 'pg_', 'pg_w2_'. */
+const deletePrefix = (d: { dialect: string; workers: number }) =>
+  `${prefixOf(d.dialect)}${d.workers > 1 ? `w${d.workers}_` : ''}`;
 
 async function deleteScenario(
   dialect: 'sqlite' | 'postgres',
-  opts: { levels: Plan['deleteLevels']; converge: number; profileDir?: string },
+  opts: { levels: Plan['deleteLevels']; converge: number; profileDir?: string; workers?: number },
 ): Promise<DeleteResult> {
+  const workers = opts.workers ?? 1;
   const database = dialect === 'postgres' ? await createPgDatabase() : undefined;
   const { data, ref } = await preparedCloud(`delete-${dialect}`, database);
   const seeder = await openSeeder(ref);
@@ -277,11 +307,14 @@ async function deleteScenario(
     const seedMs = performance.now() - t;
     log(`${dialect}: seeded ${want} servers (and ports) in ${round(seedMs, 0)} ms`);
     const profileFlags = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : undefined;
-    const s = await startStratus({ data, database, name: HOST, nodeFlags: profileFlags });
+    const s = await startStratus({ data, database, name: HOST, nodeFlags: profileFlags, workers });
     const rssMb: Record<string, number> = {};
     const result: DeleteResult = {
       dialect,
+      workers,
       levels: [],
+      windowDoneRps: {},
+      backlogAtEnd: {},
       drainMs: {},
       completeRps: {},
       seeded: want,
@@ -309,6 +342,10 @@ async function deleteScenario(
         const deletedBefore = (await seeder.counts()).deleted;
         const r = await deleteLoad(s, token, l.c, l.sec, take(l.servers));
         const end = performance.now() - s.spawnedAt;
+        // What the agent finished inside the API's window, and what it still had to do at its end.
+        const [atEnd, backlog] = await Promise.all([seeder.counts(), seeder.openTasks()]);
+        result.windowDoneRps[l.c] = (atEnd.deleted - deletedBefore) / (r.elapsedMs / 1000);
+        result.backlogAtEnd[l.c] = backlog;
         result.windows[l.c] = { fromMs: end - r.elapsedMs, toMs: end };
         result.accepted += r.ok;
         result.levels.push(r);
@@ -317,7 +354,7 @@ async function deleteScenario(
         result.completeRps[l.c] = completed / ((performance.now() - s.spawnedAt - result.windows[l.c].fromMs) / 1000);
         rssMb[`delete_c${l.c}`] = s.rss();
         log(
-          `${dialect} DELETE c${l.c}: ${describe(r)}; agent backlog drained ${round(result.drainMs[l.c], 0)} ms after (${round(result.completeRps[l.c], 0)} deletes completed/s)`,
+          `${nameOf(result)} DELETE c${l.c}: ${describe(r)}; agent ${round(result.windowDoneRps[l.c], 0)} done/s in the window, backlog ${backlog} at its end, drained ${round(result.drainMs[l.c], 0)} ms after (${round(result.completeRps[l.c], 0)} deletes completed/s)`,
         );
       }
       if (opts.converge > 0) {
@@ -338,12 +375,21 @@ async function deleteScenario(
     }
     if (opts.profileDir) {
       // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (the others are SQLite's checkpointer).
-      const file = readdirSync(opts.profileDir)
+      const files = readdirSync(opts.profileDir)
         .filter((f) => f.endsWith('.cpuprofile') && f.split('.')[4] === '0')
-        .sort()
-        .pop();
+        .sort();
+      const pidOf = (f: string) => Number(f.split('.')[3]);
+      const primary = files.filter((f) => pidOf(f) === s.pid).pop();
+      // With --workers: one API worker's profile (they are alike); the primary's is the agents'.
+      const file = workers > 1 ? files.find((f) => pidOf(f) !== s.pid) : primary;
       const w = result.windows[opts.levels[opts.levels.length - 1].c];
-      if (file) result.profile = hotFrames(join(opts.profileDir, file), ROOT, 15, w.fromMs, w.toMs);
+      if (file && primary) {
+        // Windows are timed from the primary's spawn; a worker's profile starts later.
+        const shift =
+          (profileStartUs(join(opts.profileDir, file)) - profileStartUs(join(opts.profileDir, primary))) / 1000;
+        result.profile = hotFrames(join(opts.profileDir, file), ROOT, 15, w.fromMs - shift, w.toMs - shift);
+        if (workers > 1) result.agentProfile = hotFrames(join(opts.profileDir, primary), ROOT, 15, w.fromMs, w.toMs);
+      }
     }
     return result;
   } finally {
@@ -572,6 +618,8 @@ async function coldStart(): Promise<ColdStart> {
 interface Run {
   baseline: BaselineResult;
   deletes: DeleteResult[];
+  roundTrips?: RoundTrips[];
+  roundTripsWhere?: string;
   processConvergence: ProcessConvergence;
   growths: GrowthResult[];
   cold: ColdStart;
@@ -631,7 +679,7 @@ function buildResults(run: Run, elapsedS: number): Record<string, unknown> {
     process_guests_left: pc.guestsLeft,
   });
   for (const d of run.deletes) {
-    const p = prefixOf(d.dialect);
+    const p = deletePrefix(d);
     for (const l of d.levels) {
       const c = l.connections;
       r[`${p}delete_rps_c${c}`] = round(l.rps, 0);
@@ -641,6 +689,8 @@ function buildResults(run: Run, elapsedS: number): Record<string, unknown> {
       if (base) r[`${p}delete_ratio_c${c}`] = round(l.rps / base.rps, 4);
       r[`${p}delete_errors_c${c}`] = l.non2xx + l.errors;
       r[`${p}delete_completed_per_s_c${c}`] = round(d.completeRps[c], 0);
+      r[`${p}delete_done_per_s_in_window_c${c}`] = round(d.windowDoneRps[c], 0);
+      r[`${p}delete_backlog_at_window_end_c${c}`] = d.backlogAtEnd[c];
       r[`${p}drain_ms_after_c${c}`] = round(d.drainMs[c], 0);
     }
     if (d.convergence) {
@@ -685,7 +735,8 @@ function buildResults(run: Run, elapsedS: number): Record<string, unknown> {
   r.cold_start_banner_ms = round(median(cold.bannerFreshMs), 0);
   r.cold_start_banner_seeded_ms = round(median(cold.bannerSeededMs), 0);
   const rssBy: Record<string, number> = { baseline: b.rssMb };
-  for (const d of run.deletes) for (const [k, v] of Object.entries(d.rssMb)) rssBy[`${d.dialect}_${k}`] = v;
+  for (const d of run.deletes)
+    for (const [k, v] of Object.entries(d.rssMb)) rssBy[`${deletePrefix(d) || 'sqlite_'}${k}`] = v;
   for (const g of run.growths) for (const s of g.stages) rssBy[`${g.dialect}_growth_${label(s.size)}`] = s.rssMb;
   rssBy.cold_start = cold.rssMb;
   r.rss_mb_by_scenario = rssBy;
@@ -695,6 +746,13 @@ function buildResults(run: Run, elapsedS: number): Record<string, unknown> {
       .map(([, v]) => v)
       .filter(Number.isFinite),
   );
+  for (const rt of run.roundTrips ?? []) {
+    const p = `pg_round_trips_${rt.setup === 'split' ? 'split' : 'in_process'}_w${rt.workers}_`;
+    r[`${p}api_statements_per_delete`] = rt.apiStatements;
+    r[`${p}agent_statements_per_delete`] = rt.agentStatements;
+    r[`${p}transactions_per_delete`] = rt.transactions;
+    r[`${p}top_statements`] = rt.top;
+  }
   r.targets = evaluate(r);
   return r;
 }
@@ -718,7 +776,7 @@ function evaluate(r: Record<string, unknown>): Verdict[] {
     if (r[metric] !== undefined)
       v.push({ metric: shown, measured: n(metric), target: `<= ${want}`, met: n(metric) <= want, note });
   };
-  for (const p of ['', 'pg_']) {
+  for (const p of ['', 'pg_', 'pg_w2_']) {
     if (r[`${p}delete_rps_c64`] === undefined) continue;
     atLeast(`${p}delete_ratio_c64`, TARGETS.deleteRatioC64);
     atMost(`${p}converge_p50_ms`, TARGETS.convergeP50);
@@ -749,16 +807,24 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
-function report(run: Run, r: Record<string, unknown>): string {
+/** The DELETE rows: the API's rate next to the agent's, over the same window, and the backlog it left. */
+function deleteTable(run: Pick<Run, 'baseline' | 'deletes'>): string {
   const f = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '-' : String(round(x, d)));
-  const { baseline: b } = run;
-  const out: string[] = [];
-  out.push(
-    `Stratus DELETE benchmark — ${r.quick ? 'quick' : 'full'} run, ${r.timestamp}, ${r.cpu_model} ×${r.cpu_count}, node ${r.node_version}, commit ${String(r.git_commit).slice(0, 12)}${r.git_dirty ? ' (+ uncommitted changes)' : ''}`,
-  );
-  out.push('');
+  const b = run.baseline;
   const rows = [
-    ['DELETE /v2.1/servers/{id}', 'conc', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'errors', 'done/s', 'drain ms'],
+    [
+      'DELETE /v2.1/servers/{id}',
+      'conc',
+      'req/s',
+      'ratio',
+      'p50 ms',
+      'p99 ms',
+      'errors',
+      'done/s',
+      'backlog',
+      'drain ms',
+      'done/s to drain',
+    ],
   ];
   for (const l of b.levels)
     rows.push([
@@ -771,35 +837,52 @@ function report(run: Run, r: Record<string, unknown>): string {
       String(l.non2xx + l.errors),
       '',
       '',
+      '',
+      '',
     ]);
   for (const d of run.deletes) {
     for (const l of d.levels) {
       const base = at(b.levels, l.connections);
       rows.push([
-        `stratus ${d.dialect}`,
+        nameOf(d),
         String(l.connections),
         f(l.rps, 0),
         base ? f(l.rps / base.rps, 3) : '-',
         f(l.latency.p50, 3),
         f(l.latency.p99, 3),
         String(l.non2xx + l.errors),
-        f(d.completeRps[l.connections], 0),
+        f(d.windowDoneRps[l.connections], 0),
+        String(d.backlogAtEnd[l.connections] ?? '-'),
         f(d.drainMs[l.connections], 0),
+        f(d.completeRps[l.connections], 0),
       ]);
     }
   }
-  out.push(table(rows));
+  return [
+    table(rows),
+    '  ratio = req/s ÷ baseline req/s at the same concurrency, this run; done/s = deletes the agents finished per second in the same window as req/s;',
+    '  backlog = tasks still open when the window closed; done/s to drain = deletes finished per second, load start → backlog drained',
+  ].join('\n');
+}
+
+function report(run: Run, r: Record<string, unknown>): string {
+  const f = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '-' : String(round(x, d)));
+  const out: string[] = [];
   out.push(
-    '  ratio = req/s ÷ baseline req/s at the same concurrency, this run; done/s = deletes the agent finished per second, load start → backlog drained',
+    `Stratus DELETE benchmark — ${r.quick ? 'quick' : 'full'} run, ${r.timestamp}, ${r.cpu_model} ×${r.cpu_count}, node ${r.node_version}, commit ${String(r.git_commit).slice(0, 12)}${r.git_dirty ? ' (+ uncommitted changes)' : ''}`,
   );
   out.push('');
+  out.push(deleteTable(run));
+  out.push('');
+  out.push(...roundTripLines(run.roundTrips ?? [], run.roundTripsWhere ?? ''));
+  if (run.roundTrips?.length) out.push('');
   const conv = [
     ['convergence (204 → GET 404, ports gone)', 'servers', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'timeouts'],
   ];
   for (const d of run.deletes)
     if (d.convergence)
       conv.push([
-        `stratus ${d.dialect}`,
+        nameOf(d),
         String(d.convergence.count),
         f(d.convergence.p50, 3),
         f(d.convergence.p95, 3),
@@ -865,7 +948,7 @@ function report(run: Run, r: Record<string, unknown>): string {
   );
   for (const d of run.deletes)
     out.push(
-      `${d.dialect}: restart with ${d.seeded} live servers on the node took ${round(d.restartMs, 0)} ms to the banner`,
+      `${nameOf(d)}: restart with ${d.seeded} live servers on the node took ${round(d.restartMs, 0)} ms to the banner`,
     );
   out.push(
     `RSS MB at the end of each scenario: ${Object.entries(r.rss_mb_by_scenario as Record<string, number>)
@@ -874,7 +957,7 @@ function report(run: Run, r: Record<string, unknown>): string {
   );
   for (const d of run.deletes)
     out.push(
-      `integrity (${d.dialect}): ${d.accepted} deletes accepted in the windows, ${d.completed} servers deleted, ${d.stuck} stuck in deleting, ${d.deadTasks} dead tasks`,
+      `integrity (${nameOf(d)}): ${d.accepted} deletes accepted in the windows, ${d.completed} servers deleted, ${d.stuck} stuck in deleting, ${d.deadTasks} dead tasks`,
     );
   if (!run.deletes.some((d) => d.dialect === 'postgres')) out.push(`postgres: ${r.postgres}`);
   out.push('');
@@ -899,13 +982,13 @@ function chart(run: Run, r: Record<string, unknown>): string {
     series: [
       ...run.deletes.flatMap((d) => [
         {
-          name: `stratus ${d.dialect} p50`,
-          color: COLORS[d.dialect],
+          name: `${nameOf(d)} p50`,
+          color: d.workers > 1 ? '#17becf' : COLORS[d.dialect],
           points: d.levels.map((l) => pt(l.connections, l.latency.p50)),
         },
         {
-          name: `stratus ${d.dialect} p99`,
-          color: COLORS[d.dialect],
+          name: `${nameOf(d)} p99`,
+          color: d.workers > 1 ? '#17becf' : COLORS[d.dialect],
           dashed: true,
           points: d.levels.map((l) => pt(l.connections, l.latency.p99)),
         },
@@ -956,7 +1039,7 @@ function chart(run: Run, r: Record<string, unknown>): string {
   const ratios = run.deletes
     .map(
       (d) =>
-        `${d.dialect} ${d.levels.map((l) => `c${l.connections} ${r[`${prefixOf(d.dialect)}delete_ratio_c${l.connections}`] ?? '-'}`).join(', ')}`,
+        `${nameOf(d).replace('stratus ', '')} ${d.levels.map((l) => `c${l.connections} ${r[`${deletePrefix(d)}delete_ratio_c${l.connections}`] ?? '-'}`).join(', ')}`,
     )
     .join('; ');
   return renderChart(
@@ -974,6 +1057,7 @@ let cleaning: Promise<void> | null = null;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await stopAll();
+    statsCleanup?.();
     await dropPgDatabases();
     removeTempDirs();
     closeHttp();
@@ -981,17 +1065,8 @@ function cleanup(): Promise<void> {
   return cleaning;
 }
 
-async function profile(): Promise<void> {
-  const dir = tempDir('profile');
-  const c64 = plan.deleteLevels.find((l) => l.c === 64)!;
-  const d = await deleteScenario('sqlite', { levels: [c64], converge: 0, profileDir: dir });
-  const p = d.profile;
-  if (!p) throw new Error('no .cpuprofile was written');
-  const lines = [
-    `CPU profile of stratus serve (sqlite) during the DELETE c64 load only: ${describe(d.levels[0])}; ${p.samples} samples of 1 ms`,
-    '',
-    'self %  total %  frame (by self time)',
-  ];
+function profileLines(title: string, p: HotFrames): string[] {
+  const lines = [title, '', 'self %  total %  frame (by self time)'];
   for (const x of p.bySelf)
     lines.push(`${x.selfPct.toFixed(1).padStart(6)}  ${x.totalPct.toFixed(1).padStart(7)}  ${x.frame}`);
   lines.push('', 'self %  total %  frame (by inclusive time)');
@@ -1000,18 +1075,150 @@ async function profile(): Promise<void> {
   lines.push('', 'self %  total %  Stratus functions (dist/src) by inclusive time');
   for (const x of p.stratus)
     lines.push(`${x.selfPct.toFixed(1).padStart(6)}  ${x.totalPct.toFixed(1).padStart(7)}  ${x.frame}`);
+  return lines;
+}
+
+/** `--profile`: SQLite, and with a PostgreSQL URL also PostgreSQL at --workers 1 and 2 (one worker's profile, and the primary's agents). */
+async function profile(): Promise<void> {
+  const c64 = plan.deleteLevels.find((l) => l.c === 64)!;
+  const runs: Array<{ dialect: 'sqlite' | 'postgres'; workers: number; file: string }> = [];
+  if (only !== 'pg-workers') runs.push({ dialect: 'sqlite', workers: 1, file: 'profile-c64.txt' });
+  if (pgAdminUrl) {
+    runs.push({ dialect: 'postgres', workers: 1, file: 'profile-c64-postgres.txt' });
+    runs.push({ dialect: 'postgres', workers: 2, file: 'profile-c64-postgres-w2.txt' });
+  }
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, 'profile-c64.txt'), lines.join('\n') + '\n');
-  process.stdout.write(lines.join('\n') + `\n\nwritten to bench/results/profile-c64.txt\n`);
+  for (const x of runs) {
+    const d = await deleteScenario(x.dialect, {
+      levels: [c64],
+      converge: 0,
+      profileDir: tempDir('profile'),
+      workers: x.workers,
+    });
+    const p = d.profile;
+    if (!p) throw new Error('no .cpuprofile was written');
+    const what =
+      x.workers > 1
+        ? `one API worker of stratus serve --workers ${x.workers} (${x.dialect})`
+        : `stratus serve (${x.dialect})`;
+    const lines = profileLines(
+      `CPU profile of ${what} during the DELETE c64 load only: ${describe(d.levels[0])}; agents ${round(d.windowDoneRps[64], 0)} done/s, backlog ${d.backlogAtEnd[64]}; ${p.samples} samples of 1 ms`,
+      p,
+    );
+    if (d.agentProfile)
+      lines.push(
+        '',
+        ...profileLines(
+          `The primary (its compute agent, no HTTP) over the same window: ${d.agentProfile.samples} samples`,
+          d.agentProfile,
+        ),
+      );
+    const text = `${lines.join('\n')}\n`;
+    writeFileSync(join(RESULTS_DIR, x.file), text);
+    process.stdout.write(`${text}\nwritten to bench/results/${x.file}\n\n`);
+  }
+}
+
+// --- round trips per delete (bench/pg-stats.ts) ------------------------------------------------
+
+let statsCleanup: (() => void) | null = null;
+
+async function roundTrips(): Promise<{ list: RoundTrips[]; where: string }> {
+  const server = await statsServer(pgAdminUrl, log);
+  if (!server) {
+    log('round trips: no PostgreSQL (set STRATUS_TEST_PG_BIN to start one with pg_stat_statements): not measured');
+    return { list: [], where: 'not measured' };
+  }
+  statsCleanup = () => server.close();
+  try {
+    log(`round trips: ${server.where}`);
+    const list: RoundTrips[] = [];
+    for (const setup of ['in-process', 'split'] as const)
+      list.push(
+        await measureRoundTrips(server, { setup, workers: 1, deletes: plan.roundTripDeletes, host: HOST, log }),
+      );
+    const lines = [...roundTripLines(list, server.where), ''];
+    for (const rt of list) {
+      lines.push(`statements of the ${rt.setup} set-up, calls per delete:`);
+      for (const t of rt.top) lines.push(`  ${t.user.padEnd(5)} ${t.perDelete.toFixed(2).padStart(6)}  ${t.query}`);
+      lines.push('');
+    }
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(join(RESULTS_DIR, 'pg-round-trips.txt'), lines.join('\n'));
+    return { list, where: server.where };
+  } finally {
+    statsCleanup = null;
+    server.close();
+  }
+}
+
+/** `--only pg-workers`: the baseline, PostgreSQL at --workers 1 and 2, round trips; the DELETE table. */
+async function onlyPgWorkers(): Promise<void> {
+  if (!pgAdminUrl) throw new Error('--only pg-workers needs STRATUS_BENCH_DATABASE_URL or STRATUS_TEST_DATABASE_URL');
+  const baselineResult = await baseline();
+  const deletes: DeleteResult[] = [];
+  for (const workers of [1, 2])
+    deletes.push(
+      await deleteScenario('postgres', { levels: plan.pgWorkerLevels, converge: plan.convergeServers, workers }),
+    );
+  const rt = await roundTrips();
+  const run = { baseline: baselineResult, deletes };
+  const out = [deleteTable(run), ''];
+  for (const d of deletes)
+    if (d.convergence)
+      out.push(
+        `convergence (${nameOf(d)}): p50 ${round(d.convergence.p50, 3)} ms, p99 ${round(d.convergence.p99, 3)} ms (${d.convergence.count} servers, ${d.convergence.timeouts + d.convergence.failures} timeouts)`,
+      );
+  for (const d of deletes)
+    out.push(
+      `integrity (${nameOf(d)}): ${d.accepted} deletes accepted, ${d.completed} servers deleted, ${d.stuck} stuck in deleting, ${d.deadTasks} dead tasks; RSS MB ${JSON.stringify(d.rssMb)}`,
+    );
+  out.push('', ...roundTripLines(rt.list, rt.where));
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const json = JSON.stringify(
+    {
+      timestamp: new Date().toISOString(),
+      quick,
+      git_commit: GIT.commit,
+      baseline: baselineResult.levels.map((l) => ({ c: l.connections, rps: round(l.rps, 0) })),
+      deletes: deletes.map((d) => ({
+        workers: d.workers,
+        levels: d.levels.map((l) => ({
+          c: l.connections,
+          rps: round(l.rps, 0),
+          p50_ms: round(l.latency.p50, 3),
+          p99_ms: round(l.latency.p99, 3),
+          done_per_s_in_window: round(d.windowDoneRps[l.connections], 0),
+          backlog_at_window_end: d.backlogAtEnd[l.connections],
+          drain_ms: round(d.drainMs[l.connections], 0),
+        })),
+        convergence: d.convergence,
+      })),
+      round_trips: rt.list,
+    },
+    null,
+    2,
+  );
+  writeFileSync(join(RESULTS_DIR, 'pg-workers.json'), `${json}\n`);
+  process.stdout.write(
+    `\n${out.join('\n')}\n\nwritten: bench/results/pg-workers.json, bench/results/pg-round-trips.txt\n`,
+  );
 }
 
 async function main(): Promise<void> {
   if (profileMode) return profile();
+  if (only === 'pg-workers') return onlyPgWorkers();
   log(`${quick ? 'quick' : 'full'} run; postgres: ${pgAdminUrl ? 'yes' : 'no'}`);
   const baselineResult = await baseline();
   const deletes = [await deleteScenario('sqlite', { levels: plan.deleteLevels, converge: plan.convergeServers })];
-  if (pgAdminUrl)
+  let rt: { list: RoundTrips[]; where: string } = { list: [], where: '' };
+  if (pgAdminUrl) {
     deletes.push(await deleteScenario('postgres', { levels: plan.deleteLevels, converge: plan.convergeServers }));
+    deletes.push(
+      await deleteScenario('postgres', { levels: plan.pgWorkerLevels, converge: plan.convergeServers, workers: 2 }),
+    );
+    rt = await roundTrips();
+  }
   const processConv = await processConvergence(plan.processServers);
   log(
     `process driver convergence: p50 ${round(processConv.p50)} ms, p99 ${round(processConv.p99)} ms (${processConv.count} guests booted in ${round(processConv.bootMs, 0)} ms; ${processConv.guestsLeft} left)`,
@@ -1019,7 +1226,15 @@ async function main(): Promise<void> {
   const growths = [await growth('sqlite', plan.growthSizes)];
   if (pgAdminUrl && plan.pgGrowthSizes.length) growths.push(await growth('postgres', plan.pgGrowthSizes));
   const cold = await coldStart();
-  const run: Run = { baseline: baselineResult, deletes, processConvergence: processConv, growths, cold };
+  const run: Run = {
+    baseline: baselineResult,
+    deletes,
+    processConvergence: processConv,
+    growths,
+    cold,
+    roundTrips: rt.list,
+    roundTripsWhere: rt.where,
+  };
   const r = buildResults(run, (performance.now() - t0) / 1000);
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(r, null, 2) + '\n');

@@ -6,7 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { request, rssMb } from './util.js';
+import { readFileSync } from 'node:fs';
+import { request, round, rssMb } from './util.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Compiled entry points (the benchmark runs from dist/bench). */
@@ -84,6 +85,8 @@ export interface StratusOptions {
   name?: string;
   nodeFlags?: string[];
   extraArgs?: string[];
+  /** API worker processes (`serve --workers`; default 1, also on PostgreSQL, whose own default is every core). */
+  workers?: number;
 }
 
 export function startStratus(o: StratusOptions): Promise<ServerProcess> {
@@ -96,13 +99,34 @@ export function startStratus(o: StratusOptions): Promise<ServerProcess> {
     '--name',
     o.name ?? 'bench-node',
     ...(o.database ? ['--database', o.database] : []),
+    '--workers',
+    String(o.workers ?? 1),
     ...(o.extraArgs ?? []),
   ];
-  return spawnServer(STRATUS_BIN, args, {
+  const started = spawnServer(STRATUS_BIN, args, {
     banner: /Stratus is up at (http:\/\/127\.0\.0\.1:\d+)/,
     nodeFlags: o.nodeFlags,
     timeoutMs: 180000,
   });
+  if ((o.workers ?? 1) === 1) return started;
+  // With workers, the RSS of the primary and its workers together.
+  return started.then((s) => ({
+    ...s,
+    rss: () =>
+      round(
+        [s.pid, ...childPids(s.pid)].reduce((n, pid) => n + rssMb(pid), 0),
+        1,
+      ),
+  }));
+}
+
+/** The direct children of `pid` (the API workers of a `serve --workers N`). */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 export function startBaseline(): Promise<ServerProcess> {

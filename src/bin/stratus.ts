@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { loadConfig, ConfigError, type Config } from '../config/config.js';
 import { startStack, writeCloudsYaml, openDeps, startAgentProcess } from '../runtime/stack.js';
+import { isClusterWorker, startClusterPrimary, startClusterWorker } from '../runtime/cluster.js';
 import { purgeDeletedServers } from '../db/repositories/servers.repository.js';
 
 const started = performance.now();
@@ -16,6 +17,7 @@ function configFrom(flags: Flags): Config {
     database: flags.database,
     driver: flags.driver,
     agents: flags.agents,
+    workers: flags.workers,
     agentName: flags.name,
     zone: flags.zone,
     password: flags.password,
@@ -59,6 +61,10 @@ compute(common(program.command('serve').description('run the API (and in-process
   .option('--host <host>', 'address to listen on (default 127.0.0.1)')
   .option('--port <port>', 'port (default 8774)')
   .option('--agents <n>', 'in-process compute agents (0: API only)')
+  .option(
+    '--workers <n>',
+    'API worker processes sharing the port (default: 1 on SQLite, the number of cores on PostgreSQL)',
+  )
   .option('--name <host>', 'name of the in-process compute node')
   .option('--password <pw>', 'password of the seeded demo users')
   .option('--policy-file <file>', 'policy overrides (YAML/JSON)')
@@ -69,21 +75,42 @@ compute(common(program.command('serve').description('run the API (and in-process
   .option('--lockout-duration <s>', 'seconds a lockout lasts (default 60)')
   .action(async (flags: Flags) => {
     const config = configFrom(flags);
-    const stack = await startStack(config);
-    const clouds = writeCloudsYaml(config, stack.url);
+    if (isClusterWorker()) {
+      // The primary owns the lifecycle (a Ctrl-C reaches the whole group): a worker stops when
+      // the primary tells it to, or when the primary is gone.
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => {});
+      await startClusterWorker(config);
+      return;
+    }
+    let url: string, where: string, close: () => Promise<void>;
+    if (config.workers > 1) {
+      const primary = await startClusterPrimary(config);
+      ({ url, close } = primary);
+      where = `${primary.dialect}: ${primary.where}; ${config.workers} API workers, ${primary.agents} agent(s)`;
+      primary.fatal.catch(async (err: Error) => {
+        process.stderr.write(`stratus: ${err.message}\n`);
+        await close();
+        process.exit(1);
+      });
+    } else {
+      const stack = await startStack(config);
+      ({ url, close } = stack);
+      where = `${stack.database.dialect.name}: ${stack.database.where}; ${stack.agents.length} agent(s)`;
+    }
+    const clouds = writeCloudsYaml(config, url);
     const ms = Math.round(performance.now() - started);
     process.stdout.write(
       [
-        `Stratus is up at ${stack.url} (${stack.database.dialect.name}: ${stack.database.where}; ${stack.agents.length} agent(s), driver ${config.driver}) in ${ms} ms`,
-        `  compute:  ${stack.url}/v2.1`,
-        `  identity: ${stack.url}/identity/v3`,
+        `Stratus is up at ${url} (${where}, driver ${config.driver}) in ${ms} ms`,
+        `  compute:  ${url}/v2.1`,
+        `  identity: ${url}/identity/v3`,
         `Point the openstack CLI at it:`,
         `  export OS_CLIENT_CONFIG_FILE=${clouds}`,
         `  openstack --os-cloud stratus-demo server list`,
         '',
       ].join('\n'),
     );
-    closeOnSignals(() => stack.close());
+    closeOnSignals(close);
   });
 
 compute(common(program.command('agent').description('run one compute node as its own process')))

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, defaults, loadConfig } from './config.js';
 
@@ -43,5 +43,24 @@ test('zone: --zone / STRATUS_ZONE, default nova; a name with ":" or edge spaces 
     assert.throws(
       () => loadConfig({ zone: bad }, {}),
       (e: Error) => e instanceof ConfigError && /zone/.test(e.message),
+    );
+});
+
+test('workers: 1 on SQLite, the number of cores on PostgreSQL; N > 1 on SQLite is refused', () => {
+  const pg = 'postgres://u@127.0.0.1/db';
+  assert.equal(loadConfig({}, {}).workers, 1);
+  assert.equal(loadConfig({ database: pg }, {}).workers, availableParallelism());
+  assert.equal(loadConfig({ database: pg }, { STRATUS_WORKERS: '3' }).workers, 3);
+  assert.equal(loadConfig({ database: pg, workers: '2' }, { STRATUS_WORKERS: '3' }).workers, 2);
+  assert.equal(loadConfig({ workers: '1' }, {}).workers, 1);
+  assert.throws(
+    () => loadConfig({ workers: '2' }, {}),
+    (e: Error) => e instanceof ConfigError && /workers/.test(e.message) && /PostgreSQL/.test(e.message),
+  );
+  for (const bad of ['0', '-1', 'two', '65'])
+    assert.throws(
+      () => loadConfig({ database: pg, workers: bad }, {}),
+      (e: Error) => e instanceof ConfigError && /workers/.test(e.message),
+      bad,
     );
 });

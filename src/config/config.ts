@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import YAML from 'yaml';
 
 /** Every option Stratus reads, with its default and what it is for. Read once at start-up. */
@@ -13,6 +13,12 @@ export interface Config {
   driver: 'fake' | 'process';
   /** Compute agents started in this process (0: API only). */
   agents: number;
+  /**
+   * API worker processes of `stratus serve` (node:cluster, sharing the port). Default: 1 on
+   * SQLite (one process owns the file: its group commit is in-process, so more are refused),
+   * the number of cores on PostgreSQL.
+   */
+  workers: number;
   /** Name of the in-process compute node (Nova's `host`). */
   agentName: string;
   /**
@@ -106,6 +112,13 @@ export const OPTIONS: OptionSpec[] = [
     description: 'compute driver (fake|process)',
   },
   { key: 'agents', flag: 'agents', env: 'STRATUS_AGENTS', kind: 'int', description: 'in-process compute agents' },
+  {
+    key: 'workers',
+    flag: 'workers',
+    env: 'STRATUS_WORKERS',
+    kind: 'int',
+    description: 'API worker processes (default: 1 on SQLite, the number of cores on PostgreSQL)',
+  },
   { key: 'agentName', flag: 'name', env: 'STRATUS_NAME', kind: 'string', description: 'compute node name' },
   {
     key: 'zone',
@@ -272,6 +285,7 @@ export function defaults(): Config {
     database: 'sqlite:',
     driver: 'fake',
     agents: 1,
+    workers: 1,
     agentName: hostname(),
     zone: 'nova',
     password: 'secret',
@@ -370,7 +384,19 @@ export function loadConfig(
   if (!/^[^\s:](?:[^:]{0,253}[^\s:])?$/u.test(cfg.zone) || /[\p{Cc}]/u.test(cfg.zone))
     throw new ConfigError(`option zone: not a valid availability zone name: ${JSON.stringify(cfg.zone)}`);
   if (cfg.trustProxy > 1) throw new ConfigError('option trust-proxy: expected 0 or 1');
+  const workersSet = layers.some((l) => l.workers !== undefined && l.workers !== null);
+  const postgres = isPostgresUrl(cfg.database);
+  if (!workersSet) cfg.workers = postgres ? availableParallelism() : 1;
+  else if (cfg.workers < 1 || cfg.workers > 64) throw new ConfigError('option workers: expected 1 to 64');
+  else if (cfg.workers > 1 && !postgres)
+    throw new ConfigError(
+      `option workers: ${cfg.workers} needs PostgreSQL (--database postgres://…); on SQLite one process owns the database file (its group commit is in-process): use --workers 1`,
+    );
   return cfg;
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return url.startsWith('postgres://') || url.startsWith('postgresql://');
 }
 
 export function isLoopback(host: string): boolean {

@@ -41,6 +41,8 @@ export interface AppOptions {
   loggerInstance: import('pino').Logger;
   /** Storage errors as domain errors (an outage is `unavailable`…), so the fault mapper knows no SQL. */
   storageErrors: (err: unknown) => DomainError | undefined;
+  /** Under `serve --workers N`: this worker's id, sent as `X-Stratus-Worker` on every response. */
+  workerId?: number;
 }
 
 const PROJECT_ID_RE = /^[0-9a-f-]+$/;
@@ -217,7 +219,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     }
   });
 
+  const worker = opts.workerId === undefined ? undefined : String(opts.workerId);
   app.addHook('onSend', async (request, reply, payload) => {
+    if (worker) reply.header('x-stratus-worker', worker);
     const type = reply.getHeader('content-type');
     const segment = firstSegment(request.url);
     // Nova, Keystone, Neutron and Glance send JSON bodies as plain `application/json` (Nova's

@@ -48,8 +48,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Where /stratus/metrics reads its text: this registry, or (an API worker under
+   * `serve --workers N`) the primary's aggregate of every process.
+   */
+  source: () => Promise<string> = () => this.registry.metrics();
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  text(): Promise<string> {
+    return this.source();
   }
 
   observeRequest(route: string, method: string, code: number, ms: number): void {

@@ -41,11 +41,12 @@ function makeDriver(name: Config['driver'], dataDir: string): ComputeDriver {
 /** Builds the shared dependencies: database (migrated), policy, logger, the task dispatcher. */
 export async function openDeps(
   config: Config,
-  opts: { clock?: Clock; ids?: Ids; log?: Logger } = {},
+  opts: { clock?: Clock; ids?: Ids; log?: Logger; migrate?: boolean } = {},
 ): Promise<{ deps: Deps; database: OpenedDb }> {
   const log = opts.log ?? pino({ level: config.logLevel });
   const database = openDatabase(config.database, config.data);
-  await migrateToLatest(database.db);
+  // API workers (serve --workers N) skip it: the primary migrated before forking them.
+  if (opts.migrate !== false) await migrateToLatest(database.db);
   const policy = config.policyFile ? Policy.fromFile(config.policyFile) : new Policy();
   const clock = opts.clock ?? systemClock;
   const ids = opts.ids ?? randomIds;
@@ -60,33 +61,33 @@ function agentDeps(deps: Deps, database: OpenedDb): AgentDeps {
   return { db, dialect: database.dialect, transact, clock, ids, log, config, tasks };
 }
 
-/** `stratus serve`: the API plus `config.agents` in-process compute agents. */
-export async function startStack(
-  config: Config,
-  opts: { clock?: Clock; ids?: Ids; log?: Logger; seed?: boolean } = {},
-): Promise<Stack> {
+/** Refuses a public address with the demo password (before anything starts). */
+export function checkExposure(config: Config): void {
   if (!isLoopback(config.host) && config.password === 'secret') {
     throw new Error(
       `Refusing to listen on ${config.host} with the demo password: set STRATUS_PASSWORD (or --password).`,
     );
   }
-  const { deps, database } = await openDeps(config, opts);
-  if (opts.seed !== false) {
+}
+
+/** Once per cloud start: seed the demo cloud, then the volume service's start-up (cinder-volume init_host). */
+export async function prepareCloud(config: Config, deps: Deps, seed = true): Promise<void> {
+  if (seed) {
     const seeded = await seedDemoCloud(deps.db, { password: config.password, clock: deps.clock, ids: deps.ids });
     if (!seeded && (await syncDemoPasswords(deps.db, config.password)))
       deps.log.warn("demo users' password changed to the configured one");
   }
-  // The volume service's start-up (cinder-volume init_host): default type, unfinished work.
+  // Default volume type, and the volume work a crash left unfinished.
   await startVolumeService(deps);
-  const metrics = new Metrics();
-  const tokens = new TokenService(deps);
-  const app = await buildApp({
-    deps,
-    tokens,
-    metrics,
-    loggerInstance: deps.log,
-    storageErrors: storageErrorAsDomainError,
-  });
+}
+
+/** The `config.agents` in-process compute agents, started, and the dispatcher listening for them. */
+export async function startAgents(
+  config: Config,
+  deps: Deps,
+  database: OpenedDb,
+  metrics: Metrics,
+): Promise<ComputeAgent[]> {
   const agents: ComputeAgent[] = [];
   for (let i = 0; i < config.agents; i++) {
     const host = config.agents === 1 ? config.agentName : `${config.agentName}-${i + 1}`;
@@ -100,10 +101,43 @@ export async function startStack(
     await agent.start();
   }
   await deps.tasks.listen();
+  return agents;
+}
+
+/** The HTTP API on `deps`, listening; under `serve --workers N` in each worker (they share the port). */
+export async function listenApi(
+  config: Config,
+  deps: Deps,
+  metrics: Metrics,
+  workerId?: number,
+): Promise<{ app: FastifyInstance; url: string }> {
+  const tokens = new TokenService(deps);
+  const app = await buildApp({
+    deps,
+    tokens,
+    metrics,
+    loggerInstance: deps.log,
+    storageErrors: storageErrorAsDomainError,
+    workerId,
+  });
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', '127.0.0.1');
   // Until something is bound there is no default public URL (the port may be 0: any free one).
   if (!config.publicUrl) app.publicUrl = defaultPublicUrl(config.host, new URL(url).port);
+  return { app, url };
+}
+
+/** `stratus serve`: the API plus `config.agents` in-process compute agents. */
+export async function startStack(
+  config: Config,
+  opts: { clock?: Clock; ids?: Ids; log?: Logger; seed?: boolean } = {},
+): Promise<Stack> {
+  checkExposure(config);
+  const { deps, database } = await openDeps(config, opts);
+  await prepareCloud(config, deps, opts.seed !== false);
+  const metrics = new Metrics();
+  const agents = await startAgents(config, deps, database, metrics);
+  const { app, url } = await listenApi(config, deps, metrics);
   return {
     app,
     deps,

@@ -34,6 +34,8 @@ export class PostgresCluster {
   constructor(
     readonly bin: string,
     readonly port: number,
+    /** Extra server settings, `name=value` (the benchmark loads pg_stat_statements). */
+    readonly settings: string[] = [],
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'stratus-pg-'));
     if (process.getuid?.() === 0) chownSync(this.dir, uid('postgres'), gid('postgres'));
@@ -57,7 +59,7 @@ export class PostgresCluster {
       '-D',
       this.dir,
       '-o',
-      `-c listen_addresses=127.0.0.1 -p ${this.port} -c unix_socket_directories=${this.dir} -c fsync=off`,
+      `-c listen_addresses=127.0.0.1 -p ${this.port} -c unix_socket_directories=${this.dir} -c fsync=off${this.settings.map((x) => ` -c ${x}`).join('')}`,
       '-l',
       join(this.dir, 'log'),
       '-w',

@@ -78,7 +78,8 @@ async function spawnCommand(
   timeoutMs: number,
 ): Promise<StratusProcess> {
   const child = spawn(process.execPath, [STRATUS_BIN, ...argv], {
-    env: { ...process.env, STRATUS_LOG_LEVEL: 'warn', ...env },
+    // One process unless a test asks for more (`--workers`): PostgreSQL's default is every core.
+    env: { ...process.env, STRATUS_LOG_LEVEL: 'warn', STRATUS_WORKERS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -18,7 +18,7 @@ export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics:
     '/stratus/metrics',
     async (_request, reply) => {
       reply.type(metrics.registry.contentType);
-      return metrics.registry.metrics();
+      return metrics.text();
     },
     { public: true },
   );
