@@ -66,7 +66,8 @@ interface Tally {
 
 /** Log lines from byte `from` on, per role. */
 function tally(logFile: string, from: number): Map<string, Tally> {
-  const text = readFileSync(logFile).subarray(from).toString();
+  // A statement's continuation lines start with a tab: join them to its first line.
+  const text = readFileSync(logFile).subarray(from).toString().replace(/\n\t/g, ' ');
   const out = new Map<string, Tally>();
   const vxids = new Map<string, Set<string>>();
   // Prefix: "<role> <vxid> LOG:  statement: …" or "… LOG:  execute <name>: …"
@@ -156,13 +157,20 @@ async function main(): Promise<void> {
     await drain();
     await sleep(500);
     const t = tally(logFile, from);
-    console.log(`${N} deletes at c=${C} (${split ? 'API and agent as two processes' : 'in-process agent'}): ${JSON.stringify(statuses)}`);
+    console.log(
+      `${N} deletes at c=${C} (${split ? 'API and agent as two processes' : 'in-process agent'}): ${JSON.stringify(statuses)}`,
+    );
     for (const [role, x] of t) {
       console.log(
         `\n${role}: ${round(x.statements / N)} statements and ${round(x.transactions / N)} transactions per delete`,
       );
       for (const [q, n] of [...x.byText].sort((a, b) => b[1] - a[1]))
-        if (n / N >= 0.05) console.log(`  ${round(n / N).toFixed(2).padStart(6)}  ${q}`);
+        if (n / N >= 0.05)
+          console.log(
+            `  ${round(n / N)
+              .toFixed(2)
+              .padStart(6)}  ${q}`,
+          );
     }
     await seeder.close();
     if (agent) await stopServer(agent.child);

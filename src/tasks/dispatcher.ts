@@ -57,6 +57,13 @@ export class TaskDispatcher {
     tx: Executor,
     t: { kind: TaskKind; serverId: string; host: string; payload?: TaskPayload },
   ): Promise<TaskRow> {
+    const row = this.taskRow(t);
+    await repo.insertTask(tx, row);
+    return row;
+  }
+
+  /** The row `enqueue` would insert, for a caller that inserts many in one statement (batched deletes). */
+  taskRow(t: { kind: TaskKind; serverId: string; host: string; payload?: TaskPayload }): TaskRow {
     const { clock, ids, config } = this.deps;
     const now = clock.now();
     const owner = this.receivers.get(t.host)?.directOwner() ?? null;
@@ -77,7 +84,6 @@ export class TaskDispatcher {
       updated_at: iso(now),
       result: null,
     };
-    await repo.insertTask(tx, row);
     return row;
   }
 
