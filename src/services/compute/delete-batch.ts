@@ -61,6 +61,10 @@ interface Item {
 }
 
 const windows = new WeakMap<Deps, BatchWindow<Item>>();
+const batched = new WeakMap<Deps, number>();
+
+/** How many requests the batched path has answered (not those it handed to the single path): for tests. */
+export const batchedDeletes = (deps: Deps): number => batched.get(deps) ?? 0;
 
 /**
  * DELETE of one server through the batch of its event-loop turn (issue 15): the concurrent
@@ -173,6 +177,7 @@ async function runBatch(deps: Deps, items: Item[], alone: Alone): Promise<void> 
     return;
   }
   deps.tasks.dispatch(tasks);
+  batched.set(deps, batchedDeletes(deps) + answers.length);
   for (const a of answers) a();
   await Promise.all(later.map(runAlone));
 }
