@@ -89,10 +89,15 @@ export class TaskDispatcher {
 
   /** After the commit: hands leased tasks to their agent here, and wakes the hosts of queued ones. */
   dispatch(tasks: Array<TaskRow | undefined>): void {
+    // One wake (one NOTIFY) per host, however many of its tasks a batch committed.
+    const woken = new Set<string>();
     for (const t of tasks) {
       if (!t) continue;
       if (t.state === 'leased') this.receivers.get(t.host ?? '')?.accept(t);
-      else if (t.host) this.wake(t.host);
+      else if (t.host && !woken.has(t.host)) {
+        woken.add(t.host);
+        this.wake(t.host);
+      }
     }
   }
 

@@ -15,6 +15,8 @@ const SUPERSEDED_BY_REMOTE_DELETE = tasksSupersededBy('remote');
 const IMAGE_TASKS = [LIFECYCLE.createImage.task!, LIFECYCLE.createBackup.task!];
 /** Servers per batch: bounds the arrays of one statement and the locks one transaction holds. */
 const MAX_BATCH = 128;
+/** Batches under way at once (each holds a connection); later arrivals gather into the next one. */
+const IN_FLIGHT = 2;
 
 export interface DeleteOutcome {
   plan: DeletePlan['kind'];
@@ -84,7 +86,7 @@ export function deleteInBatch(
 ): Promise<DeleteOutcome> {
   let w = windows.get(deps);
   if (!w) {
-    const win = new BatchWindow<Item>((items) => void runBatch(deps, items, alone), MAX_BATCH);
+    const win = new BatchWindow<Item>((items) => runBatch(deps, items, alone), MAX_BATCH, IN_FLIGHT);
     windows.set(deps, win);
     w = win;
   }
@@ -179,5 +181,6 @@ async function runBatch(deps: Deps, items: Item[], alone: Alone): Promise<void> 
   deps.tasks.dispatch(tasks);
   batched.set(deps, batchedDeletes(deps) + answers.length);
   for (const a of answers) a();
-  await Promise.all(later.map(runAlone));
+  // Not awaited: the batch frees its place while these run in their own transactions.
+  void Promise.all(later.map(runAlone));
 }
