@@ -33,6 +33,8 @@ const N = arg('deletes', 200);
 const C = arg('concurrency', 64);
 const WARM = 20;
 const split = process.argv.includes('--split');
+/** No statement log: only the rate and latency (the log itself slows PostgreSQL down). */
+const rateOnly = process.argv.includes('--rate');
 const HOST = 'bench-node';
 
 function pgBin(): string {
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
     '-D',
     dir,
     '-o',
-    `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=off -c log_statement=all -c log_line_prefix='%u %v '`,
+    `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=off -c log_statement=${rateOnly ? 'none' : 'all'} -c log_line_prefix='%u %v '`,
     '-l',
     logFile,
     '-w',
@@ -171,7 +173,7 @@ async function main(): Promise<void> {
     const n = (await seeder.counts()).deleted - deletedBefore;
     const t = tally(logFile, from);
     console.log(
-      `${n} deletes at c=${C} (${split ? 'API and agent as two processes' : 'in-process agent'}): ${JSON.stringify(statuses)}`,
+      `${n} deletes at c=${C} (${split ? 'API and agent as two processes' : 'in-process agent'}): ${JSON.stringify(statuses)}, ${round(load.rps, 0)} req/s, p50 ${round(load.latency.p50)} ms, p99 ${round(load.latency.p99)} ms`,
     );
     for (const [role, x] of t) {
       console.log(

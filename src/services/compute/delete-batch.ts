@@ -72,10 +72,11 @@ export const batchedDeletes = (deps: Deps): number => batched.get(deps) ?? 0;
  * DELETE of one server through the batch of its event-loop turn (issue 15): the concurrent
  * deletes of a turn share one transaction, one locking read and (PostgreSQL) one write
  * statement. Only the simple case is batched: a server on a live node (plan `remote`) with no
- * move to settle, no shelved or queued image and not already deleting. Every other request,
- * a second DELETE of the same server in the batch, and every request of a batch whose
- * transaction failed, runs `alone` (today's path, its own transaction) after the batch, so no
- * request's failure costs another its answer. Each answer comes after its commit.
+ * move to settle, no shelved or queued image and not already deleting. A lone request takes the
+ * batch too (four round trips instead of nine on PostgreSQL). Every other request, a second
+ * DELETE of the same server in the batch, and every request of a batch whose transaction
+ * failed, runs `alone` (the single path, its own transaction) after the batch, so no request's
+ * failure costs another its answer. Each answer comes after its commit.
  */
 export function deleteInBatch(
   deps: Deps,
@@ -96,7 +97,6 @@ export function deleteInBatch(
 
 async function runBatch(deps: Deps, items: Item[], alone: Alone): Promise<void> {
   const runAlone = (i: Item) => alone(deps, i.caller, i.id, i.uuid).then(i.resolve, i.reject);
-  if (items.length === 1) return runAlone(items[0]);
   let later: Item[] = [];
   let answers: Array<() => void> = [];
   let tasks: TaskRow[] = [];

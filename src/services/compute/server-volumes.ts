@@ -24,8 +24,10 @@ export async function releaseServerVolumes(
   serverId: string,
 ): Promise<VolumeWork[]> {
   const work: VolumeWork[] = [];
+  const devices = await bdms.blockDevicesOfServer(tx, serverId);
+  if (!devices.length) return work; // the common case: no statement more
   const owner = (await getServer(tx, serverId, { readDeleted: true }))?.project_id;
-  for (const bdm of await bdms.blockDevicesOfServer(tx, serverId)) {
+  for (const bdm of devices) {
     if (bdm.volume_id && bdm.destination_type === 'volume') {
       if (bdm.attachment_id) await hostAttachmentDelete(deps, tx, bdm.attachment_id);
       if (bdm.delete_on_termination) {
