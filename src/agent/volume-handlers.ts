@@ -162,11 +162,13 @@ export async function connectServerVolumes(ctx: VolumeContext, serverId: string)
 export async function detachServerVolumes(
   ctx: Pick<VolumeContext, 'deps' | 'driverFor'>,
   serverId: string,
-): Promise<{ release: (tx: Executor) => Promise<void>; afterCommit: () => Promise<void> }> {
-  for (const bdm of await bdms.blockDevicesOfServer(ctx.deps.db, serverId))
+): Promise<{ release: (tx: Executor) => Promise<void>; afterCommit: () => Promise<void>; none: boolean }> {
+  const devices = await bdms.blockDevicesOfServer(ctx.deps.db, serverId);
+  for (const bdm of devices)
     if (bdm.volume_id) await ctx.driverFor('detach_volume').detachVolume(serverId, bdm.volume_id);
   let work: VolumeWork[] = [];
   return {
+    none: devices.length === 0,
     release: async (tx) => {
       work = await releaseServerVolumes(ctx.deps, tx, serverId);
     },
