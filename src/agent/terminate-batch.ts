@@ -9,6 +9,10 @@ import { iso } from '../domain/clock.js';
 const MAX_BATCH = 128;
 const IN_FLIGHT = 2;
 
+let completedInBatches = 0;
+/** Terminates completed by a batch (not alone) in this process: for tests. */
+export const terminatesCompletedInBatches = (): number => completedInBatches;
+
 interface Pending {
   c: EventCompletion;
   resolve: () => void;
@@ -54,6 +58,7 @@ async function run(deps: AgentDeps, items: Pending[]): Promise<void> {
     await Promise.all(items.map(alone));
     return;
   }
+  completedInBatches += items.length;
   for (const p of items) p.resolve();
   await runVolumeWork(deps, work);
 }

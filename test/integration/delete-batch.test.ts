@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { TestCloud, type Persona } from '../../src/testing/kit.js';
 import { databaseTargets } from '../../src/testing/databases.js';
 import { batchedDeletes } from '../../src/services/compute/delete-batch.js';
+import { terminatesCompletedInBatches } from '../../src/agent/terminate-batch.js';
 import { deleteServer } from '../../src/services/compute/delete-server.js';
 import type { Caller } from '../../src/services/context.js';
 
@@ -52,6 +53,7 @@ for (const target of databaseTargets()) {
       assert.equal((await del(deleting)).status, 204);
 
       const before = batchedDeletes(cloud.stack.deps);
+      const terminatesBefore = terminatesCompletedInBatches();
       const burst: Array<{ id: string; status: number; body: unknown }> = [
         ...good.map((id) => ({ id, status: 204, body: null })),
         ...locked.map((id) => ({ id, status: 409, body: lockedBody(id) })),
@@ -75,6 +77,7 @@ for (const target of databaseTargets()) {
 
       await cloud.request('DELETE', '/stratus/v1/faults', { as: 'admin' });
       await cloud.drain();
+      t.diagnostic(`terminates completed in batches: ${terminatesCompletedInBatches() - terminatesBefore}`);
       for (const id of [...good, deleting]) {
         assert.equal((await cloud.server(id)).status, 404, id);
         assert.equal((await portsOf(id)).length, 0, `ports of ${id} released`);
@@ -90,7 +93,7 @@ for (const target of databaseTargets()) {
       }
     });
 
-    test('called in one event-loop turn, the deletes share one batch with the same outcomes', async () => {
+    test('called in one event-loop turn, the deletes share one batch with the same outcomes', async (t) => {
       const good: string[] = [];
       for (let i = 0; i < 4; i++) good.push(await cloud.createServer());
       const locked = await cloud.createServer();
@@ -107,6 +110,7 @@ for (const target of databaseTargets()) {
       });
       const deps = cloud.stack.deps;
       const before = batchedDeletes(deps);
+      const terminatesBefore = terminatesCompletedInBatches();
       const missing = randomUUID();
       const outcome = (p: Promise<unknown>) =>
         p.then(
@@ -124,6 +128,7 @@ for (const target of databaseTargets()) {
       ]);
       assert.equal(batchedDeletes(deps) - before, 7, 'all seven answered by one batch');
       await cloud.drain();
+      t.diagnostic(`terminates completed in batches: ${terminatesCompletedInBatches() - terminatesBefore}`);
       for (const id of good) assert.equal((await cloud.server(id)).status, 404, id);
       for (const id of good) assert.equal((await portsOf(id)).length, 0, id);
       assert.equal((await cloud.server(locked)).status, 200);
