@@ -20,10 +20,13 @@ import { destroyEvacuatedGuests } from './evacuated-guests.js';
 import { InjectedFaults } from './injected-faults.js';
 import { PeriodicJobs } from './periodic-jobs.js';
 import { makeTaskHandlers, type TaskHandler } from './task-handlers.js';
+import { recordingDriver, runWithSteps, TaskSteps } from './task-steps.js';
 import type { TaskRow } from '../tasks/queue.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const POLL_MS = 500;
+/** Tasks that only read the guest (a client may ask often): they leave no timeline steps. */
+const READ_ONLY_KINDS = new Set<string>(['console', 'diagnostics']);
 /** Tasks a node runs at once (each is mostly waiting on its driver or the database). */
 const CONCURRENCY = 128;
 
@@ -44,6 +47,8 @@ export class ComputeAgent implements TaskReceiver {
   private putBack = false;
   /** An injected node fault holds this agent: it starts no task. */
   private held = false;
+  /** An injected `freeze` hangs this node: no heartbeats, no tasks, no periodic jobs. */
+  private frozen = false;
   private loopDone: Promise<void> | null = null;
   private periodicDone: Promise<void> | null = null;
   private lastExpiredScan = 0;
@@ -68,8 +73,9 @@ export class ComputeAgent implements TaskReceiver {
     this.handlers = makeTaskHandlers({
       deps,
       host,
-      driver,
-      driverFor: (operation) => new FaultInjectingDriver(driver, this.faults, deps.clock, operation, host, leaseMs),
+      driver: recordingDriver(driver),
+      driverFor: (operation) =>
+        recordingDriver(new FaultInjectingDriver(driver, this.faults, deps.clock, operation, host, leaseMs)),
     });
     this.periodicJobs = new PeriodicJobs(deps, driver, host, metrics);
     deps.tasks.register(host, this);
@@ -205,6 +211,7 @@ export class ComputeAgent implements TaskReceiver {
 
   /** Nova's periodic tasks: reap guests of deleted servers, reclaim expired soft deletes, sync power states. */
   periodic(): Promise<void> {
+    if (this.frozen) return Promise.resolve(); // a hung node runs nothing
     return this.periodicJobs.runAll();
   }
 
@@ -227,13 +234,30 @@ export class ComputeAgent implements TaskReceiver {
   private async checkNodeFault(): Promise<boolean> {
     const f = await this.faults.nodeFault();
     const wasHeld = this.held;
+    const wasFrozen = this.frozen;
     this.held = f !== null;
+    this.frozen = f === 'freeze';
     if (wasHeld && !this.held) this.pump();
+    if (wasFrozen && !this.frozen) this.thaw();
     if (f === 'fail' && this.standalone) {
       this.deps.log.warn({ host: this.host }, 'injected node fault: killing this agent');
       process.kill(process.pid, 'SIGKILL');
     }
     return f !== null;
+  }
+
+  /**
+   * Back from a freeze, as a hung nova-compute that wakes up: report at once (the node is up
+   * again) and run the periodic jobs, whose orphan reaper destroys the guests of servers deleted
+   * locally meanwhile.
+   */
+  private thaw(): void {
+    this.deps.log.info({ host: this.host }, 'injected freeze removed: the node resumes');
+    void this.heartbeat();
+    // stop() waits for this round too.
+    const round = this.periodic();
+    const before = this.periodicDone;
+    this.periodicDone = Promise.all([before, round]).then(() => undefined);
   }
 
   private async leaseBatch(): Promise<number> {
@@ -267,14 +291,24 @@ export class ComputeAgent implements TaskReceiver {
 
   private async run(task: TaskRow): Promise<void> {
     const started = performance.now();
-    const { db, clock, log } = this.deps;
+    const { db, clock, log, ids } = this.deps;
     let result = 'done';
+    const steps = new TaskSteps(this.deps, task, this.host, !READ_ONLY_KINDS.has(task.kind));
     try {
-      // Handlers finish the task in the transaction that writes their outcome; a task that no
-      // longer applies (server gone, or superseded) ends here.
-      const finished = await this.handle(task);
-      if (!finished)
-        await tasksRepo.finishTask(db, task.id, this.owner, 'done', iso(clock.now()), null, isQuestion(task));
+      // Handlers finish the task in the transaction that writes their outcome (and its steps); a
+      // task that no longer applies (server gone, or superseded) ends here.
+      const finished = await runWithSteps(steps, () => this.handle(task));
+      if (!finished) {
+        if (!task.server_id)
+          await tasksRepo.finishTask(db, task.id, this.owner, 'done', iso(clock.now()), null, isQuestion(task));
+        else
+          await this.deps.transact(async (tx) => {
+            const end = iso(clock.now());
+            await steps.write(tx, ids, end, null);
+            await tasksRepo.finishTask(tx, task.id, this.owner, 'done', end, null, isQuestion(task));
+          });
+        steps.markWritten();
+      } else if (!steps.written) await this.writeSteps(steps, null); // a handler that completed its task itself
     } catch (err) {
       const message = (err as Error)?.message ?? String(err);
       const transient = this.deps.dialect.isUnavailable(err);
@@ -300,6 +334,7 @@ export class ComputeAgent implements TaskReceiver {
         // The lease will expire and the task will be taken again: at-least-once.
         log.warn({ err: (inner as Error).message, task: task.id }, 'could not record task outcome');
       }
+      if (!steps.written) await this.writeSteps(steps, `${result}: ${message}`);
       // The request id of the API call that asked for this work ties the agent's log to the API's.
       const requestId = requestIdOf(task.payload);
       log.warn(
@@ -308,6 +343,16 @@ export class ComputeAgent implements TaskReceiver {
       );
     } finally {
       this.metrics?.taskLatency.observe({ kind: task.kind, result }, (performance.now() - started) / 1000);
+    }
+  }
+
+  /** Steps that no completing transaction wrote: on their own (observability only, so never fatal). */
+  private async writeSteps(steps: TaskSteps, error: string | null): Promise<void> {
+    try {
+      await steps.write(this.deps.db, this.deps.ids, iso(this.deps.clock.now()), error);
+      steps.markWritten();
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message, task: steps.task.id }, 'could not record task steps');
     }
   }
 

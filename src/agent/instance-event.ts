@@ -7,6 +7,7 @@ import { iso } from '../domain/clock.js';
 import type { AgentDeps } from './agent-deps.js';
 import type { TaskRow } from '../tasks/queue.js';
 import type { InstanceActionEventsTable } from '../db/schema.js';
+import { currentSteps, type TaskSteps } from './task-steps.js';
 
 /** What a finished driver call writes, inside the task's completing transaction. */
 export type Writer = ((tx: Executor) => Promise<void>) & {
@@ -20,6 +21,9 @@ export interface EventCompletion {
   serverId: string;
   actionId: string | null;
   event: InstanceActionEventsTable | null;
+  /** The task's timeline steps, written with the completion, and their count before it (to rewind on a rerun). */
+  steps: TaskSteps | undefined;
+  stepsMark: number;
   /** Commits this completion in its own transaction, as without a batch. */
   alone: () => Promise<void>;
 }
@@ -55,6 +59,8 @@ export async function runAsInstanceEvent(
     );
     failure = err;
   }
+  const steps = currentSteps(task);
+  const mark = steps?.recorder.length ?? 0;
   if (!failure && writer && writer.batchable && batch) {
     const end = iso(deps.clock.now());
     await batch({
@@ -74,6 +80,8 @@ export async function runAsInstanceEvent(
             details: null,
           }
         : null,
+      steps,
+      stepsMark: mark,
       alone: () => commit(writer),
     });
     return true;
@@ -83,6 +91,7 @@ export async function runAsInstanceEvent(
 
   async function commit(writer: Writer | void): Promise<void> {
     await deps.transact(async (tx) => {
+      steps?.recorder.rewind(mark); // PostgreSQL may run this again: its steps are recorded again
       if (failure) await onError(tx, failure);
       else if (writer) await writer(tx);
       const end = iso(deps.clock.now());
@@ -100,7 +109,9 @@ export async function runAsInstanceEvent(
         });
         await actions.finishAction(tx, payload.actionId, end, failure ? 'Error' : null);
       }
+      await steps?.write(tx, deps.ids, end, failure ? failure.message : null);
       await finishTask(tx, task.id, task.lease_owner ?? '', 'done', end, failure ? failure.message : null);
     });
+    steps?.markWritten();
   }
 }

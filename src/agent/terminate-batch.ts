@@ -4,6 +4,7 @@ import * as batchRepo from '../db/repositories/terminate-batch.repository.js';
 import { releaseServerVolumes, runVolumeWork, type VolumeWork } from '../services/compute/server-volumes.js';
 import { BatchWindow } from '../services/compute/batch-window.js';
 import { iso } from '../domain/clock.js';
+import { insertTaskSteps } from '../db/repositories/task-steps.repository.js';
 
 /** Completions per batch, and batches under way at once (each holds a connection). */
 const MAX_BATCH = 128;
@@ -38,9 +39,10 @@ async function run(deps: AgentDeps, items: Pending[]): Promise<void> {
   try {
     await deps.transact(async (tx) => {
       work = []; // PostgreSQL runs this again after a deadlock
-      const marked = await batchRepo.completeTerminates(
+      const end = iso(deps.clock.now());
+      const { marked, ports } = await batchRepo.completeTerminates(
         tx,
-        iso(deps.clock.now()),
+        end,
         'deleted',
         items.map(({ c }) => ({
           serverId: c.serverId,
@@ -53,11 +55,25 @@ async function run(deps: AgentDeps, items: Pending[]): Promise<void> {
       // A volume attached after the agent looked: released as the single path does.
       for (const id of await batchRepo.serversWithBlockDevices(tx, marked))
         work.push(...(await releaseServerVolumes(deps, tx, id)));
+      // Each task's timeline steps, in one insert for the batch (rewound first: a rerun records
+      // them again): the steps the single path's writer records, then the completion's.
+      for (const { c } of items) {
+        c.steps?.recorder.rewind(c.stepsMark);
+        const p = ports.get(c.serverId);
+        if (!c.steps || !p) continue;
+        c.steps.recorder.add('ports.released', end, end, 'ok', `${p.deleted} deleted, ${p.unbound} unbound`);
+        c.steps.recorder.point('deleted');
+      }
+      await insertTaskSteps(
+        tx,
+        items.flatMap(({ c }) => (c.steps && !c.steps.written ? c.steps.rows(deps.ids, end, null) : [])),
+      );
     });
   } catch {
     await Promise.all(items.map(alone));
     return;
   }
+  for (const { c } of items) c.steps?.markWritten();
   completedInBatches += items.length;
   for (const p of items) p.resolve();
   await runVolumeWork(deps, work);

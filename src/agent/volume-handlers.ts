@@ -15,6 +15,7 @@ import type { ComputeDriver } from '../drivers/driver.js';
 import type { TaskRow } from '../tasks/queue.js';
 import type { AgentDeps } from './agent-deps.js';
 import { runAsInstanceEvent } from './instance-event.js';
+import { currentSteps, step as recordStep } from './task-steps.js';
 
 /** The part of task-handlers.ts's HandlerContext these use (declared here: that module imports this one). */
 interface VolumeContext {
@@ -164,13 +165,28 @@ export async function detachServerVolumes(
   serverId: string,
 ): Promise<{ release: (tx: Executor) => Promise<void>; afterCommit: () => Promise<void>; none: boolean }> {
   const devices = await bdms.blockDevicesOfServer(ctx.deps.db, serverId);
-  for (const bdm of devices)
-    if (bdm.volume_id) await ctx.driverFor('detach_volume').detachVolume(serverId, bdm.volume_id);
+  const volumeIds = devices.flatMap((b) => (b.volume_id ? [b.volume_id] : []));
+  // Timeline steps only for a server that had volumes.
+  const steps = volumeIds.length > 0 ? currentSteps() : undefined;
+  const asStep = <T>(name: string, work: () => Promise<T>, message?: (v: T) => string | null) =>
+    recordStep(steps, name, work, message);
+  await asStep(
+    'volumes.detached',
+    async () => {
+      for (const id of volumeIds) await ctx.driverFor('detach_volume').detachVolume(serverId, id);
+    },
+    () => `${volumeIds.length} volume(s)`,
+  );
   let work: VolumeWork[] = [];
   return {
     none: devices.length === 0,
     release: async (tx) => {
-      work = await releaseServerVolumes(ctx.deps, tx, serverId);
+      const released = { volumes: 0 };
+      work = await asStep(
+        'volumes.released',
+        () => releaseServerVolumes(ctx.deps, tx, serverId, released),
+        () => `${released.volumes} volume(s)`,
+      );
     },
     afterCommit: () => runVolumeWork(ctx.deps, work),
   };

@@ -29,6 +29,7 @@ const REPOSITORIES = [
   'servers',
   'shelve',
   'services',
+  'task-steps',
   'tasks',
   'usage',
   'volumes',

@@ -66,7 +66,7 @@ storageSuite('terminate batch storage', (s) => {
     await tasks.insertTask(db, taskRow(uuid(1, 43), { server_id: other, state: 'leased', lease_owner: 'o2' }));
     const ev = (id: string, action: string) =>
       eventRow(id, action, { event: 'compute_terminate_instance', start_time: T(1), finish_time: T(2), host: 'h1' });
-    const marked = await s.database.dialect.transact((tx) =>
+    const { marked, ports } = await s.database.dialect.transact((tx) =>
       terminateBatch.completeTerminates(tx, T(3), 'deleted', [
         { serverId: a, taskId: uuid(1, 41), owner: 'o1', actionId: uuid(1, 31), event: ev(uuid(1, 51), uuid(1, 31)) },
         { serverId: b, taskId: uuid(1, 42), owner: 'o1', actionId: uuid(1, 32), event: ev(uuid(1, 52), uuid(1, 32)) },
@@ -75,6 +75,9 @@ storageSuite('terminate batch storage', (s) => {
       ]),
     );
     assert.deepEqual([...marked].sort(), [a, b].sort());
+    assert.deepEqual(ports.get(a), { deleted: 1, unbound: 0 });
+    assert.deepEqual(ports.get(b), { deleted: 0, unbound: 1 });
+    assert.equal(ports.get(other), undefined);
     for (const id of [a, b]) {
       const r = await servers.getServer(db, id, { readDeleted: true });
       assert.deepEqual(
@@ -109,7 +112,7 @@ storageSuite('terminate batch storage', (s) => {
       [uuid(1, 43)],
       'tasks closed for their lease owner only',
     );
-    assert.deepEqual(await terminateBatch.completeTerminates(db, T(4), 'deleted', []), []);
+    assert.deepEqual((await terminateBatch.completeTerminates(db, T(4), 'deleted', [])).marked, []);
   });
 
   test('serversWithBlockDevices: the servers among those asked that still have mappings', async () => {

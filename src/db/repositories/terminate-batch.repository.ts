@@ -1,5 +1,6 @@
 import type { Executor } from '../executor.js';
 import type { InstanceActionEventsTable } from '../schema.js';
+import { dialectOf } from '../dialects/dialect.js';
 
 /** One finished terminate of a batch: its server, its task (and lease owner), its event and action. */
 export interface TerminateCompletion {
@@ -23,8 +24,9 @@ export async function completeTerminates(
   nowIso: string,
   vmState: 'deleted',
   items: TerminateCompletion[],
-): Promise<string[]> {
-  if (!items.length) return [];
+): Promise<{ marked: string[]; ports: Map<string, { deleted: number; unbound: number }> }> {
+  const ports = new Map<string, { deleted: number; unbound: number }>();
+  if (!items.length) return { marked: [], ports };
   const marked = (
     await ex
       .updateTable('servers')
@@ -66,13 +68,37 @@ export async function completeTerminates(
       .where('port_id', 'in', created)
       .execute();
     await ex.deleteFrom('ip_allocations').where('port_id', 'in', created).execute();
-    await ex.deleteFrom('ports').where('device_id', 'in', marked).where('created_for_server', '=', 1).execute();
-    await ex
-      .updateTable('ports')
-      .set({ device_id: '', device_owner: '', binding_host_id: '', status: 'DOWN', updated_at: nowIso })
+    for (const id of marked) ports.set(id, { deleted: 0, unbound: 0 });
+    const deleted = await ex
+      .deleteFrom('ports')
       .where('device_id', 'in', marked)
-      .where('created_for_server', '=', 0)
+      .where('created_for_server', '=', 1)
+      .returning('device_id')
       .execute();
+    for (const r of deleted) ports.get(r.device_id)!.deleted++;
+    // The user's ports, unbound: read first (locked) to count them per server, as releaseServerPorts reports.
+    const users = await dialectOf(ex)
+      .lockRows(
+        ex
+          .selectFrom('ports')
+          .select(['id', 'device_id'])
+          .where('device_id', 'in', marked)
+          .where('created_for_server', '=', 0),
+        'ports',
+      )
+      .execute();
+    if (users.length) {
+      for (const r of users) ports.get(r.device_id)!.unbound++;
+      await ex
+        .updateTable('ports')
+        .set({ device_id: '', device_owner: '', binding_host_id: '', status: 'DOWN', updated_at: nowIso })
+        .where(
+          'id',
+          'in',
+          users.map((r) => r.id),
+        )
+        .execute();
+    }
     await ex.deleteFrom('server_group_members').where('server_id', 'in', marked).execute();
   }
   const events = items.flatMap((i) => (i.event ? [i.event] : []));
@@ -88,7 +114,7 @@ export async function completeTerminates(
   for (const i of items) byOwner.set(i.owner, [...(byOwner.get(i.owner) ?? []), i.taskId]);
   for (const [owner, ids] of byOwner)
     await ex.deleteFrom('tasks').where('id', 'in', ids).where('lease_owner', '=', owner).execute();
-  return marked;
+  return { marked, ports };
 }
 
 /** Which of `serverIds` still have block devices (their volumes are released one by one). */

@@ -22,6 +22,8 @@ export async function releaseServerVolumes(
   deps: HostVolumeDeps,
   tx: Executor,
   serverId: string,
+  /** Counts the volumes released (for the timeline). */
+  released: { volumes: number } = { volumes: 0 },
 ): Promise<VolumeWork[]> {
   const work: VolumeWork[] = [];
   const devices = await bdms.blockDevicesOfServer(tx, serverId);
@@ -29,6 +31,7 @@ export async function releaseServerVolumes(
   const owner = (await getServer(tx, serverId, { readDeleted: true }))?.project_id;
   for (const bdm of devices) {
     if (bdm.volume_id && bdm.destination_type === 'volume') {
+      released.volumes++;
       if (bdm.attachment_id) await hostAttachmentDelete(deps, tx, bdm.attachment_id);
       if (bdm.delete_on_termination) {
         const w = await hostDeleteVolume(deps, tx, bdm.volume_id, owner);
