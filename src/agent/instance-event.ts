@@ -6,10 +6,27 @@ import { InjectedFailure } from '../drivers/fault-injection/fault-injection.driv
 import { iso } from '../domain/clock.js';
 import type { AgentDeps } from './agent-deps.js';
 import type { TaskRow } from '../tasks/queue.js';
-import { currentSteps } from './task-steps.js';
+import type { InstanceActionEventsTable } from '../db/schema.js';
+import { currentSteps, type TaskSteps } from './task-steps.js';
 
 /** What a finished driver call writes, inside the task's completing transaction. */
-export type Writer = (tx: Executor) => Promise<void>;
+export type Writer = ((tx: Executor) => Promise<void>) & {
+  /** This completion may join a batch of its kind (`batch` below) instead of its own transaction. */
+  batchable?: boolean;
+};
+
+/** A completion handed to a batch: what it writes besides the writer, and how to commit it alone. */
+export interface EventCompletion {
+  task: TaskRow;
+  serverId: string;
+  actionId: string | null;
+  event: InstanceActionEventsTable | null;
+  /** The task's timeline steps, written with the completion, and their count before it (to rewind on a rerun). */
+  steps: TaskSteps | undefined;
+  stepsMark: number;
+  /** Commits this completion in its own transaction, as without a batch. */
+  alone: () => Promise<void>;
+}
 
 /**
  * Runs `work` (the driver call) as an instance-action event (Nova's wrap_instance_event), then
@@ -25,10 +42,11 @@ export async function runAsInstanceEvent(
   row: ServerRow,
   work: () => Promise<Writer | void>,
   onError: (tx: Executor, err: Error) => Promise<void>,
+  batch?: (c: EventCompletion) => Promise<void>,
 ): Promise<true> {
   const payload = JSON.parse(task.payload) as { actionId?: string; requestId?: string };
   const start = iso(deps.clock.now());
-  let writer: Writer | void;
+  let writer: Writer | void = undefined;
   let failure: Error | null = null;
   try {
     writer = await work();
@@ -43,28 +61,57 @@ export async function runAsInstanceEvent(
   }
   const steps = currentSteps(task);
   const mark = steps?.recorder.length ?? 0;
-  await deps.transact(async (tx) => {
-    steps?.recorder.rewind(mark); // PostgreSQL may run this again: its steps are recorded again
-    if (failure) await onError(tx, failure);
-    else if (writer) await writer(tx);
+  if (!failure && writer && writer.batchable && batch) {
     const end = iso(deps.clock.now());
-    if (payload.actionId) {
-      await actions.insertEvent(tx, {
-        id: deps.ids.sortable(),
-        action_id: payload.actionId,
-        event,
-        start_time: start,
-        finish_time: end,
-        host,
-        result: failure ? 'Error' : 'Success',
-        traceback: failure ? (failure.stack ?? failure.message) : null,
-        details: failure ? failure.message : null,
-      });
-      await actions.finishAction(tx, payload.actionId, end, failure ? 'Error' : null);
-    }
-    await steps?.write(tx, deps.ids, end, failure ? failure.message : null);
-    await finishTask(tx, task.id, task.lease_owner ?? '', 'done', end, failure ? failure.message : null);
-  });
-  steps?.markWritten();
+    await batch({
+      task,
+      serverId: row.id,
+      actionId: payload.actionId ?? null,
+      event: payload.actionId
+        ? {
+            id: deps.ids.sortable(),
+            action_id: payload.actionId,
+            event,
+            start_time: start,
+            finish_time: end,
+            host,
+            result: 'Success',
+            traceback: null,
+            details: null,
+          }
+        : null,
+      steps,
+      stepsMark: mark,
+      alone: () => commit(writer),
+    });
+    return true;
+  }
+  await commit(writer);
   return true;
+
+  async function commit(writer: Writer | void): Promise<void> {
+    await deps.transact(async (tx) => {
+      steps?.recorder.rewind(mark); // PostgreSQL may run this again: its steps are recorded again
+      if (failure) await onError(tx, failure);
+      else if (writer) await writer(tx);
+      const end = iso(deps.clock.now());
+      if (payload.actionId) {
+        await actions.insertEvent(tx, {
+          id: deps.ids.sortable(),
+          action_id: payload.actionId,
+          event,
+          start_time: start,
+          finish_time: end,
+          host,
+          result: failure ? 'Error' : 'Success',
+          traceback: failure ? (failure.stack ?? failure.message) : null,
+          details: failure ? failure.message : null,
+        });
+        await actions.finishAction(tx, payload.actionId, end, failure ? 'Error' : null);
+      }
+      await steps?.write(tx, deps.ids, end, failure ? failure.message : null);
+      await finishTask(tx, task.id, task.lease_owner ?? '', 'done', end, failure ? failure.message : null);
+    });
+    steps?.markWritten();
+  }
 }

@@ -15,7 +15,8 @@ import { tailLog } from '../domain/console-log.js';
 import { lifecycleOfTask, type TaskKind } from '../domain/lifecycle.js';
 import type { AgentDeps } from './agent-deps.js';
 import { guestSpec } from './guests.js';
-import { runAsInstanceEvent, type Writer } from './instance-event.js';
+import { runAsInstanceEvent, type EventCompletion, type Writer } from './instance-event.js';
+import { makeTerminateBatch } from './terminate-batch.js';
 import { makeMigrationHandlers } from './migration-handlers.js';
 import { makeRescueHandlers } from './rescue-handlers.js';
 import { discardImage, openImageFile, saveImageData } from '../services/image/image-store.js';
@@ -53,8 +54,19 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
     row: ServerRow,
     work: () => Promise<Writer | void>,
     onError: (tx: Executor, err: Error) => Promise<void>,
+    batch?: (c: EventCompletion) => Promise<void>,
   ) =>
-    runAsInstanceEvent(deps, host, task, lifecycleOfTask(task.kind as TaskKind).completion!.event, row, work, onError);
+    runAsInstanceEvent(
+      deps,
+      host,
+      task,
+      lifecycleOfTask(task.kind as TaskKind).completion!.event,
+      row,
+      work,
+      onError,
+      batch,
+    );
+  const terminateBatch = makeTerminateBatch(deps);
   /** Whether the task still applies: a server in another task_state was taken over (by a delete, say). */
   const applies = (kind: TaskKind, row: ServerRow) =>
     row.task_state !== null && lifecycleOfTask(kind).runsWhile.includes(row.task_state);
@@ -370,7 +382,7 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
           volumes = await detachServerVolumes(ctx, row.id); // docs/delete-server.md B59-B61
           // Server row first, then ports, then volumes: the same lock order as the API's delete (no
           // deadlock), and only if the delete is still ours (a local delete may have finished it meanwhile).
-          return async (tx) => {
+          const writer: Writer = async (tx) => {
             if (await servers.markServerDeleted(tx, row.id, now(), completion!.vmState, 'deleting')) {
               await recordStep(
                 steps,
@@ -384,10 +396,14 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
               steps?.recorder.point('deleted');
             }
           };
+          // Without volumes, concurrent terminates complete together (terminate-batch.ts).
+          writer.batchable = volumes.none && completion!.vmState === 'deleted';
+          return writer;
         },
         async (tx, err) => {
           await recordFault(tx, row.id, 'deleting', err, { vm_state: 'error', task_state: null });
         },
+        terminateBatch,
       );
       await volumes?.afterCommit();
       return finished;

@@ -163,10 +163,9 @@ export async function connectServerVolumes(ctx: VolumeContext, serverId: string)
 export async function detachServerVolumes(
   ctx: Pick<VolumeContext, 'deps' | 'driverFor'>,
   serverId: string,
-): Promise<{ release: (tx: Executor) => Promise<void>; afterCommit: () => Promise<void> }> {
-  const volumeIds = (await bdms.blockDevicesOfServer(ctx.deps.db, serverId)).flatMap((b) =>
-    b.volume_id ? [b.volume_id] : [],
-  );
+): Promise<{ release: (tx: Executor) => Promise<void>; afterCommit: () => Promise<void>; none: boolean }> {
+  const devices = await bdms.blockDevicesOfServer(ctx.deps.db, serverId);
+  const volumeIds = devices.flatMap((b) => (b.volume_id ? [b.volume_id] : []));
   // Timeline steps only for a server that had volumes.
   const steps = volumeIds.length > 0 ? currentSteps() : undefined;
   const asStep = <T>(name: string, work: () => Promise<T>, message?: (v: T) => string | null) =>
@@ -180,6 +179,7 @@ export async function detachServerVolumes(
   );
   let work: VolumeWork[] = [];
   return {
+    none: devices.length === 0,
     release: async (tx) => {
       const released = { volumes: 0 };
       work = await asStep(

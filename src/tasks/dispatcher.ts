@@ -57,6 +57,13 @@ export class TaskDispatcher {
     tx: Executor,
     t: { kind: TaskKind; serverId: string; host: string; payload?: TaskPayload },
   ): Promise<TaskRow> {
+    const row = this.taskRow(t);
+    await repo.insertTask(tx, row);
+    return row;
+  }
+
+  /** The row `enqueue` would insert, for a caller that inserts many in one statement (batched deletes). */
+  taskRow(t: { kind: TaskKind; serverId: string; host: string; payload?: TaskPayload }): TaskRow {
     const { clock, ids, config } = this.deps;
     const now = clock.now();
     const owner = this.receivers.get(t.host)?.directOwner() ?? null;
@@ -77,16 +84,20 @@ export class TaskDispatcher {
       updated_at: iso(now),
       result: null,
     };
-    await repo.insertTask(tx, row);
     return row;
   }
 
   /** After the commit: hands leased tasks to their agent here, and wakes the hosts of queued ones. */
   dispatch(tasks: Array<TaskRow | undefined>): void {
+    // One wake (one NOTIFY) per host, however many of its tasks a batch committed.
+    const woken = new Set<string>();
     for (const t of tasks) {
       if (!t) continue;
       if (t.state === 'leased') this.receivers.get(t.host ?? '')?.accept(t);
-      else if (t.host) this.wake(t.host);
+      else if (t.host && !woken.has(t.host)) {
+        woken.add(t.host);
+        this.wake(t.host);
+      }
     }
   }
 

@@ -11,6 +11,7 @@ const REPOSITORIES = [
   'block-devices',
   'catalog',
   'consoles',
+  'delete-batch',
   'faults',
   'flavors',
   'floating-ips',

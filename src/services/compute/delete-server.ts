@@ -1,6 +1,7 @@
 import type { Caller, Deps } from '../context.js';
-import { authorize, canonicalUuid } from '../access.js';
+import { canonicalUuid } from '../access.js';
 import { serviceIsUp } from './access.js';
+import { checkAndPlan, deleteInBatch, type DeleteOutcome } from './delete-batch.js';
 import { recordAction } from './record-action.js';
 import * as servers from '../../db/repositories/servers.repository.js';
 import * as tasks from '../../db/repositories/tasks.repository.js';
@@ -11,7 +12,6 @@ import { settleMigrationOnDelete } from './migration-on-delete.js';
 import * as svcRepo from '../../db/repositories/services.repository.js';
 import type { TaskRow } from '../../tasks/queue.js';
 import { iso } from '../../domain/clock.js';
-import { planDelete, type DeletePlan } from '../../domain/delete-plan.js';
 import { serverLocked, serverNotFound } from '../../domain/errors.js';
 import type { Executor } from '../../db/executor.js';
 import { LIFECYCLE, tasksSupersededBy } from '../../domain/lifecycle.js';
@@ -28,10 +28,7 @@ const SUPERSEDED_BY_REMOTE_DELETE = tasksSupersededBy('remote');
 /** A local delete also cancels a queued terminate: it finishes that delete itself. */
 const SUPERSEDED_BY_LOCAL_DELETE = tasksSupersededBy('local');
 
-export interface DeleteOutcome {
-  plan: DeletePlan['kind'];
-  requeued?: boolean;
-}
+export type { DeleteOutcome } from './delete-batch.js';
 
 /**
  * DELETE /servers/{id} and the forceDelete action (docs/delete-server.md; the B rows cited below are its §7). One transaction: read
@@ -47,6 +44,19 @@ export async function deleteServer(
   const uuid = canonicalUuid(id);
   // Nova parity: a malformed id is "not found" without touching the database (B17).
   if (!uuid) throw serverNotFound(id);
+  // Concurrent DELETEs share a transaction (delete-batch.ts); forceDelete, and whatever the batch leaves, run alone.
+  if (!opts.force) return deleteInBatch(deps, caller, id, uuid, (d, c, i, u) => deleteAlone(d, c, i, u, {}));
+  return deleteAlone(deps, caller, id, uuid, opts);
+}
+
+/** One delete in its own transaction: every plan. */
+async function deleteAlone(
+  deps: Deps,
+  caller: Caller,
+  id: string,
+  uuid: string,
+  opts: { force?: boolean },
+): Promise<DeleteOutcome> {
   const rule = LIFECYCLE[opts.force ? 'forceDelete' : 'delete'].rule;
   let task: TaskRow | undefined;
   let moveTasks: TaskRow[] = [];
@@ -60,23 +70,7 @@ export async function deleteServer(
     const found = await servers.getServerAndNodeForUpdate(tx, uuid);
     if (!found) throw serverNotFound(id);
     const row = found.server;
-    if (!caller.isAdmin && row.project_id !== caller.projectId) {
-      // Nova parity (B20/B21): another project's server is 404, except while it is still an
-      // unscheduled build request, whose lookup is not project-filtered: the policy then says 403.
-      if (!(row.vm_state === 'building' && row.host === null)) throw serverNotFound(id);
-    }
-    authorize(deps, caller, rule, { project_id: row.project_id, user_id: row.user_id });
-    const plan = planDelete({
-      vmState: row.vm_state,
-      taskState: row.task_state,
-      host: row.host,
-      hostUp: serviceIsUp(deps, found.node),
-      launchedAt: row.launched_at,
-      locked: row.locked_by !== null,
-      isAdmin: caller.isAdmin,
-      reclaimInstanceInterval: deps.config.reclaimInstanceInterval,
-      force: opts.force ?? false,
-    });
+    const plan = checkAndPlan(deps, caller, id, found, rule, opts.force ?? false);
     const now = iso(deps.clock.now());
     // docs/delete-server.md B11/B12: a resize or move under way is confirmed or abandoned, and the
     // other node drops its guest of the server.

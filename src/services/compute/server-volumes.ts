@@ -26,8 +26,10 @@ export async function releaseServerVolumes(
   released: { volumes: number } = { volumes: 0 },
 ): Promise<VolumeWork[]> {
   const work: VolumeWork[] = [];
+  const devices = await bdms.blockDevicesOfServer(tx, serverId);
+  if (!devices.length) return work; // the common case: no statement more
   const owner = (await getServer(tx, serverId, { readDeleted: true }))?.project_id;
-  for (const bdm of await bdms.blockDevicesOfServer(tx, serverId)) {
+  for (const bdm of devices) {
     if (bdm.volume_id && bdm.destination_type === 'volume') {
       released.volumes++;
       if (bdm.attachment_id) await hostAttachmentDelete(deps, tx, bdm.attachment_id);
