@@ -189,6 +189,11 @@ export class ServerEvents {
     return this.subs.size;
   }
 
+  /** Bytes each open stream holds in its socket buffer (tests check a slow consumer is bounded). */
+  bufferedBytes(): number[] {
+    return [...this.subs].map((s) => s.res.writableLength);
+  }
+
   /** Reads up to now and decides where a new stream starts (errors here are plain HTTP answers). */
   async prepare(lastEventId: string | undefined): Promise<StreamStart> {
     if (this.closing) throw new DomainError('unavailable', 'ServiceUnavailable', 'The service is shutting down.');
