@@ -2,7 +2,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestCloud, type Persona } from '../../src/testing/kit.js';
-import { databaseTargets } from '../../src/testing/databases.js';
+import { TEST_PG_URL, databaseTargets, freshPostgres } from '../../src/testing/databases.js';
+import { spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
 import { SseStream } from '../../src/testing/sse.js';
 
 let cloud: TestCloud;
@@ -254,3 +255,83 @@ for (const target of databaseTargets()) {
     });
   });
 }
+
+describe('retention and shutdown (SQLite)', () => {
+  let c: TestCloud;
+  before(async () => {
+    c = await TestCloud.start({ eventsRetention: 1, eventsHeartbeat: 1 });
+  });
+  after(async () => {
+    await c?.close();
+  });
+
+  test('a Last-Event-ID older than the retention (pruned) gets resync expired and no replay', async () => {
+    const s = await SseStream.open(`${c.url}/stratus/v1/events`, { 'x-auth-token': c.tokens.member });
+    const id = await c.createServer('member');
+    const created = await s.event('server.created', (d) => d.server_id === id);
+    s.close();
+    // Past the retention (1 s; bounded wait), the periodic job's prune removes it.
+    const t0 = Date.now();
+    let removed = 0;
+    while (removed === 0 && Date.now() - t0 < 10000) {
+      await new Promise((r) => setTimeout(r, 200));
+      removed = await c.stack.events.prune();
+      if (removed === 0)
+        removed =
+          (await c.stack.deps.db.selectFrom('server_changes').select('seq').where('seq', '=', created.seq).execute())
+            .length === 0
+            ? 1
+            : 0;
+    }
+    const again = await SseStream.open(`${c.url}/stratus/v1/events`, {
+      'x-auth-token': c.tokens.member,
+      'last-event-id': String(created.seq),
+    });
+    const resync = await again.event('resync');
+    assert.equal(resync.reason, 'expired');
+    assert.equal(resync.seq, again.events('ready')[0].data.seq);
+    assert.equal(again.events('ready')[0].data.retention_seconds, 1);
+    assert.ok(!again.events().some((e) => e.data.server_id === id && e.event !== 'ready'));
+    again.close();
+  });
+
+  test('closing the stack ends open streams (shutdown is not held up)', async () => {
+    const s = await SseStream.open(`${c.url}/stratus/v1/events`, { 'x-auth-token': c.tokens.member });
+    await s.until('ready', () => s.events('ready').length > 0);
+    await c.close();
+    await s.until('the end of the stream', (x) => x.ended, 5000);
+    c = undefined as unknown as TestCloud;
+  });
+});
+
+describe('across API processes (PostgreSQL)', { skip: TEST_PG_URL ? false : 'needs STRATUS_TEST_DATABASE_URL' }, () => {
+  let c: TestCloud;
+  let other: StratusProcess | undefined;
+  let db: { url: string; drop(): Promise<void> } | undefined;
+  before(async () => {
+    db = await freshPostgres();
+    c = await TestCloud.start({ database: db.url });
+    other = await spawnStratus(['--database', db.url, '--agents', '0', '--data', c.stack.deps.config.data]);
+  });
+  after(async () => {
+    if (other) await stopProcess(other.child);
+    await c?.close();
+    await db?.drop();
+  });
+
+  test('a delete through one process is seen on the stream of the other', async () => {
+    const s = await SseStream.open(`${other!.url}/stratus/v1/events`, { 'x-auth-token': c.tokens.member });
+    await s.until('ready', () => s.events('ready').length > 0);
+    const id = await c.createServer('member');
+    await s.event('server.updated', (d) => d.server_id === id && d.server.status === 'ACTIVE');
+    const del = await c.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' });
+    assert.equal(del.status, 204);
+    const rid = del.headers.get('x-openstack-request-id');
+    const deleting = await s.event('server.updated', (d) => d.server_id === id && d.server.task_state === 'deleting');
+    assert.equal(deleting.request_id, rid);
+    await c.drain();
+    const deleted = await s.event('server.deleted', (d) => d.server_id === id);
+    assert.equal(deleted.request_id, rid);
+    s.close();
+  });
+});
