@@ -335,3 +335,23 @@ describe('across API processes (PostgreSQL)', { skip: TEST_PG_URL ? false : 'nee
     s.close();
   });
 });
+
+describe('token expiry (SQLite)', () => {
+  let c: TestCloud | undefined;
+  after(async () => {
+    await c?.close();
+  });
+
+  test('the stream ends with event: error 401 when its token expires', async () => {
+    // A 3 s token lifetime and a heartbeat far away: the expiry timer, not the heartbeat, ends it.
+    c = await TestCloud.start({ tokenExpiration: 3, eventsHeartbeat: 300 });
+    const { token } = await c.issueToken('demo', 'demo');
+    const s = await SseStream.open(`${c.url}/stratus/v1/events`, { 'x-auth-token': token });
+    await s.until('ready', () => s.events('ready').length > 0);
+    const err = await s.event('error', () => true, 15000);
+    assert.equal(err.error.code, 401);
+    assert.match(err.error.message, /expired/);
+    await s.until('the end of the stream', (x) => x.ended);
+    assert.equal((await SseStream.open(`${c.url}/stratus/v1/events`, { 'x-auth-token': token })).status, 401);
+  });
+});
