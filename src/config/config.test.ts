@@ -64,3 +64,21 @@ test('workers: 1 on SQLite, the number of cores on PostgreSQL; N > 1 on SQLite i
       bad,
     );
 });
+
+test('watch API: events retention and heartbeat from the environment, validated', () => {
+  assert.equal(defaults().eventsRetention, 3600);
+  assert.equal(defaults().eventsHeartbeat, 15);
+  const c = loadConfig({}, { STRATUS_EVENTS_RETENTION: '60', STRATUS_EVENTS_HEARTBEAT: '5' });
+  assert.equal(c.eventsRetention, 60);
+  assert.equal(c.eventsHeartbeat, 5);
+  for (const [env, name] of [
+    [{ STRATUS_EVENTS_RETENTION: '0' }, /events-retention/],
+    [{ STRATUS_EVENTS_RETENTION: 'x' }, /events-retention/],
+    [{ STRATUS_EVENTS_HEARTBEAT: '0' }, /events-heartbeat/],
+    [{ STRATUS_EVENTS_HEARTBEAT: '301' }, /events-heartbeat/],
+  ] as const)
+    assert.throws(
+      () => loadConfig({}, env),
+      (e: Error) => e instanceof ConfigError && name.test(e.message),
+    );
+});

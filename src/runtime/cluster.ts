@@ -207,7 +207,7 @@ export async function startClusterWorker(config: Config): Promise<{ close(): Pro
       });
       process.send!({ t: 'stratus:metrics?', id: reqId } satisfies Message);
     });
-  const { app, url } = await listenApi(config, deps, metrics, id);
+  const { app, url } = await listenApi(config, deps, database, metrics, id);
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {

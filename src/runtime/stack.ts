@@ -23,6 +23,7 @@ import type { ComputeDriver } from '../drivers/driver.js';
 import { seedDemoCloud, syncDemoPasswords } from './seed.js';
 import { TaskDispatcher } from '../tasks/dispatcher.js';
 import type { AgentDeps } from '../agent/agent-deps.js';
+import { ServerEvents } from '../services/stratus/server-events.js';
 
 export interface Stack {
   app: FastifyInstance;
@@ -30,6 +31,8 @@ export interface Stack {
   agents: ComputeAgent[];
   database: OpenedDb;
   url: string;
+  /** The watch API's hub. */
+  events: ServerEvents;
   close(): Promise<void>;
 }
 
@@ -108,11 +111,14 @@ export async function startAgents(
 export async function listenApi(
   config: Config,
   deps: Deps,
+  database: OpenedDb,
   metrics: Metrics,
   workerId?: number,
-): Promise<{ app: FastifyInstance; url: string }> {
+): Promise<{ app: FastifyInstance; url: string; events: ServerEvents }> {
   const tokens = new TokenService(deps);
+  const events = new ServerEvents(deps, database.dialect, { validate: (t) => tokens.validate(t) });
   const app = await buildApp({
+    events,
     deps,
     tokens,
     metrics,
@@ -120,11 +126,14 @@ export async function listenApi(
     storageErrors: storageErrorAsDomainError,
     workerId,
   });
+  // Every API process prunes the change rows past the retention (idempotent; at most once a minute).
+  const pruning = events.startPruning();
+  app.addHook('onClose', async () => pruning.stop());
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', '127.0.0.1');
   // Until something is bound there is no default public URL (the port may be 0: any free one).
   if (!config.publicUrl) app.publicUrl = defaultPublicUrl(config.host, new URL(url).port);
-  return { app, url };
+  return { app, url, events };
 }
 
 /** `stratus serve`: the API plus `config.agents` in-process compute agents. */
@@ -137,13 +146,14 @@ export async function startStack(
   await prepareCloud(config, deps, opts.seed !== false);
   const metrics = new Metrics();
   const agents = await startAgents(config, deps, database, metrics);
-  const { app, url } = await listenApi(config, deps, metrics);
+  const { app, url, events } = await listenApi(config, deps, database, metrics);
   return {
     app,
     deps,
     agents,
     database,
     url,
+    events,
     async close() {
       await app.close();
       await deps.tasks.stop();

@@ -26,6 +26,7 @@ const REPOSITORIES = [
   'security-groups',
   'server-groups',
   'server-passwords',
+  'server-changes',
   'servers',
   'shelve',
   'services',
