@@ -3,6 +3,9 @@ import { Command } from 'commander';
 import { loadConfig, ConfigError, type Config } from '../config/config.js';
 import { startStack, writeCloudsYaml, openDeps, startAgentProcess } from '../runtime/stack.js';
 import { purgeDeletedServers } from '../db/repositories/servers.repository.js';
+import { resolveCloud } from '../client/cloud-config.js';
+import { ClientError } from '../client/client-error.js';
+import { waitForServer, parseTarget } from '../client/wait.js';
 
 const started = performance.now();
 const program = new Command().name('stratus').description('An OpenStack Compute (Nova) API-compatible control plane');
@@ -112,6 +115,38 @@ common(db.command('purge').description('remove deleted servers (and their action
     const n = await purgeDeletedServers(database.db, new Date(t).toISOString());
     process.stdout.write(`purged ${n} deleted server(s)\n`);
     await database.close();
+  });
+
+program
+  .command('wait')
+  .description(
+    'wait for a server to reach a status or be deleted, through the watch API (exit 0 reached, 1 failed, 2 usage/auth, 124 timeout)',
+  )
+  .argument('<server>', 'server id or name')
+  .requiredOption('--for <state>', 'deleted, or a server status: ACTIVE, SHUTOFF, ERROR… (any case)')
+  .option('--timeout <seconds>', 'give up after this long, exit 124 (0: never)', '600')
+  .option('--os-cloud <name>', 'cloud in clouds.yaml (default: OS_CLOUD; without either, the OS_* variables)')
+  .option('-q, --quiet', 'print nothing on success')
+  // Usage errors exit 2 (commander's own default is 1, which here means "the wait failed").
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .action(async (server: string, flags: { for: string; timeout: string; osCloud?: string; quiet?: boolean }) => {
+    try {
+      const timeoutSec = Number(flags.timeout);
+      if (!/^[0-9]+(\.[0-9]+)?$/.test(flags.timeout) || !Number.isFinite(timeoutSec))
+        throw new ClientError(`--timeout ${flags.timeout}: not a number of seconds`, 2);
+      parseTarget(flags.for);
+      const cloud = resolveCloud(process.env, { cloud: flags.osCloud });
+      const note = (msg: string) => process.stderr.write(`stratus wait: ${msg}\n`);
+      const out = await waitForServer(cloud, { server, target: flags.for, timeoutSec, note });
+      if (out.code === 0) {
+        if (!flags.quiet) process.stdout.write(`${out.message}\n`);
+      } else note(out.message);
+      process.exit(out.code);
+    } catch (err) {
+      if (!(err instanceof ClientError)) throw err;
+      process.stderr.write(`stratus wait: ${err.message}\n`);
+      process.exit(err.exitCode);
+    }
   });
 
 program.parseAsync(process.argv).catch((err: Error) => {
