@@ -7,11 +7,13 @@
  *   npm run bench -- --quick      smoke run (under a minute)
  *   npm run bench -- --profile    CPU profile of Stratus under the c64 DELETE load (top frames)
  *   npm run bench -- --no-pg      skip PostgreSQL even if STRATUS_BENCH_DATABASE_URL / STRATUS_TEST_DATABASE_URL is set
+ *   npm run bench -- --streams-only [--quick]   only scenario 7 (DELETE c64 with and without 1000 idle watch streams)
  *
  * Scenarios: 1 baseline, 2 DELETE throughput/latency at c1/c16/c64 (SQLite, and PostgreSQL when
  * a URL is given), 3 convergence (204 → server 404 and its ports gone; fake driver, and process
  * driver with real guest processes), 4 growth (list and DELETE
- * latency at 1k…1M rows, half of them deleted), 5 cold start, 6 RSS after each scenario.
+ * latency at 1k…1M rows, half of them deleted), 5 cold start, 6 RSS after each scenario, 7 DELETE
+ * c64 (SQLite) plain, with 1000 idle watch streams open, plain again.
  * Output: the table below, bench/results/latest.json and bench/results/latency.svg.
  */
 import { execFileSync } from 'node:child_process';
@@ -33,6 +35,7 @@ import {
   type ServerProcess,
 } from './servers.js';
 import { renderChart, type Panel } from './chart.js';
+import { openStreams, type StreamsClosed, type StreamsOpened } from './streams.js';
 import { hotFrames, type HotFrames } from './profile.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeHttp, median, removeTempDirs, request, round, summarize, tempDir, type Summary } from './util.js';
@@ -57,6 +60,8 @@ interface Plan {
   /** Growth on PostgreSQL too (when a URL is given); [] skips it. */
   pgGrowthSizes: number[];
   coldReps: number;
+  /** Idle watch streams held open during the second of three DELETE runs at c64. */
+  idleStreams: number;
   /** Hard limit for the whole run (a watchdog; the plan itself fits well inside). */
   limitSec: number;
 }
@@ -79,7 +84,8 @@ const FULL: Plan = {
   growthDeleteSec: 3,
   pgGrowthSizes: [1_000, 100_000],
   coldReps: 3,
-  limitSec: 900,
+  idleStreams: 1000,
+  limitSec: 960,
 };
 const QUICK: Plan = {
   baselineLevels: [1, 16, 64],
@@ -99,7 +105,8 @@ const QUICK: Plan = {
   growthDeleteSec: 1,
   pgGrowthSizes: [],
   coldReps: 2,
-  limitSec: 170,
+  idleStreams: 1000,
+  limitSec: 200,
 };
 
 const TARGETS = {
@@ -114,6 +121,7 @@ const TARGETS = {
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const profileMode = argv.includes('--profile');
+const streamsOnly = argv.includes('--streams-only');
 const plan = quick ? QUICK : FULL;
 const pgAdminUrl = argv.includes('--no-pg')
   ? undefined
@@ -567,6 +575,146 @@ async function coldStart(): Promise<ColdStart> {
   return out;
 }
 
+// --- 7. DELETE with idle watch streams ---------------------------------------------------------
+
+interface StreamsResult {
+  plainBefore: LoadResult;
+  withStreams: LoadResult;
+  plainAfter: LoadResult;
+  /** withStreams ÷ the mean of the two plain runs around it. */
+  ratio: number;
+  opened: StreamsOpened;
+  closed: StreamsClosed;
+  rssMb: { plain: number; idleStreams: number; underLoad: number; after: number };
+}
+
+/**
+ * The same DELETE run (SQLite, c64) three times on one server: plain, with `plan.idleStreams`
+ * watch streams open (held by a child process of their own, half as demo following one untouched
+ * server, half as admin on its own, idle project), and plain again, so drift shows.
+ */
+async function streamsScenario(): Promise<StreamsResult> {
+  const level = plan.deleteLevels.find((l) => l.c === 64)!;
+  const { data, ref } = await preparedCloud('streams');
+  const seeder = await openSeeder(ref);
+  try {
+    const want = plan.warmServers + 3 * level.servers + 1;
+    const ids = await seeder.addTargets(want, HOST);
+    const s = await startStratus({ data, name: HOST });
+    try {
+      const demo = await issueToken(s.url);
+      const admin = await issueToken(s.url, 'admin', 'admin');
+      const take = (n: number) => ids.splice(0, n);
+      const untouched = take(1)[0];
+      await deleteLoad(s, demo, 16, plan.warmSec, take(plan.warmServers));
+      await waitDrain(seeder, 30000);
+      const run = async (what: string) => {
+        const r = await deleteLoad(s, demo, level.c, level.sec, take(level.servers));
+        const drain = await waitDrain(seeder, quick ? 20000 : 60000);
+        log(`streams scenario, DELETE c${level.c} ${what}: ${describe(r)}; drained ${round(drain, 0)} ms after`);
+        return r;
+      };
+      const plainBefore = await run('plain');
+      const rssPlain = s.rss();
+      const streams = await openStreams({
+        url: s.url,
+        count: plan.idleStreams,
+        as: [
+          { token: demo, query: { server_id: untouched } },
+          { token: admin, query: {} },
+        ],
+        openConcurrency: 50,
+        maxSec: level.sec + 120,
+      });
+      const o = streams.opened;
+      log(
+        `streams scenario: ${o.connected}/${o.requested} idle streams connected in ${round(o.openMs, 0)} ms${o.failed ? ` (${o.failed} failed: ${o.reasons.join('; ')})` : ''}`,
+      );
+      const rssIdle = s.rss();
+      let withStreams: LoadResult;
+      let rssLoaded: number;
+      let closed: StreamsClosed;
+      try {
+        withStreams = await run(`with ${o.connected} idle streams`);
+        rssLoaded = s.rss();
+      } finally {
+        closed = await streams.stop();
+      }
+      log(
+        `streams scenario: ${closed.stillOpen} streams still open at the end, ${closed.events} events and ${closed.heartbeats} heartbeats received while held`,
+      );
+      const plainAfter = await run('plain again');
+      const ratio = withStreams.rps / ((plainBefore.rps + plainAfter.rps) / 2);
+      log(`streams scenario: ratio with streams ÷ plain ${round(ratio, 3)}`);
+      return {
+        plainBefore,
+        withStreams,
+        plainAfter,
+        ratio,
+        opened: o,
+        closed,
+        rssMb: { plain: rssPlain, idleStreams: rssIdle, underLoad: rssLoaded, after: s.rss() },
+      };
+    } finally {
+      await stopServer(s.child);
+    }
+  } finally {
+    await seeder.close();
+  }
+}
+
+function streamsResults(x: StreamsResult): Record<string, unknown> {
+  return {
+    streams_requested: x.opened.requested,
+    streams_connected: x.opened.connected,
+    streams_failed: x.opened.failed,
+    streams_open_ms: round(x.opened.openMs, 0),
+    streams_still_open_at_end: x.closed.stillOpen,
+    streams_events_received: x.closed.events,
+    streams_delete_rps_c64_plain_before: round(x.plainBefore.rps, 0),
+    streams_delete_rps_c64_with_streams: round(x.withStreams.rps, 0),
+    streams_delete_rps_c64_plain_after: round(x.plainAfter.rps, 0),
+    streams_delete_p99_ms_c64_plain_before: round(x.plainBefore.latency.p99, 3),
+    streams_delete_p99_ms_c64_with_streams: round(x.withStreams.latency.p99, 3),
+    streams_delete_p99_ms_c64_plain_after: round(x.plainAfter.latency.p99, 3),
+    streams_delete_errors:
+      x.plainBefore.non2xx +
+      x.plainBefore.errors +
+      x.withStreams.non2xx +
+      x.withStreams.errors +
+      x.plainAfter.non2xx +
+      x.plainAfter.errors,
+    streams_delete_ratio_c64: round(x.ratio, 4),
+    streams_rss_mb_plain: x.rssMb.plain,
+    streams_rss_mb_idle_streams: x.rssMb.idleStreams,
+    streams_rss_mb_under_load: x.rssMb.underLoad,
+    streams_rss_mb_after: x.rssMb.after,
+  };
+}
+
+function streamsReport(x: StreamsResult): string {
+  const f = (v: number, d = 3) => (Number.isFinite(v) ? String(round(v, d)) : '-');
+  const row = (what: string, n: number, l: LoadResult, rss: number) => [
+    what,
+    String(n),
+    f(l.rps, 0),
+    f(l.latency.p50),
+    f(l.latency.p99),
+    String(l.non2xx + l.errors),
+    f(rss, 1),
+  ];
+  const rows = [
+    ['DELETE c64 (sqlite) and idle watch streams', 'streams', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MB'],
+    row('plain', 0, x.plainBefore, x.rssMb.plain),
+    row('with idle streams', x.opened.connected, x.withStreams, x.rssMb.underLoad),
+    row('plain again', 0, x.plainAfter, x.rssMb.after),
+  ];
+  return [
+    table(rows),
+    `  ratio with streams ÷ mean of the plain runs: ${f(x.ratio)}; streams connected ${x.opened.connected}/${x.opened.requested} in ${f(x.opened.openMs, 0)} ms (half demo with server_id of an untouched server, half admin on its own project), ${x.closed.stillOpen} still open at the end, ${x.closed.events} events received while held; RSS with the streams idle ${f(x.rssMb.idleStreams, 1)} MB (plain ${f(x.rssMb.plain, 1)} MB)`,
+  ].join('\n');
+}
+
 // --- report ------------------------------------------------------------------------------
 
 interface Run {
@@ -575,6 +723,7 @@ interface Run {
   processConvergence: ProcessConvergence;
   growths: GrowthResult[];
   cold: ColdStart;
+  streams: StreamsResult;
 }
 
 function label(size: number): string {
@@ -688,6 +837,9 @@ function buildResults(run: Run, elapsedS: number): Record<string, unknown> {
   for (const d of run.deletes) for (const [k, v] of Object.entries(d.rssMb)) rssBy[`${d.dialect}_${k}`] = v;
   for (const g of run.growths) for (const s of g.stages) rssBy[`${g.dialect}_growth_${label(s.size)}`] = s.rssMb;
   rssBy.cold_start = cold.rssMb;
+  rssBy.sqlite_streams_idle = run.streams.rssMb.idleStreams;
+  rssBy.sqlite_streams_under_load = run.streams.rssMb.underLoad;
+  Object.assign(r, streamsResults(run.streams));
   r.rss_mb_by_scenario = rssBy;
   r.rss_mb = Math.max(
     ...Object.entries(rssBy)
@@ -878,6 +1030,8 @@ function report(run: Run, r: Record<string, unknown>): string {
     );
   if (!run.deletes.some((d) => d.dialect === 'postgres')) out.push(`postgres: ${r.postgres}`);
   out.push('');
+  out.push(streamsReport(run.streams));
+  out.push('');
   const tv = [['target', 'measured', 'wanted', 'verdict', '']];
   for (const v of r.targets as Verdict[])
     tv.push([v.metric, f(v.measured, 3), v.target, v.met ? 'met' : 'NOT MET', v.note ?? '']);
@@ -1007,6 +1161,11 @@ async function profile(): Promise<void> {
 
 async function main(): Promise<void> {
   if (profileMode) return profile();
+  if (streamsOnly) {
+    const x = await streamsScenario();
+    process.stdout.write(`\n${streamsReport(x)}\n\n${JSON.stringify(streamsResults(x), null, 2)}\n`);
+    return;
+  }
   log(`${quick ? 'quick' : 'full'} run; postgres: ${pgAdminUrl ? 'yes' : 'no'}`);
   const baselineResult = await baseline();
   const deletes = [await deleteScenario('sqlite', { levels: plan.deleteLevels, converge: plan.convergeServers })];
@@ -1019,7 +1178,8 @@ async function main(): Promise<void> {
   const growths = [await growth('sqlite', plan.growthSizes)];
   if (pgAdminUrl && plan.pgGrowthSizes.length) growths.push(await growth('postgres', plan.pgGrowthSizes));
   const cold = await coldStart();
-  const run: Run = { baseline: baselineResult, deletes, processConvergence: processConv, growths, cold };
+  const streams = await streamsScenario();
+  const run: Run = { baseline: baselineResult, deletes, processConvergence: processConv, growths, cold, streams };
   const r = buildResults(run, (performance.now() - t0) / 1000);
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(r, null, 2) + '\n');
