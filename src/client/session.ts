@@ -72,21 +72,19 @@ export async function authenticate(c: CloudAuth, signal: AbortSignal): Promise<S
       : undefined;
   let res: Response;
   try {
-    if (c.authType === 'token' && !project) {
-      // A token used as it is: validate it to read its catalog (Keystone lets a token see itself).
+    if (c.authType === 'token') {
+      // A token is used as it is, in its own scope: validating it reads its catalog (Keystone lets
+      // a token see itself; Stratus has no `token` auth method to rescope with).
       res = await fetch(url, { headers: { 'x-auth-token': c.token!, 'x-subject-token': c.token! }, signal });
     } else {
-      const identity =
-        c.authType === 'token'
-          ? { methods: ['token'], token: { id: c.token } }
-          : {
-              methods: ['password'],
-              password: {
-                user: c.userId
-                  ? { id: c.userId, password: c.password }
-                  : { name: c.username, domain: domainRef(c.userDomainId, c.userDomainName), password: c.password },
-              },
-            };
+      const identity = {
+        methods: ['password'],
+        password: {
+          user: c.userId
+            ? { id: c.userId, password: c.password }
+            : { name: c.username, domain: domainRef(c.userDomainId, c.userDomainName), password: c.password },
+        },
+      };
       res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -104,7 +102,7 @@ export async function authenticate(c: CloudAuth, signal: AbortSignal): Promise<S
       `authentication failed (${c.source}): ${faultMessage(body, res.status)} (HTTP ${res.status})`,
       2,
     );
-  const token = c.authType === 'token' && !project ? c.token! : res.headers.get('x-subject-token');
+  const token = c.authType === 'token' ? c.token! : res.headers.get('x-subject-token');
   if (!token) throw new ClientError(`authentication at ${url} gave no X-Subject-Token`, 2);
   const computeUrl = endpoint(body?.token?.catalog ?? [], 'compute', c);
   return { token, computeUrl, eventsUrl: eventsUrlOf(computeUrl), projectId: body?.token?.project?.id };
