@@ -14,6 +14,7 @@ import { registerComputeRoutes } from '../services/compute/compute.routes.js';
 import { registerNetworkRoutes } from '../services/network/network.routes.js';
 import { registerImageRoutes } from '../services/image/image.routes.js';
 import { registerStratusRoutes } from '../services/stratus/stratus.routes.js';
+import type { ServerEvents } from '../services/stratus/server-events.js';
 import type { Metrics } from '../metrics/metrics.js';
 
 declare module 'fastify' {
@@ -41,6 +42,8 @@ export interface AppOptions {
   loggerInstance: import('pino').Logger;
   /** Storage errors as domain errors (an outage is `unavailable`…), so the fault mapper knows no SQL. */
   storageErrors: (err: unknown) => DomainError | undefined;
+  /** The watch API's hub (GET /stratus/v1/events). */
+  events: ServerEvents;
 }
 
 const PROJECT_ID_RE = /^[0-9a-f-]+$/;
@@ -270,7 +273,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerNetworkRoutes(app, deps);
   registerImageRoutes(app, deps);
   registerVolumeRoutes(app, deps);
-  registerStratusRoutes(app, deps, metrics);
+  registerStratusRoutes(app, deps, metrics, opts.events);
   return app;
 }
 
