@@ -9,7 +9,7 @@ import { SseParser, type SseEvent } from './sse.js';
 
 export type StreamItem =
   | { kind: 'ready'; seq: number; first: boolean }
-  | { kind: 'resync'; reason: string }
+  | { kind: 'resync'; seq: number; reason: string }
   | { kind: 'event'; type: string; data: ServerEvent };
 
 export interface ServerEvent {
@@ -107,9 +107,16 @@ export async function* watchEvents(o: StreamOptions): AsyncGenerator<StreamItem>
               touch();
               yield { ...item, first };
               first = false;
-            } else yield item;
-            // Only an event the caller has taken counts as seen for the next Last-Event-ID.
-            if (e.lastEventId) lastEventId = e.lastEventId;
+              // Before any event, the position to resume from is the subscription's HEAD: without
+              // it a reconnect would start afresh and miss what happened while disconnected.
+              if (!lastEventId && Number.isInteger(item.seq)) lastEventId = String(item.seq);
+            } else {
+              yield item;
+              // Only an event the caller has taken counts as seen for the next Last-Event-ID.
+              if (item.kind === 'event' && e.lastEventId) lastEventId = e.lastEventId;
+              // After a resync the caller has re-read the server: resume from that HEAD.
+              if (item.kind === 'resync' && Number.isInteger(item.seq)) lastEventId = String(item.seq);
+            }
           }
         }
       } finally {
@@ -153,7 +160,7 @@ function interpret(e: SseEvent): { kind: 'ready'; seq: number } | Exclude<Stream
     case 'ready':
       return { kind: 'ready', seq: Number(d.seq) };
     case 'resync':
-      return { kind: 'resync', reason: String(d.reason ?? '') };
+      return { kind: 'resync', seq: Number(d.seq), reason: String(d.reason ?? '') };
     case 'error': {
       const err = (d.error ?? {}) as { code?: number; message?: string };
       throw new ClientError(

@@ -201,13 +201,19 @@ test('bad password, bad usage, no credentials: exit 2; an unknown server: exit 1
 
 /**
  * A TCP relay in front of a second Stratus whose catalog points at the relay (--public-url):
- * the wait's stream goes through it; the relay cuts that one connection once the stream is up,
- * and the wait must come back with Last-Event-ID and still see the delete.
+ * the wait's stream goes through it; the relay cuts that one connection once the stream is up and
+ * refuses new ones until the delete is done, so the wait sees it only by coming back with
+ * Last-Event-ID (the replay).
  */
 test('a dropped stream: the wait reconnects and still sees the delete', { timeout: 90000 }, async () => {
   let upstreamPort = 0;
   const streams = new Set<() => void>();
+  let refusing = false;
   const relay: Server = createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(upstreamPort, '127.0.0.1');
     const drop = () => {
       client.destroy();
@@ -248,9 +254,13 @@ test('a dropped stream: the wait reconnects and still sees the delete', { timeou
       OS_PROJECT_NAME: 'demo',
     });
     await until('the stream through the relay', async () => (streams.size > 0 ? true : undefined), 30000, 50);
+    // Cut the stream and keep the wait out until the delete has finished: only the replay
+    // after Last-Event-ID can tell it.
+    refusing = true;
     for (const drop of [...streams]) drop();
-    // The delete finishes while the wait is (most likely) between two connections.
     assert.equal((await call(p2.url, 'DELETE', '/stratus/v1/faults', admin2)).status, 204);
+    await until('w-drop gone', async () => ((await get()).status === 404 ? true : undefined));
+    refusing = false;
     const r = await running;
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, new RegExp(`server ${id} is deleted`));
