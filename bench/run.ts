@@ -616,6 +616,12 @@ async function streamsScenario(): Promise<StreamsResult> {
       };
       const plainBefore = await run('plain');
       const rssPlain = s.rss();
+      // Each stream is a descriptor in Stratus and in the holder; children inherit our limit.
+      const fds = openFileLimit();
+      if (fds < plan.idleStreams + 512)
+        log(
+          `streams scenario: the open-file limit is ${fds}, too low for ${plan.idleStreams} streams (run \`ulimit -n ${plan.idleStreams + 1024}\` first): the count connected shows what fit`,
+        );
       const streams = await openStreams({
         url: s.url,
         count: plan.idleStreams,
@@ -660,6 +666,16 @@ async function streamsScenario(): Promise<StreamsResult> {
     }
   } finally {
     await seeder.close();
+  }
+}
+
+/** The soft RLIMIT_NOFILE of this process (children inherit it); Infinity when unknown. */
+function openFileLimit(): number {
+  try {
+    const m = readFileSync('/proc/self/limits', 'utf8').match(/^Max open files\s+(\d+|unlimited)/m);
+    return m && m[1] !== 'unlimited' ? Number(m[1]) : Infinity;
+  } catch {
+    return Infinity;
   }
 }
 
