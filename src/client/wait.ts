@@ -14,7 +14,9 @@ export interface WaitOptions {
   target: string;
   /** Seconds; 0 waits for ever. */
   timeoutSec: number;
+  /** Lines for stderr: reconnects always; with `verbose`, also what the wait is watching. */
   note?: (msg: string) => void;
+  verbose?: boolean;
 }
 
 export interface WaitOutcome {
@@ -98,6 +100,10 @@ export async function waitForServer(cloud: CloudAuth, o: WaitOptions): Promise<W
       if ((item.kind === 'ready' && item.first) || item.kind === 'resync') {
         const v = verdict(await read(session, id, ac.signal));
         if (v) return v;
+        if (o.verbose && last && !last.gone)
+          o.note?.(
+            `watching server ${id} (${last.status}${last.taskState ? `, task ${last.taskState}` : ''}) until ${target}`,
+          );
       } else if (item.kind === 'event' && item.data.server_id === id) {
         const v = verdict(fromEvent(item.type, item.data));
         if (v) return v;

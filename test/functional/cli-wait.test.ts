@@ -2,7 +2,7 @@
 // credentials from the clouds.yaml the server writes or from OS_* variables.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createServer, type Server, connect } from 'node:net';
 import { join } from 'node:path';
 import { STRATUS_BIN, spawnFreshStratus, type FreshStratus } from '../../src/testing/process.js';
@@ -41,6 +41,37 @@ function wait(args: string[], env: Record<string, string> = {}): Promise<Run> {
       },
     );
   });
+}
+
+/** `stratus wait -v ...args` in the background: resolves `watching` once it has read the server through an open stream. */
+function startWait(args: string[], env: Record<string, string>): { watching: Promise<string>; done: Promise<Run> } {
+  const child = spawn(process.execPath, [STRATUS_BIN, 'wait', '-v', ...args], {
+    env: { ...cleanEnv, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const kill = setTimeout(() => child.kill('SIGKILL'), 60000);
+  let stdout = '';
+  let stderr = '';
+  let seen: (line: string) => void = () => {};
+  const watching = new Promise<string>((resolve) => {
+    seen = resolve;
+  });
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    const m = stderr.match(/^stratus wait: (watching .*)$/m);
+    if (m) seen(m[1]);
+  });
+  const done = new Promise<Run>((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(kill);
+      seen(`(exited ${code} before watching: ${stderr})`);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+  return { watching, done };
 }
 
 const asDemo = () => ({ OS_CLIENT_CONFIG_FILE: join(proc.dataDir, 'clouds.yaml'), OS_CLOUD: 'stratus-demo' });
@@ -84,10 +115,13 @@ after(async () => {
 test('waits for ACTIVE after a create (OS_CLOUD and the clouds.yaml stratus serve writes)', {
   timeout: 60000,
 }, async () => {
-  await fault({ operation: 'spawn', mode: 'delay', delay_ms: 1500 });
+  await fault({ operation: 'spawn', mode: 'hang' });
   try {
     const id = await create('w-active');
-    const r = await wait([id, '--for', 'active'], asDemo());
+    const w = startWait([id, '--for', 'active'], asDemo());
+    assert.equal(await w.watching, `watching server ${id} (BUILD, task spawning) until ACTIVE`);
+    await clearFaults();
+    const r = await w.done;
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, new RegExp(`^server ${id} is ACTIVE \\(after [0-9.]+ s\\)\\n$`));
     assert.equal(await statusOf(id), 'ACTIVE');
@@ -100,19 +134,22 @@ test('--for deleted while a delete runs (by name), then once more when it is alr
   timeout: 60000,
 }, async () => {
   const id = await active('w-del');
-  await fault({ operation: 'destroy', mode: 'delay', delay_ms: 1500, server_id: id });
+  await fault({ operation: 'destroy', mode: 'hang', server_id: id });
   try {
     assert.equal((await call(proc.url, 'DELETE', `/v2.1/servers/${id}`, demo)).status, 204);
-    const r = await wait(['w-del', '--for', 'deleted'], asDemo());
+    const w = startWait(['w-del', '--for', 'deleted'], asDemo());
+    assert.equal(await w.watching, `watching server ${id} (ACTIVE, task deleting) until deleted`);
+    await clearFaults();
+    const r = await w.done;
     assert.equal(r.code, 0, show(r));
-    assert.match(r.stdout, new RegExp(`^server ${id} is deleted`));
+    assert.match(r.stdout, new RegExp(`^server ${id} is deleted \\(after [0-9.]+ s\\)\\n$`));
     assert.equal(await statusOf(id), 'gone');
     const again = await wait([id, '--for', 'DELETED'], asDemo());
     assert.equal(again.code, 0, show(again));
-    assert.match(again.stdout, /is deleted/);
-    const quiet = await wait([id, '--for', 'deleted', '--quiet'], asDemo());
-    assert.equal(quiet.code, 0, show(quiet));
-    assert.equal(quiet.stdout, '');
+    assert.match(again.stdout, new RegExp(`^server ${id} is deleted \\(not found`));
+    const byName = await wait(['w-del', '--for', 'deleted', '--quiet'], asDemo());
+    assert.equal(byName.code, 0, show(byName));
+    assert.equal(byName.stdout, '');
   } finally {
     await clearFaults();
   }
