@@ -189,6 +189,11 @@ export class ServerEvents {
     return this.subs.size;
   }
 
+  /** Bytes each open stream holds in its socket buffer (tests check a slow consumer is bounded). */
+  bufferedBytes(): number[] {
+    return [...this.subs].map((s) => s.res.writableLength);
+  }
+
   /** Reads up to now and decides where a new stream starts (errors here are plain HTTP answers). */
   async prepare(lastEventId: string | undefined): Promise<StreamStart> {
     if (this.closing) throw new DomainError('unavailable', 'ServiceUnavailable', 'The service is shutting down.');
@@ -218,6 +223,8 @@ export class ServerEvents {
   attach(res: ServerResponse, scope: WatchScope, start: StreamStart, token: string, expiresAt: string): void {
     // The last stream may have ended (and the hub gone idle) while this one was being prepared.
     if (!this.active) void this.activate().catch((err) => this.deps.log.warn({ err }, 'watch: activation failed'));
+    // The client may have gone while the stream was being prepared: nothing to attach.
+    if (res.destroyed) return;
     const sub: Subscriber = {
       res,
       scope,
@@ -242,7 +249,31 @@ export class ServerEvents {
       this.pump(sub);
     });
     this.subs.add(sub);
+    this.expireAt(sub.expiresAt);
     this.pump(sub);
+  }
+
+  private expiryTimer: NodeJS.Timeout | null = null;
+  private nextExpiry = Number.POSITIVE_INFINITY;
+
+  /** One hub-wide timer, set for the soonest token expiry: a stream ends when its token does. */
+  private expireAt(at: number): void {
+    if (at >= this.nextExpiry) return;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.nextExpiry = at;
+    const ms = Math.max(0, Math.min(at - this.deps.clock.now().getTime(), 0x7fffffff));
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = null;
+      this.nextExpiry = Number.POSITIVE_INFINITY;
+      const now = this.deps.clock.now().getTime();
+      let soonest = Number.POSITIVE_INFINITY;
+      for (const sub of [...this.subs]) {
+        if (now >= sub.expiresAt) this.unauthorized(sub, 'The token has expired.');
+        else soonest = Math.min(soonest, sub.expiresAt);
+      }
+      if (soonest !== Number.POSITIVE_INFINITY) this.expireAt(soonest);
+    }, ms);
+    this.expiryTimer.unref();
   }
 
   private remove(sub: Subscriber, destroy = true): void {
@@ -306,6 +337,9 @@ export class ServerEvents {
   }
 
   private async deactivate(): Promise<void> {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+    this.nextExpiry = Number.POSITIVE_INFINITY;
     const stop = this.stopActive;
     this.stopActive = null;
     this.active = null;
