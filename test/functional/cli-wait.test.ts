@@ -103,7 +103,8 @@ async function active(name: string): Promise<string> {
 }
 
 before(async () => {
-  proc = await spawnFreshStratus('wait', ['--name', NODE]);
+  // Heartbeats every second: a revoked token ends its stream within a second or two.
+  proc = await spawnFreshStratus('wait', ['--name', NODE], { STRATUS_EVENTS_HEARTBEAT: '1' });
   demo = await token(proc.url, 'demo', 'demo');
   admin = await token(proc.url, 'admin', 'admin');
   image = (await call(proc.url, 'GET', '/image/v2/images', demo)).body.images[0].id;
@@ -234,6 +235,27 @@ test('bad password, bad usage, no credentials: exit 2; an unknown server: exit 1
   const unknown = await wait(['no-such-server', '--for', 'active'], asDemo());
   assert.equal(unknown.code, 1, show(unknown));
   assert.match(unknown.stderr, /No server with a name or ID of 'no-such-server' exists/);
+});
+
+test('a token revoked while waiting: the stream ends with its 401 error event, exit 1', {
+  timeout: 60000,
+}, async () => {
+  const id = await active('w-revoked');
+  const own = await token(proc.url, 'demo', 'demo');
+  const w = startWait([id, '--for', 'shutoff'], {
+    OS_AUTH_URL: `${proc.url}/identity/v3`,
+    OS_AUTH_TYPE: 'token',
+    OS_TOKEN: own,
+  });
+  assert.equal(await w.watching, `watching server ${id} (ACTIVE) until SHUTOFF`);
+  const revoked = await fetch(`${proc.url}/identity/v3/auth/tokens`, {
+    method: 'DELETE',
+    headers: { 'x-auth-token': own, 'x-subject-token': own },
+  });
+  assert.equal(revoked.status, 204);
+  const r = await w.done;
+  assert.equal(r.code, 1, show(r));
+  assert.match(r.stderr, /the watch stream ended: .+ \(HTTP 401\)/);
 });
 
 /**
