@@ -98,6 +98,7 @@ export async function waitForServer(cloud: CloudAuth, o: WaitOptions): Promise<W
       note: o.note,
     })) {
       if ((item.kind === 'ready' && item.first) || item.kind === 'resync') {
+        if (item.kind === 'resync' && o.verbose) o.note?.(`resync (${item.reason}): reading server ${id} again`);
         const v = verdict(await read(session, id, ac.signal));
         if (v) return v;
         if (o.verbose && last && !last.gone)

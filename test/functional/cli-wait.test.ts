@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { STRATUS_BIN, spawnFreshStratus, type FreshStratus } from '../../src/testing/process.js';
 import { call, token } from '../../src/testing/http.js';
 import { until } from '../../src/testing/wait.js';
+import { SseStream } from '../../src/testing/sse.js';
 
 const NODE = 'wait-node';
 let proc: FreshStratus;
@@ -264,7 +265,7 @@ test('a token revoked while waiting: the stream ends with its 401 error event, e
  * refuses new ones until the delete is done, so the wait sees it only by coming back with
  * Last-Event-ID (the replay).
  */
-test('a dropped stream: the wait reconnects and still sees the delete', { timeout: 90000 }, async () => {
+async function droppedStream(mode: 'replay' | 'resync'): Promise<void> {
   let upstreamPort = 0;
   const streams = new Set<() => void>();
   let refusing = false;
@@ -288,7 +289,12 @@ test('a dropped stream: the wait reconnects and still sees the delete', { timeou
   });
   await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
   const relayUrl = `http://127.0.0.1:${(relay.address() as { port: number }).port}`;
-  const p2 = await spawnFreshStratus('wait-relay', ['--name', NODE, '--public-url', relayUrl]);
+  // resync: a retention of 1 s, so that the wait's position is pruned while it is kept out.
+  const p2 = await spawnFreshStratus(
+    'wait-relay',
+    ['--name', NODE, '--public-url', relayUrl],
+    mode === 'resync' ? { STRATUS_EVENTS_RETENTION: '1' } : {},
+  );
   try {
     upstreamPort = Number(new URL(p2.url).port);
     const demo2 = await token(p2.url, 'demo', 'demo');
@@ -306,7 +312,7 @@ test('a dropped stream: the wait reconnects and still sees the delete', { timeou
     });
     assert.equal(f.status, 201, JSON.stringify(f.body));
     assert.equal((await call(p2.url, 'DELETE', `/v2.1/servers/${id}`, demo2)).status, 204);
-    const running = wait([id, '--for', 'deleted', '--timeout', '40'], {
+    const running = wait(['-v', id, '--for', 'deleted', '--timeout', '40'], {
       OS_AUTH_URL: `${p2.url}/identity/v3`,
       OS_USERNAME: 'demo',
       OS_PASSWORD: 'secret',
@@ -319,14 +325,71 @@ test('a dropped stream: the wait reconnects and still sees the delete', { timeou
     for (const drop of [...streams]) drop();
     assert.equal((await call(p2.url, 'DELETE', '/stratus/v1/faults', admin2)).status, 204);
     await until('w-drop gone', async () => ((await get()).status === 404 ? true : undefined));
+    if (mode === 'resync') await untilPruned(p2.url, demo2, id);
     refusing = false;
     const r = await running;
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, new RegExp(`server ${id} is deleted`));
     assert.match(r.stderr, /watch stream dropped .*reconnecting/);
+    if (mode === 'resync') assert.match(r.stderr, new RegExp(`resync \\(expired\\): reading server ${id} again`));
+    else assert.doesNotMatch(r.stderr, /resync/);
   } finally {
     for (const drop of [...streams]) drop();
     await new Promise((r) => relay.close(r));
     await p2.stop();
   }
-});
+}
+
+/** Until the server's deleted event is gone from the retained changes (a Last-Event-ID before it resyncs). */
+async function untilPruned(url: string, tok: string, id: string): Promise<void> {
+  const first = await SseStream.open(`${url}/stratus/v1/events?server_id=${id}`, {
+    'x-auth-token': tok,
+    'last-event-id': '0',
+  });
+  let deletedSeq: number;
+  try {
+    await first.until('the deleted event or a resync', (f) =>
+      f.events().some((e) => e.event === 'server.deleted' || e.event === 'resync'),
+    );
+    const e = first.events().find((x) => x.event === 'server.deleted' || x.event === 'resync')!;
+    // Already pruned (the replay from 0 resynced): the HEAD it names is past the delete.
+    deletedSeq = e.event === 'server.deleted' ? e.data.seq : Number(e.data.seq);
+  } finally {
+    first.close();
+  }
+  await until(
+    'the delete pruned',
+    async () => {
+      const probe = await SseStream.open(`${url}/stratus/v1/events`, {
+        'x-auth-token': tok,
+        'last-event-id': String(deletedSeq - 1),
+      });
+      try {
+        await probe.until('ready and what follows', (p) => p.events().some((f) => f.event !== 'ready'), 5000);
+        return probe.events()[1]?.event === 'resync' ? true : undefined;
+      } catch {
+        return undefined;
+      } finally {
+        probe.close();
+      }
+    },
+    30000,
+    300,
+  );
+}
+
+test(
+  'a dropped stream: the wait reconnects with Last-Event-ID and sees the delete in the replay',
+  {
+    timeout: 90000,
+  },
+  () => droppedStream('replay'),
+);
+
+test(
+  'a dropped stream whose position expired meanwhile: resync, the wait reads the server again',
+  {
+    timeout: 90000,
+  },
+  () => droppedStream('resync'),
+);
