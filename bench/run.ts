@@ -7,7 +7,8 @@
  *   npm run bench -- --quick      smoke run (under a minute)
  *   npm run bench -- --profile    CPU profile of Stratus under the c64 DELETE load (top frames)
  *   npm run bench -- --no-pg      skip PostgreSQL even if STRATUS_BENCH_DATABASE_URL / STRATUS_TEST_DATABASE_URL is set
- *   npm run bench -- --streams-only [--quick]   only scenario 7 (DELETE c64 with and without 1000 idle watch streams)
+ *   npm run bench -- --streams-only [--quick] [--profile]   only scenario 7 (DELETE c64 with and without 1000
+ *                                 idle watch streams); --profile: Stratus' top frames in each window
  *
  * Scenarios: 1 baseline, 2 DELETE throughput/latency at c1/c16/c64 (SQLite, and PostgreSQL when
  * a URL is given), 3 convergence (204 → server 404 and its ports gone; fake driver, and process
@@ -593,14 +594,16 @@ interface StreamsResult {
  * watch streams open (held by a child process of their own, half as demo following one untouched
  * server, half as admin on its own, idle project), and plain again, so drift shows.
  */
-async function streamsScenario(): Promise<StreamsResult> {
+async function streamsScenario(profileDir?: string): Promise<StreamsResult> {
   const level = plan.deleteLevels.find((l) => l.c === 64)!;
   const { data, ref } = await preparedCloud('streams');
+  const windows: Record<string, { fromMs: number; toMs: number }> = {};
   const seeder = await openSeeder(ref);
   try {
     const want = plan.warmServers + 3 * level.servers + 1;
     const ids = await seeder.addTargets(want, HOST);
-    const s = await startStratus({ data, name: HOST });
+    const profileFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined;
+    const s = await startStratus({ data, name: HOST, nodeFlags: profileFlags });
     try {
       const demo = await issueToken(s.url);
       const admin = await issueToken(s.url, 'admin', 'admin');
@@ -610,6 +613,8 @@ async function streamsScenario(): Promise<StreamsResult> {
       await waitDrain(seeder, 30000);
       const run = async (what: string) => {
         const r = await deleteLoad(s, demo, level.c, level.sec, take(level.servers));
+        const end = performance.now() - s.spawnedAt;
+        windows[what] = { fromMs: end - r.elapsedMs, toMs: end };
         const drain = await waitDrain(seeder, quick ? 20000 : 60000);
         log(`streams scenario, DELETE c${level.c} ${what}: ${describe(r)}; drained ${round(drain, 0)} ms after`);
         return r;
@@ -652,6 +657,9 @@ async function streamsScenario(): Promise<StreamsResult> {
       const plainAfter = await run('plain again');
       const ratio = withStreams.rps / ((plainBefore.rps + plainAfter.rps) / 2);
       log(`streams scenario: ratio with streams ÷ plain ${round(ratio, 3)}`);
+      const rssAfter = s.rss();
+      await stopServer(s.child);
+      if (profileDir) printStreamsProfile(profileDir, windows);
       return {
         plainBefore,
         withStreams,
@@ -659,13 +667,35 @@ async function streamsScenario(): Promise<StreamsResult> {
         ratio,
         opened: o,
         closed,
-        rssMb: { plain: rssPlain, idleStreams: rssIdle, underLoad: rssLoaded, after: s.rss() },
+        rssMb: { plain: rssPlain, idleStreams: rssIdle, underLoad: rssLoaded, after: rssAfter },
       };
     } finally {
       await stopServer(s.child);
     }
   } finally {
     await seeder.close();
+  }
+}
+
+/** `--streams-only --profile`: the top frames of Stratus in each of the three windows, on stderr. */
+function printStreamsProfile(dir: string, windows: Record<string, { fromMs: number; toMs: number }>): void {
+  const file = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile') && f.split('.')[4] === '0')
+    .sort()
+    .pop();
+  if (!file) {
+    log('streams scenario: no .cpuprofile was written');
+    return;
+  }
+  for (const [what, w] of Object.entries(windows)) {
+    const p = hotFrames(join(dir, file), ROOT, 12, w.fromMs, w.toMs);
+    const lines = [`profile, DELETE c64 ${what} (${p.samples} samples): self % / total %, by total`];
+    for (const x of p.byTotal)
+      lines.push(`  ${x.selfPct.toFixed(1).padStart(5)} ${x.totalPct.toFixed(1).padStart(5)}  ${x.frame}`);
+    lines.push('  by self:');
+    for (const x of p.bySelf)
+      lines.push(`  ${x.selfPct.toFixed(1).padStart(5)} ${x.totalPct.toFixed(1).padStart(5)}  ${x.frame}`);
+    process.stderr.write(`${lines.join('\n')}\n`);
   }
 }
 
@@ -1176,9 +1206,9 @@ async function profile(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (profileMode) return profile();
+  if (profileMode && !streamsOnly) return profile();
   if (streamsOnly) {
-    const x = await streamsScenario();
+    const x = await streamsScenario(profileMode ? tempDir('streams-profile') : undefined);
     process.stdout.write(`\n${streamsReport(x)}\n\n${JSON.stringify(streamsResults(x), null, 2)}\n`);
     return;
   }
