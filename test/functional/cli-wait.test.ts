@@ -9,6 +9,7 @@ import { STRATUS_BIN, spawnFreshStratus, type FreshStratus } from '../../src/tes
 import { call, token } from '../../src/testing/http.js';
 import { until } from '../../src/testing/wait.js';
 import { SseStream } from '../../src/testing/sse.js';
+import { freshPostgres, TEST_PG_URL } from '../../src/testing/databases.js';
 
 const NODE = 'wait-node';
 let proc: FreshStratus;
@@ -393,3 +394,49 @@ test(
   },
   () => droppedStream('resync'),
 );
+
+test('PostgreSQL: the wait follows an API process that did not run the delete', {
+  timeout: 120000,
+  skip: TEST_PG_URL ? false : 'STRATUS_TEST_DATABASE_URL is not set',
+}, async () => {
+  const db = await freshPostgres();
+  let worker: FreshStratus | undefined;
+  let api: FreshStratus | undefined;
+  try {
+    // One process runs the compute node and takes the API calls; the wait watches the other.
+    worker = await spawnFreshStratus('wait-pg', ['--name', NODE, '--database', db.url]);
+    api = await spawnFreshStratus('wait-pg-api', ['--agents', '0', '--database', db.url]);
+    const w1 = worker;
+    const d = await token(w1.url, 'demo', 'demo');
+    const a = await token(w1.url, 'admin', 'admin');
+    const img = (await call(w1.url, 'GET', '/image/v2/images', d)).body.images[0].id;
+    const id = (
+      await call(w1.url, 'POST', '/v2.1/servers', d, {
+        server: { name: 'w-pg', imageRef: img, flavorRef: '1', networks: 'none' },
+      })
+    ).body.server.id;
+    await until('w-pg ACTIVE', async () =>
+      (await call(w1.url, 'GET', `/v2.1/servers/${id}`, d)).body?.server?.status === 'ACTIVE' ? true : undefined,
+    );
+    const f = await call(w1.url, 'POST', '/stratus/v1/faults', a, {
+      fault: { host: NODE, operation: 'destroy', mode: 'hang', server_id: id },
+    });
+    assert.equal(f.status, 201, JSON.stringify(f.body));
+    assert.equal((await call(w1.url, 'DELETE', `/v2.1/servers/${id}`, d)).status, 204);
+    const w = startWait([id, '--for', 'deleted'], {
+      OS_AUTH_URL: `${api.url}/identity/v3`,
+      OS_USERNAME: 'demo',
+      OS_PASSWORD: 'secret',
+      OS_PROJECT_NAME: 'demo',
+    });
+    assert.equal(await w.watching, `watching server ${id} (ACTIVE, task deleting) until deleted`);
+    assert.equal((await call(w1.url, 'DELETE', '/stratus/v1/faults', a)).status, 204);
+    const r = await w.done;
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stdout, new RegExp(`^server ${id} is deleted`));
+  } finally {
+    await api?.stop();
+    await worker?.stop();
+    await db.drop();
+  }
+});
