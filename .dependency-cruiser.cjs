@@ -100,6 +100,15 @@ module.exports = {
       to: { path: '^src/testing/' },
     },
     {
+      name: 'client-is-only-a-client',
+      comment:
+        'src/client is an OpenStack client (stratus wait): it talks to a cloud over HTTP like any other, ' +
+        'so it imports only itself, the pure domain, node and npm packages; never the server side.',
+      severity: 'error',
+      from: { path: '^src/client/' },
+      to: { path: '^src/', pathNot: '^src/(client|domain)/' },
+    },
+    {
       name: 'not-to-unresolvable',
       comment: 'An import that does not resolve is a typo or a missing dependency.',
       severity: 'error',

@@ -7,11 +7,14 @@
  *   npm run bench -- --quick      smoke run (under a minute)
  *   npm run bench -- --profile    CPU profile of Stratus under the c64 DELETE load (top frames)
  *   npm run bench -- --no-pg      skip PostgreSQL even if STRATUS_BENCH_DATABASE_URL / STRATUS_TEST_DATABASE_URL is set
+ *   npm run bench -- --streams-only [--quick] [--profile]   only scenario 7 (DELETE c64 with and without 1000
+ *                                 idle watch streams); --profile: Stratus' top frames in each window
  *
  * Scenarios: 1 baseline, 2 DELETE throughput/latency at c1/c16/c64 (SQLite, and PostgreSQL when
  * a URL is given), 3 convergence (204 → server 404 and its ports gone; fake driver, and process
  * driver with real guest processes), 4 growth (list and DELETE
- * latency at 1k…1M rows, half of them deleted), 5 cold start, 6 RSS after each scenario.
+ * latency at 1k…1M rows, half of them deleted), 5 cold start, 6 RSS after each scenario, 7 DELETE
+ * c64 (SQLite) plain, with 1000 idle watch streams open, plain again.
  * Output: the table below, bench/results/latest.json and bench/results/latency.svg.
  */
 import { execFileSync } from 'node:child_process';
@@ -35,6 +38,7 @@ import {
 import { renderChart, type Panel } from './chart.js';
 import { hotFrames, profileStartUs, type HotFrames } from './profile.js';
 import { measureRoundTrips, roundTripLines, statsServer, type RoundTrips } from './pg-stats.js';
+import { openStreams, type StreamsClosed, type StreamsOpened } from './streams.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeHttp, median, removeTempDirs, request, round, summarize, tempDir, type Summary } from './util.js';
 
@@ -62,6 +66,8 @@ interface Plan {
   /** Deletes counted for the round trips per delete (bench/pg-stats.ts). */
   roundTripDeletes: number;
   coldReps: number;
+  /** Idle watch streams held open during the second of three DELETE runs at c64. */
+  idleStreams: number;
   /** Hard limit for the whole run (a watchdog; the plan itself fits well inside). */
   limitSec: number;
 }
@@ -89,7 +95,8 @@ const FULL: Plan = {
   ],
   roundTripDeletes: 3000,
   coldReps: 3,
-  limitSec: 900,
+  idleStreams: 1000,
+  limitSec: 960,
 };
 const QUICK: Plan = {
   baselineLevels: [1, 16, 64],
@@ -111,7 +118,8 @@ const QUICK: Plan = {
   pgWorkerLevels: [{ c: 64, sec: 2, servers: 3000 }],
   roundTripDeletes: 1000,
   coldReps: 2,
-  limitSec: 300,
+  idleStreams: 1000,
+  limitSec: 400,
 };
 
 const TARGETS = {
@@ -129,6 +137,7 @@ const profileMode = argv.includes('--profile');
 /** `--only pg-workers`: the baseline, PostgreSQL DELETE at --workers 1 and 2, round trips per delete. */
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
 if (only !== undefined && only !== 'pg-workers') throw new Error(`--only: expected pg-workers, got ${only}`);
+const streamsOnly = argv.includes('--streams-only');
 const plan = quick ? QUICK : FULL;
 const pgAdminUrl = argv.includes('--no-pg')
   ? undefined
@@ -613,6 +622,191 @@ async function coldStart(): Promise<ColdStart> {
   return out;
 }
 
+// --- 7. DELETE with idle watch streams ---------------------------------------------------------
+
+interface StreamsResult {
+  plainBefore: LoadResult;
+  withStreams: LoadResult;
+  plainAfter: LoadResult;
+  /** withStreams ÷ the mean of the two plain runs around it. */
+  ratio: number;
+  opened: StreamsOpened;
+  closed: StreamsClosed;
+  rssMb: { plain: number; idleStreams: number; underLoad: number; after: number };
+}
+
+/**
+ * The same DELETE run (SQLite, c64) three times on one server: plain, with `plan.idleStreams`
+ * watch streams open (held by a child process of their own, half as demo following one untouched
+ * server, half as admin on its own, idle project), and plain again, so drift shows.
+ */
+async function streamsScenario(profileDir?: string): Promise<StreamsResult> {
+  const level = plan.deleteLevels.find((l) => l.c === 64)!;
+  const { data, ref } = await preparedCloud('streams');
+  const windows: Record<string, { fromMs: number; toMs: number }> = {};
+  const seeder = await openSeeder(ref);
+  try {
+    const want = plan.warmServers + 3 * level.servers + 1;
+    const ids = await seeder.addTargets(want, HOST);
+    const profileFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined;
+    const s = await startStratus({ data, name: HOST, nodeFlags: profileFlags });
+    try {
+      const demo = await issueToken(s.url);
+      const admin = await issueToken(s.url, 'admin', 'admin');
+      const take = (n: number) => ids.splice(0, n);
+      const untouched = take(1)[0];
+      await deleteLoad(s, demo, 16, plan.warmSec, take(plan.warmServers));
+      await waitDrain(seeder, 30000);
+      const run = async (what: string) => {
+        const r = await deleteLoad(s, demo, level.c, level.sec, take(level.servers));
+        const end = performance.now() - s.spawnedAt;
+        windows[what] = { fromMs: end - r.elapsedMs, toMs: end };
+        const drain = await waitDrain(seeder, quick ? 20000 : 60000);
+        log(`streams scenario, DELETE c${level.c} ${what}: ${describe(r)}; drained ${round(drain, 0)} ms after`);
+        return r;
+      };
+      const plainBefore = await run('plain');
+      const rssPlain = s.rss();
+      // Each stream is a descriptor in Stratus and in the holder; children inherit our limit.
+      const fds = openFileLimit();
+      if (fds < plan.idleStreams + 512)
+        log(
+          `streams scenario: the open-file limit is ${fds}, too low for ${plan.idleStreams} streams (run \`ulimit -n ${plan.idleStreams + 1024}\` first): the count connected shows what fit`,
+        );
+      const streams = await openStreams({
+        url: s.url,
+        count: plan.idleStreams,
+        as: [
+          { token: demo, query: { server_id: untouched } },
+          { token: admin, query: {} },
+        ],
+        openConcurrency: 50,
+        maxSec: level.sec + 120,
+      });
+      const o = streams.opened;
+      log(
+        `streams scenario: ${o.connected}/${o.requested} idle streams connected in ${round(o.openMs, 0)} ms${o.failed ? ` (${o.failed} failed: ${o.reasons.join('; ')})` : ''}`,
+      );
+      const rssIdle = s.rss();
+      let withStreams: LoadResult;
+      let rssLoaded: number;
+      let closed: StreamsClosed;
+      try {
+        withStreams = await run(`with ${o.connected} idle streams`);
+        rssLoaded = s.rss();
+      } finally {
+        closed = await streams.stop();
+      }
+      log(
+        `streams scenario: ${closed.stillOpen} streams still open at the end, ${closed.events} events and ${closed.heartbeats} heartbeats received while held`,
+      );
+      const plainAfter = await run('plain again');
+      const ratio = withStreams.rps / ((plainBefore.rps + plainAfter.rps) / 2);
+      log(`streams scenario: ratio with streams ÷ plain ${round(ratio, 3)}`);
+      const rssAfter = s.rss();
+      await stopServer(s.child);
+      if (profileDir) printStreamsProfile(profileDir, windows);
+      return {
+        plainBefore,
+        withStreams,
+        plainAfter,
+        ratio,
+        opened: o,
+        closed,
+        rssMb: { plain: rssPlain, idleStreams: rssIdle, underLoad: rssLoaded, after: rssAfter },
+      };
+    } finally {
+      await stopServer(s.child);
+    }
+  } finally {
+    await seeder.close();
+  }
+}
+
+/** `--streams-only --profile`: the top frames of Stratus in each of the three windows, on stderr. */
+function printStreamsProfile(dir: string, windows: Record<string, { fromMs: number; toMs: number }>): void {
+  const file = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile') && f.split('.')[4] === '0')
+    .sort()
+    .pop();
+  if (!file) {
+    log('streams scenario: no .cpuprofile was written');
+    return;
+  }
+  for (const [what, w] of Object.entries(windows)) {
+    const p = hotFrames(join(dir, file), ROOT, 12, w.fromMs, w.toMs);
+    const lines = [`profile, DELETE c64 ${what} (${p.samples} samples): self % / total %, by total`];
+    for (const x of p.byTotal)
+      lines.push(`  ${x.selfPct.toFixed(1).padStart(5)} ${x.totalPct.toFixed(1).padStart(5)}  ${x.frame}`);
+    lines.push('  by self:');
+    for (const x of p.bySelf)
+      lines.push(`  ${x.selfPct.toFixed(1).padStart(5)} ${x.totalPct.toFixed(1).padStart(5)}  ${x.frame}`);
+    process.stderr.write(`${lines.join('\n')}\n`);
+  }
+}
+
+/** The soft RLIMIT_NOFILE of this process (children inherit it); Infinity when unknown. */
+function openFileLimit(): number {
+  try {
+    const m = readFileSync('/proc/self/limits', 'utf8').match(/^Max open files\s+(\d+|unlimited)/m);
+    return m && m[1] !== 'unlimited' ? Number(m[1]) : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
+function streamsResults(x: StreamsResult): Record<string, unknown> {
+  return {
+    streams_requested: x.opened.requested,
+    streams_connected: x.opened.connected,
+    streams_failed: x.opened.failed,
+    streams_open_ms: round(x.opened.openMs, 0),
+    streams_still_open_at_end: x.closed.stillOpen,
+    streams_events_received: x.closed.events,
+    streams_delete_rps_c64_plain_before: round(x.plainBefore.rps, 0),
+    streams_delete_rps_c64_with_streams: round(x.withStreams.rps, 0),
+    streams_delete_rps_c64_plain_after: round(x.plainAfter.rps, 0),
+    streams_delete_p99_ms_c64_plain_before: round(x.plainBefore.latency.p99, 3),
+    streams_delete_p99_ms_c64_with_streams: round(x.withStreams.latency.p99, 3),
+    streams_delete_p99_ms_c64_plain_after: round(x.plainAfter.latency.p99, 3),
+    streams_delete_errors:
+      x.plainBefore.non2xx +
+      x.plainBefore.errors +
+      x.withStreams.non2xx +
+      x.withStreams.errors +
+      x.plainAfter.non2xx +
+      x.plainAfter.errors,
+    streams_delete_ratio_c64: round(x.ratio, 4),
+    streams_rss_mb_plain: x.rssMb.plain,
+    streams_rss_mb_idle_streams: x.rssMb.idleStreams,
+    streams_rss_mb_under_load: x.rssMb.underLoad,
+    streams_rss_mb_after: x.rssMb.after,
+  };
+}
+
+function streamsReport(x: StreamsResult): string {
+  const f = (v: number, d = 3) => (Number.isFinite(v) ? String(round(v, d)) : '-');
+  const row = (what: string, n: number, l: LoadResult, rss: number) => [
+    what,
+    String(n),
+    f(l.rps, 0),
+    f(l.latency.p50),
+    f(l.latency.p99),
+    String(l.non2xx + l.errors),
+    f(rss, 1),
+  ];
+  const rows = [
+    ['DELETE c64 (sqlite) and idle watch streams', 'streams', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MB'],
+    row('plain', 0, x.plainBefore, x.rssMb.plain),
+    row('with idle streams', x.opened.connected, x.withStreams, x.rssMb.underLoad),
+    row('plain again', 0, x.plainAfter, x.rssMb.after),
+  ];
+  return [
+    table(rows),
+    `  ratio with streams ÷ mean of the plain runs: ${f(x.ratio)}; streams connected ${x.opened.connected}/${x.opened.requested} in ${f(x.opened.openMs, 0)} ms (half demo with server_id of an untouched server, half admin on its own project), ${x.closed.stillOpen} still open at the end, ${x.closed.events} events received while held; RSS with the streams idle ${f(x.rssMb.idleStreams, 1)} MB (plain ${f(x.rssMb.plain, 1)} MB)`,
+  ].join('\n');
+}
+
 // --- report ------------------------------------------------------------------------------
 
 interface Run {
@@ -623,6 +817,7 @@ interface Run {
   processConvergence: ProcessConvergence;
   growths: GrowthResult[];
   cold: ColdStart;
+  streams: StreamsResult;
 }
 
 function label(size: number): string {
@@ -739,6 +934,9 @@ function buildResults(run: Run, elapsedS: number): Record<string, unknown> {
     for (const [k, v] of Object.entries(d.rssMb)) rssBy[`${deletePrefix(d) || 'sqlite_'}${k}`] = v;
   for (const g of run.growths) for (const s of g.stages) rssBy[`${g.dialect}_growth_${label(s.size)}`] = s.rssMb;
   rssBy.cold_start = cold.rssMb;
+  rssBy.sqlite_streams_idle = run.streams.rssMb.idleStreams;
+  rssBy.sqlite_streams_under_load = run.streams.rssMb.underLoad;
+  Object.assign(r, streamsResults(run.streams));
   r.rss_mb_by_scenario = rssBy;
   r.rss_mb = Math.max(
     ...Object.entries(rssBy)
@@ -960,6 +1158,8 @@ function report(run: Run, r: Record<string, unknown>): string {
       `integrity (${nameOf(d)}): ${d.accepted} deletes accepted in the windows, ${d.completed} servers deleted, ${d.stuck} stuck in deleting, ${d.deadTasks} dead tasks`,
     );
   if (!run.deletes.some((d) => d.dialect === 'postgres')) out.push(`postgres: ${r.postgres}`);
+  out.push('');
+  out.push(streamsReport(run.streams));
   out.push('');
   const tv = [['target', 'measured', 'wanted', 'verdict', '']];
   for (const v of r.targets as Verdict[])
@@ -1206,8 +1406,13 @@ async function onlyPgWorkers(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (profileMode) return profile();
+  if (profileMode && !streamsOnly) return profile();
   if (only === 'pg-workers') return onlyPgWorkers();
+  if (streamsOnly) {
+    const x = await streamsScenario(profileMode ? tempDir('streams-profile') : undefined);
+    process.stdout.write(`\n${streamsReport(x)}\n\n${JSON.stringify(streamsResults(x), null, 2)}\n`);
+    return;
+  }
   log(`${quick ? 'quick' : 'full'} run; postgres: ${pgAdminUrl ? 'yes' : 'no'}`);
   const baselineResult = await baseline();
   const deletes = [await deleteScenario('sqlite', { levels: plan.deleteLevels, converge: plan.convergeServers })];
@@ -1226,6 +1431,7 @@ async function main(): Promise<void> {
   const growths = [await growth('sqlite', plan.growthSizes)];
   if (pgAdminUrl && plan.pgGrowthSizes.length) growths.push(await growth('postgres', plan.pgGrowthSizes));
   const cold = await coldStart();
+  const streams = await streamsScenario();
   const run: Run = {
     baseline: baselineResult,
     deletes,
@@ -1234,6 +1440,7 @@ async function main(): Promise<void> {
     cold,
     roundTrips: rt.list,
     roundTripsWhere: rt.where,
+    streams,
   };
   const r = buildResults(run, (performance.now() - t0) / 1000);
   mkdirSync(RESULTS_DIR, { recursive: true });

@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { loadConfig, ConfigError, type Config } from '../config/config.js';
-import { startStack, writeCloudsYaml, openDeps, startAgentProcess } from '../runtime/stack.js';
-import { isClusterWorker, startClusterPrimary, startClusterWorker } from '../runtime/cluster.js';
-import { purgeDeletedServers } from '../db/repositories/servers.repository.js';
+import { resolveCloud } from '../client/cloud-config.js';
+import { ClientError } from '../client/client-error.js';
+import { waitForServer, parseTarget } from '../client/wait.js';
 
 const started = performance.now();
+// The server side loads only for the commands that run it: `stratus wait` is a client and
+// starts in a fraction of the time without it.
+const stack = () => import('../runtime/stack.js');
+const cluster = () => import('../runtime/cluster.js');
+
 const program = new Command().name('stratus').description('An OpenStack Compute (Nova) API-compatible control plane');
 
 type Flags = Record<string, string | undefined>;
@@ -75,6 +80,8 @@ compute(common(program.command('serve').description('run the API (and in-process
   .option('--lockout-duration <s>', 'seconds a lockout lasts (default 60)')
   .action(async (flags: Flags) => {
     const config = configFrom(flags);
+    const { startStack, writeCloudsYaml } = await stack();
+    const { isClusterWorker, startClusterPrimary, startClusterWorker } = await cluster();
     if (isClusterWorker()) {
       // The primary owns the lifecycle (a Ctrl-C reaches the whole group): a worker stops when
       // the primary tells it to, or when the primary is gone.
@@ -117,7 +124,7 @@ compute(common(program.command('agent').description('run one compute node as its
   .option('--name <host>', "compute node name (default: this machine's hostname)")
   .action(async (flags: Flags) => {
     const config = configFrom(flags);
-    const node = await startAgentProcess(config);
+    const node = await (await stack()).startAgentProcess(config);
     process.stdout.write(
       `Stratus agent ${config.agentName} is up (driver ${config.driver}) in ${Math.round(performance.now() - started)} ms\n`,
     );
@@ -126,7 +133,7 @@ compute(common(program.command('agent').description('run one compute node as its
 
 const db = program.command('db').description('database maintenance');
 common(db.command('migrate').description('create or upgrade the schema')).action(async (flags: Flags) => {
-  const { database } = await openDeps(configFrom(flags));
+  const { database } = await (await stack()).openDeps(configFrom(flags));
   process.stdout.write(`schema is current (${database.dialect.name}: ${database.where})\n`);
   await database.close();
 });
@@ -137,11 +144,56 @@ common(
   .action(async (flags: Flags) => {
     const t = Date.parse(flags.before!);
     if (Number.isNaN(t)) throw new ConfigError(`--before: not a date: ${flags.before}`);
-    const { database } = await openDeps(configFrom(flags));
+    const { database } = await (await stack()).openDeps(configFrom(flags));
+    const { purgeDeletedServers } = await import('../db/repositories/servers.repository.js');
     const n = await purgeDeletedServers(database.db, new Date(t).toISOString());
     process.stdout.write(`purged ${n} deleted server(s)\n`);
     await database.close();
   });
+
+program
+  .command('wait')
+  .description(
+    'wait for a server to reach a status or be deleted, through the watch API (exit 0 reached, 1 failed, 2 usage/auth, 124 timeout)',
+  )
+  .argument('<server>', 'server id or name')
+  .requiredOption('--for <state>', 'deleted, or a server status: ACTIVE, SHUTOFF, ERROR… (any case)')
+  .option('--timeout <seconds>', 'give up after this long, exit 124 (0: never)', '600')
+  .option('--os-cloud <name>', 'cloud in clouds.yaml (default: OS_CLOUD; without either, the OS_* variables)')
+  .option('-q, --quiet', 'print nothing on success')
+  .option('-v, --verbose', 'say on stderr what is being watched, once the stream is open')
+  // Usage errors exit 2 (commander's own default is 1, which here means "the wait failed").
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .action(
+    async (
+      server: string,
+      flags: { for: string; timeout: string; osCloud?: string; quiet?: boolean; verbose?: boolean },
+    ) => {
+      try {
+        const timeoutSec = Number(flags.timeout);
+        if (!/^[0-9]+(\.[0-9]+)?$/.test(flags.timeout) || !Number.isFinite(timeoutSec))
+          throw new ClientError(`--timeout ${flags.timeout}: not a number of seconds`, 2);
+        parseTarget(flags.for);
+        const cloud = resolveCloud(process.env, { cloud: flags.osCloud });
+        const note = (msg: string) => process.stderr.write(`stratus wait: ${msg}\n`);
+        const out = await waitForServer(cloud, {
+          server,
+          target: flags.for,
+          timeoutSec,
+          note,
+          verbose: flags.verbose,
+        });
+        if (out.code === 0) {
+          if (!flags.quiet) process.stdout.write(`${out.message}\n`);
+        } else note(out.message);
+        process.exit(out.code);
+      } catch (err) {
+        if (!(err instanceof ClientError)) throw err;
+        process.stderr.write(`stratus wait: ${err.message}\n`);
+        process.exit(err.exitCode);
+      }
+    },
+  );
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`stratus: ${err.message}\n`);
