@@ -77,6 +77,7 @@ compute(common(program.command('serve').description('run the API (and in-process
         `Stratus is up at ${stack.url} (${stack.database.dialect.name}: ${stack.database.where}; ${stack.agents.length} agent(s), driver ${config.driver}) in ${ms} ms`,
         `  compute:  ${stack.url}/v2.1`,
         `  identity: ${stack.url}/identity/v3`,
+        `Dashboard: ${stack.url}/dashboard/ (log in as demo or admin)`,
         `Point the openstack CLI at it:`,
         `  export OS_CLIENT_CONFIG_FILE=${clouds}`,
         `  openstack --os-cloud stratus-demo server list`,
