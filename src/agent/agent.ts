@@ -20,6 +20,7 @@ import { destroyEvacuatedGuests } from './evacuated-guests.js';
 import { InjectedFaults } from './injected-faults.js';
 import { PeriodicJobs } from './periodic-jobs.js';
 import { makeTaskHandlers, type TaskHandler } from './task-handlers.js';
+import { recordingDriver, runWithSteps, TaskSteps } from './task-steps.js';
 import type { TaskRow } from '../tasks/queue.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -68,8 +69,9 @@ export class ComputeAgent implements TaskReceiver {
     this.handlers = makeTaskHandlers({
       deps,
       host,
-      driver,
-      driverFor: (operation) => new FaultInjectingDriver(driver, this.faults, deps.clock, operation, host, leaseMs),
+      driver: recordingDriver(driver),
+      driverFor: (operation) =>
+        recordingDriver(new FaultInjectingDriver(driver, this.faults, deps.clock, operation, host, leaseMs)),
     });
     this.periodicJobs = new PeriodicJobs(deps, driver, host, metrics);
     deps.tasks.register(host, this);
@@ -267,14 +269,24 @@ export class ComputeAgent implements TaskReceiver {
 
   private async run(task: TaskRow): Promise<void> {
     const started = performance.now();
-    const { db, clock, log } = this.deps;
+    const { db, clock, log, ids } = this.deps;
     let result = 'done';
+    const steps = new TaskSteps(this.deps, task, this.host);
     try {
-      // Handlers finish the task in the transaction that writes their outcome; a task that no
-      // longer applies (server gone, or superseded) ends here.
-      const finished = await this.handle(task);
-      if (!finished)
-        await tasksRepo.finishTask(db, task.id, this.owner, 'done', iso(clock.now()), null, isQuestion(task));
+      // Handlers finish the task in the transaction that writes their outcome (and its steps); a
+      // task that no longer applies (server gone, or superseded) ends here.
+      const finished = await runWithSteps(steps, () => this.handle(task));
+      if (!finished) {
+        if (!task.server_id)
+          await tasksRepo.finishTask(db, task.id, this.owner, 'done', iso(clock.now()), null, isQuestion(task));
+        else
+          await this.deps.transact(async (tx) => {
+            const end = iso(clock.now());
+            await steps.write(tx, ids, end, null);
+            await tasksRepo.finishTask(tx, task.id, this.owner, 'done', end, null, isQuestion(task));
+          });
+        steps.markWritten();
+      } else if (!steps.written) await this.writeSteps(steps, null); // a handler that completed its task itself
     } catch (err) {
       const message = (err as Error)?.message ?? String(err);
       const transient = this.deps.dialect.isUnavailable(err);
@@ -300,6 +312,7 @@ export class ComputeAgent implements TaskReceiver {
         // The lease will expire and the task will be taken again: at-least-once.
         log.warn({ err: (inner as Error).message, task: task.id }, 'could not record task outcome');
       }
+      if (!steps.written) await this.writeSteps(steps, `${result}: ${message}`);
       // The request id of the API call that asked for this work ties the agent's log to the API's.
       const requestId = requestIdOf(task.payload);
       log.warn(
@@ -308,6 +321,16 @@ export class ComputeAgent implements TaskReceiver {
       );
     } finally {
       this.metrics?.taskLatency.observe({ kind: task.kind, result }, (performance.now() - started) / 1000);
+    }
+  }
+
+  /** Steps that no completing transaction wrote: on their own (observability only, so never fatal). */
+  private async writeSteps(steps: TaskSteps, error: string | null): Promise<void> {
+    try {
+      await steps.write(this.deps.db, this.deps.ids, iso(this.deps.clock.now()), error);
+      steps.markWritten();
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message, task: steps.task.id }, 'could not record task steps');
     }
   }
 

@@ -6,6 +6,7 @@ import { InjectedFailure } from '../drivers/fault-injection/fault-injection.driv
 import { iso } from '../domain/clock.js';
 import type { AgentDeps } from './agent-deps.js';
 import type { TaskRow } from '../tasks/queue.js';
+import { currentSteps } from './task-steps.js';
 
 /** What a finished driver call writes, inside the task's completing transaction. */
 export type Writer = (tx: Executor) => Promise<void>;
@@ -40,7 +41,10 @@ export async function runAsInstanceEvent(
     );
     failure = err;
   }
+  const steps = currentSteps(task);
+  const mark = steps?.recorder.length ?? 0;
   await deps.transact(async (tx) => {
+    steps?.recorder.rewind(mark); // PostgreSQL may run this again: its steps are recorded again
     if (failure) await onError(tx, failure);
     else if (writer) await writer(tx);
     const end = iso(deps.clock.now());
@@ -58,7 +62,9 @@ export async function runAsInstanceEvent(
       });
       await actions.finishAction(tx, payload.actionId, end, failure ? 'Error' : null);
     }
+    await steps?.write(tx, deps.ids, end, failure ? failure.message : null);
     await finishTask(tx, task.id, task.lease_owner ?? '', 'done', end, failure ? failure.message : null);
   });
+  steps?.markWritten();
   return true;
 }

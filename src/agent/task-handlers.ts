@@ -28,6 +28,7 @@ import { zoneOfHost } from '../services/compute/zones.js';
 import { makeLiveMigrationHandlers } from './live-migration-handlers.js';
 import { makeEvacuateHandlers } from './evacuate-handlers.js';
 import { prepareBootVolumes } from './boot-volume-handlers.js';
+import { currentSteps, step as recordStep } from './task-steps.js';
 
 type ServerRow = servers.ServerRow;
 
@@ -360,6 +361,7 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
       if (!applies('terminate', row)) return false; // not (or no longer) being deleted
       const { completion } = lifecycleOfTask('terminate');
       let volumes: Awaited<ReturnType<typeof detachServerVolumes>> | undefined;
+      const steps = currentSteps(task);
       const finished = await event(
         task,
         row,
@@ -370,9 +372,16 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
           // deadlock), and only if the delete is still ours (a local delete may have finished it meanwhile).
           return async (tx) => {
             if (await servers.markServerDeleted(tx, row.id, now(), completion!.vmState, 'deleting')) {
-              await releaseServerPorts(deps, tx, row.id);
+              await recordStep(
+                steps,
+                'ports.released',
+                () => releaseServerPorts(deps, tx, row.id),
+                (r) => `${r.deleted} deleted, ${r.unbound} unbound`,
+              );
               await removeMember(tx, row.id); // the deleted server leaves its server group
               await volumes!.release(tx);
+              // The record's deletion shows with the releases, at this transaction's commit.
+              steps?.recorder.point('deleted');
             }
           };
         },

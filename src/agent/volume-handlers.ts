@@ -15,6 +15,7 @@ import type { ComputeDriver } from '../drivers/driver.js';
 import type { TaskRow } from '../tasks/queue.js';
 import type { AgentDeps } from './agent-deps.js';
 import { runAsInstanceEvent } from './instance-event.js';
+import { currentSteps, step as recordStep } from './task-steps.js';
 
 /** The part of task-handlers.ts's HandlerContext these use (declared here: that module imports this one). */
 interface VolumeContext {
@@ -163,12 +164,19 @@ export async function detachServerVolumes(
   ctx: Pick<VolumeContext, 'deps' | 'driverFor'>,
   serverId: string,
 ): Promise<{ release: (tx: Executor) => Promise<void>; afterCommit: () => Promise<void> }> {
-  for (const bdm of await bdms.blockDevicesOfServer(ctx.deps.db, serverId))
-    if (bdm.volume_id) await ctx.driverFor('detach_volume').detachVolume(serverId, bdm.volume_id);
+  const volumeIds = (await bdms.blockDevicesOfServer(ctx.deps.db, serverId)).flatMap((b) =>
+    b.volume_id ? [b.volume_id] : [],
+  );
+  // Timeline steps only for a server that had volumes.
+  const steps = volumeIds.length > 0 ? currentSteps() : undefined;
+  const asStep = <T>(name: string, work: () => Promise<T>) => recordStep(steps, name, work);
+  await asStep('volumes.detached', async () => {
+    for (const id of volumeIds) await ctx.driverFor('detach_volume').detachVolume(serverId, id);
+  });
   let work: VolumeWork[] = [];
   return {
     release: async (tx) => {
-      work = await releaseServerVolumes(ctx.deps, tx, serverId);
+      work = await asStep('volumes.released', () => releaseServerVolumes(ctx.deps, tx, serverId));
     },
     afterCommit: () => runVolumeWork(ctx.deps, work),
   };

@@ -593,12 +593,33 @@ export interface Database {
   server_interfaces: ServerInterfacesTable;
   block_device_mappings: BlockDeviceMappingsTable;
   floating_ips: FloatingIpsTable;
+  task_steps: TaskStepsTable;
   volume_types: VolumeTypesTable;
   volumes: VolumesTable;
   volume_snapshots: VolumeSnapshotsTable;
   volume_attachments: VolumeAttachmentsTable;
   volume_quotas: VolumeQuotasTable;
   volume_quota_locks: VolumeQuotaLocksTable;
+}
+
+/** One step of the work done for a server: a task's or a local delete's (migration 0028). */
+export interface TaskStepsTable {
+  id: string;
+  /** Null for a step the API did itself (a local delete). */
+  task_id: string | null;
+  server_id: string;
+  request_id: string | null;
+  /** The task kind (`terminate`…), or the API action (`delete`) for the API's own steps. */
+  action: string;
+  step: string;
+  /** Order of the steps of one write. */
+  seq: number;
+  host: string | null;
+  started_at: string;
+  finished_at: string | null;
+  /** `ok` or `error`; null while unfinished. */
+  result: string | null;
+  message: string | null;
 }
 
 /** Neutron's floatingips (migration 0026). */

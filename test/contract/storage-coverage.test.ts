@@ -28,6 +28,7 @@ const REPOSITORIES = [
   'servers',
   'shelve',
   'services',
+  'task-steps',
   'tasks',
   'usage',
   'volumes',

@@ -277,6 +277,7 @@ export async function purgeDeletedServers(ex: Executor, before: string): Promise
     .where('action_id', 'in', ex.selectFrom('instance_actions').select('id').where('server_id', 'in', ids))
     .execute();
   await ex.deleteFrom('instance_actions').where('server_id', 'in', ids).execute();
+  await ex.deleteFrom('task_steps').where('server_id', 'in', ids).execute();
   const r = await ex.deleteFrom('servers').where('deleted', '=', 1).where('deleted_at', '<', before).executeTakeFirst();
   await purgeOrphanTags(ex);
   return Number(r.numDeletedRows);

@@ -17,6 +17,8 @@ import type { Executor } from '../../db/executor.js';
 import { LIFECYCLE, tasksSupersededBy } from '../../domain/lifecycle.js';
 import type { VmState } from '../../domain/states.js';
 import { discardImages, imagesObsoletedByDelete } from './server-image-actions.js';
+import { StepRecorder, stepRows } from '../../domain/task-steps.js';
+import { insertTaskSteps } from '../../db/repositories/task-steps.repository.js';
 
 const TERMINATE = LIFECYCLE.delete.task!;
 const SOFT_DELETE = LIFECYCLE.softDelete.task!;
@@ -110,19 +112,30 @@ export async function deleteServer(
           });
         return { plan: 'noop', requeued: true };
       }
-      case 'while-booting':
+      case 'while-booting': {
         images = await imagesObsoletedByDelete(tx, row);
         // B3/B4: no host yet: the record goes at once, the queued build is cancelled, no `delete` action.
-        volumeWork = await localDelete(deps, tx, row.id, now, 'deleted');
+        const steps = new StepRecorder(deps.clock, null);
+        volumeWork = await localDelete(deps, tx, row.id, now, 'deleted', steps);
         await settle();
+        steps.point('deleted', 'deleted before a host was chosen');
+        await writeApiSteps(deps, tx, caller, row.id, steps);
         return { plan: plan.kind };
-      case 'local':
+      }
+      case 'local': {
         images = await imagesObsoletedByDelete(tx, row);
         // B6, B7, B9, B14, B31: the node is down or there is none; the agent reaps the guest when it is back.
-        volumeWork = await localDelete(deps, tx, row.id, now, plan.soft ? 'soft-delete' : 'deleted');
+        const steps = new StepRecorder(deps.clock, null);
+        volumeWork = await localDelete(deps, tx, row.id, now, plan.soft ? 'soft-delete' : 'deleted', steps);
         await settle();
         await recordAction(deps, tx, caller, row.id, 'delete', { finished: true });
+        steps.point(
+          plan.soft ? 'soft_deleted' : 'deleted',
+          row.host ? `local delete: compute node ${row.host} is down` : 'local delete: no compute node',
+        );
+        await writeApiSteps(deps, tx, caller, row.id, steps);
         return { plan: plan.kind };
+      }
       case 'remote':
       case 'soft': {
         const changed = await servers.casUpdateServer(tx, row.id, row.task_state, {
@@ -158,12 +171,29 @@ async function localDelete(
   serverId: string,
   now: string,
   vmState: VmState,
+  steps: StepRecorder,
 ): Promise<VolumeWork[]> {
   // Server row, then ports, then volumes: one lock order everywhere (the agent's terminate does the same).
   await servers.markServerDeleted(tx, serverId, now, vmState);
-  await releaseServerPorts(deps, tx, serverId);
+  await steps.span(
+    'ports.released',
+    () => releaseServerPorts(deps, tx, serverId),
+    (r) => `${r.deleted} deleted, ${r.unbound} unbound`,
+  );
   await leaveServerGroup(tx, serverId); // the deleted server leaves its server group
   await tasks.closeTasksForServer(tx, serverId, SUPERSEDED_BY_LOCAL_DELETE);
   // Nova's _local_cleanup_bdm_volumes (B62); a local soft delete keeps them for the reclaim or a restore.
-  return vmState === 'deleted' ? releaseServerVolumes(deps, tx, serverId) : [];
+  if (vmState !== 'deleted') return [];
+  const start = iso(deps.clock.now());
+  const work = await releaseServerVolumes(deps, tx, serverId);
+  if (work.length > 0) steps.add('volumes.released', start, iso(deps.clock.now()));
+  return work;
+}
+
+/** The timeline steps of a delete the API did itself, in its transaction (one insert). */
+function writeApiSteps(deps: Deps, tx: Executor, caller: Caller, serverId: string, steps: StepRecorder) {
+  return insertTaskSteps(
+    tx,
+    stepRows(steps.list(), deps.ids, { taskId: null, serverId, requestId: caller.requestId, action: 'delete' }),
+  );
 }

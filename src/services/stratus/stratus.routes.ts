@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../context.js';
 import { addFault, clearFaults, listFaults, removeFault, type FaultInput } from './fault-injection.js';
 import { checkHealth } from './health.js';
+import { serverTimeline } from '../compute/instance-actions.js';
+import { renderTimeline } from './timeline.view.js';
 import { callerOf } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';
 import type { Metrics } from '../../metrics/metrics.js';
@@ -19,6 +21,10 @@ export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics:
       return metrics.registry.metrics();
     },
     { public: true },
+  );
+
+  r.add('GET', '/stratus/v1/servers/:id/timeline', async (request) =>
+    renderTimeline(await serverTimeline(deps, callerOf(request), (request.params as { id: string }).id)),
   );
 
   r.add('GET', '/stratus/v1/faults', async (request) => ({
