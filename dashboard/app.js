@@ -78,6 +78,13 @@ function useStream(session) {
   return { status, subscribe };
 }
 
+const STREAM_LABELS = {
+  connecting: 'connecting…',
+  live: 'live',
+  reconnecting: 'reconnecting…',
+  unavailable: 'live updates off',
+};
+
 function App() {
   const [session, setSession] = useState(currentSession());
   const [notice, setNotice] = useState('');
@@ -100,7 +107,7 @@ function App() {
   const nav = [
     ['servers', 'Servers'],
     ['nodes', 'Compute nodes'],
-    ['resources', 'Volumes, ports, floating IPs'],
+    ['resources', 'Volumes & network'],
   ];
   let body;
   if (page === 'servers' && id) body = html`<${ServerPage} key=${id} id=${id} session=${session} stream=${stream} />`;
@@ -114,8 +121,8 @@ function App() {
         ${nav.map(([p, label]) => html`<a href=${`#/${p}`} aria-current=${page === p ? 'page' : undefined}>${label}</a>`)}
       </nav>
       <span class="who" data-testid="who">${session.user} @ ${session.project}${session.isAdmin ? ' (admin)' : ''}</span>
-      <span class=${`stream stream-${stream.status.state}`} data-testid="stream-status" title=${stream.status.detail}>
-        ${stream.status.state === 'live' ? 'live' : stream.status.state}${stream.status.detail ? `: ${stream.status.detail}` : ''}
+      <span class=${`stream stream-${stream.status.state}`} data-testid="stream-status" data-state=${stream.status.state} title=${stream.status.detail}>
+        ${STREAM_LABELS[stream.status.state] ?? stream.status.state}
       </span>
       <button type="button" data-testid="logout" onClick=${() => {
         logout();

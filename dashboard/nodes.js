@@ -4,11 +4,39 @@ import { api } from './api.js';
 import { html, ErrorMessage, Table, when } from './ui.js';
 
 const OPERATIONS = [
-  'destroy', 'spawn', 'power_off', 'power_on', 'reboot', 'pause', 'unpause', 'suspend', 'resume', 'shelve',
-  'restore', 'soft_delete', 'rescue', 'unrescue', 'set_password', 'diagnostics', 'attach_interface',
-  'detach_interface', 'attach_volume', 'detach_volume', 'evacuate', 'rebuild', 'snapshot', 'backup', 'resize',
-  'finish_resize', 'confirm_resize', 'revert_resize', 'finish_revert_resize', 'live_migration',
-  'pre_live_migration', 'post_live_migration', 'lease',
+  'destroy',
+  'spawn',
+  'power_off',
+  'power_on',
+  'reboot',
+  'pause',
+  'unpause',
+  'suspend',
+  'resume',
+  'shelve',
+  'restore',
+  'soft_delete',
+  'rescue',
+  'unrescue',
+  'set_password',
+  'diagnostics',
+  'attach_interface',
+  'detach_interface',
+  'attach_volume',
+  'detach_volume',
+  'evacuate',
+  'rebuild',
+  'snapshot',
+  'backup',
+  'resize',
+  'finish_resize',
+  'confirm_resize',
+  'revert_resize',
+  'finish_revert_resize',
+  'live_migration',
+  'pre_live_migration',
+  'post_live_migration',
+  'lease',
 ];
 
 export function NodesPage({ session }) {
@@ -76,7 +104,9 @@ export function NodesPage({ session }) {
   });
   const freeze = act(async (e) => {
     const f = new FormData(e.currentTarget);
-    await api('stratus', 'POST', '/faults', { fault: { host: String(f.get('host')), operation: 'freeze', mode: 'hang' } });
+    await api('stratus', 'POST', '/faults', {
+      fault: { host: String(f.get('host')), operation: 'freeze', mode: 'hang' },
+    });
   });
   const hosts = (services ?? []).map((s) => s.host);
   const hostSelect = (testid) =>
@@ -95,8 +125,9 @@ export function NodesPage({ session }) {
     <${Table} caption="Compute nodes" testid="nodes" rows=${rows}
       columns=${['Node', 'State', 'Status', 'Forced down', 'Zone', 'Servers', 'Last heartbeat']}
       empty=${services ? 'No compute nodes.' : 'Loading…'} />
-    ${session.isAdmin &&
-    html`<h2>Fault injection</h2>
+    ${
+      session.isAdmin &&
+      html`<h2>Fault injection</h2>
       <${ErrorMessage} error=${faultError} />
       <form class="fault" onSubmit=${addFault} data-testid="fault-form">
         ${hostSelect('fault-host')}
@@ -116,7 +147,10 @@ export function NodesPage({ session }) {
       <${Table} caption="Injected faults" testid="faults" rows=${faultRows}
         columns=${['Node', 'Operation', 'Mode', 'Delay (ms)', 'Remaining', 'Server', 'Created', '']}
         empty="No faults." />
-      ${faults.length > 0 &&
-      html`<button type="button" data-testid="faults-clear" onClick=${act(() => api('stratus', 'DELETE', '/faults'))}>Remove all faults</button>`}`}
+      ${
+        faults.length > 0 &&
+        html`<button type="button" data-testid="faults-clear" onClick=${act(() => api('stratus', 'DELETE', '/faults'))}>Remove all faults</button>`
+      }`
+    }
   </section>`;
 }

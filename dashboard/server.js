@@ -4,7 +4,8 @@ import { api } from './api.js';
 import { html, ErrorMessage, Table, addresses, when } from './ui.js';
 import { ActionButtons, serverActions } from './servers.js';
 
-const duration = (ms) => (ms === null || ms === undefined ? '' : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`);
+const duration = (ms) =>
+  ms === null || ms === undefined ? '' : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
 // Nova's times carry no zone: they are UTC.
 const utc = (iso) => Date.parse(/(Z|[+-]\d\d:\d\d)$/.test(iso) ? iso : `${iso}Z`);
 const between = (a, b) => (a && b ? Math.max(0, utc(b) - utc(a)) : null);
@@ -95,7 +96,9 @@ export function ServerPage({ id, session, stream }) {
   const readConsole = async () => {
     setError(null);
     try {
-      const { output } = await api('compute', 'POST', `/servers/${id}/action`, { 'os-getConsoleOutput': { length: 200 } });
+      const { output } = await api('compute', 'POST', `/servers/${id}/action`, {
+        'os-getConsoleOutput': { length: 200 },
+      });
       setConsole(output);
     } catch (err) {
       setError(Object.assign(new Error(`Console log: ${err.message}`), { status: err.status }));
@@ -110,9 +113,11 @@ export function ServerPage({ id, session, stream }) {
       <td>${s.step}</td>
       <td>${s.host ?? ''}</td>
       <td>${when(s.start)}</td>
-      <td>${duration(s.duration_ms)}${s.duration_ms !== null && s.duration_ms !== undefined
-        ? html` <meter min="0" max=${longest} value=${s.duration_ms} aria-label=${`${s.step} duration`}></meter>`
-        : ''}</td>
+      <td>${duration(s.duration_ms)}${
+        s.duration_ms !== null && s.duration_ms !== undefined
+          ? html` <meter min="0" max=${longest} value=${s.duration_ms} aria-label=${`${s.step} duration`}></meter>`
+          : ''
+      }</td>
       <td>${s.result ?? ''}</td>
       <td>${s.message ?? ''}</td>
       <td class="mono">${s.request_id}</td>
@@ -123,8 +128,9 @@ export function ServerPage({ id, session, stream }) {
     <h1 data-testid="server-title">${server ? server.name : `Server ${id}`}</h1>
     ${gone && html`<p class="notice" role="status" data-testid="server-gone">This server is deleted.</p>`}
     <${ErrorMessage} error=${error} />
-    ${server &&
-    html`<dl class="facts">
+    ${
+      server &&
+      html`<dl class="facts">
         <dt>ID</dt><dd class="mono">${server.id}</dd>
         <dt>Status</dt><dd data-testid="detail-status">${server.status}</dd>
         <dt>Task state</dt><dd>${server['OS-EXT-STS:task_state'] ?? ''}</dd>
@@ -135,15 +141,18 @@ export function ServerPage({ id, session, stream }) {
         <dt>Locked</dt><dd>${server.locked ? `yes${server.locked_reason ? ` (${server.locked_reason})` : ''}` : 'no'}</dd>
         <dt>Fault</dt><dd data-testid="server-fault">${server.fault ? `${server.fault.code}: ${server.fault.message} (${when(server.fault.created)})` : 'none'}</dd>
       </dl>
-      <${ActionButtons} server=${server} actions=${actions} />`}
+      <${ActionButtons} server=${server} actions=${actions} />`
+    }
     <h2>Timeline</h2>
     <p class="hint">From the ${timeline?.source ?? '…'}.</p>
     <${Table} caption="Instance actions and their steps" testid="timeline"
       columns=${['Action', 'Step', 'Node', 'Start', 'Duration', 'Result', 'Message', 'Request']}
       rows=${rows} empty=${timeline ? 'No actions.' : 'Loading…'} />
-    ${!gone &&
-    html`<h2>Console log</h2>
+    ${
+      !gone &&
+      html`<h2>Console log</h2>
       <button type="button" data-testid="console-read" onClick=${readConsole}>Read the console log</button>
-      ${console_ !== null && html`<pre class="console" data-testid="console">${console_}</pre>`}`}
+      ${console_ !== null && html`<pre class="console" data-testid="console">${console_}</pre>`}`
+    }
   </section>`;
 }

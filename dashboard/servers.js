@@ -30,15 +30,19 @@ export function ActionButtons({ server, actions }) {
   const s = server;
   const soft = s.status === 'SOFT_DELETED';
   return html`<span class="actions">
-    ${s.locked
-      ? html`<button type="button" data-testid="unlock" onClick=${actions.unlock(s)}>Unlock</button>`
-      : html`<button type="button" data-testid="lock" onClick=${actions.lock(s)}>Lock</button>`}
-    ${soft
-      ? html`<button type="button" data-testid="restore" onClick=${actions.restore(s)}>Restore</button>
+    ${
+      s.locked
+        ? html`<button type="button" data-testid="unlock" onClick=${actions.unlock(s)}>Unlock</button>`
+        : html`<button type="button" data-testid="lock" onClick=${actions.lock(s)}>Lock</button>`
+    }
+    ${
+      soft
+        ? html`<button type="button" data-testid="restore" onClick=${actions.restore(s)}>Restore</button>
           <${ConfirmButton} label="Force delete" confirmLabel="Yes, force delete" testid="force-delete"
             question=${`Force delete ${s.name}?`} onConfirm=${actions.forceDelete(s)} />`
-      : html`<${ConfirmButton} label="Delete" confirmLabel="Yes, delete" testid="delete"
-          question=${`Delete ${s.name}?`} onConfirm=${actions.remove(s)} />`}
+        : html`<${ConfirmButton} label="Delete" confirmLabel="Yes, delete" testid="delete"
+          question=${`Delete ${s.name}?`} onConfirm=${actions.remove(s)} />`
+    }
   </span>`;
 }
 
@@ -105,7 +109,15 @@ export function ServersPage({ session, stream }) {
         <td><${ActionButtons} server=${s} actions=${actions} /></td>
       </tr>`,
     );
-  const columns = ['Name', 'Status', 'Task state', ...(session.isAdmin ? ['Node', 'Project'] : []), 'Addresses', 'Locked', 'Actions'];
+  const columns = [
+    'Name',
+    'Status',
+    'Task state',
+    ...(session.isAdmin ? ['Node', 'Project'] : []),
+    'Addresses',
+    'Locked',
+    'Actions',
+  ];
   return html`<section>
     <h1>Servers ${session.isAdmin ? '(all projects)' : `of ${session.project}`}</h1>
     <${ErrorMessage} error=${error} />

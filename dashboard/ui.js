@@ -31,7 +31,12 @@ export function ConfirmButton({ label, confirmLabel, question, onConfirm, testid
 export function when(iso) {
   if (!iso) return '';
   const d = new Date(/(Z|[+-]\d\d:\d\d)$/.test(iso) ? iso : `${iso}Z`);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return Number.isNaN(d.getTime())
+    ? String(iso)
+    : d
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Addresses of a Nova server as "net: ip, ip; net2: ip". */

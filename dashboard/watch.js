@@ -55,7 +55,7 @@ export function watch({ query, onEvent, onResync, onStatus }) {
     if (lastId !== null) headers['last-event-id'] = lastId;
     let res;
     try {
-      res = await fetch(endpoint('stratus') + '/events' + query, {
+      res = await fetch(`${endpoint('stratus')}/events${query}`, {
         headers,
         signal: controller.signal,
         credentials: 'omit',

@@ -39,7 +39,9 @@ async function open(browser: Browser, base: string): Promise<Recorded> {
   context.setDefaultTimeout(WAIT);
   const page = await context.newPage();
   const rec: Recorded = { page, context, requests: [], dialogs: [], cspErrors: [] };
-  page.on('request', (r) => rec.requests.push({ method: r.method(), url: r.url(), token: r.headers()['x-auth-token'] }));
+  page.on('request', (r) =>
+    rec.requests.push({ method: r.method(), url: r.url(), token: r.headers()['x-auth-token'] }),
+  );
   page.on('dialog', (d) => {
     rec.dialogs.push(d.message());
     void d.dismiss();
@@ -56,7 +58,7 @@ async function open(browser: Browser, base: string): Promise<Recorded> {
     w.__texts = [];
     new MutationObserver(() => {
       for (const el of document.querySelectorAll('[data-server-id]')) w.__seen.add(el.getAttribute('data-server-id')!);
-      if (w.__texts.length < 2000) w.__texts.push(document.body.innerText);
+      if (w.__texts.length < 2000) w.__texts.push(document.documentElement.textContent ?? '');
     }).observe(document, { subtree: true, childList: true, characterData: true });
   });
   await page.goto(`${base}/dashboard/`);
@@ -70,7 +72,7 @@ async function login(rec: Recorded, user: string, project = user): Promise<void>
   await page.getByTestId('login-project').fill(project);
   await page.getByTestId('login-submit').click();
   await page.getByTestId('who').waitFor();
-  await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor();
+  await page.locator('[data-testid="stream-status"][data-state="live"]').waitFor();
 }
 
 const row = (page: Page, id: string) => page.locator(`tr[data-server-id="${id}"]`);
@@ -83,181 +85,180 @@ async function shot(page: Page, name: string): Promise<void> {
 
 const haveChromium = existsSync(CHROMIUM);
 
-test(
-  'dashboard in chromium: demo locks, is refused; admin deletes, the row goes through the stream; timeline; isolation; escaping; CSP; no token in URLs',
-  {
-    skip: haveChromium ? false : `no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`,
-    timeout: 240_000,
-  },
-  async () => {
-    let stratus: FreshStratus | null = null;
-    let browser: Browser | null = null;
-    try {
-      stratus = await spawnFreshStratus('dashboard');
-      const base = stratus.url;
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        // Playwright gives each launch a fresh temporary profile (its own --user-data-dir).
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-        timeout: 60_000,
-      });
+test('dashboard in chromium: demo locks, is refused; admin deletes, the row goes through the stream; timeline; isolation; escaping; CSP; no token in URLs', {
+  skip: haveChromium ? false : `no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`,
+  timeout: 240_000,
+}, async () => {
+  let stratus: FreshStratus | null = null;
+  let browser: Browser | null = null;
+  try {
+    stratus = await spawnFreshStratus('dashboard');
+    const base = stratus.url;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // Playwright gives each launch a fresh temporary profile (its own --user-data-dir).
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      timeout: 60_000,
+    });
 
-      // --- the headers of the page -------------------------------------------------------
-      const index = await fetch(`${base}/dashboard/`);
-      await index.text();
-      const csp = index.headers.get('content-security-policy') ?? '';
-      for (const part of [
-        "default-src 'self'",
-        "style-src 'self'",
-        "connect-src 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "form-action 'none'",
-      ])
-        assert.ok(csp.includes(part), `CSP lacks ${part}: ${csp}`);
-      assert.match(csp, /script-src 'self' 'sha256-[A-Za-z0-9+/]+=*'(;|$)/);
-      assert.ok(!csp.includes('unsafe'), csp);
-      assert.equal(index.headers.get('x-content-type-options'), 'nosniff');
-      assert.equal(index.headers.get('referrer-policy'), 'no-referrer');
-      const redirect = await fetch(`${base}/dashboard`, { redirect: 'manual' });
-      assert.equal(redirect.status, 302);
-      assert.equal(redirect.headers.get('location'), '/dashboard/');
+    // --- the headers of the page -------------------------------------------------------
+    const index = await fetch(`${base}/dashboard/`);
+    await index.text();
+    const csp = index.headers.get('content-security-policy') ?? '';
+    for (const part of [
+      "default-src 'self'",
+      "style-src 'self'",
+      "connect-src 'self'",
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+      "form-action 'none'",
+    ])
+      assert.ok(csp.includes(part), `CSP lacks ${part}: ${csp}`);
+    assert.match(csp, /script-src 'self' 'sha256-[A-Za-z0-9+/]+=*'(;|$)/);
+    assert.ok(!csp.includes('unsafe'), csp);
+    assert.equal(index.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(index.headers.get('referrer-policy'), 'no-referrer');
+    const redirect = await fetch(`${base}/dashboard`, { redirect: 'manual' });
+    assert.equal(redirect.status, 302);
+    assert.equal(redirect.headers.get('location'), '/dashboard/');
 
-      // --- alt_demo watches, demo works ---------------------------------------------------
-      const alt = await open(browser, base);
-      await login(alt, 'alt_demo');
-      const demo = await open(browser, base);
-      await shot(demo.page, 'login');
-      await login(demo, 'demo');
+    // --- alt_demo watches, demo works ---------------------------------------------------
+    const alt = await open(browser, base);
+    await login(alt, 'alt_demo');
+    const demo = await open(browser, base);
+    await shot(demo.page, 'login');
+    await login(demo, 'demo');
 
-      await demo.page.getByTestId('create-name').fill('dash-web');
-      await demo.page.getByTestId('create-submit').click();
-      const createdText = await demo.page.getByTestId('created').textContent();
-      const id = /Requested server ([0-9a-f-]{36})/.exec(createdText ?? '')?.[1];
-      assert.ok(id, `no server id in ${createdText}`);
-      await row(demo.page, id).getByTestId('server-status').filter({ hasText: 'ACTIVE' }).waitFor();
+    await demo.page.getByTestId('create-name').fill('dash-web');
+    await demo.page.getByTestId('create-submit').click();
+    const createdText = await demo.page.getByTestId('created').textContent();
+    const id = /Requested server ([0-9a-f-]{36})/.exec(createdText ?? '')?.[1];
+    assert.ok(id, `no server id in ${createdText}`);
+    await row(demo.page, id).getByTestId('server-status').filter({ hasText: 'ACTIVE' }).waitFor();
 
-      // A name that is markup is text: no element, no script.
-      const demoToken = await token(base, 'demo', 'demo');
-      const xss = await call(base, 'POST', '/v2.1/servers', demoToken, {
-        server: { name: XSS_NAME, imageRef: await imageId(base, demoToken), flavorRef: '1', networks: 'none' },
-      });
-      assert.equal(xss.status, 202, JSON.stringify(xss.body));
-      const xssId: string = xss.body.server.id;
-      await row(demo.page, xssId).waitFor();
-      assert.equal(await row(demo.page, xssId).getByTestId('server-name').textContent(), XSS_NAME);
-      assert.equal(await demo.page.locator('img').count(), 0, 'an img element was made from a server name');
-      await row(demo.page, xssId).getByTestId('server-status').filter({ hasText: 'ACTIVE' }).waitFor();
-      await shot(demo.page, 'servers');
+    // A name that is markup is text: no element, no script.
+    const demoToken = await token(base, 'demo', 'demo');
+    const xss = await call(base, 'POST', '/v2.1/servers', demoToken, {
+      server: { name: XSS_NAME, imageRef: await imageId(base, demoToken), flavorRef: '1', networks: 'none' },
+    });
+    assert.equal(xss.status, 202, JSON.stringify(xss.body));
+    const xssId: string = xss.body.server.id;
+    await row(demo.page, xssId).waitFor();
+    assert.equal(await row(demo.page, xssId).getByTestId('server-name').textContent(), XSS_NAME);
+    assert.equal(await demo.page.locator('img').count(), 0, 'an img element was made from a server name');
+    await row(demo.page, xssId).getByTestId('server-status').filter({ hasText: 'ACTIVE' }).waitFor();
+    await shot(demo.page, 'servers');
 
-      // Lock, then the refused delete shows Nova's own message.
-      await row(demo.page, id).getByTestId('lock').click();
-      await row(demo.page, id).getByTestId('server-locked').filter({ hasText: 'locked' }).waitFor();
-      const refused = await call(base, 'DELETE', `/v2.1/servers/${id}`, demoToken);
-      assert.equal(refused.status, 409);
-      const message: string = refused.body.conflictingRequest.message;
-      await row(demo.page, id).getByTestId('delete').click();
-      await row(demo.page, id).getByTestId('delete-confirm').click();
-      await demo.page.getByTestId('error').filter({ hasText: message }).waitFor();
-      assert.equal(await row(demo.page, id).count(), 1);
+    // Lock, then the refused delete shows Nova's own message.
+    await row(demo.page, id).getByTestId('lock').click();
+    await row(demo.page, id).getByTestId('server-locked').filter({ hasText: 'locked' }).waitFor();
+    const refused = await call(base, 'DELETE', `/v2.1/servers/${id}`, demoToken);
+    assert.equal(refused.status, 409);
+    const message: string = refused.body.conflictingRequest.message;
+    await row(demo.page, id).getByTestId('delete').click();
+    await row(demo.page, id).getByTestId('delete-confirm').click();
+    await demo.page.getByTestId('error').filter({ hasText: message }).waitFor();
+    assert.equal(await row(demo.page, id).count(), 1);
 
-      // --- admin deletes; the rows go through the stream ------------------------------------
-      const admin = await open(browser, base);
-      await login(admin, 'admin');
-      await row(admin.page, id).waitFor();
-      await admin.page.evaluate(() => {
-        (window as unknown as { __marker: string }).__marker = 'no reload';
-      });
-      await demo.page.evaluate(() => {
-        (window as unknown as { __marker: string }).__marker = 'no reload';
-      });
-      const lists = (r: Recorded) => r.requests.filter((q) => q.method === 'GET' && /\/servers\/detail/.test(q.url)).length;
-      const before = { admin: lists(admin), demo: lists(demo), demoAll: demo.requests.length };
-      await row(admin.page, id).getByTestId('delete').click();
-      await row(admin.page, id).getByTestId('delete-confirm').click();
-      await row(admin.page, id).waitFor({ state: 'detached' });
-      await row(demo.page, id).waitFor({ state: 'detached' });
-      for (const r of [admin, demo]) {
-        assert.equal(
-          await r.page.evaluate(() => (window as unknown as { __marker?: string }).__marker),
-          'no reload',
-          'the page was reloaded',
-        );
-      }
-      assert.equal(lists(admin), before.admin, 'admin re-listed the servers (polling?)');
-      assert.equal(lists(demo), before.demo, 'demo re-listed the servers (polling?)');
-      // demo's page asked only for that one server (one GET per event), nothing on a timer.
-      const demoSince = demo.requests.slice(before.demoAll).filter((q) => !q.url.includes('/stratus/v1/events'));
-      for (const q of demoSince) assert.match(q.url, new RegExp(`/v2\\.1/servers/${id}$`), `unexpected ${q.url}`);
-
-      // --- the timeline of the deleted server --------------------------------------------
-      await admin.page.evaluate((sid) => {
-        location.hash = `#/servers/${sid}`;
-      }, id);
-      await admin.page.getByTestId('server-gone').waitFor();
-      await until(
-        'the delete in the timeline',
-        async () => ((await admin.page.getByTestId('timeline-step').filter({ hasText: 'delete' }).count()) > 0 ? true : undefined),
-        WAIT,
-        200,
+    // --- admin deletes; the rows go through the stream ------------------------------------
+    const admin = await open(browser, base);
+    await login(admin, 'admin');
+    await row(admin.page, id).waitFor();
+    await admin.page.evaluate(() => {
+      (window as unknown as { __marker: string }).__marker = 'no reload';
+    });
+    await demo.page.evaluate(() => {
+      (window as unknown as { __marker: string }).__marker = 'no reload';
+    });
+    const lists = (r: Recorded) =>
+      r.requests.filter((q) => q.method === 'GET' && /\/servers\/detail/.test(q.url)).length;
+    const before = { admin: lists(admin), demo: lists(demo), demoAll: demo.requests.length };
+    await row(admin.page, id).getByTestId('delete').click();
+    await row(admin.page, id).getByTestId('delete-confirm').click();
+    await row(admin.page, id).waitFor({ state: 'detached' });
+    await row(demo.page, id).waitFor({ state: 'detached' });
+    for (const r of [admin, demo]) {
+      assert.equal(
+        await r.page.evaluate(() => (window as unknown as { __marker?: string }).__marker),
+        'no reload',
+        'the page was reloaded',
       );
-      const steps = await admin.page.getByTestId('timeline-step').allTextContents();
-      assert.ok(steps.some((s) => s.startsWith('lock')), `no lock in ${steps.join(' | ')}`);
-      await shot(admin.page, 'server-timeline');
-
-      // --- nodes and the fault controls (admin) --------------------------------------------
-      await admin.page.evaluate(() => {
-        location.hash = '#/nodes';
-      });
-      await admin.page.getByTestId('node-row').first().waitFor();
-      await admin.page.getByTestId('fault-operation').selectOption('reboot');
-      await admin.page.getByTestId('fault-mode').selectOption('fail');
-      await admin.page.getByTestId('fault-add').click();
-      await admin.page.getByTestId('fault-row').first().waitFor();
-      await shot(admin.page, 'nodes');
-      await admin.page.getByTestId('fault-remove').first().click();
-      await admin.page.getByTestId('fault-row').first().waitFor({ state: 'detached' });
-      // demo may not: the API's 403 message is shown.
-      await demo.page.evaluate(() => {
-        location.hash = '#/nodes';
-      });
-      await demo.page.getByTestId('error').first().waitFor();
-      assert.equal(await demo.page.getByTestId('fault-form').count(), 0);
-
-      // --- what must never have happened ---------------------------------------------------
-      const seen = await alt.page.evaluate(() => [
-        ...(window as unknown as { __seen: Set<string> }).__seen,
-      ]);
-      assert.ok(!seen.includes(id) && !seen.includes(xssId), `alt_demo saw demo's servers: ${seen.join(',')}`);
-      const texts = await alt.page.evaluate(() => (window as unknown as { __texts: string[] }).__texts.join('\n'));
-      assert.ok(!texts.includes('dash-web') && !texts.includes(XSS_NAME), "alt_demo's page showed demo's server names");
-      assert.ok(
-        !alt.requests.some((q) => q.url.includes(id) || q.url.includes(xssId)),
-        "alt_demo's page asked for demo's servers",
-      );
-      const tokens = new Set<string>();
-      for (const r of [alt, demo, admin]) for (const q of r.requests) if (q.token) tokens.add(q.token);
-      assert.ok(tokens.size >= 3, `tokens seen: ${tokens.size}`);
-      for (const r of [alt, demo, admin]) {
-        for (const q of r.requests) for (const t of tokens) assert.ok(!q.url.includes(t), `a token in ${q.url}`);
-        assert.deepEqual(r.dialogs, [], 'a dialog opened');
-        assert.deepEqual(r.cspErrors, [], 'console errors (CSP violations?)');
-      }
-    } finally {
-      await browser?.close().catch(() => undefined);
-      await stratus?.stop();
     }
-  },
-);
+    assert.equal(lists(admin), before.admin, 'admin re-listed the servers (polling?)');
+    assert.equal(lists(demo), before.demo, 'demo re-listed the servers (polling?)');
+    // demo's page asked only for that one server (one GET per event), nothing on a timer.
+    const demoSince = demo.requests.slice(before.demoAll).filter((q) => !q.url.includes('/stratus/v1/events'));
+    for (const q of demoSince) assert.match(q.url, new RegExp(`/v2\\.1/servers/${id}$`), `unexpected ${q.url}`);
+
+    // --- the timeline of the deleted server --------------------------------------------
+    await admin.page.evaluate((sid) => {
+      location.hash = `#/servers/${sid}`;
+    }, id);
+    await admin.page.getByTestId('server-gone').waitFor();
+    await until(
+      'the delete in the timeline',
+      async () =>
+        (await admin.page.getByTestId('timeline-step').filter({ hasText: 'delete' }).count()) > 0 ? true : undefined,
+      WAIT,
+      200,
+    );
+    const steps = await admin.page.getByTestId('timeline-step').allTextContents();
+    assert.ok(
+      steps.some((s) => s.startsWith('lock')),
+      `no lock in ${steps.join(' | ')}`,
+    );
+    await shot(admin.page, 'server-timeline');
+
+    // --- nodes and the fault controls (admin) --------------------------------------------
+    await admin.page.evaluate(() => {
+      location.hash = '#/nodes';
+    });
+    await admin.page.getByTestId('node-row').first().waitFor();
+    await admin.page.getByTestId('fault-operation').selectOption('reboot');
+    await admin.page.getByTestId('fault-mode').selectOption('fail');
+    await admin.page.getByTestId('fault-add').click();
+    await admin.page.getByTestId('fault-row').first().waitFor();
+    await shot(admin.page, 'nodes');
+    await admin.page.getByTestId('fault-remove').first().click();
+    await admin.page.getByTestId('fault-row').first().waitFor({ state: 'detached' });
+    // demo may not: the API's 403 message is shown.
+    await demo.page.evaluate(() => {
+      location.hash = '#/nodes';
+    });
+    await demo.page.getByTestId('error').first().waitFor();
+    assert.equal(await demo.page.getByTestId('fault-form').count(), 0);
+
+    // --- what must never have happened ---------------------------------------------------
+    const seen = await alt.page.evaluate(() => [...(window as unknown as { __seen: Set<string> }).__seen]);
+    assert.ok(!seen.includes(id) && !seen.includes(xssId), `alt_demo saw demo's servers: ${seen.join(',')}`);
+    const texts = await alt.page.evaluate(() => (window as unknown as { __texts: string[] }).__texts.join('\n'));
+    assert.ok(!texts.includes('dash-web') && !texts.includes(XSS_NAME), "alt_demo's page showed demo's server names");
+    assert.ok(
+      !alt.requests.some((q) => q.url.includes(id) || q.url.includes(xssId)),
+      "alt_demo's page asked for demo's servers",
+    );
+    const tokens = new Set<string>();
+    for (const r of [alt, demo, admin]) for (const q of r.requests) if (q.token) tokens.add(q.token);
+    assert.ok(tokens.size >= 3, `tokens seen: ${tokens.size}`);
+    for (const r of [alt, demo, admin]) {
+      for (const q of r.requests) for (const t of tokens) assert.ok(!q.url.includes(t), `a token in ${q.url}`);
+      assert.deepEqual(r.dialogs, [], 'a dialog opened');
+      assert.deepEqual(r.cspErrors, [], 'console errors (CSP violations?)');
+    }
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await stratus?.stop();
+  }
+});
 
 async function imageId(base: string, tok: string): Promise<string> {
   const images = await call(base, 'GET', '/image/v2/images', tok);

@@ -24,7 +24,9 @@ export function registerDashboardRoutes(app: FastifyInstance): void {
 
   const send = (reply: FastifyReply, file: string, dir: string) => {
     reply.headers(headers);
-    return reply.sendFile(file, dir, { cacheControl: false, lastModified: true, etag: true }).header('cache-control', 'no-cache');
+    return reply
+      .sendFile(file, dir, { cacheControl: false, lastModified: true, etag: true })
+      .header('cache-control', 'no-cache');
   };
   const notFound = () => new HttpFault(404, 'itemNotFound', 'The resource could not be found.');
 
@@ -70,7 +72,7 @@ function dashboardDir(): string {
       return join(dir, 'dashboard');
     dir = dirname(dir);
   }
-  throw new Error('dashboard/index.html not found above ' + fileURLToPath(import.meta.url));
+  throw new Error(`dashboard/index.html not found above ${fileURLToPath(import.meta.url)}`);
 }
 
 /** The browser builds of preact, preact/hooks and htm, found where Node resolves the packages. */
