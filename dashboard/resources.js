@@ -15,8 +15,7 @@ function useList(service, path, key) {
 
 function List({ title, state, columns, row, testid }) {
   return html`<div>
-    <h2>${title}</h2>
-    <${ErrorMessage} error=${state.error} />
+        <${ErrorMessage} error=${state.error} />
     <${Table} caption=${title} testid=${testid} columns=${columns}
       rows=${(state.items ?? []).map((x) => html`<tr>${row(x).map((c) => html`<td>${c ?? ''}</td>`)}</tr>`)}
       empty=${state.items ? 'None.' : 'Loading…'} />

@@ -1,39 +1,7 @@
 // The watch stream (GET /stratus/v1/events) read with fetch(): EventSource cannot send the
 // token in a header, and the token must never be in a URL.
 import { authHeaders, endpoint, expire, faultMessage } from './api.js';
-
-/** Parses a text/event-stream body into {event, data, id} frames and `retry` hints. */
-export function createParser(onFrame, onRetry) {
-  let buffer = '';
-  let event = '';
-  let data = [];
-  let id = null;
-  const line = (l) => {
-    if (l === '') {
-      if (data.length > 0 || event) onFrame({ event: event || 'message', data: data.join('\n'), id });
-      event = '';
-      data = [];
-      id = null;
-      return;
-    }
-    if (l.startsWith(':')) return; // comment: the heartbeat
-    const colon = l.indexOf(':');
-    const field = colon === -1 ? l : l.slice(0, colon);
-    let value = colon === -1 ? '' : l.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'event') event = value;
-    else if (field === 'data') data.push(value);
-    else if (field === 'id') id = value;
-    else if (field === 'retry' && /^\d+$/.test(value)) onRetry(Number(value));
-  };
-  return (chunk) => {
-    buffer += chunk;
-    const parts = buffer.split(/\r\n|\r|\n/);
-    // A trailing lone \r may be the first half of \r\n: keep it for the next chunk.
-    buffer = parts.pop() ?? '';
-    for (const p of parts) line(p);
-  };
-}
+import { createParser } from './sse.js';
 
 /**
  * Follows the stream until stop(): reconnects after `retry` ms with Last-Event-ID, and calls
