@@ -108,7 +108,7 @@ export function ServerPage({ id, session, stream }) {
   const steps = timeline?.steps ?? [];
   const longest = Math.max(1, ...steps.map((s) => s.duration_ms ?? 0));
   const rows = steps.map(
-    (s) => html`<tr data-testid="timeline-step" data-step=${s.step}>
+    (s) => html`<tr data-testid="timeline-step" data-action=${s.action} data-step=${s.step}>
       <td>${s.action}</td>
       <td>${s.step}</td>
       <td>${s.host ?? ''}</td>
