@@ -71,6 +71,16 @@ export function NodesPage({ session }) {
     load();
   }, [session]);
 
+  // Nova 2.53: PUT /os-services/{id} {"forced_down": …} (the id is the service's UUID).
+  const forceDown = (s, value) => async () => {
+    setError(null);
+    try {
+      await api('compute', 'PUT', `/os-services/${s.id}`, { forced_down: value });
+      await load();
+    } catch (err) {
+      setError(err);
+    }
+  };
   const perNode = new Map(hypervisors.map((h) => [h.service?.host ?? h.hypervisor_hostname, h]));
   const rows = (services ?? []).map((s) => {
     const h = perNode.get(s.host);
@@ -78,7 +88,15 @@ export function NodesPage({ session }) {
       <td>${s.host}</td>
       <td data-testid="node-state">${s.state}</td>
       <td>${s.status}${s.disabled_reason ? ` (${s.disabled_reason})` : ''}</td>
-      <td>${s.forced_down ? 'yes' : 'no'}</td>
+      <td>
+        ${s.forced_down ? 'yes' : 'no'}
+        ${
+          session.isAdmin &&
+          html` <button type="button" data-testid="force-down" onClick=${forceDown(s, !s.forced_down)}>
+          ${s.forced_down ? 'Clear forced down' : 'Force down'}
+        </button>`
+        }
+      </td>
       <td>${s.zone}</td>
       <td>${h ? h.running_vms : ''}</td>
       <td>${when(s.updated_at)}</td>

@@ -223,6 +223,10 @@ test('dashboard in chromium: demo locks, is refused; admin deletes, the row goes
     await shot(admin.page, 'nodes');
     await admin.page.getByTestId('fault-remove').first().click();
     await admin.page.getByTestId('fault-row').first().waitFor({ state: 'detached' });
+    await admin.page.getByTestId('force-down').first().click();
+    await admin.page.getByTestId('node-row').first().getByText('Clear forced down').waitFor();
+    await admin.page.getByTestId('force-down').first().click();
+    await admin.page.getByTestId('node-row').first().getByText('Force down').waitFor();
     // demo may not: the API's 403 message is shown.
     await demo.page.evaluate(() => {
       location.hash = '#/nodes';
