@@ -45,3 +45,21 @@ test('zone: --zone / STRATUS_ZONE, default nova; a name with ":" or edge spaces 
       (e: Error) => e instanceof ConfigError && /zone/.test(e.message),
     );
 });
+
+test('watch API: events retention and heartbeat from the environment, validated', () => {
+  assert.equal(defaults().eventsRetention, 3600);
+  assert.equal(defaults().eventsHeartbeat, 15);
+  const c = loadConfig({}, { STRATUS_EVENTS_RETENTION: '60', STRATUS_EVENTS_HEARTBEAT: '5' });
+  assert.equal(c.eventsRetention, 60);
+  assert.equal(c.eventsHeartbeat, 5);
+  for (const [env, name] of [
+    [{ STRATUS_EVENTS_RETENTION: '0' }, /events-retention/],
+    [{ STRATUS_EVENTS_RETENTION: 'x' }, /events-retention/],
+    [{ STRATUS_EVENTS_HEARTBEAT: '0' }, /events-heartbeat/],
+    [{ STRATUS_EVENTS_HEARTBEAT: '301' }, /events-heartbeat/],
+  ] as const)
+    assert.throws(
+      () => loadConfig({}, env),
+      (e: Error) => e instanceof ConfigError && name.test(e.message),
+    );
+});

@@ -82,6 +82,10 @@ export interface Config {
   quotaServerGroupMembers: number;
   /** Glance's image_size_cap: the largest image data an upload may stream (bytes; Glance's default, 1 TiB). */
   imageSizeCap: number;
+  /** Seconds the watch API keeps server changes for replay (Last-Event-ID) before pruning them. */
+  eventsRetention: number;
+  /** Seconds between heartbeats (and token re-checks) on watch API streams. */
+  eventsHeartbeat: number;
 }
 
 interface OptionSpec {
@@ -243,6 +247,20 @@ export const OPTIONS: OptionSpec[] = [
     kind: 'int',
     description: 'largest image upload in bytes (Glance image_size_cap)',
   },
+  {
+    key: 'eventsRetention',
+    flag: 'events-retention',
+    env: 'STRATUS_EVENTS_RETENTION',
+    kind: 'int',
+    description: 'watch API: seconds server changes are kept for replay',
+  },
+  {
+    key: 'eventsHeartbeat',
+    flag: 'events-heartbeat',
+    env: 'STRATUS_EVENTS_HEARTBEAT',
+    kind: 'int',
+    description: 'watch API: seconds between stream heartbeats',
+  },
   ...(
     [
       ['quotaInstances', 'instances', 'servers'],
@@ -302,6 +320,8 @@ export function defaults(): Config {
     quotaServerGroups: -1,
     quotaServerGroupMembers: -1,
     imageSizeCap: 1099511627776,
+    eventsRetention: 3600,
+    eventsHeartbeat: 15,
   };
 }
 
@@ -370,6 +390,11 @@ export function loadConfig(
   if (!/^[^\s:](?:[^:]{0,253}[^\s:])?$/u.test(cfg.zone) || /[\p{Cc}]/u.test(cfg.zone))
     throw new ConfigError(`option zone: not a valid availability zone name: ${JSON.stringify(cfg.zone)}`);
   if (cfg.trustProxy > 1) throw new ConfigError('option trust-proxy: expected 0 or 1');
+  if (cfg.eventsRetention < 1 || cfg.eventsRetention > 30 * 86400)
+    throw new ConfigError('option events-retention: expected 1 to 2592000 seconds');
+  // Idle proxies close streams after a minute or so: a heartbeat must come well within that.
+  if (cfg.eventsHeartbeat < 1 || cfg.eventsHeartbeat > 300)
+    throw new ConfigError('option events-heartbeat: expected 1 to 300 seconds');
   return cfg;
 }
 

@@ -25,6 +25,7 @@ import * as m0023 from './migrations/0023_create_volumes.js';
 import * as m0024 from './migrations/0024_create_block_device_mappings.js';
 import * as m0025 from './migrations/0025_add_subnet_pools_and_routers.js';
 import * as m0026 from './migrations/0026_create_floating_ips.js';
+import * as m0027 from './migrations/0027_create_server_changes.js';
 import * as m0028 from './migrations/0028_create_task_steps.js';
 
 /** Migrations are listed here in order (bundled, so no file-system lookup at run time). */
@@ -53,6 +54,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0024_create_block_device_mappings': m0024,
   '0025_add_subnet_pools_and_routers': m0025,
   '0026_create_floating_ips': m0026,
+  '0027_create_server_changes': m0027,
   '0028_create_task_steps': m0028,
 };
 

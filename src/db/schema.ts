@@ -600,6 +600,8 @@ export interface Database {
   volume_attachments: VolumeAttachmentsTable;
   volume_quotas: VolumeQuotasTable;
   volume_quota_locks: VolumeQuotaLocksTable;
+  server_changes: ServerChangesTable;
+  server_change_tx: ServerChangeTxTable;
 }
 
 /** One step of the work done for a server: a task's or a local delete's (migration 0028). */
@@ -640,4 +642,33 @@ export interface FloatingIpsTable {
   revision_number: number;
   created_at: string;
   updated_at: string;
+}
+
+/** The watch API's change log, written by triggers on servers (migration 0027). */
+export interface ServerChangesTable {
+  /** bigint: PostgreSQL's driver returns it as a string. */
+  seq: Generated<number | string>;
+  server_id: string;
+  project_id: string;
+  kind: 'created' | 'updated' | 'deleted';
+  /** Comma list of the watched fields that changed ('' on insert). */
+  changed: string;
+  name: string;
+  vm_state: string;
+  task_state: string | null;
+  prev_vm_state: string | null;
+  prev_task_state: string | null;
+  power_state: number;
+  host: string | null;
+  locked: number | boolean;
+  fault: string | null;
+  request_id: string | null;
+  tx: number | string;
+  changed_at: string;
+}
+
+/** SQLite only: the number of the current group-commit unit (server_changes.tx). */
+export interface ServerChangeTxTable {
+  id: number;
+  n: number;
 }

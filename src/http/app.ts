@@ -15,6 +15,7 @@ import { registerNetworkRoutes } from '../services/network/network.routes.js';
 import { registerImageRoutes } from '../services/image/image.routes.js';
 import { registerStratusRoutes } from '../services/stratus/stratus.routes.js';
 import { registerDashboardRoutes } from '../services/dashboard/dashboard.routes.js';
+import type { ServerEvents } from '../services/stratus/server-events.js';
 import type { Metrics } from '../metrics/metrics.js';
 
 declare module 'fastify' {
@@ -42,6 +43,8 @@ export interface AppOptions {
   loggerInstance: import('pino').Logger;
   /** Storage errors as domain errors (an outage is `unavailable`…), so the fault mapper knows no SQL. */
   storageErrors: (err: unknown) => DomainError | undefined;
+  /** The watch API's hub (GET /stratus/v1/events). */
+  events: ServerEvents;
 }
 
 const PROJECT_ID_RE = /^[0-9a-f-]+$/;
@@ -271,7 +274,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerNetworkRoutes(app, deps);
   registerImageRoutes(app, deps);
   registerVolumeRoutes(app, deps);
-  registerStratusRoutes(app, deps, metrics);
+  registerStratusRoutes(app, deps, metrics, opts.events);
   registerDashboardRoutes(app);
   return app;
 }

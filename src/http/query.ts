@@ -36,3 +36,11 @@ export function list(q: Query, key: string): string[] | undefined {
   const v = q[key];
   return v === undefined ? undefined : Array.isArray(v) ? v : [v];
 }
+
+/** Nova's all_tenants: present and not one of its false spellings (`?all_tenants` alone is true). */
+export function allTenantsFlag(q: Query): boolean {
+  return (
+    q.all_tenants !== undefined &&
+    !['0', 'false', 'f', 'off', 'no', 'n'].includes((scalar(q, 'all_tenants') ?? '').toLowerCase())
+  );
+}

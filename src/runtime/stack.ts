@@ -13,6 +13,7 @@ import { Policy } from '../policy/policy.js';
 import { randomIds, systemClock, type Clock, type Ids } from '../domain/clock.js';
 import type { Deps } from '../services/context.js';
 import { TokenService } from '../services/identity/tokens.js';
+import { ServerEvents } from '../services/stratus/server-events.js';
 import { buildApp } from '../http/app.js';
 import { storageErrorAsDomainError } from '../db/storage-errors.js';
 import { Metrics } from '../metrics/metrics.js';
@@ -30,6 +31,8 @@ export interface Stack {
   agents: ComputeAgent[];
   database: OpenedDb;
   url: string;
+  /** The watch API's hub. */
+  events: ServerEvents;
   close(): Promise<void>;
 }
 
@@ -80,7 +83,10 @@ export async function startStack(
   await startVolumeService(deps);
   const metrics = new Metrics();
   const tokens = new TokenService(deps);
+  const events = new ServerEvents(deps, database.dialect, { validate: (t) => tokens.validate(t) });
+  const pruning = events.startPruning();
   const app = await buildApp({
+    events,
     deps,
     tokens,
     metrics,
@@ -110,7 +116,9 @@ export async function startStack(
     agents,
     database,
     url,
+    events,
     async close() {
+      pruning.stop();
       await app.close();
       await deps.tasks.stop();
       for (const a of agents) await a.stop();

@@ -25,6 +25,7 @@ const REPOSITORIES = [
   'security-groups',
   'server-groups',
   'server-passwords',
+  'server-changes',
   'servers',
   'shelve',
   'services',

@@ -680,6 +680,7 @@ const QUERY_KEYS = [
   'flavor',
   'reservation_id',
   'user_id',
+  'server_id',
   'visibility',
   'id',
   'device_id',
@@ -1339,6 +1340,19 @@ async function send(url: string, sent: Sent): Promise<Got> {
   };
   if (sent.body !== null) init.body = new Uint8Array(Buffer.from(sent.body, 'utf8')); // bytes: fetch adds no content-type of its own
   const res = await fetch(url + sent.path, init);
+  // A stream (GET /stratus/v1/events) never ends by itself: read its opening frames and hang up.
+  if (res.ok && /^text\/event-stream/.test(res.headers.get('content-type') ?? '') && res.body) {
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('event: ready')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    await reader.cancel();
+    return toGot(res.status, new Map([...res.headers]), text);
+  }
   const text = await res.text();
   return toGot(res.status, new Map([...res.headers]), text);
 }
@@ -1419,7 +1433,8 @@ function parseRaw(buf: Buffer): (Got & { complete: boolean }) | null {
 // Database fingerprint
 // ---------------------------------------------------------------------------------------
 
-const VOLATILE: Record<string, string[]> = { services: ['last_seen_at', 'uptime'] };
+// server_change_tx.n numbers every unit of SQLite's group commit (the heartbeat's too).
+const VOLATILE: Record<string, string[]> = { services: ['last_seen_at', 'uptime'], server_change_tx: ['n'] };
 const sameCheck = (a: string[], b: string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 // ---------------------------------------------------------------------------------------

@@ -1,9 +1,16 @@
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Executor } from '../executor.js';
-import { makeTransact, type DialectName, type Transact } from './transact.js';
+import { CommitSignal, makeTransact, type DialectName, type Transact } from './transact.js';
 
-import { TaskListener, notifyChannel, type TaskEvents, type TaskSignal } from './notify.js';
+import {
+  ChannelListener,
+  TaskListener,
+  changesChannel,
+  notifyChannel,
+  type TaskEvents,
+  type TaskSignal,
+} from './notify.js';
 
 /**
  * Everything that differs between SQLite and PostgreSQL, in one object built when the database
@@ -29,6 +36,18 @@ export interface Dialect {
   notify(ex: Executor, signal: TaskSignal): Promise<void>;
   /** Listens for `notify` from other processes; null where there is no such channel (SQLite). */
   listen(events: TaskEvents, log: (msg: string) => void): Promise<{ stop(): Promise<void> } | null>;
+  /** Fired after each commit of `transact` in this process. */
+  readonly committed: CommitSignal;
+  /**
+   * Listens for commits of server changes by any process (PostgreSQL NOTIFY from the
+   * server_changes trigger; `onChange` also runs after each (re)connect). Null on SQLite.
+   */
+  listenChanges(onChange: () => void, log: (msg: string) => void): Promise<{ stop(): Promise<void> } | null>;
+  /**
+   * The transactions running now, as txid_current_snapshot() tells them: every transaction
+   * below `xmin` has ended; none at or above `xmax` had started. Null on SQLite (one writer).
+   */
+  snapshot(ex: Executor): Promise<{ xmin: bigint; xmax: bigint } | null>;
   /** The database cannot be reached (or the transaction lost a deadlock): try again later. */
   isUnavailable(err: unknown): boolean;
   /** The transaction may be run again as a whole (PostgreSQL deadlock or serialization failure). */
@@ -112,10 +131,27 @@ export const isUniqueViolation = (err: unknown): boolean =>
   postgresErrors.isUniqueViolation(err) || sqliteErrors.isUniqueViolation(err);
 
 export function postgresDialect(db: Kysely<Database>, url: string): Dialect {
-  const transact = makeTransact(db, 'postgres', postgresErrors.isRetryable);
+  const committed = new CommitSignal();
+  const transact = makeTransact(db, 'postgres', postgresErrors.isRetryable, committed);
   return {
     name: 'postgres',
     transact,
+    committed,
+    async listenChanges(onChange, log) {
+      const l = new ChannelListener(url, changesChannel, onChange, (m) => log(`changes listener: ${m}`));
+      await l.start();
+      return l;
+    },
+    async snapshot(ex) {
+      const r = await sql<{
+        xmin: string;
+        xmax: string;
+      }>`select txid_snapshot_xmin(txid_current_snapshot())::text as xmin, txid_snapshot_xmax(txid_current_snapshot())::text as xmax`.execute(
+        ex,
+      );
+      const row = r.rows[0];
+      return { xmin: BigInt(row.xmin), xmax: BigInt(row.xmax) };
+    },
     ...postgresErrors,
     commitSoon: (fn) => fn(db),
     lockRows: (q, table) => q.forUpdate(table) as typeof q,
@@ -134,10 +170,14 @@ export function postgresDialect(db: Kysely<Database>, url: string): Dialect {
 }
 
 export function sqliteDialect(db: Kysely<Database>): Dialect {
-  const transact = makeTransact(db, 'sqlite', sqliteErrors.isRetryable);
+  const committed = new CommitSignal();
+  const transact = makeTransact(db, 'sqlite', sqliteErrors.isRetryable, committed);
   return {
     name: 'sqlite',
     transact,
+    committed,
+    listenChanges: async () => null,
+    snapshot: async () => null,
     ...sqliteErrors,
     commitSoon: (fn) => transact(fn),
     lockRows: (q) => q,

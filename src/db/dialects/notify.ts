@@ -17,17 +17,49 @@ export interface TaskEvents {
   onFaults(host: string | null): void;
 }
 
+/** The PostgreSQL channel the server_changes trigger notifies (migration 0027), empty payload. */
+export const changesChannel = 'stratus_changes';
+
 /**
  * Listens for task notifications on a dedicated connection; reconnects after failures.
  * Polling stays as the fallback, so a lost notification only costs latency.
  */
 export class TaskListener {
+  private channel: ChannelListener;
+  constructor(url: string, events: TaskEvents, log: (msg: string) => void) {
+    this.channel = new ChannelListener(
+      url,
+      notifyChannel,
+      (p) => {
+        if (!p) return;
+        if (p.startsWith(FAULTS_PREFIX)) {
+          const h = p.slice(FAULTS_PREFIX.length);
+          events.onFaults(h === '*' ? null : h);
+        } else events.onHost(p);
+      },
+      (msg) => log(`task listener: ${msg}`),
+    );
+  }
+  start(): Promise<void> {
+    return this.channel.start();
+  }
+  stop(): Promise<void> {
+    return this.channel.stop();
+  }
+}
+
+/**
+ * LISTENs on one channel on a dedicated connection; reconnects after failures (each reconnect
+ * calls `onPayload(null)`: whatever was sent meanwhile is lost, so the listener re-reads).
+ */
+export class ChannelListener {
   private client: pg.Client | null = null;
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
   constructor(
     private url: string,
-    private events: TaskEvents,
+    private channel: string,
+    private onPayload: (payload: string | null) => void,
     private log: (msg: string) => void,
   ) {}
 
@@ -39,25 +71,24 @@ export class TaskListener {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 3000 });
-    client.on('notification', (n) => {
-      const p = n.payload;
-      if (!p) return;
-      if (p.startsWith(FAULTS_PREFIX)) {
-        const h = p.slice(FAULTS_PREFIX.length);
-        this.events.onFaults(h === '*' ? null : h);
-      } else this.events.onHost(p);
-    });
+    client.on('notification', (n) => this.onPayload(n.payload ?? ''));
     client.on('error', (err) => {
-      this.log(`task listener: ${err.message}`);
+      this.log(err.message);
       this.reconnect();
     });
     client.on('end', () => this.reconnect());
     try {
       await client.connect();
-      await client.query(`LISTEN ${notifyChannel}`);
+      await client.query(`LISTEN ${this.channel}`);
+      if (this.stopped) {
+        client.removeAllListeners('end');
+        await client.end().catch(() => undefined);
+        return;
+      }
       this.client = client;
+      this.onPayload(null);
     } catch (err) {
-      this.log(`task listener: ${(err as Error).message}`);
+      this.log((err as Error).message);
       client.removeAllListeners('end');
       client.end().catch(() => undefined);
       this.reconnect();

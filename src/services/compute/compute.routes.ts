@@ -29,7 +29,7 @@ import { atLeast, MAX_VERSION_STRING } from '../../http/microversion.js';
 import { RouteTable } from '../../http/route-table.js';
 import { renderServer, renderServerBrief, serverLinks, type ViewContext } from './servers.view.js';
 import * as schemas from './compute.schemas.js';
-import { list, scalar, type Query } from '../../http/query.js';
+import { allTenantsFlag, list, scalar, type Query } from '../../http/query.js';
 import { registerQuotaRoutes } from './quotas.routes.js';
 import { registerProxyRoutes } from './proxies.routes.js';
 import { registerAdminReadRoutes } from './hypervisors.routes.js';
@@ -173,9 +173,7 @@ export function registerComputeRoutes(app: FastifyInstance, deps: Deps): void {
     const q = request.query as Query;
     const last = (key: string) => scalar(q, key);
     const limit = parseIntParam('limit', last('limit'), 0);
-    const allTenants =
-      q.all_tenants !== undefined &&
-      !['0', 'false', 'f', 'off', 'no', 'n'].includes((last('all_tenants') ?? '').toLowerCase());
+    const allTenants = allTenantsFlag(q);
     const lockedRaw = atLeast(request.mv, 73) ? last('locked') : undefined;
     const { rows, limit: effective } = await listServers(deps, caller, {
       detail,

@@ -365,14 +365,19 @@ function parseTime(value: string, field: string): string {
   return new Date(t).toISOString();
 }
 
-/** Nova's _get_servers: visibility, deleted handling, filters and paging. */
-export async function listServers(deps: Deps, caller: Caller, q: ListQuery) {
+/**
+ * Which project's servers a listing shows (undefined: every project), after the list policy and
+ * the all_tenants policy: Nova's _get_servers visibility. The watch API scopes its stream with it.
+ */
+export function serverListScope(
+  deps: Deps,
+  caller: Caller,
+  q: { detail: boolean; allTenants: boolean; projectId?: string },
+): { projectId: string | undefined } {
   authorize(deps, caller, q.detail ? 'os_compute_api:servers:detail' : 'os_compute_api:servers:index', {
     project_id: caller.projectId,
     user_id: caller.userId,
   });
-  const admin = caller.isAdmin;
-  const allFilters = allowed(deps, caller, 'os_compute_api:servers:allow_all_filters');
   let projectId: string | undefined = caller.projectId;
   if (q.allTenants) {
     authorize(
@@ -381,8 +386,17 @@ export async function listServers(deps: Deps, caller: Caller, q: ListQuery) {
       q.detail ? 'os_compute_api:servers:detail:get_all_tenants' : 'os_compute_api:servers:index:get_all_tenants',
       { project_id: caller.projectId },
     );
+    const allFilters = allowed(deps, caller, 'os_compute_api:servers:allow_all_filters');
     projectId = allFilters && q.projectId ? q.projectId : undefined;
   }
+  return { projectId };
+}
+
+/** Nova's _get_servers: visibility, deleted handling, filters and paging. */
+export async function listServers(deps: Deps, caller: Caller, q: ListQuery) {
+  const { projectId } = serverListScope(deps, caller, q);
+  const admin = caller.isAdmin;
+  const allFilters = allowed(deps, caller, 'os_compute_api:servers:allow_all_filters');
   // Nova parity (lp:#1185290): without all_tenants, tenant_id/project_id are ignored, even for an admin.
   let deleted: 'no' | 'only' | 'any' = 'no';
   let vmStates: string[] | undefined;

@@ -7,11 +7,14 @@ import { renderTimeline } from './timeline.view.js';
 import { callerOf } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';
 import type { Metrics } from '../../metrics/metrics.js';
-import { scalar, type Query } from '../../http/query.js';
+import { allTenantsFlag, scalar, type Query } from '../../http/query.js';
+import { watchScope, type ServerEvents } from './server-events.js';
 
 /** Stratus' own endpoints: health, metrics, and the admin-only fault-injection control API. */
-export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics: Metrics): void {
+export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics: Metrics, events: ServerEvents): void {
   const r = new RouteTable(app);
+  // Open streams would hold up the server's close: end them first.
+  app.addHook('preClose', async () => events.close());
   r.add('GET', '/stratus/health', async () => checkHealth(deps), { public: true });
   r.add(
     'GET',
@@ -108,6 +111,34 @@ export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics:
     await removeFault(deps, callerOf(request), (request.params as { id: string }).id);
     reply.code(204);
     return null;
+  });
+  // The watch API: a Server-Sent Events stream of server changes (README "Watch API").
+  r.add('GET', '/stratus/v1/events', async (request, reply) => {
+    const q = request.query as Query;
+    const scope = watchScope(deps, callerOf(request), {
+      allTenants: allTenantsFlag(q),
+      projectId: scalar(q, 'project_id'),
+      serverId: scalar(q, 'server_id'),
+    });
+    if (request.method === 'HEAD') {
+      // The stream's headers, no stream (HEAD has no body, so one would never end).
+      reply.type('text/event-stream; charset=utf-8').header('cache-control', 'no-store');
+      return '';
+    }
+    const last = request.headers['last-event-id'];
+    const start = await events.prepare(Array.isArray(last) ? last[last.length - 1] : last);
+    const token = request.headers['x-auth-token'] as string;
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+      connection: 'close',
+    });
+    raw.socket?.setNoDelay(true);
+    events.attach(raw, scope, start, token, request.token?.expiresAt ?? new Date(0).toISOString());
   });
   r.finish();
 }

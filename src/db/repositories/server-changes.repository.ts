@@ -1,0 +1,98 @@
+import { sql } from 'kysely';
+import type { Executor } from '../executor.js';
+import { dialectOf } from '../dialects/dialect.js';
+
+/** One row of server_changes with its numbers as numbers (PostgreSQL returns bigint as text). */
+export interface ServerChangeRow {
+  seq: number;
+  server_id: string;
+  project_id: string;
+  kind: 'created' | 'updated' | 'deleted';
+  changed: string;
+  name: string;
+  vm_state: string;
+  task_state: string | null;
+  prev_vm_state: string | null;
+  prev_task_state: string | null;
+  power_state: number;
+  host: string | null;
+  locked: boolean;
+  fault: string | null;
+  request_id: string | null;
+  tx: number;
+  changed_at: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: raw rows of either driver
+function toRow(r: any): ServerChangeRow {
+  return {
+    ...r,
+    seq: Number(r.seq),
+    tx: Number(r.tx),
+    power_state: Number(r.power_state),
+    locked: Number(r.locked) !== 0 && r.locked !== false,
+  };
+}
+
+/** Changes with seq > `after` (and <= `upTo` when given), oldest first, at most `limit`. */
+export async function changesAfter(
+  ex: Executor,
+  after: number,
+  limit: number,
+  upTo?: number,
+): Promise<ServerChangeRow[]> {
+  let q = ex.selectFrom('server_changes').selectAll().where('seq', '>', after);
+  if (upTo !== undefined) q = q.where('seq', '<=', upTo);
+  return (await q.orderBy('seq').limit(limit).execute()).map(toRow);
+}
+
+/** Changes with seq >= `from`, oldest first (the first one tells whether `from` is still kept). */
+export async function changesFrom(ex: Executor, from: number, limit: number, upTo: number): Promise<ServerChangeRow[]> {
+  return (
+    await ex
+      .selectFrom('server_changes')
+      .selectAll()
+      .where('seq', '>=', from)
+      .where('seq', '<=', upTo)
+      .orderBy('seq')
+      .limit(limit)
+      .execute()
+  ).map(toRow);
+}
+
+/** The newest and oldest seq kept (0 when empty). */
+export async function seqBounds(ex: Executor): Promise<{ min: number; max: number }> {
+  const r = await ex
+    .selectFrom('server_changes')
+    .select([sql<string | number | null>`min(seq)`.as('min'), sql<string | number | null>`max(seq)`.as('max')])
+    .executeTakeFirstOrThrow();
+  return { min: Number(r.min ?? 0), max: Number(r.max ?? 0) };
+}
+
+/** Whether the change `seq` is still kept. */
+export async function changeExists(ex: Executor, seq: number): Promise<boolean> {
+  return (await ex.selectFrom('server_changes').select('seq').where('seq', '=', seq).executeTakeFirst()) !== undefined;
+}
+
+/** Removes the changes older than `before` (ISO time); returns how many. */
+export async function pruneChanges(ex: Executor, before: string): Promise<number> {
+  const r = await ex.deleteFrom('server_changes').where('changed_at', '<', before).executeTakeFirst();
+  return Number(r.numDeletedRows ?? 0);
+}
+
+/** The transactions running now (PostgreSQL); null on SQLite, whose one writer leaves no gap open. */
+export function runningTransactions(ex: Executor) {
+  return dialectOf(ex).snapshot(ex);
+}
+
+/** The seqs after `after`, oldest first (skipping ahead without reading whole rows). */
+export async function seqsAfter(ex: Executor, after: number, limit: number): Promise<number[]> {
+  const rows = await ex
+    .selectFrom('server_changes')
+    .select('seq')
+    .where('seq', '>', after)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => Number(r.seq));
+}
