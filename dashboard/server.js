@@ -112,7 +112,7 @@ export function ServerPage({ id, session, stream }) {
       <td>${s.action}</td>
       <td>${s.step}</td>
       <td>${s.host ?? ''}</td>
-      <td>${when(s.start)}</td>
+      <td>${when(s.start, true)}</td>
       <td>${duration(s.duration_ms)}${
         s.duration_ms !== null && s.duration_ms !== undefined
           ? html` <meter min="0" max=${longest} value=${s.duration_ms} aria-label=${`${s.step} duration`}></meter>`

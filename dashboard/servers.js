@@ -147,7 +147,8 @@ function CreateServer({ onError }) {
   const [created, setCreated] = useState(null);
   const submit = async (e) => {
     e.preventDefault();
-    const f = new FormData(e.currentTarget);
+    const form = e.currentTarget;
+    const f = new FormData(form);
     const net = String(f.get('network'));
     const server = {
       name: String(f.get('name')),
@@ -162,6 +163,7 @@ function CreateServer({ onError }) {
     try {
       const { server: s } = await api('compute', 'POST', '/servers', { server });
       setCreated(s.id);
+      form.elements.namedItem('name').value = '';
     } catch (err) {
       onError(Object.assign(new Error(`Create: ${err.message}`), { status: err.status }));
     }

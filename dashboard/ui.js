@@ -28,15 +28,13 @@ export function ConfirmButton({ label, confirmLabel, question, onConfirm, testid
   </span>`;
 }
 
-export function when(iso) {
+/** A UTC time to read (Nova's times carry no zone: they are UTC); `ms` keeps the milliseconds. */
+export function when(iso, ms = false) {
   if (!iso) return '';
   const d = new Date(/(Z|[+-]\d\d:\d\d)$/.test(iso) ? iso : `${iso}Z`);
-  return Number.isNaN(d.getTime())
-    ? String(iso)
-    : d
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d+Z$/, 'Z');
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const text = d.toISOString().replace('T', ' ');
+  return ms ? text : text.replace(/\.\d+Z$/, 'Z');
 }
 
 /** Addresses of a Nova server as "net: ip, ip; net2: ip". */
