@@ -25,6 +25,8 @@ import type { TaskRow } from '../tasks/queue.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const POLL_MS = 500;
+/** Tasks that only read the guest (a client may ask often): they leave no timeline steps. */
+const READ_ONLY_KINDS = new Set<string>(['console', 'diagnostics']);
 /** Tasks a node runs at once (each is mostly waiting on its driver or the database). */
 const CONCURRENCY = 128;
 
@@ -45,6 +47,8 @@ export class ComputeAgent implements TaskReceiver {
   private putBack = false;
   /** An injected node fault holds this agent: it starts no task. */
   private held = false;
+  /** An injected `freeze` hangs this node: no heartbeats, no tasks, no periodic jobs. */
+  private frozen = false;
   private loopDone: Promise<void> | null = null;
   private periodicDone: Promise<void> | null = null;
   private lastExpiredScan = 0;
@@ -207,6 +211,7 @@ export class ComputeAgent implements TaskReceiver {
 
   /** Nova's periodic tasks: reap guests of deleted servers, reclaim expired soft deletes, sync power states. */
   periodic(): Promise<void> {
+    if (this.frozen) return Promise.resolve(); // a hung node runs nothing
     return this.periodicJobs.runAll();
   }
 
@@ -229,13 +234,30 @@ export class ComputeAgent implements TaskReceiver {
   private async checkNodeFault(): Promise<boolean> {
     const f = await this.faults.nodeFault();
     const wasHeld = this.held;
+    const wasFrozen = this.frozen;
     this.held = f !== null;
+    this.frozen = f === 'freeze';
     if (wasHeld && !this.held) this.pump();
+    if (wasFrozen && !this.frozen) this.thaw();
     if (f === 'fail' && this.standalone) {
       this.deps.log.warn({ host: this.host }, 'injected node fault: killing this agent');
       process.kill(process.pid, 'SIGKILL');
     }
     return f !== null;
+  }
+
+  /**
+   * Back from a freeze, as a hung nova-compute that wakes up: report at once (the node is up
+   * again) and run the periodic jobs, whose orphan reaper destroys the guests of servers deleted
+   * locally meanwhile.
+   */
+  private thaw(): void {
+    this.deps.log.info({ host: this.host }, 'injected freeze removed: the node resumes');
+    void this.heartbeat();
+    // stop() waits for this round too.
+    const round = this.periodic();
+    const before = this.periodicDone;
+    this.periodicDone = Promise.all([before, round]).then(() => undefined);
   }
 
   private async leaseBatch(): Promise<number> {
@@ -271,7 +293,7 @@ export class ComputeAgent implements TaskReceiver {
     const started = performance.now();
     const { db, clock, log, ids } = this.deps;
     let result = 'done';
-    const steps = new TaskSteps(this.deps, task, this.host);
+    const steps = new TaskSteps(this.deps, task, this.host, !READ_ONLY_KINDS.has(task.kind));
     try {
       // Handlers finish the task in the transaction that writes their outcome (and its steps); a
       // task that no longer applies (server gone, or superseded) ends here.

@@ -8,9 +8,14 @@ import type { FaultSource, InjectedFault } from '../drivers/fault-injection/faul
 const FAULTS_TTL_MS = 1000;
 
 /**
+ * A fault on the whole node: `lease` `hang` (no task is leased), `lease` `fail` (a standalone
+ * agent dies), `freeze` (a hung node: no tasks, no heartbeats, no periodic jobs).
+ */
+export type NodeFault = 'hang' | 'fail' | 'freeze';
+
+/**
  * The faults the control API injected on this node, read from the database: per operation
- * for the fault-injecting driver, and on the whole node (operation `lease`: `hang` freezes
- * the agent, `fail` kills it) for the agent's loop.
+ * for the fault-injecting driver, and on the whole node (NodeFault) for the agent's loop.
  */
 export class InjectedFaults implements FaultSource {
   /**
@@ -21,7 +26,7 @@ export class InjectedFaults implements FaultSource {
   private readAt = -Infinity;
   /** Bumped by changed(): a read that started before a change must not be cached after it. */
   private generation = 0;
-  private cachedNodeFault: 'hang' | 'fail' | null = null;
+  private cachedNodeFault: NodeFault | null = null;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -43,12 +48,14 @@ export class InjectedFaults implements FaultSource {
    * process or through NOTIFY): the agent's loop asks every round, and a round trip each time
    * was a fifth of a delete's latency on PostgreSQL.
    */
-  async nodeFault(): Promise<'hang' | 'fail' | null> {
+  async nodeFault(): Promise<NodeFault | null> {
     if (this.clock.now().getTime() - this.readAt < FAULTS_TTL_MS) return this.cachedNodeFault;
     const generation = this.generation;
     const rows = await faults.listFaults(this.db, this.host);
-    const f = rows.find((r) => r.operation === 'lease');
-    const nodeFault = f ? (f.mode === 'fail' ? 'fail' : 'hang') : null;
+    const lease = rows.find((r) => r.operation === 'lease');
+    // A kill wins over a freeze, a freeze over a held lease.
+    const nodeFault: NodeFault | null =
+      lease?.mode === 'fail' ? 'fail' : rows.some((r) => r.operation === 'freeze') ? 'freeze' : lease ? 'hang' : null;
     if (generation !== this.generation) return nodeFault; // changed meanwhile: the next round reads again
     this.readAt = this.clock.now().getTime();
     this.present = rows.length > 0;

@@ -16,10 +16,15 @@ export class TaskSteps {
   /** Set once the steps are committed (by the transaction that completed the task). */
   written = false;
 
+  /**
+   * @param recorded false for a task that only reads the guest (console output, diagnostics):
+   *   it changes nothing and a client may ask often, so it leaves no steps.
+   */
   constructor(
     deps: Pick<AgentDeps, 'clock'>,
     readonly task: TaskRow,
     host: string,
+    private readonly recorded = true,
   ) {
     this.recorder = new StepRecorder(deps.clock, host);
     const taken = iso(deps.clock.now());
@@ -30,7 +35,7 @@ export class TaskSteps {
   /** The rows to write when the task completes at `finishedAt` (`error`: why it failed). */
   rows(ids: Ids, finishedAt: string, error: string | null): TaskStepRow[] {
     const { task } = this;
-    if (!task.server_id) return [];
+    if (!task.server_id || !this.recorded) return [];
     const steps = this.recorder.list();
     const leased = steps[1];
     if (leased && leased.finishedAt === null) {

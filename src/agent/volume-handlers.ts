@@ -169,14 +169,24 @@ export async function detachServerVolumes(
   );
   // Timeline steps only for a server that had volumes.
   const steps = volumeIds.length > 0 ? currentSteps() : undefined;
-  const asStep = <T>(name: string, work: () => Promise<T>) => recordStep(steps, name, work);
-  await asStep('volumes.detached', async () => {
-    for (const id of volumeIds) await ctx.driverFor('detach_volume').detachVolume(serverId, id);
-  });
+  const asStep = <T>(name: string, work: () => Promise<T>, message?: (v: T) => string | null) =>
+    recordStep(steps, name, work, message);
+  await asStep(
+    'volumes.detached',
+    async () => {
+      for (const id of volumeIds) await ctx.driverFor('detach_volume').detachVolume(serverId, id);
+    },
+    () => `${volumeIds.length} volume(s)`,
+  );
   let work: VolumeWork[] = [];
   return {
     release: async (tx) => {
-      work = await asStep('volumes.released', () => releaseServerVolumes(ctx.deps, tx, serverId));
+      const released = { volumes: 0 };
+      work = await asStep(
+        'volumes.released',
+        () => releaseServerVolumes(ctx.deps, tx, serverId, released),
+        () => `${released.volumes} volume(s)`,
+      );
     },
     afterCommit: () => runVolumeWork(ctx.deps, work),
   };

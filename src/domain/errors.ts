@@ -334,6 +334,11 @@ export function unknownServiceAction(action: string): DomainError {
   return new DomainError('not-found', 'UnknownAction', 'Unknown action', { action });
 }
 
+/** 400: a fault the control API cannot inject as asked (a `freeze` is a whole node's `hang`). */
+export function invalidFault(reason: string): DomainError {
+  return new DomainError('invalid', 'InvalidFault', `Invalid fault: ${reason}`);
+}
+
 /** 404 `Fault could not be found.` (Stratus' fault-injection API). */
 export function faultNotFound(): DomainError {
   return new DomainError('not-found', 'FaultNotFound', 'Fault could not be found.');

@@ -258,6 +258,47 @@ test('agent down longer than service_down_time: delete goes local; the orphan is
   await until('rest gone', async () => guestPids(new Set(ids)).length === 0, 30000);
 });
 
+test('freeze (over NOTIFY, from another API process): node-a goes down, deletes go local; unfrozen, it reaps the orphans', {
+  skip: bin ? false : 'no PostgreSQL',
+  timeout: 120000,
+}, async () => {
+  const ids = await boot(4, 'freeze');
+  const hostOf = async (id: string) =>
+    (await call(api1.url, 'GET', `/v2.1/servers/${id}`, admin)).body.server['OS-EXT-SRV-ATTR:host'] as string;
+  const onA: string[] = [];
+  for (const id of ids) if ((await hostOf(id)) === 'node-a') onA.push(id);
+  assert.ok(onA.length > 0, 'some servers on node-a');
+  const stateOfA = async () =>
+    (await call(api1.url, 'GET', '/v2.1/os-services?host=node-a', admin)).body.services[0].state as string;
+  const f = await call(api2.url, 'POST', '/stratus/v1/faults', admin, {
+    fault: { host: 'node-a', operation: 'freeze', mode: 'hang' },
+  });
+  assert.equal(f.status, 201, JSON.stringify(f.body));
+  await until('node-a reported down', async () => (await stateOfA()) === 'down', 20000);
+  for (const id of onA) {
+    assert.equal((await call(api1.url, 'DELETE', `/v2.1/servers/${id}`, demo)).status, 204);
+    assert.equal((await call(api1.url, 'GET', `/v2.1/servers/${id}`, demo)).status, 404, 'gone at once (local)');
+  }
+  assert.equal(guestPids(new Set(onA)).length, onA.length, 'the frozen node still runs the guests');
+  // Removed through the other API process: the agent hears of it over NOTIFY (or its 1 s re-read).
+  assert.equal((await call(api1.url, 'DELETE', `/stratus/v1/faults/${f.body.fault.id}`, admin)).status, 204);
+  await until('orphans reaped by the thawed node', async () => guestPids(new Set(onA)).length === 0, 30000);
+  await until('node-a up again', async () => (await stateOfA()) === 'up', 20000);
+  // A remote delete's timeline, written by the agent process: its steps name the node.
+  const rest = ids.filter((id) => !onA.includes(id));
+  for (const id of rest) {
+    const host = await hostOf(id);
+    const del = await call(api2.url, 'DELETE', `/v2.1/servers/${id}`, demo);
+    assert.equal(del.status, 204);
+    await until(`${id} gone`, async () => (await call(api1.url, 'GET', `/v2.1/servers/${id}`, demo)).status === 404);
+    const steps = (await call(api1.url, 'GET', `/stratus/v1/servers/${id}/timeline`, admin)).body.timeline
+      .steps as Array<{ step: string; host: string | null }>;
+    assert.equal(steps.find((s) => s.step === 'driver.destroy')?.host, host);
+    assert.ok(steps.some((s) => s.step === 'deleted'));
+  }
+  await until('rest gone', async () => guestPids(new Set(ids)).length === 0, 30000);
+});
+
 test('the control API can kill a whole agent (crash drill), and it comes back', {
   skip: bin ? false : 'no PostgreSQL',
   timeout: 60000,

@@ -1197,6 +1197,7 @@ function templatesFor(method: string, url: string, fx: Fixtures): J[] {
         { fault: { host: 'fuzz-host', operation: 'spawn', mode: 'fail' } },
         { fault: { host: 'fuzz-host', operation: 'reboot', mode: 'delay', delay_ms: 10, count: 1 } },
         { fault: { host: 'fuzz-host', operation: 'destroy', mode: 'hang', server_id: null } },
+        { fault: { host: 'fuzz-host', operation: 'freeze', mode: 'hang' } },
       ];
     default:
       return [{}];

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { TestCloud, type Persona } from '../../src/testing/kit.js';
 import { databaseTargets } from '../../src/testing/databases.js';
 import { purgeDeletedServers } from '../../src/db/repositories/servers.repository.js';
+import { settleVolumeWork } from '../../src/services/volume/volume-work.js';
 
 const host = 'compute-test';
 const notFound = (id: string) => ({ itemNotFound: { code: 404, message: `Instance ${id} could not be found.` } });
@@ -132,6 +133,92 @@ for (const target of databaseTargets()) {
       await cloud.stack.agents[0].periodic(); // the orphan goes; the timeline stays
     });
 
+    async function attachVolume(server: string): Promise<string> {
+      const v = await cloud.request('POST', `/volume/v3/${cloud.projects.member}/volumes`, {
+        as: 'member',
+        body: { volume: { size: 1 } },
+      });
+      assert.equal(v.status, 202, v.text);
+      await settleVolumeWork(cloud.stack.deps);
+      const res = await cloud.request('POST', `/v2.1/servers/${server}/os-volume_attachments`, {
+        as: 'member',
+        mv: '2.79',
+        body: { volumeAttachment: { volumeId: v.body.volume.id, delete_on_termination: true } },
+      });
+      assert.equal(res.status, 200, res.text);
+      await cloud.drain();
+      return v.body.volume.id;
+    }
+
+    test('with a volume: the delete detaches and releases it (remote and local)', async () => {
+      const id = await cloud.createServer();
+      await attachVolume(id);
+      const requestId = await del(id);
+      await cloud.drain();
+      const steps = (await timeline(id)).filter((s) => s.request_id === requestId);
+      assertOrdered(steps);
+      assert.deepEqual(
+        steps.map((s) => s.step),
+        [
+          'request',
+          'task.queued',
+          'task.leased',
+          'driver.destroy',
+          'volumes.detached',
+          'driver.detachVolume',
+          'ports.released',
+          'volumes.released',
+          'deleted',
+          'task.finished',
+        ],
+      );
+      assert.equal(steps.find((s) => s.step === 'volumes.released')?.message, '1 volume(s)');
+
+      const local = await cloud.createServer();
+      await attachVolume(local);
+      await forceDown(true);
+      let localRequest: string;
+      try {
+        localRequest = await del(local);
+      } finally {
+        await forceDown(false);
+      }
+      assert.deepEqual(
+        (await timeline(local)).filter((s) => s.request_id === localRequest).map((s) => s.step),
+        ['request', 'ports.released', 'volumes.released', 'deleted'],
+      );
+      await cloud.stack.agents[0].periodic();
+    });
+
+    test('a console read leaves no steps; a reboot leaves the generic ones', async () => {
+      const id = await cloud.createServer();
+      const before = (await timeline(id)).length;
+      const out = await cloud.request('POST', `/v2.1/servers/${id}/action`, {
+        as: 'member',
+        body: { 'os-getConsoleOutput': { length: 5 } },
+      });
+      assert.equal(out.status, 200, out.text);
+      await cloud.drain();
+      assert.equal((await timeline(id)).length, before);
+      const reboot = await cloud.request('POST', `/v2.1/servers/${id}/action`, {
+        as: 'member',
+        body: { reboot: { type: 'SOFT' } },
+      });
+      assert.equal(reboot.status, 202, reboot.text);
+      await cloud.drain();
+      const rid = reboot.headers.get('x-openstack-request-id');
+      assert.deepEqual(
+        (await timeline(id)).filter((s) => s.request_id === rid).map((s) => [s.action, s.step]),
+        [
+          ['reboot', 'request'],
+          ['reboot', 'task.queued'],
+          ['reboot', 'task.leased'],
+          ['reboot', 'driver.reboot'],
+          ['reboot', 'task.finished'],
+        ],
+      );
+    });
+
     test("another project's server, an unknown or malformed id: 404 with Nova's body; no token: 401", async () => {
       const id = await cloud.createServer();
       const other = await cloud.request('GET', `/stratus/v1/servers/${id}/timeline`, { as: 'other' });
@@ -165,3 +252,48 @@ for (const target of databaseTargets()) {
     });
   });
 }
+
+describe('timeline of a soft delete (reclaim_instance_interval > 0)', () => {
+  let cloud: TestCloud;
+  before(async () => {
+    cloud = await TestCloud.start({ reclaimInstanceInterval: 60 });
+  });
+  after(async () => {
+    await cloud.close();
+  });
+
+  test('the soft_delete task: queued, leased, the driver powers the guest off, finished; restore adds its own', async () => {
+    const id = await cloud.createServer();
+    const del = await cloud.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' });
+    assert.equal(del.status, 204);
+    const requestId = del.headers.get('x-openstack-request-id');
+    await cloud.drain();
+    const res = await cloud.request('GET', `/stratus/v1/servers/${id}/timeline`, { as: 'member' });
+    assert.equal(res.status, 200, res.text);
+    const steps = (res.body.timeline.steps as Step[]).filter((s) => s.request_id === requestId);
+    assert.deepEqual(
+      steps.map((s) => s.step),
+      ['request', 'task.queued', 'task.leased', 'driver.power', 'driver.powerOff', 'task.finished'],
+    );
+    assert.ok(steps.every((s) => s.action === 'delete' && s.result === 'ok' && (s.duration_ms ?? -1) >= 0));
+    const restore = await cloud.request('POST', `/v2.1/servers/${id}/action`, {
+      as: 'member',
+      body: { restore: null },
+    });
+    assert.equal(restore.status, 202, restore.text);
+    await cloud.drain();
+    const after = (await cloud.request('GET', `/stratus/v1/servers/${id}/timeline`, { as: 'member' })).body.timeline
+      .steps as Step[];
+    const restored = after.filter((s) => s.request_id === restore.headers.get('x-openstack-request-id'));
+    assert.deepEqual(
+      restored.map((s) => [s.action, s.step]),
+      [
+        ['restore', 'request'],
+        ['restore', 'task.queued'],
+        ['restore', 'task.leased'],
+        ['restore', 'driver.powerOn'],
+        ['restore', 'task.finished'],
+      ],
+    );
+  });
+});

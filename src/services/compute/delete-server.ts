@@ -185,8 +185,10 @@ async function localDelete(
   // Nova's _local_cleanup_bdm_volumes (B62); a local soft delete keeps them for the reclaim or a restore.
   if (vmState !== 'deleted') return [];
   const start = iso(deps.clock.now());
-  const work = await releaseServerVolumes(deps, tx, serverId);
-  if (work.length > 0) steps.add('volumes.released', start, iso(deps.clock.now()));
+  const released = { volumes: 0 };
+  const work = await releaseServerVolumes(deps, tx, serverId, released);
+  if (released.volumes > 0)
+    steps.add('volumes.released', start, iso(deps.clock.now()), 'ok', `${released.volumes} volume(s)`);
   return work;
 }
 

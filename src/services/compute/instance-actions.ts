@@ -55,8 +55,11 @@ export async function serverTimeline(deps: Deps, caller: Caller, serverId: strin
   const actionOf = new Map(acts.map((a) => [a.request_id, a.action]));
   // A request began no later than its first step (a local delete records its action last).
   const firstStep = new Map<string, string>();
-  for (const s of steps)
-    if (s.request_id && !(firstStep.get(s.request_id)! <= s.started_at)) firstStep.set(s.request_id, s.started_at);
+  for (const s of steps) {
+    if (!s.request_id) continue;
+    const seen = firstStep.get(s.request_id);
+    if (seen === undefined || s.started_at < seen) firstStep.set(s.request_id, s.started_at);
+  }
   const startOf = (a: (typeof acts)[number]) => {
     const first = firstStep.get(a.request_id);
     return first !== undefined && first < a.start_time ? first : a.start_time;

@@ -22,11 +22,14 @@ export async function releaseServerVolumes(
   deps: HostVolumeDeps,
   tx: Executor,
   serverId: string,
+  /** Counts the volumes released (for the timeline). */
+  released: { volumes: number } = { volumes: 0 },
 ): Promise<VolumeWork[]> {
   const work: VolumeWork[] = [];
   const owner = (await getServer(tx, serverId, { readDeleted: true }))?.project_id;
   for (const bdm of await bdms.blockDevicesOfServer(tx, serverId)) {
     if (bdm.volume_id && bdm.destination_type === 'volume') {
+      released.volumes++;
       if (bdm.attachment_id) await hostAttachmentDelete(deps, tx, bdm.attachment_id);
       if (bdm.delete_on_termination) {
         const w = await hostDeleteVolume(deps, tx, bdm.volume_id, owner);

@@ -2,7 +2,7 @@ import type { Caller, Deps } from '../context.js';
 import { authorize } from '../access.js';
 import * as faults from '../../db/repositories/faults.repository.js';
 import { iso } from '../../domain/clock.js';
-import { faultNotFound } from '../../domain/errors.js';
+import { faultNotFound, invalidFault } from '../../domain/errors.js';
 
 /** Policy rule of the fault-injection control API (admin by default). */
 const RULE = 'stratus:control:faults';
@@ -23,6 +23,13 @@ export async function listFaults(deps: Deps, caller: Caller, host: string | unde
 
 export async function addFault(deps: Deps, caller: Caller, f: FaultInput) {
   authorize(deps, caller, RULE, { project_id: caller.projectId });
+  // `freeze` hangs the whole node until the fault is removed: no other mode, no server, no count.
+  if (f.operation === 'freeze') {
+    if (f.mode !== 'hang') throw invalidFault("operation 'freeze' takes mode 'hang' only");
+    if (f.server_id) throw invalidFault("operation 'freeze' applies to a whole node: no server_id");
+    if (f.count !== undefined && f.count !== null)
+      throw invalidFault("operation 'freeze' lasts until removed: no count");
+  }
   const row = {
     id: deps.ids.uuid(),
     host: f.host,

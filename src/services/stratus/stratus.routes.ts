@@ -90,6 +90,7 @@ export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics:
                     'pre_live_migration',
                     'post_live_migration',
                     'lease',
+                    'freeze',
                   ],
                 },
                 mode: { enum: ['fail', 'delay', 'hang'] },
