@@ -219,10 +219,16 @@ test('dashboard in chromium: demo locks, is refused; admin deletes, the row goes
     await admin.page.getByTestId('fault-operation').selectOption('reboot');
     await admin.page.getByTestId('fault-mode').selectOption('fail');
     await admin.page.getByTestId('fault-add').click();
-    await admin.page.getByTestId('fault-row').first().waitFor();
+    await admin.page.getByTestId('fault-row').filter({ hasText: 'reboot' }).waitFor();
+    await admin.page.getByTestId('freeze').click();
+    await admin.page.getByTestId('fault-row').filter({ hasText: 'freeze' }).waitFor();
     await shot(admin.page, 'nodes');
-    await admin.page.getByTestId('fault-remove').first().click();
+    await admin.page.getByTestId('fault-row').filter({ hasText: 'reboot' }).getByTestId('fault-remove').click();
+    await admin.page.getByTestId('fault-row').filter({ hasText: 'reboot' }).waitFor({ state: 'detached' });
+    await admin.page.getByTestId('faults-clear').click();
     await admin.page.getByTestId('fault-row').first().waitFor({ state: 'detached' });
+    const left = await call(base, 'GET', '/stratus/v1/faults', await token(base, 'admin', 'admin'));
+    assert.deepEqual(left.body, { faults: [] });
     await admin.page.getByTestId('force-down').first().click();
     await admin.page.getByTestId('node-row').first().getByText('Clear forced down').waitFor();
     await admin.page.getByTestId('force-down').first().click();
