@@ -91,7 +91,8 @@ test('dashboard in chromium: demo locks, is refused; admin deletes, the row goes
   let stratus: FreshStratus | null = null;
   let browser: Browser | null = null;
   try {
-    stratus = await spawnFreshStratus('dashboard');
+    // Heartbeats each second: a revoked token ends its stream within about one.
+    stratus = await spawnFreshStratus('dashboard', [], { STRATUS_EVENTS_HEARTBEAT: '1' });
     const base = stratus.url;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -239,6 +240,18 @@ test('dashboard in chromium: demo locks, is refused; admin deletes, the row goes
     });
     await demo.page.getByTestId('error').first().waitFor();
     assert.equal(await demo.page.getByTestId('fault-form').count(), 0);
+
+    // --- a revoked token ends the stream: alt_demo's page goes back to the login -------------
+    const altToken = alt.requests.find((q) => q.token)?.token;
+    assert.ok(altToken);
+    const revoke = await fetch(`${base}/identity/v3/auth/tokens`, {
+      method: 'DELETE',
+      headers: { 'x-auth-token': altToken, 'x-subject-token': altToken },
+    });
+    assert.equal(revoke.status, 204);
+    await alt.page.locator('p.notice').filter({ hasText: 'Logged out' }).waitFor();
+    await alt.page.getByTestId('login-form').waitFor();
+    assert.equal(await alt.page.evaluate(() => sessionStorage.length), 0, 'the revoked session is still stored');
 
     // --- what must never have happened ---------------------------------------------------
     const seen = await alt.page.evaluate(() => [...(window as unknown as { __seen: Set<string> }).__seen]);
