@@ -17,7 +17,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { spawnFreshStratus, type FreshStratus } from '../../src/testing/process.js';
+import {
+  spawnFreshStratus,
+  spawnStratus,
+  stopProcess,
+  type FreshStratus,
+  type StratusProcess,
+} from '../../src/testing/process.js';
 import { call, token } from '../../src/testing/http.js';
 
 const CHROMIUM = process.env.STRATUS_CHROMIUM ?? '/usr/bin/chromium';
@@ -28,7 +34,7 @@ const XSS_NAME = '<img src=x onerror=alert(1)>';
 interface Recorded {
   page: Page;
   context: BrowserContext;
-  requests: Array<{ method: string; url: string; token: string | undefined }>;
+  requests: Array<{ method: string; url: string; token: string | undefined; lastEventId: string | undefined }>;
   dialogs: string[];
   cspErrors: string[];
 }
@@ -39,7 +45,12 @@ async function open(browser: Browser, base: string): Promise<Recorded> {
   const page = await context.newPage();
   const rec: Recorded = { page, context, requests: [], dialogs: [], cspErrors: [] };
   page.on('request', (r) =>
-    rec.requests.push({ method: r.method(), url: r.url(), token: r.headers()['x-auth-token'] }),
+    rec.requests.push({
+      method: r.method(),
+      url: r.url(),
+      token: r.headers()['x-auth-token'],
+      lastEventId: r.headers()['last-event-id'],
+    }),
   );
   page.on('dialog', (d) => {
     rec.dialogs.push(d.message());
@@ -90,6 +101,7 @@ test('dashboard in chromium: demo locks, is refused; admin deletes, the row goes
 }, async () => {
   let stratus: FreshStratus | null = null;
   let browser: Browser | null = null;
+  let restarted: StratusProcess | null = null;
   try {
     // Heartbeats each second: a revoked token ends its stream within about one.
     stratus = await spawnFreshStratus('dashboard', [], { STRATUS_EVENTS_HEARTBEAT: '1' });
@@ -241,6 +253,26 @@ test('dashboard in chromium: demo locks, is refused; admin deletes, the row goes
     await demo.page.getByTestId('error').first().waitFor();
     assert.equal(await demo.page.getByTestId('fault-form').count(), 0);
 
+    // --- a dropped stream resumes with Last-Event-ID: what happened meanwhile is replayed ----
+    await demo.page.evaluate(() => {
+      location.hash = '#/servers';
+    });
+    await demo.page.getByTestId('servers').waitFor();
+    // A restart on the same port and data: the page's stream drops and comes back resuming.
+    const port = new URL(base).port;
+    await stopProcess(stratus.child);
+    await demo.page.locator('[data-testid="stream-status"][data-state="reconnecting"]').waitFor();
+    restarted = await spawnStratus(['--data', stratus.dataDir, '--port', port], { STRATUS_EVENTS_HEARTBEAT: '1' });
+    assert.equal(restarted.url, base);
+    const later = await call(base, 'POST', '/v2.1/servers', demoToken, {
+      server: { name: 'dash-later', imageRef: await imageId(base, demoToken), flavorRef: '1', networks: 'none' },
+    });
+    assert.equal(later.status, 202);
+    await row(demo.page, later.body.server.id).waitFor();
+    const resumed = demo.requests.filter((q) => q.url.includes('/stratus/v1/events') && q.lastEventId !== undefined);
+    assert.ok(resumed.length > 0, 'the stream was not resumed with Last-Event-ID');
+    assert.match(resumed[0].lastEventId!, /^\d+$/);
+
     // --- a revoked token ends the stream: alt_demo's page goes back to the login -------------
     const altToken = alt.requests.find((q) => q.token)?.token;
     assert.ok(altToken);
@@ -272,6 +304,7 @@ test('dashboard in chromium: demo locks, is refused; admin deletes, the row goes
     }
   } finally {
     await browser?.close().catch(() => undefined);
+    if (restarted) await stopProcess(restarted.child);
     await stratus?.stop();
   }
 });
