@@ -57,32 +57,36 @@ export function ServersPage({ session, stream }) {
     try {
       const data = await api('compute', 'GET', `/servers/detail${query}`);
       if (!alive.current) return;
-      setServers(new Map(data.servers.map((s) => [s.id, s])));
+      setServers(new Map(data.servers.filter((s) => !deleted.current.has(s.id)).map((s) => [s.id, s])));
       setLoaded(true);
     } catch (err) {
       setError(err);
     }
   };
+  // Answers can arrive out of order: a GET sent for an update may come back after the
+  // server.deleted that followed it. Deleted ids stay dropped (ids are never reused) and only
+  // the newest GET of a server is applied.
+  const deleted = useRef(new Set());
+  const latest = useRef(new Map());
+  const drop = (id) => {
+    deleted.current.add(id);
+    setServers((m) => {
+      const n = new Map(m);
+      n.delete(id);
+      return n;
+    });
+  };
   /** One event: re-read that one server (or drop it). */
   const refresh = async (e) => {
-    if (e.type === 'server.deleted') {
-      setServers((m) => {
-        const n = new Map(m);
-        n.delete(e.server_id);
-        return n;
-      });
-      return;
-    }
+    if (e.type === 'server.deleted') return drop(e.server_id);
+    const ticket = (latest.current.get(e.server_id) ?? 0) + 1;
+    latest.current.set(e.server_id, ticket);
     try {
       const { server } = await api('compute', 'GET', `/servers/${e.server_id}`);
-      if (alive.current) setServers((m) => new Map(m).set(server.id, server));
+      if (!alive.current || deleted.current.has(server.id) || latest.current.get(server.id) !== ticket) return;
+      setServers((m) => new Map(m).set(server.id, server));
     } catch (err) {
-      if (err.status === 404)
-        setServers((m) => {
-          const n = new Map(m);
-          n.delete(e.server_id);
-          return n;
-        });
+      if (err.status === 404) drop(e.server_id);
     }
   };
   useEffect(() => {

@@ -35,6 +35,8 @@ export function watch({ query, onEvent, onResync, onStatus }) {
     if (!res.ok) {
       const body = await res.json().catch(() => null);
       if (res.status === 401) return expire(faultMessage(401, body));
+      // A server in trouble or going down (5xx, 429): try again, as after a dropped stream.
+      if (res.status >= 500 || res.status === 429) return again();
       // No watch API (404) or a refusal: say so and stop; retrying would be polling.
       onStatus('unavailable', faultMessage(res.status, body));
       return;
