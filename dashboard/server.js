@@ -130,6 +130,7 @@ export function ServerPage({ id, session, stream }) {
     <${ErrorMessage} error=${error} />
     ${
       server &&
+      !gone &&
       html`<dl class="facts">
         <dt>ID</dt><dd class="mono">${server.id}</dd>
         <dt>Status</dt><dd data-testid="detail-status">${server.status}</dd>
