@@ -72,7 +72,9 @@ storageSuite('server changes storage', (s) => {
     // Through transact, as the use cases write (on SQLite, the unit number is transact's).
     await dialect.transact((tx) => servers.insertServer(tx, serverRow(id)));
     await dialect.transact((tx) => actions.insertAction(tx, actionRow(uuid(2, 1), id, { request_id: 'req-create' })));
-    await dialect.transact((tx) => servers.casUpdateServer(tx, id, null, { task_state: 'rebooting', updated_at: T(1) }));
+    await dialect.transact((tx) =>
+      servers.casUpdateServer(tx, id, null, { task_state: 'rebooting', updated_at: T(1) }),
+    );
     // As delete-server.ts does: the CAS first, the action after, in one transaction.
     await dialect.transact(async (tx) => {
       await servers.casUpdateServer(tx, id, 'rebooting', { task_state: 'deleting', updated_at: T(2) });

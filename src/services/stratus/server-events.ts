@@ -171,6 +171,8 @@ export class ServerEvents {
   private active: Promise<void> | null = null;
   private stopActive: (() => Promise<void>) | null = null;
   private closing = false;
+  /** Activated: wakes read new changes. */
+  private live = false;
   private readonly ringSize: number;
   private readonly pageSize: number;
   private readonly pollMs: number;
@@ -187,6 +189,11 @@ export class ServerEvents {
 
   get subscribers(): number {
     return this.subs.size;
+  }
+
+  /** Bytes each open stream holds in its socket buffer (tests check a slow consumer is bounded). */
+  bufferedBytes(): number[] {
+    return [...this.subs].map((s) => s.res.writableLength);
   }
 
   /** Reads up to now and decides where a new stream starts (errors here are plain HTTP answers). */
@@ -216,6 +223,11 @@ export class ServerEvents {
 
   /** Starts a stream on a hijacked response (after prepare). */
   attach(res: ServerResponse, scope: WatchScope, start: StreamStart, token: string, expiresAt: string): void {
+    // The client may have gone while the stream was being prepared: nothing to attach.
+    if (res.destroyed) {
+      if (this.subs.size === 0) void this.deactivate();
+      return;
+    }
     // The last stream may have ended (and the hub gone idle) while this one was being prepared.
     if (!this.active) void this.activate().catch((err) => this.deps.log.warn({ err }, 'watch: activation failed'));
     const sub: Subscriber = {
@@ -242,7 +254,31 @@ export class ServerEvents {
       this.pump(sub);
     });
     this.subs.add(sub);
+    this.expireAt(sub.expiresAt);
     this.pump(sub);
+  }
+
+  private expiryTimer: NodeJS.Timeout | null = null;
+  private nextExpiry = Number.POSITIVE_INFINITY;
+
+  /** One hub-wide timer, set for the soonest token expiry: a stream ends when its token does. */
+  private expireAt(at: number): void {
+    if (at >= this.nextExpiry) return;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.nextExpiry = at;
+    const ms = Math.max(0, Math.min(at - this.deps.clock.now().getTime(), 0x7fffffff));
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = null;
+      this.nextExpiry = Number.POSITIVE_INFINITY;
+      const now = this.deps.clock.now().getTime();
+      let soonest = Number.POSITIVE_INFINITY;
+      for (const sub of [...this.subs]) {
+        if (now >= sub.expiresAt) this.unauthorized(sub, 'The token has expired.');
+        else soonest = Math.min(soonest, sub.expiresAt);
+      }
+      if (soonest !== Number.POSITIVE_INFINITY) this.expireAt(soonest);
+    }, ms);
+    this.expiryTimer.unref();
   }
 
   private remove(sub: Subscriber, destroy = true): void {
@@ -269,46 +305,65 @@ export class ServerEvents {
   }
 
   private activate(): Promise<void> {
-    if (!this.active) {
-      this.active = (async () => {
-        const wake = () => this.wake();
-        const removeCommit = this.dialect.committed.add(wake);
-        const poll = setInterval(wake, this.pollMs);
-        poll.unref();
-        const beat = setInterval(() => this.heartbeat(), this.deps.config.eventsHeartbeat * 1000);
-        beat.unref();
-        let listener: { stop(): Promise<void> } | null = null;
-        this.stopActive = async () => {
-          removeCommit();
-          clearInterval(poll);
-          clearInterval(beat);
-          await listener?.stop();
-        };
-        try {
-          listener = await this.dialect.listenChanges(wake, (m) => this.deps.log.warn(m));
-        } catch (err) {
-          this.deps.log.warn({ err }, 'watch: no change notifications, polling');
-        }
-        if (!this.initialised) {
-          // The first reader of this process starts at the oldest kept change, fast.
-          const { min } = await changes.seqBounds(this.deps.db);
-          this.watermark = Math.max(0, min - 1);
-          this.ringBase = this.watermark;
-          this.initialised = true;
-        }
-        await this.fastForward();
-      })();
-      this.active.catch(() => {
+    if (this.active) return this.active;
+    let stopped = false;
+    let listener: { stop(): Promise<void> } | null = null;
+    const wake = () => this.wake();
+    const removeCommit = this.dialect.committed.add(wake);
+    const poll = setInterval(wake, this.pollMs);
+    poll.unref();
+    const beat = setInterval(() => this.heartbeat(), this.deps.config.eventsHeartbeat * 1000);
+    beat.unref();
+    const stop = async () => {
+      stopped = true;
+      removeCommit();
+      clearInterval(poll);
+      clearInterval(beat);
+      await listener?.stop();
+      listener = null;
+    };
+    this.stopActive = stop;
+    const active = (async () => {
+      try {
+        const l = await this.dialect.listenChanges(wake, (m) => this.deps.log.warn(m));
+        // Deactivated meanwhile: nobody would stop this connection later.
+        if (stopped) await l?.stop();
+        else listener = l;
+      } catch (err) {
+        this.deps.log.warn({ err }, 'watch: no change notifications, polling');
+      }
+      if (!this.initialised) {
+        // The first reader of this process starts at the oldest kept change, fast.
+        const { min } = await changes.seqBounds(this.deps.db);
+        this.watermark = Math.max(0, min - 1);
+        this.ringBase = this.watermark;
+        this.initialised = true;
+      }
+      await this.fastForward();
+      // Wakes read from here on (not during the fast-forward, which moves the watermark itself).
+      if (!stopped) this.live = true;
+    })();
+    this.active = active;
+    active.catch(() => {
+      // A failed activation (the database unreachable) leaves nothing running; the next stream tries again.
+      if (this.active === active) {
         this.active = null;
-      });
-    }
-    return this.active;
+        this.stopActive = null;
+        this.live = false;
+      }
+      void stop();
+    });
+    return active;
   }
 
   private async deactivate(): Promise<void> {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+    this.nextExpiry = Number.POSITIVE_INFINITY;
     const stop = this.stopActive;
     this.stopActive = null;
     this.active = null;
+    this.live = false;
     await stop?.();
   }
 
@@ -329,7 +384,7 @@ export class ServerEvents {
   }
 
   private wake(): void {
-    if (!this.active || this.closing) return;
+    if (!this.live || this.closing) return;
     void this.refresh().catch((err) => this.deps.log.warn({ err }, 'watch: reading changes failed'));
   }
 
