@@ -104,7 +104,9 @@ common(db.command('migrate').description('create or upgrade the schema')).action
   process.stdout.write(`schema is current (${database.dialect.name}: ${database.where})\n`);
   await database.close();
 });
-common(db.command('purge').description('remove deleted servers (and their actions and timeline steps) deleted before DATE'))
+common(
+  db.command('purge').description('remove deleted servers (and their actions and timeline steps) deleted before DATE'),
+)
   .requiredOption('--before <date>', 'ISO date, e.g. 2026-01-31')
   .action(async (flags: Flags) => {
     const t = Date.parse(flags.before!);
