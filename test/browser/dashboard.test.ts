@@ -323,3 +323,46 @@ async function imageId(base: string, tok: string): Promise<string> {
   const images = await call(base, 'GET', '/image/v2/images', tok);
   return images.body.images[0].id;
 }
+
+test('dashboard in chromium: with soft delete on, a delete leaves SOFT_DELETED; restore brings it back; force delete removes it', {
+  skip: haveChromium ? false : `no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`,
+  timeout: 180_000,
+}, async () => {
+  let stratus: FreshStratus | null = null;
+  let browser: Browser | null = null;
+  try {
+    stratus = await spawnFreshStratus('dashboard-soft', ['--reclaim-instance-interval', '3600']);
+    const base = stratus.url;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'],
+      timeout: 60_000,
+    });
+    const demo = await open(browser, base);
+    await login(demo, 'demo');
+    const demoToken = await token(base, 'demo', 'demo');
+    const made = await call(base, 'POST', '/v2.1/servers', demoToken, {
+      server: { name: 'dash-soft', imageRef: await imageId(base, demoToken), flavorRef: '1', networks: 'none' },
+    });
+    assert.equal(made.status, 202);
+    const id: string = made.body.server.id;
+    const status = (s: string) => row(demo.page, id).getByTestId('server-status').filter({ hasText: s });
+    await status('ACTIVE').waitFor();
+    await row(demo.page, id).getByTestId('delete').click();
+    await row(demo.page, id).getByTestId('delete-confirm').click();
+    await status('SOFT_DELETED').waitFor();
+    await row(demo.page, id).getByTestId('restore').click();
+    await status('ACTIVE').waitFor();
+    await row(demo.page, id).getByTestId('delete').click();
+    await row(demo.page, id).getByTestId('delete-confirm').click();
+    await status('SOFT_DELETED').waitFor();
+    await row(demo.page, id).getByTestId('force-delete').click();
+    await row(demo.page, id).getByTestId('force-delete-confirm').click();
+    await row(demo.page, id).waitFor({ state: 'detached' });
+    assert.equal((await call(base, 'GET', `/v2.1/servers/${id}`, demoToken)).status, 404);
+    assert.deepEqual(demo.cspErrors, []);
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await stratus?.stop();
+  }
+});
