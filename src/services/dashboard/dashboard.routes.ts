@@ -23,10 +23,9 @@ export function registerDashboardRoutes(app: FastifyInstance): void {
   void app.register(fastifyStatic, { root, serve: false });
 
   const send = (reply: FastifyReply, file: string, dir: string) => {
-    reply.headers(headers);
-    return reply
-      .sendFile(file, dir, { cacheControl: false, lastModified: true, etag: true })
-      .header('cache-control', 'no-cache');
+    // no-cache: revalidate (ETag) each load, so an upgrade is seen at once.
+    reply.headers(headers).header('cache-control', 'no-cache');
+    return reply.sendFile(file, dir, { cacheControl: false, lastModified: true, etag: true });
   };
   const notFound = () => new HttpFault(404, 'itemNotFound', 'The resource could not be found.');
 
