@@ -5,6 +5,11 @@ import { TestCloud, type Persona } from '../../src/testing/kit.js';
 import { TEST_PG_URL, databaseTargets, freshPostgres } from '../../src/testing/databases.js';
 import { spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
 import { SseStream } from '../../src/testing/sse.js';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from '../../src/db/schema.js';
+import * as servers from '../../src/db/repositories/servers.repository.js';
+import { serverRow } from '../../src/testing/storage.js';
 
 let cloud: TestCloud;
 const streams: SseStream[] = [];
@@ -333,6 +338,50 @@ describe('across API processes (PostgreSQL)', { skip: TEST_PG_URL ? false : 'nee
     const deleted = await s.event('server.deleted', (d) => d.server_id === id);
     assert.equal(deleted.request_id, rid);
     s.close();
+  });
+
+  test('a change committed late behind a newer one is still delivered, in seq order', async () => {
+    const s = await SseStream.open(`${c.url}/stratus/v1/events`, { 'x-auth-token': c.tokens.member });
+    await s.until('ready', () => s.events('ready').length > 0);
+    const project = c.projects.member;
+    const early = '00000000-0000-4000-8000-0000000000e1';
+    const late = '00000000-0000-4000-8000-0000000000e2';
+    const other = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: db!.url, max: 1 }) }),
+    });
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    try {
+      let inserted: () => void = () => {};
+      const firstInserted = new Promise<void>((r) => {
+        inserted = r;
+      });
+      // The first transaction takes the lower seq and stays open; the second commits after it took its seq.
+      const t1 = other.transaction().execute(async (tx) => {
+        await servers.insertServer(tx, serverRow(early, { project_id: project }));
+        inserted();
+        await held;
+      });
+      await firstInserted;
+      await servers.insertServer(c.stack.deps.db, serverRow(late, { project_id: project }));
+      // Several polls and the commit wake-up: the newer change waits behind the open transaction.
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.ok(!s.events().some((e) => e.data.server_id === late), 'not before the gap below it is settled');
+      release();
+      await t1;
+      await s.event('server.created', (d) => d.server_id === late);
+      const order = s
+        .events('server.created')
+        .filter((e) => e.data.server_id === early || e.data.server_id === late)
+        .map((e) => e.data.server_id);
+      assert.deepEqual(order, [early, late]);
+    } finally {
+      release();
+      await other.destroy();
+      s.close();
+    }
   });
 });
 

@@ -499,18 +499,27 @@ export class ServerEvents {
   /** One hub-wide timer: a comment frame on every stream, and every token checked again. */
   private heartbeat(): void {
     const now = this.deps.clock.now().getTime();
-    for (const sub of this.subs) {
+    // Each distinct token is validated once per beat, however many streams share it.
+    const byToken = new Map<string, Subscriber[]>();
+    for (const sub of [...this.subs]) {
       if (now >= sub.expiresAt) {
         this.unauthorized(sub, 'The token has expired.');
         continue;
       }
       if (!sub.waitingDrain) sub.res.write(': heartbeat\n\n');
-      this.opts.validate(sub.token).then(
+      const list = byToken.get(sub.token);
+      if (list) list.push(sub);
+      else byToken.set(sub.token, [sub]);
+    }
+    for (const [token, subs] of byToken) {
+      this.opts.validate(token).then(
         (info) => {
-          sub.expiresAt = Date.parse(info.expiresAt);
+          for (const sub of subs) sub.expiresAt = Date.parse(info.expiresAt);
         },
         (err) => {
-          if (err instanceof DomainError && err.kind === 'unauthorized') this.unauthorized(sub, err.message);
+          // Another failure (the database unreachable) keeps the streams: the next beat checks again.
+          if (err instanceof DomainError && err.kind === 'unauthorized')
+            for (const sub of subs) this.unauthorized(sub, err.message);
         },
       );
     }
