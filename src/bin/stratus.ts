@@ -111,6 +111,7 @@ compute(common(program.command('serve').description('run the API (and in-process
         `Stratus is up at ${url} (${where}, driver ${config.driver}) in ${ms} ms`,
         `  compute:  ${url}/v2.1`,
         `  identity: ${url}/identity/v3`,
+        `Dashboard: ${url}/dashboard/ (log in as demo or admin)`,
         `Point the openstack CLI at it:`,
         `  export OS_CLIENT_CONFIG_FILE=${clouds}`,
         `  openstack --os-cloud stratus-demo server list`,

@@ -14,6 +14,7 @@ import { registerComputeRoutes } from '../services/compute/compute.routes.js';
 import { registerNetworkRoutes } from '../services/network/network.routes.js';
 import { registerImageRoutes } from '../services/image/image.routes.js';
 import { registerStratusRoutes } from '../services/stratus/stratus.routes.js';
+import { registerDashboardRoutes } from '../services/dashboard/dashboard.routes.js';
 import type { ServerEvents } from '../services/stratus/server-events.js';
 import type { Metrics } from '../metrics/metrics.js';
 
@@ -278,6 +279,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerImageRoutes(app, deps);
   registerVolumeRoutes(app, deps);
   registerStratusRoutes(app, deps, metrics, opts.events);
+  registerDashboardRoutes(app);
   return app;
 }
 

@@ -1,6 +1,7 @@
 /**
  * Property-based fuzz of EVERY route the running app registers (Nova /v2.1, Keystone /identity,
- * Glance /image, Neutron /networking, Stratus /stratus), plus raw bytes below the HTTP parser.
+ * Glance /image, Neutron /networking, Stratus /stratus, the /dashboard files), plus raw bytes below
+ * the HTTP parser.
  *
  * Routes are discovered, not listed: `discoverRoutes` (src/testing/routes.ts) reads the router's
  * own tree (`printRoutes`) and confirms each (url, method) with `app.hasRoute`. Since every
@@ -334,6 +335,10 @@ function poolFor(fx: Fixtures, cloud: TestCloud, param: string, before: string, 
       return ['a', 'b', 'missing'];
     case 'os-extra_specs':
       return ['hw:cpu_policy', 'a', 'missing'];
+    case 'dashboard': // the dashboard's own files, and a few that are not
+      return ['index.html', 'app.js', 'style.css', 'api.js', 'missing.js', 'package.json', '.env'];
+    case 'vendor':
+      return ['preact.mjs', 'hooks.mjs', 'htm.mjs', 'preact.js', 'missing.mjs'];
     default:
       return allIds(fx, cloud, spare);
   }
