@@ -76,15 +76,17 @@ storageSuite('delete batch storage', (s) => {
       action: actionRow(uuid(2, 20 + n), id, { action: 'delete', start_time: T(5), updated_at: T(5) }),
       task: taskRow(uuid(2, 30 + n), { server_id: id, kind: 'terminate', payload: `{"n":${n}}` }),
     });
-    const matched = await s.database.dialect.transact((tx) =>
+    const { matched, blocked } = await s.database.dialect.transact((tx) =>
       deleteBatch.writeRemoteDeletes(
         tx,
         T(5),
         [write(a, null, 1), write(b, 'powering-off', 2), write(stale, null, 3), write(deleted, null, 4)],
         ['power_off'],
+        IMAGE_KINDS,
       ),
     );
     assert.deepEqual([...matched].sort(), [a, b].sort());
+    assert.deepEqual([...blocked], []);
     for (const id of [a, b]) {
       const r = await servers.getServer(db, id);
       assert.deepEqual([r?.task_state, r?.updated_at], ['deleting', T(5)]);
@@ -107,6 +109,6 @@ storageSuite('delete batch storage', (s) => {
     ]);
     assert.deepEqual(await actions.listActions(db, stale), []);
     assert.deepEqual(await actions.listActions(db, deleted), []);
-    assert.equal((await deleteBatch.writeRemoteDeletes(db, T(6), [], ['power_off'])).size, 0);
+    assert.equal((await deleteBatch.writeRemoteDeletes(db, T(6), [], ['power_off'], IMAGE_KINDS)).matched.size, 0);
   });
 });

@@ -3,12 +3,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { TestCloud, type Persona } from '../../src/testing/kit.js';
 import { databaseTargets } from '../../src/testing/databases.js';
 import { batchedDeletes } from '../../src/services/compute/delete-batch.js';
 import { terminatesCompletedInBatches } from '../../src/agent/terminate-batch.js';
 import { deleteServer } from '../../src/services/compute/delete-server.js';
 import type { Caller } from '../../src/services/context.js';
+import type { Executor } from '../../src/db/executor.js';
+import { getServer } from '../../src/db/repositories/servers.repository.js';
+import { insertSnapshotImage } from '../../src/services/compute/server-image-actions.js';
 
 const host = 'compute-test';
 const notFoundBody = (id: string) => ({ itemNotFound: { code: 404, message: `Instance ${id} could not be found.` } });
@@ -133,6 +137,120 @@ for (const target of databaseTargets()) {
       for (const id of good) assert.equal((await portsOf(id)).length, 0, id);
       assert.equal((await cloud.server(locked)).status, 200);
       assert.equal((await cloud.server(other)).status, 200);
+    });
+
+    // PostgreSQL (READ COMMITTED): a DELETE waiting for the row lock while createImage or a move
+    // commits re-reads only the server row; the blockers must still send it to the single path.
+    const pg = target.name === 'postgres';
+    /** Runs `writes` in a transaction that holds the server row until a DELETE waits for its lock. */
+    const deleteDuringCommit = async (id: string, writes: (tx: Executor) => Promise<void>) => {
+      const db = cloud.stack.deps.db;
+      let res!: ReturnType<typeof del>;
+      await db.transaction().execute(async (tx) => {
+        await writes(tx);
+        res = del(id);
+        for (let i = 0; i < 500; i++) {
+          const w = await sql<{ n: string }>`select count(*) as n from pg_stat_activity
+            where wait_event_type = 'Lock' and query ilike '%for update%'`.execute(db);
+          if (Number(w.rows[0].n) > 0) return;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        throw new Error('the DELETE never waited for the lock');
+      });
+      return res;
+    };
+
+    test('a snapshot committed while the DELETE waits for the row lock: its queued image is discarded', {
+      skip: !pg,
+    }, async () => {
+      const id = await cloud.createServer();
+      const imageId = randomUUID();
+      const deps = cloud.stack.deps;
+      const r = await deleteDuringCommit(id, async (tx) => {
+        // What createImage commits: the compare-and-set, a queued image, a queued snapshot task.
+        const row = (await getServer(deps.db, id))!;
+        const now = new Date().toISOString();
+        await tx
+          .updateTable('servers')
+          .set({ task_state: 'image_snapshot', updated_at: now })
+          .where('id', '=', id)
+          .execute();
+        await insertSnapshotImage(deps, tx, row, imageId, 'snap', { image_type: 'snapshot' });
+        await tx
+          .insertInto('tasks')
+          .values({
+            id: deps.ids.sortable(),
+            kind: 'snapshot',
+            server_id: id,
+            host: 'nobody',
+            payload: JSON.stringify({ imageId }),
+            state: 'queued',
+            attempts: 0,
+            max_attempts: 5,
+            lease_owner: null,
+            lease_expires_at: null,
+            run_after: now,
+            last_error: null,
+            created_at: now,
+            updated_at: now,
+            result: null,
+          })
+          .execute();
+      });
+      assert.equal(r.status, 204, r.text);
+      const image = await deps.db.selectFrom('images').select('id').where('id', '=', imageId).executeTakeFirst();
+      assert.equal(image, undefined, 'the queued image is discarded with the server');
+      await cloud.drain();
+      assert.equal((await cloud.server(id)).status, 404);
+    });
+
+    test('a move committed while the DELETE waits for the row lock: the delete fails it (B12)', {
+      skip: !pg,
+    }, async () => {
+      const id = await cloud.createServer();
+      const row = (await cloud.row(id))!;
+      const now = new Date().toISOString();
+      const r = await deleteDuringCommit(id, async (tx) => {
+        await tx
+          .updateTable('servers')
+          .set({ task_state: 'migrating', updated_at: now })
+          .where('id', '=', id)
+          .execute();
+        await tx
+          .insertInto('migrations')
+          .values({
+            uuid: randomUUID(),
+            server_id: id,
+            project_id: row.project_id,
+            user_id: row.user_id,
+            migration_type: 'live-migration',
+            status: 'migrating',
+            source_compute: row.host,
+            source_node: row.host,
+            dest_compute: 'other-node',
+            dest_node: 'other-node',
+            dest_host: null,
+            old_flavor_id: '1',
+            new_flavor_id: '1',
+            old_flavor: '{}',
+            new_flavor: '{}',
+            old_vm_state: 'active',
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+      });
+      assert.equal(r.status, 204, r.text);
+      const migs = await cloud.stack.deps.db
+        .selectFrom('migrations')
+        .select('status')
+        .where('server_id', '=', id)
+        .execute();
+      assert.deepEqual(
+        migs.map((m) => m.status),
+        ['error'],
+        'the open migration is failed as when committed before',
+      );
     });
   });
 }

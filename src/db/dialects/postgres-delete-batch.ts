@@ -11,28 +11,53 @@ export interface RemoteDeleteWrite {
   task: TasksTable;
 }
 
+/** What sends a server of the batch to the single path instead: an open move, a queued image task. */
+export interface DeleteBlockers {
+  migrationStatuses: readonly string[];
+  imageTaskKinds: readonly string[];
+}
+
+/** The outcome of a batch's writes: the servers written, and those left alone for a blocker. */
+export interface RemoteDeleteResult {
+  matched: Set<string>;
+  blocked: Set<string>;
+}
+
 const col = <T, K extends keyof T>(rows: T[], k: K): Array<T[K]> => rows.map((r) => r[k]);
 
 /**
  * PostgreSQL: every write of a batch of remote deletes in one statement (one round trip): the
  * compare-and-set of each server, the removal of its superseded queued tasks, and one multi-row
  * insert each for the `delete` actions and the terminate tasks, those two only for the servers
- * whose compare-and-set matched. Returns the ids that matched.
+ * whose compare-and-set matched. A server with a blocker is not written and comes back in
+ * `blocked`: the locking read's subqueries kept that statement's snapshot (READ COMMITTED re-reads
+ * only the locked row after a lock wait), so a move or snapshot committed while it waited is only
+ * seen here, in a later statement, with the lock still held.
  */
 export async function writeRemoteDeletesPostgres(
   ex: Executor,
   now: string,
   writes: RemoteDeleteWrite[],
   supersededKinds: string[],
-): Promise<Set<string>> {
+  blockers: DeleteBlockers,
+): Promise<RemoteDeleteResult> {
   const a = writes.map((w) => w.action);
   const t = writes.map((w) => w.task);
-  const r = await sql<{ id: string }>`
+  const r = await sql<{ id: string; blocked: boolean }>`
 with e(id, expected, task_state) as (
   select * from unnest(${col(writes, 'serverId')}::text[], ${col(writes, 'expectedTaskState')}::text[], ${col(writes, 'taskState')}::text[])
+), cas as (
+  select s.id, exists (
+      select 1 from migrations m where m.server_id = s.id and m.status = any(${[...blockers.migrationStatuses]}::text[])
+    ) or exists (
+      select 1 from tasks b where b.server_id = s.id and b.state = 'queued' and b.kind = any(${[...blockers.imageTaskKinds]}::text[])
+    ) as blocked
+  from servers s join e on s.id = e.id
+  where s.deleted = 0 and s.task_state is not distinct from e.expected
 ), upd as (
   update servers s set task_state = e.task_state, updated_at = ${now}
-  from e where s.id = e.id and s.deleted = 0 and s.task_state is not distinct from e.expected
+  from e join cas on cas.id = e.id and not cas.blocked
+  where s.id = e.id and s.deleted = 0 and s.task_state is not distinct from e.expected
   returning s.id
 ), closed as (
   delete from tasks q using upd
@@ -57,6 +82,10 @@ with e(id, expected, task_state) as (
       lease_expires_at, run_after, last_error, created_at, updated_at, result)
   join upd on upd.id = t.server_id
 )
-select id from upd`.execute(ex);
-  return new Set(r.rows.map((x) => x.id));
+select id, false as blocked from upd
+union all select id, true from cas where blocked`.execute(ex);
+  return {
+    matched: new Set(r.rows.filter((x) => !x.blocked).map((x) => x.id)),
+    blocked: new Set(r.rows.filter((x) => x.blocked).map((x) => x.id)),
+  };
 }

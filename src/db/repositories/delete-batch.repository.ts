@@ -1,13 +1,17 @@
 import type { Executor } from '../executor.js';
 import { dialectOf } from '../dialects/dialect.js';
-import { writeRemoteDeletesPostgres, type RemoteDeleteWrite } from '../dialects/postgres-delete-batch.js';
+import {
+  writeRemoteDeletesPostgres,
+  type RemoteDeleteResult,
+  type RemoteDeleteWrite,
+} from '../dialects/postgres-delete-batch.js';
 import { IN_PROGRESS_STATUSES } from './migrations.repository.js';
 import { casUpdateServer, type ServerRow } from './servers.repository.js';
 import { closeTasksForServer, insertTask } from './tasks.repository.js';
 import { insertAction } from './actions.repository.js';
 import type { TaskState } from '../../domain/states.js';
 
-export type { RemoteDeleteWrite } from '../dialects/postgres-delete-batch.js';
+export type { RemoteDeleteResult, RemoteDeleteWrite } from '../dialects/postgres-delete-batch.js';
 
 /** A live server as a batched delete sees it: the row, its node, and what would make the delete more than the simple case. */
 export interface DeleteCandidate {
@@ -80,17 +84,26 @@ export async function lockServersForDelete(
 /**
  * The writes of a batch of remote deletes: compare-and-set of each server's task_state, its
  * superseded queued tasks removed, its `delete` action and its task inserted, the last three
- * only where the compare-and-set matched. Returns the server ids that matched. PostgreSQL: one
- * statement for the whole batch; SQLite (one writer, no round trips): statement by statement.
+ * only where the compare-and-set matched. Returns the server ids that matched, and (PostgreSQL)
+ * those not written because a move or a queued task of `imageTaskKinds` appeared after
+ * lockServersForDelete read them: the caller sends those to the single path. PostgreSQL: one
+ * statement for the whole batch; SQLite (one writer, no round trips, so the locking read is
+ * current): statement by statement.
  */
 export async function writeRemoteDeletes(
   ex: Executor,
   now: string,
   writes: RemoteDeleteWrite[],
   supersededKinds: string[],
-): Promise<Set<string>> {
-  if (!writes.length) return new Set();
-  if (dialectOf(ex).name === 'postgres') return writeRemoteDeletesPostgres(ex, now, writes, supersededKinds);
+  imageTaskKinds: string[],
+): Promise<RemoteDeleteResult> {
+  const blocked = new Set<string>();
+  if (!writes.length) return { matched: new Set(), blocked };
+  if (dialectOf(ex).name === 'postgres')
+    return writeRemoteDeletesPostgres(ex, now, writes, supersededKinds, {
+      migrationStatuses: IN_PROGRESS_STATUSES,
+      imageTaskKinds: imageTaskKinds.length ? imageTaskKinds : ['-'],
+    });
   const matched = new Set<string>();
   for (const w of writes) {
     const ok = await casUpdateServer(ex, w.serverId, w.expectedTaskState as TaskState | null, {
@@ -103,5 +116,5 @@ export async function writeRemoteDeletes(
     await insertAction(ex, w.action);
     await insertTask(ex, w.task);
   }
-  return matched;
+  return { matched, blocked };
 }

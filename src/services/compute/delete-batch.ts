@@ -160,14 +160,16 @@ async function runBatch(deps: Deps, items: Item[], alone: Alone): Promise<void> 
           answers.push(() => item.reject(e));
         }
       }
-      const matched = await batch.writeRemoteDeletes(
+      const { matched, blocked } = await batch.writeRemoteDeletes(
         tx,
         now,
         writes.map((w) => w.write),
         SUPERSEDED_BY_REMOTE_DELETE,
+        IMAGE_TASKS,
       );
       for (const { item, write } of writes) {
-        if (matched.has(write.serverId)) {
+        if (blocked.has(write.serverId)) later.push(item);
+        else if (matched.has(write.serverId)) {
           tasks.push(write.task);
           answers.push(() => item.resolve({ plan: 'remote' }));
         } else answers.push(() => item.reject(serverNotFound(item.id)));
