@@ -25,6 +25,7 @@ const METRICS_TIMEOUT_MS = 2_000;
 type MetricsJson = Awaited<ReturnType<Metrics['registry']['getMetricsAsJSON']>>;
 
 type Message =
+  | { t: 'stratus:starting' }
   | { t: 'stratus:listening'; url: string }
   | { t: 'stratus:shutdown' }
   | { t: 'stratus:metrics?'; id: number }
@@ -99,7 +100,10 @@ export async function startClusterPrimary(config: Config): Promise<ClusterPrimar
     const w = cluster.fork();
     w.on('message', (m: unknown) => {
       if (!isMessage(m)) return;
-      if (m.t === 'stratus:listening') {
+      // A shutdown sent before the worker had its handler was lost: it gets another.
+      if (m.t === 'stratus:starting') {
+        if (stopping) w.send({ t: 'stratus:shutdown' } satisfies Message);
+      } else if (m.t === 'stratus:listening') {
         listening.set(w.id, m.url);
         if (listening.size >= config.workers) allListening();
       } else if (m.t === 'stratus:metrics?') {
@@ -189,10 +193,36 @@ async function stopWorkers(log: Logger): Promise<void> {
 /** In a worker: the API only (no migration, no seeding, no agents), listening on the shared port. */
 export async function startClusterWorker(config: Config): Promise<{ close(): Promise<void> }> {
   const id = cluster.worker!.id;
-  const { deps, database } = await openDeps({ ...config, agents: 0 }, { migrate: false });
   const metrics = new Metrics();
   let nextId = 0;
   const waiting = new Map<number, (text: string) => void>();
+  // Handlers first, then `starting` (the primary answers it with a shutdown if it is stopping): a
+  // stop asked while the worker starts (it ignores signals) is kept, so it never listens after
+  // the others closed the shared socket, nor stalls the primary.
+  let stop = false;
+  let close: (() => Promise<void>) | null = null;
+  const end = () => {
+    stop = true;
+    if (close) void close().finally(() => process.exit(0));
+  };
+  process.on('message', (m: unknown) => {
+    if (!isMessage(m)) return;
+    if (m.t === 'stratus:shutdown') end();
+    else if (m.t === 'stratus:metrics') waiting.get(m.id)?.(m.text);
+    else if (m.t === 'stratus:metrics-json?')
+      void metrics.registry
+        .getMetricsAsJSON()
+        .then((json) => process.send?.({ t: 'stratus:metrics-json', id: m.id, json } satisfies Message));
+  });
+  // The primary is gone (killed): no orphan worker keeps the port.
+  process.on('disconnect', end);
+  process.send!({ t: 'stratus:starting' } satisfies Message);
+  const { deps, database } = await openDeps({ ...config, agents: 0 }, { migrate: false });
+  if (stop) {
+    await deps.tasks.stop();
+    await database.close();
+    process.exit(0);
+  }
   // /stratus/metrics: the primary's aggregate of every process (prom-client's AggregatorRegistry).
   metrics.source = () =>
     new Promise<string>((resolve, reject) => {
@@ -209,7 +239,7 @@ export async function startClusterWorker(config: Config): Promise<{ close(): Pro
     });
   const { app, url } = await listenApi(config, deps, database, metrics, id);
   let closing: Promise<void> | null = null;
-  const close = () => {
+  close = () => {
     closing ??= (async () => {
       await app.close();
       await deps.tasks.stop();
@@ -218,17 +248,8 @@ export async function startClusterWorker(config: Config): Promise<{ close(): Pro
     })();
     return closing;
   };
-  process.on('message', (m: unknown) => {
-    if (!isMessage(m)) return;
-    if (m.t === 'stratus:shutdown') void close().finally(() => process.exit(0));
-    else if (m.t === 'stratus:metrics') waiting.get(m.id)?.(m.text);
-    else if (m.t === 'stratus:metrics-json?')
-      void metrics.registry
-        .getMetricsAsJSON()
-        .then((json) => process.send?.({ t: 'stratus:metrics-json', id: m.id, json } satisfies Message));
-  });
-  // The primary is gone (killed): no orphan worker keeps the port.
-  process.on('disconnect', () => void close().finally(() => process.exit(0)));
-  process.send!({ t: 'stratus:listening', url } satisfies Message);
+  // Asked to stop while listenApi ran: close at once.
+  if (stop) end();
+  else process.send!({ t: 'stratus:listening', url } satisfies Message);
   return { close };
 }

@@ -176,6 +176,36 @@ describe('serve --workers 2 (PostgreSQL)', {
     for (const w of workers)
       await until(`worker ${w} to be gone`, async () => (alive(w) ? undefined : true), 10000, 20);
   });
+
+  test('SIGTERM while a replacement worker starts: it stops without listening, no 15 s stall', async () => {
+    // A cluster of its own on the same database (the one above is stopped).
+    const c = await spawnFreshStratus('workers-start', ['--workers', '2', '--database', db.url]);
+    try {
+      const p = c.child.pid!;
+      const first = childrenOf(p);
+      process.kill(first[0], 'SIGKILL');
+      // The replacement is forked at once; it is still starting when the signal comes.
+      const late = await until(
+        'a replacement worker',
+        async () => childrenOf(p).find((w) => !first.includes(w)),
+        10000,
+        5,
+      );
+      const exited = new Promise<number | null>((r) => c.child.once('exit', (code) => r(code)));
+      c.child.kill('SIGTERM');
+      // Before the fix the starting worker dropped the request: the primary waited 15 s, then
+      // killed it and logged so. The wait here is only a bound.
+      const code = await Promise.race([
+        exited,
+        new Promise<string>((r) => setTimeout(() => r('still running'), 60000)),
+      ]);
+      assert.equal(code, 0, c.output());
+      assert.doesNotMatch(c.output(), /did not stop in time/);
+      await until(`worker ${late} to be gone`, async () => (alive(late) ? undefined : true), 10000, 20);
+    } finally {
+      await c.stop();
+    }
+  });
 });
 
 test('serve --workers 2 on SQLite: exit code 2 and a clear message', async () => {
