@@ -207,12 +207,15 @@ storageSuite('server changes storage', (s) => {
       );
       await servers.insertServer(db, serverRow(uuid(5, 4)));
       const gap = await serverChanges.changesAfter(db, before, 100);
-      const skip = advanceFeed(
-        before,
-        gap.map((r) => r.seq),
-        null,
-        await serverChanges.runningTransactions(db),
-      );
+      const gapSeqs = gap.map((r) => r.seq);
+      // Transaction ids are cluster-wide: other databases' transactions (parallel test files) may
+      // hold the gap a while; it must end by proof or by the hold's time bound, as the hub polls.
+      let skip = advanceFeed(before, gapSeqs, null, await serverChanges.runningTransactions(db), performance.now());
+      const deadline = Date.now() + 15_000;
+      while (skip.take === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        skip = advanceFeed(before, gapSeqs, skip.hold, await serverChanges.runningTransactions(db), performance.now());
+      }
       assert.equal(skip.take, 1);
       assert.equal(skip.watermark, gap[0].seq);
     } finally {

@@ -374,7 +374,7 @@ export class ServerEvents {
     for (;;) {
       const seqs = await changes.seqsAfter(this.deps.db, this.watermark, 5000);
       const snap = hasGap(this.watermark, seqs) ? await changes.runningTransactions(this.deps.db) : null;
-      const step = advanceFeed(this.watermark, seqs, this.hold, snap);
+      const step = advanceFeed(this.watermark, seqs, this.hold, snap, performance.now());
       this.watermark = step.watermark;
       this.hold = step.hold;
       if (step.take < seqs.length || seqs.length < 5000 || max - this.watermark <= this.ringSize) break;
@@ -414,7 +414,7 @@ export class ServerEvents {
       const seqs = rows.map((r) => r.seq);
       const snap = hasGap(this.watermark, seqs) ? await changes.runningTransactions(this.deps.db) : null;
       const before = this.watermark;
-      const step = advanceFeed(before, seqs, this.hold, snap);
+      const step = advanceFeed(before, seqs, this.hold, snap, performance.now());
       for (let i = 0; i < step.take; i++) {
         if (rows[i].seq <= before) continue;
         this.ring.push(toEvent(rows[i]));
