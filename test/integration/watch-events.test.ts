@@ -383,6 +383,52 @@ describe('across API processes (PostgreSQL)', { skip: TEST_PG_URL ? false : 'nee
       s.close();
     }
   });
+
+  test('concurrent writers lose nothing: a change committing while the hub reads is never declared lost', async () => {
+    // Review of issue 14: the hub read rows, then the snapshot in a later statement; a gap whose
+    // transaction committed in between was judged permanent and its row never delivered.
+    const s = await SseStream.open(`${c.url}/stratus/v1/events`, { 'x-auth-token': c.tokens.member });
+    await s.until('ready', () => s.events('ready').length > 0);
+    const project = c.projects.member;
+    const other = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: db!.url, max: 1 }) }),
+    });
+    const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+    const early: string[] = [];
+    try {
+      for (let i = 0; i < 30; i++) {
+        const a = uuid(0x1000 + 2 * i);
+        const b = uuid(0x1001 + 2 * i);
+        early.push(a);
+        let release: () => void = () => {};
+        const held = new Promise<void>((r) => {
+          release = r;
+        });
+        let inserted: () => void = () => {};
+        const first = new Promise<void>((r) => {
+          inserted = r;
+        });
+        // `a` takes the lower seq and commits just after `b` (the hub is woken by b's commit).
+        const t1 = other.transaction().execute(async (tx) => {
+          await servers.insertServer(tx, serverRow(a, { project_id: project }));
+          inserted();
+          await held;
+        });
+        await first;
+        await servers.insertServer(c.stack.deps.db, serverRow(b, { project_id: project }));
+        if (i % 3) await new Promise((r) => setTimeout(r, i % 4));
+        release();
+        await t1;
+        await s.event('server.created', (d) => d.server_id === b);
+      }
+      await s.until('every early change', (x) =>
+        early.every((a) => x.events('server.created').some((e) => e.data.server_id === a)),
+      );
+    } finally {
+      await other.destroy();
+      s.close();
+    }
+  });
 });
 
 describe('token expiry (SQLite)', () => {

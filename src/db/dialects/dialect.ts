@@ -48,6 +48,14 @@ export interface Dialect {
    * below `xmin` has ended; none at or above `xmax` had started. Null on SQLite (one writer).
    */
   snapshot(ex: Executor): Promise<{ xmin: bigint; xmax: bigint } | null>;
+  /**
+   * Runs the reads of `fn` and takes `snapshot` on ONE MVCC snapshot (PostgreSQL: a read-only
+   * repeatable read transaction, the snapshot taken first), so that a row missing from the reads
+   * belongs to a transaction the snapshot shows running. SQLite: `fn` on the database, snapshot null.
+   */
+  consistentRead<T>(
+    fn: (ex: Executor) => Promise<T>,
+  ): Promise<{ snap: { xmin: bigint; xmax: bigint } | null; value: T }>;
   /** The database cannot be reached (or the transaction lost a deadlock): try again later. */
   isUnavailable(err: unknown): boolean;
   /** The transaction may be run again as a whole (PostgreSQL deadlock or serialization failure). */
@@ -133,6 +141,16 @@ export const isUniqueViolation = (err: unknown): boolean =>
 export function postgresDialect(db: Kysely<Database>, url: string): Dialect {
   const committed = new CommitSignal();
   const transact = makeTransact(db, 'postgres', postgresErrors.isRetryable, committed);
+  const snapshot = async (ex: Executor) => {
+    const r = await sql<{
+      xmin: string;
+      xmax: string;
+    }>`select txid_snapshot_xmin(txid_current_snapshot())::text as xmin, txid_snapshot_xmax(txid_current_snapshot())::text as xmax`.execute(
+      ex,
+    );
+    const row = r.rows[0];
+    return { xmin: BigInt(row.xmin), xmax: BigInt(row.xmax) };
+  };
   return {
     name: 'postgres',
     transact,
@@ -142,16 +160,17 @@ export function postgresDialect(db: Kysely<Database>, url: string): Dialect {
       await l.start();
       return l;
     },
-    async snapshot(ex) {
-      const r = await sql<{
-        xmin: string;
-        xmax: string;
-      }>`select txid_snapshot_xmin(txid_current_snapshot())::text as xmin, txid_snapshot_xmax(txid_current_snapshot())::text as xmax`.execute(
-        ex,
-      );
-      const row = r.rows[0];
-      return { xmin: BigInt(row.xmin), xmax: BigInt(row.xmax) };
-    },
+    snapshot,
+    consistentRead: (fn) =>
+      db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .setAccessMode('read only')
+        .execute(async (tx) => {
+          // The first statement fixes the transaction's snapshot: the bounds, then reads on it.
+          const snap = await snapshot(tx);
+          return { snap, value: await fn(tx) };
+        }),
     ...postgresErrors,
     commitSoon: (fn) => fn(db),
     lockRows: (q, table) => q.forUpdate(table) as typeof q,
@@ -178,6 +197,7 @@ export function sqliteDialect(db: Kysely<Database>): Dialect {
     committed,
     listenChanges: async () => null,
     snapshot: async () => null,
+    consistentRead: async (fn) => ({ snap: null, value: await fn(db) }),
     ...sqliteErrors,
     commitSoon: (fn) => transact(fn),
     lockRows: (q) => q,

@@ -85,6 +85,15 @@ export function runningTransactions(ex: Executor) {
   return dialectOf(ex).snapshot(ex);
 }
 
+/**
+ * `read` and the transactions running, both on one snapshot (PostgreSQL): a seq missing from
+ * what `read` returns was taken by a transaction the snapshot shows running, or will never come.
+ * A snapshot taken in a later statement could miss a transaction that committed in between.
+ */
+export function readOnSnapshot<T>(ex: Executor, read: (ex: Executor) => Promise<T>) {
+  return dialectOf(ex).consistentRead(read);
+}
+
 /** The seqs after `after`, oldest first (skipping ahead without reading whole rows). */
 export async function seqsAfter(ex: Executor, after: number, limit: number): Promise<number[]> {
   const rows = await ex

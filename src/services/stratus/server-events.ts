@@ -372,8 +372,10 @@ export class ServerEvents {
     const { max } = await changes.seqBounds(this.deps.db);
     if (max - this.watermark <= this.ringSize) return;
     for (;;) {
-      const seqs = await changes.seqsAfter(this.deps.db, this.watermark, 5000);
-      const snap = hasGap(this.watermark, seqs) ? await changes.runningTransactions(this.deps.db) : null;
+      const w = this.watermark;
+      const r = await changes.readOnSnapshot(this.deps.db, (ex) => changes.seqsAfter(ex, w, 5000));
+      const seqs = r.value;
+      const snap = hasGap(w, seqs) ? r.snap : null;
       const step = advanceFeed(this.watermark, seqs, this.hold, snap, performance.now());
       this.watermark = step.watermark;
       this.hold = step.hold;
@@ -410,9 +412,12 @@ export class ServerEvents {
 
   private async readPages(): Promise<void> {
     for (;;) {
-      const rows = await changes.changesAfter(this.deps.db, this.watermark, this.pageSize);
-      const seqs = rows.map((r) => r.seq);
-      const snap = hasGap(this.watermark, seqs) ? await changes.runningTransactions(this.deps.db) : null;
+      // The rows and the snapshot that judges their gaps from one snapshot (see readOnSnapshot).
+      const w = this.watermark;
+      const r = await changes.readOnSnapshot(this.deps.db, (ex) => changes.changesAfter(ex, w, this.pageSize));
+      const rows = r.value;
+      const seqs = rows.map((x) => x.seq);
+      const snap = hasGap(w, seqs) ? r.snap : null;
       const before = this.watermark;
       const step = advanceFeed(before, seqs, this.hold, snap, performance.now());
       for (let i = 0; i < step.take; i++) {
