@@ -198,10 +198,12 @@ export class ServerEvents {
 
   /** Reads up to now and decides where a new stream starts (errors here are plain HTTP answers). */
   async prepare(lastEventId: string | undefined): Promise<StreamStart> {
-    if (this.closing) throw new DomainError('unavailable', 'ServiceUnavailable', 'The service is shutting down.');
+    this.refuseWhenClosing();
     try {
       await this.activate();
       await this.refresh();
+      // close() may have run while this stream was being prepared: it must not start the hub again.
+      this.refuseWhenClosing();
     } catch (err) {
       if (this.subs.size === 0) await this.deactivate();
       throw err;
@@ -215,6 +217,15 @@ export class ServerEvents {
     return { head, cursor: n, resync: null };
   }
 
+  /** Whether the hub is closing (app close): a stream prepared meanwhile is answered 503, not opened. */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  private refuseWhenClosing(): void {
+    if (this.closing) throw new DomainError('unavailable', 'ServiceUnavailable', 'The service is shutting down.');
+  }
+
   /** Pruned: neither the change at `cursor` nor the next one is kept any more. */
   private async expired(cursor: number, upTo: number): Promise<boolean> {
     const rows = await changes.changesFrom(this.deps.db, cursor, 1, upTo);
@@ -223,6 +234,11 @@ export class ServerEvents {
 
   /** Starts a stream on a hijacked response (after prepare). */
   attach(res: ServerResponse, scope: WatchScope, start: StreamStart, token: string, expiresAt: string): void {
+    // Closing: the route answers 503 before it hijacks; should one get here, it ends at once.
+    if (this.closing) {
+      if (!res.destroyed) res.end();
+      return;
+    }
     // The client may have gone while the stream was being prepared: nothing to attach.
     if (res.destroyed) {
       if (this.subs.size === 0) void this.deactivate();
@@ -306,6 +322,8 @@ export class ServerEvents {
 
   private activate(): Promise<void> {
     if (this.active) return this.active;
+    if (this.closing)
+      return Promise.reject(new DomainError('unavailable', 'ServiceUnavailable', 'The service is shutting down.'));
     let stopped = false;
     let listener: { stop(): Promise<void> } | null = null;
     const wake = () => this.wake();
