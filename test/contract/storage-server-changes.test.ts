@@ -1,7 +1,7 @@
 // Storage contract: the watch API's change log (server_changes, written by triggers on servers), the same on every dialect.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import * as serverChanges from '../../src/db/repositories/server-changes.repository.js';
 import * as servers from '../../src/db/repositories/servers.repository.js';
@@ -95,6 +95,57 @@ storageSuite('server changes storage', (s) => {
         ['deleted', null, 'req-other'],
       ],
     );
+  });
+
+  test('request id: the newest action by start time, not by id (action ids are random uuids)', async () => {
+    const { dialect } = s.database;
+    const id = uuid(5);
+    await dialect.transact((tx) => servers.insertServer(tx, serverRow(id)));
+    // The newer action has the smaller id.
+    await dialect.transact((tx) =>
+      actions.insertAction(tx, actionRow(uuid(5, 9), id, { request_id: 'req-older', start_time: T(1) })),
+    );
+    await dialect.transact((tx) =>
+      actions.insertAction(tx, actionRow(uuid(5, 1), id, { request_id: 'req-newer', start_time: T(2) })),
+    );
+    await dialect.transact((tx) =>
+      servers.casUpdateServer(tx, id, null, { task_state: 'rebooting', updated_at: T(3) }),
+    );
+    const rows = await ofServer(id);
+    assert.deepEqual(
+      rows.map((r) => [r.kind, r.request_id]),
+      [
+        ['created', null],
+        ['updated', 'req-newer'],
+      ],
+    );
+  });
+
+  test('change notifications: the trigger sends none; a commit through transact notifies stratus_changes', {
+    skip: s.name !== 'postgres' ? 'PostgreSQL only (SQLite has no NOTIFY)' : false,
+  }, async () => {
+    const db = s.database.db;
+    const src = await sql<{
+      src: string;
+    }>`select prosrc as src from pg_proc where proname = 'stratus_server_change'`.execute(db);
+    assert.equal(src.rows.length, 1);
+    // A NOTIFY inside the writing transaction takes the notify lock at commit: it would serialise them.
+    assert.doesNotMatch(src.rows[0].src, /pg_notify|NOTIFY/i);
+    const listener = new pg.Client({ connectionString: s.url });
+    await listener.connect();
+    try {
+      let heard = 0;
+      listener.on('notification', (n) => {
+        if (n.channel === 'stratus_changes') heard++;
+      });
+      await listener.query('listen stratus_changes');
+      const id = uuid(6);
+      await s.database.dialect.transact((tx) => servers.insertServer(tx, serverRow(id)));
+      for (let i = 0; i < 500 && heard === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(heard >= 1, 'a notification after the commit');
+    } finally {
+      await listener.end();
+    }
   });
 
   test('changesAfter / changesFrom / seqsAfter / seqBounds / changeExists: pages in seq order', async () => {

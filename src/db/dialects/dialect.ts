@@ -39,10 +39,12 @@ export interface Dialect {
   /** Fired after each commit of `transact` in this process. */
   readonly committed: CommitSignal;
   /**
-   * Listens for commits of server changes by any process (PostgreSQL NOTIFY from the
-   * server_changes trigger; `onChange` also runs after each (re)connect). Null on SQLite.
+   * Listens for commits of server changes by any process (PostgreSQL NOTIFY on stratus_changes,
+   * sent by each process after its commits; `onChange` also runs after each (re)connect). Null on SQLite.
    */
   listenChanges(onChange: () => void, log: (msg: string) => void): Promise<{ stop(): Promise<void> } | null>;
+  /** Stops what the dialect runs beside the database (PostgreSQL: the change notifications). */
+  close(): Promise<void>;
   /**
    * The transactions running now, as txid_current_snapshot() tells them: every transaction
    * below `xmin` has ended; none at or above `xmax` had started. Null on SQLite (one writer).
@@ -138,9 +140,51 @@ export const isUnavailableError = (err: unknown): boolean =>
 export const isUniqueViolation = (err: unknown): boolean =>
   postgresErrors.isUniqueViolation(err) || sqliteErrors.isUniqueViolation(err);
 
+/**
+ * NOTIFY stratus_changes after this process's commits, outside any transaction and coalesced
+ * (at most one in flight and one pending): wakes the watch hubs of other processes. Not from
+ * the server_changes trigger: a NOTIFY in a transaction takes a cluster-wide lock at its commit,
+ * which would serialise every server-writing commit. A lost notification costs the hubs' 1 s poll.
+ */
+function changeNotifier(db: Kysely<Database>) {
+  let inFlight: Promise<void> | null = null;
+  let pending = false;
+  let closed = false;
+  const send = (): void => {
+    if (closed) return;
+    if (inFlight) {
+      pending = true;
+      return;
+    }
+    inFlight = sql`select pg_notify(${changesChannel}, '')`
+      .execute(db)
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        inFlight = null;
+        if (pending) {
+          pending = false;
+          send();
+        }
+      });
+  };
+  return {
+    send,
+    async close() {
+      closed = true;
+      pending = false;
+      await inFlight;
+    },
+  };
+}
+
 export function postgresDialect(db: Kysely<Database>, url: string): Dialect {
   const committed = new CommitSignal();
   const transact = makeTransact(db, 'postgres', postgresErrors.isRetryable, committed);
+  const notifier = changeNotifier(db);
+  committed.add(notifier.send);
   const snapshot = async (ex: Executor) => {
     const r = await sql<{
       xmin: string;
@@ -160,6 +204,7 @@ export function postgresDialect(db: Kysely<Database>, url: string): Dialect {
       await l.start();
       return l;
     },
+    close: () => notifier.close(),
     snapshot,
     consistentRead: (fn) =>
       db
@@ -196,6 +241,7 @@ export function sqliteDialect(db: Kysely<Database>): Dialect {
     transact,
     committed,
     listenChanges: async () => null,
+    close: async () => {},
     snapshot: async () => null,
     consistentRead: async (fn) => ({ snap: null, value: await fn(db) }),
     ...sqliteErrors,
