@@ -188,6 +188,26 @@ storageSuite('server changes storage', (s) => {
     assert.equal(await serverChanges.pruneChanges(db, T(-50000)), 0);
   });
 
+  test('pruneChanges cuts by seq: a newer-looking row below an old one goes too, no hole opens', async () => {
+    const db = s.database.db;
+    // Written in this order, but the middle writer's clock is ahead: by time alone it would stay
+    // while the row after it went, a hole in the middle of the log.
+    await servers.insertServer(db, serverRow(uuid(7, 1), { created_at: T(-300000) }));
+    await servers.insertServer(db, serverRow(uuid(7, 2), { created_at: T(300000) }));
+    await servers.insertServer(db, serverRow(uuid(7, 3), { created_at: T(-300000) }));
+    await servers.insertServer(db, serverRow(uuid(7, 4), { created_at: T(300000) }));
+    await serverChanges.pruneChanges(db, T(-200000));
+    assert.equal((await ofServer(uuid(7, 1))).length, 0);
+    assert.equal((await ofServer(uuid(7, 2))).length, 0, 'below the cut: removed with the older ones');
+    assert.equal((await ofServer(uuid(7, 3))).length, 0);
+    assert.equal((await ofServer(uuid(7, 4))).length, 1);
+    // What is kept has no hole: every seq from the oldest kept to the newest.
+    const kept = (await serverChanges.changesAfter(db, 0, 100000)).map((r) => r.seq);
+    const { min, max } = await serverChanges.seqBounds(db);
+    assert.equal(kept[0], min);
+    assert.equal(kept.at(-1), max);
+  });
+
   test('runningTransactions: PostgreSQL snapshot bounds; SQLite none (one writer)', async () => {
     const snap = await serverChanges.runningTransactions(s.database.db);
     if (s.name === 'sqlite') assert.equal(snap, null);
