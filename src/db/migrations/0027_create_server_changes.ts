@@ -7,6 +7,8 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
  * `tx` names the writing transaction (PostgreSQL: txid_current(); SQLite: the one-row counter
  * server_change_tx, bumped by the group commit at each unit), so that an instance action recorded
  * after the server write in the same transaction still gives the change its request id.
+ * request_id is otherwise the server's newest action (by start_time) when the change is written:
+ * a change by an agent or a periodic job while a newer action exists carries the newer one's id.
  * prev_vm_state / prev_task_state let the reader tell whether the derived status changed.
  * The trigger sends no NOTIFY: pg_notify takes a cluster-wide lock at commit, which would
  * serialise every server-writing commit; each process notifies after its own commits instead.
