@@ -450,7 +450,10 @@ describe('shutdown while streams are being set up (PostgreSQL)', {
       await locker.query('lock table server_changes in access exclusive mode');
       const opening = Array.from({ length: 3 }, () =>
         SseStream.open(`${c.url}/stratus/v1/events`, { 'x-auth-token': c.tokens.member }).then(
-          (st) => (pending.push(st), st),
+          (st) => {
+            pending.push(st);
+            return st;
+          },
           () => null,
         ),
       );
