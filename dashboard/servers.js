@@ -53,21 +53,32 @@ export function ServersPage({ session, stream }) {
   const query = session.isAdmin ? '?all_tenants=1' : '';
   const alive = useRef(true);
 
+  // Answers can arrive out of order: a GET sent for an update may come back after the
+  // server.deleted that followed it, and a list (on ready or resync) may answer after per-event
+  // GETs that started later. Deleted ids stay dropped (ids are never reused); a list keeps the
+  // entries whose GET started after it did; only the newest list is applied.
+  const deleted = useRef(new Set());
+  /** Start order of lists and GETs. */
+  const clock = useRef(0);
+  /** Per server: when the GET whose answer is shown started. */
+  const readAt = useRef(new Map());
+  const newestList = useRef(0);
   const list = async () => {
+    const started = ++clock.current;
+    newestList.current = started;
     try {
       const data = await api('compute', 'GET', `/servers/detail${query}`);
-      if (!alive.current) return;
-      setServers(new Map(data.servers.filter((s) => !deleted.current.has(s.id)).map((s) => [s.id, s])));
+      if (!alive.current || newestList.current !== started) return;
+      setServers((m) => {
+        const n = new Map(data.servers.filter((s) => !deleted.current.has(s.id)).map((s) => [s.id, s]));
+        for (const [id, s] of m) if ((readAt.current.get(id) ?? 0) > started) n.set(id, s);
+        return n;
+      });
       setLoaded(true);
     } catch (err) {
       setError(err);
     }
   };
-  // Answers can arrive out of order: a GET sent for an update may come back after the
-  // server.deleted that followed it. Deleted ids stay dropped (ids are never reused) and only
-  // the newest GET of a server is applied.
-  const deleted = useRef(new Set());
-  const latest = useRef(new Map());
   const drop = (id) => {
     deleted.current.add(id);
     setServers((m) => {
@@ -76,18 +87,35 @@ export function ServersPage({ session, stream }) {
       return n;
     });
   };
-  /** One event: re-read that one server (or drop it). */
-  const refresh = async (e) => {
-    if (e.type === 'server.deleted') return drop(e.server_id);
-    const ticket = (latest.current.get(e.server_id) ?? 0) + 1;
-    latest.current.set(e.server_id, ticket);
+  // One GET in flight per server: events meanwhile mark it dirty, and it is read once more after.
+  const inFlight = useRef(new Set());
+  const dirty = useRef(new Set());
+  const readServer = async (id) => {
+    inFlight.current.add(id);
     try {
-      const { server } = await api('compute', 'GET', `/servers/${e.server_id}`);
-      if (!alive.current || deleted.current.has(server.id) || latest.current.get(server.id) !== ticket) return;
-      setServers((m) => new Map(m).set(server.id, server));
-    } catch (err) {
-      if (err.status === 404) drop(e.server_id);
+      do {
+        dirty.current.delete(id);
+        const started = ++clock.current;
+        try {
+          const { server } = await api('compute', 'GET', `/servers/${id}`);
+          if (!alive.current) return;
+          if (deleted.current.has(server.id)) return;
+          readAt.current.set(server.id, started);
+          setServers((m) => new Map(m).set(server.id, server));
+        } catch (err) {
+          if (err.status === 404) return drop(id);
+        }
+      } while (dirty.current.has(id) && alive.current && !deleted.current.has(id));
+    } finally {
+      inFlight.current.delete(id);
+      dirty.current.delete(id);
     }
+  };
+  /** One event: re-read that one server (or drop it). */
+  const refresh = (e) => {
+    if (e.type === 'server.deleted') return drop(e.server_id);
+    if (inFlight.current.has(e.server_id)) dirty.current.add(e.server_id);
+    else readServer(e.server_id);
   };
   useEffect(() => {
     alive.current = true;

@@ -104,6 +104,9 @@ test('judge: reached, failed, or keep waiting', () => {
   assert.equal(code('ACTIVE', s('ERROR', null, 'boom')), 1);
   assert.match(judge('x', 'ACTIVE', s('ERROR', null, 'boom'), undefined, t)!.message, /ERROR, not ACTIVE: boom/);
   assert.equal(code('ERROR', s('ERROR')), 0);
+  // A hard reboot of an ERROR server: ERROR with task_state rebooting_hard is no failure yet.
+  assert.equal(code('ACTIVE', s('ERROR', 'rebooting_hard')), undefined);
+  assert.equal(code('ACTIVE', s('ERROR', 'rebuilding'), s('ERROR')), undefined);
   assert.equal(code('ACTIVE', gone), 1);
   assert.equal(code('deleted', gone), 0);
   assert.equal(code('deleted', s('DELETED')), 0);

@@ -153,7 +153,9 @@ export function judge(
   }
   if (seen.gone) return { code: 1, message: `server ${id} was deleted while waiting for ${target}` };
   if (seen.status === target) return { code: 0, message: `server ${id} is ${target} (${after()})` };
-  if (seen.status === 'ERROR') return { code: 1, message: `server ${id} is ERROR, not ${target}${fault(seen)}` };
+  // ERROR with a task under way (a hard reboot, a rebuild) may still leave ERROR: keep waiting.
+  if (seen.status === 'ERROR' && seen.taskState === null)
+    return { code: 1, message: `server ${id} is ERROR, not ${target}${fault(seen)}` };
   return undefined;
 }
 

@@ -18,17 +18,17 @@ test('a gap with transactions running holds at the gap, marked with the snapshot
   assert.deepEqual(advanceFeed(4, [5, 7, 8], null, snap(10, 12)), {
     take: 1,
     watermark: 5,
-    hold: { upTo: 6, mark: 12n },
+    hold: { upTo: 6, mark: 12n, since: 0 },
   });
 });
 
 test('the held gap fills when the late row commits: delivered in seq order', () => {
-  const hold = { upTo: 6, mark: 12n };
+  const hold = { upTo: 6, mark: 12n, since: 0 };
   assert.deepEqual(advanceFeed(5, [6, 7, 8], hold, snap(11, 13)), { take: 3, watermark: 8, hold: null });
 });
 
 test('the held gap is skipped once every transaction running at its first sighting ended', () => {
-  const hold = { upTo: 6, mark: 12n };
+  const hold = { upTo: 6, mark: 12n, since: 0 };
   // Still one running from before the mark (xmin 11 < 12): hold.
   assert.deepEqual(advanceFeed(5, [7, 8], hold, snap(11, 15)), { take: 0, watermark: 5, hold });
   // Newer transactions (13, 14) do not matter: xmin reached the mark.
@@ -41,10 +41,17 @@ test('no transaction running at the first sighting: the gap is permanent at once
 
 test('a second gap later in the page gets its own mark', () => {
   const step = advanceFeed(4, [5, 6, 9], null, snap(20, 21));
-  assert.deepEqual(step, { take: 2, watermark: 6, hold: { upTo: 8, mark: 21n } });
+  assert.deepEqual(step, { take: 2, watermark: 6, hold: { upTo: 8, mark: 21n, since: 0 } });
 });
 
 test('an empty page keeps the hold', () => {
-  const hold = { upTo: 6, mark: 12n };
+  const hold = { upTo: 6, mark: 12n, since: 0 };
   assert.deepEqual(advanceFeed(5, [], hold, null), { take: 0, watermark: 5, hold });
+});
+
+test('a gap the snapshot cannot prove permanent (a long transaction elsewhere) is skipped after maxHoldMs', () => {
+  const first = advanceFeed(4, [6], null, snap(3, 12), 1000, 5000);
+  assert.deepEqual(first, { take: 0, watermark: 4, hold: { upTo: 5, mark: 12n, since: 1000 } });
+  assert.deepEqual(advanceFeed(4, [6], first.hold, snap(3, 14), 5999, 5000), first);
+  assert.deepEqual(advanceFeed(4, [6], first.hold, snap(3, 14), 6000, 5000), { take: 1, watermark: 6, hold: null });
 });

@@ -5,17 +5,24 @@
  * A gap is permanent (a rolled-back transaction, or pruned rows) once every transaction that was
  * running when the gap was first seen has ended: the first sighting records the snapshot's xmax
  * (no transaction at or above it had started), and the gap is skipped once the snapshot's xmin
- * (every transaction below it has ended) reaches that mark.
+ * (every transaction below it has ended) reaches that mark. Transaction ids are cluster-wide, so a
+ * long transaction in another database of the cluster (or one left idle in transaction) would
+ * hold a gap for as long as it lives: a hold also ends after `maxHoldMs`, far longer than any
+ * of Stratus' own transactions takes to commit.
  */
 
 /** txid_current_snapshot()'s bounds; null where one writer commits in seq order (SQLite). */
 export type TxSnapshot = { xmin: bigint; xmax: bigint } | null;
 
-/** A gap being waited on: the seqs up to `upTo` were all taken before `mark`. */
+/** A gap being waited on: the seqs up to `upTo` were all taken before `mark`; first seen at `since` (ms). */
 export interface GapHold {
   upTo: number;
   mark: bigint;
+  since: number;
 }
+
+/** How long a gap may hold the feed when the snapshot cannot prove it permanent. */
+export const MAX_GAP_HOLD_MS = 5000;
 
 export interface FeedStep {
   /** How many of the given seqs may be delivered now (a prefix). */
@@ -40,6 +47,8 @@ export function advanceFeed(
   seqs: readonly number[],
   hold: GapHold | null,
   snap: TxSnapshot,
+  now = 0,
+  maxHoldMs = MAX_GAP_HOLD_MS,
 ): FeedStep {
   let w = watermark;
   const h = hold;
@@ -51,9 +60,11 @@ export function advanceFeed(
     }
     if (s !== w + 1 && snap !== null) {
       // The hold's mark covers this gap if it was already seen (all its seqs were taken back then).
-      const mark = h && w + 1 <= h.upTo ? h.mark : snap.xmax;
-      const upTo = h && w + 1 <= h.upTo ? h.upTo : s - 1;
-      if (snap.xmin < mark) return { take, watermark: w, hold: { upTo, mark } };
+      const seen = h !== null && w + 1 <= h.upTo;
+      const mark = seen ? h.mark : snap.xmax;
+      const upTo = seen ? h.upTo : s - 1;
+      const since = seen ? h.since : now;
+      if (snap.xmin < mark && now - since < maxHoldMs) return { take, watermark: w, hold: { upTo, mark, since } };
     }
     w = s;
     take++;

@@ -366,3 +366,132 @@ test('dashboard in chromium: with soft delete on, a delete leaves SOFT_DELETED; 
     await stratus?.stop();
   }
 });
+
+test('dashboard in chromium: a burst of events for one server reads it one GET at a time and shows the last state', {
+  skip: haveChromium ? false : `no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`,
+  timeout: 180_000,
+}, async () => {
+  // Review of issue 14: every event started its own GET of the server, however many were in flight.
+  let stratus: FreshStratus | null = null;
+  let browser: Browser | null = null;
+  try {
+    stratus = await spawnFreshStratus('dashboard-burst', []);
+    const base = stratus.url;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'],
+      timeout: 60_000,
+    });
+    const demo = await open(browser, base);
+    await login(demo, 'demo');
+    const demoToken = await token(base, 'demo', 'demo');
+    const made = await call(base, 'POST', '/v2.1/servers', demoToken, {
+      server: { name: 'dash-burst', imageRef: await imageId(base, demoToken), flavorRef: '1', networks: 'none' },
+    });
+    assert.equal(made.status, 202);
+    const id: string = made.body.server.id;
+    await row(demo.page, id).getByTestId('server-status').filter({ hasText: 'ACTIVE' }).waitFor();
+    // Each GET of this server is held a while, so that the events of the burst arrive during one.
+    const one = new RegExp(`/servers/${id}$`);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let gets = 0;
+    await demo.page.route(one, async (route) => {
+      gets++;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 400));
+      try {
+        await route.continue();
+      } finally {
+        inFlight--;
+      }
+    });
+    for (let i = 0; i < 4; i++) {
+      assert.equal((await call(base, 'POST', `/v2.1/servers/${id}/action`, demoToken, { lock: null })).status, 202);
+      assert.equal((await call(base, 'POST', `/v2.1/servers/${id}/action`, demoToken, { unlock: null })).status, 202);
+    }
+    assert.equal((await call(base, 'POST', `/v2.1/servers/${id}/action`, demoToken, { lock: null })).status, 202);
+    await row(demo.page, id).getByTestId('server-locked').filter({ hasText: 'locked' }).waitFor();
+    // The last GET may still be held: wait (bounded) until none is.
+    for (let i = 0; i < 100 && inFlight > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(maxInFlight, 1, `${gets} GETs, up to ${maxInFlight} at once`);
+    assert.equal(await row(demo.page, id).getByTestId('server-locked').textContent(), 'locked');
+    assert.deepEqual(demo.cspErrors, []);
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await stratus?.stop();
+  }
+});
+
+test('dashboard in chromium: a list that answers late keeps a server read after it started', {
+  skip: haveChromium ? false : `no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`,
+  timeout: 180_000,
+}, async () => {
+  // Review of issue 14: the list on ready/resync replaced the whole map, newer per-event answers included.
+  let stratus: FreshStratus | null = null;
+  let browser: Browser | null = null;
+  try {
+    stratus = await spawnFreshStratus('dashboard-late-list', []);
+    const base = stratus.url;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'],
+      timeout: 60_000,
+    });
+    const demo = await open(browser, base);
+    await login(demo, 'demo');
+    const demoToken = await token(base, 'demo', 'demo');
+    const made = await call(base, 'POST', '/v2.1/servers', demoToken, {
+      server: { name: 'dash-late', imageRef: await imageId(base, demoToken), flavorRef: '1', networks: 'none' },
+    });
+    assert.equal(made.status, 202);
+    const id: string = made.body.server.id;
+    const second = await call(base, 'POST', '/v2.1/servers', demoToken, {
+      server: { name: 'dash-other', imageRef: await imageId(base, demoToken), flavorRef: '1', networks: 'none' },
+    });
+    assert.equal(second.status, 202);
+    const otherId: string = second.body.server.id;
+    await row(demo.page, otherId).getByTestId('server-status').filter({ hasText: 'ACTIVE' }).waitFor();
+    const locked = () => row(demo.page, id).getByTestId('server-locked');
+    await row(demo.page, id).getByTestId('server-status').filter({ hasText: 'ACTIVE' }).waitFor();
+    await demo.page.goto(`${base}/dashboard/#/nodes`);
+    // The next list is read (unlocked) and held until released.
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let listRead: () => void = () => {};
+    const read = new Promise<void>((r) => {
+      listRead = r;
+    });
+    let answered: () => void = () => {};
+    const done = new Promise<void>((r) => {
+      answered = r;
+    });
+    await demo.page.route(/\/servers\/detail/, async (route) => {
+      const response = await route.fetch();
+      listRead();
+      await held;
+      await route.fulfill({ response });
+      answered();
+    });
+    await demo.page.goto(`${base}/dashboard/#/servers`);
+    await read;
+    assert.equal((await call(base, 'POST', `/v2.1/servers/${id}/action`, demoToken, { lock: null })).status, 202);
+    await locked().filter({ hasText: 'locked' }).waitFor();
+    release();
+    await done;
+    await demo.page.unroute(/\/servers\/detail/);
+    // A change of the other server after the list: once it shows, the list's answer was applied before it.
+    const renamed = await call(base, 'PUT', `/v2.1/servers/${otherId}`, demoToken, {
+      server: { name: 'dash-other-2' },
+    });
+    assert.equal(renamed.status, 200);
+    await row(demo.page, otherId).getByTestId('server-name').filter({ hasText: 'dash-other-2' }).waitFor();
+    assert.equal(await locked().textContent(), 'locked');
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await stratus?.stop();
+  }
+});

@@ -1,7 +1,7 @@
 // Storage contract: the watch API's change log (server_changes, written by triggers on servers), the same on every dialect.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import * as serverChanges from '../../src/db/repositories/server-changes.repository.js';
 import * as servers from '../../src/db/repositories/servers.repository.js';
@@ -97,6 +97,57 @@ storageSuite('server changes storage', (s) => {
     );
   });
 
+  test('request id: the newest action by start time, not by id (action ids are random uuids)', async () => {
+    const { dialect } = s.database;
+    const id = uuid(5);
+    await dialect.transact((tx) => servers.insertServer(tx, serverRow(id)));
+    // The newer action has the smaller id.
+    await dialect.transact((tx) =>
+      actions.insertAction(tx, actionRow(uuid(5, 9), id, { request_id: 'req-older', start_time: T(1) })),
+    );
+    await dialect.transact((tx) =>
+      actions.insertAction(tx, actionRow(uuid(5, 1), id, { request_id: 'req-newer', start_time: T(2) })),
+    );
+    await dialect.transact((tx) =>
+      servers.casUpdateServer(tx, id, null, { task_state: 'rebooting', updated_at: T(3) }),
+    );
+    const rows = await ofServer(id);
+    assert.deepEqual(
+      rows.map((r) => [r.kind, r.request_id]),
+      [
+        ['created', null],
+        ['updated', 'req-newer'],
+      ],
+    );
+  });
+
+  test('change notifications: the trigger sends none; a commit through transact notifies stratus_changes', {
+    skip: s.name !== 'postgres' ? 'PostgreSQL only (SQLite has no NOTIFY)' : false,
+  }, async () => {
+    const db = s.database.db;
+    const src = await sql<{
+      src: string;
+    }>`select prosrc as src from pg_proc where proname = 'stratus_server_change'`.execute(db);
+    assert.equal(src.rows.length, 1);
+    // A NOTIFY inside the writing transaction takes the notify lock at commit: it would serialise them.
+    assert.doesNotMatch(src.rows[0].src, /pg_notify|NOTIFY/i);
+    const listener = new pg.Client({ connectionString: s.url });
+    await listener.connect();
+    try {
+      let heard = 0;
+      listener.on('notification', (n) => {
+        if (n.channel === 'stratus_changes') heard++;
+      });
+      await listener.query('listen stratus_changes');
+      const id = uuid(6);
+      await s.database.dialect.transact((tx) => servers.insertServer(tx, serverRow(id)));
+      for (let i = 0; i < 500 && heard === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(heard >= 1, 'a notification after the commit');
+    } finally {
+      await listener.end();
+    }
+  });
+
   test('changesAfter / changesFrom / seqsAfter / seqBounds / changeExists: pages in seq order', async () => {
     const db = s.database.db;
     const ids = [uuid(3, 1), uuid(3, 2), uuid(3, 3)];
@@ -135,6 +186,26 @@ storageSuite('server changes storage', (s) => {
     assert.equal((await ofServer(uuid(4, 1))).length, 0);
     assert.equal((await ofServer(uuid(4, 2))).length, 1);
     assert.equal(await serverChanges.pruneChanges(db, T(-50000)), 0);
+  });
+
+  test('pruneChanges cuts by seq: a newer-looking row below an old one goes too, no hole opens', async () => {
+    const db = s.database.db;
+    // Written in this order, but the middle writer's clock is ahead: by time alone it would stay
+    // while the row after it went, a hole in the middle of the log.
+    await servers.insertServer(db, serverRow(uuid(7, 1), { created_at: T(-300000) }));
+    await servers.insertServer(db, serverRow(uuid(7, 2), { created_at: T(300000) }));
+    await servers.insertServer(db, serverRow(uuid(7, 3), { created_at: T(-300000) }));
+    await servers.insertServer(db, serverRow(uuid(7, 4), { created_at: T(300000) }));
+    await serverChanges.pruneChanges(db, T(-200000));
+    assert.equal((await ofServer(uuid(7, 1))).length, 0);
+    assert.equal((await ofServer(uuid(7, 2))).length, 0, 'below the cut: removed with the older ones');
+    assert.equal((await ofServer(uuid(7, 3))).length, 0);
+    assert.equal((await ofServer(uuid(7, 4))).length, 1);
+    // What is kept has no hole: every seq from the oldest kept to the newest.
+    const kept = (await serverChanges.changesAfter(db, 0, 100000)).map((r) => r.seq);
+    const { min, max } = await serverChanges.seqBounds(db);
+    assert.equal(kept[0], min);
+    assert.equal(kept.at(-1), max);
   });
 
   test('runningTransactions: PostgreSQL snapshot bounds; SQLite none (one writer)', async () => {
@@ -207,12 +278,15 @@ storageSuite('server changes storage', (s) => {
       );
       await servers.insertServer(db, serverRow(uuid(5, 4)));
       const gap = await serverChanges.changesAfter(db, before, 100);
-      const skip = advanceFeed(
-        before,
-        gap.map((r) => r.seq),
-        null,
-        await serverChanges.runningTransactions(db),
-      );
+      const gapSeqs = gap.map((r) => r.seq);
+      // Transaction ids are cluster-wide: other databases' transactions (parallel test files) may
+      // hold the gap a while; it must end by proof or by the hold's time bound, as the hub polls.
+      let skip = advanceFeed(before, gapSeqs, null, await serverChanges.runningTransactions(db), performance.now());
+      const deadline = Date.now() + 15_000;
+      while (skip.take === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        skip = advanceFeed(before, gapSeqs, skip.hold, await serverChanges.runningTransactions(db), performance.now());
+      }
       assert.equal(skip.take, 1);
       assert.equal(skip.watermark, gap[0].seq);
     } finally {

@@ -383,6 +383,111 @@ describe('across API processes (PostgreSQL)', { skip: TEST_PG_URL ? false : 'nee
       s.close();
     }
   });
+
+  test('concurrent writers lose nothing: a change committing while the hub reads is never declared lost', async () => {
+    // Review of issue 14: the hub read rows, then the snapshot in a later statement; a gap whose
+    // transaction committed in between was judged permanent and its row never delivered.
+    const s = await SseStream.open(`${c.url}/stratus/v1/events`, { 'x-auth-token': c.tokens.member });
+    await s.until('ready', () => s.events('ready').length > 0);
+    const project = c.projects.member;
+    const other = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: db!.url, max: 1 }) }),
+    });
+    const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+    const early: string[] = [];
+    try {
+      for (let i = 0; i < 30; i++) {
+        const a = uuid(0x1000 + 2 * i);
+        const b = uuid(0x1001 + 2 * i);
+        early.push(a);
+        let release: () => void = () => {};
+        const held = new Promise<void>((r) => {
+          release = r;
+        });
+        let inserted: () => void = () => {};
+        const first = new Promise<void>((r) => {
+          inserted = r;
+        });
+        // `a` takes the lower seq and commits just after `b` (the hub is woken by b's commit).
+        const t1 = other.transaction().execute(async (tx) => {
+          await servers.insertServer(tx, serverRow(a, { project_id: project }));
+          inserted();
+          await held;
+        });
+        await first;
+        await servers.insertServer(c.stack.deps.db, serverRow(b, { project_id: project }));
+        if (i % 3) await new Promise((r) => setTimeout(r, i % 4));
+        release();
+        await t1;
+        await s.event('server.created', (d) => d.server_id === b);
+      }
+      await s.until('every early change', (x) =>
+        early.every((a) => x.events('server.created').some((e) => e.data.server_id === a)),
+      );
+    } finally {
+      await other.destroy();
+      s.close();
+    }
+  });
+});
+
+describe('shutdown while streams are being set up (PostgreSQL)', {
+  skip: TEST_PG_URL ? false : 'needs STRATUS_TEST_DATABASE_URL',
+}, () => {
+  test('a stream prepared during close gets 503, the hub stays stopped and close completes', async () => {
+    // Review of issue 14: prepare() checked closing only on entry; the stream then restarted the hub and held the close.
+    const db = await freshPostgres();
+    const c = await TestCloud.start({ database: db.url });
+    const locker = new pg.Client({ connectionString: db.url });
+    const pending: SseStream[] = [];
+    try {
+      const first = await SseStream.open(`${c.url}/stratus/v1/events`, { 'x-auth-token': c.tokens.member });
+      pending.push(first);
+      await first.until('ready', () => first.events('ready').length > 0);
+      // Hold every read of server_changes: the new streams wait in prepare, the close begins meanwhile.
+      await locker.connect();
+      await locker.query('begin');
+      await locker.query('lock table server_changes in access exclusive mode');
+      const opening = Array.from({ length: 3 }, () =>
+        SseStream.open(`${c.url}/stratus/v1/events`, { 'x-auth-token': c.tokens.member }).then(
+          (st) => {
+            pending.push(st);
+            return st;
+          },
+          () => null,
+        ),
+      );
+      const waiting = async () =>
+        Number(
+          (
+            await locker.query(
+              "select count(*) as n from pg_locks where not granted and relation = 'server_changes'::regclass",
+            )
+          ).rows[0].n,
+        );
+      for (let i = 0; i < 200 && (await waiting()) < 1; i++) await new Promise((r) => setTimeout(r, 25));
+      const closed = c.close();
+      for (let i = 0; i < 200 && !c.stack.events.isClosing; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(c.stack.events.isClosing);
+      await locker.query('commit');
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        closed.then(() => 'closed'),
+        new Promise((r) => {
+          timer = setTimeout(() => r('still closing after 15 s'), 15000);
+        }),
+      ]);
+      clearTimeout(timer);
+      assert.equal(outcome, 'closed');
+      for (const st of await Promise.all(opening))
+        if (st) assert.equal(st.status, 503, 'no stream opened during close');
+      assert.equal(c.stack.events.subscribers, 0);
+    } finally {
+      for (const st of pending) st.close();
+      await locker.end().catch(() => undefined);
+      await db.drop();
+    }
+  });
 });
 
 describe('token expiry (SQLite)', () => {

@@ -39,15 +39,25 @@ export interface Dialect {
   /** Fired after each commit of `transact` in this process. */
   readonly committed: CommitSignal;
   /**
-   * Listens for commits of server changes by any process (PostgreSQL NOTIFY from the
-   * server_changes trigger; `onChange` also runs after each (re)connect). Null on SQLite.
+   * Listens for commits of server changes by any process (PostgreSQL NOTIFY on stratus_changes,
+   * sent by each process after its commits; `onChange` also runs after each (re)connect). Null on SQLite.
    */
   listenChanges(onChange: () => void, log: (msg: string) => void): Promise<{ stop(): Promise<void> } | null>;
+  /** Stops what the dialect runs beside the database (PostgreSQL: the change notifications). */
+  close(): Promise<void>;
   /**
    * The transactions running now, as txid_current_snapshot() tells them: every transaction
    * below `xmin` has ended; none at or above `xmax` had started. Null on SQLite (one writer).
    */
   snapshot(ex: Executor): Promise<{ xmin: bigint; xmax: bigint } | null>;
+  /**
+   * Runs the reads of `fn` and takes `snapshot` on ONE MVCC snapshot (PostgreSQL: a read-only
+   * repeatable read transaction, the snapshot taken first), so that a row missing from the reads
+   * belongs to a transaction the snapshot shows running. SQLite: `fn` on the database, snapshot null.
+   */
+  consistentRead<T>(
+    fn: (ex: Executor) => Promise<T>,
+  ): Promise<{ snap: { xmin: bigint; xmax: bigint } | null; value: T }>;
   /** The database cannot be reached (or the transaction lost a deadlock): try again later. */
   isUnavailable(err: unknown): boolean;
   /** The transaction may be run again as a whole (PostgreSQL deadlock or serialization failure). */
@@ -130,9 +140,61 @@ export const isUnavailableError = (err: unknown): boolean =>
 export const isUniqueViolation = (err: unknown): boolean =>
   postgresErrors.isUniqueViolation(err) || sqliteErrors.isUniqueViolation(err);
 
+/**
+ * NOTIFY stratus_changes after this process's commits, outside any transaction and coalesced
+ * (at most one in flight and one pending): wakes the watch hubs of other processes. Not from
+ * the server_changes trigger: a NOTIFY in a transaction takes a cluster-wide lock at its commit,
+ * which would serialise every server-writing commit. A lost notification costs the hubs' 1 s poll.
+ */
+function changeNotifier(db: Kysely<Database>) {
+  let inFlight: Promise<void> | null = null;
+  let pending = false;
+  let closed = false;
+  const send = (): void => {
+    if (closed) return;
+    if (inFlight) {
+      pending = true;
+      return;
+    }
+    inFlight = sql`select pg_notify(${changesChannel}, '')`
+      .execute(db)
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        inFlight = null;
+        if (pending) {
+          pending = false;
+          send();
+        }
+      });
+  };
+  return {
+    send,
+    async close() {
+      closed = true;
+      pending = false;
+      await inFlight;
+    },
+  };
+}
+
 export function postgresDialect(db: Kysely<Database>, url: string): Dialect {
   const committed = new CommitSignal();
   const transact = makeTransact(db, 'postgres', postgresErrors.isRetryable, committed);
+  const notifier = changeNotifier(db);
+  committed.add(notifier.send);
+  const snapshot = async (ex: Executor) => {
+    const r = await sql<{
+      xmin: string;
+      xmax: string;
+    }>`select txid_snapshot_xmin(txid_current_snapshot())::text as xmin, txid_snapshot_xmax(txid_current_snapshot())::text as xmax`.execute(
+      ex,
+    );
+    const row = r.rows[0];
+    return { xmin: BigInt(row.xmin), xmax: BigInt(row.xmax) };
+  };
   return {
     name: 'postgres',
     transact,
@@ -142,16 +204,18 @@ export function postgresDialect(db: Kysely<Database>, url: string): Dialect {
       await l.start();
       return l;
     },
-    async snapshot(ex) {
-      const r = await sql<{
-        xmin: string;
-        xmax: string;
-      }>`select txid_snapshot_xmin(txid_current_snapshot())::text as xmin, txid_snapshot_xmax(txid_current_snapshot())::text as xmax`.execute(
-        ex,
-      );
-      const row = r.rows[0];
-      return { xmin: BigInt(row.xmin), xmax: BigInt(row.xmax) };
-    },
+    close: () => notifier.close(),
+    snapshot,
+    consistentRead: (fn) =>
+      db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .setAccessMode('read only')
+        .execute(async (tx) => {
+          // The first statement fixes the transaction's snapshot: the bounds, then reads on it.
+          const snap = await snapshot(tx);
+          return { snap, value: await fn(tx) };
+        }),
     ...postgresErrors,
     commitSoon: (fn) => fn(db),
     lockRows: (q, table) => q.forUpdate(table) as typeof q,
@@ -177,7 +241,9 @@ export function sqliteDialect(db: Kysely<Database>): Dialect {
     transact,
     committed,
     listenChanges: async () => null,
+    close: async () => {},
     snapshot: async () => null,
+    consistentRead: async (fn) => ({ snap: null, value: await fn(db) }),
     ...sqliteErrors,
     commitSoon: (fn) => transact(fn),
     lockRows: (q) => q,

@@ -47,7 +47,15 @@ export function openDatabase(url: string, dataDir: string): OpenedDb {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const dialect = postgresDialect(db, url);
     attachDialect(db, dialect);
-    return { db, dialect, where: url.replace(/\/\/[^@]*@/, '//***@'), close: () => db.destroy() };
+    return {
+      db,
+      dialect,
+      where: url.replace(/\/\/[^@]*@/, '//***@'),
+      close: async () => {
+        await dialect.close();
+        await db.destroy();
+      },
+    };
   }
   if (!url.startsWith('sqlite:')) throw new Error(`unsupported database URL: ${url}`);
   let file = url.slice('sqlite:'.length);

@@ -17,7 +17,7 @@ export interface TaskEvents {
   onFaults(host: string | null): void;
 }
 
-/** The PostgreSQL channel the server_changes trigger notifies (migration 0027), empty payload. */
+/** The PostgreSQL channel each process notifies after its commits (server changes may be new), empty payload. */
 export const changesChannel = 'stratus_changes';
 
 /**

@@ -7,7 +7,11 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
  * `tx` names the writing transaction (PostgreSQL: txid_current(); SQLite: the one-row counter
  * server_change_tx, bumped by the group commit at each unit), so that an instance action recorded
  * after the server write in the same transaction still gives the change its request id.
+ * request_id is otherwise the server's newest action (by start_time) when the change is written:
+ * a change by an agent or a periodic job while a newer action exists carries the newer one's id.
  * prev_vm_state / prev_task_state let the reader tell whether the derived status changed.
+ * The trigger sends no NOTIFY: pg_notify takes a cluster-wide lock at commit, which would
+ * serialise every server-writing commit; each process notifies after its own commits instead.
  */
 const WATCHED = ['name', 'vm_state', 'task_state', 'power_state', 'host', 'locked_by', 'fault', 'deleted'];
 
@@ -57,7 +61,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   const cols =
     'server_id, project_id, kind, changed, name, vm_state, task_state, prev_vm_state, prev_task_state, power_state, host, locked, fault, request_id, tx, changed_at';
-  const latestRequest = '(SELECT request_id FROM instance_actions WHERE server_id = NEW.id ORDER BY id DESC LIMIT 1)';
+  // The newest action by start time (ids are random uuids): index instance_actions_server, read backwards.
+  const latestRequest =
+    '(SELECT request_id FROM instance_actions WHERE server_id = NEW.id ORDER BY start_time DESC, id DESC LIMIT 1)';
   if (postgres) {
     await sql
       .raw(`
@@ -80,8 +86,6 @@ BEGIN
       NEW.vm_state, NEW.task_state, NULL, NULL, NEW.power_state, NEW.host,
       CASE WHEN NEW.locked_by IS NULL THEN 0 ELSE 1 END, NEW.fault, ${latestRequest}, txid_current(), NEW.created_at);
   END IF;
-  -- Delivered at commit, once per transaction (identical payloads are folded).
-  PERFORM pg_notify('stratus_changes', '');
   RETURN NULL;
 END $$`)
       .execute(db);

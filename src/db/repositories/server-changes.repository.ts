@@ -74,15 +74,34 @@ export async function changeExists(ex: Executor, seq: number): Promise<boolean> 
   return (await ex.selectFrom('server_changes').select('seq').where('seq', '=', seq).executeTakeFirst()) !== undefined;
 }
 
-/** Removes the changes older than `before` (ISO time); returns how many. */
+/**
+ * Removes the changes up to the newest one older than `before` (ISO time); returns how many. By
+ * seq, not by each row's time: `changed_at` is the writer's clock, so a row with an older time may
+ * sit after newer ones, and deleting by time alone would open a hole in the middle of the log.
+ */
 export async function pruneChanges(ex: Executor, before: string): Promise<number> {
-  const r = await ex.deleteFrom('server_changes').where('changed_at', '<', before).executeTakeFirst();
+  const cut = await ex
+    .selectFrom('server_changes')
+    .select(sql<string | number | null>`max(seq)`.as('seq'))
+    .where('changed_at', '<', before)
+    .executeTakeFirst();
+  if (cut?.seq === null || cut?.seq === undefined) return 0;
+  const r = await ex.deleteFrom('server_changes').where('seq', '<=', Number(cut.seq)).executeTakeFirst();
   return Number(r.numDeletedRows ?? 0);
 }
 
 /** The transactions running now (PostgreSQL); null on SQLite, whose one writer leaves no gap open. */
 export function runningTransactions(ex: Executor) {
   return dialectOf(ex).snapshot(ex);
+}
+
+/**
+ * `read` and the transactions running, both on one snapshot (PostgreSQL): a seq missing from
+ * what `read` returns was taken by a transaction the snapshot shows running, or will never come.
+ * A snapshot taken in a later statement could miss a transaction that committed in between.
+ */
+export function readOnSnapshot<T>(ex: Executor, read: (ex: Executor) => Promise<T>) {
+  return dialectOf(ex).consistentRead(read);
 }
 
 /** The seqs after `after`, oldest first (skipping ahead without reading whole rows). */

@@ -198,10 +198,12 @@ export class ServerEvents {
 
   /** Reads up to now and decides where a new stream starts (errors here are plain HTTP answers). */
   async prepare(lastEventId: string | undefined): Promise<StreamStart> {
-    if (this.closing) throw new DomainError('unavailable', 'ServiceUnavailable', 'The service is shutting down.');
+    this.refuseWhenClosing();
     try {
       await this.activate();
       await this.refresh();
+      // close() may have run while this stream was being prepared: it must not start the hub again.
+      this.refuseWhenClosing();
     } catch (err) {
       if (this.subs.size === 0) await this.deactivate();
       throw err;
@@ -215,6 +217,15 @@ export class ServerEvents {
     return { head, cursor: n, resync: null };
   }
 
+  /** Whether the hub is closing (app close): a stream prepared meanwhile is answered 503, not opened. */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  private refuseWhenClosing(): void {
+    if (this.closing) throw new DomainError('unavailable', 'ServiceUnavailable', 'The service is shutting down.');
+  }
+
   /** Pruned: neither the change at `cursor` nor the next one is kept any more. */
   private async expired(cursor: number, upTo: number): Promise<boolean> {
     const rows = await changes.changesFrom(this.deps.db, cursor, 1, upTo);
@@ -223,6 +234,11 @@ export class ServerEvents {
 
   /** Starts a stream on a hijacked response (after prepare). */
   attach(res: ServerResponse, scope: WatchScope, start: StreamStart, token: string, expiresAt: string): void {
+    // Closing: the route answers 503 before it hijacks; should one get here, it ends at once.
+    if (this.closing) {
+      if (!res.destroyed) res.end();
+      return;
+    }
     // The client may have gone while the stream was being prepared: nothing to attach.
     if (res.destroyed) {
       if (this.subs.size === 0) void this.deactivate();
@@ -306,6 +322,8 @@ export class ServerEvents {
 
   private activate(): Promise<void> {
     if (this.active) return this.active;
+    if (this.closing)
+      return Promise.reject(new DomainError('unavailable', 'ServiceUnavailable', 'The service is shutting down.'));
     let stopped = false;
     let listener: { stop(): Promise<void> } | null = null;
     const wake = () => this.wake();
@@ -372,9 +390,11 @@ export class ServerEvents {
     const { max } = await changes.seqBounds(this.deps.db);
     if (max - this.watermark <= this.ringSize) return;
     for (;;) {
-      const seqs = await changes.seqsAfter(this.deps.db, this.watermark, 5000);
-      const snap = hasGap(this.watermark, seqs) ? await changes.runningTransactions(this.deps.db) : null;
-      const step = advanceFeed(this.watermark, seqs, this.hold, snap);
+      const w = this.watermark;
+      const r = await changes.readOnSnapshot(this.deps.db, (ex) => changes.seqsAfter(ex, w, 5000));
+      const seqs = r.value;
+      const snap = hasGap(w, seqs) ? r.snap : null;
+      const step = advanceFeed(this.watermark, seqs, this.hold, snap, performance.now());
       this.watermark = step.watermark;
       this.hold = step.hold;
       if (step.take < seqs.length || seqs.length < 5000 || max - this.watermark <= this.ringSize) break;
@@ -410,11 +430,14 @@ export class ServerEvents {
 
   private async readPages(): Promise<void> {
     for (;;) {
-      const rows = await changes.changesAfter(this.deps.db, this.watermark, this.pageSize);
-      const seqs = rows.map((r) => r.seq);
-      const snap = hasGap(this.watermark, seqs) ? await changes.runningTransactions(this.deps.db) : null;
+      // The rows and the snapshot that judges their gaps from one snapshot (see readOnSnapshot).
+      const w = this.watermark;
+      const r = await changes.readOnSnapshot(this.deps.db, (ex) => changes.changesAfter(ex, w, this.pageSize));
+      const rows = r.value;
+      const seqs = rows.map((x) => x.seq);
+      const snap = hasGap(w, seqs) ? r.snap : null;
       const before = this.watermark;
-      const step = advanceFeed(before, seqs, this.hold, snap);
+      const step = advanceFeed(before, seqs, this.hold, snap, performance.now());
       for (let i = 0; i < step.take; i++) {
         if (rows[i].seq <= before) continue;
         this.ring.push(toEvent(rows[i]));
