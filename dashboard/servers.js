@@ -212,7 +212,7 @@ function CreateServer({ onError }) {
     </select></label>
     <label>Key pair <select name="keypair">${opt('', '(none)')}${keypairs.map((x) => opt(x.name, x.name))}</select></label>
     <label>Security group <select name="group">${opt('', '(default)')}${[...new Set(groups.map((g) => g.name))].map((n) => opt(n, n))}</select></label>
-    <button type="submit" data-testid="create-submit">Create</button>
+    <button type="submit" data-testid="create-submit" disabled=${!flavors.length || !images.length}>Create</button>
     ${created && html`<p role="status" data-testid="created">Requested server ${created}.</p>`}
   </form>`;
 }

@@ -208,6 +208,18 @@ storageSuite('server changes storage', (s) => {
     assert.equal(kept.at(-1), max);
   });
 
+  test('readOnSnapshot: the reads and the snapshot bounds come from one snapshot (PostgreSQL); SQLite none', async () => {
+    const db = s.database.db;
+    await servers.insertServer(db, serverRow(uuid(8, 1)));
+    const { snap, value } = await serverChanges.readOnSnapshot(db, (ex) => serverChanges.changesAfter(ex, 0, 1000));
+    assert.ok(value.some((r) => r.server_id === uuid(8, 1)));
+    if (s.name === 'sqlite') assert.equal(snap, null);
+    else {
+      assert.ok(snap);
+      assert.ok(snap.xmin <= snap.xmax);
+    }
+  });
+
   test('runningTransactions: PostgreSQL snapshot bounds; SQLite none (one writer)', async () => {
     const snap = await serverChanges.runningTransactions(s.database.db);
     if (s.name === 'sqlite') assert.equal(snap, null);
