@@ -66,10 +66,7 @@ compute(common(program.command('serve').description('run the API (and in-process
   .option('--host <host>', 'address to listen on (default 127.0.0.1)')
   .option('--port <port>', 'port (default 8774)')
   .option('--agents <n>', 'in-process compute agents (0: API only)')
-  .option(
-    '--workers <n>',
-    'API worker processes sharing the port (default: 1 on SQLite, the number of cores on PostgreSQL)',
-  )
+  .option('--workers <n>', 'API worker processes sharing the port (PostgreSQL only; default 1)')
   .option('--name <host>', 'name of the in-process compute node')
   .option('--password <pw>', 'password of the seeded demo users')
   .option('--policy-file <file>', 'policy overrides (YAML/JSON)')

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, defaults, loadConfig } from './config.js';
 
@@ -46,10 +46,10 @@ test('zone: --zone / STRATUS_ZONE, default nova; a name with ":" or edge spaces 
     );
 });
 
-test('workers: 1 on SQLite, the number of cores on PostgreSQL; N > 1 on SQLite is refused', () => {
+test('workers: 1 unless set (PostgreSQL too); N > 1 on SQLite is refused', () => {
   const pg = 'postgres://u@127.0.0.1/db';
   assert.equal(loadConfig({}, {}).workers, 1);
-  assert.equal(loadConfig({ database: pg }, {}).workers, availableParallelism());
+  assert.equal(loadConfig({ database: pg }, {}).workers, 1);
   assert.equal(loadConfig({ database: pg }, { STRATUS_WORKERS: '3' }).workers, 3);
   assert.equal(loadConfig({ database: pg, workers: '2' }, { STRATUS_WORKERS: '3' }).workers, 2);
   assert.equal(loadConfig({ workers: '1' }, {}).workers, 1);

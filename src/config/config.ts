@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import YAML from 'yaml';
 
 /** Every option Stratus reads, with its default and what it is for. Read once at start-up. */
@@ -14,9 +14,8 @@ export interface Config {
   /** Compute agents started in this process (0: API only). */
   agents: number;
   /**
-   * API worker processes of `stratus serve` (node:cluster, sharing the port). Default: 1 on
-   * SQLite (one process owns the file: its group commit is in-process, so more are refused),
-   * the number of cores on PostgreSQL.
+   * API worker processes of `stratus serve` (node:cluster, sharing the port). Default 1; more
+   * only on PostgreSQL (on SQLite one process owns the file: its group commit is in-process).
    */
   workers: number;
   /** Name of the in-process compute node (Nova's `host`). */
@@ -121,7 +120,7 @@ export const OPTIONS: OptionSpec[] = [
     flag: 'workers',
     env: 'STRATUS_WORKERS',
     kind: 'int',
-    description: 'API worker processes (default: 1 on SQLite, the number of cores on PostgreSQL)',
+    description: 'API worker processes (default 1; more only on PostgreSQL)',
   },
   { key: 'agentName', flag: 'name', env: 'STRATUS_NAME', kind: 'string', description: 'compute node name' },
   {
@@ -406,7 +405,9 @@ export function loadConfig(
   if (cfg.trustProxy > 1) throw new ConfigError('option trust-proxy: expected 0 or 1');
   const workersSet = layers.some((l) => l.workers !== undefined && l.workers !== null);
   const postgres = isPostgresUrl(cfg.database);
-  if (!workersSet) cfg.workers = postgres ? availableParallelism() : 1;
+  // One process unless asked: measured at c64 on 2 cores, two workers answered fewer deletes than
+  // one and their agent (in the primary, fed by NOTIFY) fell behind (README, --workers).
+  if (!workersSet) cfg.workers = 1;
   else if (cfg.workers < 1 || cfg.workers > 64) throw new ConfigError('option workers: expected 1 to 64');
   else if (cfg.workers > 1 && !postgres)
     throw new ConfigError(
