@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { SseParser } from '../client/sse.js';
 
-/** A Server-Sent Events client for tests of the watch API: frames as they arrive, bounded waits. */
+/** A Server-Sent Events client for tests of the watch API (parsed by stratus wait's own parser): frames as they arrive, bounded waits. */
 export interface SseFrame {
   /** `message` when the frame names none; `comment` for a `: …` line (heartbeats). */
   event: string;
@@ -62,17 +63,13 @@ export class SseStream {
   }
 
   private read(): void {
-    let buf = '';
-    this.res.setEncoding('utf8');
-    this.res.on('data', (chunk: string) => {
-      buf += chunk;
-      let i = buf.indexOf('\n\n');
-      while (i >= 0) {
-        this.parse(buf.slice(0, i));
-        buf = buf.slice(i + 2);
-        i = buf.indexOf('\n\n');
-      }
+    const parser = new SseParser({
+      event: (e) => this.push({ event: e.type, data: e.data, id: e.lastEventId || undefined }),
+      comment: (text) => this.push({ event: 'comment', data: text.trim() }),
+      retry: (ms) => this.push({ event: 'message', data: '', retry: ms }),
     });
+    this.res.setEncoding('utf8');
+    this.res.on('data', (chunk: string) => parser.push(chunk));
     const done = () => {
       this.ended = true;
       this.notify();
@@ -82,24 +79,8 @@ export class SseStream {
     this.res.on('error', done);
   }
 
-  private parse(block: string): void {
-    const f: SseFrame = { event: 'message', data: '' };
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) {
-        this.frames.push({ event: 'comment', data: line.slice(1).trim() });
-        continue;
-      }
-      const c = line.indexOf(':');
-      const key = c < 0 ? line : line.slice(0, c);
-      const value = c < 0 ? '' : line.slice(c + 1).replace(/^ /, '');
-      if (key === 'event') f.event = value;
-      else if (key === 'data') data.push(value);
-      else if (key === 'id') f.id = value;
-      else if (key === 'retry') f.retry = Number(value);
-    }
-    f.data = data.join('\n');
-    if (data.length || f.retry !== undefined || f.id !== undefined) this.frames.push(f);
+  private push(frame: SseFrame): void {
+    this.frames.push(frame);
     this.notify();
   }
 

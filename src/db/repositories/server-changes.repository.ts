@@ -1,30 +1,16 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import type { ServerChangesTable } from '../schema.js';
 import type { Executor } from '../executor.js';
 import { dialectOf } from '../dialects/dialect.js';
 
 /** One row of server_changes with its numbers as numbers (PostgreSQL returns bigint as text). */
-export interface ServerChangeRow {
+export type ServerChangeRow = Omit<Selectable<ServerChangesTable>, 'seq' | 'tx' | 'locked'> & {
   seq: number;
-  server_id: string;
-  project_id: string;
-  kind: 'created' | 'updated' | 'deleted';
-  changed: string;
-  name: string;
-  vm_state: string;
-  task_state: string | null;
-  prev_vm_state: string | null;
-  prev_task_state: string | null;
-  power_state: number;
-  host: string | null;
-  locked: boolean;
-  fault: string | null;
-  request_id: string | null;
   tx: number;
-  changed_at: string;
-}
+  locked: boolean;
+};
 
-// biome-ignore lint/suspicious/noExplicitAny: raw rows of either driver
-function toRow(r: any): ServerChangeRow {
+function toRow(r: Selectable<ServerChangesTable>): ServerChangeRow {
   return {
     ...r,
     seq: Number(r.seq),

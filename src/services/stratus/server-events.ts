@@ -10,6 +10,9 @@ import { DomainError, invalid } from '../../domain/errors.js';
 import { canonicalUuid } from '../access.js';
 import { serverListScope } from '../compute/servers.js';
 
+/** The answer to a stream asked for while the app closes (503: come back to another process). */
+export const shuttingDown = () => new DomainError('unavailable', 'ServiceUnavailable', 'The service is shutting down.');
+
 /**
  * The watch API (GET /stratus/v1/events): one hub per API process. Reads new server_changes
  * rows when woken (this process's commits, PostgreSQL NOTIFY, a 1 s poll), keeps a bounded
@@ -223,7 +226,7 @@ export class ServerEvents {
   }
 
   private refuseWhenClosing(): void {
-    if (this.closing) throw new DomainError('unavailable', 'ServiceUnavailable', 'The service is shutting down.');
+    if (this.closing) throw shuttingDown();
   }
 
   /** Pruned: neither the change at `cursor` nor the next one is kept any more. */
@@ -322,8 +325,7 @@ export class ServerEvents {
 
   private activate(): Promise<void> {
     if (this.active) return this.active;
-    if (this.closing)
-      return Promise.reject(new DomainError('unavailable', 'ServiceUnavailable', 'The service is shutting down.'));
+    if (this.closing) return Promise.reject(shuttingDown());
     let stopped = false;
     let listener: { stop(): Promise<void> } | null = null;
     const wake = () => this.wake();

@@ -8,8 +8,7 @@ import { callerOf } from '../../http/request.js';
 import { RouteTable } from '../../http/route-table.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { allTenantsFlag, scalar, type Query } from '../../http/query.js';
-import { watchScope, type ServerEvents } from './server-events.js';
-import { DomainError } from '../../domain/errors.js';
+import { shuttingDown, watchScope, type ServerEvents } from './server-events.js';
 
 /** Stratus' own endpoints: health, metrics, and the admin-only fault-injection control API. */
 export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics: Metrics, events: ServerEvents): void {
@@ -130,7 +129,7 @@ export function registerStratusRoutes(app: FastifyInstance, deps: Deps, metrics:
     const last = request.headers['last-event-id'];
     const start = await events.prepare(Array.isArray(last) ? last[last.length - 1] : last);
     // The app began closing during prepare: a plain 503, never a stream that would hold the close.
-    if (events.isClosing) throw new DomainError('unavailable', 'ServiceUnavailable', 'The service is shutting down.');
+    if (events.isClosing) throw shuttingDown();
     const token = request.headers['x-auth-token'] as string;
     reply.hijack();
     const raw = reply.raw;
