@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
 import { html, ErrorMessage, Table, when } from './ui.js';
 
+// The operations POST /stratus/v1/faults accepts (its schema in stratus.routes.ts; a new one is refused there until added).
 const OPERATIONS = [
   'destroy',
   'spawn',
