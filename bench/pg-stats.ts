@@ -27,6 +27,9 @@ import { round, tempDir } from './util.js';
 export interface Statement {
   user: string;
   perDelete: number;
+  /** PostgreSQL's planning and execution time per delete, ms (the statement's triggers included). */
+  msPerDelete: number;
+  /** The query, its lists of parameters folded (`($1, $2, …)` → `(…)`): one line per statement shape. */
   query: string;
 }
 
@@ -42,6 +45,8 @@ export interface RoundTrips {
   /** Explicit COMMITs per delete by each user (a statement outside BEGIN is its own transaction). */
   apiCommits: number;
   agentCommits: number;
+  /** Planning and execution time of every statement, ms per delete (commits' WAL writes are outside it). */
+  dbMsPerDelete: number;
   top: Statement[];
 }
 
@@ -55,7 +60,12 @@ export interface StatsServer {
 }
 
 // track=top (the default): statements the clients sent, not those run inside them (FK actions, triggers): round trips.
-const SETTINGS = ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=top', 'max_connections=200'];
+const SETTINGS = [
+  'shared_preload_libraries=pg_stat_statements',
+  'pg_stat_statements.track=top',
+  'pg_stat_statements.track_planning=on',
+  'max_connections=200',
+];
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
@@ -250,14 +260,19 @@ export async function measureRoundTrips(
       transactions: round((xact1 - xact0 - polls - 1) / n, 2),
       apiCommits: round(sum('stratus_api', isCommit), 2),
       agentCommits: round(sum('stratus_agent', isCommit), 2),
-      top: statements
-        .filter((x) => x.user === 'stratus_api' || x.user === 'stratus_agent')
-        .sort((a, b) => b.calls - a.calls)
+      dbMsPerDelete: round(
+        statements.filter((x) => x.user === 'stratus_api' || x.user === 'stratus_agent').reduce((k, x) => k + x.ms, 0) /
+          n,
+        3,
+      ),
+      top: byShape(statements.filter((x) => x.user === 'stratus_api' || x.user === 'stratus_agent'))
+        .sort((a, b) => b.ms - a.ms)
         .slice(0, 40)
         .map((x) => ({
           user: x.user === 'stratus_api' ? 'api' : 'agent',
           perDelete: round(x.calls / n, 2),
-          query: x.query.replace(/\s+/g, ' ').slice(0, 160),
+          msPerDelete: round(x.ms / n, 4),
+          query: x.query.slice(0, 160),
         })),
     };
     log(
@@ -290,16 +305,47 @@ async function statsReader(adminUrl: string, db: string) {
       const r = await c.query('SELECT xact_commit FROM pg_stat_database WHERE datid = $1', [oid]);
       return Number(r.rows[0].xact_commit);
     },
-    async statements(): Promise<Array<{ user: string; calls: number; query: string }>> {
+    async statements(): Promise<StatementStat[]> {
       const r = await c.query(
-        `SELECT r.rolname AS user, s.calls, s.query FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+        `SELECT r.rolname AS user, s.calls, s.query, s.total_exec_time + s.total_plan_time AS ms
+           FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
           WHERE s.dbid = $1`,
         [oid],
       );
-      return r.rows.map((x) => ({ user: String(x.user), calls: Number(x.calls), query: String(x.query) }));
+      return r.rows.map((x) => ({
+        user: String(x.user),
+        calls: Number(x.calls),
+        query: String(x.query),
+        ms: Number(x.ms),
+      }));
     },
     close: () => c.end(),
   };
+}
+
+interface StatementStat {
+  user: string;
+  calls: number;
+  query: string;
+  ms: number;
+}
+
+/** The statistics summed per statement shape: the same statement with lists of other lengths is one line. */
+function byShape(stats: StatementStat[]): StatementStat[] {
+  const shapes = new Map<string, StatementStat>();
+  for (const x of stats) {
+    const query = x.query
+      .replace(/\s+/g, ' ')
+      .replace(/\(\$\d+(, \$\d+)*\)(, \(\$\d+(, \$\d+)*\))*/g, '(…)')
+      .replace(/\$\d+/g, '$');
+    const key = `${x.user} ${query}`;
+    const s = shapes.get(key);
+    if (s) {
+      s.calls += x.calls;
+      s.ms += x.ms;
+    } else shapes.set(key, { ...x, query });
+  }
+  return [...shapes.values()];
 }
 
 /** The round-trip lines of the report. */
@@ -312,7 +358,9 @@ export function roundTripLines(rts: RoundTrips[], where: string): string[] {
       r.setup === 'split'
         ? `API (serve --agents 0 --workers ${r.workers}) ${n(r.apiStatements)} statements (${n(r.apiCommits)} COMMIT), agent (stratus agent) ${n(r.agentStatements)} (${n(r.agentCommits)} COMMIT)`
         : `serve --workers ${r.workers} with its in-process agent: ${n(r.apiStatements)} statements (${n(r.apiCommits)} COMMIT), API and agent together`;
-    out.push(`  ${who}; ${r.transactions} transactions per delete (${r.deletes} deletes at c64)`);
+    out.push(
+      `  ${who}; ${r.transactions} transactions per delete (${r.deletes} deletes at c64); PostgreSQL planning + execution ${n(r.dbMsPerDelete)} ms per delete`,
+    );
   }
   return out;
 }

@@ -33,6 +33,7 @@ import {
   stopAll,
   killAllSync,
   issueToken,
+  childPids,
   type ServerProcess,
 } from './servers.js';
 import { renderChart, type Panel } from './chart.js';
@@ -40,7 +41,19 @@ import { hotFrames, profileStartUs, type HotFrames } from './profile.js';
 import { measureRoundTrips, roundTripLines, statsServer, type RoundTrips } from './pg-stats.js';
 import { openStreams, type StreamsClosed, type StreamsOpened } from './streams.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closeHttp, median, removeTempDirs, request, round, summarize, tempDir, type Summary } from './util.js';
+import {
+  closeHttp,
+  cpuSince,
+  cpuSnapshot,
+  type CpuSplit,
+  median,
+  removeTempDirs,
+  request,
+  round,
+  summarize,
+  tempDir,
+  type Summary,
+} from './util.js';
 
 // --- configuration -----------------------------------------------------------------------
 
@@ -275,6 +288,8 @@ interface DeleteResult {
   drainMs: Record<number, number>;
   /** Deletes the agent finished per second, from the start of a level's load to the end of its drain. */
   completeRps: Record<number, number>;
+  /** CPU ms per finished delete, load start → backlog drained, of Stratus (all its processes), PostgreSQL, and the rest (the load generator). */
+  cpuMsPerDelete: Record<number, CpuSplit>;
   convergence?: ConvergeResult;
   seeded: number;
   seedMs: number;
@@ -326,6 +341,7 @@ async function deleteScenario(
       backlogAtEnd: {},
       drainMs: {},
       completeRps: {},
+      cpuMsPerDelete: {},
       seeded: want,
       seedMs,
       restartMs: s.startMs,
@@ -349,6 +365,8 @@ async function deleteScenario(
       await waitDrain(seeder, 30000);
       for (const l of opts.levels) {
         const deletedBefore = (await seeder.counts()).deleted;
+        const stratusPids = () => [s.pid, ...childPids(s.pid)];
+        const cpuBefore = cpuSnapshot(stratusPids());
         const r = await deleteLoad(s, token, l.c, l.sec, take(l.servers));
         const end = performance.now() - s.spawnedAt;
         // What the agent finished inside the API's window, and what it still had to do at its end.
@@ -360,10 +378,16 @@ async function deleteScenario(
         result.levels.push(r);
         result.drainMs[l.c] = await waitDrain(seeder, quick ? 20000 : 60000);
         const completed = (await seeder.counts()).deleted - deletedBefore;
+        const cpu = cpuSince(cpuBefore, cpuSnapshot(stratusPids()));
+        result.cpuMsPerDelete[l.c] = {
+          stratus: round(cpu.stratus / completed, 3),
+          postgres: round(cpu.postgres / completed, 3),
+          other: round(cpu.other / completed, 3),
+        };
         result.completeRps[l.c] = completed / ((performance.now() - s.spawnedAt - result.windows[l.c].fromMs) / 1000);
         rssMb[`delete_c${l.c}`] = s.rss();
         log(
-          `${nameOf(result)} DELETE c${l.c}: ${describe(r)}; agent ${round(result.windowDoneRps[l.c], 0)} done/s in the window, backlog ${backlog} at its end, drained ${round(result.drainMs[l.c], 0)} ms after (${round(result.completeRps[l.c], 0)} deletes completed/s)`,
+          `${nameOf(result)} DELETE c${l.c}: ${describe(r)}; agent ${round(result.windowDoneRps[l.c], 0)} done/s in the window, backlog ${backlog} at its end, drained ${round(result.drainMs[l.c], 0)} ms after (${round(result.completeRps[l.c], 0)} deletes completed/s); CPU ms per delete: Stratus ${result.cpuMsPerDelete[l.c].stratus}, PostgreSQL ${result.cpuMsPerDelete[l.c].postgres}, rest ${result.cpuMsPerDelete[l.c].other}`,
         );
       }
       if (opts.converge > 0) {
@@ -887,6 +911,7 @@ function buildResults(run: Run, elapsedS: number): Record<string, unknown> {
       r[`${p}delete_done_per_s_in_window_c${c}`] = round(d.windowDoneRps[c], 0);
       r[`${p}delete_backlog_at_window_end_c${c}`] = d.backlogAtEnd[c];
       r[`${p}drain_ms_after_c${c}`] = round(d.drainMs[c], 0);
+      r[`${p}delete_cpu_ms_per_delete_c${c}`] = d.cpuMsPerDelete[c];
     }
     if (d.convergence) {
       r[`${p}converge_p50_ms`] = round(d.convergence.p50, 3);
@@ -1157,6 +1182,11 @@ function report(run: Run, r: Record<string, unknown>): string {
     out.push(
       `integrity (${nameOf(d)}): ${d.accepted} deletes accepted in the windows, ${d.completed} servers deleted, ${d.stuck} stuck in deleting, ${d.deadTasks} dead tasks`,
     );
+  for (const d of run.deletes)
+    for (const [c, cpu] of Object.entries(d.cpuMsPerDelete))
+      out.push(
+        `CPU ms per delete (${nameOf(d)}, c${c}, load start → drained): Stratus ${cpu.stratus}, PostgreSQL ${cpu.postgres}, rest (load generator) ${cpu.other}`,
+      );
   if (!run.deletes.some((d) => d.dialect === 'postgres')) out.push(`postgres: ${r.postgres}`);
   out.push('');
   out.push(streamsReport(run.streams));
@@ -1339,8 +1369,13 @@ async function roundTrips(): Promise<{ list: RoundTrips[]; where: string }> {
       );
     const lines = [...roundTripLines(list, server.where), ''];
     for (const rt of list) {
-      lines.push(`statements of the ${rt.setup} set-up, calls per delete:`);
-      for (const t of rt.top) lines.push(`  ${t.user.padEnd(5)} ${t.perDelete.toFixed(2).padStart(6)}  ${t.query}`);
+      lines.push(
+        `statements of the ${rt.setup} set-up by PostgreSQL time (planning + execution), per delete: calls, ms:`,
+      );
+      for (const t of rt.top)
+        lines.push(
+          `  ${t.user.padEnd(5)} ${t.perDelete.toFixed(2).padStart(6)} ${t.msPerDelete.toFixed(4).padStart(8)}  ${t.query}`,
+        );
       lines.push('');
     }
     mkdirSync(RESULTS_DIR, { recursive: true });
@@ -1373,6 +1408,11 @@ async function onlyPgWorkers(): Promise<void> {
     out.push(
       `integrity (${nameOf(d)}): ${d.accepted} deletes accepted, ${d.completed} servers deleted, ${d.stuck} stuck in deleting, ${d.deadTasks} dead tasks; RSS MB ${JSON.stringify(d.rssMb)}`,
     );
+  for (const d of run.deletes)
+    for (const [c, cpu] of Object.entries(d.cpuMsPerDelete))
+      out.push(
+        `CPU ms per delete (${nameOf(d)}, c${c}, load start → drained): Stratus ${cpu.stratus}, PostgreSQL ${cpu.postgres}, rest (load generator) ${cpu.other}`,
+      );
   out.push('', ...roundTripLines(rt.list, rt.where));
   mkdirSync(RESULTS_DIR, { recursive: true });
   const json = JSON.stringify(
@@ -1391,6 +1431,7 @@ async function onlyPgWorkers(): Promise<void> {
           done_per_s_in_window: round(d.windowDoneRps[l.connections], 0),
           backlog_at_window_end: d.backlogAtEnd[l.connections],
           drain_ms: round(d.drainMs[l.connections], 0),
+          cpu_ms_per_delete: d.cpuMsPerDelete[l.connections],
         })),
         convergence: d.convergence,
       })),

@@ -3,7 +3,7 @@
  * orchestrator's own (sequential) requests, temp dirs and RSS readings.
  */
 import http from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -116,4 +116,48 @@ export function rssMb(pid: number | undefined): number {
   } catch {
     return NaN;
   }
+}
+
+// --- CPU ---------------------------------------------------------------------------------
+
+/** CPU time (user + system, ms) of every process on the machine, split into Stratus (`pids`), PostgreSQL's processes, and the rest. */
+export interface CpuSplit {
+  stratus: number;
+  postgres: number;
+  other: number;
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** A snapshot of CpuSplit from /proc (a process that ended between two snapshots is lost to both). */
+export function cpuSnapshot(stratusPids: number[]): CpuSplit {
+  const mine = new Set(stratusPids);
+  const split: CpuSplit = { stratus: 0, postgres: 0, other: 0 };
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // comm is in parentheses and may hold spaces: the fields after its closing one are fixed
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const fields = stat.slice(close + 2).split(' ');
+    const ms = (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
+    if (mine.has(Number(name))) split.stratus += ms;
+    else if (comm === 'postgres') split.postgres += ms;
+    else split.other += ms;
+  }
+  return split;
+}
+
+/** The CPU ms spent between two snapshots, per part. */
+export function cpuSince(before: CpuSplit, after: CpuSplit): CpuSplit {
+  return {
+    stratus: after.stratus - before.stratus,
+    postgres: after.postgres - before.postgres,
+    other: after.other - before.other,
+  };
 }

@@ -22,6 +22,7 @@ import { PeriodicJobs } from './periodic-jobs.js';
 import { makeTaskHandlers, type TaskHandler } from './task-handlers.js';
 import { recordingDriver, runWithSteps, TaskSteps } from './task-steps.js';
 import type { TaskRow } from '../tasks/queue.js';
+import { AgentReads } from './turn-reads.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const POLL_MS = 500;
@@ -54,6 +55,7 @@ export class ComputeAgent implements TaskReceiver {
   private lastExpiredScan = 0;
   readonly faults: InjectedFaults;
   private readonly handlers: Record<TaskKind, TaskHandler>;
+  private readonly reads: AgentReads;
   readonly periodicJobs: PeriodicJobs;
 
   /**
@@ -70,9 +72,11 @@ export class ComputeAgent implements TaskReceiver {
     this.owner = `${host}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.faults = new InjectedFaults(deps.db, deps.clock, host);
     const leaseMs = deps.config.taskLease * 1000;
+    this.reads = new AgentReads(deps.db);
     this.handlers = makeTaskHandlers({
       deps,
       host,
+      reads: this.reads,
       driver: recordingDriver(driver),
       driverFor: (operation) =>
         recordingDriver(new FaultInjectingDriver(driver, this.faults, deps.clock, operation, host, leaseMs)),
@@ -359,7 +363,10 @@ export class ComputeAgent implements TaskReceiver {
   private async handle(task: TaskRow): Promise<boolean> {
     if (!task.server_id) return false;
     // A delete in VERIFY_RESIZE confirms the resize: the source drops its guest even once the row is deleted.
-    const row = await servers.getServer(this.deps.db, task.server_id, { readDeleted: task.kind === 'confirm_resize' });
+    const row =
+      task.kind === 'confirm_resize'
+        ? await servers.getServer(this.deps.db, task.server_id, { readDeleted: true })
+        : await this.reads.server(task.server_id);
     if (!row) return false; // already gone: nothing to do (handlers are idempotent)
     const handler = this.handlers[task.kind as TaskKind];
     if (!handler) throw new Error(`unknown task kind ${task.kind}`);

@@ -30,6 +30,7 @@ import { makeLiveMigrationHandlers } from './live-migration-handlers.js';
 import { makeEvacuateHandlers } from './evacuate-handlers.js';
 import { prepareBootVolumes } from './boot-volume-handlers.js';
 import { currentSteps, step as recordStep } from './task-steps.js';
+import type { AgentReads } from './turn-reads.js';
 
 type ServerRow = servers.ServerRow;
 
@@ -43,6 +44,8 @@ export interface HandlerContext {
   driver: ComputeDriver;
   /** The driver decorated with the faults injected for `operation` (a task kind, `spawn` or `destroy`). */
   driverFor(operation: string): ComputeDriver;
+  /** Reads shared by the tasks started in one turn. */
+  reads: AgentReads;
 }
 
 /** One handler per task kind; the states each expects and leaves come from the lifecycle table. */
@@ -379,7 +382,7 @@ export function makeTaskHandlers(ctx: HandlerContext): Record<TaskKind, TaskHand
         row,
         async () => {
           await ctx.driverFor('destroy').destroy(row.id);
-          volumes = await detachServerVolumes(ctx, row.id); // docs/delete-server.md B59-B61
+          volumes = await detachServerVolumes(ctx, row.id, await ctx.reads.blockDevices(row.id)); // docs/delete-server.md B59-B61
           // Server row first, then ports, then volumes: the same lock order as the API's delete (no
           // deadlock), and only if the delete is still ours (a local delete may have finished it meanwhile).
           const writer: Writer = async (tx) => {

@@ -163,8 +163,10 @@ export async function connectServerVolumes(ctx: VolumeContext, serverId: string)
 export async function detachServerVolumes(
   ctx: Pick<VolumeContext, 'deps' | 'driverFor'>,
   serverId: string,
+  /** The server's mappings when the caller has read them already. */
+  read?: bdms.BlockDeviceRow[],
 ): Promise<{ release: (tx: Executor) => Promise<void>; afterCommit: () => Promise<void>; none: boolean }> {
-  const devices = await bdms.blockDevicesOfServer(ctx.deps.db, serverId);
+  const devices = read ?? (await bdms.blockDevicesOfServer(ctx.deps.db, serverId));
   const volumeIds = devices.flatMap((b) => (b.volume_id ? [b.volume_id] : []));
   // Timeline steps only for a server that had volumes.
   const steps = volumeIds.length > 0 ? currentSteps() : undefined;

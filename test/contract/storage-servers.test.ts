@@ -61,6 +61,20 @@ storageSuite('servers storage', (s) => {
     assert.equal(await servers.getServer(db, uuid(1, 2)), undefined);
   });
 
+  test('getServers: the live servers among the ids, full rows; deleted and unknown ids left out', async () => {
+    const db = s.database.db;
+    const live = serverRow(uuid(1, 21));
+    await servers.insertServer(db, live);
+    await servers.insertServer(db, serverRow(uuid(1, 22), { deleted: 1, deleted_at: T(3) }));
+    await servers.insertServer(db, serverRow(uuid(1, 23)));
+    const got = await servers.getServers(db, [uuid(1, 21), uuid(1, 22), uuid(1, 24), uuid(1, 21)]);
+    assert.deepEqual(
+      got.map((r) => ({ ...r })),
+      [live],
+    );
+    assert.deepEqual(await servers.getServers(db, []), []);
+  });
+
   test('insertServer without the create options (migration 0011) stores their defaults', async () => {
     const db = s.database.db;
     const { personality: _p, config_drive: _c, trusted_image_certificates: _t, ...row } = serverRow(uuid(1, 9));

@@ -44,6 +44,17 @@ const selectServer = prepared((ex: Executor, id: string, projectId: string | und
   return q;
 });
 
+/** The live (not deleted) servers among `ids`, in no order. */
+export async function getServers(ex: Executor, ids: string[]): Promise<ServerRow[]> {
+  if (ids.length === 0) return [];
+  return (await ex
+    .selectFrom('servers')
+    .selectAll()
+    .where('id', 'in', ids)
+    .where('deleted', '=', 0)
+    .execute()) as ServerRow[];
+}
+
 /**
  * The server (its row locked for the transaction) and, in the same
  * round trip, the liveness of its compute node's service: what a delete needs to choose between
