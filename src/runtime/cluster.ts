@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { Metrics } from '../metrics/metrics.js';
 import { settleVolumeWork } from '../services/volume/volume-work.js';
-import { checkExposure, listenApi, openDeps, prepareCloud, startAgents } from './stack.js';
+import { checkExposure, closeApi, listenApi, openDeps, prepareCloud, startAgents } from './stack.js';
 
 /** Worker deaths allowed within RESTART_WINDOW_MS before the primary gives up and stops. */
 const MAX_RESTARTS = 5;
@@ -241,7 +241,7 @@ export async function startClusterWorker(config: Config): Promise<{ close(): Pro
   let closing: Promise<void> | null = null;
   close = () => {
     closing ??= (async () => {
-      await app.close();
+      await closeApi(app);
       await deps.tasks.stop();
       await settleVolumeWork(deps);
       await database.close();

@@ -155,13 +155,29 @@ export async function startStack(
     url,
     events,
     async close() {
-      await app.close();
+      await closeApi(app);
       await deps.tasks.stop();
       for (const a of agents) await a.stop();
       await settleVolumeWork(deps);
       await database.close();
     },
   };
+}
+
+/**
+ * Closes the HTTP server once the requests in flight are answered. Node closes the connections
+ * idle at close() only: one whose request was still running stays open after its answer (keep-alive
+ * holds it for Fastify's 72 s), and the close waited for it (under --workers, the primary killed
+ * the worker after 15 s, and requests sent on such a connection meanwhile were never answered).
+ * So idle connections are closed again until the server is closed.
+ */
+export async function closeApi(app: FastifyInstance): Promise<void> {
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(sweep);
+  }
 }
 
 /** `http://<host>:<port>` as bound; for a wildcard address, this machine's name (clients cannot reach 0.0.0.0). */
