@@ -27,6 +27,7 @@ import * as m0025 from './migrations/0025_add_subnet_pools_and_routers.js';
 import * as m0026 from './migrations/0026_create_floating_ips.js';
 import * as m0027 from './migrations/0027_create_server_changes.js';
 import * as m0028 from './migrations/0028_create_task_steps.js';
+import * as m0029 from './migrations/0029_server_changes_per_statement.js';
 
 /** Migrations are listed here in order (bundled, so no file-system lookup at run time). */
 const MIGRATIONS: Record<string, Migration> = {
@@ -56,6 +57,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0026_create_floating_ips': m0026,
   '0027_create_server_changes': m0027,
   '0028_create_task_steps': m0028,
+  '0029_server_changes_per_statement': m0029,
 };
 
 class BundledProvider implements MigrationProvider {

@@ -97,6 +97,56 @@ storageSuite('server changes storage', (s) => {
     );
   });
 
+  test('one statement writing many servers: one change each, with its own previous state and request id', async () => {
+    const { dialect, db } = s.database;
+    const ids = [uuid(17, 1), uuid(17, 2), uuid(17, 3)];
+    // One multi-row insert, then one UPDATE for all (as the batched delete and its agent write).
+    await dialect.transact((tx) =>
+      tx
+        .insertInto('servers')
+        .values([
+          serverRow(ids[0], { task_state: null }),
+          serverRow(ids[1], { task_state: 'rebooting' }),
+          serverRow(ids[2], { task_state: null }),
+        ])
+        .execute(),
+    );
+    await dialect.transact(async (tx) => {
+      await tx
+        .updateTable('servers')
+        .set({ task_state: 'deleting', updated_at: T(4) })
+        .where('id', 'in', ids)
+        .execute();
+      // One multi-row insert of actions: each server's change gets its own request id (the newest for ids[2]).
+      await tx
+        .insertInto('instance_actions')
+        .values([
+          actionRow(uuid(17, 11), ids[0], { request_id: 'req-a' }),
+          actionRow(uuid(17, 12), ids[1], { request_id: 'req-b' }),
+          actionRow(uuid(17, 13), ids[2], { request_id: 'req-c-old', start_time: T(1) }),
+          actionRow(uuid(17, 14), ids[2], { request_id: 'req-c', start_time: T(2) }),
+        ])
+        .execute();
+    });
+    // A statement that changes no watched column writes nothing.
+    await db.updateTable('servers').set({ metadata: '{"k":"v"}' }).where('id', 'in', ids).execute();
+    const all = (await serverChanges.changesAfter(db, 0, 1000)).filter((r) => ids.includes(r.server_id));
+    const of = (id: string) =>
+      all.filter((r) => r.server_id === id).map((r) => [r.kind, r.prev_task_state, r.task_state, r.request_id]);
+    assert.deepEqual(of(ids[0]), [
+      ['created', null, null, null],
+      ['updated', null, 'deleting', 'req-a'],
+    ]);
+    assert.deepEqual(of(ids[1]), [
+      ['created', null, 'rebooting', null],
+      ['updated', 'rebooting', 'deleting', 'req-b'],
+    ]);
+    assert.deepEqual(of(ids[2]), [
+      ['created', null, null, null],
+      ['updated', null, 'deleting', 'req-c'],
+    ]);
+  });
+
   test('request id: the newest action by start time, not by id (action ids are random uuids)', async () => {
     const { dialect } = s.database;
     const id = uuid(5);
@@ -127,10 +177,12 @@ storageSuite('server changes storage', (s) => {
     const db = s.database.db;
     const src = await sql<{
       src: string;
-    }>`select prosrc as src from pg_proc where proname = 'stratus_server_change'`.execute(db);
-    assert.equal(src.rows.length, 1);
+    }>`select prosrc as src from pg_proc where proname in ('stratus_servers_inserted', 'stratus_servers_updated', 'stratus_instance_actions_inserted')`.execute(
+      db,
+    );
+    assert.equal(src.rows.length, 3);
     // A NOTIFY inside the writing transaction takes the notify lock at commit: it would serialise them.
-    assert.doesNotMatch(src.rows[0].src, /pg_notify|NOTIFY/i);
+    for (const r of src.rows) assert.doesNotMatch(r.src, /pg_notify|NOTIFY/i);
     const listener = new pg.Client({ connectionString: s.url });
     await listener.connect();
     try {
