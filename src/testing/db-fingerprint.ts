@@ -6,12 +6,13 @@ import { type Kysely, sql } from 'kysely';
  *
  * `check()` is ONE statement whatever the number of tables (the route fuzz runs it after every
  * refused request: one SELECT per table cost ~40 round trips per request on PostgreSQL). It
- * returns one value per table: on PostgreSQL the md5 of the table's sorted row texts, on SQLite
+ * returns one value per table: on PostgreSQL its row count and the sum of its row versions'
+ * transaction ids (xmin: an insert, update or delete changes them), on SQLite
  * (in process: no round trip) the row texts themselves, each row an injective encoding of its
- * values (quote() of every column). Equal rows give equal values; different rows give different
- * values (barring an md5 collision), so equal checks mean equal tables. A different check may be
- * a false alarm (SQLite's scan order after a delete and re-insert): `full()` then decides, and
- * is what the caller diffs and reports.
+ * values (quote() of every column). Equal checks mean equal tables. A different check may be a
+ * false alarm (a write of excluded columns only, an update to the same values, SQLite's scan
+ * order after a delete and re-insert): `full()` then decides, and is what the caller diffs and
+ * reports.
  *
  * `exclude` names columns left out per table (what a background writer such as the heartbeat
  * changes); tables matching /kysely/ (the migrator's) are skipped.
@@ -38,9 +39,13 @@ export async function dbFingerprint(
   if (opts.postgres) {
     const rowText = (t: string) =>
       `(to_jsonb(x)${(exclude[t] ?? []).map((c) => ` - '${c.replace(/'/g, "''")}'`).join('')})::text`;
-    const hash = (t: string) =>
-      `(SELECT md5(coalesce(string_agg(r, E'\\n' ORDER BY r), '')) FROM (SELECT ${rowText(t)} AS r FROM ${q(t)} x) s)`;
-    checkSql = `SELECT ARRAY[${tables.map(hash).join(', ') || "''"}]::text[] AS c`;
+    // A write replaces or adds row versions stamped with its transaction id (xmin), a delete
+    // removes some: the count and the sum of the xmins of the visible versions change with any
+    // of them (a version is replaced only by a later transaction's, whatever the commit order),
+    // without serialising a row. A write of excluded columns only (the heartbeat) is a false
+    // alarm that full() then clears.
+    const version = (t: string) => `(SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM ${q(t)})`;
+    checkSql = `SELECT ARRAY[${tables.map(version).join(', ') || "''"}]::text[] AS c`;
     const rows = (t: string) => `(SELECT coalesce(array_agg(${rowText(t)}), '{}') FROM ${q(t)} x)`;
     fullSql = `SELECT ${checkSql.slice('SELECT '.length)}, ARRAY[${tables.map((t) => `array_to_json(${rows(t)})::text`).join(', ') || "''"}]::text[] AS f`;
   } else {
