@@ -148,7 +148,7 @@ class RowFactory {
     private portSeq: number,
   ) {}
 
-  /** A live server on `host` with its port. */
+  /** A live server on `host` with its port and its create action. */
   live(rows: Rows, host: string, label: string): string {
     const id = randomUUID();
     const seq = this.seq++;
@@ -204,6 +204,21 @@ class RowFactory {
       1,
       created,
       created,
+    ]);
+    // Its `create` action, as every server the API made has: the actions table is as large as
+    // a real cloud's (empty, PostgreSQL planned the watch trigger's lookup of a server's newest
+    // action as a scan of the whole table, which grew through the run).
+    rows.actions.push([
+      randomUUID(),
+      id,
+      'create',
+      `req-${randomUUID()}`,
+      c.userId,
+      c.projectId,
+      created,
+      at(seq, 5000),
+      null,
+      at(seq, 5000),
     ]);
     return id;
   }

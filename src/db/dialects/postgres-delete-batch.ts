@@ -41,11 +41,14 @@ export async function writeRemoteDeletesPostgres(
   supersededKinds: string[],
   blockers: DeleteBlockers,
 ): Promise<RemoteDeleteResult> {
+  // The ids again as a condition on servers: joined only through `e`, the planner read every
+  // live server when its statistics were stale (a hash join over the whole table per batch).
+  const ids = col(writes, 'serverId');
   const a = writes.map((w) => w.action);
   const t = writes.map((w) => w.task);
   const r = await sql<{ id: string; blocked: boolean }>`
 with e(id, expected, task_state) as (
-  select * from unnest(${col(writes, 'serverId')}::text[], ${col(writes, 'expectedTaskState')}::text[], ${col(writes, 'taskState')}::text[])
+  select * from unnest(${ids}::text[], ${col(writes, 'expectedTaskState')}::text[], ${col(writes, 'taskState')}::text[])
 ), cas as (
   select s.id, exists (
       select 1 from migrations m where m.server_id = s.id and m.status = any(${[...blockers.migrationStatuses]}::text[])
@@ -53,7 +56,7 @@ with e(id, expected, task_state) as (
       select 1 from tasks b where b.server_id = s.id and b.state = 'queued' and b.kind = any(${[...blockers.imageTaskKinds]}::text[])
     ) as blocked
   from servers s join e on s.id = e.id
-  where s.deleted = 0 and s.task_state is not distinct from e.expected
+  where s.id = any(${ids}::text[]) and s.deleted = 0 and s.task_state is not distinct from e.expected
 ), upd as (
   update servers s set task_state = e.task_state, updated_at = ${now}
   from e join cas on cas.id = e.id and not cas.blocked
