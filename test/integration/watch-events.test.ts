@@ -5,7 +5,8 @@ import { TestCloud, type Persona } from '../../src/testing/kit.js';
 import { TEST_PG_URL, databaseTargets, freshPostgres } from '../../src/testing/databases.js';
 import { spawnStratus, stopProcess, type StratusProcess } from '../../src/testing/process.js';
 import { SseStream } from '../../src/testing/sse.js';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { changesChannel } from '../../src/db/dialects/notify.js';
 import pg from 'pg';
 import type { Database } from '../../src/db/schema.js';
 import * as servers from '../../src/db/repositories/servers.repository.js';
@@ -430,6 +431,8 @@ describe('across API processes (PostgreSQL)', { skip: TEST_PG_URL ? false : 'nee
         if (i % 3) await new Promise((r) => setTimeout(r, i % 4));
         release();
         await t1;
+        // As every Stratus process does after its commits: wakes the hub now rather than at its 1 s poll.
+        await sql`select pg_notify(${changesChannel}, '')`.execute(other);
         await s.event('server.created', (d) => d.server_id === b);
       }
       await s.until('every early change', (x) =>
