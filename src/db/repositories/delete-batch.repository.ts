@@ -6,7 +6,7 @@ import {
   type RemoteDeleteWrite,
 } from '../dialects/postgres-delete-batch.js';
 import { IN_PROGRESS_STATUSES } from './migrations.repository.js';
-import { casUpdateServer, type ServerRow } from './servers.repository.js';
+import { casUpdateServer, notDeletedUnindexed, type ServerRow } from './servers.repository.js';
 import { closeTasksForServer, insertTask } from './tasks.repository.js';
 import { insertAction } from './actions.repository.js';
 import type { TaskState } from '../../domain/states.js';
@@ -63,7 +63,7 @@ export async function lockServersForDelete(
         .as('has_image_task'),
     ])
     .where('servers.id', 'in', ids)
-    .where('servers.deleted', '=', 0)
+    .where(notDeletedUnindexed)
     .orderBy('servers.id');
   const rows = await dialectOf(ex).lockRows(q, 'servers').execute();
   for (const r of rows) {

@@ -1,6 +1,7 @@
 import type { Executor } from '../executor.js';
 import type { InstanceActionEventsTable } from '../schema.js';
 import { dialectOf } from '../dialects/dialect.js';
+import { notDeletedUnindexed } from './servers.repository.js';
 
 /** One finished terminate of a batch: its server, its task (and lease owner), its event and action. */
 export interface TerminateCompletion {
@@ -44,7 +45,7 @@ export async function completeTerminates(
         'in',
         items.map((i) => i.serverId),
       )
-      .where('deleted', '=', 0)
+      .where(notDeletedUnindexed)
       .where('task_state', '=', 'deleting')
       .returning('id')
       .execute()
