@@ -1185,7 +1185,7 @@ function report(run: Run, r: Record<string, unknown>): string {
   for (const d of run.deletes)
     for (const [c, cpu] of Object.entries(d.cpuMsPerDelete))
       out.push(
-        `CPU ms per delete (${nameOf(d)}, c${c}, load start → drained): Stratus ${cpu.stratus}, PostgreSQL ${cpu.postgres}, rest (load generator) ${cpu.other}`,
+        `CPU ms per delete (${nameOf(d)}, c${c}, load start → drained): Stratus ${cpu.stratus}, PostgreSQL ${cpu.postgres}, rest of the machine (load generator) ${cpu.other}`,
       );
   if (!run.deletes.some((d) => d.dialect === 'postgres')) out.push(`postgres: ${r.postgres}`);
   out.push('');
@@ -1411,7 +1411,7 @@ async function onlyPgWorkers(): Promise<void> {
   for (const d of run.deletes)
     for (const [c, cpu] of Object.entries(d.cpuMsPerDelete))
       out.push(
-        `CPU ms per delete (${nameOf(d)}, c${c}, load start → drained): Stratus ${cpu.stratus}, PostgreSQL ${cpu.postgres}, rest (load generator) ${cpu.other}`,
+        `CPU ms per delete (${nameOf(d)}, c${c}, load start → drained): Stratus ${cpu.stratus}, PostgreSQL ${cpu.postgres}, rest of the machine (load generator) ${cpu.other}`,
       );
   out.push('', ...roundTripLines(rt.list, rt.where));
   mkdirSync(RESULTS_DIR, { recursive: true });

@@ -129,7 +129,12 @@ export interface CpuSplit {
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
-/** A snapshot of CpuSplit from /proc (a process that ended between two snapshots is lost to both). */
+/**
+ * A snapshot of CpuSplit from /proc. Each process counts its own time and that of its children
+ * that ended (cutime, cstime): a process that ends between two snapshots moves its time to its
+ * parent, and the difference stays right (a PostgreSQL backend to the postmaster, the load
+ * generator to the bench, a worker to Stratus' primary).
+ */
 export function cpuSnapshot(stratusPids: number[]): CpuSplit {
   const mine = new Set(stratusPids);
   const split: CpuSplit = { stratus: 0, postgres: 0, other: 0 };
@@ -145,7 +150,8 @@ export function cpuSnapshot(stratusPids: number[]): CpuSplit {
     const close = stat.lastIndexOf(')');
     const comm = stat.slice(stat.indexOf('(') + 1, close);
     const fields = stat.slice(close + 2).split(' ');
-    const ms = (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
+    // utime, stime, cutime, cstime
+    const ms = (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * TICK_MS;
     if (mine.has(Number(name))) split.stratus += ms;
     else if (comm === 'postgres') split.postgres += ms;
     else split.other += ms;

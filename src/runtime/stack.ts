@@ -166,18 +166,16 @@ export async function startStack(
 
 /**
  * Closes the HTTP server once the requests in flight are answered. Node closes the connections
- * idle at close() only: one whose request was still running stays open after its answer (keep-alive
- * holds it for Fastify's 72 s), and the close waited for it (under --workers, the primary killed
- * the worker after 15 s, and requests sent on such a connection meanwhile were never answered).
- * So idle connections are closed again until the server is closed.
+ * idle at close() only: one whose request was still running stayed open after its answer
+ * (keep-alive holds it for Fastify's 72 s), and the close waited for it (under --workers the
+ * primary killed the worker after 15 s, and requests sent on such a connection were never
+ * answered). A keep-alive of 1 ms from now on closes each such connection once its answer is
+ * sent, all of it: closing "idle" connections instead would cut a finished answer a slow client
+ * has not read yet.
  */
 export async function closeApi(app: FastifyInstance): Promise<void> {
-  const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
-  try {
-    await app.close();
-  } finally {
-    clearInterval(sweep);
-  }
+  app.server.keepAliveTimeout = 1;
+  await app.close();
 }
 
 /** `http://<host>:<port>` as bound; for a wildcard address, this machine's name (clients cannot reach 0.0.0.0). */
