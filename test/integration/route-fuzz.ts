@@ -62,7 +62,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { TestCloud, type Persona } from '../../src/testing/kit.js';
 import { discoverRoutes } from '../../src/testing/routes.js';
-import { databaseTargets } from '../../src/testing/databases.js';
+import type { databaseTargets } from '../../src/testing/databases.js';
 import { dbFingerprint, diffRows } from '../../src/testing/db-fingerprint.js';
 
 const RUNS = Number(process.env.STRATUS_FUZZ_RUNS ?? 2500);
@@ -1469,9 +1469,14 @@ function knownLabel(kind: string, sent: Sent | null, raw: boolean, got: Got | nu
   return '';
 }
 
-// On both databases: a value one stores and the other refuses (a NUL, a number out of range)
-// must be a 400 on both, never a 500 on PostgreSQL only.
-for (const target of databaseTargets()) {
+type DatabaseTarget = ReturnType<typeof databaseTargets>[number];
+
+/**
+ * The fuzz on one database (route-fuzz-sqlite.test.ts, route-fuzz-postgres.test.ts: two files,
+ * so the test runner runs them side by side). On both: a value one stores and the other refuses
+ * (a NUL, a number out of range) must be a 400 on both, never a 500 on PostgreSQL only.
+ */
+export function routeFuzz(target: DatabaseTarget): void {
   test(`route fuzz on ${target.name}: every route, every method; fault bodies per service; no 5xx; refused requests change nothing`, {
     timeout: 900_000,
   }, async () => {
