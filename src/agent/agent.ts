@@ -157,6 +157,11 @@ export class ComputeAgent implements TaskReceiver {
     this.pump();
   }
 
+  /** None while a fault holds or freezes the node: its tasks wait for that, and the API should not wait for them. */
+  backlog(): number {
+    return this.held || this.frozen ? 0 : this.direct.length + this.inFlight.size;
+  }
+
   /** Starts handed-over tasks while there is room, one operation per server at a time (none while stopped or held by a node fault). */
   private pump(): void {
     if (!this.running || this.held) return;

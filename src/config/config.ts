@@ -52,6 +52,12 @@ export interface Config {
   /** Attempts before a task is dead-lettered. */
   taskMaxAttempts: number;
   /**
+   * Tasks the in-process agents may hold (handed over, not finished) before a DELETE waits for
+   * them (at most a few seconds): the API's rate follows the agents' instead of a backlog growing
+   * behind fast 204s. 0: no limit.
+   */
+  agentBacklog: number;
+  /**
    * Seconds a request waits for its compute node's answer (changePassword, console output), as
    * Nova's rpc_response_timeout bounds its RPC calls; tests of the timeout paths shorten it.
    */
@@ -203,6 +209,13 @@ export const OPTIONS: OptionSpec[] = [
     description: 'task attempts',
   },
   {
+    key: 'agentBacklog',
+    flag: 'agent-backlog',
+    env: 'STRATUS_AGENT_BACKLOG',
+    kind: 'int',
+    description: 'tasks the in-process agents may hold before DELETE waits (0: no limit)',
+  },
+  {
     key: 'maxBodySize',
     flag: 'max-body-size',
     env: 'STRATUS_MAX_BODY_SIZE',
@@ -316,6 +329,7 @@ export function defaults(): Config {
     shelvedOffloadTime: 0,
     taskLease: 60,
     taskMaxAttempts: 5,
+    agentBacklog: 256,
     rpcResponseTimeout: 10,
     maxBodySize: 114688,
     logLevel: 'info',

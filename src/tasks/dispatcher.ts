@@ -9,6 +9,7 @@ import * as repo from '../db/repositories/tasks.repository.js';
 import { iso, type Clock, type Ids } from '../domain/clock.js';
 import type { TaskKind } from '../domain/lifecycle.js';
 import type { TaskPayload, TaskRow } from './queue.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** An agent in this process, as the dispatcher sees it. */
 export interface TaskReceiver {
@@ -20,14 +21,22 @@ export interface TaskReceiver {
   wake(): void;
   /** The injected faults of its host changed. */
   faultsChanged(): void;
+  /** Tasks it holds: handed over or leased, not finished. */
+  backlog(): number;
 }
+
+/** The longest a request waits for the agents' backlog to shrink: a stalled agent slows the API, never stops it. */
+const ADMIT_MAX_WAIT_MS = 5000;
+const ADMIT_POLL_MS = 2;
+/** How old the database's task count may be for an API process without agents. */
+const CLOUD_LOAD_MS = 20;
 
 export interface DispatcherDeps {
   db: Kysely<Database>;
   dialect: Dialect;
   clock: Clock;
   ids: Ids;
-  config: Pick<Config, 'taskLease' | 'taskMaxAttempts'>;
+  config: Pick<Config, 'taskLease' | 'taskMaxAttempts' | 'agentBacklog' | 'serviceDownTime'>;
   log: Logger;
 }
 
@@ -99,6 +108,51 @@ export class TaskDispatcher {
         this.wake(t.host);
       }
     }
+  }
+
+  /** Tasks the agents of this process hold (handed over or leased, not finished). */
+  backlog(): number {
+    let n = 0;
+    for (const r of this.receivers.values()) n += r.backlog();
+    return n;
+  }
+
+  /**
+   * Backpressure for the API: resolves once the agents have room, or after ADMIT_MAX_WAIT_MS.
+   * Without it a burst of DELETEs answers faster than the nodes destroy, and the backlog behind
+   * those 204s (and every server's wait to go) grows as long as the burst lasts. Room: with agents
+   * in this process, they hold fewer than `config.agentBacklog` tasks (counted in memory); in a
+   * process without agents (an API worker, `serve --agents 0`), the cloud's open tasks are fewer
+   * than `agentBacklog` per compute node that is up, read from the database at most every
+   * CLOUD_LOAD_MS (see openTaskLoad).
+   */
+  async admit(): Promise<void> {
+    const limit = this.deps.config.agentBacklog;
+    if (limit <= 0) return;
+    const local = this.receivers.size > 0;
+    const full = async () => (local ? this.backlog() >= limit : await this.cloudFull(limit));
+    if (!(await full())) return;
+    const deadline = Date.now() + ADMIT_MAX_WAIT_MS;
+    while (Date.now() < deadline) {
+      await sleep(local ? ADMIT_POLL_MS : CLOUD_LOAD_MS);
+      if (!(await full())) return;
+    }
+  }
+
+  private cloudLoad: { at: number; full: Promise<boolean> } | null = null;
+
+  /** Shared by every request of the same CLOUD_LOAD_MS; a failed read lets requests through (backpressure never fails a request). */
+  private cloudFull(limit: number): Promise<boolean> {
+    const now = Date.now();
+    if (!this.cloudLoad || now - this.cloudLoad.at >= CLOUD_LOAD_MS) {
+      const upSince = iso(new Date(this.deps.clock.now().getTime() - this.deps.config.serviceDownTime * 1000));
+      const full = repo.openTaskLoad(this.deps.db, upSince).then(
+        (l) => l.open >= limit * l.nodes,
+        () => false,
+      );
+      this.cloudLoad = { at: now, full };
+    }
+    return this.cloudLoad.full;
   }
 
   /** An agent here is woken directly; one elsewhere through NOTIFY, sent without holding up the request. */

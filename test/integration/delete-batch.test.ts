@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { TestCloud, type Persona } from '../../src/testing/kit.js';
 import { databaseTargets } from '../../src/testing/databases.js';
@@ -13,6 +14,7 @@ import type { Caller } from '../../src/services/context.js';
 import type { Executor } from '../../src/db/executor.js';
 import { getServer } from '../../src/db/repositories/servers.repository.js';
 import { insertSnapshotImage } from '../../src/services/compute/server-image-actions.js';
+import type { FakeDriver } from '../../src/drivers/fake/fake.driver.js';
 
 const host = 'compute-test';
 const notFoundBody = (id: string) => ({ itemNotFound: { code: 404, message: `Instance ${id} could not be found.` } });
@@ -254,3 +256,125 @@ for (const target of databaseTargets()) {
     });
   });
 }
+
+/** Holds every destroy of the cloud's agent's driver until the returned function is called. */
+function holdDestroys(cloud: TestCloud): () => void {
+  const driver = cloud.stack.agents[0].driver as FakeDriver;
+  const destroy = driver.destroy;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  driver.destroy = async (id) => {
+    await gate;
+    return destroy.call(driver, id);
+  };
+  return () => {
+    driver.destroy = destroy;
+    release();
+  };
+}
+
+// Backpressure (config agentBacklog): with the in-process agent holding its limit, a DELETE waits
+// for the backlog to shrink before its batch writes anything, and a stalled agent delays it
+// only for a bounded time. Dialect-independent (the count is in memory): SQLite only.
+describe('backpressure from the in-process agent', () => {
+  let cloud: TestCloud;
+  before(async () => {
+    cloud = await TestCloud.start({ agentBacklog: 2 });
+  });
+  after(async () => {
+    await cloud.close();
+  });
+  const del = (id: string) => cloud.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' });
+  test('a DELETE beyond the backlog is answered only once the agent has room, and then deletes', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await cloud.createServer());
+    const release = holdDestroys(cloud);
+    try {
+      // Two terminates held in the driver: the agent is at its limit.
+      assert.deepEqual(
+        (await Promise.all(ids.slice(0, 2).map(del))).map((r) => r.status),
+        [204, 204],
+      );
+      let released = false;
+      const third = del(ids[2]).then((r) => ({ r, afterRelease: released }));
+      // Long enough for the third DELETE's batch to reach the backlog check.
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal((await cloud.row(ids[2]))!.task_state, null, 'nothing written while it waits');
+      released = true;
+      release();
+      const { r, afterRelease } = await third;
+      assert.equal(r.status, 204, r.text);
+      assert.ok(afterRelease, 'answered after the agent made room');
+    } finally {
+      release();
+    }
+    await cloud.drain();
+    for (const id of ids) assert.equal((await cloud.server(id)).status, 404, id);
+  });
+
+  test('an agent that makes no room delays a DELETE for a bounded time, never holds it', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await cloud.createServer());
+    const release = holdDestroys(cloud);
+    try {
+      assert.deepEqual(
+        (await Promise.all(ids.slice(0, 2).map(del))).map((r) => r.status),
+        [204, 204],
+      );
+      const r = await del(ids[2]);
+      assert.equal(r.status, 204, r.text);
+      assert.equal((await cloud.row(ids[2]))!.task_state, 'deleting');
+    } finally {
+      release();
+    }
+    await cloud.drain();
+    for (const id of ids) assert.equal((await cloud.server(id)).status, 404, id);
+  });
+});
+
+// The same from an API process without agents (an API worker, `serve --agents 0`): the load is the
+// database's count of open tasks on the nodes that are up. Two stacks on one SQLite file.
+describe('backpressure in an API process without agents', () => {
+  let withAgent: TestCloud;
+  let apiOnly: TestCloud;
+  before(async () => {
+    withAgent = await TestCloud.start({ agentBacklog: 2 });
+    const file = join(withAgent.stack.deps.config.data, 'stratus.sqlite');
+    apiOnly = await TestCloud.start({ agentBacklog: 2, agents: 0, database: `sqlite:${file}` });
+  });
+  after(async () => {
+    await apiOnly.close();
+    await withAgent.close();
+  });
+
+  test('a DELETE beyond the open tasks per node waits until the node has finished some', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await withAgent.createServer());
+    const release = holdDestroys(withAgent);
+    const del = (id: string) => apiOnly.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' });
+    try {
+      assert.deepEqual(
+        (await Promise.all(ids.slice(0, 2).map(del))).map((r) => r.status),
+        [204, 204],
+      );
+      // The count read by the first two is reused for 20 ms: the third comes after it.
+      await new Promise((r) => setTimeout(r, 50));
+      let released = false;
+      const third = del(ids[2]).then((r) => ({ r, afterRelease: released }));
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal((await withAgent.row(ids[2]))!.task_state, null, 'nothing written while it waits');
+      released = true;
+      release();
+      const { r, afterRelease } = await third;
+      assert.equal(r.status, 204, r.text);
+      assert.ok(afterRelease, 'answered after the node finished a task');
+    } finally {
+      release();
+    }
+    withAgent.stack.agents[0].wake();
+    await withAgent.drain();
+    for (const id of ids) assert.equal((await withAgent.server(id)).status, 404, id);
+  });
+});

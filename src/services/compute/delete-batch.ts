@@ -100,6 +100,8 @@ async function runBatch(deps: Deps, items: Item[], alone: Alone): Promise<void> 
   let later: Item[] = [];
   let answers: Array<() => void> = [];
   let tasks: TaskRow[] = [];
+  // Before the batch takes its place: requests arriving meanwhile gather into the next batches.
+  await deps.tasks.admit();
   try {
     await deps.transact(async (tx) => {
       later = []; // PostgreSQL runs this again after a deadlock
