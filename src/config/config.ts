@@ -52,9 +52,9 @@ export interface Config {
   /** Attempts before a task is dead-lettered. */
   taskMaxAttempts: number;
   /**
-   * Tasks the in-process agents may hold (handed over, not finished) before a DELETE waits for
-   * them (at most a few seconds): the API's rate follows the agents' instead of a backlog growing
-   * behind fast 204s. 0: no limit.
+   * Tasks a node's agent may hold (open, not finished) before the 204 of a DELETE that gave it
+   * work waits for it (at most 5 s): the API's rate follows the node's instead of a backlog
+   * growing behind fast 204s (TaskDispatcher.roomOn). 0: no limit.
    */
   agentBacklog: number;
   /**
@@ -213,7 +213,7 @@ export const OPTIONS: OptionSpec[] = [
     flag: 'agent-backlog',
     env: 'STRATUS_AGENT_BACKLOG',
     kind: 'int',
-    description: 'tasks the in-process agents may hold before DELETE waits (0: no limit)',
+    description: "tasks a node may hold before a DELETE's 204 waits for it (0: no limit)",
   },
   {
     key: 'maxBodySize',

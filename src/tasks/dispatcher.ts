@@ -9,7 +9,6 @@ import * as repo from '../db/repositories/tasks.repository.js';
 import { iso, type Clock, type Ids } from '../domain/clock.js';
 import type { TaskKind } from '../domain/lifecycle.js';
 import type { TaskPayload, TaskRow } from './queue.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /** An agent in this process, as the dispatcher sees it. */
 export interface TaskReceiver {
@@ -25,18 +24,16 @@ export interface TaskReceiver {
   backlog(): number;
 }
 
-/** The longest a request waits for the agents' backlog to shrink: a stalled agent slows the API, never stops it. */
-const ADMIT_MAX_WAIT_MS = 5000;
 const ADMIT_POLL_MS = 2;
-/** How old the database's task count may be for an API process without agents. */
-const CLOUD_LOAD_MS = 20;
+/** How old the database's open-task counts (agents in other processes) may be. */
+const HOST_LOAD_MS = 20;
 
 export interface DispatcherDeps {
   db: Kysely<Database>;
   dialect: Dialect;
   clock: Clock;
   ids: Ids;
-  config: Pick<Config, 'taskLease' | 'taskMaxAttempts' | 'agentBacklog' | 'serviceDownTime'>;
+  config: Pick<Config, 'taskLease' | 'taskMaxAttempts' | 'agentBacklog'>;
   log: Logger;
 }
 
@@ -110,49 +107,90 @@ export class TaskDispatcher {
     }
   }
 
-  /** Tasks the agents of this process hold (handed over or leased, not finished). */
-  backlog(): number {
-    let n = 0;
-    for (const r of this.receivers.values()) n += r.backlog();
-    return n;
+  /**
+   * Backpressure for the API: resolves once the agent of `host` holds fewer than
+   * `config.agentBacklog` tasks, or at `deadline` (a Date.now() value). A DELETE that queued a
+   * task on `host` awaits this after its commit, before its 204: without it a burst answers
+   * faster than the node destroys, and the backlog behind those 204s (every server in it waiting
+   * longer to go) grows as long as the burst lasts. Per node: a node that is behind slows only
+   * the requests that gave it work. An agent in this process is counted in memory; one in another
+   * process (API workers, `serve --agents 0`) by its open tasks in the database, read at most
+   * every HOST_LOAD_MS by one statement for every host (see remoteLoadOf).
+   */
+  async roomOn(host: string, deadline: number): Promise<void> {
+    const limit = this.deps.config.agentBacklog;
+    if (limit <= 0) return;
+    const local = this.receivers.get(host);
+    const n = local ? local.backlog() : await this.remoteLoadOf(host, limit);
+    if (n < limit || Date.now() >= deadline) return;
+    await new Promise<void>((resolve) => {
+      this.waiters.push({ host, deadline, resolve });
+      this.pollWaiters();
+    });
+  }
+
+  private waiters: Array<{ host: string; deadline: number; resolve: () => void }> = [];
+  private polling: NodeJS.Timeout | null = null;
+  /** Open tasks per host of agents in other processes, as last read, when, and the read under way. */
+  private remoteLoad = new Map<string, number>();
+  private remoteLoadAt = 0;
+  private remoteLoadRead: Promise<void> | null = null;
+
+  /** The tasks `host`'s agent holds, as known now (a stale count starts a read of the database). */
+  private load(host: string): number {
+    const local = this.receivers.get(host);
+    if (local) return local.backlog();
+    if (Date.now() - this.remoteLoadAt >= HOST_LOAD_MS) void this.readRemoteLoad();
+    return this.remoteLoad.get(host) ?? 0;
   }
 
   /**
-   * Backpressure for the API: resolves once the agents have room, or after ADMIT_MAX_WAIT_MS.
-   * Without it a burst of DELETEs answers faster than the nodes destroy, and the backlog behind
-   * those 204s (and every server's wait to go) grows as long as the burst lasts. Room: with agents
-   * in this process, they hold fewer than `config.agentBacklog` tasks (counted in memory); in a
-   * process without agents (an API worker, `serve --agents 0`), the cloud's open tasks are fewer
-   * than `agentBacklog` per compute node that is up, read from the database at most every
-   * CLOUD_LOAD_MS (see openTaskLoad).
+   * A host in another process: a stale count far from the limit is used as it is (the fresh one
+   * is read meanwhile, so a quiet cloud pays no wait for it); one near the limit is read again first.
    */
-  async admit(): Promise<void> {
-    const limit = this.deps.config.agentBacklog;
-    if (limit <= 0) return;
-    const local = this.receivers.size > 0;
-    const full = async () => (local ? this.backlog() >= limit : await this.cloudFull(limit));
-    if (!(await full())) return;
-    const deadline = Date.now() + ADMIT_MAX_WAIT_MS;
-    while (Date.now() < deadline) {
-      await sleep(local ? ADMIT_POLL_MS : CLOUD_LOAD_MS);
-      if (!(await full())) return;
-    }
+  private async remoteLoadOf(host: string, limit: number): Promise<number> {
+    if (Date.now() - this.remoteLoadAt < HOST_LOAD_MS) return this.remoteLoad.get(host) ?? 0;
+    const read = this.readRemoteLoad();
+    if ((this.remoteLoad.get(host) ?? 0) * 2 >= limit) await read;
+    return this.remoteLoad.get(host) ?? 0;
   }
 
-  private cloudLoad: { at: number; full: Promise<boolean> } | null = null;
+  private readRemoteLoad(): Promise<void> {
+    this.remoteLoadRead ??= repo
+      .openTasksByHost(this.deps.db)
+      .then(
+        (m) => {
+          this.remoteLoad = m;
+        },
+        () => {
+          this.remoteLoad = new Map(); // a failed read counts as room: backpressure never fails a request
+        },
+      )
+      .finally(() => {
+        this.remoteLoadAt = Date.now();
+        this.remoteLoadRead = null;
+      });
+    return this.remoteLoadRead;
+  }
 
-  /** Shared by every request of the same CLOUD_LOAD_MS; a failed read lets requests through (backpressure never fails a request). */
-  private cloudFull(limit: number): Promise<boolean> {
-    const now = Date.now();
-    if (!this.cloudLoad || now - this.cloudLoad.at >= CLOUD_LOAD_MS) {
-      const upSince = iso(new Date(this.deps.clock.now().getTime() - this.deps.config.serviceDownTime * 1000));
-      const full = repo.openTaskLoad(this.deps.db, upSince).then(
-        (l) => l.open >= limit * l.nodes,
-        () => false,
-      );
-      this.cloudLoad = { at: now, full };
-    }
-    return this.cloudLoad.full;
+  /** One timer for every waiting request, while there are any. */
+  private pollWaiters(): void {
+    if (this.polling) return;
+    this.polling = setTimeout(() => {
+      this.polling = null;
+      const limit = this.deps.config.agentBacklog;
+      const now = Date.now();
+      const load = new Map<string, number>();
+      const still: typeof this.waiters = [];
+      for (const w of this.waiters) {
+        const n = load.get(w.host) ?? this.load(w.host);
+        load.set(w.host, n);
+        if (n < limit || now >= w.deadline) w.resolve();
+        else still.push(w);
+      }
+      this.waiters = still;
+      if (still.length) this.pollWaiters();
+    }, ADMIT_POLL_MS);
   }
 
   /** An agent here is woken directly; one elsewhere through NOTIFY, sent without holding up the request. */
@@ -187,6 +225,8 @@ export class TaskDispatcher {
   }
 
   async stop(): Promise<void> {
+    for (const w of this.waiters) w.resolve();
+    this.waiters = [];
     await this.listener?.stop();
     this.listener = null;
   }

@@ -212,6 +212,23 @@ storageSuite('tasks storage', (s) => {
     assert.equal(await tasks.deleteQueuedTask(db, uuid(15, 1)), false);
   });
 
+  test('openTasksByHost: queued and leased tasks counted per host', async () => {
+    const db = s.database.db;
+    const before = await tasks.openTasksByHost(db);
+    const open = (n: number, host: string, state: 'queued' | 'leased' | 'dead') =>
+      tasks.insertTask(db, taskRow(uuid(16, n), { host, state }));
+    await open(1, 'ob-a', 'queued');
+    await open(2, 'ob-a', 'leased');
+    await open(3, 'ob-a', 'dead');
+    await open(4, 'ob-b', 'queued');
+    await open(5, 'ob-c', 'dead');
+    const after = await tasks.openTasksByHost(db);
+    assert.equal(after.get('ob-a'), 2);
+    assert.equal(after.get('ob-b'), 1);
+    assert.equal(after.has('ob-c'), false, 'dead tasks are not open');
+    for (const [host, n] of before) assert.equal(after.get(host), n, host);
+  });
+
   test('leaseTasks skips rows another transaction holds, without waiting (PostgreSQL SKIP LOCKED)', async (t) => {
     if (s.name !== 'postgres') {
       t.skip('SQLite has one writer: no row is ever held by another transaction');

@@ -257,9 +257,9 @@ for (const target of databaseTargets()) {
   });
 }
 
-/** Holds every destroy of the cloud's agent's driver until the returned function is called. */
-function holdDestroys(cloud: TestCloud): () => void {
-  const driver = cloud.stack.agents[0].driver as FakeDriver;
+/** Holds every destroy of the driver of the cloud's agent `n` until the returned function is called. */
+function holdDestroys(cloud: TestCloud, n = 0): () => void {
+  const driver = cloud.stack.agents[n].driver as FakeDriver;
   const destroy = driver.destroy;
   let release!: () => void;
   const gate = new Promise<void>((r) => {
@@ -275,101 +275,116 @@ function holdDestroys(cloud: TestCloud): () => void {
   };
 }
 
-// Backpressure (config agentBacklog): with the in-process agent holding its limit, a DELETE waits
-// for the backlog to shrink before its batch writes anything, and a stalled agent delays it
-// only for a bounded time. Dialect-independent (the count is in memory): SQLite only.
-describe('backpressure from the in-process agent', () => {
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `p`'s result, and whether `flag()` was already true when it came. */
+const answered = <T>(p: Promise<T>, flag: () => boolean) => p.then((r) => ({ r, afterFlag: flag() }));
+
+// Backpressure (config agentBacklog): a DELETE that leaves its node holding the limit is
+// committed at once, but its 204 waits until the node has room (bounded); requests that gave the
+// node no work, and those of other nodes, do not wait. The count is in memory here: SQLite only.
+describe('backpressure from the in-process agents', () => {
   let cloud: TestCloud;
   before(async () => {
-    cloud = await TestCloud.start({ agentBacklog: 2 });
+    cloud = await TestCloud.start({ agentBacklog: 3, agents: 2 });
   });
   after(async () => {
     await cloud.close();
   });
   const del = (id: string) => cloud.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' });
-  test('a DELETE beyond the backlog is answered only once the agent has room, and then deletes', async () => {
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push(await cloud.createServer());
-    const release = holdDestroys(cloud);
+  /** `n` new servers on agent 0's node and one on agent 1's. */
+  const serversOnNodes = async (n: number) => {
+    const [a, b] = cloud.stack.agents.map((x) => x.host);
+    const on: Record<string, string[]> = { [a]: [], [b]: [] };
+    while (on[a].length < n || on[b].length < 1) {
+      const id = await cloud.createServer();
+      on[(await cloud.row(id))!.host!].push(id);
+    }
+    return { first: on[a].slice(0, n), other: on[b][0] };
+  };
+
+  test('the 204 that fills a node waits until it has room; 404s and other nodes do not wait', async () => {
+    const { first, other } = await serversOnNodes(3);
+    const release = holdDestroys(cloud, 0);
+    let released = false;
     try {
-      // Two terminates held in the driver: the agent is at its limit.
+      // Two terminates held in the driver: below the limit of 3, answered at once.
       assert.deepEqual(
-        (await Promise.all(ids.slice(0, 2).map(del))).map((r) => r.status),
+        (await Promise.all(first.slice(0, 2).map(del))).map((r) => r.status),
         [204, 204],
       );
-      let released = false;
-      const third = del(ids[2]).then((r) => ({ r, afterRelease: released }));
-      // Long enough for the third DELETE's batch to reach the backlog check.
-      await new Promise((r) => setTimeout(r, 300));
-      assert.equal((await cloud.row(ids[2]))!.task_state, null, 'nothing written while it waits');
+      const third = answered(del(first[2]), () => released);
+      await settle(300);
+      assert.equal((await cloud.row(first[2]))!.task_state, 'deleting', 'committed while its answer waits');
+      const [elsewhere, missing] = await Promise.all([del(other), del(randomUUID())]);
+      assert.equal(elsewhere.status, 204, elsewhere.text);
+      assert.equal(missing.status, 404, missing.text);
       released = true;
       release();
-      const { r, afterRelease } = await third;
+      const { r, afterFlag } = await third;
       assert.equal(r.status, 204, r.text);
-      assert.ok(afterRelease, 'answered after the agent made room');
+      assert.ok(afterFlag, 'answered after the node made room');
     } finally {
       release();
     }
     await cloud.drain();
-    for (const id of ids) assert.equal((await cloud.server(id)).status, 404, id);
+    for (const id of [...first, other]) assert.equal((await cloud.server(id)).status, 404, id);
   });
 
-  test('an agent that makes no room delays a DELETE for a bounded time, never holds it', async () => {
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push(await cloud.createServer());
-    const release = holdDestroys(cloud);
+  test('a node that makes no room delays the 204 for a bounded time, never holds it', async () => {
+    const { first } = await serversOnNodes(3);
+    const release = holdDestroys(cloud, 0);
+    let released = false;
     try {
-      assert.deepEqual(
-        (await Promise.all(ids.slice(0, 2).map(del))).map((r) => r.status),
-        [204, 204],
-      );
-      const r = await del(ids[2]);
+      await Promise.all(first.slice(0, 2).map(del));
+      const { r, afterFlag } = await answered(del(first[2]), () => released);
       assert.equal(r.status, 204, r.text);
-      assert.equal((await cloud.row(ids[2]))!.task_state, 'deleting');
+      assert.equal(afterFlag, false, 'answered while the node was still stuck');
     } finally {
+      released = true;
       release();
     }
     await cloud.drain();
-    for (const id of ids) assert.equal((await cloud.server(id)).status, 404, id);
+    for (const id of first) assert.equal((await cloud.server(id)).status, 404, id);
   });
 });
 
-// The same from an API process without agents (an API worker, `serve --agents 0`): the load is the
-// database's count of open tasks on the nodes that are up. Two stacks on one SQLite file.
+// The same from an API process without agents (an API worker, `serve --agents 0`): the node's
+// load is its open tasks in the database. Two stacks on one SQLite file.
 describe('backpressure in an API process without agents', () => {
   let withAgent: TestCloud;
   let apiOnly: TestCloud;
   before(async () => {
-    withAgent = await TestCloud.start({ agentBacklog: 2 });
+    withAgent = await TestCloud.start({ agentBacklog: 3 });
     const file = join(withAgent.stack.deps.config.data, 'stratus.sqlite');
-    apiOnly = await TestCloud.start({ agentBacklog: 2, agents: 0, database: `sqlite:${file}` });
+    apiOnly = await TestCloud.start({ agentBacklog: 3, agents: 0, database: `sqlite:${file}` });
   });
   after(async () => {
     await apiOnly.close();
     await withAgent.close();
   });
 
-  test('a DELETE beyond the open tasks per node waits until the node has finished some', async () => {
+  test('the 204 that fills a node waits until the node has finished a task', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push(await withAgent.createServer());
     const release = holdDestroys(withAgent);
     const del = (id: string) => apiOnly.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' });
+    let released = false;
     try {
       assert.deepEqual(
         (await Promise.all(ids.slice(0, 2).map(del))).map((r) => r.status),
         [204, 204],
       );
-      // The count read by the first two is reused for 20 ms: the third comes after it.
-      await new Promise((r) => setTimeout(r, 50));
-      let released = false;
-      const third = del(ids[2]).then((r) => ({ r, afterRelease: released }));
-      await new Promise((r) => setTimeout(r, 300));
-      assert.equal((await withAgent.row(ids[2]))!.task_state, null, 'nothing written while it waits');
+      // The count read after the first two is reused for 20 ms: the third comes after that.
+      await settle(50);
+      const third = answered(del(ids[2]), () => released);
+      await settle(300);
+      assert.equal((await withAgent.row(ids[2]))!.task_state, 'deleting', 'committed while its answer waits');
       released = true;
       release();
-      const { r, afterRelease } = await third;
+      const { r, afterFlag } = await third;
       assert.equal(r.status, 204, r.text);
-      assert.ok(afterRelease, 'answered after the node finished a task');
+      assert.ok(afterFlag, 'answered after the node finished a task');
     } finally {
       release();
     }

@@ -214,31 +214,13 @@ export async function hasDueTask(ex: Executor, host: string, nowIso: string): Pr
   return r !== undefined;
 }
 
-/**
- * The cloud's task load for backpressure, in one statement: the open (queued or leased) tasks of
- * the compute nodes that are up (not forced down, seen since `upSinceIso`), and how many such
- * nodes there are (at least 1). A down node's tasks wait for it and hold no one else up.
- */
-export async function openTaskLoad(ex: Executor, upSinceIso: string): Promise<{ open: number; nodes: number }> {
-  const up = ex
-    .selectFrom('services')
-    .select('services.host')
-    .where('services.binary', '=', 'nova-compute')
-    .where('services.forced_down', '=', 0)
-    .where('services.last_seen_at', '>=', upSinceIso);
-  const r = await ex
-    .selectNoFrom((eb) => [
-      eb
-        .selectFrom('tasks')
-        .select((e) => e.fn.countAll().as('n'))
-        .where('tasks.state', 'in', ['queued', 'leased'])
-        .where('tasks.host', 'in', up)
-        .as('open'),
-      eb
-        .selectFrom(up.as('up'))
-        .select((e) => e.fn.countAll().as('n'))
-        .as('nodes'),
-    ])
-    .executeTakeFirstOrThrow();
-  return { open: Number(r.open ?? 0), nodes: Math.max(1, Number(r.nodes ?? 0)) };
+/** Open (queued or leased) tasks per host, for backpressure (hosts with none are absent). */
+export async function openTasksByHost(ex: Executor): Promise<Map<string, number>> {
+  const rows = await ex
+    .selectFrom('tasks')
+    .select(['host', (e) => e.fn.countAll().as('n')])
+    .where('state', 'in', ['queued', 'leased'])
+    .groupBy('host')
+    .execute();
+  return new Map(rows.flatMap((r) => (r.host === null ? [] : [[r.host, Number(r.n)] as [string, number]])));
 }

@@ -17,6 +17,8 @@ const IMAGE_TASKS = [LIFECYCLE.createImage.task!, LIFECYCLE.createBackup.task!];
 const MAX_BATCH = 128;
 /** Batches under way at once (each holds a connection); later arrivals gather into the next one. */
 const IN_FLIGHT = 2;
+/** The longest a committed DELETE's 204 waits for its node to catch up: a stalled node slows its requests, never holds them. */
+const ROOM_WAIT_MS = 5000;
 
 export interface DeleteOutcome {
   plan: DeletePlan['kind'];
@@ -58,6 +60,8 @@ interface Item {
   caller: Caller;
   id: string;
   uuid: string;
+  /** Date.now() when the request joined the window. */
+  arrived: number;
   resolve: (o: DeleteOutcome) => void;
   reject: (e: unknown) => void;
 }
@@ -92,7 +96,7 @@ export function deleteInBatch(
     w = win;
   }
   const window = w;
-  return new Promise((resolve, reject) => window.add({ caller, id, uuid, resolve, reject }));
+  return new Promise((resolve, reject) => window.add({ caller, id, uuid, arrived: Date.now(), resolve, reject }));
 }
 
 async function runBatch(deps: Deps, items: Item[], alone: Alone): Promise<void> {
@@ -100,8 +104,6 @@ async function runBatch(deps: Deps, items: Item[], alone: Alone): Promise<void> 
   let later: Item[] = [];
   let answers: Array<() => void> = [];
   let tasks: TaskRow[] = [];
-  // Before the batch takes its place: requests arriving meanwhile gather into the next batches.
-  await deps.tasks.admit();
   try {
     await deps.transact(async (tx) => {
       later = []; // PostgreSQL runs this again after a deadlock
@@ -173,7 +175,12 @@ async function runBatch(deps: Deps, items: Item[], alone: Alone): Promise<void> 
         if (blocked.has(write.serverId)) later.push(item);
         else if (matched.has(write.serverId)) {
           tasks.push(write.task);
-          answers.push(() => item.resolve({ plan: 'remote' }));
+          const host = write.task.host!;
+          // Committed; the 204 waits while the node is behind (backpressure, bounded from the request's arrival).
+          answers.push(
+            () =>
+              void deps.tasks.roomOn(host, item.arrived + ROOM_WAIT_MS).then(() => item.resolve({ plan: 'remote' })),
+          );
         } else answers.push(() => item.reject(serverNotFound(item.id)));
       }
     });
