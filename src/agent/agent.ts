@@ -157,9 +157,9 @@ export class ComputeAgent implements TaskReceiver {
     this.pump();
   }
 
-  /** None while stopped or while a node fault holds it: its tasks wait for that, and the API should not wait for them. */
+  /** Handed over and not started, or running (all of its tasks while it takes them in memory: see directOwner). */
   backlog(): number {
-    return !this.running || this.held ? 0 : this.direct.length + this.inFlight.size;
+    return this.direct.length + this.inFlight.size;
   }
 
   /** Starts handed-over tasks while there is room, one operation per server at a time (none while stopped or held by a node fault). */

@@ -52,9 +52,9 @@ export interface Config {
   /** Attempts before a task is dead-lettered. */
   taskMaxAttempts: number;
   /**
-   * Tasks a node's agent may hold (open, not finished) before the 204 of a DELETE that gave it
-   * work waits for it (at most 5 s): the API's rate follows the node's instead of a backlog
-   * growing behind fast 204s (TaskDispatcher.roomOn). 0: no limit.
+   * Open tasks a node may hold before the 204 of a DELETE that gave it work waits for it (at
+   * most 5 s): the API's rate follows the node's instead of a backlog growing behind fast 204s
+   * (TaskDispatcher.roomOn). 0: no limit.
    */
   agentBacklog: number;
   /**

@@ -25,6 +25,8 @@ export interface TaskReceiver {
 }
 
 const ADMIT_POLL_MS = 2;
+/** The longest a committed DELETE's 204 waits for its node to catch up: a stalled node slows its requests, never holds them. */
+export const ROOM_WAIT_MS = 5000;
 /** How old the database's open-task counts (agents in other processes) may be. */
 const HOST_LOAD_MS = 20;
 
@@ -108,20 +110,21 @@ export class TaskDispatcher {
   }
 
   /**
-   * Backpressure for the API: resolves once the agent of `host` holds fewer than
-   * `config.agentBacklog` tasks, or at `deadline` (a Date.now() value). A DELETE that queued a
-   * task on `host` awaits this after its commit, before its 204: without it a burst answers
+   * Backpressure for the API: resolves once `host` holds fewer than `config.agentBacklog` open
+   * tasks, or at `deadline` (a Date.now() value; callers give now + ROOM_WAIT_MS). A DELETE that
+   * gave `host` work awaits this after its commit, before its 204: without it a burst answers
    * faster than the node destroys, and the backlog behind those 204s (every server in it waiting
    * longer to go) grows as long as the burst lasts. Per node: a node that is behind slows only
-   * the requests that gave it work. An agent in this process is counted in memory; one in another
-   * process (API workers, `serve --agents 0`) by its open tasks in the database, read at most
-   * every HOST_LOAD_MS by one statement for every host (see remoteLoadOf).
+   * the requests that gave it work. Never rejects. The count: an agent of this process that
+   * takes its tasks in memory, in memory; any other node (in another process, or an agent here
+   * whose tasks go through the database while faults are injected or it is stopped), its open
+   * tasks in the database, one statement for every host at most every HOST_LOAD_MS (see
+   * remoteLoadOf). A request waiting here holds up a shutdown's close of the API by as long.
    */
   async roomOn(host: string, deadline: number): Promise<void> {
     const limit = this.deps.config.agentBacklog;
     if (limit <= 0) return;
-    const local = this.receivers.get(host);
-    const n = local ? local.backlog() : await this.remoteLoadOf(host, limit);
+    const n = this.inMemory(host)?.backlog() ?? (await this.remoteLoadOf(host, deadline));
     if (n < limit || Date.now() >= deadline) return;
     await new Promise<void>((resolve) => {
       this.waiters.push({ host, deadline, resolve });
@@ -131,43 +134,62 @@ export class TaskDispatcher {
 
   private waiters: Array<{ host: string; deadline: number; resolve: () => void }> = [];
   private polling: NodeJS.Timeout | null = null;
-  /** Open tasks per host of agents in other processes, as last read, when, and the read under way. */
+  /** Open tasks per host, as last read from the database, when that read started, and the read under way. */
   private remoteLoad = new Map<string, number>();
   private remoteLoadAt = 0;
   private remoteLoadRead: Promise<void> | null = null;
 
-  /** The tasks `host`'s agent holds, as known now (a stale count starts a read of the database). */
+  /** The agent here that takes `host`'s tasks in memory, so that its own count is all of them. */
+  private inMemory(host: string): TaskReceiver | undefined {
+    const r = this.receivers.get(host);
+    return r && r.directOwner() !== null ? r : undefined;
+  }
+
+  /** `host`'s open tasks as known now (a stale database count starts a new read). */
   private load(host: string): number {
-    const local = this.receivers.get(host);
+    const local = this.inMemory(host);
     if (local) return local.backlog();
     if (Date.now() - this.remoteLoadAt >= HOST_LOAD_MS) void this.readRemoteLoad();
     return this.remoteLoad.get(host) ?? 0;
   }
 
   /**
-   * A host in another process: a stale count far from the limit is used as it is (the fresh one
-   * is read meanwhile, so a quiet cloud pays no wait for it); one near the limit is read again first.
+   * From the database: a fresh count as it is; a stale one is read again first (raced against
+   * `deadline`), unless it was 0, so that a quiet node pays no wait (the read goes on meanwhile).
    */
-  private async remoteLoadOf(host: string, limit: number): Promise<number> {
+  private async remoteLoadOf(host: string, deadline: number): Promise<number> {
     if (Date.now() - this.remoteLoadAt < HOST_LOAD_MS) return this.remoteLoad.get(host) ?? 0;
     const read = this.readRemoteLoad();
-    if ((this.remoteLoad.get(host) ?? 0) * 2 >= limit) await read;
+    if (this.remoteLoad.get(host)) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        read,
+        new Promise<void>((r) => {
+          timer = setTimeout(r, Math.max(0, deadline - Date.now()));
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     return this.remoteLoad.get(host) ?? 0;
   }
 
   private readRemoteLoad(): Promise<void> {
-    this.remoteLoadRead ??= repo
+    if (this.remoteLoadRead) return this.remoteLoadRead;
+    const startedAt = Date.now();
+    this.remoteLoadRead = repo
       .openTasksByHost(this.deps.db)
       .then(
         (m) => {
           this.remoteLoad = m;
         },
-        () => {
-          this.remoteLoad = new Map(); // a failed read counts as room: backpressure never fails a request
+        (err: Error) => {
+          // Counted as room: backpressure never fails a request.
+          this.remoteLoad = new Map();
+          this.deps.log.warn({ err: err.message }, 'backpressure: open tasks not read');
         },
       )
       .finally(() => {
-        this.remoteLoadAt = Date.now();
+        this.remoteLoadAt = startedAt;
         this.remoteLoadRead = null;
       });
     return this.remoteLoadRead;

@@ -337,15 +337,58 @@ describe('backpressure from the in-process agents', () => {
     let released = false;
     try {
       await Promise.all(first.slice(0, 2).map(del));
+      const sent = Date.now();
       const { r, afterFlag } = await answered(del(first[2]), () => released);
       assert.equal(r.status, 204, r.text);
       assert.equal(afterFlag, false, 'answered while the node was still stuck');
+      assert.ok(Date.now() - sent >= 4000, `waited for the node first (${Date.now() - sent} ms)`);
     } finally {
       released = true;
       release();
     }
     await cloud.drain();
     for (const id of first) assert.equal((await cloud.server(id)).status, 404, id);
+  });
+});
+
+describe('backpressure while faults are injected on the node (its tasks go through the database)', () => {
+  let cloud: TestCloud;
+  before(async () => {
+    cloud = await TestCloud.start({ agentBacklog: 3 });
+  });
+  after(async () => {
+    await cloud.close();
+  });
+  const del = (id: string) => cloud.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' });
+  const faults = (method: 'POST' | 'DELETE', body?: unknown) =>
+    cloud.request(method, '/stratus/v1/faults', { as: 'admin', body });
+
+  test('the node is counted by its open tasks in the database', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await cloud.createServer());
+    const f = await faults('POST', { fault: { host, operation: 'destroy', mode: 'hang' } });
+    assert.equal(f.status, 201, f.text);
+    let cleared = false;
+    try {
+      assert.deepEqual(
+        (await Promise.all(ids.slice(0, 2).map(del))).map((r) => r.status),
+        [204, 204],
+      );
+      // The count read after the first two is reused for 20 ms: the third comes after that.
+      await settle(50);
+      const third = answered(del(ids[2]), () => cleared);
+      await settle(300);
+      assert.equal((await cloud.row(ids[2]))!.task_state, 'deleting', 'committed while its answer waits');
+      cleared = true;
+      assert.equal((await faults('DELETE')).status, 204);
+      const { r, afterFlag } = await third;
+      assert.equal(r.status, 204, r.text);
+      assert.ok(afterFlag, 'answered after the node finished a task');
+    } finally {
+      await faults('DELETE');
+    }
+    await cloud.drain();
+    for (const id of ids) assert.equal((await cloud.server(id)).status, 404, id);
   });
 });
 

@@ -9,6 +9,7 @@ import { planDelete, type DeletePlan } from '../../domain/delete-plan.js';
 import { serverLocked, serverNotFound } from '../../domain/errors.js';
 import { LIFECYCLE, tasksSupersededBy } from '../../domain/lifecycle.js';
 import { BatchWindow } from './batch-window.js';
+import { ROOM_WAIT_MS } from '../../tasks/dispatcher.js';
 
 const TERMINATE = LIFECYCLE.delete.task!;
 const SUPERSEDED_BY_REMOTE_DELETE = tasksSupersededBy('remote');
@@ -17,8 +18,6 @@ const IMAGE_TASKS = [LIFECYCLE.createImage.task!, LIFECYCLE.createBackup.task!];
 const MAX_BATCH = 128;
 /** Batches under way at once (each holds a connection); later arrivals gather into the next one. */
 const IN_FLIGHT = 2;
-/** The longest a committed DELETE's 204 waits for its node to catch up: a stalled node slows its requests, never holds them. */
-const ROOM_WAIT_MS = 5000;
 
 export interface DeleteOutcome {
   plan: DeletePlan['kind'];
@@ -60,7 +59,7 @@ interface Item {
   caller: Caller;
   id: string;
   uuid: string;
-  /** Date.now() when the request joined the window. */
+  /** Date.now() when the request joined the window (after its authentication). */
   arrived: number;
   resolve: (o: DeleteOutcome) => void;
   reject: (e: unknown) => void;
@@ -179,7 +178,7 @@ async function runBatch(deps: Deps, items: Item[], alone: Alone): Promise<void> 
           // Committed; the 204 waits while the node is behind (backpressure, bounded from the request's arrival).
           answers.push(
             () =>
-              void deps.tasks.roomOn(host, item.arrived + ROOM_WAIT_MS).then(() => item.resolve({ plan: 'remote' })),
+              void deps.tasks.roomOn(host, item.arrived + ROOM_WAIT_MS).finally(() => item.resolve({ plan: 'remote' })),
           );
         } else answers.push(() => item.reject(serverNotFound(item.id)));
       }

@@ -19,6 +19,7 @@ import type { VmState } from '../../domain/states.js';
 import { discardImages, imagesObsoletedByDelete } from './server-image-actions.js';
 import { StepRecorder, stepRows } from '../../domain/task-steps.js';
 import { insertTaskSteps } from '../../db/repositories/task-steps.repository.js';
+import { ROOM_WAIT_MS } from '../../tasks/dispatcher.js';
 
 const TERMINATE = LIFECYCLE.delete.task!;
 const SOFT_DELETE = LIFECYCLE.softDelete.task!;
@@ -155,6 +156,8 @@ async function deleteAlone(
   deps.tasks.dispatch([task, ...moveTasks]);
   await discardImages(deps, images);
   await runVolumeWork(deps, volumeWork);
+  // Backpressure, as on the batched path (TaskDispatcher.roomOn): committed, the answer waits for the node.
+  if (task?.host) await deps.tasks.roomOn(task.host, Date.now() + ROOM_WAIT_MS);
   return outcome;
 }
 
