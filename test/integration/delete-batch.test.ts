@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { TestCloud, type Persona } from '../../src/testing/kit.js';
+import { TestCloud, type HttpResult, type Persona } from '../../src/testing/kit.js';
 import { databaseTargets } from '../../src/testing/databases.js';
 import { batchedDeletes } from '../../src/services/compute/delete-batch.js';
 import { terminatesCompletedInBatches } from '../../src/agent/terminate-batch.js';
@@ -280,6 +280,36 @@ const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** `p`'s result, and whether `flag()` was already true when it came. */
 const answered = <T>(p: Promise<T>, flag: () => boolean) => p.then((r) => ({ r, afterFlag: flag() }));
 
+/**
+ * With a limit of 3 and the node's work held: DELETEs of `ids[0]` and `ids[1]` are answered at
+ * once; that of `ids[2]` is committed but answered only after `free()` lets the node finish.
+ * `meanwhile` runs while it waits.
+ */
+async function thirdWaitsFor(
+  cloud: TestCloud,
+  del: (id: string) => Promise<HttpResult>,
+  ids: string[],
+  free: () => Promise<void> | void,
+  meanwhile: () => Promise<void> = async () => {},
+): Promise<void> {
+  assert.deepEqual(
+    (await Promise.all(ids.slice(0, 2).map(del))).map((r) => r.status),
+    [204, 204],
+  );
+  // A count read from the database is reused for 20 ms: the third comes after that.
+  await settle(50);
+  let freed = false;
+  const third = answered(del(ids[2]), () => freed);
+  await settle(300);
+  assert.equal((await cloud.row(ids[2]))!.task_state, 'deleting', 'committed while its answer waits');
+  await meanwhile();
+  freed = true;
+  await free();
+  const { r, afterFlag } = await third;
+  assert.equal(r.status, 204, r.text);
+  assert.ok(afterFlag, 'answered after the node made room');
+}
+
 // Backpressure (config agentBacklog): a DELETE that leaves its node holding the limit is
 // committed at once, but its 204 waits until the node has room (bounded); requests that gave the
 // node no work, and those of other nodes, do not wait. The count is in memory here: SQLite only.
@@ -306,24 +336,12 @@ describe('backpressure from the in-process agents', () => {
   test('the 204 that fills a node waits until it has room; 404s and other nodes do not wait', async () => {
     const { first, other } = await serversOnNodes(3);
     const release = holdDestroys(cloud, 0);
-    let released = false;
     try {
-      // Two terminates held in the driver: below the limit of 3, answered at once.
-      assert.deepEqual(
-        (await Promise.all(first.slice(0, 2).map(del))).map((r) => r.status),
-        [204, 204],
-      );
-      const third = answered(del(first[2]), () => released);
-      await settle(300);
-      assert.equal((await cloud.row(first[2]))!.task_state, 'deleting', 'committed while its answer waits');
-      const [elsewhere, missing] = await Promise.all([del(other), del(randomUUID())]);
-      assert.equal(elsewhere.status, 204, elsewhere.text);
-      assert.equal(missing.status, 404, missing.text);
-      released = true;
-      release();
-      const { r, afterFlag } = await third;
-      assert.equal(r.status, 204, r.text);
-      assert.ok(afterFlag, 'answered after the node made room');
+      await thirdWaitsFor(cloud, del, first, release, async () => {
+        const [elsewhere, missing] = await Promise.all([del(other), del(randomUUID())]);
+        assert.equal(elsewhere.status, 204, elsewhere.text);
+        assert.equal(missing.status, 404, missing.text);
+      });
     } finally {
       release();
     }
@@ -368,22 +386,10 @@ describe('backpressure while faults are injected on the node (its tasks go throu
     for (let i = 0; i < 3; i++) ids.push(await cloud.createServer());
     const f = await faults('POST', { fault: { host, operation: 'destroy', mode: 'hang' } });
     assert.equal(f.status, 201, f.text);
-    let cleared = false;
     try {
-      assert.deepEqual(
-        (await Promise.all(ids.slice(0, 2).map(del))).map((r) => r.status),
-        [204, 204],
-      );
-      // The count read after the first two is reused for 20 ms: the third comes after that.
-      await settle(50);
-      const third = answered(del(ids[2]), () => cleared);
-      await settle(300);
-      assert.equal((await cloud.row(ids[2]))!.task_state, 'deleting', 'committed while its answer waits');
-      cleared = true;
-      assert.equal((await faults('DELETE')).status, 204);
-      const { r, afterFlag } = await third;
-      assert.equal(r.status, 204, r.text);
-      assert.ok(afterFlag, 'answered after the node finished a task');
+      await thirdWaitsFor(cloud, del, ids, async () => {
+        assert.equal((await faults('DELETE')).status, 204);
+      });
     } finally {
       await faults('DELETE');
     }
@@ -412,22 +418,8 @@ describe('backpressure in an API process without agents', () => {
     for (let i = 0; i < 3; i++) ids.push(await withAgent.createServer());
     const release = holdDestroys(withAgent);
     const del = (id: string) => apiOnly.request('DELETE', `/v2.1/servers/${id}`, { as: 'member' });
-    let released = false;
     try {
-      assert.deepEqual(
-        (await Promise.all(ids.slice(0, 2).map(del))).map((r) => r.status),
-        [204, 204],
-      );
-      // The count read after the first two is reused for 20 ms: the third comes after that.
-      await settle(50);
-      const third = answered(del(ids[2]), () => released);
-      await settle(300);
-      assert.equal((await withAgent.row(ids[2]))!.task_state, 'deleting', 'committed while its answer waits');
-      released = true;
-      release();
-      const { r, afterFlag } = await third;
-      assert.equal(r.status, 204, r.text);
-      assert.ok(afterFlag, 'answered after the node finished a task');
+      await thirdWaitsFor(withAgent, del, ids, release);
     } finally {
       release();
     }
