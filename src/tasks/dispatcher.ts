@@ -9,6 +9,7 @@ import * as repo from '../db/repositories/tasks.repository.js';
 import { iso, type Clock, type Ids } from '../domain/clock.js';
 import type { TaskKind } from '../domain/lifecycle.js';
 import type { TaskPayload, TaskRow } from './queue.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** An agent in this process, as the dispatcher sees it. */
 export interface TaskReceiver {
@@ -24,7 +25,8 @@ export interface TaskReceiver {
   backlog(): number;
 }
 
-const ADMIT_POLL_MS = 2;
+/** How often the waiting requests look whether their node has room. */
+const ROOM_POLL_MS = 2;
 /** The longest a committed DELETE's 204 waits for its node to catch up: a stalled node slows its requests, never holds them. */
 export const ROOM_WAIT_MS = 5000;
 /** How old the database's open-task counts (agents in other processes) may be. */
@@ -160,16 +162,8 @@ export class TaskDispatcher {
   private async remoteLoadOf(host: string, deadline: number): Promise<number> {
     if (Date.now() - this.remoteLoadAt < HOST_LOAD_MS) return this.remoteLoad.get(host) ?? 0;
     const read = this.readRemoteLoad();
-    if (this.remoteLoad.get(host)) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        read,
-        new Promise<void>((r) => {
-          timer = setTimeout(r, Math.max(0, deadline - Date.now()));
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+    if (this.remoteLoad.get(host))
+      await Promise.race([read, sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false })]);
     return this.remoteLoad.get(host) ?? 0;
   }
 
@@ -212,7 +206,7 @@ export class TaskDispatcher {
       }
       this.waiters = still;
       if (still.length) this.pollWaiters();
-    }, ADMIT_POLL_MS);
+    }, ROOM_POLL_MS);
   }
 
   /** An agent here is woken directly; one elsewhere through NOTIFY, sent without holding up the request. */
@@ -247,6 +241,8 @@ export class TaskDispatcher {
   }
 
   async stop(): Promise<void> {
+    if (this.polling) clearTimeout(this.polling);
+    this.polling = null;
     for (const w of this.waiters) w.resolve();
     this.waiters = [];
     await this.listener?.stop();
